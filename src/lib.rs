@@ -1,0 +1,3 @@
+//! `attend`: compile and validate English school attendance policies.
+
+pub mod codes;
