@@ -1,3 +1,6 @@
 //! `attend`: compile and validate English school attendance policies.
 
 pub mod codes;
+pub mod diagnostic;
+pub mod source;
+pub mod syntax;

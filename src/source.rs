@@ -1,0 +1,185 @@
+//! Source text and positions: every span carries the file it points into, so a diagnostic made
+//! by any stage renders anywhere (the CLI, a test snapshot, a SARIF file).
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// One file of policy or calendar text, shared by every span that points into it.
+#[derive(Clone)]
+pub struct Source(Arc<SourceFile>);
+
+struct SourceFile {
+    name: String,
+    text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source(Arc::new(SourceFile { name: name.into(), text: text.into() }))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = self.text();
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    pub fn loc(&self, span: Span) -> Loc {
+        Loc { src: self.clone(), span }
+    }
+
+    pub fn same_file(&self, other: &Source) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Source({})", self.name())
+    }
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.text.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A byte range in a [`Source`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end: end.max(start) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> Self {
+        SourceSpan::new(span.start.into(), span.len())
+    }
+}
+
+/// Where something was written: a span in a source file.
+///
+/// Locations take no part in equality: two models are equal when they say the same thing,
+/// wherever and in whichever surface (DSL or TOML) they were written. The round-trip tests
+/// rely on this.
+#[derive(Clone)]
+pub struct Loc {
+    pub src: Source,
+    pub span: Span,
+}
+
+impl Loc {
+    pub fn line_col(&self) -> (usize, usize) {
+        self.src.line_col(self.span.start)
+    }
+
+    pub fn file(&self) -> &str {
+        self.src.name()
+    }
+
+    /// The text this location covers.
+    pub fn text(&self) -> &str {
+        self.src.text().get(self.span.start..self.span.end).unwrap_or("")
+    }
+
+    pub fn to(&self, other: &Loc) -> Loc {
+        if self.src.same_file(&other.src) {
+            Loc { src: self.src.clone(), span: self.span.to(other.span) }
+        } else {
+            self.clone()
+        }
+    }
+
+    /// A location for things made by the tool itself rather than written in a file.
+    pub fn builtin() -> Loc {
+        thread_local! {
+            static BUILTIN: Source = Source::new("<builtin>", "");
+        }
+        BUILTIN.with(|src| Loc { src: src.clone(), span: Span::default() })
+    }
+}
+
+impl PartialEq for Loc {
+    fn eq(&self, _: &Loc) -> bool {
+        true
+    }
+}
+
+impl Eq for Loc {}
+
+impl fmt::Debug for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, col) = self.line_col();
+        write!(f, "{}:{line}:{col}", self.file())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let src = Source::new("p", "ab\n£cd\n");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(3), (2, 1));
+        // `£` is two bytes but one column.
+        assert_eq!(src.line_col(5), (2, 2));
+        assert_eq!(src.line_col(4), (2, 1), "inside a character rounds down");
+        assert_eq!(src.line_col(999), (3, 1));
+    }
+}

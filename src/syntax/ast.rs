@@ -1,0 +1,523 @@
+//! The policy as written: one AST for both surfaces (DSL and TOML), keeping the forms the
+//! author chose (`100% - 96%` stays a dash range), every location, and every comment, so
+//! `attend fmt` and the DSL ⇄ TOML converter are lossless. Names are still unresolved text.
+
+use chrono::NaiveDate;
+
+use crate::source::Loc;
+
+/// A value and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sp<T> {
+    pub node: T,
+    pub loc: Loc,
+}
+
+impl<T> Sp<T> {
+    pub fn new(node: T, loc: Loc) -> Self {
+        Sp { node, loc }
+    }
+}
+
+/// A statement, with the comments written before it (or after it on its own line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node<T> {
+    pub comments: Vec<String>,
+    pub loc: Loc,
+    pub node: T,
+}
+
+impl<T> Node<T> {
+    pub fn new(node: T, loc: Loc) -> Self {
+        Node { comments: Vec::new(), loc, node }
+    }
+}
+
+/// What a file holds: a policy, or (a `.calendar` file) only calendars.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum File {
+    Policy(Node<PolicyAst>),
+    Calendars(CalendarFile),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarFile {
+    pub calendars: Vec<Node<CalendarAst>>,
+    /// Comments after the last statement.
+    pub trailing: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyAst {
+    pub name: Sp<String>,
+    pub items: Vec<Node<Item>>,
+    /// Comments after the last statement.
+    pub trailing: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    Extends(Sp<String>),
+    Urn(Sp<u64>),
+    Phase(Sp<String>),
+    SchoolType(Sp<String>),
+    Target(Sp<Percent>),
+    Ratified(Sp<NaiveDate>),
+    Review(Sp<NaiveDate>),
+    Cites { kind: Sp<String>, title: Sp<String> },
+    Roles(Vec<Node<Entry>>),
+    Procedures(Vec<Node<Entry>>),
+    Letters(Vec<Node<Entry>>),
+    Meetings(Vec<Node<Entry>>),
+    Calendar(CalendarAst),
+    Stages(Vec<Node<StageEntry>>),
+    Define(DefineAst),
+    Bands(BandsAst),
+    Escalation(EscalationAst),
+    Trigger(TriggerAst),
+    Plan(PlanAst),
+    PenaltyNotices(Vec<Node<PenaltyItem>>),
+    Limits(Vec<Node<LimitAst>>),
+}
+
+/// `id "text"` in `roles`, `procedures`, `letters` and `meetings`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: Sp<String>,
+    pub text: Sp<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarAst {
+    pub label: Option<Sp<String>>,
+    pub items: Vec<Node<CalendarItem>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CalendarItem {
+    Session { name: Sp<String>, times: Vec<Sp<SessionTime>> },
+    Term { name: Sp<String>, dates: Sp<DateRange> },
+    Closure { kind: ClosureKind, dates: Sp<DateRange>, reason: Option<Sp<String>> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionTime {
+    pub kind: SessionTimeKind,
+    /// Minutes after midnight.
+    pub minutes: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionTimeKind {
+    Opens,
+    LateAfter,
+    Closes,
+}
+
+impl SessionTimeKind {
+    pub const ALL: [SessionTimeKind; 3] =
+        [SessionTimeKind::Opens, SessionTimeKind::LateAfter, SessionTimeKind::Closes];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SessionTimeKind::Opens => "opens",
+            SessionTimeKind::LateAfter => "late_after",
+            SessionTimeKind::Closes => "closes",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClosureKind {
+    HalfTerm,
+    Holiday,
+    BankHoliday,
+    Inset,
+    Closed,
+}
+
+impl ClosureKind {
+    pub const ALL: [ClosureKind; 5] = [
+        ClosureKind::HalfTerm,
+        ClosureKind::Holiday,
+        ClosureKind::BankHoliday,
+        ClosureKind::Inset,
+        ClosureKind::Closed,
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ClosureKind::HalfTerm => "half_term",
+            ClosureKind::Holiday => "holiday",
+            ClosureKind::BankHoliday => "bank_holiday",
+            ClosureKind::Inset => "inset",
+            ClosureKind::Closed => "closed",
+        }
+    }
+
+    pub fn from_keyword(word: &str) -> Option<ClosureKind> {
+        ClosureKind::ALL.into_iter().find(|k| k.keyword() == word)
+    }
+}
+
+/// Inclusive dates; `end` is `None` for a single day. Order is checked in the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    pub start: Sp<NaiveDate>,
+    pub end: Option<Sp<NaiveDate>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageEntry {
+    pub id: Sp<String>,
+    pub framework: Option<Sp<String>>,
+    pub text: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefineAst {
+    pub name: Sp<String>,
+    pub wording: Option<Sp<String>>,
+    pub when: Sp<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BandsAst {
+    pub label: Option<Sp<String>>,
+    pub metric: Sp<String>,
+    pub window: Sp<WindowAst>,
+    pub min_possible: Option<Sp<u32>>,
+    pub bands: Vec<Node<BandAst>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BandAst {
+    pub id: Sp<String>,
+    pub label: Option<Sp<String>>,
+    pub range: Sp<RangeAst>,
+    pub stage: Option<Sp<String>>,
+    pub on_enter: Vec<Sp<ActionAst>>,
+}
+
+/// A band's bounds, in the form the school wrote them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeAst {
+    Between { first: Percent, op: RangeOp, second: Percent },
+    Below { value: Percent, form: BelowForm },
+    AtMost { value: Percent, form: AndForm },
+    Above { value: Percent, form: AboveForm },
+    AtLeast { value: Percent, form: AndForm },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeOp {
+    /// `a .. b`: a ≤ x < b
+    HalfOpen,
+    /// `a ..= b`: a ≤ x ≤ b
+    Closed,
+    /// `a <.. b`: a < x < b
+    Open,
+    /// `a <..= b`: a < x ≤ b
+    OpenClosed,
+    /// `a - b`: inclusive, either order, as schools write it
+    Dash,
+    /// `a to b`: inclusive, either order
+    To,
+}
+
+impl RangeOp {
+    pub fn token(self) -> &'static str {
+        match self {
+            RangeOp::HalfOpen => "..",
+            RangeOp::Closed => "..=",
+            RangeOp::Open => "<..",
+            RangeOp::OpenClosed => "<..=",
+            RangeOp::Dash => "-",
+            RangeOp::To => "to",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BelowForm {
+    Below,
+    LessThan,
+    Symbol,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AboveForm {
+    Above,
+    MoreThan,
+    Symbol,
+}
+
+/// `90% and below`, `90% or below`, `<= 90%` (and the same for above).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AndForm {
+    And,
+    Or,
+    Symbol,
+}
+
+/// An exact percentage in millionths (`100%` is 1,000,000), so `95.9%` compares exactly with
+/// a ratio of whole sessions: `present * 1_000_000 >= 959_000 * possible`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Percent(pub u32);
+
+impl Percent {
+    pub const SCALE: u32 = 1_000_000;
+    pub const HUNDRED: Percent = Percent(Percent::SCALE);
+    pub const ZERO: Percent = Percent(0);
+
+    /// From whole percent (`90` → 90%).
+    pub const fn whole(value: u32) -> Percent {
+        Percent(value * (Percent::SCALE / 100))
+    }
+}
+
+impl std::fmt::Display for Percent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let per_cent = Percent::SCALE / 100;
+        let whole = self.0 / per_cent;
+        let frac = self.0 % per_cent;
+        if frac == 0 {
+            write!(f, "{whole}%")
+        } else {
+            let digits = format!("{frac:04}");
+            write!(f, "{whole}.{}%", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EscalationAst {
+    pub name: Sp<String>,
+    pub codes: Sp<Vec<Sp<String>>>,
+    pub steps: Vec<Node<StepAst>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepAst {
+    pub day: Sp<u32>,
+    pub when: Option<Sp<Expr>>,
+    pub actions: Vec<Sp<ActionAst>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TriggerAst {
+    pub name: Sp<String>,
+    pub min_possible: Option<Sp<u32>>,
+    pub when: Sp<Expr>,
+    pub actions: Vec<Sp<ActionAst>>,
+    pub stage: Option<Sp<String>>,
+    pub repeat: Option<Sp<RepeatAst>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepeatAst {
+    OncePer(Period),
+    Every { school_weeks: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Period {
+    HalfTerm,
+    Term,
+    Year,
+}
+
+impl Period {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Period::HalfTerm => "half_term",
+            Period::Term => "term",
+            Period::Year => "year",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanAst {
+    pub name: Sp<String>,
+    pub stage: Sp<String>,
+    pub items: Vec<Node<PlanItem>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanItem {
+    Review { school_weeks: Sp<u32> },
+    Target(Sp<Expr>),
+    EscalateTo(Sp<String>),
+    On { event: PlanEvent, actions: Vec<Sp<ActionAst>> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PlanEvent {
+    Open,
+    Miss,
+    Met,
+}
+
+impl PlanEvent {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PlanEvent::Open => "open",
+            PlanEvent::Miss => "miss",
+            PlanEvent::Met => "met",
+        }
+    }
+}
+
+/// `VERB [TARGET] ["note"] [by ROLE]`; the verb decides what the target may be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionAst {
+    pub verb: Sp<String>,
+    pub target: Option<Sp<String>>,
+    pub note: Option<Sp<String>>,
+    pub by: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PenaltyItem {
+    Threshold { sessions: Sp<u32>, window: Sp<WindowAst> },
+    Limit { notices: Sp<u32>, years: Sp<u32> },
+    Fine { second: bool, pence: Sp<u64>, within_days: Sp<u32> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitAst {
+    pub name: Sp<String>,
+    pub value: Sp<u32>,
+    pub unit: Option<Sp<String>>,
+}
+
+// ------------------------------------------------------------------ the condition language
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    Or(Vec<Sp<Expr>>),
+    And(Vec<Sp<Expr>>),
+    Not(Box<Sp<Expr>>),
+    Compare { lhs: Sp<Operand>, op: CmpOp, rhs: Sp<Operand> },
+    /// A bare name: a pupil flag (`pupil.fsm`) or a definition (`persistent_absence`).
+    Flag(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    pub fn token(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+        }
+    }
+
+    /// The operator with its operands swapped: `a < b` is `b > a`.
+    pub fn flipped(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            CmpOp::Eq => CmpOp::Eq,
+            CmpOp::Ne => CmpOp::Ne,
+        }
+    }
+
+    pub fn negated(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operand {
+    Percent(Percent),
+    Count { value: u32, unit: Option<CountUnit> },
+    /// `10% of absent(year_to_date)`
+    Share { percent: Percent, of: Box<Sp<Operand>> },
+    Call { name: Sp<String>, args: Vec<Sp<Argument>> },
+    /// `pupil.year_group`, `formalise`
+    Path(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountUnit {
+    Sessions,
+    Session,
+    SchoolDays,
+    Days,
+}
+
+impl CountUnit {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CountUnit::Sessions => "sessions",
+            CountUnit::Session => "session",
+            CountUnit::SchoolDays => "school_days",
+            CountUnit::Days => "days",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Argument {
+    Window(WindowAst),
+    Codes(Vec<Sp<String>>),
+    Code(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WindowAst {
+    YearToDate,
+    ThisTerm,
+    ThisHalfTerm,
+    Rolling { school_weeks: u32 },
+    Last { school_days: u32 },
+}
+
+impl std::fmt::Display for WindowAst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WindowAst::YearToDate => f.write_str("year_to_date"),
+            WindowAst::ThisTerm => f.write_str("this_term"),
+            WindowAst::ThisHalfTerm => f.write_str("this_half_term"),
+            WindowAst::Rolling { school_weeks } => write!(f, "rolling {school_weeks} school_weeks"),
+            WindowAst::Last { school_days } => write!(f, "last {school_days} school_days"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_prints_exactly() {
+        assert_eq!(Percent::whole(90).to_string(), "90%");
+        assert_eq!(Percent(959_000).to_string(), "95.9%");
+        assert_eq!(Percent(959_900).to_string(), "95.99%");
+        assert_eq!(Percent(1).to_string(), "0.0001%");
+        assert_eq!(Percent::HUNDRED.to_string(), "100%");
+    }
+}

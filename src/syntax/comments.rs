@@ -1,0 +1,261 @@
+//! Comments are part of a policy (they quote the sentence of the school's document a rule
+//! encodes), so both surfaces keep them: the grammar skips them as trivia, and this module
+//! finds them in the text and attaches each to the statement it belongs to.
+
+use super::ast::*;
+use crate::source::{Source, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Dsl,
+    Toml,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+    /// Written after code on the same line.
+    pub trailing: bool,
+}
+
+/// Finds the comments in `text`: a `#` outside strings (and, in the DSL, not the closure code
+/// `#` inside a code set such as `{N, #}`) up to the end of its line.
+pub fn scan(text: &str, dialect: Dialect) -> Vec<Comment> {
+    let bytes = text.as_bytes();
+    let mut comments = Vec::new();
+    let mut i = 0;
+    let mut line_has_code = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\n' => {
+                line_has_code = false;
+                i += 1;
+            }
+            b'"' | b'\'' if dialect == Dialect::Toml || b == b'"' => {
+                line_has_code = true;
+                i = skip_string(bytes, i, dialect);
+            }
+            b'#' if !(dialect == Dialect::Dsl && is_code_in_set(bytes, i)) => {
+                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                let raw = &text[i + 1..end];
+                let body = raw.strip_prefix(' ').unwrap_or(raw).trim_end();
+                comments.push(Comment {
+                    span: Span::new(i, end),
+                    text: body.to_string(),
+                    trailing: line_has_code,
+                });
+                i = end;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            _ => {
+                line_has_code = true;
+                i += 1;
+            }
+        }
+    }
+    comments
+}
+
+fn skip_string(bytes: &[u8], start: usize, dialect: Dialect) -> usize {
+    let quote = bytes[start];
+    let triple = dialect == Dialect::Toml && bytes.get(start..start + 3) == Some(&[quote, quote, quote][..]);
+    let escapes = quote == b'"';
+    let mut i = if triple { start + 3 } else { start + 1 };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if escapes && b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if !triple && b == b'\n' {
+            return i;
+        }
+        if b == quote {
+            if !triple {
+                return i + 1;
+            }
+            if bytes.get(i..i + 3) == Some(&[quote, quote, quote][..]) {
+                return i + 3;
+            }
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// `#` between `{`/`,` and `,`/`}` is the register code for a planned closure.
+fn is_code_in_set(bytes: &[u8], at: usize) -> bool {
+    let before = bytes[..at].iter().rev().find(|b| !matches!(b, b' ' | b'\t'));
+    let after = bytes.get(at + 1..).and_then(|rest| rest.iter().find(|b| !matches!(b, b' ' | b'\t')));
+    matches!(before, Some(b'{' | b',')) && matches!(after, Some(b',' | b'}'))
+}
+
+/// Attaches the comments of `src` to the statements of `file` by position.
+pub fn attach(src: &Source, file: &mut File) {
+    attach_comments(src, scan(src.text(), Dialect::Dsl), file);
+}
+
+pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
+    if comments.is_empty() {
+        return;
+    }
+    let text = src.text();
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    let mut nodes: Vec<(Span, &mut Vec<String>)> = Vec::new();
+    collect_nodes(file, &mut nodes);
+    let mut orphans = Vec::new();
+    // Decide every comment's owner first (indices into `nodes`), then move the text.
+    let spans: Vec<Span> = nodes.iter().map(|(span, _)| *span).collect();
+    let mut owners: Vec<Option<usize>> = Vec::with_capacity(comments.len());
+    for comment in &comments {
+        let mut owner = None;
+        if comment.trailing {
+            let line = line_of(comment.span.start);
+            owner = spans
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.start < comment.span.start && line_of(s.start) == line)
+                .max_by_key(|(_, s)| s.start)
+                .map(|(i, _)| i);
+        }
+        if owner.is_none() {
+            let next = spans
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.start >= comment.span.end)
+                .min_by_key(|(_, s)| s.start);
+            let enclosing = spans
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.start < comment.span.start && comment.span.end <= s.end)
+                .max_by_key(|(_, s)| s.start);
+            owner = match (next, enclosing) {
+                (Some((n, ns)), Some((e, es))) => Some(if ns.start < es.end { n } else { e }),
+                (Some((n, _)), None) => Some(n),
+                (None, Some((e, _))) => Some(e),
+                (None, None) => None,
+            };
+        }
+        owners.push(owner);
+    }
+    for (comment, owner) in comments.into_iter().zip(owners) {
+        match owner.and_then(|i| nodes.get_mut(i)) {
+            Some((_, slot)) => slot.push(comment.text),
+            None => orphans.push(comment.text),
+        }
+    }
+    drop(nodes);
+    trailing_slot_push(file, orphans);
+}
+
+fn trailing_slot_push(file: &mut File, orphans: Vec<String>) {
+    match file {
+        File::Policy(policy) => policy.node.trailing.extend(orphans),
+        File::Calendars(cals) => cals.trailing.extend(orphans),
+    }
+}
+
+fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
+    match file {
+        File::Policy(policy) => {
+            let Node { comments, loc, node } = policy;
+            out.push((loc.span, comments));
+            for item in &mut node.items {
+                item_nodes(item, out);
+            }
+        }
+        File::Calendars(cals) => {
+            for cal in &mut cals.calendars {
+                let Node { comments, loc, node } = cal;
+                out.push((loc.span, comments));
+                calendar_nodes(node, out);
+            }
+        }
+    }
+}
+
+fn leaf<'a, T>(node: &'a mut Node<T>, out: &mut Vec<(Span, &'a mut Vec<String>)>) -> &'a mut T {
+    let Node { comments, loc, node } = node;
+    out.push((loc.span, comments));
+    node
+}
+
+fn calendar_nodes<'a>(cal: &'a mut CalendarAst, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
+    for item in &mut cal.items {
+        leaf(item, out);
+    }
+}
+
+fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
+    match leaf(item, out) {
+        Item::Roles(entries) | Item::Procedures(entries) | Item::Letters(entries) | Item::Meetings(entries) => {
+            for e in entries {
+                leaf(e, out);
+            }
+        }
+        Item::Calendar(cal) => calendar_nodes(cal, out),
+        Item::Stages(entries) => {
+            for e in entries {
+                leaf(e, out);
+            }
+        }
+        Item::Bands(bands) => {
+            for b in &mut bands.bands {
+                leaf(b, out);
+            }
+        }
+        Item::Escalation(esc) => {
+            for s in &mut esc.steps {
+                leaf(s, out);
+            }
+        }
+        Item::Plan(plan) => {
+            for i in &mut plan.items {
+                leaf(i, out);
+            }
+        }
+        Item::PenaltyNotices(items) => {
+            for i in items {
+                leaf(i, out);
+            }
+        }
+        Item::Limits(items) => {
+            for i in items {
+                leaf(i, out);
+            }
+        }
+        Item::Extends(_)
+        | Item::Urn(_)
+        | Item::Phase(_)
+        | Item::SchoolType(_)
+        | Item::Target(_)
+        | Item::Ratified(_)
+        | Item::Review(_)
+        | Item::Cites { .. }
+        | Item::Define(_)
+        | Item::Trigger(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_skips_strings_and_closure_codes() {
+        let text = "a \"# not\" {N, #} # yes\n# own\n";
+        let found = scan(text, Dialect::Dsl);
+        let texts: Vec<_> = found.iter().map(|c| (c.text.as_str(), c.trailing)).collect();
+        assert_eq!(texts, vec![("yes", true), ("own", false)]);
+    }
+
+    #[test]
+    fn scan_toml_multiline_strings() {
+        let text = "a = '''\n# no\n''' # yes\nb = \"x#\"\n";
+        let found = scan(text, Dialect::Toml);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "yes");
+    }
+}

@@ -1,0 +1,103 @@
+//! The syntax stage's problems: text that is not a policy, in words a policy author knows.
+
+use thiserror::Error;
+
+use crate::diagnostic::Problem;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum SyntaxError {
+    #[error("unexpected {found}")]
+    Unexpected { found: String, expected: Vec<String> },
+    #[error("`{text}` is not a real date")]
+    InvalidDate { text: String },
+    #[error("`{text}` is not a time of day")]
+    InvalidTime { text: String },
+    #[error("`{text}` is too large a number")]
+    NumberTooLarge { text: String },
+    #[error("`{text}` has more than four decimal places")]
+    PercentTooPrecise { text: String },
+    #[error("a condition nested more than {limit} levels deep")]
+    TooDeep { limit: usize },
+    #[error("the file is not UTF-8 text")]
+    NotText,
+    #[error("the file is empty")]
+    Empty,
+    #[error("{message}")]
+    Toml { message: String },
+    #[error("unknown key `{key}` in {table}")]
+    TomlUnknownKey { key: String, table: String, expected: Vec<String> },
+    #[error("`{key}` is missing in {table}")]
+    TomlMissingKey { key: String, table: String },
+    #[error("a TOML file holds either a `[policy]` or `[[calendar]]` tables")]
+    TomlNothing,
+}
+
+impl Problem for SyntaxError {
+    fn code(&self) -> &'static str {
+        match self {
+            SyntaxError::Unexpected { .. } => "syntax::unexpected",
+            SyntaxError::InvalidDate { .. } => "syntax::invalid_date",
+            SyntaxError::InvalidTime { .. } => "syntax::invalid_time",
+            SyntaxError::NumberTooLarge { .. } => "syntax::number_too_large",
+            SyntaxError::PercentTooPrecise { .. } => "syntax::percent_too_precise",
+            SyntaxError::TooDeep { .. } => "syntax::too_deep",
+            SyntaxError::NotText => "syntax::not_text",
+            SyntaxError::Empty => "syntax::empty",
+            SyntaxError::Toml { .. } => "syntax::toml",
+            SyntaxError::TomlUnknownKey { .. } => "syntax::toml_unknown_key",
+            SyntaxError::TomlMissingKey { .. } => "syntax::toml_missing_key",
+            SyntaxError::TomlNothing => "syntax::toml_nothing",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            SyntaxError::Unexpected { expected, .. } if !expected.is_empty() => {
+                Some(format!("expected {}", one_of(expected)))
+            }
+            SyntaxError::Unexpected { .. } => None,
+            SyntaxError::InvalidDate { .. } => {
+                Some("write dates as YYYY-MM-DD, e.g. `2024-09-04`".into())
+            }
+            SyntaxError::InvalidTime { .. } => {
+                Some("write times as HH:MM on the 24-hour clock, e.g. `09:30`".into())
+            }
+            SyntaxError::NumberTooLarge { .. } => None,
+            SyntaxError::PercentTooPrecise { .. } => {
+                Some("percentages are exact to four decimal places, e.g. `95.9%`".into())
+            }
+            SyntaxError::TooDeep { .. } => {
+                Some("split the condition into definitions with `define`".into())
+            }
+            SyntaxError::NotText => Some("a policy is a UTF-8 text file (.policy or .toml)".into()),
+            SyntaxError::Empty => Some("a policy starts with `policy \"Name\" {`".into()),
+            SyntaxError::Toml { .. } => None,
+            SyntaxError::TomlUnknownKey { key, expected, .. } => {
+                crate::diagnostic::did_you_mean_help(key, expected.iter().map(String::as_str))
+                    .or_else(|| Some(format!("expected {}", one_of(expected))))
+            }
+            SyntaxError::TomlMissingKey { key, .. } => Some(format!("add `{key} = ...`")),
+            SyntaxError::TomlNothing => {
+                Some("start a policy with `[policy]` and `name = \"...\"`".into())
+            }
+        }
+    }
+
+    fn label(&self) -> Option<String> {
+        match self {
+            SyntaxError::Unexpected { expected, .. } if !expected.is_empty() => {
+                Some(format!("expected {}", one_of(expected)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`
+pub fn one_of(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

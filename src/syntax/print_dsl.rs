@@ -1,0 +1,452 @@
+//! AST to canonical DSL text: what `attend fmt` prints. Statements keep the author's order and
+//! their comments; layout, spacing and parentheses are canonical, so printing is idempotent.
+//! The fragment printers (`expr`, `range`, `actions`, ...) also write the TOML surface's strings.
+
+use std::fmt::Write;
+
+use super::ast::*;
+use super::dsl::quote;
+
+const INDENT: &str = "  ";
+
+pub fn print_file(file: &File) -> String {
+    let mut p = Printer::default();
+    match file {
+        File::Policy(policy) => p.policy(policy),
+        File::Calendars(cals) => {
+            for (i, cal) in cals.calendars.iter().enumerate() {
+                if i > 0 {
+                    p.out.push('\n');
+                }
+                p.comments(&cal.comments, 0);
+                p.calendar(&cal.node, 0);
+            }
+            p.comments(&cals.trailing, 0);
+        }
+    }
+    p.out
+}
+
+#[derive(Default)]
+struct Printer {
+    out: String,
+}
+
+impl Printer {
+    fn line(&mut self, depth: usize, text: &str) {
+        for _ in 0..depth {
+            self.out.push_str(INDENT);
+        }
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn comments(&mut self, comments: &[String], depth: usize) {
+        for c in comments {
+            if c.is_empty() {
+                self.line(depth, "#");
+            } else {
+                self.line(depth, &format!("# {c}"));
+            }
+        }
+    }
+
+    fn policy(&mut self, policy: &Node<PolicyAst>) {
+        self.comments(&policy.comments, 0);
+        self.line(0, &format!("policy {} {{", quote(&policy.node.name.node)));
+        let mut previous_was_block = false;
+        for (i, item) in policy.node.items.iter().enumerate() {
+            let block = is_block(&item.node);
+            if i > 0 && (block || previous_was_block || !item.comments.is_empty()) {
+                self.out.push('\n');
+            }
+            previous_was_block = block;
+            self.comments(&item.comments, 1);
+            self.item(&item.node, 1);
+        }
+        self.comments(&policy.node.trailing, 1);
+        self.line(0, "}");
+    }
+
+    fn item(&mut self, item: &Item, d: usize) {
+        match item {
+            Item::Extends(name) => self.line(d, &format!("extends {}", name.node)),
+            Item::Urn(urn) => self.line(d, &format!("urn {}", urn.node)),
+            Item::Phase(phase) => self.line(d, &format!("phase {}", phase.node)),
+            Item::SchoolType(t) => self.line(d, &format!("type {}", t.node)),
+            Item::Target(p) => self.line(d, &format!("target {}", p.node)),
+            Item::Ratified(date) => self.line(d, &format!("ratified {}", date.node)),
+            Item::Review(date) => self.line(d, &format!("review {}", date.node)),
+            Item::Cites { kind, title } => {
+                self.line(d, &format!("cites {} {}", kind.node, quote(&title.node)))
+            }
+            Item::Roles(entries) => self.entries("roles", entries, d),
+            Item::Procedures(entries) => self.entries("procedures", entries, d),
+            Item::Letters(entries) => self.entries("letters", entries, d),
+            Item::Meetings(entries) => self.entries("meetings", entries, d),
+            Item::Calendar(cal) => self.calendar(cal, d),
+            Item::Stages(entries) => {
+                self.line(d, "stages {");
+                for e in entries {
+                    self.comments(&e.comments, d + 1);
+                    let mut text = e.node.id.node.clone();
+                    if let Some(fw) = &e.node.framework {
+                        let _ = write!(text, " is {}", fw.node);
+                    }
+                    if let Some(t) = &e.node.text {
+                        let _ = write!(text, " {}", quote(&t.node));
+                    }
+                    self.line(d + 1, &text);
+                }
+                self.line(d, "}");
+            }
+            Item::Define(def) => {
+                let mut text = format!("define {}", def.name.node);
+                if let Some(w) = &def.wording {
+                    let _ = write!(text, " {}", quote(&w.node));
+                }
+                let _ = write!(text, " when {}", expr(&def.when.node));
+                self.line(d, &text);
+            }
+            Item::Bands(bands) => {
+                let mut head = String::from("bands");
+                if let Some(l) = &bands.label {
+                    let _ = write!(head, " {}", quote(&l.node));
+                }
+                let _ = write!(head, " {} over {}", bands.metric.node, bands.window.node);
+                if let Some(n) = &bands.min_possible {
+                    let _ = write!(head, " from {} possible sessions", n.node);
+                }
+                head.push_str(" {");
+                self.line(d, &head);
+                for band in &bands.bands {
+                    self.comments(&band.comments, d + 1);
+                    self.line(d + 1, &band_line(&band.node));
+                }
+                self.line(d, "}");
+            }
+            Item::Escalation(esc) => {
+                self.line(
+                    d,
+                    &format!("escalation {} days marked {} {{", quote(&esc.name.node), codes(&esc.codes.node)),
+                );
+                for step in &esc.steps {
+                    self.comments(&step.comments, d + 1);
+                    let mut text = format!("day {}", step.node.day.node);
+                    if let Some(when) = &step.node.when {
+                        let _ = write!(text, " when {}", expr(&when.node));
+                    }
+                    let _ = write!(text, ": {}", actions(&step.node.actions));
+                    self.line(d + 1, &text);
+                }
+                self.line(d, "}");
+            }
+            Item::Trigger(t) => {
+                let mut head = format!("trigger {}", quote(&t.name.node));
+                if let Some(n) = &t.min_possible {
+                    let _ = write!(head, " from {} possible sessions", n.node);
+                }
+                self.line(d, &head);
+                self.line(d + 1, &format!("when {}", expr(&t.when.node)));
+                self.line(d + 1, &format!("then {}", actions(&t.actions)));
+                if let Some(stage) = &t.stage {
+                    self.line(d + 1, &format!("stage {}", stage.node));
+                }
+                if let Some(r) = &t.repeat {
+                    self.line(d + 1, &repeat(&r.node));
+                }
+            }
+            Item::Plan(plan) => {
+                self.line(d, &format!("plan {} at {} {{", quote(&plan.name.node), plan.stage.node));
+                for item in &plan.items {
+                    self.comments(&item.comments, d + 1);
+                    let text = match &item.node {
+                        PlanItem::Review { school_weeks } => {
+                            format!("review after {} school_weeks", school_weeks.node)
+                        }
+                        PlanItem::Target(e) => format!("target {}", expr(&e.node)),
+                        PlanItem::EscalateTo(s) => format!("escalate to {}", s.node),
+                        PlanItem::On { event, actions: a } => {
+                            format!("on {}: {}", event.keyword(), actions(a))
+                        }
+                    };
+                    self.line(d + 1, &text);
+                }
+                self.line(d, "}");
+            }
+            Item::PenaltyNotices(items) => {
+                self.line(d, "penalty_notices {");
+                for item in items {
+                    self.comments(&item.comments, d + 1);
+                    self.line(d + 1, &penalty_item(&item.node));
+                }
+                self.line(d, "}");
+            }
+            Item::Limits(items) => {
+                self.line(d, "limits {");
+                for item in items {
+                    self.comments(&item.comments, d + 1);
+                    let mut text = format!("{} {}", item.node.name.node, item.node.value.node);
+                    if let Some(unit) = &item.node.unit {
+                        let _ = write!(text, " {}", unit.node);
+                    }
+                    self.line(d + 1, &text);
+                }
+                self.line(d, "}");
+            }
+        }
+    }
+
+    fn entries(&mut self, keyword: &str, entries: &[Node<Entry>], d: usize) {
+        self.line(d, &format!("{keyword} {{"));
+        for e in entries {
+            self.comments(&e.comments, d + 1);
+            self.line(d + 1, &format!("{} {}", e.node.id.node, quote(&e.node.text.node)));
+        }
+        self.line(d, "}");
+    }
+
+    fn calendar(&mut self, cal: &CalendarAst, d: usize) {
+        match &cal.label {
+            Some(label) => self.line(d, &format!("calendar {} {{", quote(&label.node))),
+            None => self.line(d, "calendar {"),
+        }
+        for item in &cal.items {
+            self.comments(&item.comments, d + 1);
+            self.line(d + 1, &calendar_item(&item.node));
+        }
+        self.line(d, "}");
+    }
+}
+
+fn is_block(item: &Item) -> bool {
+    matches!(
+        item,
+        Item::Roles(_)
+            | Item::Procedures(_)
+            | Item::Letters(_)
+            | Item::Meetings(_)
+            | Item::Calendar(_)
+            | Item::Stages(_)
+            | Item::Bands(_)
+            | Item::Escalation(_)
+            | Item::Trigger(_)
+            | Item::Plan(_)
+            | Item::PenaltyNotices(_)
+            | Item::Limits(_)
+    )
+}
+
+pub fn calendar_item(item: &CalendarItem) -> String {
+    match item {
+        CalendarItem::Session { name, times } => {
+            let mut text = format!("session {}", name.node);
+            for t in times {
+                let _ = write!(text, " {} {}", t.node.kind.keyword(), time(t.node.minutes));
+            }
+            text
+        }
+        CalendarItem::Term { name, dates } => format!("term {} {}", name.node, date_range(&dates.node)),
+        CalendarItem::Closure { kind, dates, reason } => {
+            let mut text = format!("{} {}", kind.keyword(), date_range(&dates.node));
+            if let Some(r) = reason {
+                let _ = write!(text, " {}", quote(&r.node));
+            }
+            text
+        }
+    }
+}
+
+pub fn date_range(range: &DateRange) -> String {
+    match &range.end {
+        Some(end) => format!("{} .. {}", range.start.node, end.node),
+        None => range.start.node.to_string(),
+    }
+}
+
+pub fn time(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+pub fn band_line(band: &BandAst) -> String {
+    let mut text = format!("band {}", band.id.node);
+    if let Some(l) = &band.label {
+        let _ = write!(text, " {}", quote(&l.node));
+    }
+    let _ = write!(text, " {}", range(&band.range.node));
+    if let Some(s) = &band.stage {
+        let _ = write!(text, " stage {}", s.node);
+    }
+    if !band.on_enter.is_empty() {
+        let _ = write!(text, " on enter: {}", actions(&band.on_enter));
+    }
+    text
+}
+
+pub fn range(range: &RangeAst) -> String {
+    match *range {
+        RangeAst::Between { first, op, second } => format!("{first} {} {second}", op.token()),
+        RangeAst::Below { value, form } => match form {
+            BelowForm::Below => format!("below {value}"),
+            BelowForm::LessThan => format!("less than {value}"),
+            BelowForm::Symbol => format!("< {value}"),
+        },
+        RangeAst::Above { value, form } => match form {
+            AboveForm::Above => format!("above {value}"),
+            AboveForm::MoreThan => format!("more than {value}"),
+            AboveForm::Symbol => format!("> {value}"),
+        },
+        RangeAst::AtMost { value, form } => match form {
+            AndForm::And => format!("{value} and below"),
+            AndForm::Or => format!("{value} or below"),
+            AndForm::Symbol => format!("<= {value}"),
+        },
+        RangeAst::AtLeast { value, form } => match form {
+            AndForm::And => format!("{value} and above"),
+            AndForm::Or => format!("{value} or above"),
+            AndForm::Symbol => format!(">= {value}"),
+        },
+    }
+}
+
+pub fn penalty_item(item: &PenaltyItem) -> String {
+    match item {
+        PenaltyItem::Threshold { sessions, window } => {
+            format!("threshold {} sessions in {}", sessions.node, window.node)
+        }
+        PenaltyItem::Limit { notices, years } => format!("limit {} in {} years", notices.node, years.node),
+        PenaltyItem::Fine { second, pence, within_days } => format!(
+            "{} {} within {} days",
+            if *second { "second_fine" } else { "fine" },
+            money(pence.node),
+            within_days.node
+        ),
+    }
+}
+
+pub fn money(pence: u64) -> String {
+    if pence % 100 == 0 { format!("£{}", pence / 100) } else { format!("£{}.{:02}", pence / 100, pence % 100) }
+}
+
+pub fn repeat(r: &RepeatAst) -> String {
+    match r {
+        RepeatAst::OncePer(period) => format!("once per {}", period.keyword()),
+        RepeatAst::Every { school_weeks } => format!("repeat every {school_weeks} school_weeks"),
+    }
+}
+
+pub fn actions(actions: &[Sp<ActionAst>]) -> String {
+    actions.iter().map(|a| action(&a.node)).collect::<Vec<_>>().join(", ")
+}
+
+pub fn action(a: &ActionAst) -> String {
+    let mut text = a.verb.node.clone();
+    if let Some(t) = &a.target {
+        let _ = write!(text, " {}", t.node);
+    }
+    if let Some(n) = &a.note {
+        let _ = write!(text, " {}", quote(&n.node));
+    }
+    if let Some(b) = &a.by {
+        let _ = write!(text, " by {}", b.node);
+    }
+    text
+}
+
+pub fn codes(codes: &[Sp<String>]) -> String {
+    let inner: Vec<&str> = codes.iter().map(|c| c.node.as_str()).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// Binding strength, for printing the fewest parentheses that keep the meaning.
+fn precedence(e: &Expr) -> u8 {
+    match e {
+        Expr::Or(_) => 1,
+        Expr::And(_) => 2,
+        Expr::Not(_) => 3,
+        Expr::Compare { .. } | Expr::Flag(_) => 4,
+    }
+}
+
+pub fn expr(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, e);
+    out
+}
+
+fn write_expr(out: &mut String, e: &Expr) {
+    match e {
+        Expr::Or(parts) | Expr::And(parts) => {
+            let word = if matches!(e, Expr::Or(_)) { " or " } else { " and " };
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(word);
+                }
+                // Same-kind children are parenthesised too: `a or (b or c)` keeps its tree.
+                write_child(out, &part.node, precedence(e) + 1);
+            }
+        }
+        Expr::Not(inner) => {
+            out.push_str("not ");
+            write_child(out, &inner.node, precedence(e));
+        }
+        Expr::Compare { lhs, op, rhs } => {
+            write_operand(out, &lhs.node);
+            let _ = write!(out, " {} ", op.token());
+            write_operand(out, &rhs.node);
+        }
+        Expr::Flag(name) => out.push_str(name),
+    }
+}
+
+fn write_child(out: &mut String, e: &Expr, min: u8) {
+    if precedence(e) < min {
+        out.push('(');
+        write_expr(out, e);
+        out.push(')');
+    } else {
+        write_expr(out, e);
+    }
+}
+
+pub fn operand(o: &Operand) -> String {
+    let mut out = String::new();
+    write_operand(&mut out, o);
+    out
+}
+
+fn write_operand(out: &mut String, o: &Operand) {
+    match o {
+        Operand::Percent(p) => {
+            let _ = write!(out, "{p}");
+        }
+        Operand::Count { value, unit } => {
+            let _ = write!(out, "{value}");
+            if let Some(u) = unit {
+                let _ = write!(out, " {}", u.keyword());
+            }
+        }
+        Operand::Share { percent, of } => {
+            let _ = write!(out, "{percent} of ");
+            write_operand(out, &of.node);
+        }
+        Operand::Call { name, args } => {
+            out.push_str(&name.node);
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                match &a.node {
+                    Argument::Window(w) => {
+                        let _ = write!(out, "{w}");
+                    }
+                    Argument::Codes(c) => out.push_str(&codes(c)),
+                    Argument::Code(c) => out.push_str(c),
+                }
+            }
+            out.push(')');
+        }
+        Operand::Path(p) => out.push_str(p),
+    }
+}
