@@ -2,5 +2,6 @@
 
 pub mod codes;
 pub mod diagnostic;
+pub mod model;
 pub mod source;
 pub mod syntax;

@@ -24,7 +24,7 @@ pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
     if src.text().trim().is_empty() {
         return Err(vec![SyntaxError::Empty.at(&src.loc(Span::default()))]);
     }
-    let calendar_only = src.text().trim_start_matches(skip_trivia_char).starts_with("calendar");
+    let calendar_only = src.name().ends_with(".calendar") || first_word(src.text()) == Some("calendar");
     let rule = if calendar_only { Rule::calendar_file } else { Rule::policy_file };
     let root = parse_rule(src, rule, src.text(), 0)?;
     let mut b = Builder::new(src, 0);
@@ -49,8 +49,12 @@ pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
     Ok(file)
 }
 
-fn skip_trivia_char(c: char) -> bool {
-    c.is_whitespace()
+/// The first word that is not in a comment.
+fn first_word(text: &str) -> Option<&str> {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .and_then(|line| line.split(|c: char| !c.is_alphanumeric() && c != '_').next())
 }
 
 /// Which fragment of the language a TOML string holds.
@@ -229,7 +233,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::code_set => "a set of codes (`{N, O}`)",
         Rule::code => "a register code",
-        Rule::ident | Rule::keyword => "a name",
+        Rule::ident | Rule::keyword | Rule::word => "a name",
         Rule::string | Rule::string_inner => "a quoted string",
         Rule::integer => "a whole number",
         Rule::percent => "a percentage (`90%`)",
@@ -248,16 +252,39 @@ struct Builder<'s> {
     src: &'s Source,
     offset: usize,
     errors: Vec<Diagnostic>,
+    /// Ends of the comments in the text, so spans can be trimmed of trailing trivia.
+    comment_ends: std::collections::HashMap<usize, usize>,
 }
 
 impl<'s> Builder<'s> {
     fn new(src: &'s Source, offset: usize) -> Self {
-        Builder { src, offset, errors: Vec::new() }
+        let comment_ends = if offset == 0 {
+            super::comments::scan(src.text(), super::comments::Dialect::Dsl)
+                .into_iter()
+                .map(|c| (c.span.end, c.span.start))
+                .collect()
+        } else {
+            Default::default()
+        };
+        Builder { src, offset, errors: Vec::new(), comment_ends }
     }
 
+    /// A pair's location, without the whitespace and comments pest may include after its
+    /// last token (a rule ending in an optional part), so comments attach to the right node.
     fn loc(&self, pair: &Pr<'_>) -> Loc {
         let span = pair.as_span();
-        self.src.loc(Span::new(self.offset + span.start(), self.offset + span.end()))
+        let start = self.offset + span.start();
+        let mut end = self.offset + span.end();
+        let text = self.src.text();
+        loop {
+            let trimmed = text.get(start..end).map_or(0, |t| t.trim_end().len());
+            end = start + trimmed;
+            match self.comment_ends.get(&end) {
+                Some(&comment_start) if comment_start >= start => end = comment_start,
+                _ => break,
+            }
+        }
+        self.src.loc(Span::new(start, end))
     }
 
     fn sp<T>(&self, pair: &Pr<'_>, node: T) -> Sp<T> {
@@ -810,7 +837,7 @@ impl<'s> Builder<'s> {
         let mut by = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::ident => verb = Some(self.ident(&p)),
+                Rule::word => verb = Some(self.ident(&p)),
                 Rule::action_target => target = p.into_inner().next().map(|t| self.ident(&t)),
                 Rule::string => note = Some(self.string(&p)),
                 _ => by = p.into_inner().next().map(|r| self.ident(&r)),

@@ -1,0 +1,526 @@
+//! The typed policy: every name resolved, every code checked against the national table,
+//! every date real, `extends national` merged. Both surfaces lower to this one model; the
+//! checker, the table compiler and the engine read nothing else.
+
+mod calendar;
+mod condition;
+mod error;
+mod lower;
+pub mod national;
+
+use std::ops::Bound;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use calendar::{AcademicYear, Calendar, Closure, RegisterTimes, SessionName, Term};
+pub use condition::{CodeSet, Condition, CountMetric, PupilFlag, RatioMetric, SessionClass, Window};
+pub use error::ModelError;
+pub use lower::{lower, lower_calendar};
+
+pub use crate::syntax::ast::{ClosureKind, CmpOp, Percent, Period, RangeAst};
+use crate::source::Loc;
+
+/// Whether a rule was written by the school or merged in from the national baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    School,
+    National,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub name: String,
+    pub loc: Loc,
+    /// `extends national` and where it was written.
+    pub extends_national: Option<Loc>,
+    pub urn: Option<(u64, Loc)>,
+    pub phase: Option<(Phase, Loc)>,
+    pub school_type: Option<(SchoolType, Loc)>,
+    pub target: Option<(Percent, Loc)>,
+    pub ratified: Option<(NaiveDate, Loc)>,
+    pub review: Option<(NaiveDate, Loc)>,
+    pub citations: Vec<Citation>,
+    pub roles: Vec<Named>,
+    pub procedures: Vec<Procedure>,
+    pub letters: Vec<Letter>,
+    pub meetings: Vec<Named>,
+    pub calendar: Calendar,
+    /// The stages this policy names, in order of severity; always includes the six framework
+    /// stages (under the school's own names where it gave them).
+    pub stages: Vec<Stage>,
+    pub definitions: Vec<Definition>,
+    pub band_sets: Vec<BandSet>,
+    pub escalations: Vec<Escalation>,
+    pub triggers: Vec<Trigger>,
+    pub plans: Vec<Plan>,
+    pub penalty_notices: PenaltyNotices,
+    pub limits: Limits,
+}
+
+impl Policy {
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// Replaces the policy's term dates and closures with those of a separate calendar file,
+    /// and its register times if the file states any.
+    pub fn with_calendar(mut self, calendar: Calendar) -> Policy {
+        if !calendar.sessions.is_empty() {
+            self.calendar.sessions = calendar.sessions;
+        }
+        self.calendar.years = calendar.years;
+        self
+    }
+
+    /// Definitions of `name`, the school's first.
+    pub fn definitions_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Definition> + 'a {
+        let school = self.definitions.iter().filter(move |d| d.name == name && d.origin == Origin::School);
+        let national = self.definitions.iter().filter(move |d| d.name == name && d.origin == Origin::National);
+        school.chain(national)
+    }
+}
+
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn keyword(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            pub fn from_keyword(word: &str) -> Option<$name> {
+                match word { $($word => Some($name::$variant),)+ _ => None }
+            }
+
+            pub fn keywords() -> impl Iterator<Item = &'static str> {
+                Self::ALL.iter().map(|v| v.keyword())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.keyword())
+            }
+        }
+    };
+}
+pub(crate) use keyword_enum;
+
+keyword_enum!(Phase {
+    Nursery => "nursery",
+    Primary => "primary",
+    Middle => "middle",
+    Secondary => "secondary",
+    AllThrough => "all_through",
+    Special => "special",
+    AlternativeProvision => "alternative_provision",
+});
+
+keyword_enum!(
+    /// Maintained schools are bound by the school-year regulations; academies by their
+    /// funding agreements (national-rules.md §6).
+    SchoolType {
+        Maintained => "maintained",
+        Academy => "academy",
+        Independent => "independent",
+    }
+);
+
+keyword_enum!(CitationKind {
+    Act => "act",
+    Regulations => "regulations",
+    Guidance => "guidance",
+    Policy => "policy",
+});
+
+keyword_enum!(
+    /// What the guidance asks every attendance policy to say (national-rules.md §10).
+    ProcedureTopic {
+        ReportingAbsence => "reporting_absence",
+        FollowingUp => "following_up",
+        Support => "support",
+        PenaltyNotices => "penalty_notices",
+        LeaveRequests => "leave_requests",
+        WorkingWithLa => "working_with_la",
+        Lateness => "lateness",
+    }
+);
+
+keyword_enum!(
+    /// The support-first framework's stages, in order of severity (WT; national-rules.md §7).
+    FrameworkStage {
+        Expect => "expect",
+        Monitor => "monitor",
+        Listen => "listen",
+        Facilitate => "facilitate",
+        Formalise => "formalise",
+        Enforce => "enforce",
+    }
+);
+
+keyword_enum!(
+    /// Who outside the school an action goes to.
+    Party {
+        LocalAuthority => "local_authority",
+        SocialWorker => "social_worker",
+        SocialCare => "social_care",
+        EarlyHelp => "early_help",
+        MedicalNeeds => "medical_needs",
+        InclusionService => "inclusion_service",
+    }
+);
+
+keyword_enum!(
+    /// What an action asks someone to consider.
+    Matter {
+        PenaltyNotice => "penalty_notice",
+        Prosecution => "prosecution",
+        DeletionFromRoll => "deletion_from_roll",
+        NoticeToImprove => "notice_to_improve",
+        AttendanceContract => "attendance_contract",
+        ParentingContract => "parenting_contract",
+        EducationSupervisionOrder => "education_supervision_order",
+        ParentingOrder => "parenting_order",
+        EarlyHelpAssessment => "early_help_assessment",
+    }
+);
+
+keyword_enum!(Verb {
+    Letter => "letter",
+    Meeting => "meeting",
+    Contact => "contact",
+    HomeVisit => "home_visit",
+    Review => "review",
+    Support => "support",
+    Notify => "notify",
+    Refer => "refer",
+    Consider => "consider",
+    PenaltyWarning => "penalty_warning",
+});
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Citation {
+    pub kind: CitationKind,
+    pub title: String,
+    pub loc: Loc,
+}
+
+/// A declared name with its description: a role, a meeting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub id: String,
+    pub text: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Procedure {
+    pub topic: ProcedureTopic,
+    pub text: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Letter {
+    pub id: String,
+    /// Template path, relative to the policy file.
+    pub template: String,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage {
+    /// The name the policy uses (`aspire`), or the framework's own name.
+    pub id: String,
+    pub framework: FrameworkStage,
+    pub text: Option<String>,
+    /// Where the policy declared it; `None` for a framework stage it did not rename.
+    pub loc: Option<Loc>,
+}
+
+/// A resolved reference to a stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageRef {
+    pub id: String,
+    pub framework: FrameworkStage,
+    /// Position in [`Policy::stages`]: the order of severity.
+    pub rank: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Definition {
+    pub name: String,
+    pub wording: Option<String>,
+    pub condition: Condition,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BandSet {
+    pub label: Option<String>,
+    pub metric: RatioMetric,
+    pub window: Window,
+    /// The evidence guard: no band holds below this many possible sessions.
+    pub min_possible: u32,
+    pub bands: Vec<Band>,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Band {
+    pub id: String,
+    pub label: Option<String>,
+    /// The exact set of ratios the band holds.
+    pub range: Interval,
+    /// The range as the school wrote it, for messages and tables.
+    pub written: RangeAst,
+    pub stage: Option<StageRef>,
+    pub on_enter: Vec<Action>,
+    pub loc: Loc,
+    pub range_loc: Loc,
+}
+
+/// An interval of percentages with inclusive or exclusive ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval {
+    pub lo: Bound<Percent>,
+    pub hi: Bound<Percent>,
+}
+
+impl Interval {
+    pub fn contains(&self, p: Percent) -> bool {
+        let above_lo = match self.lo {
+            Bound::Included(lo) => p >= lo,
+            Bound::Excluded(lo) => p > lo,
+            Bound::Unbounded => true,
+        };
+        let below_hi = match self.hi {
+            Bound::Included(hi) => p <= hi,
+            Bound::Excluded(hi) => p < hi,
+            Bound::Unbounded => true,
+        };
+        above_lo && below_hi
+    }
+
+    /// True when no percentage lies in the interval (`90% .. 90%`).
+    pub fn is_empty(&self) -> bool {
+        match (self.lo, self.hi) {
+            (Bound::Included(lo), Bound::Included(hi)) => lo > hi,
+            (Bound::Included(lo) | Bound::Excluded(lo), Bound::Excluded(hi) | Bound::Included(hi)) => lo >= hi,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.lo {
+            Bound::Included(lo) => write!(f, "[{lo}, ")?,
+            Bound::Excluded(lo) => write!(f, "({lo}, ")?,
+            Bound::Unbounded => f.write_str("(-inf, ")?,
+        }
+        match self.hi {
+            Bound::Included(hi) => write!(f, "{hi}]"),
+            Bound::Excluded(hi) => write!(f, "{hi})"),
+            Bound::Unbounded => f.write_str("inf)"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escalation {
+    pub name: String,
+    pub codes: CodeSet,
+    pub steps: Vec<Step>,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub day: u32,
+    pub guard: Option<Condition>,
+    pub actions: Vec<Action>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    pub name: String,
+    pub min_possible: u32,
+    pub condition: Condition,
+    pub actions: Vec<Action>,
+    pub stage: Option<StageRef>,
+    pub repeat: Repeat,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+/// When a true condition fires again (DESIGN.md §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repeat {
+    /// False on the previous school day, true today.
+    RisingEdge,
+    OncePer(Period),
+    Every { school_weeks: u32 },
+}
+
+impl std::fmt::Display for Repeat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Repeat::RisingEdge => f.write_str("on rising edge"),
+            Repeat::OncePer(p) => write!(f, "once per {}", p.keyword()),
+            Repeat::Every { school_weeks } => write!(f, "every {school_weeks} school_weeks"),
+        }
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.keyword())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub name: String,
+    pub stage: StageRef,
+    pub review_after_weeks: u32,
+    pub target: Condition,
+    pub escalate_to: Option<StageRef>,
+    pub on_open: Vec<Action>,
+    pub on_miss: Vec<Action>,
+    pub on_met: Vec<Action>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub note: Option<String>,
+    /// Role id of who is responsible.
+    pub by: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    Letter(String),
+    Meeting(String),
+    Contact,
+    HomeVisit,
+    Review,
+    Support,
+    Notify(Recipient),
+    Refer(Recipient),
+    Consider(Matter),
+    PenaltyWarning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Recipient {
+    Party(Party),
+    Role(String),
+}
+
+impl std::fmt::Display for Recipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Recipient::Party(p) => f.write_str(p.keyword()),
+            Recipient::Role(r) => f.write_str(r),
+        }
+    }
+}
+
+impl ActionKind {
+    /// The action's name in outputs: `letter:three-day`, `notify:local_authority`.
+    pub fn name(&self) -> String {
+        match self {
+            ActionKind::Letter(id) => format!("letter:{id}"),
+            ActionKind::Meeting(id) => format!("meeting:{id}"),
+            ActionKind::Contact => "contact".into(),
+            ActionKind::HomeVisit => "home_visit".into(),
+            ActionKind::Review => "review".into(),
+            ActionKind::Support => "support".into(),
+            ActionKind::Notify(r) => format!("notify:{r}"),
+            ActionKind::Refer(r) => format!("refer:{r}"),
+            ActionKind::Consider(m) => format!("consider:{}", m.keyword()),
+            ActionKind::PenaltyWarning => "penalty_warning".into(),
+        }
+    }
+
+    /// Enforcement in the framework's sense: only after support (national-rules.md §7).
+    pub fn is_enforcement(&self) -> bool {
+        match self {
+            ActionKind::Consider(m) => matches!(
+                m,
+                Matter::PenaltyNotice | Matter::Prosecution | Matter::NoticeToImprove | Matter::ParentingOrder
+            ),
+            ActionKind::PenaltyWarning => true,
+            ActionKind::Letter(_)
+            | ActionKind::Meeting(_)
+            | ActionKind::Contact
+            | ActionKind::HomeVisit
+            | ActionKind::Review
+            | ActionKind::Support
+            | ActionKind::Notify(_)
+            | ActionKind::Refer(_) => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PenaltyNotices {
+    pub threshold: Option<PenaltyThreshold>,
+    pub limit: Option<PenaltyLimit>,
+    pub fines: Vec<Fine>,
+    pub second_fines: Vec<Fine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PenaltyThreshold {
+    pub sessions: u32,
+    pub window: Window,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PenaltyLimit {
+    pub notices: u32,
+    pub years: u32,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fine {
+    pub pence: u64,
+    pub within_days: u32,
+    pub loc: Loc,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest a register may stay open after it opens.
+    pub register_open_minutes: Option<(u32, Loc, Origin)>,
+    /// The fewest sessions a school year must hold.
+    pub sessions_per_year: Option<(u32, Loc, Origin)>,
+}
+
+keyword_enum!(LimitName {
+    RegisterOpen => "register_open",
+    SessionsPerYear => "sessions_per_year",
+});
