@@ -83,14 +83,6 @@ impl Problem for SyntaxError {
         }
     }
 
-    fn label(&self) -> Option<String> {
-        match self {
-            SyntaxError::Unexpected { expected, .. } if !expected.is_empty() => {
-                Some(format!("expected {}", one_of(expected)))
-            }
-            _ => None,
-        }
-    }
 }
 
 /// `a`, `a or b`, `a, b or c`

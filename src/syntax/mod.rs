@@ -32,3 +32,11 @@ pub fn parse(src: &Source) -> Result<ast::File, Vec<Diagnostic>> {
         Surface::Toml => dsl::parse_file(src),
     }
 }
+
+/// Prints an AST in either surface.
+pub fn print(file: &ast::File, surface: Surface) -> String {
+    match surface {
+        Surface::Dsl => print_dsl::print_file(file),
+        Surface::Toml => print_dsl::print_file(file),
+    }
+}

@@ -1,0 +1,298 @@
+//! The command line: the only place that reads files, writes files and prints. Each
+//! subcommand loads its inputs, runs the library's pipeline and renders the results.
+
+mod fs;
+mod output;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::source::Source;
+use crate::syntax::{self, Surface};
+use crate::{analyse, table};
+
+pub use output::{DiagnosticFormat, render_diagnostics};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "attend",
+    version,
+    about = "Compile and validate English school attendance policies",
+    long_about = "Compile and validate English school attendance policies.\n\n\
+        A policy is written in the attend language (.policy) or in TOML (.toml). `attend check` \
+        reports where it is malformed or departs from the national framework; `attend compile` \
+        turns it into a decision table.",
+    after_help = "Examples:\n  attend demo\n  attend check policies/kings-cross-academy.policy\n  \
+        attend compile policies/national.policy --format markdown"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Report every problem in one or more policies
+    #[command(after_help = "Examples:\n  attend check policies/kings-cross-academy.policy\n  \
+        attend check policies/*.policy --format json\n  \
+        attend check school.policy --calendar term-dates.calendar --deny warnings\n\n\
+        Exit status: 0 no errors (warnings allowed), 1 warnings with --deny warnings, 2 errors.")]
+    Check {
+        /// Policy files (.policy or .toml)
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// A calendar file (.calendar or .toml) replacing each policy's term dates
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+        format: DiagnosticFormat,
+        /// Treat warnings as failures (exit 1)
+        #[arg(long, value_name = "warnings")]
+        deny: Option<Deny>,
+    },
+    /// Compile a policy into its decision table
+    #[command(after_help = "Examples:\n  attend compile policies/kings-cross-academy.policy\n  \
+        attend compile policies/national.policy --format json --output table.json")]
+    Compile {
+        /// A policy file (.policy or .toml)
+        policy: PathBuf,
+        /// A calendar file (.calendar or .toml) replacing the policy's term dates
+        #[arg(long, value_name = "FILE")]
+        calendar: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+        format: TableFormat,
+        /// Write the table to this file (atomically) instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print policies in canonical form, or convert between the DSL and TOML
+    #[command(after_help = "Examples:\n  attend fmt policies/kings-cross-academy.policy\n  \
+        attend fmt --check policies/*.policy\n  attend fmt --write school.policy\n  \
+        attend fmt --to toml school.policy > school.toml\n\n\
+        With --check, exit status 1 means a file is not in canonical form.")]
+    Fmt {
+        /// Policy or calendar files
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Exit 1 if a file would change, printing nothing else
+        #[arg(long, conflicts_with = "write")]
+        check: bool,
+        /// Rewrite each file in place (atomically)
+        #[arg(long, short)]
+        write: bool,
+        /// The surface to print (default: the file's own)
+        #[arg(long, value_enum)]
+        to: Option<SurfaceArg>,
+    },
+    /// Check and compile the bundled example policy, end to end
+    #[command(after_help = "Example:\n  attend demo")]
+    Demo,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TableFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum SurfaceArg {
+    Dsl,
+    Toml,
+}
+
+/// Exit statuses shared by the subcommands.
+const EXIT_OK: u8 = 0;
+const EXIT_WARNINGS: u8 = 1;
+const EXIT_ERRORS: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check { policies, calendar, format, deny } => check(&policies, calendar.as_deref(), format, deny.is_some()),
+        Command::Compile { policy, calendar, format, output } => compile(&policy, calendar.as_deref(), format, output.as_deref()),
+        Command::Fmt { files, check, write, to } => fmt(&files, check, write, to),
+        Command::Demo => demo(),
+    };
+    ExitCode::from(code)
+}
+
+/// Reads a file as a [`Source`], or prints why it cannot and returns `None`.
+fn load(path: &std::path::Path) -> Result<Source, u8> {
+    match fs::read_source(path) {
+        Ok(src) => Ok(src),
+        Err(diagnostic) => {
+            eprint!("{}", render_diagnostics(&[diagnostic], DiagnosticFormat::Human, color_stderr()));
+            Err(EXIT_ERRORS)
+        }
+    }
+}
+
+fn color_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn color_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn check(policies: &[PathBuf], calendar: Option<&std::path::Path>, format: DiagnosticFormat, deny_warnings: bool) -> u8 {
+    let calendar = match calendar.map(load).transpose() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut all = Vec::new();
+    let mut unreadable = false;
+    for path in policies {
+        match fs::read_source(path) {
+            Ok(src) => all.extend(analyse(&src, calendar.as_ref()).diagnostics),
+            Err(diagnostic) => {
+                unreadable = true;
+                all.push(diagnostic);
+            }
+        }
+    }
+    print!("{}", render_diagnostics(&all, format, color_stdout()));
+    if format == DiagnosticFormat::Human {
+        let errors = all.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
+        let warnings = all.iter().filter(|d| d.severity == crate::diagnostic::Severity::Warning).count();
+        let files = policies.len();
+        eprintln!(
+            "checked {files} {}: {errors} {}, {warnings} {}",
+            plural(files, "policy", "policies"),
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings")
+        );
+    }
+    if unreadable || all.iter().any(|d| d.is_error()) {
+        EXIT_ERRORS
+    } else if deny_warnings && all.iter().any(|d| d.severity == crate::diagnostic::Severity::Warning) {
+        EXIT_WARNINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+fn compile(policy: &std::path::Path, calendar: Option<&std::path::Path>, format: TableFormat, output: Option<&std::path::Path>) -> u8 {
+    let src = match load(policy) {
+        Ok(src) => src,
+        Err(code) => return code,
+    };
+    let calendar = match calendar.map(load).transpose() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let analysis = analyse(&src, calendar.as_ref());
+    let Some(checked) = analysis.checked else {
+        eprint!("{}", render_diagnostics(&analysis.diagnostics, DiagnosticFormat::Human, color_stderr()));
+        return EXIT_ERRORS;
+    };
+    let (table, table_diagnostics) = table::compile(&checked);
+    let mut shown = analysis.diagnostics;
+    shown.extend(table_diagnostics);
+    if !shown.is_empty() {
+        eprint!("{}", render_diagnostics(&shown, DiagnosticFormat::Human, color_stderr()));
+    }
+    let text = match format {
+        TableFormat::Text => table::render_text(&table),
+        TableFormat::Markdown => table::render_markdown(&table),
+        TableFormat::Json => table::render_json(&table) + "\n",
+    };
+    match output {
+        Some(path) => {
+            if let Err(e) = fs::write_atomically(path, text.as_bytes()) {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return EXIT_ERRORS;
+            }
+        }
+        None => print!("{text}"),
+    }
+    if shown.iter().any(|d| d.is_error()) { EXIT_ERRORS } else { EXIT_OK }
+}
+
+fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u8 {
+    let mut status = EXIT_OK;
+    for path in files {
+        let src = match load(path) {
+            Ok(src) => src,
+            Err(code) => return code,
+        };
+        let parsed = match syntax::parse(&src) {
+            Ok(file) => file,
+            Err(errors) => {
+                eprint!("{}", render_diagnostics(&errors, DiagnosticFormat::Human, color_stderr()));
+                return EXIT_ERRORS;
+            }
+        };
+        let surface = match to {
+            Some(SurfaceArg::Dsl) => Surface::Dsl,
+            Some(SurfaceArg::Toml) => Surface::Toml,
+            None => Surface::of_path(src.name()),
+        };
+        let text = syntax::print(&parsed, surface);
+        if check {
+            if text != src.text() {
+                eprintln!("{} is not in canonical form", path.display());
+                status = EXIT_WARNINGS;
+            }
+        } else if write {
+            if text != src.text()
+                && let Err(e) = fs::write_atomically(path, text.as_bytes())
+            {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return EXIT_ERRORS;
+            }
+        } else {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).is_err() {
+                return EXIT_ERRORS;
+            }
+        }
+    }
+    status
+}
+
+/// The bundled example, compiled into the binary so `attend demo` works from any directory.
+const DEMO_POLICY: &str = include_str!("../../policies/kings-cross-academy.policy");
+const DEMO_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
+
+fn demo() -> u8 {
+    let src = Source::new("policies/kings-cross-academy.policy", DEMO_POLICY);
+    let calendar = Source::new("policies/calendars/camden-2024-25.calendar", DEMO_CALENDAR);
+    println!("attend demo: King's Cross Academy's attendance policy (seed document 002), as written,");
+    println!("with the illustrative Camden 2024-25 calendar.\n");
+    println!("$ attend check policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar\n");
+    let analysis = analyse(&src, Some(&calendar));
+    print!("{}", render_diagnostics(&analysis.diagnostics, DiagnosticFormat::Human, color_stdout()));
+    let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
+    println!("{} findings ({errors} errors)\n", analysis.diagnostics.len());
+    let Some(checked) = analysis.checked else {
+        return EXIT_ERRORS;
+    };
+    let policy = checked.policy();
+    println!(
+        "calendar: {} school days in {} terms, register closes {} minutes after it opens\n",
+        policy.calendar.school_days().len(),
+        policy.calendar.terms().count(),
+        policy.calendar.sessions.iter().filter_map(|s| s.open_minutes()).max().unwrap_or(0),
+    );
+    println!("$ attend compile policies/kings-cross-academy.policy\n");
+    let (table, _) = table::compile(&checked);
+    print!("{}", table::render_text(&table));
+    EXIT_OK
+}

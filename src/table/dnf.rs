@@ -1,0 +1,407 @@
+//! Conditions to rows: negations pushed to the leaves, definitions inlined, the result spread
+//! into a disjunction of conjunctions, and each conjunction's constraints on one metric
+//! intersected into a single exact interval. Absence ratios become attendance ratios
+//! (absence = 100% − attendance, exactly), so every band and definition is on one axis.
+
+use std::fmt;
+use std::ops::Bound;
+
+use serde::{Serialize, Serializer};
+
+use crate::model::{CmpOp, Condition, CountMetric, Interval, Percent, Policy, PupilFlag, RatioMetric, Window};
+
+/// More conjunctions than this from one condition is a sign of a condition nobody can read.
+pub const MAX_ROWS: usize = 256;
+
+/// One constraint of a row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Atom {
+    /// A ratio of sessions in an exact interval.
+    Ratio {
+        metric: RatioMetric,
+        window: Window,
+        #[serde(serialize_with = "serialize_interval")]
+        interval: Interval,
+    },
+    /// A whole-number metric in an inclusive range.
+    Count { metric: CountMetric, range: CountRange },
+    /// `lhs op percent × rhs`, compared as `lhs * SCALE op percent * rhs`.
+    Share {
+        lhs: CountMetric,
+        #[serde(serialize_with = "serialize_op")]
+        op: CmpOp,
+        #[serde(serialize_with = "serialize_percent")]
+        percent: Percent,
+        rhs: CountMetric,
+    },
+    Flag { flag: PupilFlag, value: bool },
+    YearGroup { range: CountRange },
+    /// The pupil's stage rank lies in `lo..=hi`.
+    Stage { lo: usize, hi: usize, names: Vec<String> },
+}
+
+/// Inclusive whole-number range; `hi` of `None` is unbounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CountRange {
+    pub lo: u32,
+    pub hi: Option<u32>,
+}
+
+impl CountRange {
+    fn from_op(op: CmpOp, value: u32) -> Vec<CountRange> {
+        match op {
+            CmpOp::Ge => vec![CountRange { lo: value, hi: None }],
+            CmpOp::Gt => vec![CountRange { lo: value.saturating_add(1), hi: None }],
+            CmpOp::Le => vec![CountRange { lo: 0, hi: Some(value) }],
+            CmpOp::Lt if value == 0 => vec![CountRange { lo: 1, hi: Some(0) }],
+            CmpOp::Lt => vec![CountRange { lo: 0, hi: Some(value - 1) }],
+            CmpOp::Eq => vec![CountRange { lo: value, hi: Some(value) }],
+            CmpOp::Ne => {
+                let mut out = vec![CountRange { lo: value.saturating_add(1), hi: None }];
+                if value > 0 {
+                    out.insert(0, CountRange { lo: 0, hi: Some(value - 1) });
+                }
+                out
+            }
+        }
+    }
+
+    fn intersect(self, other: CountRange) -> CountRange {
+        let hi = match (self.hi, other.hi) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        CountRange { lo: self.lo.max(other.lo), hi }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hi.is_some_and(|hi| hi < self.lo)
+    }
+}
+
+fn serialize_interval<S: Serializer>(i: &Interval, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct End {
+        value: String,
+        inclusive: bool,
+    }
+    #[derive(Serialize)]
+    struct Ends {
+        lo: Option<End>,
+        hi: Option<End>,
+        text: String,
+    }
+    let end = |b: Bound<Percent>| match b {
+        Bound::Included(p) => Some(End { value: p.to_string(), inclusive: true }),
+        Bound::Excluded(p) => Some(End { value: p.to_string(), inclusive: false }),
+        Bound::Unbounded => None,
+    };
+    Ends { lo: end(i.lo), hi: end(i.hi), text: i.to_string() }.serialize(s)
+}
+
+fn serialize_op<S: Serializer>(op: &CmpOp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(op.token())
+}
+
+fn serialize_percent<S: Serializer>(p: &Percent, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string())
+}
+
+/// `x op value` as an interval of percentages; `!=` is two intervals.
+fn ratio_intervals(op: CmpOp, value: Percent) -> Vec<Interval> {
+    use Bound::{Excluded, Included};
+    let zero = Included(Percent::ZERO);
+    let hundred = Included(Percent::HUNDRED);
+    match op {
+        CmpOp::Ge => vec![Interval { lo: Included(value), hi: hundred }],
+        CmpOp::Gt => vec![Interval { lo: Excluded(value), hi: hundred }],
+        CmpOp::Le => vec![Interval { lo: zero, hi: Included(value) }],
+        CmpOp::Lt => vec![Interval { lo: zero, hi: Excluded(value) }],
+        CmpOp::Eq => vec![Interval { lo: Included(value), hi: Included(value) }],
+        CmpOp::Ne => vec![Interval { lo: zero, hi: Excluded(value) }, Interval { lo: Excluded(value), hi: hundred }],
+    }
+}
+
+/// Absence in an interval is attendance in the mirrored interval.
+fn mirror(i: Interval) -> Interval {
+    let flip = |b: Bound<Percent>| match b {
+        Bound::Included(p) => Bound::Included(Percent(Percent::SCALE.saturating_sub(p.0))),
+        Bound::Excluded(p) => Bound::Excluded(Percent(Percent::SCALE.saturating_sub(p.0))),
+        Bound::Unbounded => Bound::Unbounded,
+    };
+    Interval { lo: flip(i.hi), hi: flip(i.lo) }
+}
+
+fn intersect(a: Interval, b: Interval) -> Interval {
+    let lo = match (a.lo, b.lo) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if e >= i { Bound::Excluded(e) } else { Bound::Included(i) }
+        }
+    };
+    let hi = match (a.hi, b.hi) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if e <= i { Bound::Excluded(e) } else { Bound::Included(i) }
+        }
+    };
+    Interval { lo, hi }
+}
+
+type Dnf = Vec<Vec<Atom>>;
+
+/// The rows of a condition: each a conjunction of atoms, merged, with whether it can hold.
+/// `None` when the condition spreads into more than [`MAX_ROWS`] rows.
+pub fn rows(policy: &Policy, condition: &Condition) -> Option<Vec<(Vec<Atom>, bool)>> {
+    let dnf = spread(policy, condition, false, 0)?;
+    let mut out: Vec<(Vec<Atom>, bool)> = Vec::new();
+    for conj in dnf {
+        let merged = merge(conj);
+        let ok = satisfiable(&merged);
+        if !out.iter().any(|(existing, _)| *existing == merged) {
+            out.push((merged, ok));
+        }
+    }
+    Some(out)
+}
+
+fn product(a: Dnf, b: Dnf) -> Option<Dnf> {
+    if a.len().saturating_mul(b.len()) > MAX_ROWS {
+        return None;
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in &a {
+        for y in &b {
+            let mut conj = x.clone();
+            conj.extend(y.iter().cloned());
+            out.push(conj);
+        }
+    }
+    Some(out)
+}
+
+fn spread(policy: &Policy, c: &Condition, negate: bool, depth: usize) -> Option<Dnf> {
+    // Definitions cannot refer to themselves in a checked policy; the depth bound is a guard.
+    if depth > 32 {
+        return None;
+    }
+    let single = |atom: Atom| Some(vec![vec![atom]]);
+    match c {
+        Condition::All(parts) | Condition::Any(parts) => {
+            let conjunctive = matches!(c, Condition::All(_)) != negate;
+            let mut acc: Dnf = if conjunctive { vec![vec![]] } else { vec![] };
+            for part in parts {
+                let d = spread(policy, part, negate, depth + 1)?;
+                if conjunctive {
+                    acc = product(acc, d)?;
+                } else {
+                    acc.extend(d);
+                    if acc.len() > MAX_ROWS {
+                        return None;
+                    }
+                }
+            }
+            Some(acc)
+        }
+        Condition::Not(inner) => spread(policy, inner, !negate, depth + 1),
+        Condition::Defined(name) => {
+            let def = policy.definitions_of(name).next()?;
+            spread(policy, &def.condition, negate, depth + 1)
+        }
+        Condition::Ratio { metric, window, op, value } => {
+            let op = if negate { op.negated() } else { *op };
+            Some(
+                ratio_intervals(op, *value)
+                    .into_iter()
+                    .map(|i| {
+                        let interval = if *metric == RatioMetric::Absence { mirror(i) } else { i };
+                        vec![Atom::Ratio { metric: RatioMetric::Attendance, window: *window, interval }]
+                    })
+                    .collect(),
+            )
+        }
+        Condition::Count { metric, op, value } => {
+            let op = if negate { op.negated() } else { *op };
+            Some(
+                CountRange::from_op(op, *value)
+                    .into_iter()
+                    .map(|range| vec![Atom::Count { metric: metric.clone(), range }])
+                    .collect(),
+            )
+        }
+        Condition::Share { lhs, op, percent, rhs } => {
+            let op = if negate { op.negated() } else { *op };
+            let ops = if op == CmpOp::Ne { vec![CmpOp::Lt, CmpOp::Gt] } else { vec![op] };
+            Some(
+                ops.into_iter()
+                    .map(|op| vec![Atom::Share { lhs: lhs.clone(), op, percent: *percent, rhs: rhs.clone() }])
+                    .collect(),
+            )
+        }
+        Condition::Flag(flag) => single(Atom::Flag { flag: *flag, value: !negate }),
+        Condition::YearGroup { op, value } => {
+            let op = if negate { op.negated() } else { *op };
+            Some(CountRange::from_op(op, *value).into_iter().map(|range| vec![Atom::YearGroup { range }]).collect())
+        }
+        Condition::Stage { op, stage } => {
+            let op = if negate { op.negated() } else { *op };
+            let top = policy.stages.len().saturating_sub(1);
+            let rank = stage.rank;
+            let ranges: Vec<(usize, usize)> = match op {
+                CmpOp::Ge => vec![(rank, top)],
+                CmpOp::Gt => vec![(rank + 1, top)],
+                CmpOp::Le => vec![(0, rank)],
+                CmpOp::Lt if rank == 0 => vec![(1, 0)],
+                CmpOp::Lt => vec![(0, rank - 1)],
+                CmpOp::Eq => vec![(rank, rank)],
+                CmpOp::Ne if rank == 0 => vec![(1, top)],
+                CmpOp::Ne => vec![(0, rank - 1), (rank + 1, top)],
+            };
+            Some(
+                ranges
+                    .into_iter()
+                    .map(|(lo, hi)| vec![Atom::Stage { lo, hi, names: stage_names(policy, lo, hi) }])
+                    .collect(),
+            )
+        }
+    }
+}
+
+fn stage_names(policy: &Policy, lo: usize, hi: usize) -> Vec<String> {
+    policy.stages.iter().enumerate().filter(|(i, _)| *i >= lo && *i <= hi).map(|(_, s)| s.id.clone()).collect()
+}
+
+/// Intersects the constraints on each metric, and sorts atoms into a stable order.
+fn merge(conj: Vec<Atom>) -> Vec<Atom> {
+    let mut out: Vec<Atom> = Vec::new();
+    for atom in conj {
+        let mut merged = false;
+        for existing in &mut out {
+            match (existing, &atom) {
+                (
+                    Atom::Ratio { metric: m1, window: w1, interval: i1 },
+                    Atom::Ratio { metric: m2, window: w2, interval: i2 },
+                ) if m1 == m2 && w1 == w2 => {
+                    *i1 = intersect(*i1, *i2);
+                    merged = true;
+                }
+                (Atom::Count { metric: m1, range: r1 }, Atom::Count { metric: m2, range: r2 }) if m1 == m2 => {
+                    *r1 = r1.intersect(*r2);
+                    merged = true;
+                }
+                (Atom::YearGroup { range: r1 }, Atom::YearGroup { range: r2 }) => {
+                    *r1 = r1.intersect(*r2);
+                    merged = true;
+                }
+                (Atom::Stage { lo: l1, hi: h1, names: n1 }, Atom::Stage { lo: l2, hi: h2, names: n2 }) => {
+                    *l1 = (*l1).max(*l2);
+                    *h1 = (*h1).min(*h2);
+                    n1.retain(|n| n2.contains(n));
+                    merged = true;
+                }
+                (existing, atom) if existing == atom => merged = true,
+                _ => {}
+            }
+            if merged {
+                break;
+            }
+        }
+        if !merged {
+            out.push(atom);
+        }
+    }
+    out.sort_by_key(|a| (a.order(), a.to_string()));
+    out
+}
+
+/// False when some constraint of the conjunction admits nothing.
+pub fn satisfiable(conj: &[Atom]) -> bool {
+    let flags_clash = conj.iter().any(|a| match a {
+        Atom::Flag { flag, value } => conj.iter().any(|b| matches!(b, Atom::Flag { flag: f, value: v } if f == flag && v != value)),
+        _ => false,
+    });
+    !flags_clash
+        && conj.iter().all(|a| match a {
+            Atom::Ratio { interval, .. } => !interval.is_empty(),
+            Atom::Count { range, .. } | Atom::YearGroup { range } => !range.is_empty(),
+            Atom::Stage { lo, hi, .. } => lo <= hi,
+            Atom::Share { .. } | Atom::Flag { .. } => true,
+        })
+}
+
+impl Atom {
+    fn order(&self) -> u8 {
+        match self {
+            Atom::Ratio { .. } => 0,
+            Atom::Count { .. } => 1,
+            Atom::Share { .. } => 2,
+            Atom::YearGroup { .. } => 3,
+            Atom::Stage { .. } => 4,
+            Atom::Flag { .. } => 5,
+        }
+    }
+}
+
+impl fmt::Display for Atom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Atom::Ratio { metric, window, interval } => {
+                let name = format!("{}({window})", metric.keyword());
+                let lo = match interval.lo {
+                    Bound::Included(p) if p == Percent::ZERO => None,
+                    Bound::Included(p) => Some((p, true)),
+                    Bound::Excluded(p) => Some((p, false)),
+                    Bound::Unbounded => None,
+                };
+                let hi = match interval.hi {
+                    Bound::Included(p) if p == Percent::HUNDRED => None,
+                    Bound::Included(p) => Some((p, true)),
+                    Bound::Excluded(p) => Some((p, false)),
+                    Bound::Unbounded => None,
+                };
+                let le = |inclusive: bool| if inclusive { "<=" } else { "<" };
+                match (lo, hi) {
+                    (None, None) => write!(f, "{name} any"),
+                    (Some((p, inc)), None) => write!(f, "{name} {} {p}", if inc { ">=" } else { ">" }),
+                    (None, Some((p, inc))) => write!(f, "{name} {} {p}", le(inc)),
+                    (Some((a, true)), Some((b, true))) if a == b => write!(f, "{name} == {a}"),
+                    (Some((a, ai)), Some((b, bi))) => write!(f, "{a} {} {name} {} {b}", le(ai), le(bi)),
+                }
+            }
+            Atom::Count { metric, range } => write!(f, "{}", range_text(&metric.to_string(), *range)),
+            Atom::Share { lhs, op, percent, rhs } => {
+                if *percent == Percent::HUNDRED {
+                    write!(f, "{lhs} {} {rhs}", op.token())
+                } else {
+                    write!(f, "{lhs} {} {percent} of {rhs}", op.token())
+                }
+            }
+            Atom::Flag { flag, value } => {
+                if *value {
+                    write!(f, "pupil.{}", flag.keyword())
+                } else {
+                    write!(f, "not pupil.{}", flag.keyword())
+                }
+            }
+            Atom::YearGroup { range } => write!(f, "{}", range_text("pupil.year_group", *range)),
+            Atom::Stage { names, .. } => match names.as_slice() {
+                [one] => write!(f, "pupil.stage == {one}"),
+                _ => write!(f, "pupil.stage in {{{}}}", names.join(", ")),
+            },
+        }
+    }
+}
+
+fn range_text(name: &str, r: CountRange) -> String {
+    match (r.lo, r.hi) {
+        (lo, Some(hi)) if lo == hi => format!("{name} == {lo}"),
+        (0, Some(hi)) => format!("{name} <= {hi}"),
+        (lo, None) => format!("{name} >= {lo}"),
+        (lo, Some(hi)) => format!("{lo} <= {name} <= {hi}"),
+    }
+}

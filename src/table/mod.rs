@@ -1,0 +1,292 @@
+//! The decision table: a checked policy flattened into rows of exact conditions (intervals over
+//! metrics, predicates over pupil attributes) and the actions they require. Deterministic: the
+//! same policy always gives the same rows in the same order. The engine reads only this.
+
+mod dnf;
+mod render;
+
+use serde::Serialize;
+
+pub use dnf::{Atom, CountRange};
+pub use render::{render_json, render_markdown, render_text};
+
+use crate::check::CheckedPolicy;
+use crate::diagnostic::{Diagnostic, Problem};
+use crate::model::{Action, Condition, CountMetric, Origin, Repeat, SessionClass, Window};
+use crate::source::Loc;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionTable {
+    pub policy: String,
+    /// Stage ids in order of severity.
+    pub stages: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// One way a rule can hold, and what then happens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// `R1`, `R2`, ... in table order.
+    pub id: String,
+    /// The rule's name in the policy: a band's id, an escalation's, trigger's or plan's name.
+    pub rule: String,
+    pub kind: RowKind,
+    /// All must hold (a conjunction); a rule that holds in several ways has several rows.
+    pub when: Vec<Atom>,
+    /// False when the conjunction can hold for no pupil (its intervals do not meet).
+    pub satisfiable: bool,
+    pub event: Event,
+    pub actions: Vec<RowAction>,
+    pub stage: Option<String>,
+    pub repeat: Repeat,
+    pub origin: Origin,
+    pub source: SourceRef,
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    Band,
+    Step,
+    Trigger,
+    PlanOpen,
+    PlanMissed,
+    PlanMet,
+}
+
+/// When the row's actions happen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// The pupil enters the band.
+    EnterBand,
+    /// The run of consecutive days reaches this day.
+    ReachDay(u32),
+    /// The condition holds, with the row's repeat behaviour.
+    Holds,
+    /// The pupil reaches the plan's stage.
+    EnterStage(String),
+    /// The plan's review day, this many school weeks after it opened.
+    Review { after_school_weeks: u32, escalate_to: Option<String> },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowAction {
+    /// `letter:three-day`, `notify:local_authority`, ...
+    pub action: String,
+    pub note: Option<String>,
+    pub responsible: Option<String>,
+    pub enforcement: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceRef {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceRef {
+    fn of(loc: &Loc) -> SourceRef {
+        let (line, column) = loc.line_col();
+        SourceRef { file: loc.file().to_string(), line, column }
+    }
+}
+
+impl std::fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// Compiles a checked policy. Only `check` makes a [`CheckedPolicy`], so every name here is
+/// known to resolve.
+pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
+    let policy = checked.policy();
+    let mut rows = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut spread = |condition: &Condition, rule: &str, loc: &Loc| match dnf::rows(policy, condition) {
+        Some(rows) => rows,
+        None => {
+            let problem = TableError::TooComplex { rule: rule.to_string(), limit: dnf::MAX_ROWS };
+            diagnostics.push(problem.at(loc));
+            Vec::new()
+        }
+    };
+    for set in &policy.band_sets {
+        let guard = min_possible_atom(set.window, set.min_possible);
+        for band in &set.bands {
+            let mut when = vec![Atom::Ratio { metric: set.metric, window: set.window, interval: band.range }];
+            when.extend(guard.clone());
+            push(&mut rows, Row {
+                id: String::new(),
+                rule: band.id.clone(),
+                kind: RowKind::Band,
+                satisfiable: dnf::satisfiable(&when),
+                when,
+                event: Event::EnterBand,
+                actions: actions(&band.on_enter),
+                stage: band.stage.as_ref().map(|s| s.id.clone()),
+                repeat: Repeat::RisingEdge,
+                origin: set.origin,
+                source: SourceRef::of(&band.loc),
+                loc: band.loc.clone(),
+            });
+        }
+    }
+    for esc in &policy.escalations {
+        for step in &esc.steps {
+            let run = Condition::Count {
+                metric: CountMetric::ConsecutiveDays { codes: esc.codes.clone() },
+                op: crate::model::CmpOp::Eq,
+                value: step.day,
+            };
+            let condition = match &step.guard {
+                Some(guard) => Condition::All(vec![run, guard.clone()]),
+                None => run,
+            };
+            for (when, satisfiable) in spread(&condition, &esc.name, &step.loc) {
+                push(&mut rows, Row {
+                    id: String::new(),
+                    rule: esc.name.clone(),
+                    kind: RowKind::Step,
+                    when,
+                    satisfiable,
+                    event: Event::ReachDay(step.day),
+                    actions: actions(&step.actions),
+                    stage: None,
+                    repeat: Repeat::RisingEdge,
+                    origin: esc.origin,
+                    source: SourceRef::of(&step.loc),
+                    loc: step.loc.clone(),
+                });
+            }
+        }
+    }
+    for trigger in &policy.triggers {
+        let guard = min_possible_atom(Window::YearToDate, trigger.min_possible);
+        for (mut when, satisfiable) in spread(&trigger.condition, &trigger.name, &trigger.loc) {
+            when.extend(guard.clone());
+            push(&mut rows, Row {
+                id: String::new(),
+                rule: trigger.name.clone(),
+                kind: RowKind::Trigger,
+                when,
+                satisfiable,
+                event: Event::Holds,
+                actions: actions(&trigger.actions),
+                stage: trigger.stage.as_ref().map(|s| s.id.clone()),
+                repeat: trigger.repeat,
+                origin: trigger.origin,
+                source: SourceRef::of(&trigger.loc),
+                loc: trigger.loc.clone(),
+            });
+        }
+    }
+    for plan in &policy.plans {
+        push(&mut rows, Row {
+            id: String::new(),
+            rule: plan.name.clone(),
+            kind: RowKind::PlanOpen,
+            when: vec![Atom::Stage { lo: plan.stage.rank, hi: plan.stage.rank, names: vec![plan.stage.id.clone()] }],
+            satisfiable: true,
+            event: Event::EnterStage(plan.stage.id.clone()),
+            actions: actions(&plan.on_open),
+            stage: Some(plan.stage.id.clone()),
+            repeat: Repeat::RisingEdge,
+            origin: Origin::School,
+            source: SourceRef::of(&plan.loc),
+            loc: plan.loc.clone(),
+        });
+        let review = |escalate: bool| Event::Review {
+            after_school_weeks: plan.review_after_weeks,
+            escalate_to: escalate.then(|| plan.escalate_to.as_ref().map(|s| s.id.clone())).flatten(),
+        };
+        let missed = Condition::Not(Box::new(plan.target.clone()));
+        for (when, satisfiable) in spread(&missed, &plan.name, &plan.loc) {
+            push(&mut rows, Row {
+                id: String::new(),
+                rule: plan.name.clone(),
+                kind: RowKind::PlanMissed,
+                when,
+                satisfiable,
+                event: review(true),
+                actions: actions(&plan.on_miss),
+                stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
+                repeat: Repeat::RisingEdge,
+                origin: Origin::School,
+                source: SourceRef::of(&plan.loc),
+                loc: plan.loc.clone(),
+            });
+        }
+        for (when, satisfiable) in spread(&plan.target, &plan.name, &plan.loc) {
+            push(&mut rows, Row {
+                id: String::new(),
+                rule: plan.name.clone(),
+                kind: RowKind::PlanMet,
+                when,
+                satisfiable,
+                event: review(false),
+                actions: actions(&plan.on_met),
+                stage: Some(plan.stage.id.clone()),
+                repeat: Repeat::RisingEdge,
+                origin: Origin::School,
+                source: SourceRef::of(&plan.loc),
+                loc: plan.loc.clone(),
+            });
+        }
+    }
+    let table = DecisionTable {
+        policy: policy.name.clone(),
+        stages: policy.stages.iter().map(|s| s.id.clone()).collect(),
+        rows,
+    };
+    (table, diagnostics)
+}
+
+fn push(rows: &mut Vec<Row>, mut row: Row) {
+    row.id = format!("R{}", rows.len() + 1);
+    rows.push(row);
+}
+
+fn min_possible_atom(window: Window, min: u32) -> Option<Atom> {
+    (min > 0).then(|| Atom::Count {
+        metric: CountMetric::Sessions { class: SessionClass::Possible, window },
+        range: CountRange { lo: min, hi: None },
+    })
+}
+
+fn actions(actions: &[Action]) -> Vec<RowAction> {
+    actions
+        .iter()
+        .map(|a| RowAction {
+            action: a.kind.name(),
+            note: a.note.clone(),
+            responsible: a.by.clone(),
+            enforcement: a.kind.is_enforcement(),
+        })
+        .collect()
+}
+
+/// The table stage's problems.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum TableError {
+    #[error("the condition of `{rule}` spreads into more than {limit} cases")]
+    TooComplex { rule: String, limit: usize },
+}
+
+impl Problem for TableError {
+    fn code(&self) -> &'static str {
+        match self {
+            TableError::TooComplex { .. } => "table::too_complex",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            TableError::TooComplex { .. } => Some("split it into several triggers or definitions".into()),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The decision table as a person reads it (text, Markdown) and as a program reads it (JSON).
+
+use std::fmt::Write;
+
+use super::{DecisionTable, Event, Row, RowAction};
+use crate::model::Repeat;
+
+fn event_text(event: &Event) -> String {
+    match event {
+        Event::EnterBand => "on entering the band".into(),
+        Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
+        Event::Holds => "when it holds".into(),
+        Event::EnterStage(stage) => format!("on reaching stage {stage}"),
+        Event::Review { after_school_weeks, escalate_to: Some(stage) } => {
+            format!("at review after {after_school_weeks} school weeks; target missed: escalate to {stage}")
+        }
+        Event::Review { after_school_weeks, escalate_to: None } => {
+            format!("at review after {after_school_weeks} school weeks")
+        }
+    }
+}
+
+fn action_text(a: &RowAction) -> String {
+    let mut text = a.action.clone();
+    if let Some(note) = &a.note {
+        let _ = write!(text, " \"{note}\"");
+    }
+    if let Some(by) = &a.responsible {
+        let _ = write!(text, " (by {by})");
+    }
+    text
+}
+
+fn kind_text(row: &Row) -> &'static str {
+    match row.kind {
+        super::RowKind::Band => "band",
+        super::RowKind::Step => "step",
+        super::RowKind::Trigger => "trigger",
+        super::RowKind::PlanOpen => "plan opens",
+        super::RowKind::PlanMissed => "plan missed",
+        super::RowKind::PlanMet => "plan met",
+    }
+}
+
+fn repeat_text(row: &Row) -> Option<String> {
+    match row.repeat {
+        Repeat::RisingEdge => None,
+        other => Some(other.to_string()),
+    }
+}
+
+pub fn render_text(table: &DecisionTable) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "decision table: {} ({} rows)", table.policy, table.rows.len());
+    let _ = writeln!(out, "stages, least to most severe: {}", table.stages.join(" < "));
+    for row in &table.rows {
+        out.push('\n');
+        let origin = match row.origin {
+            crate::model::Origin::School => "",
+            crate::model::Origin::National => " [national]",
+        };
+        let _ = writeln!(out, "{:<4} {} {:?}{origin}  ({})", row.id, kind_text(row), row.rule, row.source);
+        for (i, atom) in row.when.iter().enumerate() {
+            let _ = writeln!(out, "     {} {atom}", if i == 0 { "when " } else { "  and" });
+        }
+        if row.when.is_empty() {
+            let _ = writeln!(out, "     when  always");
+        }
+        if !row.satisfiable {
+            let _ = writeln!(out, "     NEVER HOLDS: its conditions exclude each other");
+        }
+        let _ = writeln!(out, "     event {}", event_text(&row.event));
+        if let Some(repeat) = repeat_text(row) {
+            let _ = writeln!(out, "     again {repeat}");
+        }
+        for (i, a) in row.actions.iter().enumerate() {
+            let _ = writeln!(out, "     {} {}", if i == 0 { "then " } else { "     " }, action_text(a));
+        }
+        if let Some(stage) = &row.stage {
+            let _ = writeln!(out, "     stage {stage}");
+        }
+    }
+    out
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render_markdown(table: &DecisionTable) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Decision table: {}\n", cell(&table.policy));
+    let _ = writeln!(out, "Stages, least to most severe: {}.\n", table.stages.join(" → "));
+    let _ = writeln!(out, "| # | kind | rule | when | event | then | stage | source |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    for row in &table.rows {
+        let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
+        if !row.satisfiable {
+            when.push("**never holds**".into());
+        }
+        let mut event = event_text(&row.event);
+        if let Some(repeat) = repeat_text(row) {
+            let _ = write!(event, "; {repeat}");
+        }
+        let actions: Vec<String> = row.actions.iter().map(action_text).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.id,
+            kind_text(row),
+            cell(&row.rule),
+            cell(&when.join(" and ")),
+            cell(&event),
+            cell(&actions.join("; ")),
+            row.stage.as_deref().unwrap_or(""),
+            cell(&row.source.to_string()),
+        );
+    }
+    out
+}
+
+pub fn render_json(table: &DecisionTable) -> String {
+    serde_json::to_string_pretty(table).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
