@@ -7,6 +7,7 @@ mod condition;
 mod error;
 mod lower;
 pub mod national;
+pub mod normal;
 
 use std::ops::Bound;
 

@@ -7,6 +7,8 @@ pub mod dsl;
 pub mod error;
 pub mod grammar;
 pub mod print_dsl;
+pub mod print_toml;
+pub mod toml;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Source;
@@ -29,7 +31,7 @@ impl Surface {
 pub fn parse(src: &Source) -> Result<ast::File, Vec<Diagnostic>> {
     match Surface::of_path(src.name()) {
         Surface::Dsl => dsl::parse_file(src),
-        Surface::Toml => dsl::parse_file(src),
+        Surface::Toml => self::toml::parse_file(src),
     }
 }
 

@@ -2,12 +2,12 @@
 //! metrics, predicates over pupil attributes) and the actions they require. Deterministic: the
 //! same policy always gives the same rows in the same order. The engine reads only this.
 
-mod dnf;
 mod render;
 
 use serde::Serialize;
 
-pub use dnf::{Atom, CountRange};
+pub use crate::model::normal::{Atom, CountRange};
+use crate::model::normal as dnf;
 pub use render::{render_json, render_markdown, render_text};
 
 use crate::check::CheckedPolicy;

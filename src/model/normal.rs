@@ -1,4 +1,5 @@
-//! Conditions to rows: negations pushed to the leaves, definitions inlined, the result spread
+//! The normal form of conditions, shared by the checker (shape analysis) and the table
+//! compiler: negations pushed to the leaves, definitions inlined, the result spread
 //! into a disjunction of conjunctions, and each conjunction's constraints on one metric
 //! intersected into a single exact interval. Absence ratios become attendance ratios
 //! (absence = 100% − attendance, exactly), so every band and definition is on one axis.
@@ -8,7 +9,7 @@ use std::ops::Bound;
 
 use serde::{Serialize, Serializer};
 
-use crate::model::{CmpOp, Condition, CountMetric, Interval, Percent, Policy, PupilFlag, RatioMetric, Window};
+use super::{CmpOp, Condition, CountMetric, Interval, Percent, Policy, PupilFlag, RatioMetric, Window};
 
 /// More conjunctions than this from one condition is a sign of a condition nobody can read.
 pub const MAX_ROWS: usize = 256;
