@@ -121,7 +121,18 @@ impl Printer {
                 self.line(d, &head);
                 for band in &bands.bands {
                     self.comments(&band.comments, d + 1);
-                    self.line(d + 1, &band_line(&band.node));
+                    let head = band_head(&band.node);
+                    if band.node.on_enter.is_empty() {
+                        self.line(d + 1, &head);
+                    } else {
+                        let one_line = format!("{head} on enter: {}", actions(&band.node.on_enter));
+                        if fits(&one_line, d + 1, band.node.on_enter.len()) {
+                            self.line(d + 1, &one_line);
+                        } else {
+                            self.line(d + 1, &head);
+                            self.actions_block(d + 2, "on enter: ", &band.node.on_enter);
+                        }
+                    }
                 }
                 self.line(d, "}");
             }
@@ -136,8 +147,12 @@ impl Printer {
                     if let Some(when) = &step.node.when {
                         let _ = write!(text, " when {}", expr(&when.node));
                     }
-                    let _ = write!(text, ": {}", actions(&step.node.actions));
-                    self.line(d + 1, &text);
+                    let one_line = format!("{text}: {}", actions(&step.node.actions));
+                    if fits(&one_line, d + 1, step.node.actions.len()) {
+                        self.line(d + 1, &one_line);
+                    } else {
+                        self.actions_block(d + 1, &format!("{text}: "), &step.node.actions);
+                    }
                 }
                 self.line(d, "}");
             }
@@ -148,7 +163,7 @@ impl Printer {
                 }
                 self.line(d, &head);
                 self.line(d + 1, &format!("when {}", expr(&t.when.node)));
-                self.line(d + 1, &format!("then {}", actions(&t.actions)));
+                self.actions_block(d + 1, "then ", &t.actions);
                 if let Some(stage) = &t.stage {
                     self.line(d + 1, &format!("stage {}", stage.node));
                 }
@@ -167,7 +182,8 @@ impl Printer {
                         PlanItem::Target(e) => format!("target {}", expr(&e.node)),
                         PlanItem::EscalateTo(s) => format!("escalate to {}", s.node),
                         PlanItem::On { event, actions: a } => {
-                            format!("on {}: {}", event.keyword(), actions(a))
+                            self.actions_block(d + 1, &format!("on {}: ", event.keyword()), a);
+                            continue;
                         }
                     };
                     self.line(d + 1, &text);
@@ -194,6 +210,21 @@ impl Printer {
                 }
                 self.line(d, "}");
             }
+        }
+    }
+
+    /// `prefix` then the actions, one per line aligned under the first when there are several.
+    fn actions_block(&mut self, d: usize, prefix: &str, list: &[Sp<ActionAst>]) {
+        let one_line = format!("{prefix}{}", actions(list));
+        if fits(&one_line, d, list.len()) {
+            self.line(d, &one_line);
+            return;
+        }
+        let pad = " ".repeat(prefix.chars().count());
+        for (i, a) in list.iter().enumerate() {
+            let sep = if i + 1 < list.len() { "," } else { "" };
+            let lead = if i == 0 { prefix } else { pad.as_str() };
+            self.line(d, &format!("{lead}{}{sep}", action(&a.node)));
         }
     }
 
@@ -266,6 +297,23 @@ pub fn date_range(range: &DateRange) -> String {
 
 pub fn time(minutes: u16) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// One line is kept for a single action that fits in 100 columns.
+fn fits(line: &str, depth: usize, actions: usize) -> bool {
+    actions <= 1 && depth * INDENT.len() + line.chars().count() <= 100
+}
+
+fn band_head(band: &BandAst) -> String {
+    let mut text = format!("band {}", band.id.node);
+    if let Some(l) = &band.label {
+        let _ = write!(text, " {}", quote(&l.node));
+    }
+    let _ = write!(text, " {}", range(&band.range.node));
+    if let Some(s) = &band.stage {
+        let _ = write!(text, " stage {}", s.node);
+    }
+    text
 }
 
 pub fn band_line(band: &BandAst) -> String {
