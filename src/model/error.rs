@@ -19,6 +19,8 @@ pub enum ModelError {
     RetiredCode { code: String },
     #[error("{what} ends before it starts: {start} is after {end}")]
     ReversedDates { what: &'static str, start: String, end: String },
+    #[error("the `{session}` register times differ from those stated in an earlier calendar")]
+    SessionTimesDiffer { session: String },
     #[error("the `{session}` register times are out of order")]
     TimesOutOfOrder { session: String },
     #[error("`{value}` is more than 100%")]
@@ -85,6 +87,7 @@ impl Problem for ModelError {
             ModelError::RetiredCode { .. } => "model::retired_code",
             ModelError::ReversedDates { .. } => "model::reversed_dates",
             ModelError::TimesOutOfOrder { .. } => "model::times_out_of_order",
+            ModelError::SessionTimesDiffer { .. } => "model::session_times_differ",
             ModelError::PercentOverHundred { .. } => "model::percent_over_hundred",
             ModelError::EmptyRange { .. } => "model::empty_range",
             ModelError::TypeMismatch { .. } => "model::type_mismatch",
@@ -141,6 +144,9 @@ impl Problem for ModelError {
             ModelError::ReversedDates { .. } => Some("write the earlier date first".into()),
             ModelError::TimesOutOfOrder { .. } => {
                 Some("a register opens, then marks late, then closes".into())
+            }
+            ModelError::SessionTimesDiffer { .. } => {
+                Some("state the register times once, or the same in every calendar".into())
             }
             ModelError::PercentOverHundred { .. } => Some("attendance runs from 0% to 100%".into()),
             ModelError::EmptyRange { .. } => Some("check the bounds; `a - b` includes both ends".into()),

@@ -472,6 +472,7 @@ impl Lowerer {
             closures: Vec::new(),
             loc: loc.clone(),
         };
+        let mut seen_here = HashSet::new();
         for item in &cal.items {
             match &item.node {
                 ast::CalendarItem::Session { name, times } => {
@@ -479,7 +480,7 @@ impl Lowerer {
                         self.unknown(&name.loc, "session", &name.node, SessionName::keywords().map(String::from).collect());
                         continue;
                     };
-                    if into.sessions.iter().any(|s| s.session == session) {
+                    if !seen_here.insert(session) {
                         self.error(&name.loc, ModelError::Duplicate { what: "a session", name: name.node.clone() });
                         continue;
                     }
@@ -499,7 +500,15 @@ impl Lowerer {
                     if times.windows(2).any(|w| w[0] > w[1]) {
                         self.error(&item.loc, ModelError::TimesOutOfOrder { session: name.node.clone() });
                     }
-                    into.sessions.push(register);
+                    // Each academic year's block may restate the register times; they are one
+                    // set for the school, so a restatement must agree with the first.
+                    match into.sessions.iter().find(|s| s.session == session) {
+                        Some(first) if (first.opens, first.late_after, first.closes) != (register.opens, register.late_after, register.closes) => {
+                            self.error(&item.loc, ModelError::SessionTimesDiffer { session: name.node.clone() });
+                        }
+                        Some(_) => {}
+                        None => into.sessions.push(register),
+                    }
                 }
                 ast::CalendarItem::Term { name, dates } => {
                     let (start, end) = self.date_range(&dates.node, "the term", &dates.loc);
