@@ -48,6 +48,32 @@ impl Source {
     }
 }
 
+/// Reports show at most this much source around a problem: a 10 MB one-line file must not
+/// become a 10 MB error message.
+const MAX_RENDERED: usize = 2_000;
+
+impl Source {
+    /// The part of the problem's line around the span, without context lines.
+    fn window(&self, span: &SourceSpan) -> MietteSpanContents<'_> {
+        let text = self.text();
+        let at = floor_char_boundary(text, span.offset().min(text.len()));
+        let end_of_span = floor_char_boundary(text, (span.offset() + span.len()).min(text.len()));
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let start = floor_char_boundary(text, at.saturating_sub(100).max(line_start));
+        let end = floor_char_boundary(text, (end_of_span.max(at) + 100).min(line_end).min(at + MAX_RENDERED));
+        let (line, column) = self.line_col(start);
+        MietteSpanContents::new_named(
+            self.name().to_string(),
+            &text.as_bytes()[start..end.max(start)],
+            SourceSpan::new(start.into(), end.max(start) - start),
+            line - 1,
+            column - 1,
+            1,
+        )
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -69,6 +95,9 @@ impl SourceCode for Source {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner = self.0.text.read_span(span, context_lines_before, context_lines_after)?;
+        if inner.data().len() > MAX_RENDERED {
+            return Ok(Box::new(self.window(span)));
+        }
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
             inner.data(),

@@ -140,6 +140,11 @@ fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error:
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
+    if let ErrorVariant::CustomError { message } = &error.variant
+        && message.contains("stack")
+    {
+        return SyntaxError::TooDeep { limit: MAX_DEPTH }.at(&src.loc(Span::new(offset + pos, offset + pos + 1)));
+    }
     let mut expected: Vec<String> = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|rule| describe(*rule)).map(String::from).collect()
