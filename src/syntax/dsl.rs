@@ -21,7 +21,8 @@ type Pr<'a> = Pair<'a, Rule>;
 
 /// Parses a `.policy` or `.calendar` file.
 pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
-    if src.text().trim().is_empty() {
+    // Blank lines and comments alone hold no policy: say so rather than "expected `policy`".
+    if first_word(src.text()).is_none() {
         return Err(vec![SyntaxError::Empty.at(&src.loc(Span::default()))]);
     }
     let calendar_only = src.name().ends_with(".calendar") || first_word(src.text()) == Some("calendar");
@@ -125,6 +126,7 @@ fn parse_rule<'a>(
     text: &'a str,
     offset: usize,
 ) -> Result<Pr<'a>, Vec<Diagnostic>> {
+    enable_error_detail();
     match PolicyParser::parse(rule, text) {
         Ok(mut pairs) => pairs.next().ok_or_else(|| {
             vec![SyntaxError::Empty.at(&src.loc(Span::new(offset, offset)))]
@@ -132,6 +134,22 @@ fn parse_rule<'a>(
         Err(error) => Err(vec![translate_error(src, text, offset, &error)]),
     }
 }
+
+/// pest's "expected" list names only the grammar's rules; with error detail on it also keeps
+/// the literal words and brackets it tried (`}`, `then`, `and`), which are most often what an
+/// author left out. The setting is process-wide and read when a parse starts, so it is turned
+/// on once and never off: the same text always gets the same message.
+fn enable_error_detail() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_error_detail(true));
+}
+
+/// Literal tokens worth naming in "expected": brackets and the words that join a statement's
+/// parts. Keywords that start a statement are left to the rule descriptions.
+const GLUE: &[&str] = &[
+    "{", "}", "(", ")", ":", ",", "then", "when", "and", "or", "of", "over", "at", "is", "by",
+    "from", "in", "within", "after", "marked", "per", "every", "possible", "enter",
+];
 
 /// Turns pest's error into one a policy author can act on: where, what was found, and what
 /// could have come there, in words rather than grammar-rule names.
@@ -151,11 +169,62 @@ fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error:
         }
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
+    if let Some(attempts) = error.parse_attempts()
+        && attempts.max_position == pos
+    {
+        for token in attempts.expected_tokens().iter().map(ToString::to_string) {
+            if GLUE.contains(&token.as_str()) {
+                expected.push(format!("`{token}`"));
+            }
+        }
+    }
+    // Inside a policy `calendar` is one of the statements; name it once.
+    if expected.iter().any(|e| e.starts_with("a statement")) {
+        expected.retain(|e| e != "`calendar`");
+    }
     expected.sort();
     expected.dedup();
     let found_text = text.get(pos..).unwrap_or("");
+    if let Some((found, at, len, what)) = describe_bad_string(found_text) {
+        let span = Span::new(offset + pos + at, offset + pos + at + len);
+        return SyntaxError::Unexpected { found, expected: vec![what] }.at(&src.loc(span));
+    }
     let (found, len) = describe_found(found_text);
     SyntaxError::Unexpected { found, expected }.at(&src.loc(Span::new(offset + pos, offset + pos + len)))
+}
+
+/// A string that cannot be read fails at its opening quote; say what is wrong with it instead:
+/// no closing quote on its line, or an escape the language does not have. Returns what was
+/// found, where (offset and length from the quote) and what was expected.
+fn describe_bad_string(rest: &str) -> Option<(String, usize, usize, String)> {
+    let body = rest.strip_prefix('"')?;
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => match chars.next() {
+                Some((_, '"' | '\\' | 'n')) => {}
+                Some((j, '\n')) => return Some(unclosed(j)),
+                None => break,
+                Some((_, other)) => {
+                    let len = '\\'.len_utf8() + other.len_utf8();
+                    return Some((
+                        format!("escape `\\{other}` in a string"),
+                        1 + i,
+                        len,
+                        "`\\\"`, `\\\\` or `\\n`".into(),
+                    ));
+                }
+            },
+            '\n' => return Some(unclosed(i)),
+            _ => {}
+        }
+    }
+    Some(unclosed(body.len()))
+}
+
+fn unclosed(body_len: usize) -> (String, usize, usize, String) {
+    ("string with no closing quote".into(), 0, 1 + body_len, "`\"` before the end of the line".into())
 }
 
 fn describe_found(rest: &str) -> (String, usize) {
@@ -229,7 +298,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::comparison | Rule::flag => "a condition",
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
         Rule::operand | Rule::share | Rule::count | Rule::call => "a value or metric",
-        Rule::count_unit => "`sessions` or `days`",
+        Rule::count_unit => "a unit (`sessions`, `days`)",
         Rule::argument => "a window or register code",
         Rule::path => "a name",
         Rule::window | Rule::year_to_date | Rule::this_term | Rule::this_half_term
@@ -862,14 +931,21 @@ impl<'s> Builder<'s> {
             }
             return Sp::new(Expr::Flag(String::new()), loc);
         }
+        // `depth` counts what an author sees as nesting, parentheses and `not`, so the limit in
+        // the message is one they can count; each level is a few grammar rules deep. A nested
+        // `expr` is a parenthesised one (the silent `primary` rule leaves no pair of its own).
+        let nested = |p: &Pr<'_>| depth + usize::from(p.as_rule() == Rule::expr);
         match pair.as_rule() {
             Rule::expr => match pair.into_inner().next() {
-                Some(inner) => self.expr(inner, depth + 1),
+                Some(inner) => self.expr(inner, depth),
                 None => Sp::new(Expr::Flag(String::new()), loc),
             },
             Rule::or_expr | Rule::and_expr => {
                 let is_or = pair.as_rule() == Rule::or_expr;
-                let mut parts: Vec<Sp<Expr>> = pair.into_inner().map(|p| self.expr(p, depth + 1)).collect();
+                let mut parts: Vec<Sp<Expr>> = pair.into_inner().map(|p| {
+                    let depth = nested(&p);
+                    self.expr(p, depth)
+                }).collect();
                 if parts.len() == 1
                     && let Some(only) = parts.pop()
                 {
@@ -878,7 +954,10 @@ impl<'s> Builder<'s> {
                 Sp::new(if is_or { Expr::Or(parts) } else { Expr::And(parts) }, loc)
             }
             Rule::not_expr => match pair.into_inner().next() {
-                Some(inner) => self.expr(inner, depth + 1),
+                Some(inner) => {
+                    let depth = nested(&inner);
+                    self.expr(inner, depth)
+                }
                 None => Sp::new(Expr::Flag(String::new()), loc),
             },
             Rule::negation => match pair.into_inner().next() {
@@ -900,8 +979,8 @@ impl<'s> Builder<'s> {
                             "!=" => CmpOp::Ne,
                             _ => CmpOp::Ge,
                         };
-                        let lhs = self.operand(lhs.clone(), depth + 1);
-                        let rhs = self.operand(rhs.clone(), depth + 1);
+                        let lhs = self.operand(lhs.clone());
+                        let rhs = self.operand(rhs.clone());
                         Sp::new(Expr::Compare { lhs, op, rhs }, loc)
                     }
                     _ => Sp::new(Expr::Flag(String::new()), loc),
@@ -913,7 +992,7 @@ impl<'s> Builder<'s> {
         }
     }
 
-    fn operand(&mut self, pair: Pr<'_>, depth: usize) -> Sp<Operand> {
+    fn operand(&mut self, pair: Pr<'_>) -> Sp<Operand> {
         let loc = self.loc(&pair);
         let inner = if pair.as_rule() == Rule::operand { pair.into_inner().next() } else { Some(pair) };
         let Some(inner) = inner else {
@@ -936,7 +1015,7 @@ impl<'s> Builder<'s> {
                 let mut parts = inner.into_inner();
                 let percent = parts.next().map_or(Percent::ZERO, |p| self.percent(&p));
                 let of = match parts.next() {
-                    Some(call) => self.operand(call, depth + 1),
+                    Some(call) => self.operand(call),
                     None => Sp::new(Operand::Path(String::new()), loc.clone()),
                 };
                 Operand::Share { percent, of: Box::new(of) }

@@ -373,7 +373,7 @@ pub fn penalty_item(item: &PenaltyItem) -> String {
 }
 
 pub fn money(pence: u64) -> String {
-    if pence % 100 == 0 { format!("£{}", pence / 100) } else { format!("£{}.{:02}", pence / 100, pence % 100) }
+    if pence.is_multiple_of(100) { format!("£{}", pence / 100) } else { format!("£{}.{:02}", pence / 100, pence % 100) }
 }
 
 pub fn repeat(r: &RepeatAst) -> String {
