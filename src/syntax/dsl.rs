@@ -154,7 +154,7 @@ const GLUE: &[&str] = &[
 /// Turns pest's error into one a policy author can act on: where, what was found, and what
 /// could have come there, in words rather than grammar-rule names.
 fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match error.location {
+    let mut pos = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
@@ -169,13 +169,22 @@ fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error:
         }
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
-    if let Some(attempts) = error.parse_attempts()
-        && attempts.max_position == pos
-    {
-        for token in attempts.expected_tokens().iter().map(ToString::to_string) {
-            if GLUE.contains(&token.as_str()) {
-                expected.push(format!("`{token}`"));
-            }
+    if let Some(attempts) = error.parse_attempts() {
+        let glue: Vec<String> = attempts
+            .expected_tokens()
+            .iter()
+            .map(ToString::to_string)
+            .filter(|token| GLUE.contains(&token.as_str()))
+            .map(|token| format!("`{token}`"))
+            .collect();
+        if attempts.max_position == pos {
+            expected.extend(glue);
+        } else if attempts.max_position > pos && !glue.is_empty() {
+            // pest places its error where a rule last failed; when only brackets or joining
+            // words were tried further on (`count(L, this_term >= 5` lacks a `)`), that later
+            // place is where the author went wrong.
+            pos = attempts.max_position;
+            expected = glue;
         }
     }
     // Inside a policy `calendar` is one of the statements; name it once.
