@@ -39,6 +39,6 @@ pub fn parse(src: &Source) -> Result<ast::File, Vec<Diagnostic>> {
 pub fn print(file: &ast::File, surface: Surface) -> String {
     match surface {
         Surface::Dsl => print_dsl::print_file(file),
-        Surface::Toml => print_dsl::print_file(file),
+        Surface::Toml => print_toml::print_file(file),
     }
 }

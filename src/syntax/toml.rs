@@ -2,6 +2,7 @@
 //! with its real place in the file. Tables are read one at a time with serde so one run reports
 //! every table's problems; strings in the condition language go through the DSL's own grammar.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use ::toml::Spanned;
@@ -210,8 +211,17 @@ struct FineToml {
 
 /// Parses a `.toml` policy (a `[policy]` table) or calendar file (only `[[calendar]]` tables).
 pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
-    let (root, syntax) = DeTable::parse_recoverable(src.text());
-    let mut cx = Cx { src, errors: Vec::new(), syntax: Vec::new() };
+    let (mut root, syntax) = DeTable::parse_recoverable(src.text());
+    if !syntax.is_empty() {
+        for (_, value) in root.get_mut().iter_mut() {
+            repair(value, src.text(), 0);
+        }
+    }
+    let mut cx = Cx {
+        src,
+        errors: Vec::new(),
+        syntax: Vec::new(),
+    };
     for error in &syntax {
         cx.syntax_error(error);
     }
@@ -249,14 +259,17 @@ impl Cx<'_> {
         let message = error.message();
         let text = self.src.text().get(range.clone()).unwrap_or("").to_string();
         // toml checks date and time literals itself; say it the way the DSL does.
-        let problem = if message.starts_with("invalid date") || message.starts_with("invalid time") {
+        let problem = if message.starts_with("invalid date") || message.starts_with("invalid time")
+        {
             if text.contains(':') && !text.contains('-') {
                 SyntaxError::InvalidTime { text }
             } else {
                 SyntaxError::InvalidDate { text }
             }
         } else {
-            SyntaxError::Toml { message: message.to_string() }
+            SyntaxError::Toml {
+                message: message.to_string(),
+            }
         };
         self.syntax.push(Span::new(range.start, range.end));
         self.error(range, problem);
@@ -267,7 +280,9 @@ impl Cx<'_> {
         let range = error.span().unwrap_or(fallback);
         let message = error.message();
         let problem = if let Some(rest) = message.strip_prefix("unknown field `") {
-            let (key, expected) = rest.split_once("`, ").unwrap_or((rest.trim_end_matches('`'), ""));
+            let (key, expected) = rest
+                .split_once("`, ")
+                .unwrap_or((rest.trim_end_matches('`'), ""));
             SyntaxError::TomlUnknownKey {
                 key: key.to_string(),
                 table: table.to_string(),
@@ -279,7 +294,9 @@ impl Cx<'_> {
                 table: table.to_string(),
             }
         } else {
-            SyntaxError::Toml { message: message.to_string() }
+            SyntaxError::Toml {
+                message: message.to_string(),
+            }
         };
         self.error(range, problem);
     }
@@ -303,7 +320,10 @@ impl Cx<'_> {
                 let span = d.loc.as_ref().map(|l| l.span).unwrap_or_default();
                 let consequence = d.code == "syntax::toml_missing_key"
                     || d.code == "syntax::toml_nothing"
-                    || syntax.iter().any(|s| s.start < span.end.max(span.start + 1) && span.start < s.end.max(s.start + 1));
+                    || syntax.iter().any(|s| {
+                        s.start < span.end.max(span.start + 1)
+                            && span.start < s.end.max(s.start + 1)
+                    });
                 // The first `count` diagnostics are the syntax errors themselves.
                 if i < count || !consequence {
                     kept.push(d);
@@ -311,9 +331,12 @@ impl Cx<'_> {
             }
             self.errors = kept;
         }
-        self.errors.sort_by_key(|d| d.loc.as_ref().map_or(0, |l| l.span.start));
+        self.errors
+            .sort_by_key(|d| d.loc.as_ref().map_or(0, |l| l.span.start));
         self.errors.dedup_by(|a, b| {
-            a.code == b.code && a.message == b.message && a.loc.as_ref().map(|l| l.span) == b.loc.as_ref().map(|l| l.span)
+            a.code == b.code
+                && a.message == b.message
+                && a.loc.as_ref().map(|l| l.span) == b.loc.as_ref().map(|l| l.span)
         });
         self.errors
     }
@@ -340,17 +363,20 @@ impl Cx<'_> {
                 "calendar" => {
                     for raw in self.elements(raw, "[[calendar]]") {
                         if let Some(cal) = self.calendar(raw) {
-                            calendars.push(Node::new(cal, self.loc(raw.span().start..extent(raw, 0))));
+                            calendars
+                                .push(Node::new(cal, self.loc(raw.span().start..extent(raw, 0))));
                         }
                     }
                 }
                 "stage" => items.extend(self.stages(raw)),
                 "define" => self.each(raw, "[[define]]", &mut items, |cx, raw, _| cx.define(raw)),
                 "bands" => self.each(raw, "[[bands]]", &mut items, |cx, raw, t| cx.bands(raw, t)),
-                "escalation" => {
-                    self.each(raw, "[[escalation]]", &mut items, |cx, raw, t| cx.escalation(raw, t))
+                "escalation" => self.each(raw, "[[escalation]]", &mut items, |cx, raw, t| {
+                    cx.escalation(raw, t)
+                }),
+                "trigger" => {
+                    self.each(raw, "[[trigger]]", &mut items, |cx, raw, _| cx.trigger(raw))
                 }
-                "trigger" => self.each(raw, "[[trigger]]", &mut items, |cx, raw, _| cx.trigger(raw)),
                 "plan" => self.each(raw, "[[plan]]", &mut items, |cx, raw, t| cx.plan(raw, t)),
                 "penalty_notices" => items.extend(self.penalty_notices(raw)),
                 "limits" => items.extend(self.limits(raw)),
@@ -367,16 +393,27 @@ impl Cx<'_> {
         match policy {
             Some(Some((name, loc))) => {
                 // Calendars inside a policy are policy items like any other.
-                items.extend(calendars.into_iter().map(|c| Node::new(Item::Calendar(c.node), c.loc)));
+                items.extend(
+                    calendars
+                        .into_iter()
+                        .map(|c| Node::new(Item::Calendar(c.node), c.loc)),
+                );
                 // The model does not care about order across kinds; keep the order written.
                 items.sort_by_key(|item| item.loc.span.start);
-                let policy = PolicyAst { name, items, trailing: Vec::new() };
+                let policy = PolicyAst {
+                    name,
+                    items,
+                    trailing: Vec::new(),
+                };
                 Some(File::Policy(Node::new(policy, loc)))
             }
             Some(None) => None,
             None if only_calendars && !calendars.is_empty() => {
                 calendars.sort_by_key(|c| c.loc.span.start);
-                Some(File::Calendars(CalendarFile { calendars, trailing: Vec::new() }))
+                Some(File::Calendars(CalendarFile {
+                    calendars,
+                    trailing: Vec::new(),
+                }))
             }
             None => {
                 if self.errors.is_empty() {
@@ -396,7 +433,9 @@ impl Cx<'_> {
         mut read: impl FnMut(&mut Self, &Raw<'_>, &DeTable<'_>) -> Option<Item>,
     ) {
         for raw in self.elements(raw, table) {
-            let DeValue::Table(t) = raw.get_ref() else { continue };
+            let DeValue::Table(t) = raw.get_ref() else {
+                continue;
+            };
             if let Some(item) = read(self, raw, t) {
                 items.push(Node::new(item, self.loc(raw.span().start..extent(raw, 0))));
             }
@@ -441,18 +480,25 @@ impl Cx<'_> {
 
     /// A string that must be a name of the language (`attendance_lead`), so the DSL can print it.
     fn name(&mut self, s: &Str) -> Option<Sp<String>> {
-        self.check_name(s.get_ref(), s.span()).then(|| self.string(s))
+        self.check_name(Rule::ident, s.get_ref(), s.span())
+            .then(|| self.string(s))
     }
 
-    fn check_name(&mut self, text: &str, range: Range<usize>) -> bool {
-        let parsed = PolicyParser::parse(Rule::ident, text).ok().and_then(|mut pairs| pairs.next());
+    /// Whether `text` is a name by `rule`: `ident` (no keyword) or `word` (where no keyword can
+    /// be meant: an entry's id, a citation's kind); reports it if not.
+    fn check_name(&mut self, rule: Rule, text: &str, range: Range<usize>) -> bool {
+        let parsed = PolicyParser::parse(rule, text)
+            .ok()
+            .and_then(|mut pairs| pairs.next());
         if parsed.is_some_and(|p| p.as_str().len() == text.len()) {
             return true;
         }
         let shaped = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         let message = if shaped {
-            format!("`{text}` is a word the policy language uses, so it cannot be a name")
+            format!("`{text}` is a word the policy language uses, so it cannot be a name here")
         } else {
             format!(
                 "`{text}` is not a name: a name starts with a letter and holds only letters, digits, `_` and `-`"
@@ -475,6 +521,10 @@ impl Cx<'_> {
                 for mut d in diagnostics {
                     if let Some(loc) = d.loc.as_mut() {
                         loc.span = place.fix(loc.span);
+                    }
+                    // The grammar sees the string as the whole input; its end is not the file's.
+                    if d.message == "unexpected end of file" {
+                        d.message = "unexpected end of the string".into();
                     }
                     self.errors.push(d);
                 }
@@ -504,7 +554,11 @@ impl Cx<'_> {
         }
     }
 
-    fn optional<T>(&mut self, s: &Option<Str>, read: impl FnOnce(&mut Self, &Str) -> Option<T>) -> Result<Option<T>, ()> {
+    fn optional<T>(
+        &mut self,
+        s: &Option<Str>,
+        read: impl FnOnce(&mut Self, &Str) -> Option<T>,
+    ) -> Result<Option<T>, ()> {
         match s {
             None => Ok(None),
             Some(s) => read(self, s).map(Some).ok_or(()),
@@ -540,7 +594,9 @@ impl Cx<'_> {
             }
             ::toml::Value::Datetime(dt) => {
                 let minutes = match (dt.date, dt.time, dt.offset) {
-                    (None, Some(t), None) if t.second.unwrap_or(0) == 0 && t.nanosecond.unwrap_or(0) == 0 => {
+                    (None, Some(t), None)
+                        if t.second.unwrap_or(0) == 0 && t.nanosecond.unwrap_or(0) == 0 =>
+                    {
                         Some(u16::from(t.hour) * 60 + u16::from(t.minute))
                     }
                     _ => None,
@@ -552,7 +608,10 @@ impl Cx<'_> {
                 minutes
             }
             other => {
-                let message = format!("expected a time such as \"08:55\", found {}", other.type_str());
+                let message = format!(
+                    "expected a time such as \"08:55\", found {}",
+                    other.type_str()
+                );
                 self.error(v.span(), SyntaxError::Toml { message });
                 None
             }
@@ -581,7 +640,8 @@ impl Cx<'_> {
         };
         if pence.is_none() {
             let shown = self.src.text().get(v.span()).unwrap_or("").to_string();
-            let message = format!("{shown} is not an amount: write pounds as \"£80\" or \"£80.50\"");
+            let message =
+                format!("{shown} is not an amount: write pounds as \"£80\" or \"£80.50\"");
             self.error(v.span(), SyntaxError::Toml { message });
         }
         pence.map(|p| Sp::new(p, self.loc(v.span())))
@@ -622,7 +682,9 @@ impl Cx<'_> {
         }
         if let Some(v) = &p.target {
             let item = match self.fragment(Fragment::Percent, v) {
-                Some(Parsed::Percent(percent)) => Some(Item::Target(Sp::new(percent, self.loc(v.span())))),
+                Some(Parsed::Percent(percent)) => {
+                    Some(Item::Target(Sp::new(percent, self.loc(v.span()))))
+                }
                 _ => None,
             };
             push(self, "target", v.span(), item);
@@ -640,24 +702,39 @@ impl Cx<'_> {
 
     fn cite(&mut self, raw: &Raw<'_>, _: &DeTable<'_>) -> Option<Item> {
         let c: CiteToml = self.de(raw, "[[cite]]")?;
-        let kind = self.name(&c.kind)?;
-        Some(Item::Cites { kind, title: self.string(&c.title) })
+        self.check_name(Rule::word, c.kind.get_ref(), c.kind.span())
+            .then_some(())?;
+        Some(Item::Cites {
+            kind: self.string(&c.kind),
+            title: self.string(&c.title),
+        })
     }
 
     /// `[roles]`, `[procedures]`, `[letters]`, `[meetings]`: `id = "text"` in the order written.
-    fn entries(&mut self, raw: &Raw<'_>, table: &str, make: fn(Vec<Node<Entry>>) -> Item) -> Option<Node<Item>> {
+    fn entries(
+        &mut self,
+        raw: &Raw<'_>,
+        table: &str,
+        make: fn(Vec<Node<Entry>>) -> Item,
+    ) -> Option<Node<Item>> {
         let t = self.table(raw, table)?;
         let mut entries = Vec::new();
         let mut ok = true;
         for (key, value) in t.iter() {
             let id: &str = key.get_ref().as_ref();
-            let id_ok = self.check_name(id, key.span());
+            let id_ok = self.check_name(Rule::word, id, key.span());
             let text: Option<Str> = self.de(value, table);
             match text {
                 Some(text) if id_ok => {
                     let id = Sp::new(id.to_string(), self.loc(key.span()));
                     let loc = self.loc(key.span().start..value.span().end);
-                    entries.push(Node::new(Entry { id, text: self.string(&text) }, loc));
+                    entries.push(Node::new(
+                        Entry {
+                            id,
+                            text: self.string(&text),
+                        },
+                        loc,
+                    ));
                 }
                 _ => ok = false,
             }
@@ -669,7 +746,9 @@ impl Cx<'_> {
     // ------------------------------------------------------------ calendars
 
     fn calendar(&mut self, raw: &Raw<'_>) -> Option<CalendarAst> {
-        let DeValue::Table(t) = raw.get_ref() else { return None };
+        let DeValue::Table(t) = raw.get_ref() else {
+            return None;
+        };
         let header: Option<CalendarToml> = self.de(raw, "[[calendar]]");
         let mut items: Vec<Node<CalendarItem>> = Vec::new();
         let mut ok = header.is_some();
@@ -686,7 +765,9 @@ impl Cx<'_> {
                     _ => self.closure(raw),
                 };
                 match item {
-                    Some(item) => items.push(Node::new(item, self.loc(raw.span().start..extent(raw, 0)))),
+                    Some(item) => {
+                        items.push(Node::new(item, self.loc(raw.span().start..extent(raw, 0))))
+                    }
                     None => ok = false,
                 }
             }
@@ -697,7 +778,9 @@ impl Cx<'_> {
     }
 
     fn session(&mut self, raw: &Raw<'_>) -> Option<CalendarItem> {
-        let DeValue::Table(t) = raw.get_ref() else { return None };
+        let DeValue::Table(t) = raw.get_ref() else {
+            return None;
+        };
         let s: SessionToml = self.de(raw, "[[calendar.session]]")?;
         let name = self.name(&s.name);
         let mut times = Vec::new();
@@ -737,7 +820,10 @@ impl Cx<'_> {
         let t: TermToml = self.de(raw, "[[calendar.term]]")?;
         let name = self.name(&t.name);
         let dates = self.date_range(&t.from, &t.to);
-        Some(CalendarItem::Term { name: name?, dates: dates? })
+        Some(CalendarItem::Term {
+            name: name?,
+            dates: dates?,
+        })
     }
 
     fn closure(&mut self, raw: &Raw<'_>) -> Option<CalendarItem> {
@@ -746,26 +832,33 @@ impl Cx<'_> {
         if kind.is_none() {
             let problem = SyntaxError::Unexpected {
                 found: format!("`{}`", c.kind.get_ref()),
-                expected: ClosureKind::ALL.iter().map(|k| format!("`{}`", k.keyword())).collect(),
+                expected: ClosureKind::ALL
+                    .iter()
+                    .map(|k| format!("`{}`", k.keyword()))
+                    .collect(),
             };
             self.error(c.kind.span(), problem);
         }
         let dates = self.date_range(&c.from, &c.to);
         let reason = c.reason.as_ref().map(|r| self.string(r));
-        Some(CalendarItem::Closure { kind: kind?, dates: dates?, reason })
+        Some(CalendarItem::Closure {
+            kind: kind?,
+            dates: dates?,
+            reason,
+        })
     }
 
     // ------------------------------------------------------------ stages, definitions, bands
 
-    /// Every `[[stage]]` table forms the one `stages` statement.
+    /// Every `[[stage]]` table forms the one `stages` statement. TOML has no place for the
+    /// statement itself, so its node is an empty span just after the first header: comments
+    /// before a `[[stage]]` then belong to that stage, never to the statement.
     fn stages(&mut self, raw: &Raw<'_>) -> Option<Node<Item>> {
         let mut entries = Vec::new();
         let mut ok = true;
-        let mut start = usize::MAX;
-        let mut end = 0;
+        let mut anchor = None;
         for raw in self.elements(raw, "[[stage]]") {
-            start = start.min(raw.span().start);
-            end = end.max(extent(raw, 0));
+            anchor = anchor.or(Some(raw.span().end));
             let Some(s) = self.de::<StageToml>(raw, "[[stage]]") else {
                 ok = false;
                 continue;
@@ -775,16 +868,18 @@ impl Cx<'_> {
             match (id, framework) {
                 (Some(id), Ok(framework)) => {
                     let text = s.text.as_ref().map(|t| self.string(t));
-                    let entry = StageEntry { id, framework, text };
+                    let entry = StageEntry {
+                        id,
+                        framework,
+                        text,
+                    };
                     entries.push(Node::new(entry, self.loc(raw.span().start..extent(raw, 0))));
                 }
                 _ => ok = false,
             }
         }
-        if start == usize::MAX {
-            start = raw.span().start;
-        }
-        (ok && !entries.is_empty()).then(|| Node::new(Item::Stages(entries), self.loc(start..end)))
+        let at = anchor.unwrap_or(raw.span().end);
+        (ok && !entries.is_empty()).then(|| Node::new(Item::Stages(entries), self.loc(at..at)))
     }
 
     fn define(&mut self, raw: &Raw<'_>) -> Option<Item> {
@@ -792,7 +887,11 @@ impl Cx<'_> {
         let name = self.name(&d.name);
         let when = self.expr(&d.when);
         let wording = d.wording.as_ref().map(|w| self.string(w));
-        Some(Item::Define(DefineAst { name: name?, wording, when: when? }))
+        Some(Item::Define(DefineAst {
+            name: name?,
+            wording,
+            when: when?,
+        }))
     }
 
     fn bands(&mut self, raw: &Raw<'_>, t: &DeTable<'_>) -> Option<Item> {
@@ -802,7 +901,9 @@ impl Cx<'_> {
         if let Some(sub) = get(t, "band") {
             for raw in self.elements(sub, "[[bands.band]]") {
                 match self.band(raw) {
-                    Some(band) => bands.push(Node::new(band, self.loc(raw.span().start..extent(raw, 0)))),
+                    Some(band) => {
+                        bands.push(Node::new(band, self.loc(raw.span().start..extent(raw, 0))))
+                    }
                     None => ok = false,
                 }
             }
@@ -811,9 +912,18 @@ impl Cx<'_> {
         let metric = self.name(&head.metric);
         let window = self.window(&head.over);
         let label = head.label.as_ref().map(|l| self.string(l));
-        let min_possible = head.min_possible.as_ref().map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let min_possible = head
+            .min_possible
+            .as_ref()
+            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         let (metric, window) = (metric?, window?);
-        ok.then_some(Item::Bands(BandsAst { label, metric, window, min_possible, bands }))
+        ok.then_some(Item::Bands(BandsAst {
+            label,
+            metric,
+            window,
+            min_possible,
+            bands,
+        }))
     }
 
     fn band(&mut self, raw: &Raw<'_>) -> Option<BandAst> {
@@ -844,7 +954,9 @@ impl Cx<'_> {
         if let Some(sub) = get(t, "step") {
             for raw in self.elements(sub, "[[escalation.step]]") {
                 match self.step(raw) {
-                    Some(step) => steps.push(Node::new(step, self.loc(raw.span().start..extent(raw, 0)))),
+                    Some(step) => {
+                        steps.push(Node::new(step, self.loc(raw.span().start..extent(raw, 0))))
+                    }
                     None => ok = false,
                 }
             }
@@ -864,7 +976,11 @@ impl Cx<'_> {
         let when = self.optional(&s.when, |cx, v| cx.expr(v));
         let actions = self.actions(&s.then);
         let day = Sp::new(*s.day.get_ref(), self.loc(s.day.span()));
-        Some(StepAst { day, when: when.ok()?, actions: actions? })
+        Some(StepAst {
+            day,
+            when: when.ok()?,
+            actions: actions?,
+        })
     }
 
     fn trigger(&mut self, raw: &Raw<'_>) -> Option<Item> {
@@ -872,11 +988,16 @@ impl Cx<'_> {
         let when = self.expr(&t.when);
         let actions = self.actions(&t.then);
         let stage = self.optional(&t.stage, |cx, v| cx.name(v));
-        let repeat = self.optional(&t.repeat, |cx, v| match cx.fragment(Fragment::Repeat, v)? {
-            Parsed::Repeat(r) => Some(r),
-            _ => None,
+        let repeat = self.optional(&t.repeat, |cx, v| {
+            match cx.fragment(Fragment::Repeat, v)? {
+                Parsed::Repeat(r) => Some(r),
+                _ => None,
+            }
         });
-        let min_possible = t.min_possible.as_ref().map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let min_possible = t
+            .min_possible
+            .as_ref()
+            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         Some(Item::Trigger(TriggerAst {
             name: self.string(&t.name),
             min_possible,
@@ -894,17 +1015,26 @@ impl Cx<'_> {
         let mut ok = true;
         if let Some(n) = &p.review_after {
             let school_weeks = Sp::new(*n.get_ref(), self.loc(n.span()));
-            items.push(Node::new(PlanItem::Review { school_weeks }, self.key_value(t, "review_after", n.span())));
+            items.push(Node::new(
+                PlanItem::Review { school_weeks },
+                self.key_value(t, "review_after", n.span()),
+            ));
         }
         if let Some(v) = &p.target {
             match self.expr(v) {
-                Some(e) => items.push(Node::new(PlanItem::Target(e), self.key_value(t, "target", v.span()))),
+                Some(e) => items.push(Node::new(
+                    PlanItem::Target(e),
+                    self.key_value(t, "target", v.span()),
+                )),
                 None => ok = false,
             }
         }
         if let Some(v) = &p.escalate_to {
             match self.name(v) {
-                Some(s) => items.push(Node::new(PlanItem::EscalateTo(s), self.key_value(t, "escalate_to", v.span()))),
+                Some(s) => items.push(Node::new(
+                    PlanItem::EscalateTo(s),
+                    self.key_value(t, "escalate_to", v.span()),
+                )),
                 None => ok = false,
             }
         }
@@ -915,15 +1045,22 @@ impl Cx<'_> {
         ] {
             let Some(v) = value else { continue };
             match self.actions(v) {
-                Some(actions) => {
-                    items.push(Node::new(PlanItem::On { event, actions }, self.key_value(t, key, v.span())))
-                }
+                Some(actions) => items.push(Node::new(
+                    PlanItem::On { event, actions },
+                    self.key_value(t, key, v.span()),
+                )),
                 None => ok = false,
             }
         }
         items.sort_by_key(|i| i.loc.span.start);
         let stage = stage?;
-        ok.then(|| Item::Plan(PlanAst { name: self.string(&p.name), stage, items }))
+        ok.then(|| {
+            Item::Plan(PlanAst {
+                name: self.string(&p.name),
+                stage,
+                items,
+            })
+        })
     }
 
     // ------------------------------------------------------------ penalty notices and limits
@@ -935,7 +1072,11 @@ impl Cx<'_> {
         let mut ok = head.is_some();
         for (key, second) in [("fine", false), ("second_fine", true)] {
             let Some(sub) = get(t, key) else { continue };
-            let table = if second { "[[penalty_notices.second_fine]]" } else { "[[penalty_notices.fine]]" };
+            let table = if second {
+                "[[penalty_notices.second_fine]]"
+            } else {
+                "[[penalty_notices.fine]]"
+            };
             for raw in self.elements(sub, table) {
                 let Some(f) = self.de::<FineToml>(raw, table) else {
                     ok = false;
@@ -943,8 +1084,13 @@ impl Cx<'_> {
                 };
                 match self.money(&f.amount) {
                     Some(pence) => {
-                        let within_days = Sp::new(*f.within_days.get_ref(), self.loc(f.within_days.span()));
-                        let item = PenaltyItem::Fine { second, pence, within_days };
+                        let within_days =
+                            Sp::new(*f.within_days.get_ref(), self.loc(f.within_days.span()));
+                        let item = PenaltyItem::Fine {
+                            second,
+                            pence,
+                            within_days,
+                        };
                         items.push(Node::new(item, self.loc(raw.span().start..extent(raw, 0))));
                     }
                     None => ok = false,
@@ -957,14 +1103,20 @@ impl Cx<'_> {
                     Some(window) => {
                         let sessions = Sp::new(*n.get_ref(), self.loc(n.span()));
                         let start = self.key_value(t, "threshold_sessions", n.span()).span.start;
-                        let loc = self.loc(start.min(self.key_value(t, "threshold_window", w.span()).span.start)
-                            ..n.span().end.max(w.span().end));
+                        let loc = self.loc(
+                            start.min(self.key_value(t, "threshold_window", w.span()).span.start)
+                                ..n.span().end.max(w.span().end),
+                        );
                         items.push(Node::new(PenaltyItem::Threshold { sessions, window }, loc));
                     }
                     None => ok = false,
                 },
-                (Some(n), None) => ok &= self.missing("threshold_window", "[penalty_notices]", n.span()),
-                (None, Some(w)) => ok &= self.missing("threshold_sessions", "[penalty_notices]", w.span()),
+                (Some(n), None) => {
+                    ok &= self.missing("threshold_window", "[penalty_notices]", n.span())
+                }
+                (None, Some(w)) => {
+                    ok &= self.missing("threshold_sessions", "[penalty_notices]", w.span())
+                }
                 (None, None) => {}
             }
             match (&head.limit_notices, &head.limit_years) {
@@ -972,22 +1124,37 @@ impl Cx<'_> {
                     let notices = Sp::new(*n.get_ref(), self.loc(n.span()));
                     let years = Sp::new(*y.get_ref(), self.loc(y.span()));
                     let start = self.key_value(t, "limit_notices", n.span()).span.start;
-                    let loc = self.loc(start.min(self.key_value(t, "limit_years", y.span()).span.start)
-                        ..n.span().end.max(y.span().end));
+                    let loc = self.loc(
+                        start.min(self.key_value(t, "limit_years", y.span()).span.start)
+                            ..n.span().end.max(y.span().end),
+                    );
                     items.push(Node::new(PenaltyItem::Limit { notices, years }, loc));
                 }
                 (Some(n), None) => ok &= self.missing("limit_years", "[penalty_notices]", n.span()),
-                (None, Some(y)) => ok &= self.missing("limit_notices", "[penalty_notices]", y.span()),
+                (None, Some(y)) => {
+                    ok &= self.missing("limit_notices", "[penalty_notices]", y.span())
+                }
                 (None, None) => {}
             }
         }
         items.sort_by_key(|i| i.loc.span.start);
-        ok.then(|| Node::new(Item::PenaltyNotices(items), self.loc(raw.span().start..extent(raw, 0))))
+        ok.then(|| {
+            Node::new(
+                Item::PenaltyNotices(items),
+                self.loc(raw.span().start..extent(raw, 0)),
+            )
+        })
     }
 
     /// Reports a key that must come with another; always `false`, for `ok &= ...`.
     fn missing(&mut self, key: &str, table: &str, at: Range<usize>) -> bool {
-        self.error(at, SyntaxError::TomlMissingKey { key: key.into(), table: table.into() });
+        self.error(
+            at,
+            SyntaxError::TomlMissingKey {
+                key: key.into(),
+                table: table.into(),
+            },
+        );
         false
     }
 
@@ -998,7 +1165,7 @@ impl Cx<'_> {
         let mut ok = true;
         for (key, value) in t.iter() {
             let name: &str = key.get_ref().as_ref();
-            let name_ok = self.check_name(name, key.span());
+            let name_ok = self.check_name(Rule::ident, name, key.span());
             let Some(v) = self.de::<Any>(value, "[limits]") else {
                 ok = false;
                 continue;
@@ -1014,12 +1181,19 @@ impl Cx<'_> {
             }
         }
         limits.sort_by_key(|l| l.loc.span.start);
-        ok.then(|| Node::new(Item::Limits(limits), self.loc(raw.span().start..extent(raw, 0))))
+        ok.then(|| {
+            Node::new(
+                Item::Limits(limits),
+                self.loc(raw.span().start..extent(raw, 0)),
+            )
+        })
     }
 
     fn limit_value(&mut self, v: &Any) -> Option<(Sp<u32>, Option<Sp<String>>)> {
         let bad = |cx: &mut Self| {
-            let message = "a limit is a whole number, or a number and a unit such as \"30 minutes\"".to_string();
+            let message =
+                "a limit is a whole number, or a number and a unit such as \"30 minutes\""
+                    .to_string();
             cx.error(v.span(), SyntaxError::Toml { message });
             None
         };
@@ -1036,11 +1210,15 @@ impl Cx<'_> {
                     [number, unit] => (*number, Some(*unit)),
                     _ => return bad(self),
                 };
-                let Ok(n) = number.1.parse::<u32>() else { return bad(self) };
+                let Ok(n) = number.1.parse::<u32>() else {
+                    return bad(self);
+                };
                 let at = |(start, word): (usize, &str)| place.range(start, start + word.len());
                 let value = Sp::new(n, self.loc(at(number)));
                 let unit = match unit {
-                    Some(unit @ (_, "minutes" | "sessions")) => Some(Sp::new(unit.1.to_string(), self.loc(at(unit)))),
+                    Some(unit @ (_, "minutes" | "sessions")) => {
+                        Some(Sp::new(unit.1.to_string(), self.loc(at(unit))))
+                    }
                     Some(unit) => {
                         let problem = SyntaxError::Unexpected {
                             found: format!("`{}`", unit.1),
@@ -1061,17 +1239,23 @@ impl Cx<'_> {
 // ---------------------------------------------------------------- helpers
 
 fn get<'r, 'i>(table: &'r DeTable<'i>, key: &str) -> Option<&'r Raw<'i>> {
-    table.iter().find(|(k, _)| {
-        let name: &str = k.get_ref().as_ref();
-        name == key
-    }).map(|(_, v)| v)
+    table
+        .iter()
+        .find(|(k, _)| {
+            let name: &str = k.get_ref().as_ref();
+            name == key
+        })
+        .map(|(_, v)| v)
 }
 
 fn key_span(table: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
-    table.iter().find(|(k, _)| {
-        let name: &str = k.get_ref().as_ref();
-        name == key
-    }).map(|(k, _)| k.span())
+    table
+        .iter()
+        .find(|(k, _)| {
+            let name: &str = k.get_ref().as_ref();
+            name == key
+        })
+        .map(|(k, _)| k.span())
 }
 
 /// Where a table ends: a header's span covers only `[[bands]]`, but comments inside the table
@@ -1097,9 +1281,34 @@ fn extent(raw: &Raw<'_>, depth: usize) -> usize {
     end
 }
 
+/// toml keeps a malformed date or time as an empty datetime, which serde refuses, losing the
+/// whole table; the written text put back as a string lets the rest of the table be read and
+/// the value itself be reported once, as an invalid date.
+fn repair<'i>(value: &mut Raw<'i>, text: &'i str, depth: usize) {
+    if depth > MAX_WALK {
+        return;
+    }
+    let span = value.span();
+    let broken =
+        matches!(value.get_ref(), DeValue::Datetime(dt) if dt.date.is_none() && dt.time.is_none());
+    if broken {
+        *value.get_mut() = DeValue::String(Cow::Borrowed(text.get(span).unwrap_or("")));
+        return;
+    }
+    match value.get_mut() {
+        DeValue::Table(t) => t.iter_mut().for_each(|(_, v)| repair(v, text, depth + 1)),
+        DeValue::Array(a) => a.iter_mut().for_each(|v| repair(v, text, depth + 1)),
+        _ => {}
+    }
+}
+
 /// The backticked words of serde's "expected one of `a`, `b`".
 fn backticked(text: &str) -> Vec<String> {
-    text.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 fn words(text: &str) -> Vec<(usize, &str)> {
@@ -1128,7 +1337,11 @@ fn pence(text: &str) -> Option<u64> {
     if !digits(pounds) || !digits(pence) || pence.len() != 2 {
         return None;
     }
-    pounds.parse::<u64>().ok()?.checked_mul(100)?.checked_add(pence.parse::<u64>().ok()?)
+    pounds
+        .parse::<u64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(pence.parse::<u64>().ok()?)
 }
 
 /// Where a TOML string's characters sit in the file. A fragment is parsed from the decoded
@@ -1170,7 +1383,11 @@ impl Placement {
         let body = raw.get(body_start..body_end).unwrap_or("");
         let base = span.start + body_start;
         let end = base + body.len();
-        let map = if body == decoded { None } else { walk(body, decoded, base, escapes, open == 3) };
+        let map = if body == decoded {
+            None
+        } else {
+            walk(body, decoded, base, escapes, open == 3)
+        };
         // Without a map, a decoded text that differs from the written one can only drift;
         // `fix` clamps it into the string.
         Placement { base, end, map }
@@ -1220,7 +1437,10 @@ impl Placement {
         self.fix_loc(&mut action.loc);
         let a = &mut action.node;
         self.fix_loc(&mut a.verb.loc);
-        for part in [&mut a.target, &mut a.note, &mut a.by].into_iter().flatten() {
+        for part in [&mut a.target, &mut a.note, &mut a.by]
+            .into_iter()
+            .flatten()
+        {
             self.fix_loc(&mut part.loc);
         }
     }
@@ -1258,7 +1478,13 @@ impl Placement {
 
 /// Lines the written body of a string up with its decoded text, byte by byte; `None` when they
 /// cannot be matched (then positions only drift).
-fn walk(body: &str, decoded: &str, base: usize, escapes: bool, multiline: bool) -> Option<Vec<usize>> {
+fn walk(
+    body: &str,
+    decoded: &str,
+    base: usize,
+    escapes: bool,
+    multiline: bool,
+) -> Option<Vec<usize>> {
     let bytes = body.as_bytes();
     let mut out = Vec::with_capacity(decoded.len() + 1);
     let mut chars = decoded.chars();
@@ -1319,7 +1545,11 @@ mod tests {
         assert_eq!(place.base, 5);
         // `c` is decoded byte 5 (é is two bytes) and written at offset 15.
         assert_eq!(place.at(place.base + 5), 15);
-        assert_eq!(place.at(place.base + 1), 6, "the escaped quote starts at its backslash");
+        assert_eq!(
+            place.at(place.base + 1),
+            6,
+            "the escaped quote starts at its backslash"
+        );
     }
 
     #[test]
