@@ -12,7 +12,7 @@ pub use render::{render_json, render_markdown, render_text};
 
 use crate::check::CheckedPolicy;
 use crate::diagnostic::{Diagnostic, Problem};
-use crate::model::{Action, Condition, CountMetric, Origin, Repeat, SessionClass, Window};
+use crate::model::{Action, Calendar, Condition, CountMetric, Origin, Percent, Policy, RatioMetric, Repeat, SessionClass, Window};
 use crate::source::Loc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,6 +21,23 @@ pub struct DecisionTable {
     /// Stage ids in order of severity.
     pub stages: Vec<String>,
     pub rows: Vec<Row>,
+    /// The calendar the rows are evaluated over: the policy's, or the `--calendar` file's.
+    #[serde(skip)]
+    pub calendar: Calendar,
+    /// Each band set's rows, as indices into `rows`: a pupil holds at most one band of a set.
+    #[serde(skip)]
+    pub band_sets: Vec<Vec<usize>>,
+    /// The statistical measures a summary reports (persistent and severe absence), each as
+    /// rows of atoms of which any may hold; the national definition wins over the school's.
+    #[serde(skip)]
+    pub measures: Measures,
+}
+
+/// Persistent and severe absence as normal-form rows (DESIGN.md §4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Measures {
+    pub persistent: Vec<Vec<Atom>>,
+    pub severe: Vec<Vec<Atom>>,
 }
 
 /// One way a rule can hold, and what then happens.
@@ -115,8 +132,10 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
             Vec::new()
         }
     };
+    let mut band_sets = Vec::new();
     for set in &policy.band_sets {
         let guard = min_possible_atom(set.window, set.min_possible);
+        band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         for band in &set.bands {
             let mut when = vec![Atom::Ratio { metric: set.metric, window: set.window, interval: band.range }];
             when.extend(guard.clone());
@@ -242,8 +261,35 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         policy: policy.name.clone(),
         stages: policy.stages.iter().map(|s| s.id.clone()).collect(),
         rows,
+        calendar: policy.calendar.clone(),
+        band_sets,
+        measures: Measures {
+            persistent: measure(policy, "persistent_absence", Percent::whole(10)),
+            severe: measure(policy, "severe_absence", Percent::whole(50)),
+        },
     };
     (table, diagnostics)
+}
+
+/// The rows of a measure's definition: the national one if the policy has it, else the
+/// policy's first, else the national figure itself (`absence(year_to_date) >= floor`).
+fn measure(policy: &Policy, name: &str, floor: Percent) -> Vec<Vec<Atom>> {
+    let national = policy.definitions.iter().find(|d| d.name == name && d.origin == Origin::National);
+    let chosen = national.or_else(|| policy.definitions.iter().find(|d| d.name == name));
+    let fallback = Condition::Ratio {
+        metric: RatioMetric::Absence,
+        window: Window::YearToDate,
+        op: crate::model::CmpOp::Ge,
+        value: floor,
+    };
+    let condition = chosen.map_or(&fallback, |d| &d.condition);
+    dnf::rows(policy, condition)
+        .or_else(|| dnf::rows(policy, &fallback))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, satisfiable)| *satisfiable)
+        .map(|(atoms, _)| atoms)
+        .collect()
 }
 
 fn push(rows: &mut Vec<Row>, mut row: Row) {

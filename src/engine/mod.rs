@@ -1,0 +1,3 @@
+//! The engine: applies a decision table to a register.
+
+pub mod calendar;

@@ -1,0 +1,313 @@
+//! The compact marks reader (data-formats.md §6.b): `pupil_id,start_date,marks`, two tokens
+//! per calendar day from `start_date`, AM then PM, optionally separated by `,`, ` ` or `|`.
+//! The same tokeniser reads CTF `AttendanceMarks`.
+
+use std::io::BufRead;
+
+use chrono::{Days, NaiveDate};
+use rustc_hash::FxHashMap;
+
+use super::error::{InputProblem, RegisterError};
+use super::long::roll_text;
+use super::slots::{Collected, LocalSlots, Slots, widen};
+use super::{Context, Decoded, parse_date, session_name};
+
+/// One session token and its character offset in the marks string.
+pub(crate) struct Token<'m> {
+    pub text: &'m [u8],
+    pub offset: usize,
+}
+
+/// Splits a marks string into tokens: a letter with an optional digit, `/`, `\`, `#` or `-`;
+/// separators are ignored. A digit is taken into the token before it whatever the letter,
+/// so that `X1` is reported as one unknown code rather than two tokens.
+pub(crate) fn tokenise(marks: &[u8]) -> Result<Vec<Token<'_>>, Token<'_>> {
+    let mut tokens = Vec::with_capacity(marks.len());
+    let mut i = 0;
+    while i < marks.len() {
+        let b = marks[i];
+        match b {
+            b',' | b' ' | b'|' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' | b'\\' | b'#' | b'-' => {
+                tokens.push(Token {
+                    text: &marks[i..=i],
+                    offset: i,
+                });
+                i += 1;
+            }
+            _ if b.is_ascii_alphabetic() => {
+                let len = if marks.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                    2
+                } else {
+                    1
+                };
+                tokens.push(Token {
+                    text: &marks[i..i + len],
+                    offset: i,
+                });
+                i += len;
+            }
+            _ => {
+                let end = (i + 1..=marks.len())
+                    .find(|e| std::str::from_utf8(&marks[i..*e]).is_ok())
+                    .unwrap_or(marks.len());
+                return Err(Token {
+                    text: &marks[i..end],
+                    offset: i,
+                });
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+/// Records the marks of one run of calendar days; problems go to `report` with the
+/// character offset of the token in the marks string.
+pub(crate) fn apply(
+    ctx: &Context<'_>,
+    local: &mut LocalSlots<'_>,
+    pupil: &[u8],
+    start: NaiveDate,
+    marks: &[u8],
+    span: &mut Option<(usize, usize)>,
+    report: &mut dyn FnMut(RegisterError, usize, usize),
+) {
+    let tokens = match tokenise(marks) {
+        Ok(tokens) => tokens,
+        Err(bad) => {
+            let text = String::from_utf8_lossy(bad.text).into_owned();
+            report(
+                RegisterError::BadToken {
+                    text,
+                    suggestion: None,
+                },
+                bad.offset,
+                1,
+            );
+            return;
+        }
+    };
+    if tokens.len() % 2 != 0 {
+        report(
+            RegisterError::OddMarks {
+                tokens: tokens.len(),
+            },
+            0,
+            marks.len(),
+        );
+        return;
+    }
+    let entry = match local.get(pupil) {
+        Ok(entry) => entry.clone(),
+        Err(error) => {
+            report(error, usize::MAX, 0);
+            return;
+        }
+    };
+    for (i, token) in tokens.iter().enumerate() {
+        let Some(date) = start.checked_add_days(Days::new((i / 2) as u64)) else {
+            break;
+        };
+        let session = i % 2;
+        let width = token.text.len();
+        let Some(day) = ctx.days.index(date) else {
+            if !ctx.decoder.is_closure_mark(token.text, date) {
+                report(
+                    ctx.closed_problem(&String::from_utf8_lossy(token.text), date),
+                    token.offset,
+                    width,
+                );
+            }
+            continue;
+        };
+        let code = match ctx.decoder.decode(token.text, day, date) {
+            Ok(Decoded::Code(code)) => code,
+            Ok(Decoded::Missing) => continue,
+            Err(error) => {
+                report(with_session(error, date, session), token.offset, width);
+                continue;
+            }
+        };
+        if !(entry.roll.0..entry.roll.1).contains(&day)
+            && !crate::codes::table()
+                .rows()
+                .get(usize::from(code))
+                .is_some_and(|r| r.code == "Z")
+        {
+            let error = RegisterError::NotOnRoll {
+                pupil: String::from_utf8_lossy(pupil).into_owned(),
+                date: date.to_string(),
+                roll: roll_text(ctx, entry.roll),
+            };
+            report(error, token.offset, width);
+            continue;
+        }
+        if entry.set(day * 2 + session, code).is_err() {
+            let error = RegisterError::Duplicate {
+                pupil: String::from_utf8_lossy(pupil).into_owned(),
+                date: date.to_string(),
+                session: session_name(session),
+                first_line: None,
+            };
+            report(error, token.offset, width);
+            continue;
+        }
+        widen(span, day);
+    }
+}
+
+/// Unknown codes in a marks string name their date and session, which the string hides.
+fn with_session(error: RegisterError, date: NaiveDate, session: usize) -> RegisterError {
+    match error {
+        RegisterError::UnknownCode { code, suggestion } => RegisterError::UnknownCodeOn {
+            code,
+            date: date.to_string(),
+            session: session_name(session),
+            suggestion,
+        },
+        other => other,
+    }
+}
+
+pub(crate) fn read(
+    ctx: &Context<'_>,
+    reader: Box<dyn BufRead + Send>,
+) -> Result<Collected, Vec<InputProblem>> {
+    let name = &ctx.input.name;
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = csv
+        .byte_headers()
+        .map_err(|_| vec![InputProblem::new(RegisterError::NotText, name, 1, 1)])?
+        .clone();
+    let columns: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let find = |n: &str| columns.iter().position(|c| c == n);
+    let (Some(pupil_col), Some(start_col), Some(marks_col)) =
+        (find("pupil_id"), find("start_date"), find("marks"))
+    else {
+        let error = RegisterError::MissingColumn {
+            column: "marks".into(),
+            expected: "`pupil_id,start_date,marks`",
+        };
+        return Err(vec![InputProblem::new(error, name, 1, 1)]);
+    };
+    let slots = Slots::new(ctx);
+    let limit = ctx.options.limit();
+    let mut problems = Vec::new();
+    let mut span = None;
+    // Lines of each pupil's rows, to name the other row of a duplicate.
+    let mut rows_of: FxHashMap<Vec<u8>, Vec<(u64, NaiveDate)>> = FxHashMap::default();
+    {
+        let mut local = slots.local();
+        let mut record = csv::ByteRecord::new();
+        while problems.len() < limit {
+            match csv.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    problems.push(InputProblem::new(RegisterError::NotText, name, line, 1));
+                    break;
+                }
+            }
+            let line = record.position().map_or(0, csv::Position::line);
+            let text = record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(",");
+            let column_of = |field: usize| -> usize {
+                record
+                    .iter()
+                    .take(field)
+                    .map(|f| String::from_utf8_lossy(f).chars().count() + 1)
+                    .sum::<usize>()
+                    + 1
+            };
+            if record.len() != columns.len() {
+                let error = RegisterError::FieldCount {
+                    expected: columns.len(),
+                    found: record.len(),
+                };
+                problems.push(InputProblem::new(error, name, line, 1).with_text(&text, 1));
+                continue;
+            }
+            let (pupil, start, marks) = (
+                record.get(pupil_col).unwrap_or_default(),
+                record.get(start_col).unwrap_or_default(),
+                record.get(marks_col).unwrap_or_default(),
+            );
+            let Some(start_date) = parse_date(start) else {
+                let error = RegisterError::BadDate {
+                    text: String::from_utf8_lossy(start).into_owned(),
+                };
+                problems.push(
+                    InputProblem::new(error, name, line, column_of(start_col) as u64)
+                        .with_text(&text, start.len()),
+                );
+                continue;
+            };
+            let marks_column = column_of(marks_col);
+            let pupil_column = column_of(pupil_col);
+            let earlier = rows_of.entry(pupil.to_vec()).or_default();
+            let mut report = |error: RegisterError, offset: usize, width: usize| {
+                if problems.len() >= limit {
+                    return;
+                }
+                let error = match error {
+                    RegisterError::Duplicate {
+                        pupil,
+                        date,
+                        session,
+                        ..
+                    } => {
+                        let on = parse_date(date.as_bytes());
+                        let first_line = earlier
+                            .iter()
+                            .rev()
+                            .find(|(_, s)| on.is_some_and(|d| *s <= d))
+                            .map(|(l, _)| *l);
+                        RegisterError::Duplicate {
+                            pupil,
+                            date,
+                            session,
+                            first_line,
+                        }
+                    }
+                    other => other,
+                };
+                let column = if offset == usize::MAX {
+                    pupil_column
+                } else {
+                    marks_column + offset
+                };
+                problems.push(
+                    InputProblem::new(error, name, line, column as u64).with_text(&text, width),
+                );
+            };
+            apply(
+                ctx,
+                &mut local,
+                pupil,
+                start_date,
+                marks,
+                &mut span,
+                &mut report,
+            );
+            earlier.push((line, start_date));
+        }
+    }
+    Ok(Collected {
+        slots,
+        span,
+        problems,
+        dropped: 0,
+    })
+}

@@ -1,0 +1,376 @@
+//! The CTF XML attendance subset (data-formats.md §6.c), read as a stream: for each
+//! `CTfile/CTFpupilData/Pupil`, its `UPN` (pseudonymised unless asked not to), `DOB`,
+//! `BasicDetails/NCyearActual` and each `Attendance/YearData`'s marks. The totals a CTF
+//! carries are recomputed from its marks, and a difference is a warning naming both values.
+//! Names, addresses and contacts are skipped and never stored.
+
+use std::hash::{Hash, Hasher};
+use std::io::BufRead;
+
+use chrono::{Days, NaiveDate};
+use quick_xml::events::Event;
+
+use super::compact::{apply, tokenise};
+use super::error::{InputProblem, RegisterError};
+use super::pupils::{Pupil, YearGroup};
+use super::slots::{Collected, Slots};
+use super::{Context, parse_date};
+use crate::codes::{self, MarkClass};
+use crate::diagnostic::Problem;
+
+#[derive(Default)]
+struct YearData {
+    possible: Option<u32>,
+    authorised: Option<u32>,
+    attended: Option<u32>,
+    unauthorised: Option<u32>,
+    start: Option<(String, u64)>,
+    marks: Option<(String, u64)>,
+}
+
+#[derive(Default)]
+struct PupilData {
+    upn: Option<String>,
+    dob: Option<(String, u64)>,
+    year: Option<String>,
+    years: Vec<YearData>,
+}
+
+/// A problem found at a byte offset, whose line is worked out at the end.
+struct AtOffset {
+    offset: u64,
+    column_in_text: usize,
+    width: usize,
+    error: RegisterError,
+}
+
+pub(crate) fn read(
+    ctx: &Context<'_>,
+    reader: Box<dyn BufRead + Send>,
+) -> Result<Collected, Vec<InputProblem>> {
+    let mut xml = quick_xml::Reader::from_reader(reader);
+    let slots = Slots::new(ctx);
+    let mut local = slots.local();
+    let limit = ctx.options.limit();
+    let mut found: Vec<AtOffset> = Vec::new();
+    let mut span = None;
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut pupil: Option<PupilData> = None;
+    let mut buf = Vec::new();
+    let mut text = String::new();
+    let mut text_at = 0u64;
+    loop {
+        let at = xml.buffer_position();
+        let event = match xml.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(e) => {
+                let error = RegisterError::BadXml {
+                    reason: e.to_string(),
+                };
+                found.push(AtOffset {
+                    offset: xml.error_position(),
+                    column_in_text: 0,
+                    width: 1,
+                    error,
+                });
+                break;
+            }
+        };
+        match event {
+            Event::Start(e) => {
+                let local_name = e.local_name().as_ref().as_bytes().to_vec();
+                if local_name == b"Pupil" && path.last().is_some_and(|p| p == b"CTFpupilData") {
+                    pupil = Some(PupilData::default());
+                }
+                if local_name == b"YearData"
+                    && let Some(p) = pupil.as_mut()
+                {
+                    p.years.push(YearData::default());
+                }
+                path.push(local_name);
+                text.clear();
+                text_at = xml.buffer_position();
+            }
+            Event::Text(t) => text.push_str(&t),
+            Event::CData(t) => text.push_str(&t.into_inner()),
+            Event::GeneralRef(r) => match &*r {
+                "amp" => text.push('&'),
+                "lt" => text.push('<'),
+                "gt" => text.push('>'),
+                "quot" => text.push('"'),
+                "apos" => text.push('\''),
+                _ => {}
+            },
+            Event::End(_) => {
+                let closing = path.pop().unwrap_or_default();
+                let parent = path.last().map(Vec::as_slice);
+                let value = text.trim().to_string();
+                if let Some(p) = pupil.as_mut() {
+                    match (parent, closing.as_slice()) {
+                        (Some(b"Pupil"), b"UPN") => p.upn = Some(value),
+                        (Some(b"Pupil"), b"DOB") => p.dob = Some((value, text_at)),
+                        (Some(b"BasicDetails"), b"NCyearActual") => p.year = Some(value),
+                        (Some(b"YearData"), field) => {
+                            if let Some(y) = p.years.last_mut() {
+                                let number = value.parse().ok();
+                                match field {
+                                    b"SessionsPossible" => y.possible = number,
+                                    b"SessionsAuthorised" => y.authorised = number,
+                                    b"SessionsAttended" => y.attended = number,
+                                    b"SessionsUnauthorised" => y.unauthorised = number,
+                                    _ => {}
+                                }
+                            }
+                        }
+                        (Some(b"AttendSessions"), b"AttendanceStartDate") => {
+                            if let Some(y) = p.years.last_mut() {
+                                y.start = Some((value, text_at));
+                            }
+                        }
+                        (Some(b"AttendSessions"), b"AttendanceMarks") => {
+                            if let Some(y) = p.years.last_mut() {
+                                y.marks = Some((text.clone(), text_at));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if closing == b"Pupil"
+                    && let Some(p) = pupil.take()
+                {
+                    finish_pupil(ctx, &slots, &mut local, p, &mut span, &mut found);
+                    if found
+                        .iter()
+                        .filter(|f| f.error.severity() == crate::diagnostic::Severity::Error)
+                        .count()
+                        >= limit
+                    {
+                        break;
+                    }
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        let _ = at;
+        buf.clear();
+    }
+    drop(local);
+    let problems = locate(ctx, found);
+    Ok(Collected {
+        slots,
+        span,
+        problems,
+        dropped: 0,
+    })
+}
+
+fn finish_pupil(
+    ctx: &Context<'_>,
+    slots: &Slots,
+    local: &mut super::slots::LocalSlots<'_>,
+    p: PupilData,
+    span: &mut Option<(usize, usize)>,
+    found: &mut Vec<AtOffset>,
+) {
+    let Some(upn) = p.upn.filter(|u| !u.is_empty()) else {
+        let offset = p
+            .years
+            .first()
+            .and_then(|y| y.marks.as_ref())
+            .map_or(0, |m| m.1);
+        found.push(AtOffset {
+            offset,
+            column_in_text: 0,
+            width: 1,
+            error: RegisterError::BadXml {
+                reason: "a pupil has no `UPN`".into(),
+            },
+        });
+        return;
+    };
+    let id = if ctx.options.keep_upn {
+        upn.clone()
+    } else {
+        pseudonym(&upn, ctx.options.pseudonym_key.as_deref())
+    };
+    let mut dob = None;
+    if let Some((text, at)) = &p.dob {
+        dob = parse_date(text.as_bytes());
+        if dob.is_none() {
+            found.push(AtOffset {
+                offset: *at,
+                column_in_text: 0,
+                width: text.len(),
+                error: RegisterError::BadDate { text: text.clone() },
+            });
+        }
+    }
+    let mut record = Pupil::unknown(id.clone());
+    record.dob = dob;
+    record.year_group = p.year.as_deref().and_then(|y| match y {
+        "R" => Some(YearGroup::Reception),
+        "N1" => Some(YearGroup::Nursery(1)),
+        "N2" => Some(YearGroup::Nursery(2)),
+        n => n.parse().ok().map(YearGroup::Year),
+    });
+    for year in &p.years {
+        let (Some((start_text, start_at)), Some((marks, marks_at))) = (&year.start, &year.marks)
+        else {
+            continue;
+        };
+        let Some(start) = parse_date(start_text.as_bytes()) else {
+            let error = RegisterError::BadDate {
+                text: start_text.clone(),
+            };
+            found.push(AtOffset {
+                offset: *start_at,
+                column_in_text: 0,
+                width: start_text.len(),
+                error,
+            });
+            continue;
+        };
+        let mut report = |error: RegisterError, offset: usize, width: usize| {
+            let column_in_text = if offset == usize::MAX { 0 } else { offset };
+            found.push(AtOffset {
+                offset: *marks_at,
+                column_in_text,
+                width,
+                error,
+            });
+        };
+        apply(
+            ctx,
+            local,
+            id.as_bytes(),
+            start,
+            marks.as_bytes(),
+            span,
+            &mut report,
+        );
+        if let Some(what) = totals_differ(year, start, marks) {
+            let error = RegisterError::CtfTotals {
+                pupil: id.clone(),
+                what,
+            };
+            found.push(AtOffset {
+                offset: *marks_at,
+                column_in_text: 0,
+                width: 1,
+                error,
+            });
+        }
+    }
+    if ctx.pupils.is_none() {
+        slots.set_record(id.as_bytes(), record);
+    }
+}
+
+/// Compares the totals a `YearData` states with those its marks give.
+fn totals_differ(year: &YearData, start: NaiveDate, marks: &str) -> Option<String> {
+    let tokens = tokenise(marks.as_bytes()).ok()?;
+    let (mut possible, mut attended, mut authorised, mut unauthorised) = (0u32, 0u32, 0u32, 0u32);
+    for (i, token) in tokens.iter().enumerate() {
+        let date = start.checked_add_days(Days::new((i / 2) as u64))?;
+        let Some(info) = std::str::from_utf8(token.text)
+            .ok()
+            .and_then(|t| codes::table().lookup(t, date))
+        else {
+            continue;
+        };
+        match info.class {
+            MarkClass::Present | MarkClass::ApprovedActivity => attended += 1,
+            MarkClass::Authorised => authorised += 1,
+            MarkClass::Unauthorised => unauthorised += 1,
+            MarkClass::NotCounted => continue,
+        }
+        possible += 1;
+    }
+    let mut differ = Vec::new();
+    for (label, stated, counted) in [
+        ("possible", year.possible, possible),
+        ("attended", year.attended, attended),
+        ("authorised", year.authorised, authorised),
+        ("unauthorised", year.unauthorised, unauthorised),
+    ] {
+        if let Some(stated) = stated
+            && stated != counted
+        {
+            differ.push(format!("{label} {stated} stated, {counted} in the marks"));
+        }
+    }
+    (!differ.is_empty()).then(|| differ.join(", "))
+}
+
+/// A stable pseudonymous id for a UPN: a keyed SipHash, so ids cannot be reversed by
+/// hashing every possible UPN unless the key is known.
+pub fn pseudonym(upn: &str, key: Option<&str>) -> String {
+    #[expect(
+        deprecated,
+        reason = "SipHasher is the keyed hash std offers; its output is stable"
+    )]
+    let mut hasher =
+        std::hash::SipHasher::new_with_keys(0x6174_7465_6e64_0001, 0x7570_6e00_0000_0002);
+    key.unwrap_or("").hash(&mut hasher);
+    upn.trim().to_ascii_uppercase().hash(&mut hasher);
+    format!("U{:016x}", hasher.finish())
+}
+
+/// Turns byte offsets into lines and columns by reading the input once more.
+fn locate(ctx: &Context<'_>, found: Vec<AtOffset>) -> Vec<InputProblem> {
+    let name = &ctx.input.name;
+    let mut offsets: Vec<u64> = found.iter().map(|f| f.offset).collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut positions = Vec::with_capacity(offsets.len());
+    if let Ok(mut reader) = ctx.input.open() {
+        let (mut line, mut line_start, mut pos) = (1u64, 0u64, 0u64);
+        let mut lines: Vec<u8> = Vec::new();
+        let mut next = offsets.iter().peekable();
+        let mut current_line = Vec::new();
+        while next.peek().is_some() {
+            lines.clear();
+            match reader.read_until(b'\n', &mut lines) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let end = pos + n as u64;
+                    while let Some(&&offset) = next.peek() {
+                        if offset >= end {
+                            break;
+                        }
+                        current_line.clone_from(&lines);
+                        let column = String::from_utf8_lossy(
+                            &lines[..usize::try_from(offset - line_start)
+                                .unwrap_or(0)
+                                .min(lines.len())],
+                        )
+                        .chars()
+                        .count();
+                        positions.push((
+                            offset,
+                            line,
+                            column as u64 + 1,
+                            String::from_utf8_lossy(&current_line).into_owned(),
+                        ));
+                        next.next();
+                    }
+                    pos = end;
+                    line += 1;
+                    line_start = pos;
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|f| match positions.iter().find(|p| p.0 == f.offset) {
+            Some((_, line, column, text)) => {
+                InputProblem::new(f.error, name, *line, column + f.column_in_text as u64)
+                    .with_text(text, f.width)
+            }
+            None => InputProblem::whole_file(f.error, name),
+        })
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! Opening an input: a file (gzip recognised by its magic bytes, whatever its name) or bytes
+//! in memory, and recognising which register format it holds from its first line. Register
+//! files can be larger than memory, so readers stream them; the CLI only names them.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::error::{InputProblem, RegisterError};
+
+/// The register formats of data-formats.md §6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `pupil_id,date,session,mark,...`: one row per pupil and session.
+    Long,
+    /// `pupil_id,start_date,marks`: one row per pupil and run of calendar days.
+    Compact,
+    /// CTF XML, `CTfile/CTFpupilData/Pupil/Attendance`.
+    Ctf,
+}
+
+/// A named input that can be opened (more than once, for the rare second look an error
+/// message needs).
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub name: String,
+    source: Source,
+}
+
+#[derive(Clone, Debug)]
+enum Source {
+    Path(PathBuf),
+    Bytes(Arc<[u8]>),
+}
+
+const BUFFER: usize = 1 << 20;
+
+impl Input {
+    pub fn path(path: impl Into<PathBuf>) -> Input {
+        let path = path.into();
+        Input {
+            name: path.display().to_string(),
+            source: Source::Path(path),
+        }
+    }
+
+    pub fn bytes(name: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Input {
+        Input {
+            name: name.into(),
+            source: Source::Bytes(bytes.into()),
+        }
+    }
+
+    fn unreadable(&self, e: &std::io::Error) -> InputProblem {
+        InputProblem::whole_file(
+            RegisterError::Unreadable {
+                file: self.name.clone(),
+                reason: e.to_string(),
+            },
+            &self.name,
+        )
+    }
+
+    /// Opens the input, decompressing gzip.
+    pub fn open(&self) -> Result<Box<dyn BufRead + Send>, InputProblem> {
+        let raw: Box<dyn Read + Send> = match &self.source {
+            Source::Path(path) => Box::new(File::open(path).map_err(|e| self.unreadable(&e))?),
+            Source::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes))),
+        };
+        let mut raw = BufReader::with_capacity(BUFFER, raw);
+        let head = raw.fill_buf().map_err(|e| self.unreadable(&e))?;
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Ok(Box::new(BufReader::with_capacity(
+                BUFFER,
+                flate2::bufread::MultiGzDecoder::new(raw),
+            )))
+        } else {
+            Ok(Box::new(raw))
+        }
+    }
+
+    /// Opens the input and tells its format from the first line.
+    pub fn open_detect(&self) -> Result<(Format, Box<dyn BufRead + Send>), Vec<InputProblem>> {
+        let mut reader = self.open().map_err(|p| vec![p])?;
+        let head = reader.fill_buf().map_err(|e| vec![self.unreadable(&e)])?;
+        let format = detect(head).map_err(|error| {
+            let line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+            let text = String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned();
+            let problem = InputProblem::new(error, &self.name, 1, 1);
+            vec![if text
+                .chars()
+                .all(|c| !c.is_control() || c == '\r' || c == '\t')
+            {
+                problem.with_text(&text, 1)
+            } else {
+                problem
+            }]
+        })?;
+        Ok((format, reader))
+    }
+}
+
+fn detect(head: &[u8]) -> Result<Format, RegisterError> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    if head.is_empty() {
+        return Err(RegisterError::Empty);
+    }
+    if line.contains(&0) || std::str::from_utf8(&line[..line.len().min(4096)]).is_err() {
+        return Err(RegisterError::NotText);
+    }
+    if head.trim_ascii_start().starts_with(b"<") {
+        return Ok(Format::Ctf);
+    }
+    let columns = header_names(line);
+    let has = |name: &str| columns.iter().any(|c| c == name);
+    if has("start_date") && has("marks") {
+        if has("pupil_id") {
+            return Ok(Format::Compact);
+        }
+        return Err(RegisterError::MissingColumn {
+            column: "pupil_id".into(),
+            expected: "`pupil_id,start_date,marks`",
+        });
+    }
+    let required = ["pupil_id", "date", "session", "mark"];
+    let found = required.iter().filter(|c| has(c)).count();
+    match required.iter().find(|c| !has(c)) {
+        None => Ok(Format::Long),
+        Some(missing) if found >= 2 => Err(RegisterError::MissingColumn {
+            column: (*missing).to_string(),
+            expected: "`pupil_id,date,session,mark`",
+        }),
+        Some(_) => {
+            let text = String::from_utf8_lossy(line)
+                .trim_end()
+                .chars()
+                .take(80)
+                .collect();
+            Err(RegisterError::UnknownFormat { found: text })
+        }
+    }
+}
+
+/// The column names of a CSV header line, lower-cased, quotes and spaces removed.
+pub(crate) fn header_names(line: &[u8]) -> Vec<String> {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    String::from_utf8_lossy(line)
+        .trim_end_matches(['\r', '\n'])
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').trim().to_ascii_lowercase())
+        .collect()
+}

@@ -1,0 +1,614 @@
+//! The long CSV reader (data-formats.md §6.a): one row per pupil and session, in any order.
+//! The file is cut into chunks at line ends outside quotes and parsed on every core; each
+//! problem keeps its chunk and line within it, and becomes `file:line:column` at the end.
+
+use std::io::BufRead;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
+
+use chrono::NaiveDate;
+
+use super::error::{InputProblem, RegisterError};
+use super::input::header_names;
+use super::slots::{Collected, LocalSlots, Slots, widen};
+use super::{Context, Decoded, parse_date, parse_session, session_name};
+
+const CHUNK: usize = 4 << 20;
+const MAX_FIELDS: usize = 64;
+
+/// Which fields hold what.
+#[derive(Clone, Copy)]
+struct Columns {
+    count: usize,
+    pupil: usize,
+    date: usize,
+    session: usize,
+    mark: usize,
+}
+
+struct Chunk {
+    index: usize,
+    data: Vec<u8>,
+    /// The chunk holds a `"`, so rows must be parsed with quoting in mind.
+    quoted: bool,
+}
+
+/// A problem found in a chunk, with its line counted from the chunk's first line (0-based).
+struct Found {
+    chunk: usize,
+    line: u64,
+    problem: InputProblem,
+    duplicate: Option<(Vec<u8>, usize, usize)>,
+}
+
+struct ChunkDone {
+    index: usize,
+    lines: u64,
+    span: Option<(usize, usize)>,
+}
+
+pub(crate) fn read(
+    ctx: &Context<'_>,
+    mut reader: Box<dyn BufRead + Send>,
+) -> Result<Collected, Vec<InputProblem>> {
+    let name = &ctx.input.name;
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(|e| {
+        vec![InputProblem::whole_file(
+            RegisterError::Unreadable {
+                file: name.clone(),
+                reason: e.to_string(),
+            },
+            name,
+        )]
+    })?;
+    let names = header_names(&header);
+    let find = |n: &str| names.iter().position(|c| c == n);
+    let columns = match (
+        find("pupil_id"),
+        find("date"),
+        find("session"),
+        find("mark"),
+    ) {
+        (Some(pupil), Some(date), Some(session), Some(mark)) if names.len() <= MAX_FIELDS => {
+            Columns {
+                count: names.len(),
+                pupil,
+                date,
+                session,
+                mark,
+            }
+        }
+        _ => {
+            let found = String::from_utf8_lossy(&header).trim_end().to_string();
+            return Err(vec![InputProblem::new(
+                RegisterError::UnknownFormat { found },
+                name,
+                1,
+                1,
+            )]);
+        }
+    };
+    let slots = Slots::new(ctx);
+    let limit = ctx.options.limit();
+    // The lowest chunk with a problem once `limit` problems are known: later chunks stop.
+    let stop_after = AtomicUsize::new(usize::MAX);
+    let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
+    let done: Mutex<Vec<ChunkDone>> = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16);
+    let (send, receive) = mpsc::sync_channel::<Chunk>(workers * 2);
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    let receive = Mutex::new(receive);
+    let mut read_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let recycle = recycle.clone();
+            let (receive, slots, found, done, stop_after) =
+                (&receive, &slots, &found, &done, &stop_after);
+            scope.spawn(move || {
+                let mut local = slots.local();
+                loop {
+                    let next = receive
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
+                    let Ok(chunk) = next else { break };
+                    let mut parser = Parser {
+                        ctx,
+                        columns,
+                        local: &mut local,
+                        chunk: chunk.index,
+                        found: Vec::new(),
+                        span: None,
+                        date_cache: None,
+                        stop_after,
+                        limit,
+                    };
+                    let lines = parser.parse(&chunk.data, chunk.quoted);
+                    let (problems, span) = (parser.found, parser.span);
+                    if !problems.is_empty() {
+                        let mut all = found.lock().unwrap_or_else(PoisonError::into_inner);
+                        all.extend(problems);
+                        if all.len() >= limit {
+                            stop_after.fetch_min(chunk.index, Ordering::Relaxed);
+                        }
+                    }
+                    done.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(ChunkDone {
+                            index: chunk.index,
+                            lines,
+                            span,
+                        });
+                    // The reader may have finished; a buffer nobody takes back is just dropped.
+                    let _ = recycle.send(chunk.data);
+                }
+            });
+        }
+        drop(recycle);
+        read_error = split_chunks(&mut reader, &send, &recycled, &stop_after);
+        drop(send);
+    });
+    if let Some(e) = read_error {
+        return Err(vec![InputProblem::whole_file(
+            RegisterError::Unreadable {
+                file: name.clone(),
+                reason: e.to_string(),
+            },
+            name,
+        )]);
+    }
+    let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    done.sort_by_key(|d| d.index);
+    // Line 1 is the header; chunk k starts after the lines of the chunks before it.
+    let mut first_line = Vec::with_capacity(done.len());
+    let mut next = 2u64;
+    let mut span = None;
+    for d in &done {
+        first_line.push(next);
+        next += d.lines;
+        if let Some((a, b)) = d.span {
+            widen(&mut span, a);
+            widen(&mut span, b);
+        }
+    }
+    let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    found.sort_by_key(|f| (f.chunk, f.line, f.problem.at.column));
+    let mut problems = Vec::new();
+    let mut duplicates = Vec::new();
+    for f in found {
+        let mut problem = f.problem;
+        problem.at.line = first_line.get(f.chunk).copied().unwrap_or(0) + f.line;
+        if let Some(key) = f.duplicate {
+            duplicates.push((problems.len(), key));
+        }
+        problems.push(problem);
+    }
+    let dropped = problems.len().saturating_sub(limit);
+    problems.truncate(limit);
+    if !duplicates.is_empty() {
+        first_lines_of_duplicates(ctx, columns, &mut problems, &duplicates);
+    }
+    Ok(Collected {
+        slots,
+        span,
+        problems,
+        dropped,
+    })
+}
+
+/// Reads the input into chunks that end at a line end outside quotes, and sends them on.
+fn split_chunks(
+    reader: &mut Box<dyn BufRead + Send>,
+    send: &mpsc::SyncSender<Chunk>,
+    recycled: &mpsc::Receiver<Vec<u8>>,
+    stop_after: &AtomicUsize,
+) -> Option<std::io::Error> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut index = 0;
+    loop {
+        if stop_after.load(Ordering::Relaxed) != usize::MAX {
+            return None;
+        }
+        let mut data = recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK + (CHUNK >> 2)));
+        data.clear();
+        data.append(&mut carry);
+        let mut eof = false;
+        while data.len() < CHUNK {
+            let buf = match reader.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(e),
+            };
+            if buf.is_empty() {
+                eof = true;
+                break;
+            }
+            let take = buf.len().min(CHUNK - data.len());
+            data.extend_from_slice(&buf[..take]);
+            reader.consume(take);
+        }
+        let quoted = memchr::memchr(b'"', &data).is_some();
+        if !eof {
+            match last_line_end(&data, quoted) {
+                Some(end) => carry.extend_from_slice(&data[end + 1..]),
+                // One row longer than a chunk: keep reading into it.
+                None => {
+                    carry = data;
+                    continue;
+                }
+            }
+            let end = data.len() - carry.len();
+            data.truncate(end);
+        }
+        if !data.is_empty()
+            && send
+                .send(Chunk {
+                    index,
+                    data,
+                    quoted,
+                })
+                .is_err()
+        {
+            return None;
+        }
+        index += 1;
+        if eof {
+            return None;
+        }
+    }
+}
+
+/// The last `\n` that is not inside a quoted field (chunks always start outside quotes).
+fn last_line_end(data: &[u8], quoted: bool) -> Option<usize> {
+    if !quoted {
+        return memchr::memrchr(b'\n', data);
+    }
+    let mut inside = false;
+    let mut last = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', data) {
+        match data[i] {
+            b'"' => inside = !inside,
+            _ if !inside => last = Some(i),
+            _ => {}
+        }
+    }
+    last
+}
+
+/// What a date means, cached across rows because register files repeat dates.
+#[derive(Clone, Copy)]
+enum DateMeaning {
+    School(usize, NaiveDate),
+    Closed(NaiveDate),
+    Bad,
+}
+
+struct Parser<'a, 'c, 's> {
+    ctx: &'a Context<'c>,
+    columns: Columns,
+    local: &'a mut LocalSlots<'s>,
+    chunk: usize,
+    found: Vec<Found>,
+    span: Option<(usize, usize)>,
+    date_cache: Option<([u8; 10], DateMeaning)>,
+    stop_after: &'a AtomicUsize,
+    limit: usize,
+}
+
+/// A field of a row: where it starts in the line, and its (unquoted) bytes.
+type Field<'d> = (usize, std::borrow::Cow<'d, [u8]>);
+
+impl Parser<'_, '_, '_> {
+    /// Parses every row of a chunk; returns how many line ends it holds.
+    fn parse(&mut self, data: &[u8], quoted: bool) -> u64 {
+        let mut pos = 0;
+        let mut line = 0u64;
+        let mut fields: Vec<Field<'_>> = Vec::with_capacity(self.columns.count);
+        while pos < data.len() {
+            if self.found.len() >= self.limit
+                || self.stop_after.load(Ordering::Relaxed) < self.chunk
+            {
+                // Stop early: the line count no longer matters, as problems are reported.
+                return line + memchr::memchr_iter(b'\n', &data[pos..]).count() as u64;
+            }
+            let start = pos;
+            let row_line = line;
+            fields.clear();
+            let end;
+            if quoted {
+                match split_quoted(data, pos, &mut fields) {
+                    Ok((next, newlines)) => {
+                        end = next;
+                        line += newlines;
+                    }
+                    Err(()) => {
+                        let text = line_text(data, start);
+                        let problem = InputProblem::new(
+                            RegisterError::UnterminatedQuote,
+                            &self.ctx.input.name,
+                            0,
+                            1,
+                        )
+                        .with_text(&text, 1);
+                        self.push(row_line, problem, None);
+                        return line + memchr::memchr_iter(b'\n', &data[pos..]).count() as u64;
+                    }
+                }
+            } else {
+                let line_end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
+                let mut row = &data[pos..line_end];
+                if let [rest @ .., b'\r'] = row {
+                    row = rest;
+                }
+                let mut offset = 0;
+                for piece in row.split(|b| *b == b',') {
+                    fields.push((offset, std::borrow::Cow::Borrowed(piece)));
+                    offset += piece.len() + 1;
+                }
+                end = line_end;
+            }
+            if end < data.len() {
+                line += 1;
+            }
+            pos = end + 1;
+            let blank = fields.len() == 1 && fields.first().is_some_and(|f| f.1.is_empty());
+            if !blank {
+                self.row(data, start, row_line, &fields);
+            }
+        }
+        line
+    }
+
+    fn push(
+        &mut self,
+        line: u64,
+        problem: InputProblem,
+        duplicate: Option<(Vec<u8>, usize, usize)>,
+    ) {
+        self.found.push(Found {
+            chunk: self.chunk,
+            line,
+            problem,
+            duplicate,
+        });
+    }
+
+    fn problem_at(
+        &mut self,
+        data: &[u8],
+        start: usize,
+        line: u64,
+        field: &Field<'_>,
+        error: RegisterError,
+    ) {
+        let text = line_text(data, start);
+        let column = text.get(..field.0).map_or(field.0, |t| t.chars().count()) + 1;
+        let width = String::from_utf8_lossy(&field.1).chars().count();
+        let problem = InputProblem::new(error, &self.ctx.input.name, 0, column as u64)
+            .with_text(&text, width);
+        self.push(line, problem, None);
+    }
+
+    #[inline]
+    fn date(&mut self, text: &[u8]) -> DateMeaning {
+        if let (Some((cached, meaning)), Ok(key)) = (&self.date_cache, <[u8; 10]>::try_from(text))
+            && *cached == key
+        {
+            return *meaning;
+        }
+        let meaning = match parse_date(text) {
+            None => DateMeaning::Bad,
+            Some(date) => match self.ctx.days.index(date) {
+                Some(day) => DateMeaning::School(day, date),
+                None => DateMeaning::Closed(date),
+            },
+        };
+        if let Ok(key) = <[u8; 10]>::try_from(text) {
+            self.date_cache = Some((key, meaning));
+        }
+        meaning
+    }
+
+    fn row(&mut self, data: &[u8], start: usize, line: u64, fields: &[Field<'_>]) {
+        let c = self.columns;
+        if fields.len() != c.count {
+            let error = RegisterError::FieldCount {
+                expected: c.count,
+                found: fields.len(),
+            };
+            let last = fields
+                .last()
+                .cloned()
+                .unwrap_or((0, std::borrow::Cow::Borrowed(&[][..])));
+            self.problem_at(data, start, line, &last, error);
+            return;
+        }
+        let (pupil, date, session, mark) = (
+            &fields[c.pupil],
+            &fields[c.date],
+            &fields[c.session],
+            &fields[c.mark],
+        );
+        let (day, when) = match self.date(&date.1) {
+            DateMeaning::School(day, when) => (day, when),
+            DateMeaning::Closed(when) => {
+                if !self.ctx.decoder.is_closure_mark(&mark.1, when) {
+                    let error = self
+                        .ctx
+                        .closed_problem(&String::from_utf8_lossy(&mark.1), when);
+                    self.problem_at(data, start, line, date, error);
+                }
+                return;
+            }
+            DateMeaning::Bad => {
+                let error = RegisterError::BadDate {
+                    text: String::from_utf8_lossy(&date.1).into_owned(),
+                };
+                self.problem_at(data, start, line, date, error);
+                return;
+            }
+        };
+        let Some(which) = parse_session(&session.1) else {
+            let error = RegisterError::BadSession {
+                text: String::from_utf8_lossy(&session.1).into_owned(),
+            };
+            self.problem_at(data, start, line, session, error);
+            return;
+        };
+        let code = match self.ctx.decoder.decode(&mark.1, day, when) {
+            Ok(Decoded::Code(code)) => code,
+            Ok(Decoded::Missing) => return,
+            Err(error) => {
+                self.problem_at(data, start, line, mark, error);
+                return;
+            }
+        };
+        let entry = match self.local.get(&pupil.1) {
+            Ok(entry) => entry,
+            Err(error) => {
+                self.problem_at(data, start, line, pupil, error);
+                return;
+            }
+        };
+        if !(entry.roll.0..entry.roll.1).contains(&day) && !is_z(code) {
+            let roll = roll_text(self.ctx, entry.roll);
+            let error = RegisterError::NotOnRoll {
+                pupil: String::from_utf8_lossy(&pupil.1).into_owned(),
+                date: when.to_string(),
+                roll,
+            };
+            self.problem_at(data, start, line, date, error);
+            return;
+        }
+        if entry.set(day * 2 + which, code).is_err() {
+            let error = RegisterError::Duplicate {
+                pupil: String::from_utf8_lossy(&pupil.1).into_owned(),
+                date: when.to_string(),
+                session: session_name(which),
+                first_line: None,
+            };
+            let key = (pupil.1.to_vec(), day, which);
+            self.problem_at(data, start, line, date, error);
+            if let Some(last) = self.found.last_mut() {
+                last.duplicate = Some(key);
+            }
+            return;
+        }
+        widen(&mut self.span, day);
+    }
+}
+
+fn is_z(code: u8) -> bool {
+    crate::codes::table()
+        .rows()
+        .get(usize::from(code))
+        .is_some_and(|r| r.code == "Z")
+}
+
+pub(crate) fn roll_text(ctx: &Context<'_>, roll: (usize, usize)) -> String {
+    if roll.0 >= roll.1 {
+        return "on no school day of the calendar".into();
+    }
+    format!("{}..{}", ctx.days.date(roll.0), ctx.days.date(roll.1 - 1))
+}
+
+/// The text of the line starting at `start` (up to its end or the chunk's).
+fn line_text(data: &[u8], start: usize) -> String {
+    let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+    String::from_utf8_lossy(&data[start..end]).into_owned()
+}
+
+/// Splits one row that may hold quoted fields; returns the index of its line end (or the
+/// data's end) and how many line ends sit inside quotes.
+fn split_quoted<'d>(
+    data: &'d [u8],
+    mut pos: usize,
+    fields: &mut Vec<Field<'d>>,
+) -> Result<(usize, u64), ()> {
+    let row_start = pos;
+    let mut newlines = 0;
+    loop {
+        let field_start = pos - row_start;
+        if data.get(pos) == Some(&b'"') {
+            let mut value = Vec::new();
+            pos += 1;
+            loop {
+                let Some(i) = memchr::memchr(b'"', &data[pos..]) else {
+                    return Err(());
+                };
+                value.extend_from_slice(&data[pos..pos + i]);
+                newlines += memchr::memchr_iter(b'\n', &data[pos..pos + i]).count() as u64;
+                pos += i + 1;
+                if data.get(pos) == Some(&b'"') {
+                    value.push(b'"');
+                    pos += 1;
+                } else {
+                    break;
+                }
+            }
+            fields.push((field_start, std::borrow::Cow::Owned(value)));
+            // Anything between the closing quote and the separator is kept as written.
+            let next = memchr::memchr2(b',', b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
+            pos = next;
+        } else {
+            let next = memchr::memchr2(b',', b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
+            let mut value = &data[pos..next];
+            if data.get(next) != Some(&b',')
+                && let [rest @ .., b'\r'] = value
+            {
+                value = rest;
+            }
+            fields.push((field_start, std::borrow::Cow::Borrowed(value)));
+            pos = next;
+        }
+        match data.get(pos) {
+            Some(b',') => pos += 1,
+            _ => return Ok((pos, newlines)),
+        }
+    }
+}
+
+/// Finds the line of the first mark of each duplicated session, reading the file again (this
+/// only happens when there is a duplicate to report).
+fn first_lines_of_duplicates(
+    ctx: &Context<'_>,
+    columns: Columns,
+    problems: &mut [InputProblem],
+    duplicates: &[(usize, (Vec<u8>, usize, usize))],
+) {
+    let Ok(reader) = ctx.input.open() else { return };
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    let mut wanted: Vec<(usize, &(Vec<u8>, usize, usize))> =
+        duplicates.iter().map(|(i, k)| (*i, k)).collect();
+    while !wanted.is_empty() && matches!(csv.read_byte_record(&mut record), Ok(true)) {
+        let (Some(pupil), Some(date), Some(session)) = (
+            record.get(columns.pupil),
+            record.get(columns.date),
+            record.get(columns.session),
+        ) else {
+            continue;
+        };
+        let day = parse_date(date).and_then(|d| ctx.days.index(d));
+        let which = parse_session(session);
+        let line = record.position().map_or(0, csv::Position::line);
+        wanted.retain(|(i, (p, d, s))| {
+            let same = pupil == p.as_slice() && day == Some(*d) && which == Some(*s);
+            let hit = same
+                && problems
+                    .get(*i)
+                    .is_some_and(|problem| problem.at.line != line);
+            if hit && let Some(problem) = problems.get_mut(*i) {
+                if let RegisterError::Duplicate { first_line, .. } = &mut problem.error {
+                    *first_line = Some(line);
+                }
+            }
+            !hit
+        });
+    }
+}

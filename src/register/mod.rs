@@ -1,0 +1,313 @@
+//! Register readers (DESIGN.md §3; data-formats.md §6): long CSV, compact marks CSV, the CTF
+//! XML attendance subset, pupils CSV and a school-local codes map, gzip read transparently.
+//! Every reader produces the same [`Register`]: per pupil, one mark per session of the
+//! calendar, each mark a row of the national code table in force on its date.
+
+mod codes_map;
+mod compact;
+mod ctf;
+mod error;
+mod input;
+mod long;
+mod pupils;
+mod slots;
+
+use chrono::NaiveDate;
+
+pub use codes_map::CodesMap;
+pub use ctf::pseudonym;
+pub use error::{InputProblem, Position, RegisterError};
+pub use input::{Format, Input};
+pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
+
+use crate::codes;
+use crate::engine::calendar::SchoolDays;
+use crate::model::Calendar;
+
+/// No mark recorded for a session (a missing row, or `-`).
+pub const NO_MARK: u8 = u8::MAX;
+
+/// Everything the engine needs to know about the sessions of every pupil.
+#[derive(Clone, Debug)]
+pub struct Register {
+    /// Sorted by id; a pupil's index here is its index everywhere else.
+    pub pupils: Vec<Pupil>,
+    /// The calendar's school days.
+    pub days: usize,
+    /// `pupils.len() * days * 2` marks, pupil-major, AM then PM: a row index of the national
+    /// code table ([`codes::CodeId::index`]) or [`NO_MARK`].
+    pub marks: Vec<u8>,
+    /// The first and last school day that has a mark for any pupil.
+    pub span: Option<(usize, usize)>,
+    /// Findings that do not stop the run (CTF totals that differ).
+    pub warnings: Vec<InputProblem>,
+}
+
+impl Register {
+    pub fn marks_of(&self, pupil: usize) -> &[u8] {
+        let width = self.days * 2;
+        self.marks
+            .get(pupil * width..(pupil + 1) * width)
+            .unwrap_or(&[])
+    }
+
+    /// Sessions with a mark.
+    pub fn sessions(&self) -> usize {
+        self.marks.iter().filter(|m| **m != NO_MARK).count()
+    }
+}
+
+/// How to read a register.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Report every bad row (up to `max_errors`) instead of stopping at the first.
+    pub keep_going: bool,
+    pub max_errors: usize,
+    /// Count a missing mark as `N` instead of failing.
+    pub allow_missing: bool,
+    /// Keep CTF UPNs as pupil ids instead of pseudonymising them.
+    pub keep_upn: bool,
+    /// The key of the hash that pseudonymises UPNs.
+    pub pseudonym_key: Option<String>,
+}
+
+impl ReadOptions {
+    /// How many problems to collect before stopping.
+    pub fn limit(&self) -> usize {
+        if self.keep_going {
+            self.max_errors.max(1)
+        } else {
+            1
+        }
+    }
+}
+
+/// Reads a register in any supported format, checking every mark against the calendar, the
+/// national code table (through `codes_map` when given) and the pupils file (when given).
+pub fn read_register(
+    input: &Input,
+    calendar: &Calendar,
+    school_days: &SchoolDays,
+    pupils: Option<&Pupils>,
+    codes_map: Option<&CodesMap>,
+    options: &ReadOptions,
+) -> Result<Register, Vec<InputProblem>> {
+    let decoder = Decoder::new(school_days, codes_map);
+    let ctx = Context {
+        input,
+        calendar,
+        days: school_days,
+        decoder: &decoder,
+        pupils,
+        options,
+    };
+    let (format, reader) = input.open_detect()?;
+    let read = match format {
+        Format::Long => long::read(&ctx, reader)?,
+        Format::Compact => compact::read(&ctx, reader)?,
+        Format::Ctf => ctf::read(&ctx, reader)?,
+    };
+    slots::finish(&ctx, read)
+}
+
+/// What every reader shares.
+pub(crate) struct Context<'a> {
+    pub input: &'a Input,
+    pub calendar: &'a Calendar,
+    pub days: &'a SchoolDays,
+    pub decoder: &'a Decoder,
+    pub pupils: Option<&'a Pupils>,
+    pub options: &'a ReadOptions,
+}
+
+impl Context<'_> {
+    /// Why a mark cannot be recorded on `date`, when it cannot.
+    pub fn closed_problem(&self, code: &str, date: NaiveDate) -> RegisterError {
+        let why = self
+            .days
+            .closed(self.calendar, date)
+            .map_or_else(|| "not a school day".into(), |c| c.to_string());
+        RegisterError::ClosedDay {
+            code: code.to_string(),
+            date: date.to_string(),
+            why,
+        }
+    }
+}
+
+/// What a mark's text means on a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// A row of the national code table.
+    Code(u8),
+    /// `-`: no mark recorded.
+    Missing,
+}
+
+/// Translates mark text to code-table rows, per school day, with a school's codes map first.
+pub(crate) struct Decoder {
+    /// Distinct code texts: the national codes, then `-`.
+    texts: Vec<String>,
+    /// One- and two-byte texts → index into `texts` (`u8::MAX`: not a national code).
+    short: Vec<u8>,
+    /// Per school day, per text: the code-table row in force, or `NOT_IN_FORCE`.
+    rows: Vec<u8>,
+    dash: u8,
+    map: Option<CodesMap>,
+}
+
+const NOT_IN_FORCE: u8 = u8::MAX - 1;
+const UNKNOWN: u8 = u8::MAX;
+
+impl Decoder {
+    fn new(days: &SchoolDays, map: Option<&CodesMap>) -> Decoder {
+        let mut texts: Vec<String> = Vec::new();
+        for row in codes::table().rows() {
+            if texts.last().is_none_or(|t| t != row.code) {
+                texts.push(row.code.to_string());
+            }
+        }
+        texts.push("-".into());
+        let dash = u8::try_from(texts.len() - 1).unwrap_or(UNKNOWN);
+        let mut short = vec![UNKNOWN; 1 << 16];
+        for (i, text) in texts.iter().enumerate() {
+            if let Some(key) = short_key(text.as_bytes()) {
+                short[key] = u8::try_from(i).unwrap_or(UNKNOWN);
+            }
+        }
+        let mut rows = Vec::with_capacity(days.len() * texts.len());
+        for date in days.dates() {
+            for text in &texts {
+                let id = codes::table().id(text, *date).map_or(NOT_IN_FORCE, |id| {
+                    u8::try_from(id.index()).unwrap_or(NOT_IN_FORCE)
+                });
+                rows.push(id);
+            }
+        }
+        Decoder {
+            texts,
+            short,
+            rows,
+            dash,
+            map: map.cloned(),
+        }
+    }
+
+    /// The index of a national code's text, `None` if it is not one.
+    #[inline]
+    fn text_index(&self, mark: &[u8]) -> Option<u8> {
+        let i = short_key(mark)
+            .and_then(|k| self.short.get(k).copied())
+            .unwrap_or(UNKNOWN);
+        (i != UNKNOWN).then_some(i)
+    }
+
+    /// Decodes `mark` on school day `day` (dated `date`).
+    #[inline]
+    pub fn decode(
+        &self,
+        mark: &[u8],
+        day: usize,
+        date: NaiveDate,
+    ) -> Result<Decoded, RegisterError> {
+        let text = match &self.map {
+            Some(map) => match map.translate(mark, date)? {
+                Some(national) => self.text_index(national.as_bytes()),
+                None => self.text_index(mark),
+            },
+            None => self.text_index(mark),
+        };
+        let Some(text) = text else {
+            return Err(self.unknown(mark));
+        };
+        if text == self.dash {
+            return Ok(Decoded::Missing);
+        }
+        match self
+            .rows
+            .get(day * self.texts.len() + text as usize)
+            .copied()
+        {
+            Some(row) if row != NOT_IN_FORCE => Ok(Decoded::Code(row)),
+            _ => Err(RegisterError::CodeNotInForce {
+                code: String::from_utf8_lossy(mark).into_owned(),
+                date: date.to_string(),
+            }),
+        }
+    }
+
+    /// Whether `mark` (after the codes map) is `#` or `-`, the only marks allowed on a day
+    /// that is not a school day.
+    pub fn is_closure_mark(&self, mark: &[u8], date: NaiveDate) -> bool {
+        let national = match &self.map {
+            Some(map) => map.translate(mark, date).ok().flatten().map(str::as_bytes),
+            None => None,
+        };
+        matches!(national.unwrap_or(mark), b"#" | b"-")
+    }
+
+    pub fn unknown(&self, mark: &[u8]) -> RegisterError {
+        let code = String::from_utf8_lossy(mark).into_owned();
+        if self.map.is_some() {
+            return RegisterError::UnmappedCode { code };
+        }
+        let suggestion = codes::table().suggest(&code).map(str::to_string);
+        RegisterError::UnknownCode { code, suggestion }
+    }
+
+    /// The row of `N` on a school day, for `--allow-missing`.
+    pub fn unexplained(&self, day: usize) -> u8 {
+        let n = self.texts.iter().position(|t| t == "N").unwrap_or(0);
+        self.rows
+            .get(day * self.texts.len() + n)
+            .copied()
+            .unwrap_or(NOT_IN_FORCE)
+    }
+}
+
+#[inline]
+fn short_key(mark: &[u8]) -> Option<usize> {
+    match mark {
+        [a] => Some(usize::from(*a)),
+        [a, b] => Some(usize::from(*a) | (usize::from(*b) << 8)),
+        _ => None,
+    }
+}
+
+/// Pupil ids are opaque and pseudonymous: 1–64 characters of `[A-Za-z0-9._-]`.
+pub fn valid_pupil_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Parses `YYYY-MM-DD` strictly.
+pub fn parse_date(text: &[u8]) -> Option<NaiveDate> {
+    let digits = |r: &[u8]| -> Option<u32> {
+        r.iter().try_fold(0u32, |acc, b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    match text {
+        [y @ .., b'-', m1, m2, b'-', d1, d2] if y.len() == 4 => {
+            let year = i32::try_from(digits(y)?).ok()?;
+            NaiveDate::from_ymd_opt(year, digits(&[*m1, *m2])?, digits(&[*d1, *d2])?)
+        }
+        _ => None,
+    }
+}
+
+/// The session of `AM`/`PM`, case-insensitive: 0 for the morning, 1 for the afternoon.
+#[inline]
+pub fn parse_session(text: &[u8]) -> Option<usize> {
+    match text {
+        [a, b'M' | b'm'] if a.eq_ignore_ascii_case(&b'A') => Some(0),
+        [p, b'M' | b'm'] if p.eq_ignore_ascii_case(&b'P') => Some(1),
+        _ => None,
+    }
+}
+
+pub fn session_name(session: usize) -> &'static str {
+    if session == 0 { "AM" } else { "PM" }
+}

@@ -1,0 +1,336 @@
+//! The pupils file (data-formats.md §6.d): who the pupils are, as far as rules need to know.
+//! An empty cell means unknown, which is not `false`: the engine treats a rule on an unknown
+//! attribute as not holding, whichever way round it is written.
+
+use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
+
+use super::error::{InputProblem, RegisterError};
+use super::input::Input;
+use super::{parse_date, valid_pupil_id};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sen {
+    /// `N`: no special educational need.
+    None,
+    /// `K`: SEN support.
+    Support,
+    /// `E`: an education, health and care plan.
+    EhcPlan,
+}
+
+/// A national-curriculum year group: `N1`, `N2`, `R`, `1`–`14`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YearGroup {
+    Nursery(u8),
+    Reception,
+    Year(u8),
+}
+
+impl YearGroup {
+    /// The number rules compare: reception is 0; nursery has none.
+    pub fn number(self) -> Option<u32> {
+        match self {
+            YearGroup::Nursery(_) => None,
+            YearGroup::Reception => Some(0),
+            YearGroup::Year(n) => Some(u32::from(n)),
+        }
+    }
+
+    fn parse(text: &str) -> Option<YearGroup> {
+        match text.to_ascii_uppercase().as_str() {
+            "R" => Some(YearGroup::Reception),
+            "N1" => Some(YearGroup::Nursery(1)),
+            "N2" => Some(YearGroup::Nursery(2)),
+            n => n
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=14).contains(n))
+                .map(YearGroup::Year),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pupil {
+    pub id: String,
+    pub dob: Option<NaiveDate>,
+    pub year_group: Option<YearGroup>,
+    pub admission: Option<NaiveDate>,
+    pub leaving: Option<NaiveDate>,
+    pub sen: Option<Sen>,
+    pub fsm: Option<bool>,
+    pub social_worker: Option<bool>,
+    pub looked_after: Option<bool>,
+    pub child_protection_plan: Option<bool>,
+    pub contact_ids: Vec<String>,
+}
+
+impl Pupil {
+    /// A pupil known only by the id the register gives.
+    pub fn unknown(id: String) -> Pupil {
+        Pupil {
+            id,
+            dob: None,
+            year_group: None,
+            admission: None,
+            leaving: None,
+            sen: None,
+            fsm: None,
+            social_worker: None,
+            looked_after: None,
+            child_protection_plan: None,
+            contact_ids: Vec::new(),
+        }
+    }
+}
+
+/// The pupils of a pupils file, by id.
+#[derive(Clone, Debug, Default)]
+pub struct Pupils {
+    list: Vec<Pupil>,
+    index: FxHashMap<String, usize>,
+}
+
+impl Pupils {
+    pub fn get(&self, id: &str) -> Option<&Pupil> {
+        self.index.get(id).and_then(|i| self.list.get(*i))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Pupil> {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+const EXPECTED: &str = "`pupil_id,date_of_birth,year_group`";
+
+/// Reads a pupils CSV; `limit` is how many problems to collect before stopping.
+pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProblem>> {
+    let reader = input.open().map_err(|p| vec![p])?;
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let name = &input.name;
+    let headers = match csv.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(_) => return Err(vec![InputProblem::new(RegisterError::NotText, name, 1, 1)]),
+    };
+    let columns: Vec<String> = headers
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let col = |names: &[&str]| columns.iter().position(|c| names.contains(&c.as_str()));
+    let id_col = col(&["pupil_id"]);
+    let dob_col = col(&["date_of_birth", "dob"]);
+    let year_col = col(&["year_group"]);
+    let (Some(id_col), Some(dob_col), Some(year_col)) = (id_col, dob_col, year_col) else {
+        let missing = if id_col.is_none() {
+            "pupil_id"
+        } else if dob_col.is_none() {
+            "date_of_birth"
+        } else {
+            "year_group"
+        };
+        let error = RegisterError::MissingColumn {
+            column: missing.into(),
+            expected: EXPECTED,
+        };
+        return Err(vec![InputProblem::new(error, name, 1, 1)]);
+    };
+    let optional = |n: &str| col(&[n]);
+    let (adm, leave, sen, fsm, sw, lac, cpp, contacts) = (
+        optional("admission_date"),
+        optional("leaving_date"),
+        optional("sen"),
+        optional("fsm"),
+        optional("social_worker"),
+        optional("looked_after"),
+        optional("child_protection_plan"),
+        optional("contact_ids"),
+    );
+    let mut pupils = Pupils::default();
+    let mut lines: FxHashMap<String, u64> = FxHashMap::default();
+    let mut problems = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                problems.push(InputProblem::new(RegisterError::NotText, name, line, 1));
+                break;
+            }
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        let text = String::from_utf8_lossy(record.as_slice()).into_owned();
+        let joined = record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut problem = |error: RegisterError, field: usize| {
+            let column = column_of(&record, field);
+            let width = record
+                .get(field)
+                .map_or(1, |f| String::from_utf8_lossy(f).chars().count());
+            problems.push(InputProblem::new(error, name, line, column).with_text(&joined, width));
+        };
+        let _ = text;
+        if record.len() != columns.len() {
+            problem(
+                RegisterError::FieldCount {
+                    expected: columns.len(),
+                    found: record.len(),
+                },
+                0,
+            );
+            continue;
+        }
+        let field = |i: usize| {
+            record
+                .get(i)
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .unwrap_or_default()
+        };
+        let id = field(id_col);
+        if !valid_pupil_id(id.as_bytes()) {
+            problem(RegisterError::BadPupilId { text: id }, id_col);
+            continue;
+        }
+        let date = |i: Option<usize>,
+                    required: bool,
+                    problem: &mut dyn FnMut(RegisterError, usize)|
+         -> Option<NaiveDate> {
+            let i = i?;
+            let text = field(i);
+            if text.is_empty() && !required {
+                return None;
+            }
+            let parsed = parse_date(text.as_bytes());
+            if parsed.is_none() {
+                problem(RegisterError::BadDate { text }, i);
+            }
+            parsed
+        };
+        let dob = date(Some(dob_col), true, &mut problem);
+        let admission = date(adm, false, &mut problem);
+        let leaving = date(leave, false, &mut problem);
+        let year_text = field(year_col);
+        let year_group = if year_text.is_empty() {
+            None
+        } else {
+            let parsed = YearGroup::parse(&year_text);
+            if parsed.is_none() {
+                let error = RegisterError::BadValue {
+                    column: "year_group".into(),
+                    text: year_text,
+                    expected: "`N1`, `N2`, `R` or `1` to `14`",
+                };
+                problem(error, year_col);
+            }
+            parsed
+        };
+        let sen_value = sen.and_then(|i| {
+            let text = field(i);
+            match text.to_ascii_uppercase().as_str() {
+                "" => None,
+                "N" => Some(Sen::None),
+                "K" => Some(Sen::Support),
+                "E" => Some(Sen::EhcPlan),
+                _ => {
+                    let error = RegisterError::BadValue {
+                        column: "sen".into(),
+                        text,
+                        expected: "`N`, `K` or `E`",
+                    };
+                    problem(error, i);
+                    None
+                }
+            }
+        });
+        let mut flag = |i: Option<usize>, column: &str| -> Option<bool> {
+            let i = i?;
+            let text = field(i);
+            match text.to_ascii_lowercase().as_str() {
+                "" => None,
+                "true" | "y" | "yes" | "1" => Some(true),
+                "false" | "n" | "no" | "0" => Some(false),
+                _ => {
+                    let error = RegisterError::BadValue {
+                        column: column.into(),
+                        text,
+                        expected: "`true` or `false`",
+                    };
+                    problem(error, i);
+                    None
+                }
+            }
+        };
+        let pupil = Pupil {
+            dob,
+            year_group,
+            admission,
+            leaving,
+            sen: sen_value,
+            fsm: flag(fsm, "fsm"),
+            social_worker: flag(sw, "social_worker"),
+            looked_after: flag(lac, "looked_after"),
+            child_protection_plan: flag(cpp, "child_protection_plan"),
+            contact_ids: contacts
+                .map(|i| {
+                    field(i)
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            id: id.clone(),
+        };
+        if let Some(first_line) = lines.get(&id) {
+            problem(
+                RegisterError::DuplicatePupil {
+                    pupil: id,
+                    first_line: *first_line,
+                },
+                id_col,
+            );
+            continue;
+        }
+        lines.insert(id.clone(), line);
+        pupils.index.insert(id, pupils.list.len());
+        pupils.list.push(pupil);
+        if problems.len() >= limit {
+            break;
+        }
+    }
+    if problems.is_empty() {
+        Ok(pupils)
+    } else {
+        problems.truncate(limit);
+        Err(problems)
+    }
+}
+
+/// 1-based character column of a field, assuming the record sits on one line.
+fn column_of(record: &csv::ByteRecord, field: usize) -> u64 {
+    let before: usize = record
+        .iter()
+        .take(field)
+        .map(|f| String::from_utf8_lossy(f).chars().count() + 1)
+        .sum();
+    u64::try_from(before).unwrap_or(0) + 1
+}

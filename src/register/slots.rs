@@ -1,0 +1,284 @@
+//! Where readers put marks: one row of sessions per pupil, shared by the reading threads.
+//! Each thread keeps its own cache of the pupils it has seen, so the shared map is locked
+//! once per pupil and thread, not once per row.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rustc_hash::FxHashMap;
+
+use super::error::{InputProblem, RegisterError};
+use super::{Context, NO_MARK, Pupil, Register, session_name, valid_pupil_id};
+
+/// One pupil's row of sessions and the school days they are on roll (`roll.0..roll.1`).
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub marks: Arc<[AtomicU8]>,
+    pub roll: (usize, usize),
+}
+
+impl Entry {
+    /// Records a mark; `Err` when the session already has one.
+    #[inline]
+    pub fn set(&self, slot: usize, mark: u8) -> Result<(), ()> {
+        match self.marks.get(slot) {
+            Some(cell) => cell
+                .compare_exchange(NO_MARK, mark, Ordering::Relaxed, Ordering::Relaxed)
+                .map(|_| ())
+                .map_err(|_| ()),
+            None => Err(()),
+        }
+    }
+}
+
+struct Shared {
+    map: FxHashMap<Box<[u8]>, usize>,
+    ids: Vec<Box<[u8]>>,
+    entries: Vec<Entry>,
+    /// Pupil records that came with the register itself (CTF).
+    records: Vec<Option<Pupil>>,
+}
+
+pub(crate) struct Slots {
+    width: usize,
+    days: usize,
+    /// Only the pupils file's pupils may appear.
+    closed: bool,
+    shared: Mutex<Shared>,
+}
+
+impl Slots {
+    pub fn new(ctx: &Context<'_>) -> Slots {
+        let days = ctx.days.len();
+        let mut shared = Shared {
+            map: FxHashMap::default(),
+            ids: Vec::new(),
+            entries: Vec::new(),
+            records: Vec::new(),
+        };
+        if let Some(pupils) = ctx.pupils {
+            for pupil in pupils.iter() {
+                let roll = roll_of(ctx, pupil);
+                add(&mut shared, pupil.id.as_bytes(), days * 2, roll);
+            }
+        }
+        Slots {
+            width: days * 2,
+            days,
+            closed: ctx.pupils.is_some(),
+            shared: Mutex::new(shared),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The pupil's row, adding the pupil on first sight unless a pupils file closes the set.
+    pub fn get(&self, id: &[u8]) -> Result<Entry, RegisterError> {
+        let mut shared = self.lock();
+        if let Some(i) = shared.map.get(id) {
+            return Ok(shared.entries[*i].clone());
+        }
+        let text = String::from_utf8_lossy(id).into_owned();
+        if !valid_pupil_id(id) {
+            return Err(RegisterError::BadPupilId { text });
+        }
+        if self.closed {
+            return Err(RegisterError::UnknownPupil { pupil: text });
+        }
+        let i = add(&mut shared, id, self.width, (0, self.days));
+        Ok(shared.entries[i].clone())
+    }
+
+    /// Attaches the pupil record a register carried (CTF), replacing the row's roll.
+    pub fn set_record(&self, id: &[u8], pupil: Pupil) {
+        let mut shared = self.lock();
+        if let Some(i) = shared.map.get(id).copied()
+            && let Some(slot) = shared.records.get_mut(i)
+        {
+            *slot = Some(pupil);
+        }
+    }
+
+    pub fn local(&self) -> LocalSlots<'_> {
+        LocalSlots {
+            slots: self,
+            cache: FxHashMap::default(),
+            last_id: Vec::new(),
+            last: None,
+        }
+    }
+}
+
+fn add(shared: &mut Shared, id: &[u8], width: usize, roll: (usize, usize)) -> usize {
+    let i = shared.entries.len();
+    let marks: Arc<[AtomicU8]> = (0..width).map(|_| AtomicU8::new(NO_MARK)).collect();
+    shared.entries.push(Entry { marks, roll });
+    shared.ids.push(id.into());
+    shared.records.push(None);
+    shared.map.insert(id.into(), i);
+    i
+}
+
+/// The school days a pupil is on roll, from their admission and leaving dates.
+fn roll_of(ctx: &Context<'_>, pupil: &Pupil) -> (usize, usize) {
+    let from = pupil.admission.map_or(0, |d| ctx.days.index_on_or_after(d));
+    let to = pupil
+        .leaving
+        .and_then(|d| d.succ_opt())
+        .map_or(ctx.days.len(), |d| ctx.days.index_on_or_after(d));
+    (from, to.max(from))
+}
+
+/// One reading thread's view of the slots.
+pub(crate) struct LocalSlots<'s> {
+    slots: &'s Slots,
+    cache: FxHashMap<Box<[u8]>, Entry>,
+    last_id: Vec<u8>,
+    last: Option<Entry>,
+}
+
+impl LocalSlots<'_> {
+    #[inline]
+    pub fn get(&mut self, id: &[u8]) -> Result<&Entry, RegisterError> {
+        if self.last.is_none() || self.last_id != id {
+            let entry = match self.cache.get(id) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = self.slots.get(id)?;
+                    self.cache.insert(id.into(), e.clone());
+                    e
+                }
+            };
+            self.last_id.clear();
+            self.last_id.extend_from_slice(id);
+            self.last = Some(entry);
+        }
+        self.last.as_ref().ok_or(RegisterError::Empty)
+    }
+}
+
+/// What a reader hands back: the slots, the school days with marks, its problems.
+pub(crate) struct Collected {
+    pub slots: Slots,
+    pub span: Option<(usize, usize)>,
+    pub problems: Vec<InputProblem>,
+    /// Problems beyond those kept.
+    pub dropped: usize,
+}
+
+pub(crate) fn widen(span: &mut Option<(usize, usize)>, day: usize) {
+    *span = Some(match *span {
+        None => (day, day),
+        Some((a, b)) => (a.min(day), b.max(day)),
+    });
+}
+
+/// Sorts the problems, or checks for missing marks and builds the [`Register`].
+pub(crate) fn finish(
+    ctx: &Context<'_>,
+    collected: Collected,
+) -> Result<Register, Vec<InputProblem>> {
+    let Collected {
+        slots,
+        span,
+        mut problems,
+        mut dropped,
+    } = collected;
+    let limit = ctx.options.limit();
+    if problems.iter().any(InputProblem::is_error) {
+        return Err(truncate(problems, dropped, limit));
+    }
+    let warnings = std::mem::take(&mut problems);
+    let shared = slots
+        .shared
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    let mut order: Vec<usize> = (0..shared.ids.len()).collect();
+    order.sort_by(|a, b| shared.ids[*a].cmp(&shared.ids[*b]));
+    let width = slots.width;
+    let mut marks = Vec::with_capacity(order.len() * width);
+    let mut pupils = Vec::with_capacity(order.len());
+    let Some((first, last)) = span else {
+        return Err(vec![InputProblem::whole_file(
+            RegisterError::Empty,
+            &ctx.input.name,
+        )]);
+    };
+    for &i in &order {
+        let entry = &shared.entries[i];
+        let id = String::from_utf8_lossy(&shared.ids[i]).into_owned();
+        let start = marks.len();
+        marks.extend(
+            entry
+                .marks
+                .iter()
+                .map(|m| m.load(std::sync::atomic::Ordering::Relaxed)),
+        );
+        let row = &mut marks[start..];
+        let (from, to) = (entry.roll.0.max(first), entry.roll.1.min(last + 1));
+        let mut missing: Option<(usize, usize)> = None;
+        let mut count = 0;
+        for day in from..to {
+            for session in 0..2 {
+                let slot = day * 2 + session;
+                if row[slot] == NO_MARK {
+                    if ctx.options.allow_missing {
+                        row[slot] = ctx.decoder.unexplained(day);
+                    } else {
+                        count += 1;
+                        missing.get_or_insert((day, session));
+                    }
+                }
+            }
+        }
+        if let Some((day, session)) = missing {
+            if problems.len() < limit {
+                let error = RegisterError::MissingMark {
+                    pupil: id.clone(),
+                    date: ctx.days.date(day).to_string(),
+                    session: session_name(session),
+                    more: count - 1,
+                };
+                problems.push(InputProblem::whole_file(error, &ctx.input.name));
+            } else {
+                dropped += 1;
+            }
+        }
+        let record = shared.records[i].clone();
+        let pupil = match ctx.pupils.and_then(|p| p.get(&id)) {
+            Some(p) => p.clone(),
+            None => record.unwrap_or_else(|| Pupil::unknown(id)),
+        };
+        pupils.push(pupil);
+    }
+    if !problems.is_empty() {
+        return Err(truncate(problems, dropped, limit));
+    }
+    Ok(Register {
+        pupils,
+        days: slots.days,
+        marks,
+        span: Some((first, last)),
+        warnings,
+    })
+}
+
+fn truncate(mut problems: Vec<InputProblem>, dropped: usize, limit: usize) -> Vec<InputProblem> {
+    problems.sort_by_key(|p| (p.is_error(), p.at.line));
+    problems.sort_by_key(|p| !p.is_error());
+    let extra = problems.len().saturating_sub(limit) + dropped;
+    problems.truncate(limit);
+    if extra > 0 {
+        let file = problems
+            .first()
+            .map(|p| p.at.file.clone())
+            .unwrap_or_default();
+        problems.push(InputProblem::whole_file(
+            RegisterError::TooMany { count: extra },
+            &file,
+        ));
+    }
+    problems
+}
