@@ -129,9 +129,14 @@ impl miette::Diagnostic for Diagnostic {
         })
     }
 
+    /// The fix, then (for a national rule) the document and paragraph it enforces.
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let help = self.help.as_ref()?;
-        Some(Box::new(help))
+        match (&self.help, &self.source) {
+            (Some(help), Some(source)) => Some(Box::new(format!("{help}\nsource: {source}"))),
+            (Some(help), None) => Some(Box::new(help)),
+            (None, Some(source)) => Some(Box::new(format!("source: {source}"))),
+            (None, None) => None,
+        }
     }
 
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -1,9 +1,18 @@
 //! Check: the national framework's rules and the shape of the policy's own bands and rules.
 //! A [`CheckedPolicy`] can only be made here, so the table compiler only ever sees a policy
 //! that was well-formed; findings about the law never stop compilation, they are reported.
+//!
+//! **Architecture invariant:** the checker reads the model (and its normal form) only; it
+//! knows nothing of the decision table, which is compiled after it.
+
+mod rule;
+pub mod rules;
+pub mod shape;
+
+pub use rule::{Context, Docs, Finding, InForce, REG24_IN_FORCE, Rule, first_line};
 
 use crate::diagnostic::Diagnostic;
-use crate::model::Policy;
+use crate::model::{Policy, national};
 
 /// A policy the checker has seen: well-formed, though it may break national rules.
 #[derive(Clone, Debug)]
@@ -22,11 +31,32 @@ impl CheckedPolicy {
 }
 
 /// Runs every check. `model_diagnostics` are the lowering's own findings: a policy with a
-/// model error is not well-formed, so no `CheckedPolicy` is made for it.
-pub fn check(policy: Policy, model_diagnostics: &[Diagnostic]) -> (Option<CheckedPolicy>, Vec<Diagnostic>) {
-    let findings = Vec::new();
+/// model error is not well-formed, so no `CheckedPolicy` is made for it (and the rules do not
+/// run on a model that may be missing what the school wrote).
+pub fn check(
+    policy: Policy,
+    model_diagnostics: &[Diagnostic],
+) -> (Option<CheckedPolicy>, Vec<Diagnostic>) {
     if model_diagnostics.iter().any(Diagnostic::is_error) {
-        return (None, findings);
+        return (None, Vec::new());
     }
+    let findings = run_rules(&policy);
     (Some(CheckedPolicy { policy }), findings)
+}
+
+/// Every rule in force on the policy's ratification date, in catalogue order.
+pub fn run_rules(policy: &Policy) -> Vec<Diagnostic> {
+    let ctx = Context {
+        policy,
+        judged_on: policy.ratified.as_ref().map(|(d, _)| *d),
+        baseline: policy.loc.src.text() == national::TEXT,
+    };
+    let mut out = Vec::new();
+    for rule in rules::RULES {
+        if !rule.in_force.applies_on(ctx.judged_on) {
+            continue;
+        }
+        out.extend((rule.check)(&ctx).into_iter().map(|f| rule.diagnostic(f)));
+    }
+    out
 }

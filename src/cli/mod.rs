@@ -3,6 +3,9 @@
 
 mod fs;
 mod output;
+mod rules;
+mod sarif;
+mod summary;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,6 +18,8 @@ use crate::syntax::{self, Surface};
 use crate::{analyse, table};
 
 pub use output::{DiagnosticFormat, render_diagnostics};
+use rules::RulesFormat;
+use summary::SummaryFormat;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,6 +57,22 @@ enum Command {
         /// Treat warnings as failures (exit 1)
         #[arg(long, value_name = "warnings")]
         deny: Option<Deny>,
+        /// Print a compliance matrix (policy × rule: counts) instead of the findings:
+        /// `--summary` for Markdown, `--summary=csv` for CSV
+        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "markdown", value_name = "FORMAT")]
+        summary: Option<SummaryFormat>,
+    },
+    /// List the national rules `check` applies: code, severity, name, source
+    #[command(after_help = "Examples:\n  attend rules\n  attend rules --format markdown > docs/rules.md")]
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation
+    #[command(after_help = "Examples:\n  attend explain AT201\n  attend explain attendance-in-no-band")]
+    Explain {
+        /// A rule code (`AT201`) or name (`attendance-in-no-band`)
+        code: String,
     },
     /// Compile a policy into its decision table
     #[command(after_help = "Examples:\n  attend compile policies/kings-cross-academy.policy\n  \
@@ -118,7 +139,23 @@ const EXIT_ERRORS: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check { policies, calendar, format, deny } => check(&policies, calendar.as_deref(), format, deny.is_some()),
+        Command::Check { policies, calendar, format, deny, summary } => {
+            check(&policies, calendar.as_deref(), format, deny.is_some(), summary)
+        }
+        Command::Rules { format } => {
+            print!("{}", rules::render(format));
+            EXIT_OK
+        }
+        Command::Explain { code } => match rules::explain(&code) {
+            Ok(text) => {
+                print!("{text}");
+                EXIT_OK
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                EXIT_ERRORS
+            }
+        },
         Command::Compile { policy, calendar, format, output } => compile(&policy, calendar.as_deref(), format, output.as_deref()),
         Command::Fmt { files, check, write, to } => fmt(&files, check, write, to),
         Command::Demo => demo(),
@@ -147,24 +184,36 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn check(policies: &[PathBuf], calendar: Option<&std::path::Path>, format: DiagnosticFormat, deny_warnings: bool) -> u8 {
+fn check(
+    policies: &[PathBuf],
+    calendar: Option<&std::path::Path>,
+    format: DiagnosticFormat,
+    deny_warnings: bool,
+    summary: Option<SummaryFormat>,
+) -> u8 {
     let calendar = match calendar.map(load).transpose() {
         Ok(c) => c,
         Err(code) => return code,
     };
     let mut all = Vec::new();
+    let mut per_policy = Vec::new();
     let mut unreadable = false;
     for path in policies {
-        match fs::read_source(path) {
-            Ok(src) => all.extend(analyse(&src, calendar.as_ref()).diagnostics),
+        let found = match fs::read_source(path) {
+            Ok(src) => analyse(&src, calendar.as_ref()).diagnostics,
             Err(diagnostic) => {
                 unreadable = true;
-                all.push(diagnostic);
+                vec![diagnostic]
             }
-        }
+        };
+        all.extend(found.iter().cloned());
+        per_policy.push(summary::PolicyFindings { name: path.display().to_string(), diagnostics: found });
     }
-    print!("{}", render_diagnostics(&all, format, color_stdout()));
-    if format == DiagnosticFormat::Human {
+    match summary {
+        Some(summary_format) => print!("{}", summary::render(&per_policy, summary_format)),
+        None => print!("{}", render_diagnostics(&all, format, color_stdout())),
+    }
+    if format == DiagnosticFormat::Human && summary.is_none() {
         let errors = all.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
         let warnings = all.iter().filter(|d| d.severity == crate::diagnostic::Severity::Warning).count();
         let files = policies.len();

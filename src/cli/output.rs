@@ -12,6 +12,8 @@ pub enum DiagnosticFormat {
     Human,
     /// `{"diagnostics":[{code, severity, message, file, line, column, help}]}`
     Json,
+    /// SARIF 2.1.0, for code-scanning views
+    Sarif,
 }
 
 #[derive(Serialize)]
@@ -38,7 +40,8 @@ pub fn render_diagnostics(diagnostics: &[Diagnostic], format: DiagnosticFormat, 
     match format {
         DiagnosticFormat::Human => {
             let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-            let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+            // Without colour, a rule's URL is printed as text rather than as a terminal hyperlink.
+            let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(color);
             let mut out = String::new();
             for d in diagnostics {
                 if handler.render_report(&mut out, d).is_err() {
@@ -70,5 +73,6 @@ pub fn render_diagnostics(diagnostics: &[Diagnostic], format: DiagnosticFormat, 
             };
             serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
         }
+        DiagnosticFormat::Sarif => super::sarif::render(diagnostics),
     }
 }

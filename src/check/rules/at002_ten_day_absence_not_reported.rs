@@ -1,0 +1,83 @@
+//! AT002: nothing tells the local authority after 10 consecutive school days of unauthorised
+//! absence, or a ladder tells it later than that.
+
+use super::common::*;
+use crate::model::Origin;
+
+pub static RULE: Rule = Rule {
+    code: "AT002",
+    name: "ten-day-absence-not-reported-to-local-authority",
+    severity: Severity::Error,
+    source: "REG24 reg 13 (2006 reg 12(1)(b)); CME (national-rules.md §4)",
+    in_force: InForce::ALWAYS,
+    docs: Docs {
+        what: "That some escalation counting days of unauthorised absence (`G`, `N` and `O` at \
+least, and no authorised code) tells the local authority (`notify` or `refer \
+local_authority`) on or before day 10, for every pupil; and that no ladder of the school's over \
+unauthorised codes first tells the local authority later than day 10. `extends national` brings \
+in the national `continuous-absence` ladder, which does this.",
+        why: "Schools must make a return to the local authority for every pupil absent, the absence \
+not treated as authorised, for a continuous period of not less than ten school days \
+(national-rules.md §4: confirmed in the 2006 regulations, reg 12(1)(b); carried into REG24 reg \
+13, whose text was not read for attend; CME repeats it).",
+        example: r#"escalation "unexplained absence" days marked {G, N, O} {
+  day 15: notify local_authority
+}"#,
+        fix: "Notify the local authority at `day 10` at the latest, in a ladder over `{G, N, O}`, \
+or write `extends national` and keep the national `continuous-absence` ladder.",
+    },
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    if ctx.baseline {
+        return Vec::new();
+    }
+    let unauthorised = unauthorised_codes(ctx);
+    let mut out = Vec::new();
+    let mut covered = false;
+    for e in &ctx.policy.escalations {
+        let codes: Vec<&str> = e.codes.0.iter().map(String::as_str).collect();
+        let only_unauthorised = codes.iter().all(|c| unauthorised.contains(c));
+        let whole = ["G", "N", "O"].iter().all(|c| codes.contains(c));
+        let first_notice = e
+            .steps
+            .iter()
+            .filter(|s| {
+                s.guard.is_none() && s.actions.iter().any(|a| tells_local_authority(&a.kind))
+            })
+            .map(|s| s.day)
+            .min();
+        if only_unauthorised && whole && first_notice.is_some_and(|d| d <= 10) {
+            covered = true;
+        }
+        if e.origin == Origin::School && only_unauthorised {
+            let late = e
+                .steps
+                .iter()
+                .filter(|s| s.actions.iter().any(|a| tells_local_authority(&a.kind)))
+                .min_by_key(|s| s.day);
+            if let Some(step) = late.filter(|s| s.day > 10) {
+                out.push(
+                    Finding::new(&first_line(&step.loc), format!(
+                        "`{}` first tells the local authority on day {}, later than 10 school days of unauthorised absence",
+                        e.name, step.day
+                    ))
+                    .label(format!("day {}", step.day))
+                    .help("tell the local authority at `day 10` at the latest"),
+                );
+            }
+        }
+    }
+    if !covered {
+        out.push(
+            Finding::new(&ctx.header(), "no rule tells the local authority after 10 consecutive school days of unauthorised absence")
+                .label("this policy")
+                .help(
+                    "add `escalation \"continuous absence\" days marked {G, N, O} { day 10: notify local_authority }`, \
+                     or write `extends national`",
+                ),
+        );
+    }
+    out
+}

@@ -1,0 +1,112 @@
+//! AT106: an enforcement action is reachable before the pupil has been offered support.
+
+use super::common::*;
+use crate::model::{ActionKind, FrameworkStage, Matter};
+
+pub static RULE: Rule = Rule {
+    code: "AT106",
+    name: "enforcement-before-support",
+    severity: Severity::Warning,
+    source: "WT, support first (national-rules.md §7)",
+    in_force: InForce::from(REG24_IN_FORCE),
+    docs: Docs {
+        what: "Every enforcement action the school wrote (`consider penalty_notice`, `consider \
+prosecution`, `consider notice_to_improve`, `consider parenting_order`, `penalty_warning`) must \
+be reachable only after a support stage (`facilitate` or `formalise`) has been offered:
+- in a band, some band at a support stage must hold only higher attendance than this one (a band \
+sharing its range with a support band is entered at the same moment);
+- in a trigger or escalation step, its condition must require `pupil.stage >= facilitate` (or a \
+later stage);
+- in a support plan, only when the plan's target is missed.
+Considering a penalty notice at the national threshold (10 unauthorised sessions in a rolling 10 \
+school weeks) is exempt: the framework requires it to be considered whatever the stage.",
+        why: "The framework puts support first: Expect, Monitor, Listen and understand, \
+Facilitate support, Formalise support, and only then Enforce, when support has not worked or \
+not been engaged with (national-rules.md §7).",
+        example: r#"band listen "93.9% - 90%" 93.9% - 90% stage listen
+band facilitate "90% and below" 90% and below stage facilitate
+band enforce "90% and below" 90% and below stage enforce
+  on enter: consider prosecution"#,
+        fix: "Reach enforcement through a support stage: guard the trigger with `pupil.stage >= \
+formalise`, or move the action to a support plan's `on miss:`.",
+    },
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let policy = ctx.policy;
+    let support = first_support_rank(policy);
+    let mut out = Vec::new();
+    for placed in school_actions(policy) {
+        let kind = &placed.action.kind;
+        if !kind.is_enforcement() {
+            continue;
+        }
+        let problem: Option<String> = match placed.holder {
+            Holder::Band { set, band } => {
+                let supported_above = set.bands.iter().any(|other| {
+                    other.stage.as_ref().is_some_and(|s| {
+                        matches!(
+                            s.framework,
+                            FrameworkStage::Facilitate | FrameworkStage::Formalise
+                        )
+                    }) && shape::wholly_above(
+                        &shape::as_attendance(set.metric, &other.range),
+                        &shape::as_attendance(set.metric, &band.range),
+                    )
+                });
+                let sharing = set.bands.iter().find(|other| {
+                    other.id != band.id
+                        && other.stage.as_ref().is_some_and(|s| {
+                            s.rank >= support
+                                && s.rank < band.stage.as_ref().map_or(usize::MAX, |b| b.rank)
+                        })
+                        && other.range == band.range
+                });
+                if supported_above {
+                    None
+                } else if let Some(other) = sharing {
+                    Some(format!(
+                        "the band `{}` is entered at the same attendance as the support band `{}`",
+                        band.id, other.id
+                    ))
+                } else {
+                    Some(format!(
+                        "no support band holds higher attendance than the band `{}`",
+                        band.id
+                    ))
+                }
+            }
+            Holder::Step { .. } | Holder::Trigger(_) => {
+                let Some(rows) = placed.holder.guard_rows(policy) else {
+                    continue;
+                };
+                let exempt = *kind == ActionKind::Consider(Matter::PenaltyNotice)
+                    && is_penalty_threshold(&rows);
+                if exempt || rows_require_stage(&rows, support) {
+                    None
+                } else {
+                    Some(format!(
+                        "{} does not require the pupil to have reached a support stage",
+                        placed.holder.describe()
+                    ))
+                }
+            }
+            Holder::Plan { event, .. } => match event {
+                PlanEvent::Miss => None,
+                PlanEvent::Open | PlanEvent::Met => Some(format!(
+                    "{} before its support has had time to work",
+                    placed.holder.describe()
+                )),
+            },
+        };
+        if let Some(problem) = problem {
+            out.push(
+                Finding::new(&placed.action.loc, format!("`{}` can be reached before support has been offered: {problem}", action_text(kind)))
+                    .label("enforcement before support")
+                    .help("reach enforcement only after a support stage, e.g. guard it with `pupil.stage >= formalise`"),
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,148 @@
+//! AT107: the policy omits something the guidance says every attendance policy must contain.
+
+use super::common::*;
+use crate::model::{ActionKind, FrameworkStage, Matter, Origin, ProcedureTopic, SessionName};
+
+pub static RULE: Rule = Rule {
+    code: "AT107",
+    name: "policy-omits-required-content",
+    severity: Severity::Warning,
+    source: "WT, \"attendance policy\" (national-rules.md §10)",
+    in_force: InForce::from(REG24_IN_FORCE),
+    docs: Docs {
+        what: "That a school's policy states each item the guidance lists, one finding per item \
+it omits:
+- register times: when the morning and afternoon registers close (`calendar { session am ... \
+closes HH:MM  session pm ... closes HH:MM }`);
+- the senior attendance champion (the role `champion`);
+- how parents report absence (procedure `reporting_absence`);
+- how the school follows up absence (procedure `following_up`);
+- the support offered (procedure `support`, or descriptions of the `facilitate` and \
+`formalise` stages);
+- the escalation thresholds: a `bands` table, or triggers or escalations of the school's own \
+that move pupils on;
+- the approach to penalty notices (a `penalty_notices` statement, a `consider penalty_notice` \
+action, or the procedure);
+- how leave requests are handled (procedure `leave_requests`);
+- how the school works with the local authority (procedure `working_with_la`, or an action that \
+notifies or refers to the local authority).
+The national baseline itself is not a school's policy and is not checked.",
+        why: "An attendance policy must at least say: the school day's timings and register-close \
+times; the name and contact of the senior attendance champion; how parents report absence; how \
+the school follows up absence; the support offered and the escalation, including formal support \
+and enforcement; the approach to penalty notices; how leave requests are handled; how it works \
+with the local authority (national-rules.md §10).",
+        example: r#"policy "Our approach" {
+  extends national
+  stages { aspire is expect "Aspire to high standards" }
+}"#,
+        fix: "Add each missing item (see the finding's help for the statement that says it).",
+    },
+    check,
+};
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    if ctx.baseline {
+        return Vec::new();
+    }
+    let p = ctx.policy;
+    let has_procedure = |topic: ProcedureTopic| p.procedures.iter().any(|x| x.topic == topic);
+    let closes = |name: SessionName| {
+        p.calendar
+            .sessions
+            .iter()
+            .any(|s| s.session == name && s.closes.is_some())
+    };
+    let actions = school_actions(p);
+    let described = |fw: FrameworkStage| {
+        p.stages
+            .iter()
+            .any(|s| s.framework == fw && s.text.is_some())
+    };
+    let items: [(&str, bool, &str); 9] = [
+        (
+            "register times",
+            closes(SessionName::Am) && closes(SessionName::Pm),
+            "state when each register opens and closes: `calendar { session am opens 08:50 closes 09:20  session pm opens 13:15 closes 13:45 }`",
+        ),
+        (
+            "the senior attendance champion",
+            p.roles.iter().any(|r| r.id == "champion"),
+            "name them: `roles { champion \"Name, role, contact\" }`",
+        ),
+        (
+            "how parents report absence",
+            has_procedure(ProcedureTopic::ReportingAbsence),
+            "add `procedures { reporting_absence \"...\" }`",
+        ),
+        (
+            "how the school follows up absence",
+            has_procedure(ProcedureTopic::FollowingUp),
+            "add `procedures { following_up \"...\" }`",
+        ),
+        (
+            "the support offered",
+            has_procedure(ProcedureTopic::Support)
+                || (described(FrameworkStage::Facilitate) && described(FrameworkStage::Formalise)),
+            "add `procedures { support \"...\" }`",
+        ),
+        (
+            "attendance thresholds for the escalation",
+            p.band_sets.iter().any(|s| s.origin == Origin::School)
+                || p.triggers
+                    .iter()
+                    .any(|t| t.origin == Origin::School && !stage_only(p, &t.condition))
+                || p.escalations.iter().any(|e| e.origin == Origin::School),
+            "say at what attendance each stage begins, e.g. `bands attendance over year_to_date from 20 possible sessions { ... }`",
+        ),
+        (
+            "the approach to penalty notices",
+            has_procedure(ProcedureTopic::PenaltyNotices)
+                || p.penalty_notices
+                    .threshold
+                    .as_ref()
+                    .is_some_and(|t| t.origin == Origin::School)
+                || actions
+                    .iter()
+                    .any(|a| a.action.kind == ActionKind::Consider(Matter::PenaltyNotice)),
+            "say when the school considers a penalty notice, e.g. `penalty_notices { threshold 10 sessions in rolling 10 school_weeks }`",
+        ),
+        (
+            "how leave requests are handled",
+            has_procedure(ProcedureTopic::LeaveRequests),
+            "add `procedures { leave_requests \"...\" }`",
+        ),
+        (
+            "how the school works with the local authority",
+            has_procedure(ProcedureTopic::WorkingWithLa)
+                || actions
+                    .iter()
+                    .any(|a| tells_local_authority(&a.action.kind)),
+            "add `procedures { working_with_la \"...\" }`",
+        ),
+    ];
+    items
+        .into_iter()
+        .filter(|(_, present, _)| !present)
+        .map(|(item, _, help)| {
+            Finding::new(&ctx.header(), format!("the policy does not state {item}"))
+                .label("an attendance policy must state it")
+                .help(help)
+        })
+        .collect()
+}
+
+/// A condition on nothing but the pupil's stage: it moves no pupil on by itself.
+fn stage_only(policy: &crate::model::Policy, c: &crate::model::Condition) -> bool {
+    crate::model::normal::rows(policy, c).is_some_and(|rows| {
+        rows.iter().all(|(row, _)| {
+            row.iter().all(|a| {
+                matches!(
+                    a,
+                    crate::model::normal::Atom::Stage { .. }
+                        | crate::model::normal::Atom::Flag { .. }
+                )
+            })
+        })
+    })
+}

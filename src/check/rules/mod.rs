@@ -1,0 +1,92 @@
+//! The rule catalogue: one file per rule, registered in [`RULES`], the one list the checker,
+//! `attend rules`, `attend explain` and the documentation read.
+
+mod at001_cites_revoked_registration_regulations;
+mod at002_ten_day_absence_not_reported;
+mod at003_deletion_from_roll_on_wrong_grounds;
+mod at004_penalty_threshold_not_national;
+mod at005_penalty_threshold_omits_unauthorised_code;
+mod at006_penalty_notice_limit_not_national;
+mod at007_penalty_fine_not_national_amount;
+mod at008_penalty_fine_not_pre_2024_amount;
+mod at009_enforcement_below_compulsory_school_age;
+mod at010_school_year_too_short;
+mod at011_sessions_on_bank_holiday;
+mod at012_term_time_holiday_authorised;
+mod at101_persistent_absence_not_national;
+mod at102_severe_absence_not_national;
+mod at103_register_open_longer_than_limit;
+mod at104_register_open_period_not_stated;
+mod at105_register_open_period_differs;
+mod at106_enforcement_before_support;
+mod at107_policy_omits_required_content;
+mod at108_severe_absence_without_local_authority;
+mod at201_attendance_in_no_band;
+mod at202_attendance_in_several_bands;
+mod at203_stages_share_one_band;
+mod at204_stage_eases_as_attendance_falls;
+mod at205_rows_overlap_with_different_stages;
+mod at206_trigger_never_fires;
+mod at207_trigger_always_shadowed;
+mod at208_escalation_steps_out_of_order;
+mod at209_escalation_step_duplicated;
+mod at210_definitions_disagree;
+mod at211_terms_overlap;
+mod at301_bands_without_evidence_guard;
+mod at302_letter_never_sent;
+mod at303_meeting_never_held;
+mod common;
+
+use super::Rule;
+
+/// Every rule, in code order.
+pub static RULES: &[&Rule] = &[
+    &at001_cites_revoked_registration_regulations::RULE,
+    &at002_ten_day_absence_not_reported::RULE,
+    &at003_deletion_from_roll_on_wrong_grounds::RULE,
+    &at004_penalty_threshold_not_national::RULE,
+    &at005_penalty_threshold_omits_unauthorised_code::RULE,
+    &at006_penalty_notice_limit_not_national::RULE,
+    &at007_penalty_fine_not_national_amount::RULE,
+    &at008_penalty_fine_not_pre_2024_amount::RULE,
+    &at009_enforcement_below_compulsory_school_age::RULE,
+    &at010_school_year_too_short::RULE,
+    &at011_sessions_on_bank_holiday::RULE,
+    &at012_term_time_holiday_authorised::RULE,
+    &at101_persistent_absence_not_national::RULE,
+    &at102_severe_absence_not_national::RULE,
+    &at103_register_open_longer_than_limit::RULE,
+    &at104_register_open_period_not_stated::RULE,
+    &at105_register_open_period_differs::RULE,
+    &at106_enforcement_before_support::RULE,
+    &at107_policy_omits_required_content::RULE,
+    &at108_severe_absence_without_local_authority::RULE,
+    &at201_attendance_in_no_band::RULE,
+    &at202_attendance_in_several_bands::RULE,
+    &at203_stages_share_one_band::RULE,
+    &at204_stage_eases_as_attendance_falls::RULE,
+    &at205_rows_overlap_with_different_stages::RULE,
+    &at206_trigger_never_fires::RULE,
+    &at207_trigger_always_shadowed::RULE,
+    &at208_escalation_steps_out_of_order::RULE,
+    &at209_escalation_step_duplicated::RULE,
+    &at210_definitions_disagree::RULE,
+    &at211_terms_overlap::RULE,
+    &at301_bands_without_evidence_guard::RULE,
+    &at302_letter_never_sent::RULE,
+    &at303_meeting_never_held::RULE,
+];
+
+/// The rule with this code (`AT001`, any case) or name.
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// The closest code or name to a misspelt one, for "did you mean".
+pub fn suggest(unknown: &str) -> Option<&'static str> {
+    let candidates = RULES.iter().flat_map(|r| [r.code, r.name]);
+    crate::diagnostic::did_you_mean(unknown, candidates)
+}
