@@ -305,6 +305,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::limit_unit => "`minutes` or `sessions`",
         Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::negation
         | Rule::comparison | Rule::flag => "a condition",
+        Rule::kw_and => "`and`",
+        Rule::kw_or => "`or`",
+        Rule::kw_not => "`not`",
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
         Rule::operand | Rule::share | Rule::count | Rule::call => "a value or metric",
         Rule::count_unit => "a unit (`sessions`, `days`)",
@@ -951,7 +954,7 @@ impl<'s> Builder<'s> {
             },
             Rule::or_expr | Rule::and_expr => {
                 let is_or = pair.as_rule() == Rule::or_expr;
-                let mut parts: Vec<Sp<Expr>> = pair.into_inner().map(|p| {
+                let mut parts: Vec<Sp<Expr>> = pair.into_inner().filter(|p| !is_keyword_token(p)).map(|p| {
                     let depth = nested(&p);
                     self.expr(p, depth)
                 }).collect();
@@ -969,7 +972,7 @@ impl<'s> Builder<'s> {
                 }
                 None => Sp::new(Expr::Flag(String::new()), loc),
             },
-            Rule::negation => match pair.into_inner().next() {
+            Rule::negation => match pair.into_inner().find(|p| !is_keyword_token(p)) {
                 Some(inner) => {
                     let operand = self.expr(inner, depth + 1);
                     Sp::new(Expr::Not(Box::new(operand)), loc)
@@ -1079,6 +1082,10 @@ impl<'s> Builder<'s> {
         let codes = pair.into_inner().map(|c| self.ident(&c)).collect();
         Sp::new(codes, loc)
     }
+}
+
+fn is_keyword_token(pair: &Pr<'_>) -> bool {
+    matches!(pair.as_rule(), Rule::kw_and | Rule::kw_or | Rule::kw_not)
 }
 
 pub fn parse_percent(text: &str) -> Result<Percent, SyntaxError> {
