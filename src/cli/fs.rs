@@ -9,18 +9,20 @@ use crate::source::{Source, Span};
 use crate::syntax::error::SyntaxError;
 
 /// Reads a file into a [`Source`]. A file that is not UTF-8 is a diagnostic, not a panic.
-pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
+pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic {
-        code: "input::unreadable".into(),
-        severity: crate::diagnostic::Severity::Error,
-        message: format!("cannot read `{name}`: {e}"),
-        loc: None,
-        label: None,
-        related: Vec::new(),
-        help: None,
-        url: None,
-        source: None,
+    let bytes = std::fs::read(path).map_err(|e| {
+        Box::new(Diagnostic {
+            code: "input::unreadable".into(),
+            severity: crate::diagnostic::Severity::Error,
+            message: format!("cannot read `{name}`: {e}"),
+            loc: None,
+            label: None,
+            related: Vec::new(),
+            help: None,
+            url: None,
+            source: None,
+        })
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source::new(name, text)),
@@ -29,7 +31,9 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
             let valid = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let src = Source::new(name, text);
-            Err(SyntaxError::NotText.at(&src.loc(Span::new(valid, valid + 1))))
+            Err(Box::new(
+                SyntaxError::NotText.at(&src.loc(Span::new(valid, valid + 1))),
+            ))
         }
     }
 }
