@@ -51,7 +51,13 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 .holder
                 .guard_rows(p)
                 .is_some_and(|rows| reaches_severe(&rows)),
-            Holder::Plan { .. } => false,
+            // A plan opens at its stage: it covers severe absence when a band at that stage does.
+            Holder::Plan { plan, .. } => p.band_sets.iter().any(|set| {
+                set.bands.iter().any(|b| {
+                    b.stage.as_ref().is_some_and(|s| s.id == plan.stage.id)
+                        && shape::meet(&shape::as_attendance(set.metric, &b.range), &severe)
+                })
+            }),
         }
     });
     if covered {

@@ -19,7 +19,7 @@ attended. Where no pupil with at most 400 possible sessions (a school year; fewe
 window such as `rolling 6 school_weeks`) can land in the gap, the finding is only info.",
         why: "A band table is a policy's promise that every pupil has a stage. Ranges written as \
 `100% - 96%` and `95.9% - 94%` leave every attendance above 95.9% and below 96% without one: a \
-pupil with 287 of 299 possible sessions (95.99%) gets no stage and none of its actions.",
+pupil with 47 of 49 possible sessions (95.92%) gets no stage and none of its actions.",
         example: r#"bands attendance over year_to_date {
   band expect "EXPECT" 100% - 96% stage expect
   band monitor "MONITOR" 95.9% - 94% stage monitor

@@ -53,6 +53,14 @@ fn ratio_rows(policy: &crate::model::Policy, t: &Trigger) -> Vec<(Window, Interv
         .collect()
 }
 
+/// Whether the row allows a pupil at this stage rank (it may require another stage).
+fn allows_stage(row: &[Atom], rank: usize) -> bool {
+    row.iter().all(|a| match a {
+        Atom::Stage { lo, hi, .. } => *lo <= rank && rank <= *hi,
+        _ => true,
+    })
+}
+
 fn flags_clash(a: &[Atom], b: &[Atom]) -> bool {
     a.iter().any(|x| match x {
         Atom::Flag { flag, value } => b
@@ -85,8 +93,10 @@ fn check(ctx: &Context) -> Vec<Finding> {
                     continue;
                 }
                 let band_interval = shape::as_attendance(set.metric, &band.range);
-                let hit = rows.iter().filter(|(w, _, _)| *w == set.window).find_map(
-                    |(w, interval, _)| {
+                let hit = rows
+                    .iter()
+                    .filter(|(w, _, row)| *w == set.window && allows_stage(row, band_stage.rank))
+                    .find_map(|(w, interval, _)| {
                         let both = shape::intersect(interval, &band_interval);
                         let e = shape::smallest_pair(
                             &both,
@@ -94,8 +104,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
                             shape::max_possible(*w),
                         )?;
                         Some((both, e))
-                    },
-                );
+                    });
                 if let Some((both, e)) = hit {
                     out.push(
                         Finding::new(&first_line(&t.loc), format!(
