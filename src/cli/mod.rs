@@ -3,6 +3,7 @@
 
 mod fs;
 mod output;
+mod run;
 mod rules;
 mod sarif;
 mod summary;
@@ -108,7 +109,9 @@ enum Command {
         #[arg(long, value_enum)]
         to: Option<SurfaceArg>,
     },
-    /// Check and compile the bundled example policy, end to end
+    /// Apply a policy to register data: actions.csv, summary.csv, a day's list, a timeline
+    Run(run::RunArgs),
+    /// Check, compile and run the bundled example policy on the bundled example register
     #[command(after_help = "Example:\n  attend demo")]
     Demo,
 }
@@ -158,6 +161,7 @@ pub fn main() -> ExitCode {
         },
         Command::Compile { policy, calendar, format, output } => compile(&policy, calendar.as_deref(), format, output.as_deref()),
         Command::Fmt { files, check, write, to } => fmt(&files, check, write, to),
+        Command::Run(args) => run::run(&args),
         Command::Demo => demo(),
     };
     ExitCode::from(code)
@@ -343,5 +347,5 @@ fn demo() -> u8 {
     println!("$ attend compile policies/kings-cross-academy.policy\n");
     let (table, _) = table::compile(&checked);
     print!("{}", table::render_text(&table));
-    EXIT_OK
+    run::demo(&table)
 }

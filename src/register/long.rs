@@ -24,6 +24,9 @@ struct Columns {
     date: usize,
     session: usize,
     mark: usize,
+    /// Columns whose text may be shown in a message; `comment` (which may hold personal
+    /// data) and unknown columns are not.
+    shown: [bool; MAX_FIELDS],
 }
 
 struct Chunk {
@@ -71,12 +74,26 @@ pub(crate) fn read(
         find("mark"),
     ) {
         (Some(pupil), Some(date), Some(session), Some(mark)) if names.len() <= MAX_FIELDS => {
+            let mut shown = [false; MAX_FIELDS];
+            for (i, n) in names.iter().enumerate() {
+                shown[i] = matches!(
+                    n.as_str(),
+                    "pupil_id"
+                        | "date"
+                        | "session"
+                        | "mark"
+                        | "minutes_late"
+                        | "mis_mark"
+                        | "school_urn"
+                );
+            }
             Columns {
                 count: names.len(),
                 pupil,
                 date,
                 session,
                 mark,
+                shown,
             }
         }
         _ => {
@@ -316,7 +333,6 @@ impl Parser<'_, '_, '_> {
                 // Stop early: the line count no longer matters, as problems are reported.
                 return line + memchr::memchr_iter(b'\n', &data[pos..]).count() as u64;
             }
-            let start = pos;
             let row_line = line;
             fields.clear();
             let end;
@@ -327,14 +343,12 @@ impl Parser<'_, '_, '_> {
                         line += newlines;
                     }
                     Err(()) => {
-                        let text = line_text(data, start);
                         let problem = InputProblem::new(
                             RegisterError::UnterminatedQuote,
                             &self.ctx.input.name,
                             0,
                             1,
-                        )
-                        .with_text(&text, 1);
+                        );
                         self.push(row_line, problem, None);
                         return line + memchr::memchr_iter(b'\n', &data[pos..]).count() as u64;
                     }
@@ -358,7 +372,7 @@ impl Parser<'_, '_, '_> {
             pos = end + 1;
             let blank = fields.len() == 1 && fields.first().is_some_and(|f| f.1.is_empty());
             if !blank {
-                self.row(data, start, row_line, &fields);
+                self.row(row_line, &fields);
             }
         }
         line
@@ -378,17 +392,26 @@ impl Parser<'_, '_, '_> {
         });
     }
 
-    fn problem_at(
-        &mut self,
-        data: &[u8],
-        start: usize,
-        line: u64,
-        field: &Field<'_>,
-        error: RegisterError,
-    ) {
-        let text = line_text(data, start);
-        let column = text.get(..field.0).map_or(field.0, |t| t.chars().count()) + 1;
-        let width = String::from_utf8_lossy(&field.1).chars().count();
+    /// Records a problem at a field of a row, showing the row with text that may be
+    /// personal (comments) replaced by `…`.
+    fn problem_at(&mut self, fields: &[Field<'_>], target: usize, line: u64, error: RegisterError) {
+        let mut text = String::new();
+        let mut column = 1;
+        let mut width = 1;
+        for (i, (_, value)) in fields.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            if i == target {
+                column = text.chars().count() + 1;
+                width = String::from_utf8_lossy(value).chars().count();
+            }
+            if self.columns.shown.get(i).copied().unwrap_or(false) || value.is_empty() {
+                text.push_str(&String::from_utf8_lossy(value));
+            } else {
+                text.push('…');
+            }
+        }
         let problem = InputProblem::new(error, &self.ctx.input.name, 0, column as u64)
             .with_text(&text, width);
         self.push(line, problem, None);
@@ -414,18 +437,14 @@ impl Parser<'_, '_, '_> {
         meaning
     }
 
-    fn row(&mut self, data: &[u8], start: usize, line: u64, fields: &[Field<'_>]) {
+    fn row(&mut self, line: u64, fields: &[Field<'_>]) {
         let c = self.columns;
         if fields.len() != c.count {
             let error = RegisterError::FieldCount {
                 expected: c.count,
                 found: fields.len(),
             };
-            let last = fields
-                .last()
-                .cloned()
-                .unwrap_or((0, std::borrow::Cow::Borrowed(&[][..])));
-            self.problem_at(data, start, line, &last, error);
+            self.problem_at(fields, fields.len().saturating_sub(1), line, error);
             return;
         }
         let (pupil, date, session, mark) = (
@@ -441,7 +460,7 @@ impl Parser<'_, '_, '_> {
                     let error = self
                         .ctx
                         .closed_problem(&String::from_utf8_lossy(&mark.1), when);
-                    self.problem_at(data, start, line, date, error);
+                    self.problem_at(fields, c.date, line, error);
                 }
                 return;
             }
@@ -449,7 +468,7 @@ impl Parser<'_, '_, '_> {
                 let error = RegisterError::BadDate {
                     text: String::from_utf8_lossy(&date.1).into_owned(),
                 };
-                self.problem_at(data, start, line, date, error);
+                self.problem_at(fields, c.date, line, error);
                 return;
             }
         };
@@ -457,21 +476,21 @@ impl Parser<'_, '_, '_> {
             let error = RegisterError::BadSession {
                 text: String::from_utf8_lossy(&session.1).into_owned(),
             };
-            self.problem_at(data, start, line, session, error);
+            self.problem_at(fields, c.session, line, error);
             return;
         };
         let code = match self.ctx.decoder.decode(&mark.1, day, when) {
             Ok(Decoded::Code(code)) => code,
             Ok(Decoded::Missing) => return,
             Err(error) => {
-                self.problem_at(data, start, line, mark, error);
+                self.problem_at(fields, c.mark, line, error);
                 return;
             }
         };
         let entry = match self.local.get(&pupil.1) {
             Ok(entry) => entry,
             Err(error) => {
-                self.problem_at(data, start, line, pupil, error);
+                self.problem_at(fields, c.pupil, line, error);
                 return;
             }
         };
@@ -482,7 +501,7 @@ impl Parser<'_, '_, '_> {
                 date: when.to_string(),
                 roll,
             };
-            self.problem_at(data, start, line, date, error);
+            self.problem_at(fields, c.date, line, error);
             return;
         }
         if entry.set(day * 2 + which, code).is_err() {
@@ -493,7 +512,7 @@ impl Parser<'_, '_, '_> {
                 first_line: None,
             };
             let key = (pupil.1.to_vec(), day, which);
-            self.problem_at(data, start, line, date, error);
+            self.problem_at(fields, c.date, line, error);
             if let Some(last) = self.found.last_mut() {
                 last.duplicate = Some(key);
             }
@@ -515,12 +534,6 @@ pub(crate) fn roll_text(ctx: &Context<'_>, roll: (usize, usize)) -> String {
         return "on no school day of the calendar".into();
     }
     format!("{}..{}", ctx.days.date(roll.0), ctx.days.date(roll.1 - 1))
-}
-
-/// The text of the line starting at `start` (up to its end or the chunk's).
-fn line_text(data: &[u8], start: usize) -> String {
-    let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-    String::from_utf8_lossy(&data[start..end]).into_owned()
 }
 
 /// Splits one row that may hold quoted fields; returns the index of its line end (or the

@@ -149,6 +149,7 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         return Err(vec![InputProblem::new(error, name, 1, 1)]);
     };
     let optional = |n: &str| col(&[n]);
+    let upn_col = optional("upn");
     let (adm, leave, sen, fsm, sw, lac, cpp, contacts) = (
         optional("admission_date"),
         optional("leaving_date"),
@@ -174,20 +175,31 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             }
         }
         let line = record.position().map_or(0, csv::Position::line);
-        let text = String::from_utf8_lossy(record.as_slice()).into_owned();
-        let joined = record
+        // UPNs and contact ids are never shown.
+        let shown: Vec<String> = record
             .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect::<Vec<_>>()
-            .join(",");
+            .enumerate()
+            .map(|(i, f)| {
+                if (Some(i) == upn_col || Some(i) == contacts) && !f.is_empty() {
+                    "…".to_string()
+                } else {
+                    String::from_utf8_lossy(f).into_owned()
+                }
+            })
+            .collect();
+        let joined = shown.join(",");
         let mut problem = |error: RegisterError, field: usize| {
-            let column = column_of(&record, field);
+            let before: usize = shown
+                .iter()
+                .take(field)
+                .map(|f| f.chars().count() + 1)
+                .sum();
+            let column = before as u64 + 1;
             let width = record
                 .get(field)
                 .map_or(1, |f| String::from_utf8_lossy(f).chars().count());
             problems.push(InputProblem::new(error, name, line, column).with_text(&joined, width));
         };
-        let _ = text;
         if record.len() != columns.len() {
             problem(
                 RegisterError::FieldCount {
@@ -323,14 +335,4 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         problems.truncate(limit);
         Err(problems)
     }
-}
-
-/// 1-based character column of a field, assuming the record sits on one line.
-fn column_of(record: &csv::ByteRecord, field: usize) -> u64 {
-    let before: usize = record
-        .iter()
-        .take(field)
-        .map(|f| String::from_utf8_lossy(f).chars().count() + 1)
-        .sum();
-    u64::try_from(before).unwrap_or(0) + 1
 }

@@ -1,0 +1,332 @@
+//! `attend run`: apply a policy to register data. Reads the policy, the calendar, the pupils
+//! file, the codes map and the register; writes `actions.csv` and `summary.csv` atomically;
+//! prints the short summary, the day's list (`--on`) or one pupil's timeline (`--explain`).
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use crate::diagnostic::Severity;
+use crate::engine::{self, calendar::SchoolDays};
+use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
+use crate::{analyse, table};
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(
+    after_help = "Examples:\n  attend run policies/national.policy --calendar policies/calendars/camden-2024-25.calendar \\\n    \
+    --register examples/data/register.csv --pupils examples/data/pupils.csv --out out\n  \
+    attend run school.policy --register marks.csv.gz --pupils pupils.csv --out out --on 2024-11-18\n  \
+    attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n\n\
+    Exit status: 0 done, 2 the policy or an input has errors (nothing is written)."
+)]
+pub struct RunArgs {
+    /// The policy (.policy or .toml)
+    pub policy: PathBuf,
+    /// Register data: long CSV, compact marks CSV or CTF XML (gzip allowed)
+    #[arg(long, value_name = "FILE")]
+    pub register: PathBuf,
+    /// Pupils CSV: pupil_id,date_of_birth,year_group[,admission_date,leaving_date,sen,...]
+    #[arg(long, value_name = "FILE")]
+    pub pupils: Option<PathBuf>,
+    /// A calendar file (.calendar or .toml) replacing the policy's term dates
+    #[arg(long, value_name = "FILE")]
+    pub calendar: Option<PathBuf>,
+    /// School-local codes: local,national (or mis_mark,mark,valid_from,valid_to)
+    #[arg(long, value_name = "FILE")]
+    pub codes_map: Option<PathBuf>,
+    /// Directory for actions.csv and summary.csv (required unless --on or --explain)
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["on", "explain"])]
+    pub out: Option<PathBuf>,
+    /// Print the actions due on this school day, grouped by who is responsible
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// Print this pupil's timeline: each day a rule changed state, with the numbers
+    #[arg(long, value_name = "PUPIL")]
+    pub explain: Option<String>,
+    /// Report every bad row (up to --max-errors) instead of stopping at the first
+    #[arg(long)]
+    pub keep_going: bool,
+    /// How many problems --keep-going reports
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_errors: usize,
+    /// Count a school session with no mark as `N` (reason not yet provided)
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Keep CTF UPNs as pupil ids (by default they are pseudonymised with a keyed hash;
+    /// the key is read from ATTEND_PSEUDONYM_KEY)
+    #[arg(long)]
+    pub keep_upn: bool,
+}
+
+fn print_problems(problems: &[InputProblem]) {
+    for p in problems {
+        eprint!("{p}");
+    }
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "{errors} {} in the input; nothing was written",
+            if errors == 1 { "problem" } else { "problems" }
+        );
+    }
+}
+
+/// Runs the subcommand and returns the exit status.
+pub fn run(args: &RunArgs) -> u8 {
+    match run_inner(args) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+fn run_inner(args: &RunArgs) -> Result<(), u8> {
+    let src = load(&args.policy)?;
+    let calendar = args.calendar.as_deref().map(load).transpose()?;
+    let analysis = analyse(&src, calendar.as_ref());
+    let errors: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    let Some(checked) = analysis.checked else {
+        eprint!(
+            "{}",
+            render_diagnostics(
+                &analysis.diagnostics,
+                DiagnosticFormat::Human,
+                color_stderr()
+            )
+        );
+        return Err(EXIT_ERRORS);
+    };
+    if !errors.is_empty() {
+        // Findings about the law do not stop a run; `attend check` shows them in full.
+        eprintln!(
+            "note: `attend check` reports {} findings in this policy; running it as written",
+            errors.len()
+        );
+    }
+    let (table, table_diagnostics) = table::compile(&checked);
+    if table_diagnostics.iter().any(|d| d.is_error()) {
+        eprint!(
+            "{}",
+            render_diagnostics(&table_diagnostics, DiagnosticFormat::Human, color_stderr())
+        );
+        return Err(EXIT_ERRORS);
+    }
+    if !table.calendar.has_dates() {
+        eprintln!(
+            "error[run::no_calendar]: `{}` has no term dates, so there are no school days to evaluate\n  \
+             = help: give a calendar with `--calendar FILE`, e.g. `--calendar policies/calendars/camden-2024-25.calendar`",
+            args.policy.display()
+        );
+        return Err(EXIT_ERRORS);
+    }
+    let days = SchoolDays::new(&table.calendar);
+    let options = ReadOptions {
+        keep_going: args.keep_going,
+        max_errors: args.max_errors,
+        allow_missing: args.allow_missing,
+        keep_upn: args.keep_upn,
+        pseudonym_key: std::env::var("ATTEND_PSEUDONYM_KEY").ok(),
+    };
+    let pupils = match &args.pupils {
+        Some(path) => Some(
+            register::read_pupils(&Input::path(path), options.limit()).map_err(|p| {
+                print_problems(&p);
+                EXIT_ERRORS
+            })?,
+        ),
+        None => None,
+    };
+    let codes_map = match &args.codes_map {
+        Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
+            print_problems(&p);
+            EXIT_ERRORS
+        })?),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let register = register::read_register(
+        &Input::path(&args.register),
+        &table.calendar,
+        &days,
+        pupils.as_ref(),
+        codes_map.as_ref(),
+        &options,
+    )
+    .map_err(|p| {
+        print_problems(&p);
+        EXIT_ERRORS
+    })?;
+    print_problems(&register.warnings);
+    if pupils.is_none() && uses_pupil_attributes(&table) {
+        eprintln!(
+            "warning: no `--pupils` file: rules that test pupil attributes (such as `pupil.compulsory_school_age`) do not hold for any pupil"
+        );
+    }
+    let read_time = started.elapsed();
+    let outcome = engine::run(&table, &days, &register);
+    let eval_time = started.elapsed() - read_time;
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &table, &days, &register, &outcome)?;
+        print!(
+            "{}",
+            engine::terminal_summary(&table, &days, &register, &outcome)
+        );
+        println!(
+            "wrote {} and {}",
+            dir.join("actions.csv").display(),
+            dir.join("summary.csv").display()
+        );
+        if std::env::var_os("ATTEND_TIMINGS").is_some() {
+            eprintln!(
+                "timings: read {:.3}s, evaluate {:.3}s",
+                read_time.as_secs_f64(),
+                eval_time.as_secs_f64()
+            );
+        }
+    }
+    if let Some(text) = &args.on {
+        let day = school_day(text, &days, outcome.span)?;
+        print!(
+            "{}",
+            engine::on_day_text(&table, &days, &register, &outcome, day)
+        );
+    }
+    if let Some(id) = &args.explain {
+        let Some(index) = register.pupils.iter().position(|p| p.id == *id) else {
+            let ids = register.pupils.iter().map(|p| p.id.as_str());
+            let help = crate::diagnostic::did_you_mean_help(id, ids)
+                .map(|h| format!("\n  = help: {h}"))
+                .unwrap_or_default();
+            eprintln!("error[run::unknown_pupil]: no pupil `{id}` in the register{help}");
+            return Err(EXIT_ERRORS);
+        };
+        let (trace, fired) = engine::explain(&table, &days, &register, index);
+        print!(
+            "{}",
+            engine::explain_text(&table, &days, &register, index, &trace, &fired)
+        );
+    }
+    Ok(())
+}
+
+fn uses_pupil_attributes(table: &table::DecisionTable) -> bool {
+    table
+        .rows
+        .iter()
+        .flat_map(|r| &r.when)
+        .any(|a| matches!(a, table::Atom::Flag { .. } | table::Atom::YearGroup { .. }))
+}
+
+fn school_day(text: &str, days: &SchoolDays, span: (usize, usize)) -> Result<usize, u8> {
+    let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
+        eprintln!(
+            "error[run::bad_date]: `{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
+        );
+        return Err(EXIT_ERRORS);
+    };
+    match days.index(date) {
+        Some(day) if (span.0..=span.1).contains(&day) => Ok(day),
+        Some(_) => {
+            eprintln!(
+                "error[run::no_data]: the register has no data for {date}\n  = help: it covers {}..{}",
+                days.date(span.0),
+                days.date(span.1)
+            );
+            Err(EXIT_ERRORS)
+        }
+        None => {
+            eprintln!("error[run::not_a_school_day]: {date} is not a school day in the calendar");
+            Err(EXIT_ERRORS)
+        }
+    }
+}
+
+/// Writes both files, each through a temporary file and a rename.
+pub fn write_outputs(
+    dir: &Path,
+    table: &table::DecisionTable,
+    days: &SchoolDays,
+    register: &register::Register,
+    outcome: &engine::Outcome,
+) -> Result<(), u8> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create `{}`: {e}", dir.display());
+        return Err(EXIT_ERRORS);
+    }
+    let files = [
+        (
+            "actions.csv",
+            engine::actions_csv(table, days, register, outcome),
+        ),
+        ("summary.csv", engine::summary_csv(table, register, outcome)),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        if let Err(e) = fs::write_atomically(&path, &bytes) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return Err(EXIT_ERRORS);
+        }
+    }
+    Ok(())
+}
+
+/// The bundled example register: 30 pupils, 2024-09-05 to 2025-02-14, made by
+/// `scripts/gen_register.py --pupils 30 --seed 7`.
+const DEMO_REGISTER: &[u8] = include_bytes!("../../examples/data/register.csv");
+const DEMO_PUPILS: &[u8] = include_bytes!("../../examples/data/pupils.csv");
+
+/// `attend demo`'s last step: the compiled example policy run on the example register.
+pub fn demo(table: &table::DecisionTable) -> u8 {
+    let out = std::env::temp_dir().join("attend-demo");
+    println!(
+        "\n$ attend run policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar \\\n    \
+         --register examples/data/register.csv --pupils examples/data/pupils.csv --out {}\n",
+        out.display()
+    );
+    let days = SchoolDays::new(&table.calendar);
+    let options = ReadOptions {
+        max_errors: 20,
+        ..ReadOptions::default()
+    };
+    let read = register::read_pupils(
+        &Input::bytes("examples/data/pupils.csv", DEMO_PUPILS),
+        options.limit(),
+    )
+    .and_then(|pupils| {
+        let input = Input::bytes("examples/data/register.csv", DEMO_REGISTER);
+        register::read_register(
+            &input,
+            &table.calendar,
+            &days,
+            Some(&pupils),
+            None,
+            &options,
+        )
+    });
+    let register = match read {
+        Ok(register) => register,
+        Err(problems) => {
+            print_problems(&problems);
+            return EXIT_ERRORS;
+        }
+    };
+    let outcome = engine::run(table, &days, &register);
+    if let Err(code) = write_outputs(&out, table, &days, &register, &outcome) {
+        return code;
+    }
+    print!(
+        "{}",
+        engine::terminal_summary(table, &days, &register, &outcome)
+    );
+    println!(
+        "wrote {} and {}",
+        out.join("actions.csv").display(),
+        out.join("summary.csv").display()
+    );
+    EXIT_OK
+}

@@ -1,0 +1,643 @@
+//! Evaluation of one pupil, school day by school day (DESIGN.md §4). Counts are prefix sums
+//! over the pupil's days, so every window is a subtraction; runs of consecutive days are
+//! carried forward. Each day, in this order: bands (a change fires the new band's actions),
+//! the stage, triggers (with their repeat rules), support plans (open, review), escalation
+//! steps. Integer arithmetic throughout.
+
+use std::ops::Bound;
+
+use chrono::{Datelike, Months, NaiveDate, Weekday};
+
+use super::calendar::SchoolDays;
+use super::evidence;
+use super::plan::{Plan, Rule, Test, Value};
+use crate::model::{CmpOp, Percent, PupilFlag, Repeat};
+use crate::register::{Pupil, Sen};
+
+/// What the whole run shares: the plan, the calendar, the span of the data and where each
+/// window starts on each school day.
+pub struct Shared<'a> {
+    pub plan: &'a Plan,
+    pub days: &'a SchoolDays,
+    /// First and last school day with data.
+    pub span: (usize, usize),
+    /// Per window of the plan, per school day: the first day of the window, clamped to the
+    /// span's first day.
+    pub starts: Vec<Vec<u32>>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn new(plan: &'a Plan, days: &'a SchoolDays, span: (usize, usize)) -> Shared<'a> {
+        let starts = plan
+            .windows
+            .iter()
+            .map(|w| {
+                (0..days.len())
+                    .map(|d| {
+                        u32::try_from(days.window_start(*w, d).max(span.0)).unwrap_or(u32::MAX)
+                    })
+                    .collect()
+            })
+            .collect();
+        Shared {
+            plan,
+            days,
+            span,
+            starts,
+        }
+    }
+}
+
+/// An action a rule required: which row fired, on which school day, for which pupil.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fired {
+    pub day: usize,
+    pub pupil: usize,
+    /// Index into the decision table's rows.
+    pub row: usize,
+    /// Stage rank of the pupil that day.
+    pub stage: usize,
+    pub evidence: String,
+}
+
+/// A pupil's figures at the last school day with data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PupilSummary {
+    pub possible: u32,
+    pub present: u32,
+    pub authorised: u32,
+    pub unauthorised: u32,
+    /// Per band set, the row of the band held.
+    pub bands: Vec<Option<usize>>,
+    pub stage: usize,
+    pub persistent: bool,
+    pub severe: bool,
+}
+
+/// One line of a pupil's timeline (`--explain`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEvent {
+    pub day: usize,
+    pub rule: String,
+    pub what: String,
+}
+
+/// The day-by-day state of one pupil, and the values of the current day.
+struct Day<'p> {
+    /// `values[m]`: metric m on the current day.
+    values: Vec<u32>,
+    /// `runs[r]`: current length of run r.
+    runs: Vec<u32>,
+    stage: usize,
+    date: NaiveDate,
+    pupil: &'p Pupil,
+    compulsory: Option<bool>,
+}
+
+/// Evaluates one pupil over the span; `trace` collects the timeline when asked for.
+pub fn evaluate(
+    shared: &Shared<'_>,
+    index: usize,
+    pupil: &Pupil,
+    marks: &[u8],
+    trace: Option<&mut Vec<TraceEvent>>,
+) -> (Vec<Fired>, PupilSummary) {
+    let plan = shared.plan;
+    let days = shared.days;
+    let (first, last) = shared.span;
+    let len = last + 1 - first;
+    // Prefix sums: prefix[c][i] = count of counter c over span days first..first+i.
+    let mut prefix: Vec<Vec<u32>> = Vec::with_capacity(plan.counters.len());
+    for counter in &plan.counters {
+        let mut p = Vec::with_capacity(len + 1);
+        let mut sum = 0u32;
+        p.push(0);
+        for day in first..=last {
+            let am = marks.get(day * 2).copied().unwrap_or(u8::MAX);
+            let pm = marks.get(day * 2 + 1).copied().unwrap_or(u8::MAX);
+            sum += u32::from(counter.weight[usize::from(am)])
+                + u32::from(counter.weight[usize::from(pm)]);
+            p.push(sum);
+        }
+        prefix.push(p);
+    }
+    let roll = roll(days, pupil, shared.span);
+    let csa = compulsory_school_age(pupil.dob);
+    let mut state = State::new(plan);
+    let mut fired = Vec::new();
+    let mut trace = trace;
+    let mut day_state = Day {
+        values: vec![0; plan.metrics.len()],
+        runs: vec![0; plan.runs.len()],
+        stage: 0,
+        date: days.date(first),
+        pupil,
+        compulsory: None,
+    };
+    let mut run_start = vec![0usize; plan.runs.len()];
+    let mut extended = vec![false; plan.runs.len()];
+    let mut summary_day = None;
+    for day in first..=last {
+        // Runs advance on every school day, on roll or not: a day with no possible session
+        // neither extends nor breaks them.
+        for (r, spec) in plan.runs.iter().enumerate() {
+            let am = usize::from(marks.get(day * 2).copied().unwrap_or(u8::MAX));
+            let pm = usize::from(marks.get(day * 2 + 1).copied().unwrap_or(u8::MAX));
+            let (pa, pp) = (spec.possible[am], spec.possible[pm]);
+            extended[r] = false;
+            if !pa && !pp {
+                continue;
+            }
+            if (!pa || spec.in_set[am]) && (!pp || spec.in_set[pm]) {
+                if day_state.runs[r] == 0 {
+                    run_start[r] = day;
+                }
+                day_state.runs[r] += 1;
+                extended[r] = true;
+            } else {
+                if let Some(t) = trace.as_deref_mut()
+                    && day_state.runs[r] > 0
+                {
+                    let codes = &spec.codes;
+                    t.push(TraceEvent {
+                        day,
+                        rule: format!("consecutive days {codes}"),
+                        what: format!("run of {} school days ends", day_state.runs[r]),
+                    });
+                }
+                day_state.runs[r] = 0;
+            }
+        }
+        if !(roll.0..roll.1).contains(&day) {
+            continue;
+        }
+        let i = day - first;
+        for (m, (counter, _)) in plan.metrics.iter().enumerate() {
+            let w = plan.metric_window[m];
+            let start = shared.starts[w][day] as usize;
+            let p = &prefix[*counter];
+            day_state.values[m] = if start > day {
+                0
+            } else {
+                p[i + 1] - p[start - first]
+            };
+        }
+        day_state.date = days.date(day);
+        day_state.compulsory = csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
+        summary_day = Some(day);
+        state.step(
+            shared,
+            index,
+            day,
+            &mut day_state,
+            &run_start,
+            &extended,
+            &mut fired,
+            trace.as_deref_mut(),
+        );
+    }
+    let values = &day_state.values;
+    let [possible, present, authorised, unauthorised] =
+        plan.summary.map(|m| values.get(m).copied().unwrap_or(0));
+    // The measures are read at the last day with data, in the academic year that holds it.
+    let holds_any = |rules: &[Rule]| rules.iter().any(|r| holds(plan, r, &day_state));
+    let summary = PupilSummary {
+        possible,
+        present,
+        authorised,
+        unauthorised,
+        bands: state
+            .bands
+            .iter()
+            .map(|b| b.map(|rule| plan.band_sets_row(rule)))
+            .collect(),
+        stage: day_state.stage,
+        persistent: summary_day.is_some() && holds_any(&plan.persistent),
+        severe: summary_day.is_some() && holds_any(&plan.severe),
+    };
+    (fired, summary)
+}
+
+impl Plan {
+    /// The table row of a band held, given as (set, index in set).
+    fn band_sets_row(&self, (set, i): (usize, usize)) -> usize {
+        self.band_sets
+            .get(set)
+            .and_then(|s| s.get(i))
+            .map_or(0, |r| r.row)
+    }
+}
+
+/// What carries from one school day to the next.
+struct State {
+    /// Per band set: (set, index in set) of the band held.
+    bands: Vec<Option<(usize, usize)>>,
+    held: Vec<bool>,
+    last_fired: Vec<Option<(usize, u32)>>,
+    plan_open: Vec<Option<u32>>,
+    plan_stage_held: Vec<bool>,
+    /// The stage a missed plan review moved the pupil to, for the rest of the academic year.
+    floor: usize,
+    year: Option<u32>,
+    holds: Vec<bool>,
+}
+
+impl State {
+    fn new(plan: &Plan) -> State {
+        State {
+            bands: vec![None; plan.band_sets.len()],
+            held: vec![false; plan.triggers.len()],
+            last_fired: vec![None; plan.triggers.len()],
+            plan_open: vec![None; plan.plans.len()],
+            plan_stage_held: vec![false; plan.plans.len()],
+            floor: 0,
+            year: None,
+            holds: vec![false; plan.triggers.len()],
+        }
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one day's evaluation reads all of these"
+    )]
+    fn step(
+        &mut self,
+        shared: &Shared<'_>,
+        pupil: usize,
+        day: usize,
+        d: &mut Day<'_>,
+        run_start: &[usize],
+        extended: &[bool],
+        fired: &mut Vec<Fired>,
+        mut trace: Option<&mut Vec<TraceEvent>>,
+    ) {
+        let plan = shared.plan;
+        let days = shared.days;
+        let year = days.academic_year(day);
+        if self.year != Some(year) {
+            self.floor = 0;
+            self.year = Some(year);
+        }
+        let describe = |rule: &Rule, d: &Day<'_>| {
+            evidence::describe(
+                shared,
+                rule,
+                d.values.as_slice(),
+                d.runs.as_slice(),
+                run_start,
+                day,
+                d.pupil,
+                d.compulsory,
+                d.stage,
+            )
+        };
+        let fire = |rule: &Rule, d: &Day<'_>, stage: usize, fired: &mut Vec<Fired>| {
+            fired.push(Fired {
+                day,
+                pupil,
+                row: rule.row,
+                stage,
+                evidence: describe(rule, d),
+            });
+        };
+        // Bands: the first band of each set whose rows hold.
+        let previous_stage = d.stage;
+        let mut base = self.floor;
+        for (s, set) in plan.band_sets.iter().enumerate() {
+            let now = set
+                .iter()
+                .position(|rule| holds(plan, rule, d))
+                .map(|i| (s, i));
+            if now != self.bands[s] {
+                if let Some(t) = trace.as_deref_mut() {
+                    let what = match now {
+                        Some((_, i)) => format!(
+                            "enters band `{}`: {}",
+                            band_name(shared, set, i),
+                            describe(&set[i], d)
+                        ),
+                        None => "is in no band (not enough evidence yet)".into(),
+                    };
+                    t.push(TraceEvent {
+                        day,
+                        rule: "bands".into(),
+                        what,
+                    });
+                }
+                if let Some((_, i)) = now {
+                    let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
+                    fire(&set[i], d, stage, fired);
+                }
+                self.bands[s] = now;
+            }
+            if let Some((_, i)) = now
+                && let Some(rank) = plan.band_stage[s][i]
+            {
+                base = base.max(rank);
+            }
+        }
+        // The stage: the least fixed point of "bands, plan escalations and the stages of the
+        // triggers whose conditions hold"; it only rises, so it settles within a few passes.
+        d.stage = base;
+        for _ in 0..=plan.stages.len() {
+            let mut stage = base;
+            for (t, trigger) in plan.triggers.iter().enumerate() {
+                self.holds[t] = trigger.rules.iter().any(|r| holds(plan, r, d));
+                if self.holds[t]
+                    && let Some(rank) = trigger.stage
+                {
+                    stage = stage.max(rank);
+                }
+            }
+            if stage == d.stage {
+                break;
+            }
+            d.stage = stage;
+        }
+        let week = days.week(day);
+        for (t, trigger) in plan.triggers.iter().enumerate() {
+            let now = self.holds[t];
+            let was = self.held[t];
+            let fires = now
+                && match trigger.repeat {
+                    Repeat::RisingEdge => !was,
+                    Repeat::OncePer(period) => {
+                        let ordinal = days.period(period, day);
+                        self.last_fired[t]
+                            .is_none_or(|(last, _)| days.period(period, last) != ordinal)
+                    }
+                    Repeat::Every { school_weeks } => {
+                        !was || self.last_fired[t].is_none_or(|(_, w)| week >= w + school_weeks)
+                    }
+                };
+            if let Some(tr) = trace.as_deref_mut()
+                && (now != was || fires)
+            {
+                let rule = trigger.rules.iter().find(|r| holds(plan, r, d));
+                let what = match (now, rule) {
+                    (true, Some(rule)) => {
+                        format!(
+                            "{}: {}",
+                            if fires { "fires" } else { "holds" },
+                            describe(rule, d)
+                        )
+                    }
+                    _ => "no longer holds".to_string(),
+                };
+                tr.push(TraceEvent {
+                    day,
+                    rule: trigger.name.clone(),
+                    what,
+                });
+            }
+            if fires && let Some(rule) = trigger.rules.iter().find(|r| holds(plan, r, d)) {
+                let stage = trigger.stage.unwrap_or(d.stage);
+                fire(rule, d, stage, fired);
+                self.last_fired[t] = Some((day, week));
+            }
+            self.held[t] = now;
+        }
+        // Support plans: open on reaching the plan's stage, review after its school weeks.
+        for (p, group) in plan.plans.iter().enumerate() {
+            if let Some(opened) = self.plan_open[p] {
+                if week >= opened + group.after_weeks {
+                    let met = group.met.iter().find(|r| holds(plan, r, d));
+                    let missed = group
+                        .missed
+                        .iter()
+                        .find(|r| holds(plan, r, d))
+                        .or(group.missed.first());
+                    match (met, missed) {
+                        (Some(rule), _) => {
+                            fire(rule, d, d.stage, fired);
+                            trace_push(
+                                &mut trace,
+                                day,
+                                &group.name,
+                                format!("review: target met, plan closes: {}", describe(rule, d)),
+                            );
+                        }
+                        (None, Some(rule)) => {
+                            self.floor = self.floor.max(group.escalate_to);
+                            d.stage = d.stage.max(self.floor);
+                            fire(rule, d, d.stage, fired);
+                            let to = plan
+                                .stages
+                                .get(group.escalate_to)
+                                .map_or("", String::as_str);
+                            trace_push(
+                                &mut trace,
+                                day,
+                                &group.name,
+                                format!(
+                                    "review: target missed, moves to `{to}`: {}",
+                                    describe(rule, d)
+                                ),
+                            );
+                        }
+                        (None, None) => {}
+                    }
+                    self.plan_open[p] = None;
+                }
+                self.plan_stage_held[p] = holds(plan, &group.open, d);
+                continue;
+            }
+            let now = holds(plan, &group.open, d);
+            if now && !self.plan_stage_held[p] {
+                self.plan_open[p] = Some(week);
+                fire(&group.open, d, d.stage, fired);
+                trace_push(
+                    &mut trace,
+                    day,
+                    &group.name,
+                    format!("opens (review after {} school weeks)", group.after_weeks),
+                );
+            }
+            self.plan_stage_held[p] = now;
+        }
+        // Escalation steps fire on the day the run reaches their day.
+        for step in &plan.steps {
+            if extended[step.run] && d.runs[step.run] == step.day && holds(plan, &step.rule, d) {
+                fire(&step.rule, d, d.stage, fired);
+                trace_push(
+                    &mut trace,
+                    day,
+                    &format!("day {}", step.day),
+                    format!("step fires: {}", describe(&step.rule, d)),
+                );
+            }
+        }
+        if d.stage != previous_stage
+            && let Some(t) = trace.as_deref_mut()
+        {
+            let name = plan.stages.get(d.stage).map_or("", String::as_str);
+            t.push(TraceEvent {
+                day,
+                rule: "stage".into(),
+                what: format!("stage is now `{name}`"),
+            });
+        }
+    }
+}
+
+fn trace_push(trace: &mut Option<&mut Vec<TraceEvent>>, day: usize, rule: &str, what: String) {
+    if let Some(t) = trace.as_deref_mut() {
+        t.push(TraceEvent {
+            day,
+            rule: rule.to_string(),
+            what,
+        });
+    }
+}
+
+fn band_name(shared: &Shared<'_>, set: &[Rule], i: usize) -> String {
+    set.get(i)
+        .and_then(|r| shared.plan.row_names.get(r.row))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Whether every test of a rule holds today.
+fn holds(plan: &Plan, rule: &Rule, d: &Day<'_>) -> bool {
+    rule.tests.iter().all(|t| test(plan, *t, d))
+}
+
+fn value(d: &Day<'_>, v: Value) -> u64 {
+    u64::from(match v {
+        Value::Metric(m) => d.values.get(m).copied().unwrap_or(0),
+        Value::Run(r) => d.runs.get(r).copied().unwrap_or(0),
+    })
+}
+
+fn test(plan: &Plan, t: usize, d: &Day<'_>) -> bool {
+    let Some(test) = plan.tests.get(t) else {
+        return false;
+    };
+    match test {
+        Test::Ratio {
+            numerator,
+            denominator,
+            lo,
+            hi,
+            ..
+        } => {
+            let num = u64::from(d.values.get(*numerator).copied().unwrap_or(0));
+            let den = u64::from(d.values.get(*denominator).copied().unwrap_or(0));
+            den > 0 && ratio_in(num, den, *lo, *hi)
+        }
+        Test::Count { value: v, lo, hi } => {
+            let x = value(d, *v);
+            x >= u64::from(*lo) && hi.is_none_or(|h| x <= u64::from(h))
+        }
+        Test::Share {
+            lhs,
+            op,
+            percent,
+            rhs,
+        } => {
+            let l = value(d, *lhs) * u64::from(Percent::SCALE);
+            let r = u64::from(percent.0) * value(d, *rhs);
+            compare(l, *op, r)
+        }
+        Test::Flag { flag, value } => flag_of(d, *flag).is_some_and(|f| f == *value),
+        Test::YearGroup { lo, hi } => d
+            .pupil
+            .year_group
+            .and_then(|y| y.number())
+            .is_some_and(|n| n >= *lo && hi.is_none_or(|h| n <= h)),
+        Test::Stage { lo, hi } => (*lo..=*hi).contains(&d.stage),
+    }
+}
+
+/// `num / den` within the bounds, as `num * SCALE` against `bound * den`.
+pub fn ratio_in(num: u64, den: u64, lo: Bound<Percent>, hi: Bound<Percent>) -> bool {
+    let x = num * u64::from(Percent::SCALE);
+    let at = |p: Percent| u64::from(p.0) * den;
+    let above = match lo {
+        Bound::Included(p) => x >= at(p),
+        Bound::Excluded(p) => x > at(p),
+        Bound::Unbounded => true,
+    };
+    let below = match hi {
+        Bound::Included(p) => x <= at(p),
+        Bound::Excluded(p) => x < at(p),
+        Bound::Unbounded => true,
+    };
+    above && below
+}
+
+fn compare(l: u64, op: CmpOp, r: u64) -> bool {
+    match op {
+        CmpOp::Ge => l >= r,
+        CmpOp::Gt => l > r,
+        CmpOp::Le => l <= r,
+        CmpOp::Lt => l < r,
+        CmpOp::Eq => l == r,
+        CmpOp::Ne => l != r,
+    }
+}
+
+fn flag_of(d: &Day<'_>, flag: PupilFlag) -> Option<bool> {
+    let p = d.pupil;
+    match flag {
+        PupilFlag::Sen => p.sen.map(|s| s != Sen::None),
+        PupilFlag::SenSupport => p.sen.map(|s| s == Sen::Support),
+        PupilFlag::EhcPlan => p.sen.map(|s| s == Sen::EhcPlan),
+        PupilFlag::Fsm => p.fsm,
+        PupilFlag::SocialWorker => p.social_worker,
+        PupilFlag::LookedAfter => p.looked_after,
+        PupilFlag::ChildProtectionPlan => p.child_protection_plan,
+        PupilFlag::CompulsorySchoolAge => d.compulsory,
+    }
+}
+
+/// The school days a pupil is on roll within the span, as `from..to`.
+pub fn roll(days: &SchoolDays, pupil: &Pupil, span: (usize, usize)) -> (usize, usize) {
+    let from = pupil
+        .admission
+        .map_or(0, |d| days.index_on_or_after(d))
+        .max(span.0);
+    let to = pupil
+        .leaving
+        .and_then(|d| d.succ_opt())
+        .map_or(days.len(), |d| days.index_on_or_after(d))
+        .min(span.1 + 1);
+    (from, to.max(from))
+}
+
+/// Compulsory school age (EA96 s8): from the prescribed day (31 August, 1 January or
+/// 1 April) on or after the 5th birthday, to the last Friday in June of the school year in
+/// which the child turns 16. 29 February birthdays fall on 1 March in other years.
+pub fn compulsory_school_age(dob: Option<NaiveDate>) -> Option<(NaiveDate, NaiveDate)> {
+    let dob = dob?;
+    let birthday = |years: u32| {
+        dob.checked_add_months(Months::new(12 * years)).map(|d| {
+            if d.day() < dob.day() {
+                d.succ_opt().unwrap_or(d)
+            } else {
+                d
+            }
+        })
+    };
+    let fifth = birthday(5)?;
+    let y = fifth.year();
+    let prescribed = [
+        NaiveDate::from_ymd_opt(y, 1, 1),
+        NaiveDate::from_ymd_opt(y, 4, 1),
+        NaiveDate::from_ymd_opt(y, 8, 31),
+        NaiveDate::from_ymd_opt(y + 1, 1, 1),
+    ];
+    let start = prescribed.into_iter().flatten().find(|d| *d >= fifth)?;
+    let sixteenth = birthday(16)?;
+    // The school year runs 1 September to 31 August.
+    let june_year = if sixteenth.month() >= 9 {
+        sixteenth.year() + 1
+    } else {
+        sixteenth.year()
+    };
+    let june_end = NaiveDate::from_ymd_opt(june_year, 6, 30)?;
+    let back =
+        (june_end.weekday().num_days_from_monday() + 7 - Weekday::Fri.num_days_from_monday()) % 7;
+    let end = june_end - chrono::Days::new(u64::from(back));
+    Some((start, end))
+}

@@ -1,0 +1,422 @@
+//! The decision table compiled for evaluation: every distinct count the rows read becomes a
+//! counter (a weight per code-table row), every (counter, window) a metric, every atom an
+//! integer test on metrics. Rows are grouped into the rules that carry state between days:
+//! band sets, triggers, escalation steps and support plans.
+
+use std::ops::Bound;
+
+use crate::codes::{self, MarkClass};
+use crate::model::{
+    CmpOp, CodeSet, CountMetric, Percent, PupilFlag, RatioMetric, Repeat, SessionClass, Window,
+};
+use crate::table::{Atom, DecisionTable, Event, RowKind};
+
+/// Sessions counted by the class or code of their mark.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CounterKind {
+    Class(SessionClass),
+    Codes(CodeSet),
+}
+
+/// A per-code-row weight (0 or 1) for one kind of session count.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    pub kind: CounterKind,
+    pub weight: [u8; 256],
+}
+
+/// Consecutive school days on which every possible session has a code of the set.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    pub codes: CodeSet,
+    pub in_set: [bool; 256],
+    pub possible: [bool; 256],
+}
+
+/// A value an atom reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A counter over a window: index into [`Plan::metrics`].
+    Metric(usize),
+    /// The current length of a run: index into [`Plan::runs`].
+    Run(usize),
+}
+
+#[derive(Clone, Debug)]
+pub enum Test {
+    /// `numerator / denominator` within the interval; never holds with no possible session.
+    Ratio {
+        metric: RatioMetric,
+        numerator: usize,
+        denominator: usize,
+        lo: Bound<Percent>,
+        hi: Bound<Percent>,
+    },
+    Count {
+        value: Value,
+        lo: u32,
+        hi: Option<u32>,
+    },
+    Share {
+        lhs: Value,
+        op: CmpOp,
+        percent: Percent,
+        rhs: Value,
+    },
+    Flag {
+        flag: PupilFlag,
+        value: bool,
+    },
+    YearGroup {
+        lo: u32,
+        hi: Option<u32>,
+    },
+    Stage {
+        lo: usize,
+        hi: usize,
+    },
+}
+
+/// A compiled row: the tests that must all hold, and the table row it came from.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub row: usize,
+    pub tests: Vec<usize>,
+    /// The table's atoms, for evidence.
+    pub atoms: Vec<Atom>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TriggerGroup {
+    pub name: String,
+    pub rules: Vec<Rule>,
+    pub repeat: Repeat,
+    /// The stage rank the trigger puts the pupil in while its condition holds.
+    pub stage: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StepRule {
+    pub rule: Rule,
+    pub run: usize,
+    pub day: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanGroup {
+    pub name: String,
+    pub open: Rule,
+    pub missed: Vec<Rule>,
+    pub met: Vec<Rule>,
+    pub rank: usize,
+    pub after_weeks: u32,
+    pub escalate_to: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub counters: Vec<Counter>,
+    pub runs: Vec<RunSpec>,
+    pub metrics: Vec<(usize, Window)>,
+    pub windows: Vec<Window>,
+    /// Per metric: index into `windows`.
+    pub metric_window: Vec<usize>,
+    pub tests: Vec<Test>,
+    pub band_sets: Vec<Vec<Rule>>,
+    pub band_stage: Vec<Vec<Option<usize>>>,
+    pub triggers: Vec<TriggerGroup>,
+    pub steps: Vec<StepRule>,
+    pub plans: Vec<PlanGroup>,
+    pub persistent: Vec<Rule>,
+    pub severe: Vec<Rule>,
+    /// Year-to-date possible, present, authorised, unauthorised: the summary's figures.
+    pub summary: [usize; 4],
+    pub stages: Vec<String>,
+    /// Per table row: the rule's name.
+    pub row_names: Vec<String>,
+}
+
+impl Plan {
+    pub fn new(table: &DecisionTable) -> Plan {
+        let mut plan = Plan {
+            counters: Vec::new(),
+            runs: Vec::new(),
+            metrics: Vec::new(),
+            windows: Vec::new(),
+            metric_window: Vec::new(),
+            tests: Vec::new(),
+            band_sets: Vec::new(),
+            band_stage: Vec::new(),
+            triggers: Vec::new(),
+            steps: Vec::new(),
+            plans: Vec::new(),
+            persistent: Vec::new(),
+            severe: Vec::new(),
+            summary: [0; 4],
+            stages: table.stages.clone(),
+            row_names: table.rows.iter().map(|r| r.rule.clone()).collect(),
+        };
+        let ytd = |plan: &mut Plan, class| {
+            let counter = plan.counter(CounterKind::Class(class));
+            plan.metric(counter, Window::YearToDate)
+        };
+        plan.summary = [
+            ytd(&mut plan, SessionClass::Possible),
+            ytd(&mut plan, SessionClass::Present),
+            ytd(&mut plan, SessionClass::Authorised),
+            ytd(&mut plan, SessionClass::Unauthorised),
+        ];
+        let rank = |name: &str| table.stages.iter().position(|s| s == name);
+        for set in &table.band_sets {
+            let mut rules = Vec::new();
+            let mut stages = Vec::new();
+            for &r in set {
+                if let Some(row) = table.rows.get(r) {
+                    rules.push(plan.rule(r, &row.when));
+                    stages.push(row.stage.as_deref().and_then(rank));
+                }
+            }
+            plan.band_sets.push(rules);
+            plan.band_stage.push(stages);
+        }
+        let mut r = 0;
+        while r < table.rows.len() {
+            let row = &table.rows[r];
+            match row.kind {
+                RowKind::Band | RowKind::PlanMissed | RowKind::PlanMet => r += 1,
+                RowKind::Trigger => {
+                    // A trigger's rows are consecutive: one per way its condition can hold.
+                    let mut rules = Vec::new();
+                    let mut end = r;
+                    while let Some(next) = table.rows.get(end)
+                        && next.kind == RowKind::Trigger
+                        && next.rule == row.rule
+                        && next.source == row.source
+                    {
+                        if next.satisfiable {
+                            rules.push(plan.rule(end, &next.when));
+                        }
+                        end += 1;
+                    }
+                    plan.triggers.push(TriggerGroup {
+                        name: row.rule.clone(),
+                        rules,
+                        repeat: row.repeat,
+                        stage: row.stage.as_deref().and_then(rank),
+                    });
+                    r = end;
+                }
+                RowKind::Step => {
+                    let Event::ReachDay(day) = row.event else {
+                        r += 1;
+                        continue;
+                    };
+                    let codes = row.when.iter().find_map(|a| match a {
+                        Atom::Count {
+                            metric: CountMetric::ConsecutiveDays { codes },
+                            range,
+                        } if range.lo == day => Some(codes.clone()),
+                        _ => None,
+                    });
+                    if let Some(codes) = codes
+                        && row.satisfiable
+                    {
+                        let run = plan.run(&codes);
+                        let rule = plan.rule(r, &row.when);
+                        plan.steps.push(StepRule { rule, run, day });
+                    }
+                    r += 1;
+                }
+                RowKind::PlanOpen => {
+                    let open = plan.rule(r, &row.when);
+                    let plan_rank = row.stage.as_deref().and_then(rank).unwrap_or(0);
+                    let mut missed = Vec::new();
+                    let mut met = Vec::new();
+                    let mut after_weeks = 0;
+                    let mut escalate_to = None;
+                    let mut end = r + 1;
+                    while let Some(next) = table.rows.get(end)
+                        && matches!(next.kind, RowKind::PlanMissed | RowKind::PlanMet)
+                        && next.rule == row.rule
+                    {
+                        if let Event::Review {
+                            after_school_weeks,
+                            escalate_to: to,
+                        } = &next.event
+                        {
+                            after_weeks = *after_school_weeks;
+                            if next.kind == RowKind::PlanMissed {
+                                escalate_to = escalate_to.or(to.as_deref().and_then(rank));
+                            }
+                        }
+                        let rule = plan.rule(end, &next.when);
+                        if next.kind == RowKind::PlanMissed {
+                            missed.push(rule)
+                        } else {
+                            met.push(rule)
+                        }
+                        end += 1;
+                    }
+                    let next_stage = (plan_rank + 1).min(table.stages.len().saturating_sub(1));
+                    plan.plans.push(PlanGroup {
+                        name: row.rule.clone(),
+                        open,
+                        missed,
+                        met,
+                        rank: plan_rank,
+                        after_weeks,
+                        escalate_to: escalate_to.unwrap_or(next_stage),
+                    });
+                    r = end;
+                }
+            }
+        }
+        plan.persistent = table
+            .measures
+            .persistent
+            .iter()
+            .map(|atoms| plan.rule(usize::MAX, atoms))
+            .collect();
+        plan.severe = table
+            .measures
+            .severe
+            .iter()
+            .map(|atoms| plan.rule(usize::MAX, atoms))
+            .collect();
+        plan
+    }
+
+    fn counter(&mut self, kind: CounterKind) -> usize {
+        if let Some(i) = self.counters.iter().position(|c| c.kind == kind) {
+            return i;
+        }
+        let mut weight = [0u8; 256];
+        for (i, row) in codes::table().rows().iter().enumerate() {
+            let counts = match &kind {
+                CounterKind::Class(class) => class_counts(*class, row.class),
+                CounterKind::Codes(set) => set.contains(row.code),
+            };
+            if let Some(w) = weight.get_mut(i) {
+                *w = u8::from(counts);
+            }
+        }
+        self.counters.push(Counter { kind, weight });
+        self.counters.len() - 1
+    }
+
+    fn run(&mut self, codes: &CodeSet) -> usize {
+        if let Some(i) = self.runs.iter().position(|r| r.codes == *codes) {
+            return i;
+        }
+        let mut in_set = [false; 256];
+        let mut possible = [false; 256];
+        for (i, row) in codes::table().rows().iter().enumerate() {
+            if let (Some(s), Some(p)) = (in_set.get_mut(i), possible.get_mut(i)) {
+                *s = codes.contains(row.code);
+                *p = row.class.is_possible();
+            }
+        }
+        self.runs.push(RunSpec {
+            codes: codes.clone(),
+            in_set,
+            possible,
+        });
+        self.runs.len() - 1
+    }
+
+    fn metric(&mut self, counter: usize, window: Window) -> usize {
+        if let Some(i) = self.metrics.iter().position(|m| *m == (counter, window)) {
+            return i;
+        }
+        let w = match self.windows.iter().position(|x| *x == window) {
+            Some(w) => w,
+            None => {
+                self.windows.push(window);
+                self.windows.len() - 1
+            }
+        };
+        self.metrics.push((counter, window));
+        self.metric_window.push(w);
+        self.metrics.len() - 1
+    }
+
+    fn value(&mut self, metric: &CountMetric) -> Value {
+        match metric {
+            CountMetric::Sessions { class, window } => {
+                let c = self.counter(CounterKind::Class(*class));
+                Value::Metric(self.metric(c, *window))
+            }
+            CountMetric::Codes { codes, window } => {
+                let c = self.counter(CounterKind::Codes(codes.clone()));
+                Value::Metric(self.metric(c, *window))
+            }
+            CountMetric::ConsecutiveDays { codes } => Value::Run(self.run(codes)),
+        }
+    }
+
+    fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
+        let tests = atoms.iter().map(|a| self.test(a)).collect();
+        Rule {
+            row,
+            tests,
+            atoms: atoms.to_vec(),
+        }
+    }
+
+    fn test(&mut self, atom: &Atom) -> usize {
+        let test = match atom {
+            Atom::Ratio {
+                metric,
+                window,
+                interval,
+            } => {
+                let num = self.counter(CounterKind::Class(metric.numerator()));
+                let den = self.counter(CounterKind::Class(SessionClass::Possible));
+                Test::Ratio {
+                    metric: *metric,
+                    numerator: self.metric(num, *window),
+                    denominator: self.metric(den, *window),
+                    lo: interval.lo,
+                    hi: interval.hi,
+                }
+            }
+            Atom::Count { metric, range } => Test::Count {
+                value: self.value(metric),
+                lo: range.lo,
+                hi: range.hi,
+            },
+            Atom::Share {
+                lhs,
+                op,
+                percent,
+                rhs,
+            } => Test::Share {
+                lhs: self.value(lhs),
+                op: *op,
+                percent: *percent,
+                rhs: self.value(rhs),
+            },
+            Atom::Flag { flag, value } => Test::Flag {
+                flag: *flag,
+                value: *value,
+            },
+            Atom::YearGroup { range } => Test::YearGroup {
+                lo: range.lo,
+                hi: range.hi,
+            },
+            Atom::Stage { lo, hi, .. } => Test::Stage { lo: *lo, hi: *hi },
+        };
+        self.tests.push(test);
+        self.tests.len() - 1
+    }
+}
+
+fn class_counts(class: SessionClass, mark: MarkClass) -> bool {
+    match class {
+        SessionClass::Possible => mark.is_possible(),
+        SessionClass::Present => mark.is_present(),
+        SessionClass::Absent => mark.is_absent(),
+        SessionClass::Authorised => mark == MarkClass::Authorised,
+        SessionClass::Unauthorised => mark == MarkClass::Unauthorised,
+    }
+}
