@@ -91,7 +91,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         {
             let why = match window {
                 Window::RollingWeeks(10) => format!("at {lo} sessions"),
-                Window::RollingWeeks(_) | Window::LastDays(_) => format!("over {window}"),
+                Window::RollingWeeks(_) | Window::LastDays(_) => format!("over `{window}`"),
                 Window::YearToDate | Window::ThisTerm | Window::ThisHalfTerm => {
                     format!(
                         "over {window}, which restarts instead of rolling across terms and years"

@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     code: "AT302",
     name: "letter-never-sent",
     severity: Severity::Info,
-    source: "good practice: letters and meetings that exist (issue: national rules)",
+    source: "good practice: the letters and meetings a policy names (national-rules.md §10)",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Each letter in `letters { ... }`: some band, step, trigger or plan must send it. \

@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     code: "AT303",
     name: "meeting-never-held",
     severity: Severity::Info,
-    source: "good practice: letters and meetings that exist (issue: national rules)",
+    source: "good practice: the letters and meetings a policy names (national-rules.md §10)",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Each meeting in `meetings { ... }`: some band, step, trigger or plan must arrange \
