@@ -14,7 +14,11 @@ const SEEDS: &[&str] = &[
 ];
 
 fn attend(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("attend").unwrap().args(args).output().unwrap();
+    let out = Command::cargo_bin("attend")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -27,11 +31,26 @@ fn exit_status_is_0_clean_1_denied_warnings_2_errors() {
     assert_eq!(attend(&["check", "policies/national.policy"]).0, 0);
     // AT101's fixture has warnings and no errors.
     assert_eq!(attend(&["check", "tests/rules/AT101.policy"]).0, 0);
-    assert_eq!(attend(&["check", "tests/rules/AT101.policy", "--deny", "warnings"]).0, 1);
+    assert_eq!(
+        attend(&["check", "tests/rules/AT101.policy", "--deny", "warnings"]).0,
+        1
+    );
     assert_eq!(attend(&["check", "tests/rules/AT201.policy"]).0, 2);
-    assert_eq!(attend(&["check", "tests/rules/AT201.policy", "--deny", "warnings"]).0, 2);
+    assert_eq!(
+        attend(&["check", "tests/rules/AT201.policy", "--deny", "warnings"]).0,
+        2
+    );
     // Info findings alone never fail a check.
-    assert_eq!(attend(&["check", "policies/corrected/support-first-framework.policy", "--deny", "warnings"]).0, 0);
+    assert_eq!(
+        attend(&[
+            "check",
+            "policies/corrected/support-first-framework.policy",
+            "--deny",
+            "warnings"
+        ])
+        .0,
+        0
+    );
 }
 
 #[test]
@@ -39,25 +58,47 @@ fn json_carries_the_rule_url_and_source() {
     let (code, out, _) = attend(&["check", "--format", "json", "tests/rules/AT201.policy"]);
     assert_eq!(code, 2);
     let json: Value = serde_json::from_str(&out).unwrap();
-    let d = json["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "AT201").unwrap();
+    let d = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "AT201")
+        .unwrap();
     assert_eq!(d["severity"], "error");
     assert_eq!(d["rule_url"], "docs/rules.md#at201");
     assert_eq!(d["line"], 6);
     assert!(d["source"].as_str().unwrap().contains("DESIGN.md"));
-    assert!(d["message"].as_str().unwrap().contains("47 of 49 possible sessions (95.92%)"));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("47 of 49 possible sessions (95.92%)")
+    );
 }
 
 #[test]
 fn sarif_validates_against_the_sarif_2_1_0_schema() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap()).unwrap();
-    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
     let mut args = vec!["check", "--format", "sarif", "policies/national.policy"];
     args.extend(SEEDS);
-    args.extend(["tests/rules/AT012.policy", "tests/rules/AT203.policy", "tests/rules/does-not-exist.policy"]);
+    args.extend([
+        "tests/rules/AT012.policy",
+        "tests/rules/AT203.policy",
+        "tests/rules/does-not-exist.policy",
+    ]);
     let (code, out, _) = attend(&args);
     assert_eq!(code, 2);
     let log: Value = serde_json::from_str(&out).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     let run = &log["runs"][0];
     assert_eq!(log["version"], "2.1.0");
@@ -73,19 +114,35 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     // A gap finding points at the band's range, with the other band as a related location.
     let gap = results
         .iter()
-        .find(|r| r["ruleId"] == "AT201" && r["message"]["text"].as_str().unwrap().contains("95.9%"))
+        .find(|r| {
+            r["ruleId"] == "AT201" && r["message"]["text"].as_str().unwrap().contains("95.9%")
+        })
         .unwrap();
     let region = &gap["locations"][0]["physicalLocation"]["region"];
-    assert_eq!(gap["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "policies/support-first-framework.policy");
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(35), Some(28)));
-    assert_eq!(gap["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 33);
+    assert_eq!(
+        gap["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "policies/support-first-framework.policy"
+    );
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(35), Some(28))
+    );
+    assert_eq!(
+        gap["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        33
+    );
     assert_eq!(gap["level"], "error");
 }
 
 #[test]
 fn sarif_of_a_clean_policy_validates_too() {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap()).unwrap();
-    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/sarif-schema-2.1.0.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
     let (code, out, _) = attend(&["check", "--format", "sarif", "policies/national.policy"]);
     assert_eq!(code, 0);
     let log: Value = serde_json::from_str(&out).unwrap();
@@ -93,7 +150,8 @@ fn sarif_of_a_clean_policy_validates_too() {
     assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(0));
     // The validator does reject what the schema forbids.
     let mut broken = log.clone();
-    broken["runs"][0]["results"] = serde_json::json!([{ "level": "fatal", "message": { "text": "x" } }]);
+    broken["runs"][0]["results"] =
+        serde_json::json!([{ "level": "fatal", "message": { "text": "x" } }]);
     assert!(!validator.is_valid(&broken));
 }
 

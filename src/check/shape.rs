@@ -78,18 +78,18 @@ pub fn smallest_pair(interval: &Interval, min_possible: u32, max_possible: u32) 
 }
 
 /// `n / q` as a percentage for people: exact where it is (`90%`), otherwise rounded to the
-/// fewest decimals (at least two) that still lie inside `within`, so `287/299` in
+/// fewest decimals (two to four) that still lie inside `within`, so `287/299` in
 /// (95.9%, 96%) shows as `95.99%`, never as a rounded `96%`.
 pub fn percent_text(n: u32, q: u32, within: &Interval) -> String {
     let n64 = u64::from(n);
     let q64 = u64::from(q.max(1));
-    if (n64 * SCALE) % q64 == 0 {
-        if let Ok(p) = u32::try_from(n64 * SCALE / q64) {
-            return Percent(p).to_string();
-        }
+    if (n64 * SCALE).is_multiple_of(q64)
+        && let Ok(p) = u32::try_from(n64 * SCALE / q64)
+    {
+        return Percent(p).to_string();
     }
     let mut fallback = String::new();
-    for decimals in 2..=6u32 {
+    for decimals in 2..=4u32 {
         let unit = 10u64.pow(decimals);
         // Round half up: (2·n·100·unit + q) / (2q).
         let rounded = (2 * n64 * 100 * unit + q64) / (2 * q64);
@@ -101,14 +101,14 @@ pub fn percent_text(n: u32, q: u32, within: &Interval) -> String {
         );
         // The shown value, as millionths of a whole, stays inside the region when it can.
         let shown_millionths = rounded * SCALE / (100 * unit);
-        let exact_shown = (rounded * SCALE) % (100 * unit) == 0;
+        let exact_shown = (rounded * SCALE).is_multiple_of(100 * unit);
         let inside = u32::try_from(shown_millionths)
             .map(|m| exact_shown && within_percent(within, Percent(m)))
             .unwrap_or(false);
         if decimals == 2 {
             fallback = text.clone();
         }
-        if inside || decimals == 6 {
+        if inside || decimals == 4 {
             return if inside { text } else { fallback };
         }
     }

@@ -33,22 +33,22 @@ fn check(ctx: &Context) -> Vec<Finding> {
     {
         let mut latest: Option<&crate::model::Step> = None;
         for step in &e.steps {
-            if let Some(prev) = latest {
-                if step.day < prev.day {
-                    out.push(
-                        Finding::new(
-                            &first_line(&step.loc),
-                            format!(
-                                "day {} is written after day {} in `{}`",
-                                step.day, prev.day, e.name
-                            ),
-                        )
-                        .label(format!("day {}", step.day))
-                        .related(&first_line(&prev.loc), format!("day {}", prev.day))
-                        .help("write the steps in order of day"),
-                    );
-                    continue;
-                }
+            if let Some(prev) = latest
+                && step.day < prev.day
+            {
+                out.push(
+                    Finding::new(
+                        &first_line(&step.loc),
+                        format!(
+                            "day {} is written after day {} in `{}`",
+                            step.day, prev.day, e.name
+                        ),
+                    )
+                    .label(format!("day {}", step.day))
+                    .related(&first_line(&prev.loc), format!("day {}", prev.day))
+                    .help("write the steps in order of day"),
+                );
+                continue;
             }
             latest = Some(step);
         }
