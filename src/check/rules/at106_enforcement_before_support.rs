@@ -18,6 +18,7 @@ sharing its range with a support band is entered at the same moment);
 - in a trigger or escalation step, its condition must require `pupil.stage >= facilitate` (or a \
 later stage);
 - in a support plan, only when the plan's target is missed.
+
 Considering a penalty notice at the national threshold (10 unauthorised sessions in a rolling 10 \
 school weeks) is exempt: the framework requires it to be considered whatever the stage.",
         why: "The framework puts support first: Expect, Monitor, Listen and understand, \

@@ -26,6 +26,7 @@ action, or the procedure);
 - how leave requests are handled (procedure `leave_requests`);
 - how the school works with the local authority (procedure `working_with_la`, or an action that \
 notifies or refers to the local authority).
+
 The national baseline itself is not a school's policy and is not checked.",
         why: "An attendance policy must at least say: the school day's timings and register-close \
 times; the name and contact of the senior attendance champion; how parents report absence; how \
