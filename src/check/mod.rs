@@ -49,7 +49,7 @@ pub fn run_rules(policy: &Policy) -> Vec<Diagnostic> {
     let ctx = Context {
         policy,
         judged_on: policy.ratified.as_ref().map(|(d, _)| *d),
-        baseline: policy.loc.src.text() == national::TEXT,
+        baseline: is_baseline(policy),
     };
     let mut out = Vec::new();
     for rule in rules::RULES {
@@ -59,4 +59,13 @@ pub fn run_rules(policy: &Policy) -> Vec<Diagnostic> {
         out.extend((rule.check)(&ctx).into_iter().map(|f| rule.diagnostic(f)));
     }
     out
+}
+
+/// The national baseline itself, in either surface: it extends nothing and bears the
+/// baseline's name. It is the framework, not a school's policy, so the rules about what a
+/// school's policy must say do not apply to it.
+fn is_baseline(policy: &Policy) -> bool {
+    policy.loc.src.text() == national::TEXT
+        || (policy.extends_national.is_none()
+            && national::policy().is_ok_and(|n| n.name == policy.name))
 }

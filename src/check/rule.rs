@@ -108,7 +108,9 @@ impl Context<'_> {
     pub fn header(&self) -> Loc {
         let loc = &self.policy.loc;
         let text = loc.text();
-        let end = text.find('{').unwrap_or(text.len());
+        let line_end = text.find('\n').unwrap_or(text.len());
+        // `policy "Name" {` in the DSL; the `[policy]` line in TOML.
+        let end = text.find('{').filter(|&i| i < line_end).unwrap_or(line_end);
         let head = text.get(..end).unwrap_or("").trim_end();
         Loc {
             src: loc.src.clone(),
