@@ -167,12 +167,12 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Reads a file as a [`Source`], or prints why it cannot and returns `None`.
+/// Reads a file as a [`Source`], or prints why it cannot and gives the exit status.
 fn load(path: &std::path::Path) -> Result<Source, u8> {
     match fs::read_source(path) {
         Ok(src) => Ok(src),
         Err(diagnostic) => {
-            eprint!("{}", render_diagnostics(&[diagnostic], DiagnosticFormat::Human, color_stderr()));
+            eprint!("{}", render_diagnostics(&[*diagnostic], DiagnosticFormat::Human, color_stderr()));
             Err(EXIT_ERRORS)
         }
     }
@@ -207,7 +207,7 @@ fn check(
             Ok(src) => analyse(&src, calendar.as_ref()).diagnostics,
             Err(diagnostic) => {
                 unreadable = true;
-                vec![diagnostic]
+                vec![*diagnostic]
             }
         };
         all.extend(found.iter().cloned());
