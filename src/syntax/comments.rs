@@ -103,6 +103,9 @@ pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
     }
     let text = src.text();
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    // A comment after a policy's last statement stays at the end of its body (the policy's
+    // trailing comments) rather than moving above `policy`, so `attend fmt` is a fixed point.
+    let root = matches!(file, File::Policy(_)).then_some(0);
     let mut nodes: Vec<(Span, &mut Vec<String>)> = Vec::new();
     collect_nodes(file, &mut nodes);
     let mut orphans = Vec::new();
@@ -129,7 +132,7 @@ pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
             let enclosing = spans
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.start < comment.span.start && comment.span.end <= s.end)
+                .filter(|(i, s)| Some(*i) != root && s.start < comment.span.start && comment.span.end <= s.end)
                 .max_by_key(|(_, s)| s.start);
             owner = match (next, enclosing) {
                 (Some((n, ns)), Some((e, es))) => Some(if ns.start < es.end { n } else { e }),
