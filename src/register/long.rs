@@ -52,8 +52,27 @@ struct ChunkDone {
 
 pub(crate) fn read(
     ctx: &Context<'_>,
-    mut reader: Box<dyn BufRead + Send>,
+    reader: Box<dyn BufRead + Send>,
 ) -> Result<Collected, Vec<InputProblem>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16);
+    let (collected, stored) = read_with(ctx, reader, workers)?;
+    // Two threads can record the same session at the same instant without seeing each
+    // other (see `Entry::set`); then fewer sessions are filled than were stored, and one
+    // thread reading in order finds the duplicate exactly.
+    if workers > 1 && collected.problems.is_empty() && collected.slots.filled() != stored {
+        let reader = ctx.input.open().map_err(|p| vec![p])?;
+        return read_with(ctx, reader, 1).map(|(c, _)| c);
+    }
+    Ok(collected)
+}
+
+fn read_with(
+    ctx: &Context<'_>,
+    mut reader: Box<dyn BufRead + Send>,
+    workers: usize,
+) -> Result<(Collected, u64), Vec<InputProblem>> {
     let name = &ctx.input.name;
     let mut header = Vec::new();
     reader.read_until(b'\n', &mut header).map_err(|e| {
@@ -112,9 +131,7 @@ pub(crate) fn read(
     let stop_after = AtomicUsize::new(usize::MAX);
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let done: Mutex<Vec<ChunkDone>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 16);
+    let stored = std::sync::atomic::AtomicU64::new(0);
     let (send, receive) = mpsc::sync_channel::<Chunk>(workers * 2);
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
     let receive = Mutex::new(receive);
@@ -122,8 +139,8 @@ pub(crate) fn read(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let recycle = recycle.clone();
-            let (receive, slots, found, done, stop_after) =
-                (&receive, &slots, &found, &done, &stop_after);
+            let (receive, slots, found, done, stop_after, stored) =
+                (&receive, &slots, &found, &done, &stop_after, &stored);
             scope.spawn(move || {
                 let mut local = slots.local();
                 loop {
@@ -162,6 +179,7 @@ pub(crate) fn read(
                     // The reader may have finished; a buffer nobody takes back is just dropped.
                     let _ = recycle.send(chunk.data);
                 }
+                stored.fetch_add(local.stored, Ordering::Relaxed);
             });
         }
         drop(recycle);
@@ -208,12 +226,16 @@ pub(crate) fn read(
     if !duplicates.is_empty() {
         first_lines_of_duplicates(ctx, columns, &mut problems, &duplicates);
     }
-    Ok(Collected {
-        slots,
-        span,
-        problems,
-        dropped,
-    })
+    let stored = stored.into_inner();
+    Ok((
+        Collected {
+            slots,
+            span,
+            problems,
+            dropped,
+        },
+        stored,
+    ))
 }
 
 /// Reads the input into chunks that end at a line end outside quotes, and sends them on.
@@ -504,7 +526,10 @@ impl Parser<'_, '_, '_> {
             self.problem_at(fields, c.date, line, error);
             return;
         }
-        if entry.set(day * 2 + which, code).is_err() {
+        let recorded = entry.set(day * 2 + which, code).is_ok();
+        if recorded {
+            self.local.stored += 1;
+        } else {
             let error = RegisterError::Duplicate {
                 pupil: String::from_utf8_lossy(&pupil.1).into_owned(),
                 date: when.to_string(),

@@ -18,15 +18,18 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// Records a mark; `Err` when the session already has one.
+    /// Records a mark; `Err` when the session already has one. Plain loads and stores, not
+    /// a compare-and-swap: a locked instruction per row would serialise the cache misses
+    /// that dominate reading. Two threads marking the same session at the same instant can
+    /// both succeed; [`LocalSlots::stored`] counts let the reader detect that and re-read.
     #[inline]
     pub fn set(&self, slot: usize, mark: u8) -> Result<(), ()> {
         match self.marks.get(slot) {
-            Some(cell) => cell
-                .compare_exchange(NO_MARK, mark, Ordering::Relaxed, Ordering::Relaxed)
-                .map(|_| ())
-                .map_err(|_| ()),
-            None => Err(()),
+            Some(cell) if cell.load(Ordering::Relaxed) == NO_MARK => {
+                cell.store(mark, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(()),
         }
     }
 }
@@ -101,12 +104,31 @@ impl Slots {
         }
     }
 
+    /// Sessions that hold a mark, over all pupils.
+    pub fn filled(&self) -> u64 {
+        let shared = self.lock();
+        shared
+            .entries
+            .iter()
+            .map(|e| {
+                e.marks
+                    .iter()
+                    .filter(|m| m.load(Ordering::Relaxed) != NO_MARK)
+                    .count() as u64
+            })
+            .sum()
+    }
+
     pub fn local(&self) -> LocalSlots<'_> {
         LocalSlots {
             slots: self,
             cache: FxHashMap::default(),
-            last_id: Vec::new(),
+            entries: Vec::new(),
+            ids: Vec::new(),
+            spans: Vec::new(),
+            next: Vec::new(),
             last: None,
+            stored: 0,
         }
     }
 }
@@ -134,28 +156,63 @@ fn roll_of(ctx: &Context<'_>, pupil: &Pupil) -> (usize, usize) {
 /// One reading thread's view of the slots.
 pub(crate) struct LocalSlots<'s> {
     slots: &'s Slots,
-    cache: FxHashMap<Box<[u8]>, Entry>,
-    last_id: Vec<u8>,
-    last: Option<Entry>,
+    /// Id → index into `entries`: rows are found without touching shared reference counts.
+    cache: FxHashMap<Box<[u8]>, usize>,
+    entries: Vec<Entry>,
+    /// Each entry's id, as a range of `ids`, and the entry last seen after it: exports list
+    /// pupils in the same order day after day, so the next row's pupil is usually predicted
+    /// without hashing.
+    ids: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    next: Vec<usize>,
+    last: Option<usize>,
+    /// Marks recorded through this view.
+    pub stored: u64,
 }
 
 impl LocalSlots<'_> {
     #[inline]
+    fn id(&self, i: usize) -> &[u8] {
+        self.spans
+            .get(i)
+            .and_then(|(a, b)| self.ids.get(*a..*b))
+            .unwrap_or(&[])
+    }
+
+    #[inline]
     pub fn get(&mut self, id: &[u8]) -> Result<&Entry, RegisterError> {
-        if self.last.is_none() || self.last_id != id {
-            let entry = match self.cache.get(id) {
-                Some(e) => e.clone(),
-                None => {
-                    let e = self.slots.get(id)?;
-                    self.cache.insert(id.into(), e.clone());
-                    e
+        let index = match self.last {
+            Some(i) if self.id(i) == id => i,
+            Some(i)
+                if self
+                    .next
+                    .get(i)
+                    .is_some_and(|n| *n != usize::MAX && self.id(*n) == id) =>
+            {
+                self.next[i]
+            }
+            last => {
+                let j = match self.cache.get(id) {
+                    Some(j) => *j,
+                    None => {
+                        let e = self.slots.get(id)?;
+                        self.entries.push(e);
+                        let start = self.ids.len();
+                        self.ids.extend_from_slice(id);
+                        self.spans.push((start, self.ids.len()));
+                        self.next.push(usize::MAX);
+                        self.cache.insert(id.into(), self.entries.len() - 1);
+                        self.entries.len() - 1
+                    }
+                };
+                if let Some(slot) = last.and_then(|i| self.next.get_mut(i)) {
+                    *slot = j;
                 }
-            };
-            self.last_id.clear();
-            self.last_id.extend_from_slice(id);
-            self.last = Some(entry);
-        }
-        self.last.as_ref().ok_or(RegisterError::Empty)
+                j
+            }
+        };
+        self.last = Some(index);
+        self.entries.get(index).ok_or(RegisterError::Empty)
     }
 }
 
