@@ -171,17 +171,7 @@ pub fn evaluate(
         if !(roll.0..roll.1).contains(&day) {
             continue;
         }
-        let i = day - first;
-        for (m, (counter, _)) in plan.metrics.iter().enumerate() {
-            let w = plan.metric_window[m];
-            let start = shared.starts[w][day] as usize;
-            let p = &prefix[*counter];
-            day_state.values[m] = if start > day {
-                0
-            } else {
-                p[i + 1] - p[start - first]
-            };
-        }
+        fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
         day_state.date = days.date(day);
         day_state.compulsory = csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
         summary_day = Some(day);
@@ -195,6 +185,11 @@ pub fn evaluate(
             &mut fired,
             trace.as_deref_mut(),
         );
+    }
+    // Summary metrics are only read at the last day evaluated.
+    if let Some(day) = summary_day {
+        let all: Vec<usize> = (0..plan.metrics.len()).collect();
+        fill(shared, &prefix, &all, day, &mut day_state.values);
     }
     let values = &day_state.values;
     let [possible, present, authorised, unauthorised] =
@@ -225,6 +220,24 @@ impl Plan {
             .get(set)
             .and_then(|s| s.get(i))
             .map_or(0, |r| r.row)
+    }
+}
+
+/// Sets `values[m]` for each metric `m` of `which` on `day`, from the prefix sums.
+fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, values: &mut [u32]) {
+    let plan = shared.plan;
+    let first = shared.span.0;
+    for &m in which {
+        let Some(&(counter, _)) = plan.metrics.get(m) else {
+            continue;
+        };
+        let start = shared.starts[plan.metric_window[m]][day] as usize;
+        let p = &prefix[counter];
+        values[m] = if start > day {
+            0
+        } else {
+            p[day + 1 - first] - p[start - first]
+        };
     }
 }
 

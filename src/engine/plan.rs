@@ -134,6 +134,8 @@ pub struct Plan {
     pub stages: Vec<String>,
     /// Per table row: the rule's name.
     pub row_names: Vec<String>,
+    /// The metrics rules read every day (the rest are read only for the summary).
+    pub daily: Vec<usize>,
 }
 
 impl Plan {
@@ -155,6 +157,7 @@ impl Plan {
             summary: [0; 4],
             stages: table.stages.clone(),
             row_names: table.rows.iter().map(|r| r.rule.clone()).collect(),
+            daily: Vec::new(),
         };
         let ytd = |plan: &mut Plan, class| {
             let counter = plan.counter(CounterKind::Class(class));
@@ -271,6 +274,45 @@ impl Plan {
                 }
             }
         }
+        let mut daily: Vec<usize> = Vec::new();
+        let rules = plan
+            .band_sets
+            .iter()
+            .flatten()
+            .chain(plan.triggers.iter().flat_map(|t| &t.rules))
+            .chain(plan.steps.iter().map(|s| &s.rule))
+            .chain(
+                plan.plans
+                    .iter()
+                    .flat_map(|p| std::iter::once(&p.open).chain(&p.missed).chain(&p.met)),
+            );
+        for rule in rules {
+            for t in &rule.tests {
+                let metrics: Vec<usize> = match plan.tests.get(*t) {
+                    Some(Test::Ratio {
+                        numerator,
+                        denominator,
+                        ..
+                    }) => vec![*numerator, *denominator],
+                    Some(Test::Count {
+                        value: Value::Metric(m),
+                        ..
+                    }) => vec![*m],
+                    Some(Test::Share { lhs, rhs, .. }) => [lhs, rhs]
+                        .iter()
+                        .filter_map(|v| match v {
+                            Value::Metric(m) => Some(*m),
+                            Value::Run(_) => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                daily.extend(metrics);
+            }
+        }
+        daily.sort_unstable();
+        daily.dedup();
+        plan.daily = daily;
         plan.persistent = table
             .measures
             .persistent
