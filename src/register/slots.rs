@@ -182,12 +182,12 @@ impl LocalSlots<'_> {
     #[inline]
     pub fn get(&mut self, id: &[u8]) -> Result<&Entry, RegisterError> {
         let index = match self.last {
-            Some(i) if self.id(i) == id => i,
+            Some(i) if same(self.id(i), id) => i,
             Some(i)
                 if self
                     .next
                     .get(i)
-                    .is_some_and(|n| *n != usize::MAX && self.id(*n) == id) =>
+                    .is_some_and(|n| *n != usize::MAX && same(self.id(*n), id)) =>
             {
                 self.next[i]
             }
