@@ -30,6 +30,15 @@ const CODES: [&str; 14] = [
     "/", "\\", "/", "\\", "L", "U", "N", "O", "G", "I", "M", "X", "Y1", "#",
 ];
 
+/// An academic year: terms (start, end) and closures (start, end, is a half-term).
+type Year = (
+    Vec<(NaiveDate, NaiveDate)>,
+    Vec<(NaiveDate, NaiveDate, bool)>,
+);
+/// Fired (date, pupil, rule), and each pupil's year-to-date figures.
+type Results = (BTreeSet<(String, String, String)>, Vec<(String, [u32; 4])>);
+type Marks = std::collections::HashMap<(String, NaiveDate), [String; 2]>;
+
 /// A tiny deterministic generator, so one `u64` describes a whole case.
 struct Rng(u64);
 
@@ -48,10 +57,7 @@ impl Rng {
 struct Case {
     calendar: String,
     /// Academic years: terms (start, end) and closures (start, end, is half-term).
-    years: Vec<(
-        Vec<(NaiveDate, NaiveDate)>,
-        Vec<(NaiveDate, NaiveDate, bool)>,
-    )>,
+    years: Vec<Year>,
     register: String,
     pupils: Vec<String>,
 }
@@ -119,12 +125,7 @@ fn case(seed: u64) -> Case {
 }
 
 /// The naive calendar: every date, one at a time. (date, academic year, term, half-term key).
-fn school_days(
-    years: &[(
-        Vec<(NaiveDate, NaiveDate)>,
-        Vec<(NaiveDate, NaiveDate, bool)>,
-    )],
-) -> Vec<(NaiveDate, usize, usize, usize)> {
+fn school_days(years: &[Year]) -> Vec<(NaiveDate, usize, usize, usize)> {
     let closures: Vec<_> = years.iter().flat_map(|y| y.1.iter().copied()).collect();
     let mut out = Vec::new();
     let mut term_no = 0;
@@ -153,11 +154,10 @@ fn monday(d: NaiveDate) -> NaiveDate {
 }
 
 /// Every rule's firing days and the summary, recomputed from scratch each day.
-fn reference(case: &Case) -> (BTreeSet<(String, String, String)>, Vec<(String, [u32; 4])>) {
+fn reference(case: &Case) -> Results {
     let all_days = school_days(&case.years);
     let days = &all_days;
-    let mut marks: std::collections::HashMap<(String, NaiveDate), [String; 2]> =
-        std::collections::HashMap::new();
+    let mut marks: Marks = std::collections::HashMap::new();
     for line in case.register.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let d = NaiveDate::parse_from_str(f[1], "%Y-%m-%d").unwrap_or(NaiveDate::MIN);
@@ -279,9 +279,7 @@ fn reference(case: &Case) -> (BTreeSet<(String, String, String)>, Vec<(String, [
     (fired, summary)
 }
 
-fn engine_result(
-    case: &Case,
-) -> Result<(BTreeSet<(String, String, String)>, Vec<(String, [u32; 4])>), String> {
+fn engine_result(case: &Case) -> Result<Results, String> {
     let policy = Source::new("differential.policy", POLICY);
     let calendar = Source::new("differential.calendar", case.calendar.clone());
     let analysis = attend::analyse(&policy, Some(&calendar));

@@ -481,7 +481,7 @@ impl State {
             }
         }
         if d.stage != previous_stage
-            && let Some(t) = trace.as_deref_mut()
+            && let Some(t) = trace
         {
             let name = plan.stages.get(d.stage).map_or("", String::as_str);
             t.push(TraceEvent {

@@ -129,10 +129,10 @@ pub(crate) fn apply(
             }
         };
         if !(entry.roll.0..entry.roll.1).contains(&day)
-            && !crate::codes::table()
+            && crate::codes::table()
                 .rows()
                 .get(usize::from(code))
-                .is_some_and(|r| r.code == "Z")
+                .is_none_or(|r| r.code != "Z")
         {
             let error = RegisterError::NotOnRoll {
                 pupil: String::from_utf8_lossy(pupil).into_owned(),

@@ -204,20 +204,21 @@ pub struct Position {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputProblem {
     pub error: RegisterError,
-    pub at: Position,
+    /// Boxed: problems travel in `Result`s, and most results are fine.
+    pub at: Box<Position>,
 }
 
 impl InputProblem {
     pub fn new(error: RegisterError, file: &str, line: u64, column: u64) -> InputProblem {
         InputProblem {
             error,
-            at: Position {
+            at: Box::new(Position {
                 file: file.to_string(),
                 line,
                 column,
                 text: None,
                 width: 1,
-            },
+            }),
         }
     }
 

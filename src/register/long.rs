@@ -13,6 +13,9 @@ use super::input::header_names;
 use super::slots::{Collected, LocalSlots, Slots, widen};
 use super::{Context, Decoded, parse_date, parse_session, session_name};
 
+/// A duplicated session: pupil id, school day, session.
+type DuplicateKey = (Vec<u8>, usize, usize);
+
 const CHUNK: usize = 4 << 20;
 const MAX_FIELDS: usize = 64;
 
@@ -41,7 +44,7 @@ struct Found {
     chunk: usize,
     line: u64,
     problem: InputProblem,
-    duplicate: Option<(Vec<u8>, usize, usize)>,
+    duplicate: Option<DuplicateKey>,
 }
 
 struct ChunkDone {
@@ -400,12 +403,7 @@ impl Parser<'_, '_, '_> {
         line
     }
 
-    fn push(
-        &mut self,
-        line: u64,
-        problem: InputProblem,
-        duplicate: Option<(Vec<u8>, usize, usize)>,
-    ) {
+    fn push(&mut self, line: u64, problem: InputProblem, duplicate: Option<DuplicateKey>) {
         self.found.push(Found {
             chunk: self.chunk,
             line,
@@ -617,13 +615,12 @@ fn first_lines_of_duplicates(
     ctx: &Context<'_>,
     columns: Columns,
     problems: &mut [InputProblem],
-    duplicates: &[(usize, (Vec<u8>, usize, usize))],
+    duplicates: &[(usize, DuplicateKey)],
 ) {
     let Ok(reader) = ctx.input.open() else { return };
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let mut record = csv::ByteRecord::new();
-    let mut wanted: Vec<(usize, &(Vec<u8>, usize, usize))> =
-        duplicates.iter().map(|(i, k)| (*i, k)).collect();
+    let mut wanted: Vec<(usize, &DuplicateKey)> = duplicates.iter().map(|(i, k)| (*i, k)).collect();
     while !wanted.is_empty() && matches!(csv.read_byte_record(&mut record), Ok(true)) {
         let (Some(pupil), Some(date), Some(session)) = (
             record.get(columns.pupil),
@@ -641,10 +638,11 @@ fn first_lines_of_duplicates(
                 && problems
                     .get(*i)
                     .is_some_and(|problem| problem.at.line != line);
-            if hit && let Some(problem) = problems.get_mut(*i) {
-                if let RegisterError::Duplicate { first_line, .. } = &mut problem.error {
-                    *first_line = Some(line);
-                }
+            if hit
+                && let Some(problem) = problems.get_mut(*i)
+                && let RegisterError::Duplicate { first_line, .. } = &mut problem.error
+            {
+                *first_line = Some(line);
             }
             !hit
         });

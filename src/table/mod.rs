@@ -298,7 +298,7 @@ fn push(rows: &mut Vec<Row>, mut row: Row) {
 }
 
 fn min_possible_atom(window: Window, min: u32) -> Option<Atom> {
-    (min > 0).then(|| Atom::Count {
+    (min > 0).then_some(Atom::Count {
         metric: CountMetric::Sessions { class: SessionClass::Possible, window },
         range: CountRange { lo: min, hi: None },
     })
