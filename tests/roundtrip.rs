@@ -131,18 +131,11 @@ fn assert_same_policy(original: &Source, converted: &Source) {
         attend::analyse(converted, None),
     );
     let (name, to) = (original.name(), converted.name());
-    // The checker knows the national baseline by its exact text and does not hold it to the
-    // rules for a school's policy; a conversion of it is a school's policy like any other.
-    let baseline = [original, converted]
-        .iter()
-        .any(|s| s.text() == attend::model::national::TEXT);
-    if !baseline {
-        assert_eq!(
-            findings(&a),
-            findings(&b),
-            "{name} → {to}: different findings"
-        );
-    }
+    assert_eq!(
+        findings(&a),
+        findings(&b),
+        "{name} → {to}: different findings"
+    );
     let (Some(a), Some(b)) = (a.checked, b.checked) else {
         panic!("{name} → {to}: one of them is not well-formed");
     };
