@@ -163,7 +163,10 @@ impl miette::Diagnostic for Diagnostic {
 }
 
 /// Closest candidate to a misspelt name, for "did you mean".
-pub fn did_you_mean<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let unknown_lower = unknown.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
@@ -180,6 +183,9 @@ pub fn did_you_mean<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a 
     best.map(|(_, candidate)| candidate)
 }
 
-pub fn did_you_mean_help<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean_help<'a>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     did_you_mean(unknown, candidates).map(|c| format!("did you mean `{c}`?"))
 }

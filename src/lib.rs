@@ -52,7 +52,9 @@ impl Problem for InputError {
 
     fn help(&self) -> Option<String> {
         Some(match self {
-            InputError::CalendarNotPolicy => "pass it with `--calendar FILE` alongside a policy".into(),
+            InputError::CalendarNotPolicy => {
+                "pass it with `--calendar FILE` alongside a policy".into()
+            }
             InputError::PolicyNotCalendar => {
                 "a calendar file holds `calendar` blocks only (or `[[calendar]]` tables)".into()
             }
@@ -66,11 +68,19 @@ pub fn analyse(src: &Source, calendar: Option<&Source>) -> Analysis {
     let mut diagnostics = Vec::new();
     let file = match syntax::parse(src) {
         Ok(file) => file,
-        Err(errors) => return Analysis { checked: None, diagnostics: errors },
+        Err(errors) => {
+            return Analysis {
+                checked: None,
+                diagnostics: errors,
+            };
+        }
     };
     let File::Policy(ast) = file else {
         let problem = InputError::CalendarNotPolicy.at(&src.loc(source::Span::default()));
-        return Analysis { checked: None, diagnostics: vec![problem] };
+        return Analysis {
+            checked: None,
+            diagnostics: vec![problem],
+        };
     };
     let (mut policy, model_diagnostics) = model::lower(&ast);
     diagnostics.extend(model_diagnostics);
@@ -86,13 +96,18 @@ pub fn analyse(src: &Source, calendar: Option<&Source>) -> Analysis {
     let (checked, findings) = check::check(policy, &diagnostics);
     diagnostics.extend(findings);
     diagnostics.sort_by_key(Diagnostic::sort_key);
-    Analysis { checked, diagnostics }
+    Analysis {
+        checked,
+        diagnostics,
+    }
 }
 
 /// Parses and lowers a separate calendar file.
 pub fn load_calendar(src: &Source) -> Result<(model::Calendar, Vec<Diagnostic>), Vec<Diagnostic>> {
     match syntax::parse(src)? {
         File::Calendars(cals) => Ok(model::lower_calendar(&cals)),
-        File::Policy(_) => Err(vec![InputError::PolicyNotCalendar.at(&src.loc(source::Span::default()))]),
+        File::Policy(_) => Err(vec![
+            InputError::PolicyNotCalendar.at(&src.loc(source::Span::default())),
+        ]),
     }
 }

@@ -17,7 +17,10 @@ struct SourceFile {
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Source(Arc::new(SourceFile { name: name.into(), text: text.into() }))
+        Source(Arc::new(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }))
     }
 
     pub fn name(&self) -> &str {
@@ -40,7 +43,10 @@ impl Source {
     }
 
     pub fn loc(&self, span: Span) -> Loc {
-        Loc { src: self.clone(), span }
+        Loc {
+            src: self.clone(),
+            span,
+        }
     }
 
     pub fn same_file(&self, other: &Source) -> bool {
@@ -61,7 +67,12 @@ impl Source {
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
         let start = floor_char_boundary(text, at.saturating_sub(100).max(line_start));
-        let end = floor_char_boundary(text, (end_of_span.max(at) + 100).min(line_end).min(at + MAX_RENDERED));
+        let end = floor_char_boundary(
+            text,
+            (end_of_span.max(at) + 100)
+                .min(line_end)
+                .min(at + MAX_RENDERED),
+        );
         let (line, column) = self.line_col(start);
         MietteSpanContents::new_named(
             self.name().to_string(),
@@ -94,7 +105,10 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.text.read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .0
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         if inner.data().len() > MAX_RENDERED {
             return Ok(Box::new(self.window(span)));
         }
@@ -118,7 +132,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -162,12 +179,18 @@ impl Loc {
 
     /// The text this location covers.
     pub fn text(&self) -> &str {
-        self.src.text().get(self.span.start..self.span.end).unwrap_or("")
+        self.src
+            .text()
+            .get(self.span.start..self.span.end)
+            .unwrap_or("")
     }
 
     pub fn to(&self, other: &Loc) -> Loc {
         if self.src.same_file(&other.src) {
-            Loc { src: self.src.clone(), span: self.span.to(other.span) }
+            Loc {
+                src: self.src.clone(),
+                span: self.span.to(other.span),
+            }
         } else {
             self.clone()
         }
@@ -178,7 +201,10 @@ impl Loc {
         thread_local! {
             static BUILTIN: Source = Source::new("<builtin>", "");
         }
-        BUILTIN.with(|src| Loc { src: src.clone(), span: Span::default() })
+        BUILTIN.with(|src| Loc {
+            src: src.clone(),
+            span: Span::default(),
+        })
     }
 }
 

@@ -3,8 +3,8 @@
 
 mod fs;
 mod output;
-mod run;
 mod rules;
+mod run;
 mod sarif;
 mod summary;
 
@@ -42,10 +42,12 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Report every problem in one or more policies
-    #[command(after_help = "Examples:\n  attend check policies/kings-cross-academy.policy\n  \
+    #[command(
+        after_help = "Examples:\n  attend check policies/kings-cross-academy.policy\n  \
         attend check policies/*.policy --format json\n  \
         attend check school.policy --calendar term-dates.calendar --deny warnings\n\n\
-        Exit status: 0 no errors (warnings allowed), 1 warnings with --deny warnings, 2 errors.")]
+        Exit status: 0 no errors (warnings allowed), 1 warnings with --deny warnings, 2 errors."
+    )]
     Check {
         /// Policy files (.policy or .toml)
         #[arg(required = true)]
@@ -64,20 +66,26 @@ enum Command {
         summary: Option<SummaryFormat>,
     },
     /// List the national rules `check` applies: code, severity, name, source
-    #[command(after_help = "Examples:\n  attend rules\n  attend rules --format markdown > docs/rules.md")]
+    #[command(
+        after_help = "Examples:\n  attend rules\n  attend rules --format markdown > docs/rules.md"
+    )]
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
     /// Print a rule's documentation
-    #[command(after_help = "Examples:\n  attend explain AT201\n  attend explain attendance-in-no-band")]
+    #[command(
+        after_help = "Examples:\n  attend explain AT201\n  attend explain attendance-in-no-band"
+    )]
     Explain {
         /// A rule code (`AT201`) or name (`attendance-in-no-band`)
         code: String,
     },
     /// Compile a policy into its decision table
-    #[command(after_help = "Examples:\n  attend compile policies/kings-cross-academy.policy\n  \
-        attend compile policies/national.policy --format json --output table.json")]
+    #[command(
+        after_help = "Examples:\n  attend compile policies/kings-cross-academy.policy\n  \
+        attend compile policies/national.policy --format json --output table.json"
+    )]
     Compile {
         /// A policy file (.policy or .toml)
         policy: PathBuf,
@@ -91,10 +99,12 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Print policies in canonical form, or convert between the DSL and TOML
-    #[command(after_help = "Examples:\n  attend fmt policies/kings-cross-academy.policy\n  \
+    #[command(
+        after_help = "Examples:\n  attend fmt policies/kings-cross-academy.policy\n  \
         attend fmt --check policies/*.policy\n  attend fmt --write school.policy\n  \
         attend fmt --to toml school.policy > school.toml\n\n\
-        With --check, exit status 1 means a file is not in canonical form.")]
+        With --check, exit status 1 means a file is not in canonical form."
+    )]
     Fmt {
         /// Policy or calendar files
         #[arg(required = true)]
@@ -142,9 +152,19 @@ const EXIT_ERRORS: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check { policies, calendar, format, deny, summary } => {
-            check(&policies, calendar.as_deref(), format, deny.is_some(), summary)
-        }
+        Command::Check {
+            policies,
+            calendar,
+            format,
+            deny,
+            summary,
+        } => check(
+            &policies,
+            calendar.as_deref(),
+            format,
+            deny.is_some(),
+            summary,
+        ),
         Command::Rules { format } => {
             print!("{}", rules::render(format));
             EXIT_OK
@@ -159,8 +179,18 @@ pub fn main() -> ExitCode {
                 EXIT_ERRORS
             }
         },
-        Command::Compile { policy, calendar, format, output } => compile(&policy, calendar.as_deref(), format, output.as_deref()),
-        Command::Fmt { files, check, write, to } => fmt(&files, check, write, to),
+        Command::Compile {
+            policy,
+            calendar,
+            format,
+            output,
+        } => compile(&policy, calendar.as_deref(), format, output.as_deref()),
+        Command::Fmt {
+            files,
+            check,
+            write,
+            to,
+        } => fmt(&files, check, write, to),
         Command::Run(args) => run::run(&args),
         Command::Demo => demo(),
     };
@@ -172,7 +202,10 @@ fn load(path: &std::path::Path) -> Result<Source, u8> {
     match fs::read_source(path) {
         Ok(src) => Ok(src),
         Err(diagnostic) => {
-            eprint!("{}", render_diagnostics(&[*diagnostic], DiagnosticFormat::Human, color_stderr()));
+            eprint!(
+                "{}",
+                render_diagnostics(&[*diagnostic], DiagnosticFormat::Human, color_stderr())
+            );
             Err(EXIT_ERRORS)
         }
     }
@@ -211,15 +244,24 @@ fn check(
             }
         };
         all.extend(found.iter().cloned());
-        per_policy.push(summary::PolicyFindings { name: path.display().to_string(), diagnostics: found });
+        per_policy.push(summary::PolicyFindings {
+            name: path.display().to_string(),
+            diagnostics: found,
+        });
     }
     match summary {
         Some(summary_format) => print!("{}", summary::render(&per_policy, summary_format)),
         None => print!("{}", render_diagnostics(&all, format, color_stdout())),
     }
     if format == DiagnosticFormat::Human && summary.is_none() {
-        let errors = all.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count();
-        let warnings = all.iter().filter(|d| d.severity == crate::diagnostic::Severity::Warning).count();
+        let errors = all
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count();
+        let warnings = all
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Warning)
+            .count();
         let files = policies.len();
         eprintln!(
             "checked {files} {}: {errors} {}, {warnings} {}",
@@ -230,7 +272,11 @@ fn check(
     }
     if unreadable || all.iter().any(|d| d.is_error()) {
         EXIT_ERRORS
-    } else if deny_warnings && all.iter().any(|d| d.severity == crate::diagnostic::Severity::Warning) {
+    } else if deny_warnings
+        && all
+            .iter()
+            .any(|d| d.severity == crate::diagnostic::Severity::Warning)
+    {
         EXIT_WARNINGS
     } else {
         EXIT_OK
@@ -241,7 +287,12 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
-fn compile(policy: &std::path::Path, calendar: Option<&std::path::Path>, format: TableFormat, output: Option<&std::path::Path>) -> u8 {
+fn compile(
+    policy: &std::path::Path,
+    calendar: Option<&std::path::Path>,
+    format: TableFormat,
+    output: Option<&std::path::Path>,
+) -> u8 {
     let src = match load(policy) {
         Ok(src) => src,
         Err(code) => return code,
@@ -252,14 +303,24 @@ fn compile(policy: &std::path::Path, calendar: Option<&std::path::Path>, format:
     };
     let analysis = analyse(&src, calendar.as_ref());
     let Some(checked) = analysis.checked else {
-        eprint!("{}", render_diagnostics(&analysis.diagnostics, DiagnosticFormat::Human, color_stderr()));
+        eprint!(
+            "{}",
+            render_diagnostics(
+                &analysis.diagnostics,
+                DiagnosticFormat::Human,
+                color_stderr()
+            )
+        );
         return EXIT_ERRORS;
     };
     let (table, table_diagnostics) = table::compile(&checked);
     let mut shown = analysis.diagnostics;
     shown.extend(table_diagnostics);
     if !shown.is_empty() {
-        eprint!("{}", render_diagnostics(&shown, DiagnosticFormat::Human, color_stderr()));
+        eprint!(
+            "{}",
+            render_diagnostics(&shown, DiagnosticFormat::Human, color_stderr())
+        );
     }
     let text = match format {
         TableFormat::Text => table::render_text(&table),
@@ -275,7 +336,11 @@ fn compile(policy: &std::path::Path, calendar: Option<&std::path::Path>, format:
         }
         None => print!("{text}"),
     }
-    if shown.iter().any(|d| d.is_error()) { EXIT_ERRORS } else { EXIT_OK }
+    if shown.iter().any(|d| d.is_error()) {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
 }
 
 fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u8 {
@@ -288,7 +353,10 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
         let parsed = match syntax::parse(&src) {
             Ok(file) => file,
             Err(errors) => {
-                eprint!("{}", render_diagnostics(&errors, DiagnosticFormat::Human, color_stderr()));
+                eprint!(
+                    "{}",
+                    render_diagnostics(&errors, DiagnosticFormat::Human, color_stderr())
+                );
                 return EXIT_ERRORS;
             }
         };
@@ -327,13 +395,27 @@ const DEMO_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-2
 fn demo() -> u8 {
     let src = Source::new("policies/kings-cross-academy.policy", DEMO_POLICY);
     let calendar = Source::new("policies/calendars/camden-2024-25.calendar", DEMO_CALENDAR);
-    println!("attend demo: King's Cross Academy's attendance policy (seed document 002), as written,");
+    println!(
+        "attend demo: King's Cross Academy's attendance policy (seed document 002), as written,"
+    );
     println!("with the illustrative Camden 2024-25 calendar.\n");
-    println!("$ attend check policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar\n");
+    println!(
+        "$ attend check policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar\n"
+    );
     let analysis = analyse(&src, Some(&calendar));
-    print!("{}", render_diagnostics(&analysis.diagnostics, DiagnosticFormat::Human, color_stdout()));
+    print!(
+        "{}",
+        render_diagnostics(
+            &analysis.diagnostics,
+            DiagnosticFormat::Human,
+            color_stdout()
+        )
+    );
     let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
-    println!("{} findings ({errors} errors)\n", analysis.diagnostics.len());
+    println!(
+        "{} findings ({errors} errors)\n",
+        analysis.diagnostics.len()
+    );
     let Some(checked) = analysis.checked else {
         return EXIT_ERRORS;
     };
@@ -342,7 +424,13 @@ fn demo() -> u8 {
         "calendar: {} school days in {} terms, register closes {} minutes after it opens\n",
         policy.calendar.school_days().len(),
         policy.calendar.terms().count(),
-        policy.calendar.sessions.iter().filter_map(|s| s.open_minutes()).max().unwrap_or(0),
+        policy
+            .calendar
+            .sessions
+            .iter()
+            .filter_map(|s| s.open_minutes())
+            .max()
+            .unwrap_or(0),
     );
     println!("$ attend compile policies/kings-cross-academy.policy\n");
     let (table, _) = table::compile(&checked);

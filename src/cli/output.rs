@@ -36,12 +36,22 @@ struct JsonReport<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
 }
 
-pub fn render_diagnostics(diagnostics: &[Diagnostic], format: DiagnosticFormat, color: bool) -> String {
+pub fn render_diagnostics(
+    diagnostics: &[Diagnostic],
+    format: DiagnosticFormat,
+    color: bool,
+) -> String {
     match format {
         DiagnosticFormat::Human => {
-            let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+            let theme = if color {
+                GraphicalTheme::unicode()
+            } else {
+                GraphicalTheme::unicode_nocolor()
+            };
             // Without colour, a rule's URL is printed as text rather than as a terminal hyperlink.
-            let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(color);
+            let handler = GraphicalReportHandler::new_themed(theme)
+                .with_width(100)
+                .with_links(color);
             let mut out = String::new();
             for d in diagnostics {
                 if handler.render_report(&mut out, d).is_err() {

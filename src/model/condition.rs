@@ -13,15 +13,35 @@ pub enum Condition {
     Any(Vec<Condition>),
     Not(Box<Condition>),
     /// `attendance(W) >= 96%`: `present * SCALE >= 96% * possible`.
-    Ratio { metric: RatioMetric, window: Window, op: CmpOp, value: Percent },
+    Ratio {
+        metric: RatioMetric,
+        window: Window,
+        op: CmpOp,
+        value: Percent,
+    },
     /// `unauthorised(W) >= 10`
-    Count { metric: CountMetric, op: CmpOp, value: u32 },
+    Count {
+        metric: CountMetric,
+        op: CmpOp,
+        value: u32,
+    },
     /// `unauthorised(W) >= 10% of absent(W)`: `lhs * SCALE >= 10% * rhs`; a comparison of two
     /// counts is a share of 100%.
-    Share { lhs: CountMetric, op: CmpOp, percent: Percent, rhs: CountMetric },
+    Share {
+        lhs: CountMetric,
+        op: CmpOp,
+        percent: Percent,
+        rhs: CountMetric,
+    },
     Flag(PupilFlag),
-    YearGroup { op: CmpOp, value: u32 },
-    Stage { op: CmpOp, stage: StageRef },
+    YearGroup {
+        op: CmpOp,
+        value: u32,
+    },
+    Stage {
+        op: CmpOp,
+        stage: StageRef,
+    },
     /// A named definition (`persistent_absence`).
     Defined(String),
 }
@@ -37,15 +57,24 @@ impl Condition {
             }
             Condition::Not(inner) => inner.count_metrics(out),
             Condition::Ratio { metric, window, .. } => {
-                out.push(CountMetric::Sessions { class: metric.numerator(), window: *window });
-                out.push(CountMetric::Sessions { class: SessionClass::Possible, window: *window });
+                out.push(CountMetric::Sessions {
+                    class: metric.numerator(),
+                    window: *window,
+                });
+                out.push(CountMetric::Sessions {
+                    class: SessionClass::Possible,
+                    window: *window,
+                });
             }
             Condition::Count { metric, .. } => out.push(metric.clone()),
             Condition::Share { lhs, rhs, .. } => {
                 out.push(lhs.clone());
                 out.push(rhs.clone());
             }
-            Condition::Flag(_) | Condition::YearGroup { .. } | Condition::Stage { .. } | Condition::Defined(_) => {}
+            Condition::Flag(_)
+            | Condition::YearGroup { .. }
+            | Condition::Stage { .. }
+            | Condition::Defined(_) => {}
         }
     }
 }
@@ -54,7 +83,11 @@ impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Condition::All(parts) | Condition::Any(parts) => {
-                let word = if matches!(self, Condition::All(_)) { " and " } else { " or " };
+                let word = if matches!(self, Condition::All(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
                 for (i, p) in parts.iter().enumerate() {
                     if i > 0 {
                         f.write_str(word)?;
@@ -71,11 +104,21 @@ impl fmt::Display for Condition {
                 Condition::All(_) | Condition::Any(_) => write!(f, "not ({inner})"),
                 _ => write!(f, "not {inner}"),
             },
-            Condition::Ratio { metric, window, op, value } => {
+            Condition::Ratio {
+                metric,
+                window,
+                op,
+                value,
+            } => {
                 write!(f, "{}({window}) {} {value}", metric.keyword(), op.token())
             }
             Condition::Count { metric, op, value } => write!(f, "{metric} {} {value}", op.token()),
-            Condition::Share { lhs, op, percent, rhs } => {
+            Condition::Share {
+                lhs,
+                op,
+                percent,
+                rhs,
+            } => {
                 if *percent == Percent::HUNDRED {
                     write!(f, "{lhs} {} {rhs}", op.token())
                 } else {
@@ -83,7 +126,9 @@ impl fmt::Display for Condition {
                 }
             }
             Condition::Flag(flag) => write!(f, "pupil.{}", flag.keyword()),
-            Condition::YearGroup { op, value } => write!(f, "pupil.year_group {} {value}", op.token()),
+            Condition::YearGroup { op, value } => {
+                write!(f, "pupil.year_group {} {value}", op.token())
+            }
             Condition::Stage { op, stage } => write!(f, "pupil.stage {} {}", op.token(), stage.id),
             Condition::Defined(name) => f.write_str(name),
         }
@@ -123,10 +168,18 @@ super::keyword_enum!(
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CountMetric {
-    Sessions { class: SessionClass, window: Window },
-    Codes { codes: CodeSet, window: Window },
+    Sessions {
+        class: SessionClass,
+        window: Window,
+    },
+    Codes {
+        codes: CodeSet,
+        window: Window,
+    },
     /// School days in the current run on which every possible session has one of the codes.
-    ConsecutiveDays { codes: CodeSet },
+    ConsecutiveDays {
+        codes: CodeSet,
+    },
 }
 
 impl fmt::Display for CountMetric {

@@ -8,17 +8,28 @@ use crate::diagnostic::{Problem, Severity, did_you_mean_help};
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ModelError {
     #[error("unknown {what} `{name}`")]
-    Unknown { what: &'static str, name: String, candidates: Vec<String> },
+    Unknown {
+        what: &'static str,
+        name: String,
+        candidates: Vec<String>,
+    },
     #[error("`{name}` is declared twice as {what}")]
     Duplicate { what: &'static str, name: String },
     #[error("the policy states `{what}` twice")]
     DuplicateStatement { what: &'static str },
     #[error("unknown register code `{code}`")]
-    UnknownCode { code: String, suggestion: Option<String> },
+    UnknownCode {
+        code: String,
+        suggestion: Option<String>,
+    },
     #[error("register code `{code}` was retired on 19 August 2024")]
     RetiredCode { code: String },
     #[error("{what} ends before it starts: {start} is after {end}")]
-    ReversedDates { what: &'static str, start: String, end: String },
+    ReversedDates {
+        what: &'static str,
+        start: String,
+        end: String,
+    },
     #[error("the `{session}` register times differ from those stated in an earlier calendar")]
     SessionTimesDiffer { session: String },
     #[error("the `{session}` register times are out of order")]
@@ -30,7 +41,10 @@ pub enum ModelError {
     #[error("{left} cannot be compared with {right}")]
     TypeMismatch { left: String, right: String },
     #[error("`{name}` takes {expected}")]
-    WrongArguments { name: String, expected: &'static str },
+    WrongArguments {
+        name: String,
+        expected: &'static str,
+    },
     #[error("`{name}` is a number, not a condition")]
     NotACondition { name: String },
     #[error("a window of zero {unit}")]
@@ -48,7 +62,11 @@ pub enum ModelError {
     #[error("an escalation needs at least one register code")]
     EmptyCodeSet,
     #[error("`{name}` is measured in {expected}, not `{unit}`")]
-    WrongUnit { name: String, expected: &'static str, unit: String },
+    WrongUnit {
+        name: String,
+        expected: &'static str,
+        unit: String,
+    },
     #[error("`extends {name}`: only `national` can be extended")]
     UnknownBase { name: String },
     #[error("the stage `{stage}` has no stage after it to escalate to")]

@@ -39,7 +39,9 @@ pub fn lower_calendar(file: &ast::CalendarFile) -> (Calendar, Vec<Diagnostic>) {
 }
 
 fn merge_national(model: &mut Policy, national: &Policy) {
-    model.definitions.extend(national.definitions.iter().cloned());
+    model
+        .definitions
+        .extend(national.definitions.iter().cloned());
     for t in &national.triggers {
         if !model.triggers.iter().any(|s| s.name == t.name) {
             model.triggers.push(t.clone());
@@ -147,11 +149,15 @@ impl Lowerer {
         let mut extends = false;
         for item in &policy.node.items {
             match &item.node {
-                ast::Item::Roles(entries) => l.roles.extend(entries.iter().map(|e| e.node.id.node.clone())),
-                ast::Item::Letters(entries) => l.letters.extend(entries.iter().map(|e| e.node.id.node.clone())),
-                ast::Item::Meetings(entries) => {
-                    l.meetings.extend(entries.iter().map(|e| e.node.id.node.clone()))
-                }
+                ast::Item::Roles(entries) => l
+                    .roles
+                    .extend(entries.iter().map(|e| e.node.id.node.clone())),
+                ast::Item::Letters(entries) => l
+                    .letters
+                    .extend(entries.iter().map(|e| e.node.id.node.clone())),
+                ast::Item::Meetings(entries) => l
+                    .meetings
+                    .extend(entries.iter().map(|e| e.node.id.node.clone())),
                 ast::Item::Define(def) => l.definitions.push(def.name.node.clone()),
                 ast::Item::Ratified(date) => l.judged_on = date.node,
                 ast::Item::Extends(_) => extends = true,
@@ -159,7 +165,8 @@ impl Lowerer {
             }
         }
         if extends && let Ok(national) = national::policy() {
-            l.definitions.extend(national.definitions.iter().map(|d| d.name.clone()));
+            l.definitions
+                .extend(national.definitions.iter().map(|d| d.name.clone()));
         }
         l.stages = l.stages(policy);
         l
@@ -170,14 +177,23 @@ impl Lowerer {
     }
 
     fn unknown(&mut self, loc: &Loc, what: &'static str, name: &str, candidates: Vec<String>) {
-        self.error(loc, ModelError::Unknown { what, name: name.to_string(), candidates });
+        self.error(
+            loc,
+            ModelError::Unknown {
+                what,
+                name: name.to_string(),
+                candidates,
+            },
+        );
     }
 
     /// The framework's six stages, each under the school's own name(s) where it gave one.
     fn stages(&mut self, policy: &Node<ast::PolicyAst>) -> Vec<Stage> {
         let mut declared: Vec<Stage> = Vec::new();
         for item in &policy.node.items {
-            let ast::Item::Stages(entries) = &item.node else { continue };
+            let ast::Item::Stages(entries) = &item.node else {
+                continue;
+            };
             for entry in entries {
                 let e = &entry.node;
                 let framework_name = e.framework.as_ref().unwrap_or(&e.id);
@@ -191,7 +207,13 @@ impl Lowerer {
                     continue;
                 };
                 if declared.iter().any(|s| s.id == e.id.node) {
-                    self.error(&e.id.loc, ModelError::Duplicate { what: "a stage", name: e.id.node.clone() });
+                    self.error(
+                        &e.id.loc,
+                        ModelError::Duplicate {
+                            what: "a stage",
+                            name: e.id.node.clone(),
+                        },
+                    );
                     continue;
                 }
                 declared.push(Stage {
@@ -204,9 +226,17 @@ impl Lowerer {
         }
         let mut stages = Vec::new();
         for &framework in FrameworkStage::ALL {
-            let mine: Vec<&Stage> = declared.iter().filter(|s| s.framework == framework).collect();
+            let mine: Vec<&Stage> = declared
+                .iter()
+                .filter(|s| s.framework == framework)
+                .collect();
             if mine.is_empty() {
-                stages.push(Stage { id: framework.keyword().to_string(), framework, text: None, loc: None });
+                stages.push(Stage {
+                    id: framework.keyword().to_string(),
+                    framework,
+                    text: None,
+                    loc: None,
+                });
             } else {
                 stages.extend(mine.into_iter().cloned());
             }
@@ -224,9 +254,14 @@ impl Lowerer {
                 self.stages.iter().position(|s| s.framework == fw)
             });
         match found.and_then(|rank| self.stages.get(rank).map(|s| (rank, s))) {
-            Some((rank, stage)) => Some(StageRef { id: stage.id.clone(), framework: stage.framework, rank }),
+            Some((rank, stage)) => Some(StageRef {
+                id: stage.id.clone(),
+                framework: stage.framework,
+                rank,
+            }),
             None => {
-                let mut candidates: Vec<String> = self.stages.iter().map(|s| s.id.clone()).collect();
+                let mut candidates: Vec<String> =
+                    self.stages.iter().map(|s| s.id.clone()).collect();
                 candidates.extend(FrameworkStage::keywords().map(String::from));
                 candidates.sort();
                 candidates.dedup();
@@ -284,30 +319,61 @@ impl Lowerer {
         match &item.node {
             ast::Item::Extends(name) => {
                 if name.node == "national" {
-                    self.once(&mut model.extends_national, name.loc.clone(), "extends", loc);
+                    self.once(
+                        &mut model.extends_national,
+                        name.loc.clone(),
+                        "extends",
+                        loc,
+                    );
                 } else {
-                    self.error(&name.loc, ModelError::UnknownBase { name: name.node.clone() });
+                    self.error(
+                        &name.loc,
+                        ModelError::UnknownBase {
+                            name: name.node.clone(),
+                        },
+                    );
                 }
             }
-            ast::Item::Urn(urn) => self.once(&mut model.urn, (urn.node, urn.loc.clone()), "urn", loc),
+            ast::Item::Urn(urn) => {
+                self.once(&mut model.urn, (urn.node, urn.loc.clone()), "urn", loc)
+            }
             ast::Item::Phase(p) => match Phase::from_keyword(&p.node) {
                 Some(phase) => self.once(&mut model.phase, (phase, p.loc.clone()), "phase", loc),
-                None => self.unknown(&p.loc, "phase", &p.node, Phase::keywords().map(String::from).collect()),
+                None => self.unknown(
+                    &p.loc,
+                    "phase",
+                    &p.node,
+                    Phase::keywords().map(String::from).collect(),
+                ),
             },
             ast::Item::SchoolType(t) => match SchoolType::from_keyword(&t.node) {
                 Some(kind) => self.once(&mut model.school_type, (kind, t.loc.clone()), "type", loc),
-                None => {
-                    self.unknown(&t.loc, "school type", &t.node, SchoolType::keywords().map(String::from).collect())
-                }
+                None => self.unknown(
+                    &t.loc,
+                    "school type",
+                    &t.node,
+                    SchoolType::keywords().map(String::from).collect(),
+                ),
             },
             ast::Item::Target(p) => {
                 self.percent(p.node, &p.loc);
                 self.once(&mut model.target, (p.node, p.loc.clone()), "target", loc);
             }
-            ast::Item::Ratified(d) => self.once(&mut model.ratified, (d.node, d.loc.clone()), "ratified", loc),
-            ast::Item::Review(d) => self.once(&mut model.review, (d.node, d.loc.clone()), "review", loc),
+            ast::Item::Ratified(d) => self.once(
+                &mut model.ratified,
+                (d.node, d.loc.clone()),
+                "ratified",
+                loc,
+            ),
+            ast::Item::Review(d) => {
+                self.once(&mut model.review, (d.node, d.loc.clone()), "review", loc)
+            }
             ast::Item::Cites { kind, title } => match CitationKind::from_keyword(&kind.node) {
-                Some(k) => model.citations.push(Citation { kind: k, title: title.node.clone(), loc: loc.clone() }),
+                Some(k) => model.citations.push(Citation {
+                    kind: k,
+                    title: title.node.clone(),
+                    loc: loc.clone(),
+                }),
                 None => self.unknown(
                     &kind.loc,
                     "citation kind",
@@ -328,7 +394,13 @@ impl Lowerer {
             ast::Item::Letters(entries) => {
                 for e in entries {
                     if model.letters.iter().any(|l| l.id == e.node.id.node) {
-                        self.error(&e.node.id.loc, ModelError::Duplicate { what: "a letter", name: e.node.id.node.clone() });
+                        self.error(
+                            &e.node.id.loc,
+                            ModelError::Duplicate {
+                                what: "a letter",
+                                name: e.node.id.node.clone(),
+                            },
+                        );
                     } else {
                         model.letters.push(Letter {
                             id: e.node.id.node.clone(),
@@ -411,7 +483,12 @@ impl Lowerer {
                     Some((ast::RepeatAst::OncePer(p), _)) => Repeat::OncePer(p),
                     Some((ast::RepeatAst::Every { school_weeks }, loc)) => {
                         if school_weeks == 0 {
-                            self.error(loc, ModelError::EmptyWindow { unit: "school weeks" });
+                            self.error(
+                                loc,
+                                ModelError::EmptyWindow {
+                                    unit: "school weeks",
+                                },
+                            );
                         }
                         Repeat::Every { school_weeks }
                     }
@@ -449,15 +526,30 @@ impl Lowerer {
 
     fn named(&mut self, e: &Node<ast::Entry>, what: &'static str, into: &mut Vec<Named>) {
         if into.iter().any(|n| n.id == e.node.id.node) {
-            self.error(&e.node.id.loc, ModelError::Duplicate { what, name: e.node.id.node.clone() });
+            self.error(
+                &e.node.id.loc,
+                ModelError::Duplicate {
+                    what,
+                    name: e.node.id.node.clone(),
+                },
+            );
         } else {
-            into.push(Named { id: e.node.id.node.clone(), text: e.node.text.node.clone(), loc: e.loc.clone() });
+            into.push(Named {
+                id: e.node.id.node.clone(),
+                text: e.node.text.node.clone(),
+                loc: e.loc.clone(),
+            });
         }
     }
 
     fn percent(&mut self, p: Percent, loc: &Loc) -> Percent {
         if p > Percent::HUNDRED {
-            self.error(loc, ModelError::PercentOverHundred { value: p.to_string() });
+            self.error(
+                loc,
+                ModelError::PercentOverHundred {
+                    value: p.to_string(),
+                },
+            );
             return Percent::HUNDRED;
         }
         p
@@ -477,14 +569,31 @@ impl Lowerer {
             match &item.node {
                 ast::CalendarItem::Session { name, times } => {
                     let Some(session) = SessionName::from_keyword(&name.node) else {
-                        self.unknown(&name.loc, "session", &name.node, SessionName::keywords().map(String::from).collect());
+                        self.unknown(
+                            &name.loc,
+                            "session",
+                            &name.node,
+                            SessionName::keywords().map(String::from).collect(),
+                        );
                         continue;
                     };
                     if !seen_here.insert(session) {
-                        self.error(&name.loc, ModelError::Duplicate { what: "a session", name: name.node.clone() });
+                        self.error(
+                            &name.loc,
+                            ModelError::Duplicate {
+                                what: "a session",
+                                name: name.node.clone(),
+                            },
+                        );
                         continue;
                     }
-                    let mut register = RegisterTimes { session, opens: None, late_after: None, closes: None, loc: item.loc.clone() };
+                    let mut register = RegisterTimes {
+                        session,
+                        opens: None,
+                        late_after: None,
+                        closes: None,
+                        loc: item.loc.clone(),
+                    };
                     for t in times {
                         let slot = match t.node.kind {
                             ast::SessionTimeKind::Opens => &mut register.opens,
@@ -492,19 +601,40 @@ impl Lowerer {
                             ast::SessionTimeKind::Closes => &mut register.closes,
                         };
                         if slot.is_some() {
-                            self.error(&t.loc, ModelError::DuplicateStatement { what: t.node.kind.keyword() });
+                            self.error(
+                                &t.loc,
+                                ModelError::DuplicateStatement {
+                                    what: t.node.kind.keyword(),
+                                },
+                            );
                         }
                         *slot = Some(t.node.minutes);
                     }
-                    let times: Vec<u16> = [register.opens, register.late_after, register.closes].into_iter().flatten().collect();
+                    let times: Vec<u16> = [register.opens, register.late_after, register.closes]
+                        .into_iter()
+                        .flatten()
+                        .collect();
                     if times.windows(2).any(|w| w[0] > w[1]) {
-                        self.error(&item.loc, ModelError::TimesOutOfOrder { session: name.node.clone() });
+                        self.error(
+                            &item.loc,
+                            ModelError::TimesOutOfOrder {
+                                session: name.node.clone(),
+                            },
+                        );
                     }
                     // Each academic year's block may restate the register times; they are one
                     // set for the school, so a restatement must agree with the first.
                     match into.sessions.iter().find(|s| s.session == session) {
-                        Some(first) if (first.opens, first.late_after, first.closes) != (register.opens, register.late_after, register.closes) => {
-                            self.error(&item.loc, ModelError::SessionTimesDiffer { session: name.node.clone() });
+                        Some(first)
+                            if (first.opens, first.late_after, first.closes)
+                                != (register.opens, register.late_after, register.closes) =>
+                        {
+                            self.error(
+                                &item.loc,
+                                ModelError::SessionTimesDiffer {
+                                    session: name.node.clone(),
+                                },
+                            );
                         }
                         Some(_) => {}
                         None => into.sessions.push(register),
@@ -512,9 +642,18 @@ impl Lowerer {
                 }
                 ast::CalendarItem::Term { name, dates } => {
                     let (start, end) = self.date_range(&dates.node, "the term", &dates.loc);
-                    year.terms.push(Term { name: name.node.clone(), start, end, loc: item.loc.clone() });
+                    year.terms.push(Term {
+                        name: name.node.clone(),
+                        start,
+                        end,
+                        loc: item.loc.clone(),
+                    });
                 }
-                ast::CalendarItem::Closure { kind, dates, reason } => {
+                ast::CalendarItem::Closure {
+                    kind,
+                    dates,
+                    reason,
+                } => {
                     let (start, end) = self.date_range(&dates.node, "the closure", &dates.loc);
                     year.closures.push(Closure {
                         kind: *kind,
@@ -531,11 +670,23 @@ impl Lowerer {
         }
     }
 
-    fn date_range(&mut self, range: &ast::DateRange, what: &'static str, loc: &Loc) -> (NaiveDate, NaiveDate) {
+    fn date_range(
+        &mut self,
+        range: &ast::DateRange,
+        what: &'static str,
+        loc: &Loc,
+    ) -> (NaiveDate, NaiveDate) {
         let start = range.start.node;
         let end = range.end.as_ref().map_or(start, |e| e.node);
         if end < start {
-            self.error(loc, ModelError::ReversedDates { what, start: start.to_string(), end: end.to_string() });
+            self.error(
+                loc,
+                ModelError::ReversedDates {
+                    what,
+                    start: start.to_string(),
+                    end: end.to_string(),
+                },
+            );
             return (start, start);
         }
         (start, end)
@@ -543,18 +694,37 @@ impl Lowerer {
 
     // ---------------------------------------------------------------- bands
 
-    fn band_set(&mut self, bands: &ast::BandsAst, loc: &Loc, existing: &[BandSet]) -> Option<BandSet> {
+    fn band_set(
+        &mut self,
+        bands: &ast::BandsAst,
+        loc: &Loc,
+        existing: &[BandSet],
+    ) -> Option<BandSet> {
         let metric = RatioMetric::from_keyword(&bands.metric.node);
         if metric.is_none() {
-            self.unknown(&bands.metric.loc, "band metric", &bands.metric.node, RatioMetric::keywords().map(String::from).collect());
+            self.unknown(
+                &bands.metric.loc,
+                "band metric",
+                &bands.metric.node,
+                RatioMetric::keywords().map(String::from).collect(),
+            );
         }
         let window = self.window(&bands.window.node, &bands.window.loc);
-        let mut seen: HashSet<String> = existing.iter().flat_map(|s| s.bands.iter().map(|b| b.id.clone())).collect();
+        let mut seen: HashSet<String> = existing
+            .iter()
+            .flat_map(|s| s.bands.iter().map(|b| b.id.clone()))
+            .collect();
         let mut out = Vec::new();
         for band in &bands.bands {
             let b = &band.node;
             if !seen.insert(b.id.node.clone()) {
-                self.error(&b.id.loc, ModelError::Duplicate { what: "a band", name: b.id.node.clone() });
+                self.error(
+                    &b.id.loc,
+                    ModelError::Duplicate {
+                        what: "a band",
+                        name: b.id.node.clone(),
+                    },
+                );
             }
             let range = self.interval(&b.range.node, &b.range.loc);
             let stage = b.stage.as_ref().and_then(|s| self.stage_ref(s));
@@ -590,20 +760,52 @@ impl Lowerer {
                 let a = self.percent(first, loc);
                 let b = self.percent(second, loc);
                 match op {
-                    ast::RangeOp::Dash | ast::RangeOp::To => Interval { lo: Included(a.min(b)), hi: Included(a.max(b)) },
-                    ast::RangeOp::HalfOpen => Interval { lo: Included(a), hi: Excluded(b) },
-                    ast::RangeOp::Closed => Interval { lo: Included(a), hi: Included(b) },
-                    ast::RangeOp::Open => Interval { lo: Excluded(a), hi: Excluded(b) },
-                    ast::RangeOp::OpenClosed => Interval { lo: Excluded(a), hi: Included(b) },
+                    ast::RangeOp::Dash | ast::RangeOp::To => Interval {
+                        lo: Included(a.min(b)),
+                        hi: Included(a.max(b)),
+                    },
+                    ast::RangeOp::HalfOpen => Interval {
+                        lo: Included(a),
+                        hi: Excluded(b),
+                    },
+                    ast::RangeOp::Closed => Interval {
+                        lo: Included(a),
+                        hi: Included(b),
+                    },
+                    ast::RangeOp::Open => Interval {
+                        lo: Excluded(a),
+                        hi: Excluded(b),
+                    },
+                    ast::RangeOp::OpenClosed => Interval {
+                        lo: Excluded(a),
+                        hi: Included(b),
+                    },
                 }
             }
-            RangeAst::Below { value, .. } => Interval { lo: zero, hi: Excluded(self.percent(value, loc)) },
-            RangeAst::AtMost { value, .. } => Interval { lo: zero, hi: Included(self.percent(value, loc)) },
-            RangeAst::Above { value, .. } => Interval { lo: Excluded(self.percent(value, loc)), hi: hundred },
-            RangeAst::AtLeast { value, .. } => Interval { lo: Included(self.percent(value, loc)), hi: hundred },
+            RangeAst::Below { value, .. } => Interval {
+                lo: zero,
+                hi: Excluded(self.percent(value, loc)),
+            },
+            RangeAst::AtMost { value, .. } => Interval {
+                lo: zero,
+                hi: Included(self.percent(value, loc)),
+            },
+            RangeAst::Above { value, .. } => Interval {
+                lo: Excluded(self.percent(value, loc)),
+                hi: hundred,
+            },
+            RangeAst::AtLeast { value, .. } => Interval {
+                lo: Included(self.percent(value, loc)),
+                hi: hundred,
+            },
         };
         if interval.is_empty() {
-            self.error(loc, ModelError::EmptyRange { written: crate::syntax::print_dsl::range(range) });
+            self.error(
+                loc,
+                ModelError::EmptyRange {
+                    written: crate::syntax::print_dsl::range(range),
+                },
+            );
         }
         interval
     }
@@ -620,7 +822,12 @@ impl Lowerer {
             match &item.node {
                 ast::PlanItem::Review { school_weeks } => {
                     if school_weeks.node == 0 {
-                        self.error(&school_weeks.loc, ModelError::EmptyWindow { unit: "school weeks" });
+                        self.error(
+                            &school_weeks.loc,
+                            ModelError::EmptyWindow {
+                                unit: "school weeks",
+                            },
+                        );
                     }
                     self.once(&mut review, school_weeks.node, "review after", &item.loc);
                 }
@@ -645,10 +852,27 @@ impl Lowerer {
             }
         }
         if review.is_none() {
-            self.error(loc, ModelError::PlanIncomplete { plan: plan.name.node.clone(), what: "review" });
+            self.error(
+                loc,
+                ModelError::PlanIncomplete {
+                    plan: plan.name.node.clone(),
+                    what: "review",
+                },
+            );
         }
-        if target.is_none() && !plan.items.iter().any(|i| matches!(i.node, ast::PlanItem::Target(_))) {
-            self.error(loc, ModelError::PlanIncomplete { plan: plan.name.node.clone(), what: "target" });
+        if target.is_none()
+            && !plan
+                .items
+                .iter()
+                .any(|i| matches!(i.node, ast::PlanItem::Target(_)))
+        {
+            self.error(
+                loc,
+                ModelError::PlanIncomplete {
+                    plan: plan.name.node.clone(),
+                    what: "target",
+                },
+            );
         }
         let stage = stage?;
         let escalate_to = match escalate_to {
@@ -660,7 +884,12 @@ impl Lowerer {
                     rank: stage.rank + 1,
                 });
                 if next.is_none() {
-                    self.error(&plan.stage.loc, ModelError::NoNextStage { stage: stage.id.clone() });
+                    self.error(
+                        &plan.stage.loc,
+                        ModelError::NoNextStage {
+                            stage: stage.id.clone(),
+                        },
+                    );
                 }
                 next
             }
@@ -683,16 +912,39 @@ impl Lowerer {
         match &item.node {
             ast::PenaltyItem::Threshold { sessions, window } => {
                 let window = self.window(&window.node, &window.loc);
-                let value = PenaltyThreshold { sessions: sessions.node, window, loc: loc.clone(), origin: Origin::School };
+                let value = PenaltyThreshold {
+                    sessions: sessions.node,
+                    window,
+                    loc: loc.clone(),
+                    origin: Origin::School,
+                };
                 self.once(&mut into.threshold, value, "threshold", &loc);
             }
             ast::PenaltyItem::Limit { notices, years } => {
-                let value = PenaltyLimit { notices: notices.node, years: years.node, loc: loc.clone(), origin: Origin::School };
+                let value = PenaltyLimit {
+                    notices: notices.node,
+                    years: years.node,
+                    loc: loc.clone(),
+                    origin: Origin::School,
+                };
                 self.once(&mut into.limit, value, "limit", &loc);
             }
-            ast::PenaltyItem::Fine { second, pence, within_days } => {
-                let fine = Fine { pence: pence.node, within_days: within_days.node, loc, origin: Origin::School };
-                if *second { into.second_fines.push(fine) } else { into.fines.push(fine) }
+            ast::PenaltyItem::Fine {
+                second,
+                pence,
+                within_days,
+            } => {
+                let fine = Fine {
+                    pence: pence.node,
+                    within_days: within_days.node,
+                    loc,
+                    origin: Origin::School,
+                };
+                if *second {
+                    into.second_fines.push(fine)
+                } else {
+                    into.fines.push(fine)
+                }
             }
         }
     }
@@ -700,7 +952,12 @@ impl Lowerer {
     fn limit(&mut self, item: &Node<ast::LimitAst>, into: &mut Limits) {
         let l = &item.node;
         let Some(name) = LimitName::from_keyword(&l.name.node) else {
-            self.unknown(&l.name.loc, "limit", &l.name.node, LimitName::keywords().map(String::from).collect());
+            self.unknown(
+                &l.name.loc,
+                "limit",
+                &l.name.node,
+                LimitName::keywords().map(String::from).collect(),
+            );
             return;
         };
         let expected = match name {
@@ -710,12 +967,29 @@ impl Lowerer {
         if let Some(unit) = &l.unit
             && unit.node != expected
         {
-            self.error(&unit.loc, ModelError::WrongUnit { name: l.name.node.clone(), expected, unit: unit.node.clone() });
+            self.error(
+                &unit.loc,
+                ModelError::WrongUnit {
+                    name: l.name.node.clone(),
+                    expected,
+                    unit: unit.node.clone(),
+                },
+            );
         }
         let value = (l.value.node, item.loc.clone(), Origin::School);
         match name {
-            LimitName::RegisterOpen => self.once(&mut into.register_open_minutes, value, "register_open", &item.loc),
-            LimitName::SessionsPerYear => self.once(&mut into.sessions_per_year, value, "sessions_per_year", &item.loc),
+            LimitName::RegisterOpen => self.once(
+                &mut into.register_open_minutes,
+                value,
+                "register_open",
+                &item.loc,
+            ),
+            LimitName::SessionsPerYear => self.once(
+                &mut into.sessions_per_year,
+                value,
+                "sessions_per_year",
+                &item.loc,
+            ),
         }
     }
 
@@ -734,14 +1008,22 @@ impl Lowerer {
             }
         }
         for (name, loc) in dupes {
-            self.error(&loc, ModelError::Duplicate { what: "a rule name", name });
+            self.error(
+                &loc,
+                ModelError::Duplicate {
+                    what: "a rule name",
+                    name,
+                },
+            );
         }
     }
 
     fn check_definition_cycles(&mut self, model: &Policy) {
         fn refs(c: &Condition, out: &mut Vec<String>) {
             match c {
-                Condition::All(parts) | Condition::Any(parts) => parts.iter().for_each(|p| refs(p, out)),
+                Condition::All(parts) | Condition::Any(parts) => {
+                    parts.iter().for_each(|p| refs(p, out))
+                }
                 Condition::Not(inner) => refs(inner, out),
                 Condition::Defined(name) => out.push(name.clone()),
                 _ => {}
@@ -759,7 +1041,10 @@ impl Lowerer {
         for def in &model.definitions {
             // Breadth-first from the definition: reaching its own name again is a cycle.
             let mut seen = HashSet::new();
-            let mut queue: Vec<&str> = graph.get(def.name.as_str()).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+            let mut queue: Vec<&str> = graph
+                .get(def.name.as_str())
+                .map(|v| v.iter().map(String::as_str).collect())
+                .unwrap_or_default();
             let mut cyclic = false;
             while let Some(name) = queue.pop() {
                 if name == def.name {
@@ -773,7 +1058,12 @@ impl Lowerer {
                 }
             }
             if cyclic && def.origin == Origin::School {
-                self.error(&def.loc, ModelError::DefinitionCycle { name: def.name.clone() });
+                self.error(
+                    &def.loc,
+                    ModelError::DefinitionCycle {
+                        name: def.name.clone(),
+                    },
+                );
             }
         }
     }
@@ -787,7 +1077,12 @@ impl Lowerer {
     fn action(&mut self, action: &Sp<ast::ActionAst>) -> Option<Action> {
         let a = &action.node;
         let Some(verb) = Verb::from_keyword(&a.verb.node) else {
-            self.unknown(&a.verb.loc, "action", &a.verb.node, Verb::keywords().map(String::from).collect());
+            self.unknown(
+                &a.verb.loc,
+                "action",
+                &a.verb.node,
+                Verb::keywords().map(String::from).collect(),
+            );
             return None;
         };
         let by = match &a.by {
@@ -799,11 +1094,24 @@ impl Lowerer {
             }
             None => None,
         };
-        let needs = |what: &'static str| ModelError::MissingTarget { verb: a.verb.node.clone(), what };
+        let needs = |what: &'static str| ModelError::MissingTarget {
+            verb: a.verb.node.clone(),
+            what,
+        };
         let kind = match verb {
-            Verb::Contact | Verb::HomeVisit | Verb::Review | Verb::Support | Verb::PenaltyWarning => {
+            Verb::Contact
+            | Verb::HomeVisit
+            | Verb::Review
+            | Verb::Support
+            | Verb::PenaltyWarning => {
                 if let Some(t) = &a.target {
-                    self.error(&t.loc, ModelError::UnexpectedTarget { verb: a.verb.node.clone(), target: t.node.clone() });
+                    self.error(
+                        &t.loc,
+                        ModelError::UnexpectedTarget {
+                            verb: a.verb.node.clone(),
+                            target: t.node.clone(),
+                        },
+                    );
                 }
                 match verb {
                     Verb::Contact => ActionKind::Contact,
@@ -815,16 +1123,31 @@ impl Lowerer {
             }
             Verb::Letter | Verb::Meeting => {
                 let Some(t) = &a.target else {
-                    self.error(&action.loc, needs(if verb == Verb::Letter { "a letter id" } else { "a meeting id" }));
+                    self.error(
+                        &action.loc,
+                        needs(if verb == Verb::Letter {
+                            "a letter id"
+                        } else {
+                            "a meeting id"
+                        }),
+                    );
                     return None;
                 };
-                let (declared, what) = if verb == Verb::Letter { (&self.letters, "letter") } else { (&self.meetings, "meeting") };
+                let (declared, what) = if verb == Verb::Letter {
+                    (&self.letters, "letter")
+                } else {
+                    (&self.meetings, "meeting")
+                };
                 if !declared.contains(&t.node) {
                     let candidates = declared.clone();
                     self.unknown(&t.loc, what, &t.node, candidates);
                     return None;
                 }
-                if verb == Verb::Letter { ActionKind::Letter(t.node.clone()) } else { ActionKind::Meeting(t.node.clone()) }
+                if verb == Verb::Letter {
+                    ActionKind::Letter(t.node.clone())
+                } else {
+                    ActionKind::Meeting(t.node.clone())
+                }
             }
             Verb::Notify | Verb::Refer => {
                 let Some(t) = &a.target else {
@@ -841,23 +1164,40 @@ impl Lowerer {
                     self.unknown(&t.loc, "recipient", &t.node, candidates);
                     return None;
                 };
-                if verb == Verb::Notify { ActionKind::Notify(recipient) } else { ActionKind::Refer(recipient) }
+                if verb == Verb::Notify {
+                    ActionKind::Notify(recipient)
+                } else {
+                    ActionKind::Refer(recipient)
+                }
             }
             Verb::Consider => {
                 let Some(t) = &a.target else {
-                    self.error(&action.loc, needs("what to consider, e.g. `penalty_notice`"));
+                    self.error(
+                        &action.loc,
+                        needs("what to consider, e.g. `penalty_notice`"),
+                    );
                     return None;
                 };
                 match Matter::from_keyword(&t.node) {
                     Some(m) => ActionKind::Consider(m),
                     None => {
-                        self.unknown(&t.loc, "matter to consider", &t.node, Matter::keywords().map(String::from).collect());
+                        self.unknown(
+                            &t.loc,
+                            "matter to consider",
+                            &t.node,
+                            Matter::keywords().map(String::from).collect(),
+                        );
                         return None;
                     }
                 }
             }
         };
-        Some(Action { kind, note: a.note.as_ref().map(|n| n.node.clone()), by, loc: action.loc.clone() })
+        Some(Action {
+            kind,
+            note: a.note.as_ref().map(|n| n.node.clone()),
+            by,
+            loc: action.loc.clone(),
+        })
     }
 
     // ---------------------------------------------------------------- conditions
@@ -868,13 +1208,26 @@ impl Lowerer {
         for code in codes {
             if !table.is_known(&code.node) {
                 let suggestion = table.suggest(&code.node).map(String::from);
-                self.error(&code.loc, ModelError::UnknownCode { code: code.node.clone(), suggestion });
+                self.error(
+                    &code.loc,
+                    ModelError::UnknownCode {
+                        code: code.node.clone(),
+                        suggestion,
+                    },
+                );
                 continue;
             }
-            if table.lookup(&code.node, self.judged_on.max(codes_2024())).is_none()
+            if table
+                .lookup(&code.node, self.judged_on.max(codes_2024()))
+                .is_none()
                 && table.lookup(&code.node, self.judged_on).is_none()
             {
-                self.error(&code.loc, ModelError::RetiredCode { code: code.node.clone() });
+                self.error(
+                    &code.loc,
+                    ModelError::RetiredCode {
+                        code: code.node.clone(),
+                    },
+                );
             }
             out.push(code.node.clone());
         }
@@ -888,13 +1241,23 @@ impl Lowerer {
             WindowAst::ThisHalfTerm => Window::ThisHalfTerm,
             WindowAst::Rolling { school_weeks } => {
                 if school_weeks == 0 {
-                    self.error(loc, ModelError::EmptyWindow { unit: "school weeks" });
+                    self.error(
+                        loc,
+                        ModelError::EmptyWindow {
+                            unit: "school weeks",
+                        },
+                    );
                 }
                 Window::RollingWeeks(school_weeks.max(1))
             }
             WindowAst::Last { school_days } => {
                 if school_days == 0 {
-                    self.error(loc, ModelError::EmptyWindow { unit: "school days" });
+                    self.error(
+                        loc,
+                        ModelError::EmptyWindow {
+                            unit: "school days",
+                        },
+                    );
                 }
                 Window::LastDays(school_days.max(1))
             }
@@ -904,10 +1267,15 @@ impl Lowerer {
     fn condition(&mut self, e: &Sp<Expr>) -> Option<Condition> {
         match &e.node {
             Expr::Or(parts) | Expr::And(parts) => {
-                let lowered: Vec<Option<Condition>> = parts.iter().map(|p| self.condition(p)).collect();
+                let lowered: Vec<Option<Condition>> =
+                    parts.iter().map(|p| self.condition(p)).collect();
                 let lowered: Option<Vec<Condition>> = lowered.into_iter().collect();
                 let lowered = lowered?;
-                Some(if matches!(e.node, Expr::Or(_)) { Condition::Any(lowered) } else { Condition::All(lowered) })
+                Some(if matches!(e.node, Expr::Or(_)) {
+                    Condition::Any(lowered)
+                } else {
+                    Condition::All(lowered)
+                })
             }
             Expr::Not(inner) => Some(Condition::Not(Box::new(self.condition(inner)?))),
             Expr::Flag(name) => self.flag(name, &e.loc),
@@ -926,10 +1294,17 @@ impl Lowerer {
                 return Some(Condition::Flag(flag));
             }
             if attr == "year_group" || attr == "stage" {
-                self.error(loc, ModelError::NotACondition { name: name.to_string() });
+                self.error(
+                    loc,
+                    ModelError::NotACondition {
+                        name: name.to_string(),
+                    },
+                );
                 return None;
             }
-            let candidates = PupilFlag::keywords().map(|k| format!("pupil.{k}")).collect();
+            let candidates = PupilFlag::keywords()
+                .map(|k| format!("pupil.{k}"))
+                .collect();
             self.unknown(loc, "pupil attribute", name, candidates);
             return None;
         }
@@ -951,7 +1326,13 @@ impl Lowerer {
                 match self.operand(of)? {
                     Value::Count(m) => Some(Value::Share(p, m)),
                     other => {
-                        self.error(&of.loc, ModelError::TypeMismatch { left: format!("`{p} of`"), right: other.describe() });
+                        self.error(
+                            &of.loc,
+                            ModelError::TypeMismatch {
+                                left: format!("`{p} of`"),
+                                right: other.describe(),
+                            },
+                        );
                         None
                     }
                 }
@@ -961,7 +1342,9 @@ impl Lowerer {
                 "pupil.year_group" => Some(Value::YearGroup),
                 "pupil.stage" => Some(Value::Stage),
                 other if other.starts_with("pupil.") => {
-                    let mut candidates: Vec<String> = PupilFlag::keywords().map(|k| format!("pupil.{k}")).collect();
+                    let mut candidates: Vec<String> = PupilFlag::keywords()
+                        .map(|k| format!("pupil.{k}"))
+                        .collect();
                     candidates.push("pupil.year_group".into());
                     candidates.push("pupil.stage".into());
                     self.unknown(&o.loc, "pupil attribute", other, candidates);
@@ -976,21 +1359,41 @@ impl Lowerer {
     }
 
     fn call(&mut self, name: &Sp<String>, args: &[Sp<Argument>], loc: &Loc) -> Option<Value> {
-        let window_arg = |l: &mut Self, arg: Option<&Sp<Argument>>, expected: &'static str| match arg.map(|a| (&a.node, &a.loc)) {
-            Some((Argument::Window(w), wl)) => Some(l.window(w, wl)),
-            _ => {
-                l.error(loc, ModelError::WrongArguments { name: name.node.clone(), expected });
-                None
-            }
-        };
-        let codes_arg = |l: &mut Self, arg: Option<&Sp<Argument>>, expected: &'static str| match arg.map(|a| &a.node) {
+        let window_arg =
+            |l: &mut Self, arg: Option<&Sp<Argument>>, expected: &'static str| match arg
+                .map(|a| (&a.node, &a.loc))
+            {
+                Some((Argument::Window(w), wl)) => Some(l.window(w, wl)),
+                _ => {
+                    l.error(
+                        loc,
+                        ModelError::WrongArguments {
+                            name: name.node.clone(),
+                            expected,
+                        },
+                    );
+                    None
+                }
+            };
+        let codes_arg = |l: &mut Self, arg: Option<&Sp<Argument>>, expected: &'static str| match arg
+            .map(|a| &a.node)
+        {
             Some(Argument::Codes(codes)) => Some(l.code_set(codes)),
             Some(Argument::Code(code)) => {
-                let code = Sp::new(code.clone(), arg.map_or_else(|| loc.clone(), |a| a.loc.clone()));
+                let code = Sp::new(
+                    code.clone(),
+                    arg.map_or_else(|| loc.clone(), |a| a.loc.clone()),
+                );
                 Some(l.code_set(std::slice::from_ref(&code)))
             }
             _ => {
-                l.error(loc, ModelError::WrongArguments { name: name.node.clone(), expected });
+                l.error(
+                    loc,
+                    ModelError::WrongArguments {
+                        name: name.node.clone(),
+                        expected,
+                    },
+                );
                 None
             }
         };
@@ -998,7 +1401,13 @@ impl Lowerer {
         if let Some(ratio) = RatioMetric::from_keyword(n) {
             const EXPECTED: &str = "one window, e.g. `attendance(year_to_date)`";
             if args.len() != 1 {
-                self.error(loc, ModelError::WrongArguments { name: n.into(), expected: EXPECTED });
+                self.error(
+                    loc,
+                    ModelError::WrongArguments {
+                        name: n.into(),
+                        expected: EXPECTED,
+                    },
+                );
                 return None;
             }
             return window_arg(self, args.first(), EXPECTED).map(|w| Value::Ratio(ratio, w));
@@ -1006,64 +1415,135 @@ impl Lowerer {
         if let Some(class) = SessionClass::from_keyword(n) {
             const EXPECTED: &str = "one window, e.g. `unauthorised(rolling 10 school_weeks)`";
             if args.len() != 1 {
-                self.error(loc, ModelError::WrongArguments { name: n.into(), expected: EXPECTED });
+                self.error(
+                    loc,
+                    ModelError::WrongArguments {
+                        name: n.into(),
+                        expected: EXPECTED,
+                    },
+                );
                 return None;
             }
-            return window_arg(self, args.first(), EXPECTED).map(|window| Value::Count(CountMetric::Sessions { class, window }));
+            return window_arg(self, args.first(), EXPECTED)
+                .map(|window| Value::Count(CountMetric::Sessions { class, window }));
         }
         match n {
             "count" => {
                 const EXPECTED: &str = "codes and a window, e.g. `count(L, this_half_term)`";
                 if args.len() != 2 {
-                    self.error(loc, ModelError::WrongArguments { name: n.into(), expected: EXPECTED });
+                    self.error(
+                        loc,
+                        ModelError::WrongArguments {
+                            name: n.into(),
+                            expected: EXPECTED,
+                        },
+                    );
                     return None;
                 }
                 let codes = codes_arg(self, args.first(), EXPECTED);
                 let window = window_arg(self, args.get(1), EXPECTED);
-                Some(Value::Count(CountMetric::Codes { codes: codes?, window: window? }))
+                Some(Value::Count(CountMetric::Codes {
+                    codes: codes?,
+                    window: window?,
+                }))
             }
             "consecutive_days" => {
                 const EXPECTED: &str = "codes, e.g. `consecutive_days({N, O})`";
                 if args.len() != 1 {
-                    self.error(loc, ModelError::WrongArguments { name: n.into(), expected: EXPECTED });
+                    self.error(
+                        loc,
+                        ModelError::WrongArguments {
+                            name: n.into(),
+                            expected: EXPECTED,
+                        },
+                    );
                     return None;
                 }
-                codes_arg(self, args.first(), EXPECTED).map(|codes| Value::Count(CountMetric::ConsecutiveDays { codes }))
+                codes_arg(self, args.first(), EXPECTED)
+                    .map(|codes| Value::Count(CountMetric::ConsecutiveDays { codes }))
             }
             _ => {
-                self.unknown(&name.loc, "metric", n, METRICS.iter().map(|m| m.to_string()).collect());
+                self.unknown(
+                    &name.loc,
+                    "metric",
+                    n,
+                    METRICS.iter().map(|m| m.to_string()).collect(),
+                );
                 None
             }
         }
     }
 
-    fn compare(&mut self, l: Value, op: CmpOp, r: Value, loc: &Loc, lhs: &Sp<Operand>, rhs: &Sp<Operand>) -> Option<Condition> {
+    fn compare(
+        &mut self,
+        l: Value,
+        op: CmpOp,
+        r: Value,
+        loc: &Loc,
+        lhs: &Sp<Operand>,
+        rhs: &Sp<Operand>,
+    ) -> Option<Condition> {
         // Put the metric on the left: `10 <= x` is `x >= 10`.
-        let literal_left = matches!(l, Value::Percent(_) | Value::Number(..) | Value::Share(..) | Value::StageName(_))
-            && !matches!(r, Value::Percent(_) | Value::Number(..) | Value::Share(..) | Value::StageName(_));
-        let (l, op, r, rloc) = if literal_left { (r, op.flipped(), l, &lhs.loc) } else { (l, op, r, &rhs.loc) };
+        let literal_left = matches!(
+            l,
+            Value::Percent(_) | Value::Number(..) | Value::Share(..) | Value::StageName(_)
+        ) && !matches!(
+            r,
+            Value::Percent(_) | Value::Number(..) | Value::Share(..) | Value::StageName(_)
+        );
+        let (l, op, r, rloc) = if literal_left {
+            (r, op.flipped(), l, &lhs.loc)
+        } else {
+            (l, op, r, &rhs.loc)
+        };
         match (l, r) {
-            (Value::Ratio(metric, window), Value::Percent(value)) => Some(Condition::Ratio { metric, window, op, value }),
+            (Value::Ratio(metric, window), Value::Percent(value)) => Some(Condition::Ratio {
+                metric,
+                window,
+                op,
+                value,
+            }),
             (Value::Count(metric), Value::Number(value, unit)) => {
                 if let Some(unit) = unit {
                     let days = matches!(metric, CountMetric::ConsecutiveDays { .. });
                     let unit_is_days = matches!(unit, CountUnit::Days | CountUnit::SchoolDays);
                     if days != unit_is_days {
-                        self.error(rloc, ModelError::WrongUnit {
-                            name: metric.to_string(),
-                            expected: if days { "school days" } else { "sessions" },
-                            unit: unit.keyword().to_string(),
-                        });
+                        self.error(
+                            rloc,
+                            ModelError::WrongUnit {
+                                name: metric.to_string(),
+                                expected: if days { "school days" } else { "sessions" },
+                                unit: unit.keyword().to_string(),
+                            },
+                        );
                     }
                 }
                 Some(Condition::Count { metric, op, value })
             }
-            (Value::Count(lhs), Value::Share(percent, rhs)) => Some(Condition::Share { lhs, op, percent, rhs }),
-            (Value::Count(lhs), Value::Count(rhs)) => Some(Condition::Share { lhs, op, percent: Percent::HUNDRED, rhs }),
-            (Value::YearGroup, Value::Number(value, None)) => Some(Condition::YearGroup { op, value }),
+            (Value::Count(lhs), Value::Share(percent, rhs)) => Some(Condition::Share {
+                lhs,
+                op,
+                percent,
+                rhs,
+            }),
+            (Value::Count(lhs), Value::Count(rhs)) => Some(Condition::Share {
+                lhs,
+                op,
+                percent: Percent::HUNDRED,
+                rhs,
+            }),
+            (Value::YearGroup, Value::Number(value, None)) => {
+                Some(Condition::YearGroup { op, value })
+            }
             (Value::Stage, Value::StageName(stage)) => Some(Condition::Stage { op, stage }),
             (l, r) => {
-                self.error(loc, ModelError::TypeMismatch { left: l.describe(), right: r.describe() });
+                self.error(
+                    loc,
+                    ModelError::TypeMismatch {
+                        left: l.describe(),
+                        right: r.describe(),
+                    },
+                );
                 None
             }
         }

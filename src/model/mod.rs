@@ -15,12 +15,14 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use calendar::{AcademicYear, Calendar, Closure, RegisterTimes, SessionName, Term};
-pub use condition::{CodeSet, Condition, CountMetric, PupilFlag, RatioMetric, SessionClass, Window};
+pub use condition::{
+    CodeSet, Condition, CountMetric, PupilFlag, RatioMetric, SessionClass, Window,
+};
 pub use error::ModelError;
 pub use lower::{lower, lower_calendar};
 
-pub use crate::syntax::ast::{ClosureKind, CmpOp, Percent, Period, RangeAst};
 use crate::source::Loc;
+pub use crate::syntax::ast::{ClosureKind, CmpOp, Percent, Period, RangeAst};
 
 /// Whether a rule was written by the school or merged in from the national baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -76,9 +78,18 @@ impl Policy {
     }
 
     /// Definitions of `name`, the school's first.
-    pub fn definitions_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Definition> + 'a {
-        let school = self.definitions.iter().filter(move |d| d.name == name && d.origin == Origin::School);
-        let national = self.definitions.iter().filter(move |d| d.name == name && d.origin == Origin::National);
+    pub fn definitions_of<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Definition> + 'a {
+        let school = self
+            .definitions
+            .iter()
+            .filter(move |d| d.name == name && d.origin == Origin::School);
+        let national = self
+            .definitions
+            .iter()
+            .filter(move |d| d.name == name && d.origin == Origin::National);
         school.chain(national)
     }
 }
@@ -317,7 +328,10 @@ impl Interval {
     pub fn is_empty(&self) -> bool {
         match (self.lo, self.hi) {
             (Bound::Included(lo), Bound::Included(hi)) => lo > hi,
-            (Bound::Included(lo) | Bound::Excluded(lo), Bound::Excluded(hi) | Bound::Included(hi)) => lo >= hi,
+            (
+                Bound::Included(lo) | Bound::Excluded(lo),
+                Bound::Excluded(hi) | Bound::Included(hi),
+            ) => lo >= hi,
             _ => false,
         }
     }
@@ -374,7 +388,9 @@ pub enum Repeat {
     /// False on the previous school day, true today.
     RisingEdge,
     OncePer(Period),
-    Every { school_weeks: u32 },
+    Every {
+        school_weeks: u32,
+    },
 }
 
 impl std::fmt::Display for Repeat {
@@ -466,7 +482,10 @@ impl ActionKind {
         match self {
             ActionKind::Consider(m) => matches!(
                 m,
-                Matter::PenaltyNotice | Matter::Prosecution | Matter::NoticeToImprove | Matter::ParentingOrder
+                Matter::PenaltyNotice
+                    | Matter::Prosecution
+                    | Matter::NoticeToImprove
+                    | Matter::ParentingOrder
             ),
             ActionKind::PenaltyWarning => true,
             ActionKind::Letter(_)

@@ -41,14 +41,22 @@ static NATIONAL: LazyLock<Result<Policy, String>> = LazyLock::new(|| {
     for f in pn.fines.iter_mut().chain(pn.second_fines.iter_mut()) {
         f.origin = super::Origin::National;
     }
-    for limit in [&mut policy.limits.register_open_minutes, &mut policy.limits.sessions_per_year].into_iter().flatten() {
+    for limit in [
+        &mut policy.limits.register_open_minutes,
+        &mut policy.limits.sessions_per_year,
+    ]
+    .into_iter()
+    .flatten()
+    {
         limit.2 = super::Origin::National;
     }
     Ok(policy)
 });
 
 fn first_message(diagnostics: &[crate::diagnostic::Diagnostic]) -> String {
-    diagnostics.first().map_or_else(|| "unknown problem".into(), |d| d.message.clone())
+    diagnostics
+        .first()
+        .map_or_else(|| "unknown problem".into(), |d| d.message.clone())
 }
 
 /// The lowered national baseline, or why it could not be built (a bug in attend).

@@ -9,7 +9,9 @@ use std::ops::Bound;
 
 use serde::{Serialize, Serializer};
 
-use super::{CmpOp, Condition, CountMetric, Interval, Percent, Policy, PupilFlag, RatioMetric, Window};
+use super::{
+    CmpOp, Condition, CountMetric, Interval, Percent, Policy, PupilFlag, RatioMetric, Window,
+};
 
 /// More conjunctions than this from one condition is a sign of a condition nobody can read.
 pub const MAX_ROWS: usize = 256;
@@ -26,7 +28,10 @@ pub enum Atom {
         interval: Interval,
     },
     /// A whole-number metric in an inclusive range.
-    Count { metric: CountMetric, range: CountRange },
+    Count {
+        metric: CountMetric,
+        range: CountRange,
+    },
     /// `lhs op percent × rhs`, compared as `lhs * SCALE op percent * rhs`.
     Share {
         lhs: CountMetric,
@@ -36,10 +41,19 @@ pub enum Atom {
         percent: Percent,
         rhs: CountMetric,
     },
-    Flag { flag: PupilFlag, value: bool },
-    YearGroup { range: CountRange },
+    Flag {
+        flag: PupilFlag,
+        value: bool,
+    },
+    YearGroup {
+        range: CountRange,
+    },
     /// The pupil's stage rank lies in `lo..=hi`.
-    Stage { lo: usize, hi: usize, names: Vec<String> },
+    Stage {
+        lo: usize,
+        hi: usize,
+        names: Vec<String>,
+    },
 }
 
 /// Inclusive whole-number range; `hi` of `None` is unbounded.
@@ -52,16 +66,40 @@ pub struct CountRange {
 impl CountRange {
     fn from_op(op: CmpOp, value: u32) -> Vec<CountRange> {
         match op {
-            CmpOp::Ge => vec![CountRange { lo: value, hi: None }],
-            CmpOp::Gt => vec![CountRange { lo: value.saturating_add(1), hi: None }],
-            CmpOp::Le => vec![CountRange { lo: 0, hi: Some(value) }],
+            CmpOp::Ge => vec![CountRange {
+                lo: value,
+                hi: None,
+            }],
+            CmpOp::Gt => vec![CountRange {
+                lo: value.saturating_add(1),
+                hi: None,
+            }],
+            CmpOp::Le => vec![CountRange {
+                lo: 0,
+                hi: Some(value),
+            }],
             CmpOp::Lt if value == 0 => vec![CountRange { lo: 1, hi: Some(0) }],
-            CmpOp::Lt => vec![CountRange { lo: 0, hi: Some(value - 1) }],
-            CmpOp::Eq => vec![CountRange { lo: value, hi: Some(value) }],
+            CmpOp::Lt => vec![CountRange {
+                lo: 0,
+                hi: Some(value - 1),
+            }],
+            CmpOp::Eq => vec![CountRange {
+                lo: value,
+                hi: Some(value),
+            }],
             CmpOp::Ne => {
-                let mut out = vec![CountRange { lo: value.saturating_add(1), hi: None }];
+                let mut out = vec![CountRange {
+                    lo: value.saturating_add(1),
+                    hi: None,
+                }];
                 if value > 0 {
-                    out.insert(0, CountRange { lo: 0, hi: Some(value - 1) });
+                    out.insert(
+                        0,
+                        CountRange {
+                            lo: 0,
+                            hi: Some(value - 1),
+                        },
+                    );
                 }
                 out
             }
@@ -73,7 +111,10 @@ impl CountRange {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        CountRange { lo: self.lo.max(other.lo), hi }
+        CountRange {
+            lo: self.lo.max(other.lo),
+            hi,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,11 +135,22 @@ fn serialize_interval<S: Serializer>(i: &Interval, s: S) -> Result<S::Ok, S::Err
         text: String,
     }
     let end = |b: Bound<Percent>| match b {
-        Bound::Included(p) => Some(End { value: p.to_string(), inclusive: true }),
-        Bound::Excluded(p) => Some(End { value: p.to_string(), inclusive: false }),
+        Bound::Included(p) => Some(End {
+            value: p.to_string(),
+            inclusive: true,
+        }),
+        Bound::Excluded(p) => Some(End {
+            value: p.to_string(),
+            inclusive: false,
+        }),
         Bound::Unbounded => None,
     };
-    Ends { lo: end(i.lo), hi: end(i.hi), text: i.to_string() }.serialize(s)
+    Ends {
+        lo: end(i.lo),
+        hi: end(i.hi),
+        text: i.to_string(),
+    }
+    .serialize(s)
 }
 
 fn serialize_op<S: Serializer>(op: &CmpOp, s: S) -> Result<S::Ok, S::Error> {
@@ -115,12 +167,36 @@ fn ratio_intervals(op: CmpOp, value: Percent) -> Vec<Interval> {
     let zero = Included(Percent::ZERO);
     let hundred = Included(Percent::HUNDRED);
     match op {
-        CmpOp::Ge => vec![Interval { lo: Included(value), hi: hundred }],
-        CmpOp::Gt => vec![Interval { lo: Excluded(value), hi: hundred }],
-        CmpOp::Le => vec![Interval { lo: zero, hi: Included(value) }],
-        CmpOp::Lt => vec![Interval { lo: zero, hi: Excluded(value) }],
-        CmpOp::Eq => vec![Interval { lo: Included(value), hi: Included(value) }],
-        CmpOp::Ne => vec![Interval { lo: zero, hi: Excluded(value) }, Interval { lo: Excluded(value), hi: hundred }],
+        CmpOp::Ge => vec![Interval {
+            lo: Included(value),
+            hi: hundred,
+        }],
+        CmpOp::Gt => vec![Interval {
+            lo: Excluded(value),
+            hi: hundred,
+        }],
+        CmpOp::Le => vec![Interval {
+            lo: zero,
+            hi: Included(value),
+        }],
+        CmpOp::Lt => vec![Interval {
+            lo: zero,
+            hi: Excluded(value),
+        }],
+        CmpOp::Eq => vec![Interval {
+            lo: Included(value),
+            hi: Included(value),
+        }],
+        CmpOp::Ne => vec![
+            Interval {
+                lo: zero,
+                hi: Excluded(value),
+            },
+            Interval {
+                lo: Excluded(value),
+                hi: hundred,
+            },
+        ],
     }
 }
 
@@ -131,7 +207,10 @@ fn mirror(i: Interval) -> Interval {
         Bound::Excluded(p) => Bound::Excluded(Percent(Percent::SCALE.saturating_sub(p.0))),
         Bound::Unbounded => Bound::Unbounded,
     };
-    Interval { lo: flip(i.hi), hi: flip(i.lo) }
+    Interval {
+        lo: flip(i.hi),
+        hi: flip(i.lo),
+    }
 }
 
 fn intersect(a: Interval, b: Interval) -> Interval {
@@ -140,7 +219,11 @@ fn intersect(a: Interval, b: Interval) -> Interval {
         (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
         (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
         (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
-            if e >= i { Bound::Excluded(e) } else { Bound::Included(i) }
+            if e >= i {
+                Bound::Excluded(e)
+            } else {
+                Bound::Included(i)
+            }
         }
     };
     let hi = match (a.hi, b.hi) {
@@ -148,7 +231,11 @@ fn intersect(a: Interval, b: Interval) -> Interval {
         (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
         (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
         (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
-            if e <= i { Bound::Excluded(e) } else { Bound::Included(i) }
+            if e <= i {
+                Bound::Excluded(e)
+            } else {
+                Bound::Included(i)
+            }
         }
     };
     Interval { lo, hi }
@@ -214,14 +301,27 @@ fn spread(policy: &Policy, c: &Condition, negate: bool, depth: usize) -> Option<
             let def = policy.definitions_of(name).next()?;
             spread(policy, &def.condition, negate, depth + 1)
         }
-        Condition::Ratio { metric, window, op, value } => {
+        Condition::Ratio {
+            metric,
+            window,
+            op,
+            value,
+        } => {
             let op = if negate { op.negated() } else { *op };
             Some(
                 ratio_intervals(op, *value)
                     .into_iter()
                     .map(|i| {
-                        let interval = if *metric == RatioMetric::Absence { mirror(i) } else { i };
-                        vec![Atom::Ratio { metric: RatioMetric::Attendance, window: *window, interval }]
+                        let interval = if *metric == RatioMetric::Absence {
+                            mirror(i)
+                        } else {
+                            i
+                        };
+                        vec![Atom::Ratio {
+                            metric: RatioMetric::Attendance,
+                            window: *window,
+                            interval,
+                        }]
                     })
                     .collect(),
             )
@@ -231,23 +331,52 @@ fn spread(policy: &Policy, c: &Condition, negate: bool, depth: usize) -> Option<
             Some(
                 CountRange::from_op(op, *value)
                     .into_iter()
-                    .map(|range| vec![Atom::Count { metric: metric.clone(), range }])
+                    .map(|range| {
+                        vec![Atom::Count {
+                            metric: metric.clone(),
+                            range,
+                        }]
+                    })
                     .collect(),
             )
         }
-        Condition::Share { lhs, op, percent, rhs } => {
+        Condition::Share {
+            lhs,
+            op,
+            percent,
+            rhs,
+        } => {
             let op = if negate { op.negated() } else { *op };
-            let ops = if op == CmpOp::Ne { vec![CmpOp::Lt, CmpOp::Gt] } else { vec![op] };
+            let ops = if op == CmpOp::Ne {
+                vec![CmpOp::Lt, CmpOp::Gt]
+            } else {
+                vec![op]
+            };
             Some(
                 ops.into_iter()
-                    .map(|op| vec![Atom::Share { lhs: lhs.clone(), op, percent: *percent, rhs: rhs.clone() }])
+                    .map(|op| {
+                        vec![Atom::Share {
+                            lhs: lhs.clone(),
+                            op,
+                            percent: *percent,
+                            rhs: rhs.clone(),
+                        }]
+                    })
                     .collect(),
             )
         }
-        Condition::Flag(flag) => single(Atom::Flag { flag: *flag, value: !negate }),
+        Condition::Flag(flag) => single(Atom::Flag {
+            flag: *flag,
+            value: !negate,
+        }),
         Condition::YearGroup { op, value } => {
             let op = if negate { op.negated() } else { *op };
-            Some(CountRange::from_op(op, *value).into_iter().map(|range| vec![Atom::YearGroup { range }]).collect())
+            Some(
+                CountRange::from_op(op, *value)
+                    .into_iter()
+                    .map(|range| vec![Atom::YearGroup { range }])
+                    .collect(),
+            )
         }
         Condition::Stage { op, stage } => {
             let op = if negate { op.negated() } else { *op };
@@ -266,7 +395,13 @@ fn spread(policy: &Policy, c: &Condition, negate: bool, depth: usize) -> Option<
             Some(
                 ranges
                     .into_iter()
-                    .map(|(lo, hi)| vec![Atom::Stage { lo, hi, names: stage_names(policy, lo, hi) }])
+                    .map(|(lo, hi)| {
+                        vec![Atom::Stage {
+                            lo,
+                            hi,
+                            names: stage_names(policy, lo, hi),
+                        }]
+                    })
                     .collect(),
             )
         }
@@ -274,7 +409,13 @@ fn spread(policy: &Policy, c: &Condition, negate: bool, depth: usize) -> Option<
 }
 
 fn stage_names(policy: &Policy, lo: usize, hi: usize) -> Vec<String> {
-    policy.stages.iter().enumerate().filter(|(i, _)| *i >= lo && *i <= hi).map(|(_, s)| s.id.clone()).collect()
+    policy
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i >= lo && *i <= hi)
+        .map(|(_, s)| s.id.clone())
+        .collect()
 }
 
 /// Intersects the constraints on each metric, and sorts atoms into a stable order.
@@ -285,13 +426,30 @@ fn merge(conj: Vec<Atom>) -> Vec<Atom> {
         for existing in &mut out {
             match (existing, &atom) {
                 (
-                    Atom::Ratio { metric: m1, window: w1, interval: i1 },
-                    Atom::Ratio { metric: m2, window: w2, interval: i2 },
+                    Atom::Ratio {
+                        metric: m1,
+                        window: w1,
+                        interval: i1,
+                    },
+                    Atom::Ratio {
+                        metric: m2,
+                        window: w2,
+                        interval: i2,
+                    },
                 ) if m1 == m2 && w1 == w2 => {
                     *i1 = intersect(*i1, *i2);
                     merged = true;
                 }
-                (Atom::Count { metric: m1, range: r1 }, Atom::Count { metric: m2, range: r2 }) if m1 == m2 => {
+                (
+                    Atom::Count {
+                        metric: m1,
+                        range: r1,
+                    },
+                    Atom::Count {
+                        metric: m2,
+                        range: r2,
+                    },
+                ) if m1 == m2 => {
                     *r1 = r1.intersect(*r2);
                     merged = true;
                 }
@@ -299,7 +457,18 @@ fn merge(conj: Vec<Atom>) -> Vec<Atom> {
                     *r1 = r1.intersect(*r2);
                     merged = true;
                 }
-                (Atom::Stage { lo: l1, hi: h1, names: n1 }, Atom::Stage { lo: l2, hi: h2, names: n2 }) => {
+                (
+                    Atom::Stage {
+                        lo: l1,
+                        hi: h1,
+                        names: n1,
+                    },
+                    Atom::Stage {
+                        lo: l2,
+                        hi: h2,
+                        names: n2,
+                    },
+                ) => {
                     *l1 = (*l1).max(*l2);
                     *h1 = (*h1).min(*h2);
                     n1.retain(|n| n2.contains(n));
@@ -323,7 +492,9 @@ fn merge(conj: Vec<Atom>) -> Vec<Atom> {
 /// False when some constraint of the conjunction admits nothing.
 pub fn satisfiable(conj: &[Atom]) -> bool {
     let flags_clash = conj.iter().any(|a| match a {
-        Atom::Flag { flag, value } => conj.iter().any(|b| matches!(b, Atom::Flag { flag: f, value: v } if f == flag && v != value)),
+        Atom::Flag { flag, value } => conj
+            .iter()
+            .any(|b| matches!(b, Atom::Flag { flag: f, value: v } if f == flag && v != value)),
         _ => false,
     });
     !flags_clash
@@ -351,7 +522,11 @@ impl Atom {
 impl fmt::Display for Atom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Atom::Ratio { metric, window, interval } => {
+            Atom::Ratio {
+                metric,
+                window,
+                interval,
+            } => {
                 let name = format!("{}({window})", metric.keyword());
                 let lo = match interval.lo {
                     Bound::Included(p) if p == Percent::ZERO => None,
@@ -368,14 +543,25 @@ impl fmt::Display for Atom {
                 let le = |inclusive: bool| if inclusive { "<=" } else { "<" };
                 match (lo, hi) {
                     (None, None) => write!(f, "{name} any"),
-                    (Some((p, inc)), None) => write!(f, "{name} {} {p}", if inc { ">=" } else { ">" }),
+                    (Some((p, inc)), None) => {
+                        write!(f, "{name} {} {p}", if inc { ">=" } else { ">" })
+                    }
                     (None, Some((p, inc))) => write!(f, "{name} {} {p}", le(inc)),
                     (Some((a, true)), Some((b, true))) if a == b => write!(f, "{name} == {a}"),
-                    (Some((a, ai)), Some((b, bi))) => write!(f, "{a} {} {name} {} {b}", le(ai), le(bi)),
+                    (Some((a, ai)), Some((b, bi))) => {
+                        write!(f, "{a} {} {name} {} {b}", le(ai), le(bi))
+                    }
                 }
             }
-            Atom::Count { metric, range } => write!(f, "{}", range_text(&metric.to_string(), *range)),
-            Atom::Share { lhs, op, percent, rhs } => {
+            Atom::Count { metric, range } => {
+                write!(f, "{}", range_text(&metric.to_string(), *range))
+            }
+            Atom::Share {
+                lhs,
+                op,
+                percent,
+                rhs,
+            } => {
                 if *percent == Percent::HUNDRED {
                     write!(f, "{lhs} {} {rhs}", op.token())
                 } else {

@@ -29,7 +29,11 @@ pub struct Node<T> {
 
 impl<T> Node<T> {
     pub fn new(node: T, loc: Loc) -> Self {
-        Node { comments: Vec::new(), loc, node }
+        Node {
+            comments: Vec::new(),
+            loc,
+            node,
+        }
     }
 }
 
@@ -95,9 +99,19 @@ pub struct CalendarAst {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CalendarItem {
-    Session { name: Sp<String>, times: Vec<Sp<SessionTime>> },
-    Term { name: Sp<String>, dates: Sp<DateRange> },
-    Closure { kind: ClosureKind, dates: Sp<DateRange>, reason: Option<Sp<String>> },
+    Session {
+        name: Sp<String>,
+        times: Vec<Sp<SessionTime>>,
+    },
+    Term {
+        name: Sp<String>,
+        dates: Sp<DateRange>,
+    },
+    Closure {
+        kind: ClosureKind,
+        dates: Sp<DateRange>,
+        reason: Option<Sp<String>>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,8 +129,11 @@ pub enum SessionTimeKind {
 }
 
 impl SessionTimeKind {
-    pub const ALL: [SessionTimeKind; 3] =
-        [SessionTimeKind::Opens, SessionTimeKind::LateAfter, SessionTimeKind::Closes];
+    pub const ALL: [SessionTimeKind; 3] = [
+        SessionTimeKind::Opens,
+        SessionTimeKind::LateAfter,
+        SessionTimeKind::Closes,
+    ];
 
     pub fn keyword(self) -> &'static str {
         match self {
@@ -202,11 +219,27 @@ pub struct BandAst {
 /// A band's bounds, in the form the school wrote them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RangeAst {
-    Between { first: Percent, op: RangeOp, second: Percent },
-    Below { value: Percent, form: BelowForm },
-    AtMost { value: Percent, form: AndForm },
-    Above { value: Percent, form: AboveForm },
-    AtLeast { value: Percent, form: AndForm },
+    Between {
+        first: Percent,
+        op: RangeOp,
+        second: Percent,
+    },
+    Below {
+        value: Percent,
+        form: BelowForm,
+    },
+    AtMost {
+        value: Percent,
+        form: AndForm,
+    },
+    Above {
+        value: Percent,
+        form: AboveForm,
+    },
+    AtLeast {
+        value: Percent,
+        form: AndForm,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,10 +379,15 @@ pub struct PlanAst {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlanItem {
-    Review { school_weeks: Sp<u32> },
+    Review {
+        school_weeks: Sp<u32>,
+    },
     Target(Sp<Expr>),
     EscalateTo(Sp<String>),
-    On { event: PlanEvent, actions: Vec<Sp<ActionAst>> },
+    On {
+        event: PlanEvent,
+        actions: Vec<Sp<ActionAst>>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -380,9 +418,19 @@ pub struct ActionAst {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PenaltyItem {
-    Threshold { sessions: Sp<u32>, window: Sp<WindowAst> },
-    Limit { notices: Sp<u32>, years: Sp<u32> },
-    Fine { second: bool, pence: Sp<u64>, within_days: Sp<u32> },
+    Threshold {
+        sessions: Sp<u32>,
+        window: Sp<WindowAst>,
+    },
+    Limit {
+        notices: Sp<u32>,
+        years: Sp<u32>,
+    },
+    Fine {
+        second: bool,
+        pence: Sp<u64>,
+        within_days: Sp<u32>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -399,7 +447,11 @@ pub enum Expr {
     Or(Vec<Sp<Expr>>),
     And(Vec<Sp<Expr>>),
     Not(Box<Sp<Expr>>),
-    Compare { lhs: Sp<Operand>, op: CmpOp, rhs: Sp<Operand> },
+    Compare {
+        lhs: Sp<Operand>,
+        op: CmpOp,
+        rhs: Sp<Operand>,
+    },
     /// A bare name: a pupil flag (`pupil.fsm`) or a definition (`persistent_absence`).
     Flag(String),
 }
@@ -453,10 +505,19 @@ impl CmpOp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Operand {
     Percent(Percent),
-    Count { value: u32, unit: Option<CountUnit> },
+    Count {
+        value: u32,
+        unit: Option<CountUnit>,
+    },
     /// `10% of absent(year_to_date)`
-    Share { percent: Percent, of: Box<Sp<Operand>> },
-    Call { name: Sp<String>, args: Vec<Sp<Argument>> },
+    Share {
+        percent: Percent,
+        of: Box<Sp<Operand>>,
+    },
+    Call {
+        name: Sp<String>,
+        args: Vec<Sp<Argument>>,
+    },
     /// `pupil.year_group`, `formalise`
     Path(String),
 }

@@ -60,7 +60,8 @@ pub fn scan(text: &str, dialect: Dialect) -> Vec<Comment> {
 
 fn skip_string(bytes: &[u8], start: usize, dialect: Dialect) -> usize {
     let quote = bytes[start];
-    let triple = dialect == Dialect::Toml && bytes.get(start..start + 3) == Some(&[quote, quote, quote][..]);
+    let triple =
+        dialect == Dialect::Toml && bytes.get(start..start + 3) == Some(&[quote, quote, quote][..]);
     let escapes = quote == b'"';
     let mut i = if triple { start + 3 } else { start + 1 };
     while i < bytes.len() {
@@ -87,8 +88,13 @@ fn skip_string(bytes: &[u8], start: usize, dialect: Dialect) -> usize {
 
 /// `#` between `{`/`,` and `,`/`}` is the register code for a planned closure.
 fn is_code_in_set(bytes: &[u8], at: usize) -> bool {
-    let before = bytes[..at].iter().rev().find(|b| !matches!(b, b' ' | b'\t'));
-    let after = bytes.get(at + 1..).and_then(|rest| rest.iter().find(|b| !matches!(b, b' ' | b'\t')));
+    let before = bytes[..at]
+        .iter()
+        .rev()
+        .find(|b| !matches!(b, b' ' | b'\t'));
+    let after = bytes
+        .get(at + 1..)
+        .and_then(|rest| rest.iter().find(|b| !matches!(b, b' ' | b'\t')));
     matches!(before, Some(b'{' | b',')) && matches!(after, Some(b',' | b'}'))
 }
 
@@ -132,7 +138,9 @@ pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
             let enclosing = spans
                 .iter()
                 .enumerate()
-                .filter(|(i, s)| Some(*i) != root && s.start < comment.span.start && comment.span.end <= s.end)
+                .filter(|(i, s)| {
+                    Some(*i) != root && s.start < comment.span.start && comment.span.end <= s.end
+                })
                 .max_by_key(|(_, s)| s.start);
             owner = match (next, enclosing) {
                 (Some((n, ns)), Some((e, es))) => Some(if ns.start < es.end { n } else { e }),
@@ -163,7 +171,11 @@ fn trailing_slot_push(file: &mut File, orphans: Vec<String>) {
 fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
     match file {
         File::Policy(policy) => {
-            let Node { comments, loc, node } = policy;
+            let Node {
+                comments,
+                loc,
+                node,
+            } = policy;
             out.push((loc.span, comments));
             for item in &mut node.items {
                 item_nodes(item, out);
@@ -171,7 +183,11 @@ fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String
         }
         File::Calendars(cals) => {
             for cal in &mut cals.calendars {
-                let Node { comments, loc, node } = cal;
+                let Node {
+                    comments,
+                    loc,
+                    node,
+                } = cal;
                 out.push((loc.span, comments));
                 calendar_nodes(node, out);
             }
@@ -180,7 +196,11 @@ fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String
 }
 
 fn leaf<'a, T>(node: &'a mut Node<T>, out: &mut Vec<(Span, &'a mut Vec<String>)>) -> &'a mut T {
-    let Node { comments, loc, node } = node;
+    let Node {
+        comments,
+        loc,
+        node,
+    } = node;
     out.push((loc.span, comments));
     node
 }
@@ -193,7 +213,10 @@ fn calendar_nodes<'a>(cal: &'a mut CalendarAst, out: &mut Vec<(Span, &'a mut Vec
 
 fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
     match leaf(item, out) {
-        Item::Roles(entries) | Item::Procedures(entries) | Item::Letters(entries) | Item::Meetings(entries) => {
+        Item::Roles(entries)
+        | Item::Procedures(entries)
+        | Item::Letters(entries)
+        | Item::Meetings(entries) => {
             for e in entries {
                 leaf(e, out);
             }
@@ -250,7 +273,10 @@ mod tests {
     fn scan_skips_strings_and_closure_codes() {
         let text = "a \"# not\" {N, #} # yes\n# own\n";
         let found = scan(text, Dialect::Dsl);
-        let texts: Vec<_> = found.iter().map(|c| (c.text.as_str(), c.trailing)).collect();
+        let texts: Vec<_> = found
+            .iter()
+            .map(|c| (c.text.as_str(), c.trailing))
+            .collect();
         assert_eq!(texts, vec![("yes", true), ("own", false)]);
     }
 

@@ -25,8 +25,13 @@ pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
     if first_word(src.text()).is_none() {
         return Err(vec![SyntaxError::Empty.at(&src.loc(Span::default()))]);
     }
-    let calendar_only = src.name().ends_with(".calendar") || first_word(src.text()) == Some("calendar");
-    let rule = if calendar_only { Rule::calendar_file } else { Rule::policy_file };
+    let calendar_only =
+        src.name().ends_with(".calendar") || first_word(src.text()) == Some("calendar");
+    let rule = if calendar_only {
+        Rule::calendar_file
+    } else {
+        Rule::policy_file
+    };
     let root = parse_rule(src, rule, src.text(), 0)?;
     let mut b = Builder::new(src, 0);
     let file = if calendar_only {
@@ -35,7 +40,10 @@ pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
             .filter(|p| p.as_rule() == Rule::calendar)
             .map(|p| b.node(&p, |b, p| b.calendar(p)))
             .collect();
-        File::Calendars(CalendarFile { calendars, trailing: Vec::new() })
+        File::Calendars(CalendarFile {
+            calendars,
+            trailing: Vec::new(),
+        })
     } else {
         let Some(policy) = root.into_inner().find(|p| p.as_rule() == Rule::policy) else {
             return Err(vec![SyntaxError::Empty.at(&src.loc(Span::default()))]);
@@ -55,7 +63,10 @@ fn first_word(text: &str) -> Option<&str> {
     text.lines()
         .map(str::trim)
         .find(|line| !line.is_empty() && !line.starts_with('#'))
-        .and_then(|line| line.split(|c: char| !c.is_alphanumeric() && c != '_').next())
+        .and_then(|line| {
+            line.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .next()
+        })
 }
 
 /// Which fragment of the language a TOML string holds.
@@ -104,7 +115,9 @@ pub fn parse_fragment(
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
-        return Err(vec![SyntaxError::Empty.at(&src.loc(Span::new(offset, offset)))]);
+        return Err(vec![
+            SyntaxError::Empty.at(&src.loc(Span::new(offset, offset))),
+        ]);
     };
     let mut b = Builder::new(src, offset);
     let parsed = match fragment {
@@ -117,7 +130,11 @@ pub fn parse_fragment(
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
     };
-    if b.errors.is_empty() { Ok(parsed) } else { Err(b.errors) }
+    if b.errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(b.errors)
+    }
 }
 
 fn parse_rule<'a>(
@@ -128,9 +145,9 @@ fn parse_rule<'a>(
 ) -> Result<Pr<'a>, Vec<Diagnostic>> {
     enable_error_detail();
     match PolicyParser::parse(rule, text) {
-        Ok(mut pairs) => pairs.next().ok_or_else(|| {
-            vec![SyntaxError::Empty.at(&src.loc(Span::new(offset, offset)))]
-        }),
+        Ok(mut pairs) => pairs
+            .next()
+            .ok_or_else(|| vec![SyntaxError::Empty.at(&src.loc(Span::new(offset, offset)))]),
         Err(error) => Err(vec![translate_error(src, text, offset, &error)]),
     }
 }
@@ -153,7 +170,12 @@ const GLUE: &[&str] = &[
 
 /// Turns pest's error into one a policy author can act on: where, what was found, and what
 /// could have come there, in words rather than grammar-rule names.
-fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+fn translate_error(
+    src: &Source,
+    text: &str,
+    offset: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let mut pos = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
@@ -161,12 +183,15 @@ fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error:
     if let ErrorVariant::CustomError { message } = &error.variant
         && message.contains("stack")
     {
-        return SyntaxError::TooDeep { limit: MAX_DEPTH }.at(&src.loc(Span::new(offset + pos, offset + pos + 1)));
+        return SyntaxError::TooDeep { limit: MAX_DEPTH }
+            .at(&src.loc(Span::new(offset + pos, offset + pos + 1)));
     }
     let mut expected: Vec<String> = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|rule| describe(*rule)).map(String::from).collect()
-        }
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter_map(|rule| describe(*rule))
+            .map(String::from)
+            .collect(),
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
     if let Some(attempts) = error.parse_attempts() {
@@ -196,10 +221,15 @@ fn translate_error(src: &Source, text: &str, offset: usize, error: &pest::error:
     let found_text = text.get(pos..).unwrap_or("");
     if let Some((found, at, len, what)) = describe_bad_string(found_text) {
         let span = Span::new(offset + pos + at, offset + pos + at + len);
-        return SyntaxError::Unexpected { found, expected: vec![what] }.at(&src.loc(span));
+        return SyntaxError::Unexpected {
+            found,
+            expected: vec![what],
+        }
+        .at(&src.loc(span));
     }
     let (found, len) = describe_found(found_text);
-    SyntaxError::Unexpected { found, expected }.at(&src.loc(Span::new(offset + pos, offset + pos + len)))
+    SyntaxError::Unexpected { found, expected }
+        .at(&src.loc(Span::new(offset + pos, offset + pos + len)))
 }
 
 /// A string that cannot be read fails at its opening quote; say what is wrong with it instead:
@@ -233,7 +263,12 @@ fn describe_bad_string(rest: &str) -> Option<(String, usize, usize, String)> {
 }
 
 fn unclosed(body_len: usize) -> (String, usize, usize, String) {
-    ("string with no closing quote".into(), 0, 1 + body_len, "`\"` before the end of the line".into())
+    (
+        "string with no closing quote".into(),
+        0,
+        1 + body_len,
+        "`\"` before the end of the line".into(),
+    )
 }
 
 fn describe_found(rest: &str) -> (String, usize) {
@@ -244,12 +279,18 @@ fn describe_found(rest: &str) -> (String, usize) {
         return ("end of line".into(), 0);
     }
     if first.is_alphanumeric() || first == '_' {
-        let word: String =
-            rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').take(40).collect();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+            .take(40)
+            .collect();
         return (format!("`{word}`"), word.len());
     }
     if first.is_control() || first == '\u{fffd}' {
-        return (format!("character U+{:04X}", u32::from(first)), first.len_utf8());
+        return (
+            format!("character U+{:04X}", u32::from(first)),
+            first.len_utf8(),
+        );
     }
     (format!("`{first}`"), first.len_utf8())
 }
@@ -260,13 +301,33 @@ fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::policy => "`policy \"Name\" {`",
         Rule::calendar => "`calendar`",
-        Rule::extends | Rule::urn | Rule::phase | Rule::school_type | Rule::target
-        | Rule::ratified | Rule::review | Rule::cites | Rule::stages | Rule::bands
-        | Rule::define | Rule::escalation | Rule::trigger | Rule::plan | Rule::letters
-        | Rule::meetings | Rule::roles | Rule::procedures | Rule::penalty_notices
+        Rule::extends
+        | Rule::urn
+        | Rule::phase
+        | Rule::school_type
+        | Rule::target
+        | Rule::ratified
+        | Rule::review
+        | Rule::cites
+        | Rule::stages
+        | Rule::bands
+        | Rule::define
+        | Rule::escalation
+        | Rule::trigger
+        | Rule::plan
+        | Rule::letters
+        | Rule::meetings
+        | Rule::roles
+        | Rule::procedures
+        | Rule::penalty_notices
         | Rule::limits => "a statement (`urn`, `calendar`, `bands`, `trigger`, ...)",
-        Rule::session | Rule::term | Rule::half_term | Rule::holiday | Rule::bank_holiday
-        | Rule::inset | Rule::closed => {
+        Rule::session
+        | Rule::term
+        | Rule::half_term
+        | Rule::holiday
+        | Rule::bank_holiday
+        | Rule::inset
+        | Rule::closed => {
             "a calendar line (`session`, `term`, `half_term`, `holiday`, `bank_holiday`, `inset`, `closed`)"
         }
         Rule::session_time | Rule::session_time_kind => "`opens`, `late_after` or `closes`",
@@ -276,8 +337,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
         Rule::on_enter => "`on enter:`",
-        Rule::range | Rule::range_between | Rule::range_below | Rule::range_at_most
-        | Rule::range_above | Rule::range_at_least => "a range of percentages (`90% - 92%`, `below 90%`)",
+        Rule::range
+        | Rule::range_between
+        | Rule::range_below
+        | Rule::range_at_most
+        | Rule::range_above
+        | Rule::range_at_least => "a range of percentages (`90% - 92%`, `below 90%`)",
         Rule::range_op => "a range operator (`-`, `to`, `..`, `..=`, `<..`, `<..=`)",
         Rule::below_word => "`below`",
         Rule::above_word => "`above`",
@@ -303,8 +368,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::money => "an amount (`£80`)",
         Rule::limit => "a limit (`register_open 30 minutes`)",
         Rule::limit_unit => "`minutes` or `sessions`",
-        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::negation
-        | Rule::comparison | Rule::flag => "a condition",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::negation
+        | Rule::comparison
+        | Rule::flag => "a condition",
         Rule::kw_and => "`and`",
         Rule::kw_or => "`or`",
         Rule::kw_not => "`not`",
@@ -313,8 +383,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::count_unit => "a unit (`sessions`, `days`)",
         Rule::argument => "a window or register code",
         Rule::path => "a name",
-        Rule::window | Rule::year_to_date | Rule::this_term | Rule::this_half_term
-        | Rule::rolling | Rule::last => {
+        Rule::window
+        | Rule::year_to_date
+        | Rule::this_term
+        | Rule::this_half_term
+        | Rule::rolling
+        | Rule::last => {
             "a window (`year_to_date`, `this_term`, `this_half_term`, `rolling N school_weeks`, `last N school_days`)"
         }
         Rule::code_set => "a set of codes (`{N, O}`)",
@@ -326,11 +400,25 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::date => "a date (`2024-09-04`)",
         Rule::time => "a time (`09:30`)",
         Rule::EOI => "end of file",
-        Rule::policy_file | Rule::calendar_file | Rule::condition_only | Rule::range_only
-        | Rule::actions_only | Rule::codes_only | Rule::window_only | Rule::repeat_only
-        | Rule::time_only | Rule::percent_only | Rule::item | Rule::calendar_item
-        | Rule::plan_item | Rule::penalty_item | Rule::primary | Rule::inline_space
-        | Rule::ident_char | Rule::WHITESPACE | Rule::COMMENT => return None,
+        Rule::policy_file
+        | Rule::calendar_file
+        | Rule::condition_only
+        | Rule::range_only
+        | Rule::actions_only
+        | Rule::codes_only
+        | Rule::window_only
+        | Rule::repeat_only
+        | Rule::time_only
+        | Rule::percent_only
+        | Rule::item
+        | Rule::calendar_item
+        | Rule::plan_item
+        | Rule::penalty_item
+        | Rule::primary
+        | Rule::inline_space
+        | Rule::ident_char
+        | Rule::WHITESPACE
+        | Rule::COMMENT => return None,
     })
 }
 
@@ -352,7 +440,12 @@ impl<'s> Builder<'s> {
         } else {
             Default::default()
         };
-        Builder { src, offset, errors: Vec::new(), comment_ends }
+        Builder {
+            src,
+            offset,
+            errors: Vec::new(),
+            comment_ends,
+        }
     }
 
     /// A pair's location, without the whitespace and comments pest may include after its
@@ -400,7 +493,12 @@ impl<'s> Builder<'s> {
 
     fn u32(&mut self, pair: &Pr<'_>) -> Sp<u32> {
         let value = pair.as_str().parse::<u32>().unwrap_or_else(|_| {
-            self.error(pair, SyntaxError::NumberTooLarge { text: pair.as_str().into() });
+            self.error(
+                pair,
+                SyntaxError::NumberTooLarge {
+                    text: pair.as_str().into(),
+                },
+            );
             0
         });
         self.sp(pair, value)
@@ -415,7 +513,12 @@ impl<'s> Builder<'s> {
 
     fn u64(&mut self, pair: &Pr<'_>) -> Sp<u64> {
         let value = pair.as_str().parse::<u64>().unwrap_or_else(|_| {
-            self.error(pair, SyntaxError::NumberTooLarge { text: pair.as_str().into() });
+            self.error(
+                pair,
+                SyntaxError::NumberTooLarge {
+                    text: pair.as_str().into(),
+                },
+            );
             0
         });
         self.sp(pair, value)
@@ -433,7 +536,12 @@ impl<'s> Builder<'s> {
 
     fn date(&mut self, pair: &Pr<'_>) -> Sp<NaiveDate> {
         let date = NaiveDate::parse_from_str(pair.as_str(), "%Y-%m-%d").unwrap_or_else(|_| {
-            self.error(pair, SyntaxError::InvalidDate { text: pair.as_str().into() });
+            self.error(
+                pair,
+                SyntaxError::InvalidDate {
+                    text: pair.as_str().into(),
+                },
+            );
             NaiveDate::default()
         });
         self.sp(pair, date)
@@ -443,7 +551,12 @@ impl<'s> Builder<'s> {
         match parse_time(pair.as_str()) {
             Some(minutes) => minutes,
             None => {
-                self.error(pair, SyntaxError::InvalidTime { text: pair.as_str().into() });
+                self.error(
+                    pair,
+                    SyntaxError::InvalidTime {
+                        text: pair.as_str().into(),
+                    },
+                );
                 0
             }
         }
@@ -458,7 +571,11 @@ impl<'s> Builder<'s> {
             None => Sp::new(String::new(), self.src.loc(Span::default())),
         };
         let items = inner.map(|p| self.node(&p, |b, p| b.item(p))).collect();
-        PolicyAst { name, items, trailing: Vec::new() }
+        PolicyAst {
+            name,
+            items,
+            trailing: Vec::new(),
+        }
     }
 
     fn item(&mut self, pair: Pr<'_>) -> Item {
@@ -474,8 +591,13 @@ impl<'s> Builder<'s> {
             (Rule::ratified, Some(p)) => Item::Ratified(self.date(&p)),
             (Rule::review, Some(p)) => Item::Review(self.date(&p)),
             (Rule::cites, Some(kind)) => {
-                let title = children.get(1).map_or_else(|| self.ident(&kind), |t| self.string(t));
-                Item::Cites { kind: self.ident(&kind), title }
+                let title = children
+                    .get(1)
+                    .map_or_else(|| self.ident(&kind), |t| self.string(t));
+                Item::Cites {
+                    kind: self.ident(&kind),
+                    title,
+                }
             }
             (Rule::roles, _) => Item::Roles(self.entries(children)),
             (Rule::procedures, _) => Item::Procedures(self.entries(children)),
@@ -483,7 +605,10 @@ impl<'s> Builder<'s> {
             (Rule::meetings, _) => Item::Meetings(self.entries(children)),
             (Rule::calendar, _) => Item::Calendar(self.calendar(pair)),
             (Rule::stages, _) => Item::Stages(
-                children.iter().map(|p| self.node(p, |b, p| b.stage_entry(p))).collect(),
+                children
+                    .iter()
+                    .map(|p| self.node(p, |b, p| b.stage_entry(p)))
+                    .collect(),
             ),
             (Rule::define, _) => Item::Define(self.define(children)),
             (Rule::bands, _) => Item::Bands(self.bands(children)),
@@ -491,14 +616,26 @@ impl<'s> Builder<'s> {
             (Rule::trigger, _) => Item::Trigger(self.trigger(children)),
             (Rule::plan, _) => Item::Plan(self.plan(children)),
             (Rule::penalty_notices, _) => Item::PenaltyNotices(
-                children.iter().map(|p| self.node(p, |b, p| b.penalty_item(p))).collect(),
+                children
+                    .iter()
+                    .map(|p| self.node(p, |b, p| b.penalty_item(p)))
+                    .collect(),
             ),
             (Rule::limits, _) => Item::Limits(
-                children.iter().map(|p| self.node(p, |b, p| b.limit(p))).collect(),
+                children
+                    .iter()
+                    .map(|p| self.node(p, |b, p| b.limit(p)))
+                    .collect(),
             ),
             // The grammar makes every other shape impossible; report rather than panic.
             _ => {
-                self.error(&pair, SyntaxError::Unexpected { found: "statement".into(), expected: vec![] });
+                self.error(
+                    &pair,
+                    SyntaxError::Unexpected {
+                        found: "statement".into(),
+                        expected: vec![],
+                    },
+                );
                 Item::Extends(self.ident(&pair))
             }
         }
@@ -511,7 +648,9 @@ impl<'s> Builder<'s> {
                 self.node(p, |b, p| {
                     let mut inner = p.clone().into_inner();
                     let id = inner.next().map_or_else(|| b.ident(&p), |i| b.ident(&i));
-                    let text = inner.next().map_or_else(|| b.sp(&p, String::new()), |t| b.string(&t));
+                    let text = inner
+                        .next()
+                        .map_or_else(|| b.sp(&p, String::new()), |t| b.string(&t));
                     Entry { id, text }
                 })
             })
@@ -536,7 +675,9 @@ impl<'s> Builder<'s> {
         let children: Vec<Pr<'_>> = pair.clone().into_inner().collect();
         match rule {
             Rule::session => {
-                let name = children.first().map_or_else(|| self.ident(&pair), |p| self.ident(p));
+                let name = children
+                    .first()
+                    .map_or_else(|| self.ident(&pair), |p| self.ident(p));
                 let times = children
                     .iter()
                     .skip(1)
@@ -554,7 +695,9 @@ impl<'s> Builder<'s> {
                 CalendarItem::Session { name, times }
             }
             Rule::term => {
-                let name = children.first().map_or_else(|| self.ident(&pair), |p| self.ident(p));
+                let name = children
+                    .first()
+                    .map_or_else(|| self.ident(&pair), |p| self.ident(p));
                 let dates = match children.get(1) {
                     Some(d) => self.date_range(d),
                     None => self.sp(&pair, self.empty_range(&pair)),
@@ -574,13 +717,20 @@ impl<'s> Builder<'s> {
                     None => self.sp(&pair, self.empty_range(&pair)),
                 };
                 let reason = children.get(1).map(|r| self.string(r));
-                CalendarItem::Closure { kind, dates, reason }
+                CalendarItem::Closure {
+                    kind,
+                    dates,
+                    reason,
+                }
             }
         }
     }
 
     fn empty_range(&self, pair: &Pr<'_>) -> DateRange {
-        DateRange { start: self.sp(pair, NaiveDate::default()), end: None }
+        DateRange {
+            start: self.sp(pair, NaiveDate::default()),
+            end: None,
+        }
     }
 
     fn date_range(&mut self, pair: &Pr<'_>) -> Sp<DateRange> {
@@ -604,7 +754,11 @@ impl<'s> Builder<'s> {
                 _ => text = Some(self.string(&p)),
             }
         }
-        StageEntry { id: id.unwrap_or_else(|| self.ident(&pair)), framework, text }
+        StageEntry {
+            id: id.unwrap_or_else(|| self.ident(&pair)),
+            framework,
+            text,
+        }
     }
 
     fn define(&mut self, children: Vec<Pr<'_>>) -> DefineAst {
@@ -674,7 +828,13 @@ impl<'s> Builder<'s> {
             id: id.unwrap_or_else(|| self.ident(&pair)),
             label,
             range: range.unwrap_or_else(|| {
-                self.sp(&pair, RangeAst::AtLeast { value: Percent::ZERO, form: AndForm::Symbol })
+                self.sp(
+                    &pair,
+                    RangeAst::AtLeast {
+                        value: Percent::ZERO,
+                        form: AndForm::Symbol,
+                    },
+                )
             }),
             stage,
             on_enter,
@@ -684,14 +844,28 @@ impl<'s> Builder<'s> {
     fn range(&mut self, pair: Pr<'_>) -> Sp<RangeAst> {
         let loc = self.loc(&pair);
         let Some(shape) = pair.into_inner().next() else {
-            return Sp::new(RangeAst::AtLeast { value: Percent::ZERO, form: AndForm::Symbol }, loc);
+            return Sp::new(
+                RangeAst::AtLeast {
+                    value: Percent::ZERO,
+                    form: AndForm::Symbol,
+                },
+                loc,
+            );
         };
         let rule = shape.as_rule();
         let parts: Vec<Pr<'_>> = shape.into_inner().collect();
-        let percents: Vec<Percent> =
-            parts.iter().filter(|p| p.as_rule() == Rule::percent).map(|p| self.percent(p)).collect();
+        let percents: Vec<Percent> = parts
+            .iter()
+            .filter(|p| p.as_rule() == Rule::percent)
+            .map(|p| self.percent(p))
+            .collect();
         let value = percents.first().copied().unwrap_or_default();
-        let word = |rule: Rule| parts.iter().find(|p| p.as_rule() == rule).map(|p| p.as_str().to_string());
+        let word = |rule: Rule| {
+            parts
+                .iter()
+                .find(|p| p.as_rule() == rule)
+                .map(|p| p.as_str().to_string())
+        };
         let node = match rule {
             Rule::range_between => {
                 let op = match word(Rule::range_op).as_deref() {
@@ -702,7 +876,11 @@ impl<'s> Builder<'s> {
                     Some("to") => RangeOp::To,
                     _ => RangeOp::Dash,
                 };
-                RangeAst::Between { first: value, op, second: percents.get(1).copied().unwrap_or_default() }
+                RangeAst::Between {
+                    first: value,
+                    op,
+                    second: percents.get(1).copied().unwrap_or_default(),
+                }
             }
             Rule::range_below => {
                 let form = match word(Rule::below_word) {
@@ -766,7 +944,11 @@ impl<'s> Builder<'s> {
                 _ => actions = self.actions(p),
             }
         }
-        StepAst { day: day.unwrap_or_else(|| self.sp(&pair, 0)), when, actions }
+        StepAst {
+            day: day.unwrap_or_else(|| self.sp(&pair, 0)),
+            when,
+            actions,
+        }
     }
 
     fn trigger(&mut self, children: Vec<Pr<'_>>) -> TriggerAst {
@@ -806,7 +988,12 @@ impl<'s> Builder<'s> {
                 RepeatAst::Every { school_weeks: n }
             }
             Some(p) => {
-                let period = match p.into_inner().next().map(|w| w.as_str().to_string()).as_deref() {
+                let period = match p
+                    .into_inner()
+                    .next()
+                    .map(|w| w.as_str().to_string())
+                    .as_deref()
+                {
                     Some("half_term") => Period::HalfTerm,
                     Some("year") => Period::Year,
                     _ => Period::Term,
@@ -842,7 +1029,9 @@ impl<'s> Builder<'s> {
         let children: Vec<Pr<'_>> = pair.clone().into_inner().collect();
         let first = children.first().cloned();
         match (rule, first) {
-            (Rule::plan_review, Some(n)) => PlanItem::Review { school_weeks: self.u32(&n) },
+            (Rule::plan_review, Some(n)) => PlanItem::Review {
+                school_weeks: self.u32(&n),
+            },
             (Rule::plan_target, Some(e)) => PlanItem::Target(self.expr(e, 0)),
             (Rule::plan_escalate, Some(s)) => PlanItem::EscalateTo(self.ident(&s)),
             (_, Some(event)) => {
@@ -851,10 +1040,18 @@ impl<'s> Builder<'s> {
                     "met" => PlanEvent::Met,
                     _ => PlanEvent::Miss,
                 };
-                let actions = children.get(1).map(|a| self.actions(a.clone())).unwrap_or_default();
-                PlanItem::On { event: event_kind, actions }
+                let actions = children
+                    .get(1)
+                    .map(|a| self.actions(a.clone()))
+                    .unwrap_or_default();
+                PlanItem::On {
+                    event: event_kind,
+                    actions,
+                }
             }
-            (_, None) => PlanItem::Review { school_weeks: self.sp(&pair, 0) },
+            (_, None) => PlanItem::Review {
+                school_weeks: self.sp(&pair, 0),
+            },
         }
     }
 
@@ -874,13 +1071,19 @@ impl<'s> Builder<'s> {
                 years: self.u32_or_zero(children.get(1), &pair),
             },
             _ => {
-                let second = children.first().is_some_and(|k| k.as_str() == "second_fine");
+                let second = children
+                    .first()
+                    .is_some_and(|k| k.as_str() == "second_fine");
                 let pence = match children.get(1) {
                     Some(m) => self.money(m),
                     None => self.sp(&pair, 0),
                 };
                 let within_days = self.u32_or_zero(children.get(2), &pair);
-                PenaltyItem::Fine { second, pence, within_days }
+                PenaltyItem::Fine {
+                    second,
+                    pence,
+                    within_days,
+                }
             }
         }
     }
@@ -894,7 +1097,12 @@ impl<'s> Builder<'s> {
             .and_then(|p| p.checked_mul(100))
             .and_then(|p| p.checked_add(pence.parse::<u64>().ok()?));
         let value = value.unwrap_or_else(|| {
-            self.error(pair, SyntaxError::NumberTooLarge { text: pair.as_str().into() });
+            self.error(
+                pair,
+                SyntaxError::NumberTooLarge {
+                    text: pair.as_str().into(),
+                },
+            );
             0
         });
         self.sp(pair, value)
@@ -903,7 +1111,9 @@ impl<'s> Builder<'s> {
     fn limit(&mut self, pair: Pr<'_>) -> LimitAst {
         let children: Vec<Pr<'_>> = pair.clone().into_inner().collect();
         LimitAst {
-            name: children.first().map_or_else(|| self.ident(&pair), |n| self.ident(n)),
+            name: children
+                .first()
+                .map_or_else(|| self.ident(&pair), |n| self.ident(n)),
             value: self.u32_or_zero(children.get(1), &pair),
             unit: children.get(2).map(|u| self.ident(u)),
         }
@@ -930,7 +1140,15 @@ impl<'s> Builder<'s> {
             }
         }
         let verb = verb.unwrap_or_else(|| Sp::new(String::new(), loc.clone()));
-        Sp::new(ActionAst { verb, target, note, by }, loc)
+        Sp::new(
+            ActionAst {
+                verb,
+                target,
+                note,
+                by,
+            },
+            loc,
+        )
     }
 
     // ------------------------------------------------------------ conditions
@@ -954,16 +1172,27 @@ impl<'s> Builder<'s> {
             },
             Rule::or_expr | Rule::and_expr => {
                 let is_or = pair.as_rule() == Rule::or_expr;
-                let mut parts: Vec<Sp<Expr>> = pair.into_inner().filter(|p| !is_keyword_token(p)).map(|p| {
-                    let depth = nested(&p);
-                    self.expr(p, depth)
-                }).collect();
+                let mut parts: Vec<Sp<Expr>> = pair
+                    .into_inner()
+                    .filter(|p| !is_keyword_token(p))
+                    .map(|p| {
+                        let depth = nested(&p);
+                        self.expr(p, depth)
+                    })
+                    .collect();
                 if parts.len() == 1
                     && let Some(only) = parts.pop()
                 {
                     return only;
                 }
-                Sp::new(if is_or { Expr::Or(parts) } else { Expr::And(parts) }, loc)
+                Sp::new(
+                    if is_or {
+                        Expr::Or(parts)
+                    } else {
+                        Expr::And(parts)
+                    },
+                    loc,
+                )
             }
             Rule::not_expr => match pair.into_inner().next() {
                 Some(inner) => {
@@ -1006,7 +1235,11 @@ impl<'s> Builder<'s> {
 
     fn operand(&mut self, pair: Pr<'_>) -> Sp<Operand> {
         let loc = self.loc(&pair);
-        let inner = if pair.as_rule() == Rule::operand { pair.into_inner().next() } else { Some(pair) };
+        let inner = if pair.as_rule() == Rule::operand {
+            pair.into_inner().next()
+        } else {
+            Some(pair)
+        };
         let Some(inner) = inner else {
             return Sp::new(Operand::Path(String::new()), loc);
         };
@@ -1030,7 +1263,10 @@ impl<'s> Builder<'s> {
                     Some(call) => self.operand(call),
                     None => Sp::new(Operand::Path(String::new()), loc.clone()),
                 };
-                Operand::Share { percent, of: Box::new(of) }
+                Operand::Share {
+                    percent,
+                    of: Box::new(of),
+                }
             }
             Rule::call => {
                 let mut parts = inner.into_inner();
@@ -1059,7 +1295,11 @@ impl<'s> Builder<'s> {
 
     fn window(&mut self, pair: Pr<'_>) -> Sp<WindowAst> {
         let loc = self.loc(&pair);
-        let inner = if pair.as_rule() == Rule::window { pair.into_inner().next() } else { Some(pair) };
+        let inner = if pair.as_rule() == Rule::window {
+            pair.into_inner().next()
+        } else {
+            Some(pair)
+        };
         let node = match inner {
             Some(p) => match p.as_rule() {
                 Rule::this_term => WindowAst::ThisTerm,
@@ -1094,12 +1334,16 @@ pub fn parse_percent(text: &str) -> Result<Percent, SyntaxError> {
     if frac.len() > 4 {
         return Err(SyntaxError::PercentTooPrecise { text: text.into() });
     }
-    let whole: u32 = whole.parse().map_err(|_| SyntaxError::NumberTooLarge { text: text.into() })?;
+    let whole: u32 = whole
+        .parse()
+        .map_err(|_| SyntaxError::NumberTooLarge { text: text.into() })?;
     let frac_value: u32 = if frac.is_empty() {
         0
     } else {
         let padded = format!("{frac:0<4}");
-        padded.parse().map_err(|_| SyntaxError::NumberTooLarge { text: text.into() })?
+        padded
+            .parse()
+            .map_err(|_| SyntaxError::NumberTooLarge { text: text.into() })?
     };
     whole
         .checked_mul(Percent::SCALE / 100)

@@ -7,7 +7,10 @@ use crate::diagnostic::Problem;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum SyntaxError {
     #[error("unexpected {found}")]
-    Unexpected { found: String, expected: Vec<String> },
+    Unexpected {
+        found: String,
+        expected: Vec<String>,
+    },
     #[error("`{text}` is not a real date")]
     InvalidDate { text: String },
     #[error("`{text}` is not a time of day")]
@@ -25,7 +28,11 @@ pub enum SyntaxError {
     #[error("{message}")]
     Toml { message: String },
     #[error("unknown key `{key}` in {table}")]
-    TomlUnknownKey { key: String, table: String, expected: Vec<String> },
+    TomlUnknownKey {
+        key: String,
+        table: String,
+        expected: Vec<String>,
+    },
     #[error("`{key}` is missing in {table}")]
     TomlMissingKey { key: String, table: String },
     #[error("a TOML file holds either a `[policy]` or `[[calendar]]` tables")]
@@ -82,7 +89,6 @@ impl Problem for SyntaxError {
             }
         }
     }
-
 }
 
 /// `a`, `a or b`, `a, b or c`

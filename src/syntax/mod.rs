@@ -23,7 +23,11 @@ pub enum Surface {
 impl Surface {
     /// `.toml` files are TOML; everything else (`.policy`, `.calendar`) is the DSL.
     pub fn of_path(path: &str) -> Surface {
-        if path.to_ascii_lowercase().ends_with(".toml") { Surface::Toml } else { Surface::Dsl }
+        if path.to_ascii_lowercase().ends_with(".toml") {
+            Surface::Toml
+        } else {
+            Surface::Dsl
+        }
     }
 }
 

@@ -139,7 +139,11 @@ impl Printer {
             Item::Escalation(esc) => {
                 self.line(
                     d,
-                    &format!("escalation {} days marked {} {{", quote(&esc.name.node), codes(&esc.codes.node)),
+                    &format!(
+                        "escalation {} days marked {} {{",
+                        quote(&esc.name.node),
+                        codes(&esc.codes.node)
+                    ),
                 );
                 for step in &esc.steps {
                     self.comments(&step.comments, d + 1);
@@ -172,7 +176,10 @@ impl Printer {
                 }
             }
             Item::Plan(plan) => {
-                self.line(d, &format!("plan {} at {} {{", quote(&plan.name.node), plan.stage.node));
+                self.line(
+                    d,
+                    &format!("plan {} at {} {{", quote(&plan.name.node), plan.stage.node),
+                );
                 for item in &plan.items {
                     self.comments(&item.comments, d + 1);
                     let text = match &item.node {
@@ -232,7 +239,10 @@ impl Printer {
         self.line(d, &format!("{keyword} {{"));
         for e in entries {
             self.comments(&e.comments, d + 1);
-            self.line(d + 1, &format!("{} {}", e.node.id.node, quote(&e.node.text.node)));
+            self.line(
+                d + 1,
+                &format!("{} {}", e.node.id.node, quote(&e.node.text.node)),
+            );
         }
         self.line(d, "}");
     }
@@ -277,8 +287,14 @@ pub fn calendar_item(item: &CalendarItem) -> String {
             }
             text
         }
-        CalendarItem::Term { name, dates } => format!("term {} {}", name.node, date_range(&dates.node)),
-        CalendarItem::Closure { kind, dates, reason } => {
+        CalendarItem::Term { name, dates } => {
+            format!("term {} {}", name.node, date_range(&dates.node))
+        }
+        CalendarItem::Closure {
+            kind,
+            dates,
+            reason,
+        } => {
             let mut text = format!("{} {}", kind.keyword(), date_range(&dates.node));
             if let Some(r) = reason {
                 let _ = write!(text, " {}", quote(&r.node));
@@ -362,8 +378,14 @@ pub fn penalty_item(item: &PenaltyItem) -> String {
         PenaltyItem::Threshold { sessions, window } => {
             format!("threshold {} sessions in {}", sessions.node, window.node)
         }
-        PenaltyItem::Limit { notices, years } => format!("limit {} in {} years", notices.node, years.node),
-        PenaltyItem::Fine { second, pence, within_days } => format!(
+        PenaltyItem::Limit { notices, years } => {
+            format!("limit {} in {} years", notices.node, years.node)
+        }
+        PenaltyItem::Fine {
+            second,
+            pence,
+            within_days,
+        } => format!(
             "{} {} within {} days",
             if *second { "second_fine" } else { "fine" },
             money(pence.node),
@@ -373,7 +395,11 @@ pub fn penalty_item(item: &PenaltyItem) -> String {
 }
 
 pub fn money(pence: u64) -> String {
-    if pence.is_multiple_of(100) { format!("£{}", pence / 100) } else { format!("£{}.{:02}", pence / 100, pence % 100) }
+    if pence.is_multiple_of(100) {
+        format!("£{}", pence / 100)
+    } else {
+        format!("£{}.{:02}", pence / 100, pence % 100)
+    }
 }
 
 pub fn repeat(r: &RepeatAst) -> String {
@@ -384,7 +410,11 @@ pub fn repeat(r: &RepeatAst) -> String {
 }
 
 pub fn actions(actions: &[Sp<ActionAst>]) -> String {
-    actions.iter().map(|a| action(&a.node)).collect::<Vec<_>>().join(", ")
+    actions
+        .iter()
+        .map(|a| action(&a.node))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn action(a: &ActionAst) -> String {
@@ -425,7 +455,11 @@ pub fn expr(e: &Expr) -> String {
 fn write_expr(out: &mut String, e: &Expr) {
     match e {
         Expr::Or(parts) | Expr::And(parts) => {
-            let word = if matches!(e, Expr::Or(_)) { " or " } else { " and " };
+            let word = if matches!(e, Expr::Or(_)) {
+                " or "
+            } else {
+                " and "
+            };
             for (i, part) in parts.iter().enumerate() {
                 if i > 0 {
                     out.push_str(word);

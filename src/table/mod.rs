@@ -6,13 +6,16 @@ mod render;
 
 use serde::Serialize;
 
-pub use crate::model::normal::{Atom, CountRange};
 use crate::model::normal as dnf;
+pub use crate::model::normal::{Atom, CountRange};
 pub use render::{render_json, render_markdown, render_text};
 
 use crate::check::CheckedPolicy;
 use crate::diagnostic::{Diagnostic, Problem};
-use crate::model::{Action, Calendar, Condition, CountMetric, Origin, Percent, Policy, RatioMetric, Repeat, SessionClass, Window};
+use crate::model::{
+    Action, Calendar, Condition, CountMetric, Origin, Percent, Policy, RatioMetric, Repeat,
+    SessionClass, Window,
+};
 use crate::source::Loc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -86,7 +89,10 @@ pub enum Event {
     /// The pupil reaches the plan's stage.
     EnterStage(String),
     /// The plan's review day, this many school weeks after it opened.
-    Review { after_school_weeks: u32, escalate_to: Option<String> },
+    Review {
+        after_school_weeks: u32,
+        escalate_to: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -108,7 +114,11 @@ pub struct SourceRef {
 impl SourceRef {
     fn of(loc: &Loc) -> SourceRef {
         let (line, column) = loc.line_col();
-        SourceRef { file: loc.file().to_string(), line, column }
+        SourceRef {
+            file: loc.file().to_string(),
+            line,
+            column,
+        }
     }
 }
 
@@ -124,41 +134,54 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
     let policy = checked.policy();
     let mut rows = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut spread = |condition: &Condition, rule: &str, loc: &Loc| match dnf::rows(policy, condition) {
-        Some(rows) => rows,
-        None => {
-            let problem = TableError::TooComplex { rule: rule.to_string(), limit: dnf::MAX_ROWS };
-            diagnostics.push(problem.at(loc));
-            Vec::new()
-        }
-    };
+    let mut spread =
+        |condition: &Condition, rule: &str, loc: &Loc| match dnf::rows(policy, condition) {
+            Some(rows) => rows,
+            None => {
+                let problem = TableError::TooComplex {
+                    rule: rule.to_string(),
+                    limit: dnf::MAX_ROWS,
+                };
+                diagnostics.push(problem.at(loc));
+                Vec::new()
+            }
+        };
     let mut band_sets = Vec::new();
     for set in &policy.band_sets {
         let guard = min_possible_atom(set.window, set.min_possible);
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         for band in &set.bands {
-            let mut when = vec![Atom::Ratio { metric: set.metric, window: set.window, interval: band.range }];
+            let mut when = vec![Atom::Ratio {
+                metric: set.metric,
+                window: set.window,
+                interval: band.range,
+            }];
             when.extend(guard.clone());
-            push(&mut rows, Row {
-                id: String::new(),
-                rule: band.id.clone(),
-                kind: RowKind::Band,
-                satisfiable: dnf::satisfiable(&when),
-                when,
-                event: Event::EnterBand,
-                actions: actions(&band.on_enter),
-                stage: band.stage.as_ref().map(|s| s.id.clone()),
-                repeat: Repeat::RisingEdge,
-                origin: set.origin,
-                source: SourceRef::of(&band.loc),
-                loc: band.loc.clone(),
-            });
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: band.id.clone(),
+                    kind: RowKind::Band,
+                    satisfiable: dnf::satisfiable(&when),
+                    when,
+                    event: Event::EnterBand,
+                    actions: actions(&band.on_enter),
+                    stage: band.stage.as_ref().map(|s| s.id.clone()),
+                    repeat: Repeat::RisingEdge,
+                    origin: set.origin,
+                    source: SourceRef::of(&band.loc),
+                    loc: band.loc.clone(),
+                },
+            );
         }
     }
     for esc in &policy.escalations {
         for step in &esc.steps {
             let run = Condition::Count {
-                metric: CountMetric::ConsecutiveDays { codes: esc.codes.clone() },
+                metric: CountMetric::ConsecutiveDays {
+                    codes: esc.codes.clone(),
+                },
                 op: crate::model::CmpOp::Eq,
                 value: step.day,
             };
@@ -167,20 +190,23 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 None => run,
             };
             for (when, satisfiable) in spread(&condition, &esc.name, &step.loc) {
-                push(&mut rows, Row {
-                    id: String::new(),
-                    rule: esc.name.clone(),
-                    kind: RowKind::Step,
-                    when,
-                    satisfiable,
-                    event: Event::ReachDay(step.day),
-                    actions: actions(&step.actions),
-                    stage: None,
-                    repeat: Repeat::RisingEdge,
-                    origin: esc.origin,
-                    source: SourceRef::of(&step.loc),
-                    loc: step.loc.clone(),
-                });
+                push(
+                    &mut rows,
+                    Row {
+                        id: String::new(),
+                        rule: esc.name.clone(),
+                        kind: RowKind::Step,
+                        when,
+                        satisfiable,
+                        event: Event::ReachDay(step.day),
+                        actions: actions(&step.actions),
+                        stage: None,
+                        repeat: Repeat::RisingEdge,
+                        origin: esc.origin,
+                        source: SourceRef::of(&step.loc),
+                        loc: step.loc.clone(),
+                    },
+                );
             }
         }
     }
@@ -188,73 +214,91 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         let guard = min_possible_atom(Window::YearToDate, trigger.min_possible);
         for (mut when, satisfiable) in spread(&trigger.condition, &trigger.name, &trigger.loc) {
             when.extend(guard.clone());
-            push(&mut rows, Row {
-                id: String::new(),
-                rule: trigger.name.clone(),
-                kind: RowKind::Trigger,
-                when,
-                satisfiable,
-                event: Event::Holds,
-                actions: actions(&trigger.actions),
-                stage: trigger.stage.as_ref().map(|s| s.id.clone()),
-                repeat: trigger.repeat,
-                origin: trigger.origin,
-                source: SourceRef::of(&trigger.loc),
-                loc: trigger.loc.clone(),
-            });
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: trigger.name.clone(),
+                    kind: RowKind::Trigger,
+                    when,
+                    satisfiable,
+                    event: Event::Holds,
+                    actions: actions(&trigger.actions),
+                    stage: trigger.stage.as_ref().map(|s| s.id.clone()),
+                    repeat: trigger.repeat,
+                    origin: trigger.origin,
+                    source: SourceRef::of(&trigger.loc),
+                    loc: trigger.loc.clone(),
+                },
+            );
         }
     }
     for plan in &policy.plans {
-        push(&mut rows, Row {
-            id: String::new(),
-            rule: plan.name.clone(),
-            kind: RowKind::PlanOpen,
-            when: vec![Atom::Stage { lo: plan.stage.rank, hi: plan.stage.rank, names: vec![plan.stage.id.clone()] }],
-            satisfiable: true,
-            event: Event::EnterStage(plan.stage.id.clone()),
-            actions: actions(&plan.on_open),
-            stage: Some(plan.stage.id.clone()),
-            repeat: Repeat::RisingEdge,
-            origin: Origin::School,
-            source: SourceRef::of(&plan.loc),
-            loc: plan.loc.clone(),
-        });
-        let review = |escalate: bool| Event::Review {
-            after_school_weeks: plan.review_after_weeks,
-            escalate_to: escalate.then(|| plan.escalate_to.as_ref().map(|s| s.id.clone())).flatten(),
-        };
-        let missed = Condition::Not(Box::new(plan.target.clone()));
-        for (when, satisfiable) in spread(&missed, &plan.name, &plan.loc) {
-            push(&mut rows, Row {
+        push(
+            &mut rows,
+            Row {
                 id: String::new(),
                 rule: plan.name.clone(),
-                kind: RowKind::PlanMissed,
-                when,
-                satisfiable,
-                event: review(true),
-                actions: actions(&plan.on_miss),
-                stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
-                repeat: Repeat::RisingEdge,
-                origin: Origin::School,
-                source: SourceRef::of(&plan.loc),
-                loc: plan.loc.clone(),
-            });
-        }
-        for (when, satisfiable) in spread(&plan.target, &plan.name, &plan.loc) {
-            push(&mut rows, Row {
-                id: String::new(),
-                rule: plan.name.clone(),
-                kind: RowKind::PlanMet,
-                when,
-                satisfiable,
-                event: review(false),
-                actions: actions(&plan.on_met),
+                kind: RowKind::PlanOpen,
+                when: vec![Atom::Stage {
+                    lo: plan.stage.rank,
+                    hi: plan.stage.rank,
+                    names: vec![plan.stage.id.clone()],
+                }],
+                satisfiable: true,
+                event: Event::EnterStage(plan.stage.id.clone()),
+                actions: actions(&plan.on_open),
                 stage: Some(plan.stage.id.clone()),
                 repeat: Repeat::RisingEdge,
                 origin: Origin::School,
                 source: SourceRef::of(&plan.loc),
                 loc: plan.loc.clone(),
-            });
+            },
+        );
+        let review = |escalate: bool| Event::Review {
+            after_school_weeks: plan.review_after_weeks,
+            escalate_to: escalate
+                .then(|| plan.escalate_to.as_ref().map(|s| s.id.clone()))
+                .flatten(),
+        };
+        let missed = Condition::Not(Box::new(plan.target.clone()));
+        for (when, satisfiable) in spread(&missed, &plan.name, &plan.loc) {
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: plan.name.clone(),
+                    kind: RowKind::PlanMissed,
+                    when,
+                    satisfiable,
+                    event: review(true),
+                    actions: actions(&plan.on_miss),
+                    stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
+                    repeat: Repeat::RisingEdge,
+                    origin: Origin::School,
+                    source: SourceRef::of(&plan.loc),
+                    loc: plan.loc.clone(),
+                },
+            );
+        }
+        for (when, satisfiable) in spread(&plan.target, &plan.name, &plan.loc) {
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: plan.name.clone(),
+                    kind: RowKind::PlanMet,
+                    when,
+                    satisfiable,
+                    event: review(false),
+                    actions: actions(&plan.on_met),
+                    stage: Some(plan.stage.id.clone()),
+                    repeat: Repeat::RisingEdge,
+                    origin: Origin::School,
+                    source: SourceRef::of(&plan.loc),
+                    loc: plan.loc.clone(),
+                },
+            );
         }
     }
     let table = DecisionTable {
@@ -274,7 +318,10 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
 /// The rows of a measure's definition: the national one if the policy has it, else the
 /// policy's first, else the national figure itself (`absence(year_to_date) >= floor`).
 fn measure(policy: &Policy, name: &str, floor: Percent) -> Vec<Vec<Atom>> {
-    let national = policy.definitions.iter().find(|d| d.name == name && d.origin == Origin::National);
+    let national = policy
+        .definitions
+        .iter()
+        .find(|d| d.name == name && d.origin == Origin::National);
     let chosen = national.or_else(|| policy.definitions.iter().find(|d| d.name == name));
     let fallback = Condition::Ratio {
         metric: RatioMetric::Absence,
@@ -299,7 +346,10 @@ fn push(rows: &mut Vec<Row>, mut row: Row) {
 
 fn min_possible_atom(window: Window, min: u32) -> Option<Atom> {
     (min > 0).then_some(Atom::Count {
-        metric: CountMetric::Sessions { class: SessionClass::Possible, window },
+        metric: CountMetric::Sessions {
+            class: SessionClass::Possible,
+            window,
+        },
         range: CountRange { lo: min, hi: None },
     })
 }
@@ -332,7 +382,9 @@ impl Problem for TableError {
 
     fn help(&self) -> Option<String> {
         match self {
-            TableError::TooComplex { .. } => Some("split it into several triggers or definitions".into()),
+            TableError::TooComplex { .. } => {
+                Some("split it into several triggers or definitions".into())
+            }
         }
     }
 }

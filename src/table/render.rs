@@ -11,10 +11,18 @@ fn event_text(event: &Event) -> String {
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
-        Event::Review { after_school_weeks, escalate_to: Some(stage) } => {
-            format!("at review after {after_school_weeks} school weeks; target missed: escalate to {stage}")
+        Event::Review {
+            after_school_weeks,
+            escalate_to: Some(stage),
+        } => {
+            format!(
+                "at review after {after_school_weeks} school weeks; target missed: escalate to {stage}"
+            )
         }
-        Event::Review { after_school_weeks, escalate_to: None } => {
+        Event::Review {
+            after_school_weeks,
+            escalate_to: None,
+        } => {
             format!("at review after {after_school_weeks} school weeks")
         }
     }
@@ -51,17 +59,37 @@ fn repeat_text(row: &Row) -> Option<String> {
 
 pub fn render_text(table: &DecisionTable) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "decision table: {} ({} rows)", table.policy, table.rows.len());
-    let _ = writeln!(out, "stages, least to most severe: {}", table.stages.join(" < "));
+    let _ = writeln!(
+        out,
+        "decision table: {} ({} rows)",
+        table.policy,
+        table.rows.len()
+    );
+    let _ = writeln!(
+        out,
+        "stages, least to most severe: {}",
+        table.stages.join(" < ")
+    );
     for row in &table.rows {
         out.push('\n');
         let origin = match row.origin {
             crate::model::Origin::School => "",
             crate::model::Origin::National => " [national]",
         };
-        let _ = writeln!(out, "{:<4} {} {:?}{origin}  ({})", row.id, kind_text(row), row.rule, row.source);
+        let _ = writeln!(
+            out,
+            "{:<4} {} {:?}{origin}  ({})",
+            row.id,
+            kind_text(row),
+            row.rule,
+            row.source
+        );
         for (i, atom) in row.when.iter().enumerate() {
-            let _ = writeln!(out, "     {} {atom}", if i == 0 { "when " } else { "  and" });
+            let _ = writeln!(
+                out,
+                "     {} {atom}",
+                if i == 0 { "when " } else { "  and" }
+            );
         }
         if row.when.is_empty() {
             let _ = writeln!(out, "     when  always");
@@ -74,7 +102,12 @@ pub fn render_text(table: &DecisionTable) -> String {
             let _ = writeln!(out, "     again {repeat}");
         }
         for (i, a) in row.actions.iter().enumerate() {
-            let _ = writeln!(out, "     {} {}", if i == 0 { "then " } else { "     " }, action_text(a));
+            let _ = writeln!(
+                out,
+                "     {} {}",
+                if i == 0 { "then " } else { "     " },
+                action_text(a)
+            );
         }
         if let Some(stage) = &row.stage {
             let _ = writeln!(out, "     stage {stage}");
@@ -90,8 +123,15 @@ fn cell(text: &str) -> String {
 pub fn render_markdown(table: &DecisionTable) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Decision table: {}\n", cell(&table.policy));
-    let _ = writeln!(out, "Stages, least to most severe: {}.\n", table.stages.join(" → "));
-    let _ = writeln!(out, "| # | kind | rule | when | event | then | stage | source |");
+    let _ = writeln!(
+        out,
+        "Stages, least to most severe: {}.\n",
+        table.stages.join(" → ")
+    );
+    let _ = writeln!(
+        out,
+        "| # | kind | rule | when | event | then | stage | source |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for row in &table.rows {
         let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
