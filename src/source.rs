@@ -13,13 +13,19 @@ pub struct Source(Arc<SourceFile>);
 struct SourceFile {
     name: String,
     text: String,
+    /// The text as reports show it: control characters (which could drive the terminal)
+    /// replaced by placeholders of the same byte length, so every span still lines up.
+    shown: String,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let shown = safe_to_show(&text);
         Source(Arc::new(SourceFile {
-            name: name.into(),
-            text: text.into(),
+            name: safe_to_show(&name.into()),
+            shown,
+            text,
         }))
     }
 
@@ -61,7 +67,7 @@ const MAX_RENDERED: usize = 2_000;
 impl Source {
     /// The part of the problem's line around the span, without context lines.
     fn window(&self, span: &SourceSpan) -> MietteSpanContents<'_> {
-        let text = self.text();
+        let text = self.0.shown.as_str();
         let at = floor_char_boundary(text, span.offset().min(text.len()));
         let end_of_span = floor_char_boundary(text, (span.offset() + span.len()).min(text.len()));
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
@@ -83,6 +89,32 @@ impl Source {
             1,
         )
     }
+}
+
+/// Replaces characters that a terminal would act on (C0 and C1 controls other than newline,
+/// tab and carriage return, and bidirectional overrides) with visible ones of the same UTF-8
+/// length.
+pub fn safe_to_show(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if !unsafe_char(c) {
+                return c;
+            }
+            match c.len_utf8() {
+                1 => '?',
+                2 => '\u{00bf}',
+                3 => '\u{fffd}',
+                _ => '\u{1f6ab}',
+            }
+        })
+        .collect()
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -107,7 +139,7 @@ impl SourceCode for Source {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner = self
             .0
-            .text
+            .shown
             .read_span(span, context_lines_before, context_lines_after)?;
         if inner.data().len() > MAX_RENDERED {
             return Ok(Box::new(self.window(span)));
@@ -236,5 +268,12 @@ mod tests {
         assert_eq!(src.line_col(5), (2, 2));
         assert_eq!(src.line_col(4), (2, 1), "inside a character rounds down");
         assert_eq!(src.line_col(999), (3, 1));
+    }
+
+    #[test]
+    fn control_characters_are_never_shown() {
+        let shown = safe_to_show("a\u{1b}[31mb\u{85}c\u{202e}d\n");
+        assert_eq!(shown, "a?[31mb\u{bf}c\u{fffd}d\n");
+        assert_eq!(shown.len(), "a\u{1b}[31mb\u{85}c\u{202e}d\n".len());
     }
 }

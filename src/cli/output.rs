@@ -54,6 +54,13 @@ pub fn render_diagnostics(
                 .with_links(color);
             let mut out = String::new();
             for d in diagnostics {
+                // Messages can quote the input (a TOML parser's words, a name); never let
+                // them carry terminal control sequences.
+                let mut d = d.clone();
+                d.message = crate::source::safe_to_show(&d.message);
+                d.help = d.help.as_deref().map(crate::source::safe_to_show);
+                d.label = d.label.as_deref().map(crate::source::safe_to_show);
+                let d = &d;
                 if handler.render_report(&mut out, d).is_err() {
                     out.push_str(&d.message);
                 }

@@ -35,7 +35,7 @@ pub enum SyntaxError {
     },
     #[error("`{key}` is missing in {table}")]
     TomlMissingKey { key: String, table: String },
-    #[error("a TOML file holds either a `[policy]` or `[[calendar]]` tables")]
+    #[error("a TOML file holds a `[policy]` table or `[[calendar]]` tables")]
     TomlNothing,
 }
 
