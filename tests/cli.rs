@@ -369,6 +369,41 @@ fn a_10_mb_file_fails_quickly() {
 
 // ------------------------------------------------------------------ compile
 
+/// Every bundled policy compiles: national-rule findings are `attend check`'s to report, and
+/// compile only notes that they exist.
+#[test]
+fn compile_succeeds_on_every_bundled_policy() {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["policies", "policies/toml", "policies/corrected"] {
+        for entry in std::fs::read_dir(dir).expect("policies/ exists").flatten() {
+            let path = entry.path();
+            if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("policy" | "toml")
+            ) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 12, "{files:?}");
+    for path in files {
+        let run = attend(&["compile", path_str(&path)]);
+        assert_eq!(run.code, 0, "{}: {}", path.display(), run.both());
+        assert!(
+            run.stdout.starts_with("decision table: "),
+            "{}",
+            path.display()
+        );
+    }
+    let seed = attend(&["compile", "policies/kings-cross-academy.policy"]);
+    assert!(
+        seed.stderr.contains("note: `attend check"),
+        "{}",
+        seed.stderr
+    );
+}
+
 #[test]
 fn compile_prints_text_markdown_and_json() {
     let text = attend(&["compile", "policies/national.policy"]);

@@ -314,14 +314,25 @@ fn compile(
         return EXIT_ERRORS;
     };
     let (table, table_diagnostics) = table::compile(&checked);
-    let mut shown = analysis.diagnostics;
-    shown.extend(table_diagnostics);
-    if !shown.is_empty() {
-        eprint!(
-            "{}",
-            render_diagnostics(&shown, DiagnosticFormat::Human, color_stderr())
+    // The policy is well-formed, so the table stands; what the checker found about the law is
+    // `attend check`'s to show in full, and compile only says it is there.
+    if !analysis.diagnostics.is_empty() {
+        let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "note: `attend check {}` reports {} {} ({errors} {}) in this policy",
+            policy.display(),
+            analysis.diagnostics.len(),
+            plural(analysis.diagnostics.len(), "finding", "findings"),
+            plural(errors, "error", "errors"),
         );
     }
+    if !table_diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            render_diagnostics(&table_diagnostics, DiagnosticFormat::Human, color_stderr())
+        );
+    }
+    let shown = table_diagnostics;
     let text = match format {
         TableFormat::Text => table::render_text(&table),
         TableFormat::Markdown => table::render_markdown(&table),
