@@ -524,7 +524,9 @@ impl Parser<'_, '_, '_> {
             self.problem_at(fields, c.date, line, error);
             return;
         }
-        let recorded = entry.set(day * 2 + which, code).is_ok();
+        let slot = day * 2 + which;
+        let recorded = entry.set(slot, code).is_ok();
+        self.local.prefetch_ahead(slot);
         if recorded {
             self.local.stored += 1;
         } else {

@@ -216,6 +216,36 @@ impl LocalSlots<'_> {
     }
 }
 
+/// How many pupils ahead [`LocalSlots::prefetch_ahead`] looks.
+const PREFETCH_DISTANCE: usize = 16;
+
+impl LocalSlots<'_> {
+    /// Day-by-day exports list every pupil for one session before the next session, so each
+    /// row writes to a different pupil's marks and reading is bound by those cache misses.
+    /// Asking for the session of the pupil a few rows ahead overlaps the misses.
+    #[inline]
+    pub fn prefetch_ahead(&self, slot: usize) {
+        let Some(entry) = self
+            .last
+            .and_then(|i| self.entries.get(i + PREFETCH_DISTANCE))
+        else {
+            return;
+        };
+        let Some(cell) = entry.marks.get(slot) else {
+            return;
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint; it never faults and reads or writes nothing the
+        // program can observe, and SSE (which provides it) is part of every x86_64 target.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(cell.as_ptr().cast_const().cast::<i8>());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = cell;
+    }
+}
+
 /// Byte equality without a call into `memcmp`: ids are a few bytes long.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
