@@ -67,7 +67,7 @@ fn json_carries_the_rule_url_and_source() {
     assert_eq!(d["severity"], "error");
     assert_eq!(d["rule_url"], "docs/rules.md#at201");
     assert_eq!(d["line"], 6);
-    assert!(d["source"].as_str().unwrap().contains("DESIGN.md"));
+    assert!(d["source"].as_str().unwrap().contains("docs/language.md"));
     assert!(
         d["message"]
             .as_str()

@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     code: "AT201",
     name: "attendance-in-no-band",
     severity: Severity::Error,
-    source: "the policy's own bands; DESIGN.md §2 (exactly one band for every value 0%..100%)",
+    source: "the policy's own bands (docs/language.md, bands: exactly one band for every value 0%..100%)",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Each band table, over the exact domain of whole sessions: every value from 0% to \

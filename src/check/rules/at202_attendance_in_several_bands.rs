@@ -6,7 +6,7 @@ pub static RULE: Rule = Rule {
     code: "AT202",
     name: "attendance-in-several-bands",
     severity: Severity::Error,
-    source: "the policy's own bands; DESIGN.md §2 (exactly one band for every value 0%..100%)",
+    source: "the policy's own bands (docs/language.md, bands: exactly one band for every value 0%..100%)",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Each band table, over the exact domain of whole sessions: no value may fall in two \

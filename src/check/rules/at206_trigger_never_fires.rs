@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     code: "AT206",
     name: "trigger-never-fires",
     severity: Severity::Warning,
-    source: "the policy's own rules (DESIGN.md §4, evaluation)",
+    source: "the policy's own rules (docs/language.md, triggers)",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Each trigger and guarded escalation step of the school's: some way its condition \

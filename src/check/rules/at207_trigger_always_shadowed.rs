@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     code: "AT207",
     name: "trigger-always-shadowed",
     severity: Severity::Warning,
-    source: "the policy's own rules (DESIGN.md §4, evaluation)",
+    source: "the policy's own rules (docs/language.md, triggers)",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Each trigger of the school's against every other trigger (national ones \

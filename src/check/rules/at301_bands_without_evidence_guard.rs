@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     code: "AT301",
     name: "bands-without-evidence-guard",
     severity: Severity::Info,
-    source: "good practice (DESIGN.md §4, guards); national-rules.md §2",
+    source: "good practice (docs/language.md, bands: evidence guards); national-rules.md §2",
     in_force: InForce::ALWAYS,
     docs: Docs {
         what: "Band tables over `year_to_date`, `this_term` or `this_half_term` without `from N \
