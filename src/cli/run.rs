@@ -167,6 +167,28 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             "warning: no `--pupils` file: rules that test pupil attributes (such as `pupil.compulsory_school_age`) do not hold for any pupil"
         );
     }
+    // Check `--on` and `--explain` before any work or output, so a mistyped date or pupil
+    // leaves `--out` untouched.
+    let span = register.span.unwrap_or((0, 0));
+    let on_day = args
+        .on
+        .as_deref()
+        .map(|text| school_day(text, &table.calendar, &days, span))
+        .transpose()?;
+    let explain_index = match &args.explain {
+        Some(id) => {
+            let Some(index) = register.pupils.iter().position(|p| p.id == *id) else {
+                let ids = register.pupils.iter().map(|p| p.id.as_str());
+                let help = crate::diagnostic::did_you_mean_help(id, ids)
+                    .map(|h| format!("\n  = help: {h}"))
+                    .unwrap_or_default();
+                eprintln!("error[run::unknown_pupil]: no pupil `{id}` in the register{help}");
+                return Err(EXIT_ERRORS);
+            };
+            Some(index)
+        }
+        None => None,
+    };
     let read_time = started.elapsed();
     let outcome = engine::run(&table, &days, &register);
     let eval_time = started.elapsed() - read_time;
@@ -189,22 +211,13 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             );
         }
     }
-    if let Some(text) = &args.on {
-        let day = school_day(text, &days, outcome.span)?;
+    if let Some(day) = on_day {
         print!(
             "{}",
             engine::on_day_text(&table, &days, &register, &outcome, day)
         );
     }
-    if let Some(id) = &args.explain {
-        let Some(index) = register.pupils.iter().position(|p| p.id == *id) else {
-            let ids = register.pupils.iter().map(|p| p.id.as_str());
-            let help = crate::diagnostic::did_you_mean_help(id, ids)
-                .map(|h| format!("\n  = help: {h}"))
-                .unwrap_or_default();
-            eprintln!("error[run::unknown_pupil]: no pupil `{id}` in the register{help}");
-            return Err(EXIT_ERRORS);
-        };
+    if let Some(index) = explain_index {
         let (trace, fired) = engine::explain(&table, &days, &register, index);
         print!(
             "{}",
@@ -222,7 +235,12 @@ fn uses_pupil_attributes(table: &table::DecisionTable) -> bool {
         .any(|a| matches!(a, table::Atom::Flag { .. } | table::Atom::YearGroup { .. }))
 }
 
-fn school_day(text: &str, days: &SchoolDays, span: (usize, usize)) -> Result<usize, u8> {
+fn school_day(
+    text: &str,
+    calendar: &crate::model::Calendar,
+    days: &SchoolDays,
+    span: (usize, usize),
+) -> Result<usize, u8> {
     let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
         eprintln!(
             "error[run::bad_date]: `{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
@@ -240,7 +258,23 @@ fn school_day(text: &str, days: &SchoolDays, span: (usize, usize)) -> Result<usi
             Err(EXIT_ERRORS)
         }
         None => {
-            eprintln!("error[run::not_a_school_day]: {date} is not a school day in the calendar");
+            let why = days
+                .closed(calendar, date)
+                .map_or_else(String::new, |c| format!(" ({c})"));
+            let before = days.dates().iter().rev().find(|d| **d < date);
+            let after = days.dates().iter().find(|d| **d > date);
+            let near = match (before, after) {
+                (Some(b), Some(a)) => {
+                    format!("\n  = help: the nearest school days are {b} and {a}")
+                }
+                (Some(d), None) | (None, Some(d)) => {
+                    format!("\n  = help: the nearest school day is {d}")
+                }
+                (None, None) => String::new(),
+            };
+            eprintln!(
+                "error[run::not_a_school_day]: {date} is not a school day in the calendar{why}{near}"
+            );
             Err(EXIT_ERRORS)
         }
     }
