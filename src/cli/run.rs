@@ -54,7 +54,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub allow_missing: bool,
     /// Keep CTF UPNs as pupil ids (by default they are pseudonymised with a keyed hash;
-    /// the key is read from ATTEND_PSEUDONYM_KEY)
+    /// the key is ATTEND_PSEUDONYM_KEY, or a random key kept in ~/.config/attend)
     #[arg(long)]
     pub keep_upn: bool,
 }
@@ -130,7 +130,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         max_errors: args.max_errors,
         allow_missing: args.allow_missing,
         keep_upn: args.keep_upn,
-        pseudonym_key: std::env::var("ATTEND_PSEUDONYM_KEY").ok(),
+        pseudonym_key: pseudonym_key(&Input::path(&args.register), args.keep_upn),
     };
     let pupils = match &args.pupils {
         Some(path) => Some(
@@ -363,4 +363,54 @@ pub fn demo(table: &table::DecisionTable) -> u8 {
         out.join("summary.csv").display()
     );
     EXIT_OK
+}
+
+/// The key that pseudonymises CTF UPNs: `ATTEND_PSEUDONYM_KEY`, or else a random key kept in
+/// the user's configuration directory (made on first use, readable by them alone), so a
+/// pupil's pseudonym is the same in every run on this machine and cannot be recovered by
+/// hashing every possible UPN with a key everyone knows. Only a CTF register needs one.
+fn pseudonym_key(register: &Input, keep_upn: bool) -> Option<String> {
+    if let Ok(key) = std::env::var("ATTEND_PSEUDONYM_KEY") {
+        return Some(key);
+    }
+    if keep_upn || !matches!(register.open_detect(), Ok((register::Format::Ctf, _))) {
+        return None;
+    }
+    let dir = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?
+        .join("attend");
+    let path = dir.join("pseudonym-key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        return Some(key.trim().to_string());
+    }
+    let made = (|| -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let mut bytes = [0u8; 32];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::create_dir_all(&dir)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path)?.write_all(key.as_bytes())?;
+        Ok(key)
+    })();
+    match made {
+        Ok(key) => {
+            eprintln!(
+                "note: CTF UPNs are pseudonymised with a new key kept in {}; keep it to get the same ids next time",
+                path.display()
+            );
+            Some(key)
+        }
+        Err(e) => {
+            eprintln!(
+                "warning: cannot keep a pseudonym key in {} ({e}); set ATTEND_PSEUDONYM_KEY, or the ids use a built-in key",
+                path.display()
+            );
+            None
+        }
+    }
 }
