@@ -324,6 +324,35 @@ impl Interval {
         above_lo && below_hi
     }
 
+    /// The percentages both intervals hold.
+    pub fn intersect(&self, other: &Interval) -> Interval {
+        let lo = match (self.lo, other.lo) {
+            (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+            (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
+            (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
+            (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+                if e >= i {
+                    Bound::Excluded(e)
+                } else {
+                    Bound::Included(i)
+                }
+            }
+        };
+        let hi = match (self.hi, other.hi) {
+            (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+            (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
+            (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
+            (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+                if e <= i {
+                    Bound::Excluded(e)
+                } else {
+                    Bound::Included(i)
+                }
+            }
+        };
+        Interval { lo, hi }
+    }
+
     /// True when no percentage lies in the interval (`90% .. 90%`).
     pub fn is_empty(&self) -> bool {
         match (self.lo, self.hi) {

@@ -214,31 +214,7 @@ fn mirror(i: Interval) -> Interval {
 }
 
 fn intersect(a: Interval, b: Interval) -> Interval {
-    let lo = match (a.lo, b.lo) {
-        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
-        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
-        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
-        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
-            if e >= i {
-                Bound::Excluded(e)
-            } else {
-                Bound::Included(i)
-            }
-        }
-    };
-    let hi = match (a.hi, b.hi) {
-        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
-        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
-        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
-        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
-            if e <= i {
-                Bound::Excluded(e)
-            } else {
-                Bound::Included(i)
-            }
-        }
-    };
-    Interval { lo, hi }
+    a.intersect(&b)
 }
 
 type Dnf = Vec<Vec<Atom>>;
