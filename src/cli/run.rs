@@ -59,14 +59,29 @@ pub struct RunArgs {
     pub keep_upn: bool,
 }
 
-fn print_problems(problems: &[InputProblem]) {
+/// Prints the problems and a closing line; `limit` is where the reader stopped looking,
+/// so reaching it means there may be more.
+fn print_problems(problems: &[InputProblem], limit: Option<usize>) {
     for p in problems {
         eprint!("{p}");
     }
-    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let errors = problems
+        .iter()
+        .filter(|p| p.is_error() && !matches!(p.error, register::RegisterError::TooMany { .. }))
+        .count();
+    let more = problems
+        .iter()
+        .any(|p| matches!(p.error, register::RegisterError::TooMany { .. }));
     if errors > 0 {
+        let stopped = match limit {
+            Some(1) if !more => " (stopped at the first; `--keep-going` reports more)".to_string(),
+            Some(n) if n == errors && !more => {
+                format!(" (stopped at the `--max-errors` limit of {n}; there may be more)")
+            }
+            _ => String::new(),
+        };
         eprintln!(
-            "{errors} {} in the input; nothing was written",
+            "{errors} {} in the input{stopped}; nothing was written",
             if errors == 1 { "problem" } else { "problems" }
         );
     }
@@ -135,7 +150,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     let pupils = match &args.pupils {
         Some(path) => Some(
             register::read_pupils(&Input::path(path), options.limit()).map_err(|p| {
-                print_problems(&p);
+                print_problems(&p, Some(options.limit()));
                 EXIT_ERRORS
             })?,
         ),
@@ -143,7 +158,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     };
     let codes_map = match &args.codes_map {
         Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
-            print_problems(&p);
+            print_problems(&p, None);
             EXIT_ERRORS
         })?),
         None => None,
@@ -158,11 +173,17 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         &options,
     )
     .map_err(|p| {
-        print_problems(&p);
+        print_problems(&p, Some(options.limit()));
         EXIT_ERRORS
     })?;
-    print_problems(&register.warnings);
-    if pupils.is_none() && uses_pupil_attributes(&table) {
+    print_problems(&register.warnings, None);
+    // A CTF carries each pupil's date of birth and year group, so only warn when the
+    // register gave no attributes either.
+    let attributes_known = register
+        .pupils
+        .iter()
+        .any(|p| p.dob.is_some() || p.year_group.is_some());
+    if pupils.is_none() && !attributes_known && uses_pupil_attributes(&table) {
         eprintln!(
             "warning: no `--pupils` file: rules that test pupil attributes (such as `pupil.compulsory_school_age`) do not hold for any pupil"
         );
@@ -260,7 +281,7 @@ fn school_day(
         None => {
             let why = days
                 .closed(calendar, date)
-                .map_or_else(String::new, |c| format!(" ({c})"));
+                .map_or_else(String::new, |c| format!(": {c}"));
             let before = days.dates().iter().rev().find(|d| **d < date);
             let after = days.dates().iter().find(|d| **d > date);
             let near = match (before, after) {
@@ -345,7 +366,7 @@ pub fn demo(table: &table::DecisionTable) -> u8 {
     let register = match read {
         Ok(register) => register,
         Err(problems) => {
-            print_problems(&problems);
+            print_problems(&problems, Some(options.limit()));
             return EXIT_ERRORS;
         }
     };

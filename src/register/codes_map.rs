@@ -38,6 +38,17 @@ impl CodesMap {
             })
     }
 
+    /// The local codes the map names, sorted (so that suggestions do not depend on hashing).
+    pub fn locals(&self) -> Vec<&str> {
+        let mut locals: Vec<&str> = self
+            .map
+            .keys()
+            .filter_map(|k| std::str::from_utf8(k).ok())
+            .collect();
+        locals.sort_unstable();
+        locals
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }

@@ -92,7 +92,10 @@ pub enum RegisterError {
     #[error("CTF totals for `{pupil}` differ from its marks: {what}")]
     CtfTotals { pupil: String, what: String },
     #[error("local code `{code}` is not in the codes map")]
-    UnmappedCode { code: String },
+    UnmappedCode {
+        code: String,
+        suggestion: Option<String>,
+    },
     #[error("mapping `{local}` to `{national}` loses information")]
     LossyMapping { local: String, national: String },
     #[error("no register data")]
@@ -179,6 +182,9 @@ impl Problem for RegisterError {
             RegisterError::OddMarks { .. } => Some("each calendar day has two tokens, AM then PM".into()),
             RegisterError::LossyMapping { .. } => {
                 Some("map to the exact 2024 code (`C1`, `Y4`), never to a shorter one".into())
+            }
+            RegisterError::UnmappedCode { suggestion: Some(s), .. } => {
+                Some(format!("did you mean `{s}`? Otherwise add a row for it to the codes map"))
             }
             RegisterError::UnmappedCode { .. } => Some("add a row for it to the codes map".into()),
             RegisterError::TooMany { .. } => Some("fix these first, then run again".into()),

@@ -248,8 +248,12 @@ impl Decoder {
 
     pub fn unknown(&self, mark: &[u8]) -> RegisterError {
         let code = String::from_utf8_lossy(mark).into_owned();
-        if self.map.is_some() {
-            return RegisterError::UnmappedCode { code };
+        if let Some(map) = &self.map {
+            // A slip of the keyboard is likelier to be near a local code than a national one.
+            let suggestion = crate::diagnostic::did_you_mean(&code, map.locals())
+                .or_else(|| codes::table().suggest(&code))
+                .map(str::to_string);
+            return RegisterError::UnmappedCode { code, suggestion };
         }
         let suggestion = codes::table().suggest(&code).map(str::to_string);
         RegisterError::UnknownCode { code, suggestion }
