@@ -329,7 +329,12 @@ impl State {
                             band_name(shared, set, i),
                             describe(&set[i], d)
                         ),
-                        None => "is in no band (not enough evidence yet)".into(),
+                        // A gap between the bands or an evidence guard not yet met: the
+                        // numbers say which.
+                        None => match set.first() {
+                            Some(first) => format!("is in no band: {}", describe(first, d)),
+                            None => "is in no band".into(),
+                        },
                     };
                     t.push(TraceEvent {
                         day,
