@@ -418,6 +418,12 @@ fn pseudonym_key(register: &Input, keep_upn: bool) -> Option<String> {
         options.open(&path)?.write_all(key.as_bytes())?;
         Ok(key)
     })();
+    // Another run may have made the key at the same moment: then use theirs.
+    let made = made.or_else(|e| {
+        std::fs::read_to_string(&path)
+            .map(|k| k.trim().to_string())
+            .map_err(|_| e)
+    });
     match made {
         Ok(key) => {
             eprintln!(
