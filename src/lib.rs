@@ -9,6 +9,7 @@ pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod engine;
+pub mod generate;
 pub mod model;
 pub mod register;
 pub mod source;

@@ -2,6 +2,7 @@
 //! subcommand loads its inputs, runs the library's pipeline and renders the results.
 
 mod fs;
+mod generate;
 mod output;
 mod rules;
 mod run;
@@ -124,6 +125,8 @@ enum Command {
     /// Check, compile and run the bundled example policy on the bundled example register
     #[command(after_help = "Example:\n  attend demo")]
     Demo,
+    /// Generate a synthetic cohort (pupils.csv, register.csv) calibrated to national figures
+    Generate(generate::GenerateArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -193,6 +196,7 @@ pub fn main() -> ExitCode {
         } => fmt(&files, check, write, to),
         Command::Run(args) => run::run(&args),
         Command::Demo => demo(),
+        Command::Generate(args) => generate::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,481 @@
+//! A synthetic cohort: pupils with dates of birth, year groups and attributes, and a register
+//! of marks over a list of school days, deterministic for a seed and calibrated to the national
+//! figures (national-rules.md §11). This module builds everything in memory; `attend generate`
+//! writes it out.
+//!
+//! The model: each pupil has a latent propensity to be absent (a normal draw pushed up by SEN,
+//! an EHC plan, free school meals, a social worker or being looked after). Pupils are ranked by
+//! it, and a pupil's rank (a quantile of the cohort) is mapped through a heavy-tailed
+//! distribution of absence rates whose three pieces are fixed by the phase's targets: the
+//! severely absent share (50% or more missed), the persistently absent share (10% or more) and
+//! the mean. Each pupil's absent sessions are then split into authorised and unauthorised
+//! absence and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments (`M`),
+//! other leave, term-time holidays (`G`, 5–10 days), unexplained runs (`N`, `O`; long ones for
+//! the severely absent) and late arrivals after the register closed (`U`). Some present
+//! sessions are late before the register closed (`L`). Floating point is used only for
+//! sampling here; every figure the engine compares is an integer count.
+
+use chrono::{Datelike, NaiveDate};
+use rand_core::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+/// Primary (reception to year 6) or secondary (years 7 to 11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Primary,
+    Secondary,
+}
+
+/// The figures a generated cohort is calibrated to, in percent. All from national-rules.md §11
+/// (DfE, 2023/24).
+#[derive(Clone, Copy, Debug)]
+pub struct Targets {
+    /// Overall absence, % of possible sessions.
+    pub overall: f64,
+    /// Authorised absence, % of possible sessions.
+    pub authorised: f64,
+    /// Unauthorised absence, % of possible sessions.
+    pub unauthorised: f64,
+    /// Persistent absentees (10% or more missed), % of pupils.
+    pub persistent: f64,
+    /// Severely absent (50% or more missed), % of pupils.
+    pub severe: f64,
+}
+
+impl Phase {
+    /// national-rules.md §11. The secondary persistent and severe figures are marked "to
+    /// confirm" there (~26 and ~4).
+    pub fn targets(self) -> Targets {
+        match self {
+            Phase::Primary => Targets {
+                overall: 5.5,
+                authorised: 3.9,
+                unauthorised: 1.6,
+                persistent: 14.6,
+                severe: 0.85,
+            },
+            Phase::Secondary => Targets {
+                overall: 8.9,
+                authorised: 5.4,
+                unauthorised: 3.5,
+                persistent: 26.0,
+                severe: 4.0,
+            },
+        }
+    }
+
+    /// The year groups of the phase, reception as 0.
+    fn years(self) -> std::ops::RangeInclusive<u32> {
+        match self {
+            Phase::Primary => 0..=6,
+            Phase::Secondary => 7..=11,
+        }
+    }
+}
+
+/// What to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    pub cohort: usize,
+    pub phase: Phase,
+    pub seed: u64,
+}
+
+/// Special educational needs, as the pupils file writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sen {
+    None,
+    Support,
+    EhcPlan,
+}
+
+/// One generated pupil.
+#[derive(Clone, Debug)]
+pub struct GenPupil {
+    pub id: String,
+    pub dob: NaiveDate,
+    /// Reception is 0.
+    pub year_group: u32,
+    pub admission: NaiveDate,
+    pub leaving: Option<NaiveDate>,
+    pub sen: Sen,
+    pub fsm: bool,
+    pub social_worker: bool,
+    pub looked_after: bool,
+    /// School days on roll: `from..to`.
+    pub on_roll: (usize, usize),
+    /// Two marks per school day of the whole list (AM, PM); sessions off roll hold `""`.
+    pub marks: Vec<&'static str>,
+}
+
+/// A generated cohort over a list of school days.
+#[derive(Clone, Debug)]
+pub struct Cohort {
+    pub days: Vec<NaiveDate>,
+    pub pupils: Vec<GenPupil>,
+}
+
+/// A small wrapper for the draws the model needs.
+struct Draw(Pcg64Mcg);
+
+impl Draw {
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        let span = (hi - lo + 1) as u64;
+        lo + (self.0.next_u64() % span) as usize
+    }
+
+    /// Standard normal (Box–Muller).
+    fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.unit();
+        let v = self.unit();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Builds a cohort over `days` (the school days of one academic year, in order).
+pub fn generate(config: &Config, days: &[NaiveDate]) -> Cohort {
+    let mut draw = Draw(Pcg64Mcg::seed_from_u64(config.seed));
+    let n_days = days.len();
+    let start_year = days.first().map_or(2024, |d| {
+        if d.month() >= 8 {
+            d.year()
+        } else {
+            d.year() - 1
+        }
+    });
+    let years: Vec<u32> = config.phase.years().collect();
+    let mut pupils = Vec::with_capacity(config.cohort);
+    let mut latent = Vec::with_capacity(config.cohort);
+    for i in 0..config.cohort {
+        let year_group = years[i * years.len() / config.cohort.max(1)];
+        // Born between 1 September and 31 August of the cohort's school year.
+        let born_from = NaiveDate::from_ymd_opt(start_year - 5 - year_group as i32, 9, 1)
+            .unwrap_or(NaiveDate::MIN);
+        let dob = born_from + chrono::Days::new(draw.range(0, 364) as u64);
+        // Approximate national proportions, not from national-rules.md: SEN support ~13%,
+        // EHC plan ~4.8%, free school meals ~25%, a social worker ~3% (more often with FSM:
+        // 6% with, 2% without), looked after ~0.7% (who always have a social worker).
+        let s = draw.unit();
+        let sen = if s < 0.048 {
+            Sen::EhcPlan
+        } else if s < 0.048 + 0.13 {
+            Sen::Support
+        } else {
+            Sen::None
+        };
+        let fsm = draw.chance(0.25);
+        let looked_after = draw.chance(0.007);
+        let social_worker = looked_after || draw.chance(if fsm { 0.06 } else { 0.02 });
+        // Joiners and leavers (about 3% each) have a date inside the year.
+        let (mut from, mut to) = (0, n_days);
+        if n_days > 40 {
+            if draw.chance(0.03) {
+                from = draw.range(10, n_days - 20);
+            } else if draw.chance(0.03) {
+                to = draw.range(20, n_days - 10);
+            }
+        }
+        let admission = if from == 0 {
+            NaiveDate::from_ymd_opt(start_year, 9, 1).unwrap_or(NaiveDate::MIN)
+        } else {
+            days[from]
+        };
+        let leaving = (to < n_days).then(|| days[to - 1]);
+        let score = draw.normal()
+            + match sen {
+                Sen::None => 0.0,
+                Sen::Support => 0.6,
+                Sen::EhcPlan => 0.8,
+            }
+            + if fsm { 0.5 } else { 0.0 }
+            + if social_worker { 0.6 } else { 0.0 }
+            + if looked_after { 0.3 } else { 0.0 };
+        latent.push(score);
+        pupils.push(GenPupil {
+            id: format!("P{:05}", i + 1),
+            dob,
+            year_group,
+            admission,
+            leaving,
+            sen,
+            fsm,
+            social_worker,
+            looked_after,
+            on_roll: (from, to),
+            marks: Vec::new(),
+        });
+    }
+    // Rank by propensity: the rank's quantile picks the pupil's absence rate.
+    let mut order: Vec<usize> = (0..pupils.len()).collect();
+    order.sort_by(|a, b| latent[*a].total_cmp(&latent[*b]).then(a.cmp(b)));
+    let mut quantile = vec![0.0; pupils.len()];
+    for (rank, i) in order.iter().enumerate() {
+        quantile[*i] = (rank as f64 + 0.5) / pupils.len() as f64;
+    }
+    let shape = Shape::new(config.phase.targets());
+    for (pupil, q) in pupils.iter_mut().zip(quantile) {
+        pupil.marks = marks(&mut draw, &shape, q, pupil.on_roll, n_days);
+    }
+    Cohort {
+        days: days.to_vec(),
+        pupils,
+    }
+}
+
+/// The distribution of absence rates and the authorised/unauthorised split for a phase.
+struct Shape {
+    severe: f64,
+    persistent: f64,
+    /// Exponent of the lower piece: rate = 10% × t^k for the pupils under 10%.
+    low_k: f64,
+    /// Unauthorised share of absence by piece: not persistent, persistent, severe.
+    unauthorised: [f64; 3],
+    /// The chance that a pupil not severely absent, with ten or more unauthorised sessions,
+    /// took a term-time holiday (tuned so `G` is near its national share: 0.5 of 7.1 points).
+    holiday: f64,
+}
+
+/// Persistent but not severe: rate = 10% + 40% × t^4 (mean 18%).
+const PA_MEAN: f64 = 0.10 + 0.40 / 5.0;
+/// Severe: rate = 50% + 35% × t (mean 67.5%).
+const SEVERE_MEAN: f64 = 0.675;
+/// Unauthorised share of a persistent absentee's and a severely absent pupil's absence.
+const UNAUTH_PA: f64 = 0.35;
+const UNAUTH_SEVERE: f64 = 0.6;
+
+impl Shape {
+    fn new(t: Targets) -> Shape {
+        let (severe, persistent) = (t.severe / 100.0, t.persistent / 100.0);
+        let mean = t.overall / 100.0;
+        let pa_only = persistent - severe;
+        let from_high = severe * SEVERE_MEAN + pa_only * PA_MEAN;
+        let low_mean = ((mean - from_high) / (1.0 - persistent)).clamp(0.001, 0.09);
+        let low_k = 0.10 / low_mean - 1.0;
+        let unauth_high = severe * SEVERE_MEAN * UNAUTH_SEVERE + pa_only * PA_MEAN * UNAUTH_PA;
+        let low_total = low_mean * (1.0 - persistent);
+        let low_unauth =
+            ((t.unauthorised / 100.0 - unauth_high) / low_total.max(1e-9)).clamp(0.02, 0.9);
+        Shape {
+            severe,
+            persistent,
+            low_k,
+            unauthorised: [low_unauth, UNAUTH_PA, UNAUTH_SEVERE],
+            holiday: 0.8,
+        }
+    }
+
+    /// The piece (0 low, 1 persistent, 2 severe) and absence rate at quantile `q`.
+    fn rate(&self, q: f64) -> (usize, f64) {
+        if q >= 1.0 - self.severe {
+            let t = (q - (1.0 - self.severe)) / self.severe;
+            (2, 0.5 + 0.35 * t)
+        } else if q >= 1.0 - self.persistent {
+            let t = (q - (1.0 - self.persistent)) / (self.persistent - self.severe);
+            (1, 0.10 + 0.40 * t.powi(4))
+        } else {
+            let t = q / (1.0 - self.persistent);
+            (0, 0.10 * t.powf(self.low_k))
+        }
+    }
+}
+
+/// A register of free sessions to lay episodes into.
+struct Layout<'a> {
+    marks: &'a mut [&'static str],
+    /// The sessions on roll: `lo..hi`.
+    lo: usize,
+    hi: usize,
+}
+
+impl Layout<'_> {
+    /// Lays `n` sessions of `code`, as whole days from a random start where it can, else
+    /// wherever there is room. Returns how many it laid.
+    fn run(&mut self, draw: &mut Draw, code: &'static str, n: usize) -> usize {
+        if n == 0 || self.hi <= self.lo {
+            return 0;
+        }
+        for _ in 0..12 {
+            let start = draw.range(self.lo, self.hi - 1) & !1;
+            let start = start.max(self.lo);
+            if start + n <= self.hi && self.marks[start..start + n].iter().all(|m| *m == "/") {
+                self.marks[start..start + n].fill(code);
+                return n;
+            }
+        }
+        self.scatter(draw, code, n)
+    }
+
+    /// Lays `n` single sessions of `code` at free places from a random start.
+    fn scatter(&mut self, draw: &mut Draw, code: &'static str, n: usize) -> usize {
+        let len = self.hi - self.lo;
+        if len == 0 {
+            return 0;
+        }
+        let mut laid = 0;
+        let mut at = draw.range(0, len - 1);
+        for _ in 0..len {
+            if laid == n {
+                break;
+            }
+            let s = self.lo + at;
+            if self.marks[s] == "/" {
+                self.marks[s] = code;
+                laid += 1;
+                // Skip ahead a little so single sessions spread out.
+                at = (at + draw.range(1, 7)) % len;
+            } else {
+                at = (at + 1) % len;
+            }
+        }
+        laid
+    }
+}
+
+/// One pupil's marks.
+fn marks(
+    draw: &mut Draw,
+    shape: &Shape,
+    q: f64,
+    (from, to): (usize, usize),
+    n_days: usize,
+) -> Vec<&'static str> {
+    let mut marks = vec![""; n_days * 2];
+    let (lo, hi) = (from * 2, to * 2);
+    marks[lo..hi].fill("/");
+    let possible = hi - lo;
+    let (piece, rate) = shape.rate(q);
+    // Absent sessions: the rate rounded at random, kept inside its piece exactly.
+    let exact = rate * possible as f64;
+    let mut absent = exact.floor() as usize + usize::from(draw.chance(exact.fract()));
+    let tenth = possible.div_ceil(10);
+    let half = possible.div_ceil(2);
+    absent = match piece {
+        0 => absent.min(tenth.saturating_sub(1)),
+        1 => absent.clamp(tenth, half.saturating_sub(1).max(tenth)),
+        _ => absent.max(half),
+    }
+    .min(possible);
+    let exact_u = absent as f64 * shape.unauthorised[piece];
+    let unauthorised =
+        (exact_u.floor() as usize + usize::from(draw.chance(exact_u.fract()))).min(absent);
+    let authorised = absent - unauthorised;
+    let mut layout = Layout {
+        marks: &mut marks,
+        lo,
+        hi,
+    };
+    // Unauthorised: a term-time holiday, unexplained runs (long ones for the severely
+    // absent), and arrivals after the register closed.
+    let mut left = unauthorised;
+    if piece < 2 && left >= 10 && draw.chance(shape.holiday) {
+        let days = draw.range(5, 10);
+        left -= layout.run(draw, "G", (days * 2).min(left));
+    }
+    if left > 0 && draw.chance(0.3) {
+        let late = draw.range(1, 4).min(left);
+        left -= layout.scatter(draw, "U", late);
+    }
+    let mut guard = 0;
+    while left > 0 && guard < 1000 {
+        guard += 1;
+        let code = if draw.chance(0.5) { "N" } else { "O" };
+        let days = if piece == 2 {
+            draw.range(5, 30)
+        } else if draw.chance(0.05) {
+            draw.range(5, 15)
+        } else {
+            draw.range(1, 3)
+        };
+        let n = if left == 1 { 1 } else { (days * 2).min(left) };
+        left -= layout.run(draw, code, n);
+    }
+    // Authorised: illness (about three quarters of it nationally: 3.5 of 4.7 points),
+    // medical appointments, and other leave.
+    let mut left = authorised;
+    let mut guard = 0;
+    while left > 0 && guard < 1000 {
+        guard += 1;
+        let k = draw.unit();
+        let laid = if k < 0.8 {
+            let days = if piece == 2 {
+                draw.range(3, 20)
+            } else {
+                draw.range(1, 5)
+            };
+            layout.run(draw, "I", (days * 2).min(left))
+        } else if k < 0.93 {
+            layout.scatter(draw, "M", 1)
+        } else {
+            let code = ["C", "R", "E", "C1", "J1"][draw.range(0, 4)];
+            layout.run(draw, code, 2.min(left))
+        };
+        left -= laid;
+    }
+    // Lateness before the register closed: a present mark.
+    let late_share = 0.005 + rate * 0.1;
+    for m in &mut marks[lo..hi] {
+        if *m == "/" && draw.chance(late_share) {
+            *m = "L";
+        }
+    }
+    marks
+}
+
+impl Cohort {
+    /// The pupils CSV (`attend run --pupils`).
+    pub fn pupils_csv(&self) -> Vec<u8> {
+        let mut out = String::from(
+            "pupil_id,date_of_birth,year_group,admission_date,leaving_date,sen,fsm,social_worker,looked_after\n",
+        );
+        for p in &self.pupils {
+            let year = if p.year_group == 0 {
+                "R".to_string()
+            } else {
+                p.year_group.to_string()
+            };
+            let leaving = p.leaving.map(|d| d.to_string()).unwrap_or_default();
+            let sen = match p.sen {
+                Sen::None => "N",
+                Sen::Support => "K",
+                Sen::EhcPlan => "E",
+            };
+            out.push_str(&format!(
+                "{},{},{year},{},{leaving},{sen},{},{},{}\n",
+                p.id, p.dob, p.admission, p.fsm, p.social_worker, p.looked_after
+            ));
+        }
+        out.into_bytes()
+    }
+
+    /// The register as a long CSV (`pupil_id,date,session,mark`), pupil by pupil; sessions
+    /// off roll have no row.
+    pub fn register_csv(&self) -> Vec<u8> {
+        let dates: Vec<String> = self.days.iter().map(ToString::to_string).collect();
+        let mut out = Vec::with_capacity(self.pupils.len() * self.days.len() * 2 * 24 + 32);
+        out.extend_from_slice(b"pupil_id,date,session,mark\n");
+        for p in &self.pupils {
+            for (s, mark) in p.marks.iter().enumerate() {
+                if mark.is_empty() {
+                    continue;
+                }
+                out.extend_from_slice(p.id.as_bytes());
+                out.push(b',');
+                out.extend_from_slice(dates[s / 2].as_bytes());
+                out.extend_from_slice(if s % 2 == 0 { b",AM," } else { b",PM," });
+                out.extend_from_slice(mark.as_bytes());
+                out.push(b'\n');
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,215 @@
+//! The cohort generator (`attend generate`): calibrated, deterministic, and runnable.
+//!
+//! For 2,000 pupils per phase and fixed seeds, the rates measured from the written register
+//! (by exact integer counting of its rows) must lie within these tolerances of the targets in
+//! national-rules.md §11:
+//!
+//! - overall absence rate: ±0.8 percentage points of possible sessions;
+//! - authorised and unauthorised absence rates: ±0.6 points each;
+//! - persistent absentees (missed 10% or more, `absent*10 >= possible`): ±3 points of pupils;
+//! - severely absent (missed 50% or more, `absent*2 >= possible`): ±1 point of pupils.
+//!
+//! Rates are compared in hundredths of a point (integers) after exact counting.
+
+use std::collections::BTreeMap;
+
+use attend::engine::{self, calendar::SchoolDays};
+use attend::generate::{self, Config, Phase};
+use attend::register::{self, Input, ReadOptions};
+use attend::source::Source;
+
+const CALENDAR: &str = include_str!("../policies/calendars/camden-2024-25.calendar");
+const NATIONAL: &str = include_str!("../policies/national.policy");
+
+/// The school days of the calendar's first academic year.
+fn first_year() -> Vec<chrono::NaiveDate> {
+    let src = Source::new("camden-2024-25.calendar", CALENDAR);
+    let (calendar, _) = attend::load_calendar(&src).expect("the bundled calendar parses");
+    let days = SchoolDays::new(&calendar);
+    (0..days.len())
+        .take_while(|d| days.academic_year(*d) == days.academic_year(0))
+        .map(|d| days.date(d))
+        .collect()
+}
+
+const AUTHORISED: &[&str] = &["C1", "M", "J1", "S", "C2", "C", "T", "R", "I", "E"];
+const UNAUTHORISED: &[&str] = &["G", "N", "O", "U"];
+
+/// Per pupil: (possible, authorised, unauthorised) sessions, counted from the long CSV.
+fn count(register: &[u8]) -> BTreeMap<String, (u64, u64, u64)> {
+    let text = std::str::from_utf8(register).expect("UTF-8");
+    let mut per = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let (pupil, mark) = (fields[0], fields[3]);
+        let e: &mut (u64, u64, u64) = per.entry(pupil.to_string()).or_default();
+        e.0 += 1;
+        if AUTHORISED.contains(&mark) {
+            e.1 += 1;
+        } else if UNAUTHORISED.contains(&mark) {
+            e.2 += 1;
+        } else {
+            assert!(["/", "L"].contains(&mark), "unexpected mark {mark}");
+        }
+    }
+    per
+}
+
+/// Rates in hundredths of a point: overall, authorised, unauthorised, persistent, severe.
+fn rates(per: &BTreeMap<String, (u64, u64, u64)>) -> [u64; 5] {
+    let (mut possible, mut auth, mut unauth, mut pa, mut sa) = (0, 0, 0, 0, 0);
+    for (p, a, u) in per.values() {
+        possible += p;
+        auth += a;
+        unauth += u;
+        pa += u64::from((a + u) * 10 >= *p);
+        sa += u64::from((a + u) * 2 >= *p);
+    }
+    let pupils = per.len() as u64;
+    // Rounded to the nearest hundredth of a point.
+    let pct = |n: u64, d: u64| (n * 10_000 * 2 + d) / (2 * d);
+    [
+        pct(auth + unauth, possible),
+        pct(auth, possible),
+        pct(unauth, possible),
+        pct(pa, pupils),
+        pct(sa, pupils),
+    ]
+}
+
+/// Targets from national-rules.md §11 and tolerances (both in hundredths of a point).
+fn check(phase: Phase, seed: u64) {
+    let days = first_year();
+    let cohort = generate::generate(
+        &Config {
+            cohort: 2000,
+            phase,
+            seed,
+        },
+        &days,
+    );
+    let measured = rates(&count(&cohort.register_csv()));
+    let (targets, names): ([u64; 5], _) = match phase {
+        Phase::Primary => ([550, 390, 160, 1460, 85], "primary"),
+        Phase::Secondary => ([890, 540, 350, 2600, 400], "secondary"),
+    };
+    let tolerance = [80, 60, 60, 300, 100];
+    let labels = [
+        "overall",
+        "authorised",
+        "unauthorised",
+        "persistent",
+        "severe",
+    ];
+    for i in 0..5 {
+        assert!(
+            measured[i].abs_diff(targets[i]) <= tolerance[i],
+            "{names} seed {seed}: {} is {}.{:02}%, target {}.{:02}% ± {}.{:02}",
+            labels[i],
+            measured[i] / 100,
+            measured[i] % 100,
+            targets[i] / 100,
+            targets[i] % 100,
+            tolerance[i] / 100,
+            tolerance[i] % 100
+        );
+    }
+    // Higher absence among pupils with SEND and FSM than among the rest.
+    let per = count(&cohort.register_csv());
+    let share = |with: &dyn Fn(&generate::GenPupil) -> bool| {
+        let (mut absent, mut possible) = (0, 0);
+        for p in cohort.pupils.iter().filter(|p| with(p)) {
+            let (pos, a, u) = per[&p.id];
+            absent += a + u;
+            possible += pos;
+        }
+        (absent, possible)
+    };
+    let higher = |with: &dyn Fn(&generate::GenPupil) -> bool, label: &str| {
+        let (a1, p1) = share(with);
+        let (a0, p0) = share(&|p| !with(p));
+        assert!(a1 * p0 > a0 * p1, "{names}: {label} pupils not more absent");
+    };
+    higher(&|p| p.sen != generate::Sen::None, "SEND");
+    higher(&|p| p.fsm, "FSM");
+}
+
+#[test]
+fn primary_rates_within_tolerance() {
+    check(Phase::Primary, 1);
+    check(Phase::Primary, 42);
+}
+
+#[test]
+fn secondary_rates_within_tolerance() {
+    check(Phase::Secondary, 1);
+    check(Phase::Secondary, 42);
+}
+
+#[test]
+fn same_seed_same_files_and_a_different_seed_differs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |seed: &str, out: &str| {
+        assert_cmd::Command::cargo_bin("attend")
+            .expect("binary")
+            .args([
+                "generate",
+                "--cohort",
+                "300",
+                "--phase",
+                "secondary",
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+        let read = |f: &str| std::fs::read(dir.path().join(out).join(f)).expect("written");
+        (read("pupils.csv"), read("register.csv"))
+    };
+    let a = run("5", "a");
+    let b = run("5", "b");
+    let c = run("6", "c");
+    assert!(a == b, "the same seed gives byte-identical files");
+    assert!(a.1 != c.1, "another seed gives another register");
+}
+
+#[test]
+fn generated_register_runs_through_the_national_policy() {
+    let days_list = first_year();
+    let cohort = generate::generate(
+        &Config {
+            cohort: 2000,
+            phase: Phase::Primary,
+            seed: 3,
+        },
+        &days_list,
+    );
+    let policy = Source::new("policies/national.policy", NATIONAL);
+    let calendar = Source::new("camden-2024-25.calendar", CALENDAR);
+    let analysis = attend::analyse(&policy, Some(&calendar));
+    let checked = analysis.checked.expect("national policy checks");
+    let (table, _) = attend::table::compile(&checked);
+    let days = SchoolDays::new(&table.calendar);
+    let options = ReadOptions::default();
+    let pupils = register::read_pupils(&Input::bytes("pupils.csv", cohort.pupils_csv()), 20)
+        .expect("the pupils file reads without problems");
+    let register = register::read_register(
+        &Input::bytes("register.csv", cohort.register_csv()),
+        &table.calendar,
+        &days,
+        Some(&pupils),
+        None,
+        &options,
+    )
+    .expect("the register reads without problems");
+    assert!(register.warnings.is_empty());
+    assert_eq!(register.pupils.len(), 2000);
+    let outcome = engine::run(&table, &days, &register);
+    assert_eq!(outcome.summary.len(), 2000);
+    assert!(
+        !outcome.fired.is_empty(),
+        "the national policy acts on someone"
+    );
+}
