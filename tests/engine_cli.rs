@@ -699,7 +699,11 @@ fn a_failed_run_writes_nothing_and_keeps_earlier_outputs() {
         &[],
     );
     assert_eq!(run.code, 2);
-    assert_eq!(listing(&d.join("kept")), ["actions.csv", "summary.csv"]);
+    // The good run's letters (`letters/`, issue 6) are kept as well.
+    assert_eq!(
+        listing(&d.join("kept")),
+        ["actions.csv", "letters", "summary.csv"]
+    );
     assert_eq!(
         (
             read(d.join("kept/actions.csv")),
@@ -716,7 +720,8 @@ fn a_good_run_writes_both_files_sorted_with_their_headers() {
     let run = example(&["--out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("wrote "), "{}", run.stdout);
-    assert_eq!(listing(&out), ["actions.csv", "summary.csv"]);
+    // With the policy's letters rendered under `letters/` (issue 6).
+    assert_eq!(listing(&out), ["actions.csv", "letters", "summary.csv"]);
 
     let actions = read(out.join("actions.csv"));
     let mut lines = actions.lines();

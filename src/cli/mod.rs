@@ -3,6 +3,7 @@
 
 mod fs;
 mod generate;
+mod letters;
 mod output;
 mod rules;
 mod run;
@@ -241,7 +242,16 @@ fn check(
     let mut unreadable = false;
     for path in policies {
         let found = match fs::read_source(path) {
-            Ok(src) => analyse(&src, calendar.as_ref()).diagnostics,
+            Ok(src) => {
+                let analysis = analyse(&src, calendar.as_ref());
+                let mut found = analysis.diagnostics;
+                // Letter templates are files beside the policy: read here, checked in `letters`.
+                if let Some(checked) = &analysis.checked {
+                    found.extend(letters::check(path, checked.policy()));
+                    found.sort_by_key(crate::diagnostic::Diagnostic::sort_key);
+                }
+                found
+            }
             Err(diagnostic) => {
                 unreadable = true;
                 vec![*diagnostic]

@@ -215,6 +215,15 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     let eval_time = started.elapsed() - read_time;
     if let Some(dir) = &args.out {
         write_outputs(dir, &table, &days, &register, &outcome)?;
+        let letters = super::letters::write(
+            dir,
+            &args.policy,
+            checked.policy(),
+            &table,
+            &days,
+            &register,
+            &outcome,
+        )?;
         print!(
             "{}",
             engine::terminal_summary(&table, &days, &register, &outcome)
@@ -224,6 +233,13 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             dir.join("actions.csv").display(),
             dir.join("summary.csv").display()
         );
+        if letters > 0 {
+            println!(
+                "wrote {letters} {} in {}",
+                if letters == 1 { "letter" } else { "letters" },
+                dir.join("letters").display()
+            );
+        }
         if std::env::var_os("ATTEND_TIMINGS").is_some() {
             eprintln!(
                 "timings: read {:.3}s, evaluate {:.3}s",

@@ -64,6 +64,10 @@ pub struct Pupil {
     pub looked_after: Option<bool>,
     pub child_protection_plan: Option<bool>,
     pub contact_ids: Vec<String>,
+    /// Optional `first_name` and `last_name` columns: used only to address letters, never
+    /// printed in messages.
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
 }
 
 impl Pupil {
@@ -81,6 +85,8 @@ impl Pupil {
             looked_after: None,
             child_protection_plan: None,
             contact_ids: Vec::new(),
+            first_name: None,
+            last_name: None,
         }
     }
 }
@@ -160,6 +166,7 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         optional("child_protection_plan"),
         optional("contact_ids"),
     );
+    let (first_name_col, last_name_col) = (optional("first_name"), optional("last_name"));
     let mut pupils = Pupils::default();
     let mut lines: FxHashMap<String, u64> = FxHashMap::default();
     let mut problems = Vec::new();
@@ -180,7 +187,8 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                if (Some(i) == upn_col || Some(i) == contacts) && !f.is_empty() {
+                let hidden = [upn_col, contacts, first_name_col, last_name_col];
+                if hidden.contains(&Some(i)) && !f.is_empty() {
                     "…".to_string()
                 } else {
                     String::from_utf8_lossy(f).into_owned()
@@ -310,6 +318,8 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
                         .collect()
                 })
                 .unwrap_or_default(),
+            first_name: first_name_col.map(field).filter(|s| !s.is_empty()),
+            last_name: last_name_col.map(field).filter(|s| !s.is_empty()),
             id: id.clone(),
         };
         if let Some(first_line) = lines.get(&id) {
