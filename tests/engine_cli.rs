@@ -33,6 +33,8 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("ATTEND_PSEUDONYM_KEY")
+        // The per-user pseudonym key is made here, not in the real home directory.
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
         .env_remove("ATTEND_TIMINGS")
         .arg("run")
         .arg(policy())
