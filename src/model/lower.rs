@@ -1400,28 +1400,14 @@ impl Lowerer {
         let n = name.node.as_str();
         if let Some(ratio) = RatioMetric::from_keyword(n) {
             const EXPECTED: &str = "one window, e.g. `attendance(year_to_date)`";
-            if args.len() != 1 {
-                self.error(
-                    loc,
-                    ModelError::WrongArguments {
-                        name: n.into(),
-                        expected: EXPECTED,
-                    },
-                );
+            if !self.arity(args, 1, n, EXPECTED, loc) {
                 return None;
             }
             return window_arg(self, args.first(), EXPECTED).map(|w| Value::Ratio(ratio, w));
         }
         if let Some(class) = SessionClass::from_keyword(n) {
             const EXPECTED: &str = "one window, e.g. `unauthorised(rolling 10 school_weeks)`";
-            if args.len() != 1 {
-                self.error(
-                    loc,
-                    ModelError::WrongArguments {
-                        name: n.into(),
-                        expected: EXPECTED,
-                    },
-                );
+            if !self.arity(args, 1, n, EXPECTED, loc) {
                 return None;
             }
             return window_arg(self, args.first(), EXPECTED)
@@ -1430,14 +1416,7 @@ impl Lowerer {
         match n {
             "count" => {
                 const EXPECTED: &str = "codes and a window, e.g. `count(L, this_half_term)`";
-                if args.len() != 2 {
-                    self.error(
-                        loc,
-                        ModelError::WrongArguments {
-                            name: n.into(),
-                            expected: EXPECTED,
-                        },
-                    );
+                if !self.arity(args, 2, n, EXPECTED, loc) {
                     return None;
                 }
                 let codes = codes_arg(self, args.first(), EXPECTED);
@@ -1449,14 +1428,7 @@ impl Lowerer {
             }
             "consecutive_days" => {
                 const EXPECTED: &str = "codes, e.g. `consecutive_days({N, O})`";
-                if args.len() != 1 {
-                    self.error(
-                        loc,
-                        ModelError::WrongArguments {
-                            name: n.into(),
-                            expected: EXPECTED,
-                        },
-                    );
+                if !self.arity(args, 1, n, EXPECTED, loc) {
                     return None;
                 }
                 codes_arg(self, args.first(), EXPECTED)
@@ -1472,6 +1444,28 @@ impl Lowerer {
                 None
             }
         }
+    }
+
+    /// Whether a metric got as many arguments as it takes; reports it when not.
+    fn arity(
+        &mut self,
+        args: &[Sp<Argument>],
+        takes: usize,
+        name: &str,
+        expected: &'static str,
+        loc: &Loc,
+    ) -> bool {
+        let ok = args.len() == takes;
+        if !ok {
+            self.error(
+                loc,
+                ModelError::WrongArguments {
+                    name: name.into(),
+                    expected,
+                },
+            );
+        }
+        ok
     }
 
     fn compare(
