@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use super::progress::{self, Bar};
 use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use crate::engine::Progress;
 use crate::engine::calendar::SchoolDays;
 use crate::generate::{self, Config, Phase};
 use crate::source::Source;
@@ -105,6 +107,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
         },
         seed: args.seed,
     };
+    let spinner = Bar::spinner("generating cohort");
     let cohort = generate::generate(&config, &dates);
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create `{}`: {e}", args.out.display());
@@ -114,12 +117,16 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
         ("pupils.csv", cohort.pupils_csv()),
         ("register.csv", cohort.register_csv()),
     ];
+    spinner.finish();
     for (name, bytes) in files {
         let path = args.out.join(name);
         if let Err(e) = fs::write_atomically(&path, &bytes) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return Err(EXIT_ERRORS);
         }
+    }
+    if progress::quiet() {
+        return Ok(());
     }
     println!(
         "generated {} pupils over {} school days ({} to {}): wrote {} and {}",

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::{EXIT_ERRORS, fs};
 use crate::diagnostic::Diagnostic;
-use crate::engine::{self, calendar::SchoolDays};
+use crate::engine::{self, Progress, calendar::SchoolDays};
 use crate::letters::{self, Facts};
 use crate::model::{Letter, Policy};
 use crate::register::Register;
@@ -69,6 +69,18 @@ pub fn write(
     }
     let mut warned: Vec<&str> = Vec::new();
     let mut written = 0;
+    let bar = super::progress::Bar::new("writing letters", super::progress::Unit::Letters);
+    if templates.values().any(Option::is_some) {
+        bar.set_len(
+            outcome
+                .fired
+                .iter()
+                .filter_map(|f| table.rows.get(f.row))
+                .flat_map(|r| &r.actions)
+                .filter(|a| a.action.starts_with("letter:"))
+                .count() as u64,
+        );
+    }
     for f in &outcome.fired {
         let Some(row) = table.rows.get(f.row) else {
             continue;
@@ -80,10 +92,10 @@ pub fn write(
             let Some(Some(template)) = templates.get(id) else {
                 if !warned.contains(&id) {
                     warned.push(id);
-                    eprintln!(
+                    bar.eprintln(&format!(
                         "warning: letter `{id}` has no usable template, so none was written; `attend check {}` says why",
                         policy_path.display()
-                    );
+                    ));
                 }
                 continue;
             };
@@ -118,13 +130,19 @@ pub fn write(
             let text = match letters::render(template, &facts) {
                 Ok(text) => text,
                 Err(e) => {
-                    eprintln!("error: cannot render letter `{id}` for {}: {e}", pupil.id);
+                    bar.eprintln(&format!(
+                        "error: cannot render letter `{id}` for {}: {e}",
+                        pupil.id
+                    ));
                     return Err(EXIT_ERRORS);
                 }
             };
             let day_dir = dir.join("letters").join(&date);
             if let Err(e) = std::fs::create_dir_all(&day_dir) {
-                eprintln!("error: cannot create `{}`: {e}", day_dir.display());
+                bar.eprintln(&format!(
+                    "error: cannot create `{}`: {e}",
+                    day_dir.display()
+                ));
                 return Err(EXIT_ERRORS);
             }
             let stem = format!("{}-{id}", pupil.id);
@@ -132,12 +150,14 @@ pub fn write(
             for (ext, bytes) in [("md", text.as_bytes()), ("html", html.as_bytes())] {
                 let path = day_dir.join(format!("{stem}.{ext}"));
                 if let Err(e) = fs::write_atomically(&path, bytes) {
-                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    bar.eprintln(&format!("error: cannot write `{}`: {e}", path.display()));
                     return Err(EXIT_ERRORS);
                 }
             }
             written += 1;
+            bar.inc(1);
         }
     }
+    bar.finish();
     Ok(written)
 }

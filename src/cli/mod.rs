@@ -5,6 +5,7 @@ mod fs;
 mod generate;
 mod letters;
 mod output;
+mod progress;
 mod rules;
 mod run;
 mod sarif;
@@ -37,6 +38,10 @@ use summary::SummaryFormat;
         attend compile policies/national.policy --format markdown"
 )]
 pub struct Cli {
+    /// No progress bars and no closing "wrote …" lines; results, warnings and errors are still
+    /// printed. (Progress bars are only ever drawn when standard error is a terminal.)
+    #[arg(long, short, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -155,6 +160,7 @@ const EXIT_ERRORS: u8 = 2;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    progress::set_quiet(cli.quiet);
     let code = match cli.command {
         Command::Check {
             policies,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use super::progress::{self, Bar, Unit};
 use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
 use crate::diagnostic::Severity;
 use crate::engine::{self, calendar::SchoolDays};
@@ -146,6 +147,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         allow_missing: args.allow_missing,
         keep_upn: args.keep_upn,
         pseudonym_key: pseudonym_key(&Input::path(&args.register), args.keep_upn),
+        progress: Bar::new("reading register", Unit::Bytes).handle(),
     };
     let pupils = match &args.pupils {
         Some(path) => Some(
@@ -211,7 +213,12 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         None => None,
     };
     let read_time = started.elapsed();
-    let outcome = engine::run(&table, &days, &register);
+    let outcome = engine::run_with_progress(
+        &table,
+        &days,
+        &register,
+        &Bar::new("evaluating", Unit::Pupils),
+    );
     let eval_time = started.elapsed() - read_time;
     if let Some(dir) = &args.out {
         write_outputs(dir, &table, &days, &register, &outcome)?;
@@ -228,12 +235,14 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             "{}",
             engine::terminal_summary(&table, &days, &register, &outcome)
         );
-        println!(
-            "wrote {} and {}",
-            dir.join("actions.csv").display(),
-            dir.join("summary.csv").display()
-        );
-        if letters > 0 {
+        if !progress::quiet() {
+            println!(
+                "wrote {} and {}",
+                dir.join("actions.csv").display(),
+                dir.join("summary.csv").display()
+            );
+        }
+        if letters > 0 && !progress::quiet() {
             println!(
                 "wrote {letters} {} in {}",
                 if letters == 1 { "letter" } else { "letters" },

@@ -32,6 +32,59 @@ pub struct Outcome {
 
 /// Evaluates every pupil of the register over the school days that have data.
 pub fn run(table: &DecisionTable, days: &SchoolDays, register: &Register) -> Outcome {
+    run_with_progress(table, days, register, &NoProgress)
+}
+
+/// Where a long piece of work says how far it has got. The library never draws anything:
+/// the command line implements this with a progress bar, and everything else passes
+/// [`NoProgress`]. Calls may come from several threads at once.
+pub trait Progress: Send + Sync {
+    /// How many units the work has in all (bytes of a file, pupils).
+    fn set_len(&self, _len: u64) {}
+    /// `n` more units are done.
+    fn inc(&self, _n: u64) {}
+    /// The work is over.
+    fn finish(&self) {}
+}
+
+/// Progress that nobody watches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// A shared [`Progress`], as [`crate::register::ReadOptions`] carries it; no progress by
+/// default.
+#[derive(Clone)]
+pub struct ProgressHandle(pub std::sync::Arc<dyn Progress>);
+
+impl Default for ProgressHandle {
+    fn default() -> Self {
+        ProgressHandle(std::sync::Arc::new(NoProgress))
+    }
+}
+
+impl std::fmt::Debug for ProgressHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHandle")
+    }
+}
+
+impl std::ops::Deref for ProgressHandle {
+    type Target = dyn Progress;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+/// [`run`], counting each pupil evaluated on `progress`.
+pub fn run_with_progress(
+    table: &DecisionTable,
+    days: &SchoolDays,
+    register: &Register,
+    progress: &dyn Progress,
+) -> Outcome {
+    progress.set_len(register.pupils.len() as u64);
     let plan = Plan::new(table);
     let span = register.span.unwrap_or((0, 0));
     let shared = eval::Shared::new(&plan, days, span);
@@ -40,8 +93,13 @@ pub fn run(table: &DecisionTable, days: &SchoolDays, register: &Register) -> Out
         .par_iter()
         .enumerate()
         .with_min_len(256)
-        .map(|(i, pupil)| eval::evaluate(&shared, i, pupil, register.marks_of(i), None))
+        .map(|(i, pupil)| {
+            let evaluated = eval::evaluate(&shared, i, pupil, register.marks_of(i), None);
+            progress.inc(1);
+            evaluated
+        })
         .collect();
+    progress.finish();
     let mut fired = Vec::new();
     let mut summary = Vec::with_capacity(per_pupil.len());
     for (f, s) in per_pupil {

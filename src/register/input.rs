@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::{InputProblem, RegisterError};
+use crate::engine::ProgressHandle;
 
 /// The register formats of data-formats.md §6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +63,34 @@ impl Input {
         )
     }
 
+    /// The size of the input in bytes (compressed, for gzip), when it can be known.
+    pub fn size(&self) -> Option<u64> {
+        match &self.source {
+            Source::Path(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Source::Bytes(bytes) => Some(bytes.len() as u64),
+        }
+    }
+
     /// Opens the input, decompressing gzip.
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>, InputProblem> {
-        let raw: Box<dyn Read + Send> = match &self.source {
+        self.open_with(None)
+    }
+
+    /// [`Input::open`], telling `progress` of each block of bytes read from the input.
+    pub fn open_with(
+        &self,
+        progress: Option<&ProgressHandle>,
+    ) -> Result<Box<dyn BufRead + Send>, InputProblem> {
+        let mut raw: Box<dyn Read + Send> = match &self.source {
             Source::Path(path) => Box::new(File::open(path).map_err(|e| self.unreadable(&e))?),
             Source::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes))),
         };
+        if let Some(progress) = progress {
+            raw = Box::new(Counting {
+                inner: raw,
+                progress: progress.clone(),
+            });
+        }
         let mut raw = BufReader::with_capacity(BUFFER, raw);
         let head = raw.fill_buf().map_err(|e| self.unreadable(&e))?;
         if head.starts_with(&[0x1f, 0x8b]) {
@@ -82,7 +105,15 @@ impl Input {
 
     /// Opens the input and tells its format from the first line.
     pub fn open_detect(&self) -> Result<(Format, Box<dyn BufRead + Send>), Vec<InputProblem>> {
-        let mut reader = self.open().map_err(|p| vec![p])?;
+        self.open_detect_with(None)
+    }
+
+    /// [`Input::open_detect`], telling `progress` of each block of bytes read.
+    pub fn open_detect_with(
+        &self,
+        progress: Option<&ProgressHandle>,
+    ) -> Result<(Format, Box<dyn BufRead + Send>), Vec<InputProblem>> {
+        let mut reader = self.open_with(progress).map_err(|p| vec![p])?;
         let head = reader.fill_buf().map_err(|e| vec![self.unreadable(&e)])?;
         let format = detect(head).map_err(|error| {
             let line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
@@ -98,6 +129,20 @@ impl Input {
             }]
         })?;
         Ok((format, reader))
+    }
+}
+
+/// A reader that reports how many bytes it has read.
+struct Counting {
+    inner: Box<dyn Read + Send>,
+    progress: ProgressHandle,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.inc(n as u64);
+        Ok(n)
     }
 }
 

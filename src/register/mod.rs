@@ -69,6 +69,8 @@ pub struct ReadOptions {
     pub keep_upn: bool,
     /// The key of the hash that pseudonymises UPNs.
     pub pseudonym_key: Option<String>,
+    /// Told the input's size and each block of bytes read from it (before decompression).
+    pub progress: crate::engine::ProgressHandle,
 }
 
 impl ReadOptions {
@@ -101,13 +103,23 @@ pub fn read_register(
         pupils,
         options,
     };
-    let (format, reader) = input.open_detect()?;
-    let read = match format {
-        Format::Long => long::read(&ctx, reader)?,
-        Format::Compact => compact::read(&ctx, reader)?,
-        Format::Ctf => ctf::read(&ctx, reader)?,
+    if let Some(len) = input.size() {
+        options.progress.set_len(len);
+    }
+    let (format, reader) = match input.open_detect_with(Some(&options.progress)) {
+        Ok(opened) => opened,
+        Err(problems) => {
+            options.progress.finish();
+            return Err(problems);
+        }
     };
-    slots::finish(&ctx, read)
+    let read = match format {
+        Format::Long => long::read(&ctx, reader),
+        Format::Compact => compact::read(&ctx, reader),
+        Format::Ctf => ctf::read(&ctx, reader),
+    };
+    options.progress.finish();
+    slots::finish(&ctx, read?)
 }
 
 /// What every reader shares.
