@@ -13,6 +13,8 @@ pub mod generate;
 pub mod letters;
 pub mod model;
 pub mod register;
+pub mod report;
+pub mod simulate;
 pub mod source;
 pub mod syntax;
 pub mod table;

@@ -9,6 +9,7 @@ mod progress;
 mod rules;
 mod run;
 mod sarif;
+mod simulate;
 mod summary;
 
 use std::io::Write;
@@ -133,6 +134,8 @@ enum Command {
     Demo,
     /// Generate a synthetic cohort (pupils.csv, register.csv) calibrated to national figures
     Generate(generate::GenerateArgs),
+    /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -204,6 +207,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Demo => demo(),
         Command::Generate(args) => generate::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,195 @@
+//! `attend simulate`: several policies applied to one cohort (a register and pupils file, or
+//! a synthetic cohort made in memory), compared side by side; writes `comparison.csv` and
+//! `report.html` atomically.
+
+use std::path::PathBuf;
+
+use super::generate::PhaseArg;
+use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use crate::engine::calendar::SchoolDays;
+use crate::generate::{self, Config, Phase};
+use crate::register::{self, Input, ReadOptions};
+use crate::simulate::{self, Minutes};
+use crate::source::Source;
+use crate::{analyse, table};
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(after_help = "Examples:\n  \
+    attend simulate policies/kings-cross-academy.policy policies/attendance-thresholds.policy \\\n    \
+    --cohort 2000 --seed 1 --out sim\n  \
+    attend simulate school.policy --register register.csv --pupils pupils.csv \\\n    \
+    --calendar term-dates.calendar --minutes letter=15 --out sim\n\n\
+    Every policy is run over one calendar: --calendar, or the bundled illustrative Camden \
+    2024-25 calendar.\n\
+    Exit status: 0 done, 2 a policy or an input has errors (nothing is written).")]
+pub struct SimulateArgs {
+    /// Policies to compare (.policy or .toml)
+    #[arg(required = true)]
+    pub policies: Vec<PathBuf>,
+    /// Register data (with --pupils) instead of a synthetic cohort
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "pupils",
+        conflicts_with = "cohort"
+    )]
+    pub register: Option<PathBuf>,
+    /// Pupils CSV for --register
+    #[arg(long, value_name = "FILE", requires = "register")]
+    pub pupils: Option<PathBuf>,
+    /// A synthetic cohort of N pupils, made in memory
+    #[arg(long, value_name = "N", required_unless_present = "register")]
+    pub cohort: Option<usize>,
+    #[arg(long, value_enum, default_value = "secondary")]
+    pub phase: PhaseArg,
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// A calendar file (.calendar or .toml) used for every policy
+    #[arg(long, value_name = "FILE")]
+    pub calendar: Option<PathBuf>,
+    /// Staff minutes per action kind, e.g. `--minutes letter=15 --minutes meeting=60`
+    #[arg(long, value_name = "KIND=MIN")]
+    pub minutes: Vec<String>,
+    /// Directory for comparison.csv and report.html
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+const DEFAULT_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
+
+pub fn run(args: &SimulateArgs) -> u8 {
+    match run_inner(args) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+fn show(diagnostics: &[crate::diagnostic::Diagnostic]) {
+    eprint!(
+        "{}",
+        render_diagnostics(diagnostics, DiagnosticFormat::Human, color_stderr())
+    );
+}
+
+fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
+    let minutes = Minutes::default().with(&args.minutes).map_err(|e| {
+        eprintln!("error[simulate::bad_minutes]: {e}\n  = help: write `--minutes letter=15`");
+        EXIT_ERRORS
+    })?;
+    let calendar = match &args.calendar {
+        Some(path) => load(path)?,
+        None => Source::new(
+            "policies/calendars/camden-2024-25.calendar",
+            DEFAULT_CALENDAR,
+        ),
+    };
+    let mut tables = Vec::new();
+    for path in &args.policies {
+        let src = load(path)?;
+        let analysis = analyse(&src, Some(&calendar));
+        let Some(checked) = analysis.checked else {
+            show(&analysis.diagnostics);
+            return Err(EXIT_ERRORS);
+        };
+        let (table, diagnostics) = table::compile(&checked);
+        if diagnostics.iter().any(|d| d.is_error()) {
+            show(&diagnostics);
+            return Err(EXIT_ERRORS);
+        }
+        tables.push(table);
+    }
+    let Some(first) = tables.first() else {
+        return Err(EXIT_ERRORS);
+    };
+    let days = SchoolDays::new(&first.calendar);
+    if days.is_empty() {
+        eprintln!("error[simulate::no_school_days]: the calendar has no school days");
+        return Err(EXIT_ERRORS);
+    }
+    let (register, cohort) = match (&args.register, &args.pupils, args.cohort) {
+        (Some(reg), Some(pupils), _) => {
+            let options = ReadOptions::default();
+            let show_problems = |p: Vec<register::InputProblem>| {
+                for problem in &p {
+                    eprint!("{problem}");
+                }
+                EXIT_ERRORS
+            };
+            let pupils = register::read_pupils(&Input::path(pupils), options.limit())
+                .map_err(show_problems)?;
+            let register = register::read_register(
+                &Input::path(reg),
+                &first.calendar,
+                &days,
+                Some(&pupils),
+                None,
+                &options,
+            )
+            .map_err(show_problems)?;
+            let what = format!("{} pupils from {}", register.pupils.len(), reg.display());
+            (register, what)
+        }
+        (_, _, Some(n)) => {
+            let first_year = days.academic_year(0);
+            let dates: Vec<_> = (0..days.len())
+                .take_while(|d| days.academic_year(*d) == first_year)
+                .map(|d| days.date(d))
+                .collect();
+            let phase = match args.phase {
+                PhaseArg::Primary => Phase::Primary,
+                PhaseArg::Secondary => Phase::Secondary,
+            };
+            let config = Config {
+                cohort: n,
+                phase,
+                seed: args.seed,
+            };
+            let cohort = generate::generate(&config, &dates);
+            let what = format!(
+                "synthetic {} cohort of {n} pupils (seed {})",
+                match phase {
+                    Phase::Primary => "primary",
+                    Phase::Secondary => "secondary",
+                },
+                args.seed
+            );
+            (simulate::register_from_cohort(&cohort, &days), what)
+        }
+        _ => {
+            eprintln!(
+                "error[simulate::no_cohort]: give `--cohort N` or `--register FILE --pupils FILE`"
+            );
+            return Err(EXIT_ERRORS);
+        }
+    };
+    let sim = simulate::simulate(&tables, &days, &register, &minutes);
+    print!("{}", sim.text(&days));
+    let html = crate::report::html(&crate::report::Report {
+        title: "Attendance policy comparison",
+        cohort: &cohort,
+        sim: &sim,
+        tables: &tables,
+        days: &days,
+    });
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!("error: cannot create `{}`: {e}", args.out.display());
+        return Err(EXIT_ERRORS);
+    }
+    let files = [
+        ("comparison.csv", sim.csv(&days)),
+        ("report.html", html.into_bytes()),
+    ];
+    for (name, bytes) in files {
+        let path = args.out.join(name);
+        if let Err(e) = fs::write_atomically(&path, &bytes) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return Err(EXIT_ERRORS);
+        }
+    }
+    println!(
+        "\nwrote {} and {}",
+        args.out.join("comparison.csv").display(),
+        args.out.join("report.html").display()
+    );
+    Ok(())
+}
