@@ -466,11 +466,15 @@ fn figures(
     let mut enforce = [0u64; 6];
     for (i, r) in reached.iter().enumerate() {
         let mask = masks.get(i).copied().unwrap_or(1);
-        if *r >= formalise_rank {
-            add(&mut formalise, mask, 1);
-        }
-        if *r >= enforce_rank || enforced.get(i).copied().unwrap_or(false) {
+        // An enforcement action (a penalty warning, a penalty notice considered) is enforce
+        // whatever stage the policy names, and enforce is beyond formalise: so the counts
+        // nest, and "reaching formalise" includes every pupil "reaching enforce".
+        let enforced = *r >= enforce_rank || enforced.get(i).copied().unwrap_or(false);
+        if enforced {
             add(&mut enforce, mask, 1);
+        }
+        if enforced || *r >= formalise_rank {
+            add(&mut formalise, mask, 1);
         }
     }
     let pick = |list: &[usize]| -> Vec<Snapshot> {
