@@ -1,0 +1,139 @@
+//! The browser test (issue 6, item 3): `tests/browser/screenshot.sh` opens a page in headless
+//! Chromium (installing Debian's package when it is missing and the test runs as root), saves a
+//! screenshot and measures the page; these tests check that a page renders with no console
+//! messages, no scripts and nothing external, and that its SVG charts have a size. There is no
+//! silent skip: without a Chromium the script fails and so does the test, saying why.
+//!
+//! Each screenshot is also copied beside the build, to `target/*-screenshot.png`, for a person
+//! to look at.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const SCRIPT: &str = "tests/browser/screenshot.sh";
+
+struct Rendered {
+    code: Option<i32>,
+    /// What the script printed on both streams.
+    log: String,
+    result: Value,
+    console: String,
+    png: PathBuf,
+}
+
+fn render(page: &Path, min_svgs: usize, out: &Path) -> Rendered {
+    let output = Command::new("bash")
+        .arg(SCRIPT)
+        .arg("--min-svgs")
+        .arg(min_svgs.to_string())
+        .arg(page)
+        .arg(out)
+        .output()
+        .expect("bash runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let code = output.status.code();
+    assert_ne!(
+        code,
+        Some(3),
+        "no Chromium, and the script could not install one:\n{log}"
+    );
+    let result = std::fs::read_to_string(out.join("result.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    Rendered {
+        code,
+        console: std::fs::read_to_string(out.join("console.txt")).unwrap_or_default(),
+        png: out.join("screenshot.png"),
+        log,
+        result,
+    }
+}
+
+/// Where a person finds the screenshot: `target/NAME`.
+fn keep(png: &Path, name: &str) -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target directory")
+        .join(name);
+    std::fs::copy(png, &target).expect("copy the screenshot");
+    target
+}
+
+/// Every check a report must pass: the script succeeded, the PNG is a real picture, the console
+/// was silent, and there are at least `min_svgs` charts, each with a size.
+fn assert_renders(r: &Rendered, min_svgs: usize) {
+    assert_eq!(r.code, Some(0), "screenshot.sh failed:\n{}", r.log);
+    let png = std::fs::read(&r.png).expect("the screenshot exists");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(
+        png.len() > 10_000,
+        "a {}-byte screenshot is blank",
+        png.len()
+    );
+    assert!(r.console.is_empty(), "console messages:\n{}", r.console);
+    assert_eq!(r.result["errors"], Value::Array(vec![]), "{}", r.log);
+    assert_eq!(r.result["scripts"], 0, "the report has scripts");
+    assert_eq!(r.result["external"], Value::Array(vec![]), "external files");
+    let svgs = r.result["svgs"].as_array().expect("svg sizes");
+    assert!(
+        svgs.len() >= min_svgs,
+        "{} SVG charts, expected at least {min_svgs}",
+        svgs.len()
+    );
+    for (i, size) in svgs.iter().enumerate() {
+        let (w, h) = (size[0].as_f64().unwrap(), size[1].as_f64().unwrap());
+        assert!(w > 0.0 && h > 0.0, "SVG chart {i} is {w}×{h}");
+    }
+}
+
+#[test]
+fn the_fixture_renders_with_four_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = render(Path::new("tests/browser/fixture.html"), 4, dir.path());
+    assert_renders(&r, 4);
+    assert_eq!(r.result["svgs"].as_array().unwrap().len(), 4);
+    keep(&r.png, "fixture-screenshot.png");
+}
+
+/// The checker is worth something only if it fails a broken page: an invalid SVG attribute
+/// (which Chromium reports on the console), a chart of no size, a script and a stylesheet
+/// from elsewhere.
+#[test]
+fn the_checker_fails_a_broken_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("broken.html");
+    std::fs::write(
+        &page,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>broken</title>\
+         <link rel=\"stylesheet\" href=\"https://example.invalid/x.css\"></head><body>\
+         <svg width=\"200\" height=\"100\"><rect width=\"10\" height=\"NaN\"/></svg>\
+         <svg width=\"0\" height=\"100\"></svg>\
+         <script>document.title = 'scripted';</script></body></html>",
+    )
+    .unwrap();
+    let r = render(&page, 4, &dir.path().join("out"));
+    assert_eq!(r.code, Some(1), "{}", r.log);
+    assert!(r.console.contains("Expected length"), "{}", r.console);
+    assert_eq!(r.result["scripts"], 1);
+    assert!(
+        r.result["external"].to_string().contains("example.invalid"),
+        "{}",
+        r.result
+    );
+    for expected in [
+        "console logged",
+        "has scripts",
+        "external files",
+        "2 SVG chart(s), expected at least 4",
+        "1 SVG chart(s) with zero width or height",
+    ] {
+        assert!(r.log.contains(expected), "`{expected}` not in:\n{}", r.log);
+    }
+}
