@@ -701,10 +701,10 @@ fn a_failed_run_writes_nothing_and_keeps_earlier_outputs() {
         &[],
     );
     assert_eq!(run.code, 2);
-    // The good run's letters (`letters/`, issue 6) are kept as well.
+    // The good run's letters (`letters/`) and report (`report.html`) are kept as well.
     assert_eq!(
         listing(&d.join("kept")),
-        ["actions.csv", "letters", "summary.csv"]
+        ["actions.csv", "letters", "report.html", "summary.csv"]
     );
     assert_eq!(
         (
@@ -722,8 +722,11 @@ fn a_good_run_writes_both_files_sorted_with_their_headers() {
     let run = example(&["--out", out.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("wrote "), "{}", run.stdout);
-    // With the policy's letters rendered under `letters/` (issue 6).
-    assert_eq!(listing(&out), ["actions.csv", "letters", "summary.csv"]);
+    // With the policy's letters rendered under `letters/` and the report.
+    assert_eq!(
+        listing(&out),
+        ["actions.csv", "letters", "report.html", "summary.csv"]
+    );
 
     let actions = read(out.join("actions.csv"));
     let mut lines = actions.lines();

@@ -58,6 +58,9 @@ pub struct RunArgs {
     /// the key is ATTEND_PSEUDONYM_KEY, or a random key kept in ~/.config/attend)
     #[arg(long)]
     pub keep_upn: bool,
+    /// Do not write report.html (what a benchmark of the outputs alone wants)
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 /// Prints the problems and a closing line; `limit` is where the reader stopped looking,
@@ -231,6 +234,11 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             &register,
             &outcome,
         )?;
+        let report = if args.no_report {
+            None
+        } else {
+            Some(write_report(dir, &table, &days, &register)?)
+        };
         print!(
             "{}",
             engine::terminal_summary(&table, &days, &register, &outcome)
@@ -241,6 +249,9 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
                 dir.join("actions.csv").display(),
                 dir.join("summary.csv").display()
             );
+        }
+        if let Some(path) = report.filter(|_| !progress::quiet()) {
+            println!("wrote {}", path.display());
         }
         if letters > 0 && !progress::quiet() {
             println!(
@@ -465,4 +476,31 @@ fn pseudonym_key(register: &Input, keep_upn: bool) -> Option<String> {
             None
         }
     }
+}
+
+/// Writes `report.html` for one policy: the same page `attend simulate` makes, with the
+/// register's pupils as the cohort.
+fn write_report(
+    dir: &Path,
+    table: &table::DecisionTable,
+    days: &SchoolDays,
+    register: &register::Register,
+) -> Result<PathBuf, u8> {
+    let tables = std::slice::from_ref(table);
+    let sim =
+        crate::simulate::simulate(tables, days, register, &crate::simulate::Minutes::default());
+    let cohort = format!("the register's {} pupils", register.pupils.len());
+    let html = crate::report::html(&crate::report::Report {
+        title: "Attendance policy report",
+        cohort: &cohort,
+        sim: &sim,
+        tables,
+        days,
+    });
+    let path = dir.join("report.html");
+    fs::write_atomically(&path, html.as_bytes()).map_err(|e| {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        EXIT_ERRORS
+    })?;
+    Ok(path)
 }
