@@ -640,7 +640,7 @@ impl Simulation {
 
     fn head(&self, first: &str) -> Vec<String> {
         std::iter::once(first.to_string())
-            .chain(self.policies.iter().map(|p| p.name.clone()))
+            .chain(self.policies.iter().map(|p| short(&p.name)))
             .collect()
     }
 
@@ -705,7 +705,7 @@ impl Simulation {
         out.push_str(&table_text(&self.head("week"), &rows));
         out.push_str("\nPupils per stage at the end of each half-term\n");
         for p in &self.policies {
-            let mut head = vec![format!("{} — stage", p.name)];
+            let mut head = vec![format!("{} — stage", short(&p.name))];
             head.extend(p.half_terms.iter().map(|s| days.date(s.day).to_string()));
             let rows: Vec<Vec<String>> = p
                 .stages
@@ -723,7 +723,7 @@ impl Simulation {
                 .collect();
             out.push_str(&table_text(&head, &rows));
             if p.half_terms.first().is_some_and(|s| !s.bands.is_empty()) {
-                let mut head = vec![format!("{} — band", p.name)];
+                let mut head = vec![format!("{} — band", short(&p.name))];
                 head.extend(p.half_terms.iter().map(|s| days.date(s.day).to_string()));
                 let names: Vec<&String> = p
                     .half_terms
@@ -782,7 +782,7 @@ impl Simulation {
         out.push_str("\nBy group: pupils, reaching formalise / enforce, actions and staff minutes per pupil\n");
         let mut head = vec!["group".to_string(), "pupils".to_string()];
         for p in &self.policies {
-            head.push(format!("{}: formalise", p.name));
+            head.push(format!("{}: formalise", short(&p.name)));
             head.push("enforce".to_string());
             head.push("actions/pupil".to_string());
             head.push("min/pupil".to_string());
@@ -877,4 +877,15 @@ impl Simulation {
         }
         w.into_inner().unwrap_or_default()
     }
+}
+
+/// A policy's name short enough for a column heading of the printed comparison (the CSV and
+/// the report keep the whole name).
+fn short(name: &str) -> String {
+    const WIDTH: usize = 28;
+    if name.chars().count() <= WIDTH {
+        return name.to_string();
+    }
+    let cut: String = name.chars().take(WIDTH - 1).collect();
+    format!("{}…", cut.trim_end())
 }
