@@ -4,8 +4,10 @@
 //! messages, no scripts and nothing external, and that its SVG charts have a size. There is no
 //! silent skip: without a Chromium the script fails and so does the test, saying why.
 //!
-//! Each screenshot is also copied beside the build, to `target/*-screenshot.png`, for a person
-//! to look at.
+//! Each screenshot is also copied beside the build, for a person to look at:
+//! `target/report-screenshot.png` (`attend simulate` of two policies on a synthetic cohort of
+//! 200), `target/run-report-screenshot.png` (`attend run` on the bundled example) and
+//! `target/fixture-screenshot.png`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,4 +138,62 @@ fn the_checker_fails_a_broken_page() {
     ] {
         assert!(r.log.contains(expected), "`{expected}` not in:\n{}", r.log);
     }
+}
+
+fn attend(args: &[&str]) {
+    let output = assert_cmd::Command::cargo_bin("attend")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "attend {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The acceptance page of issue 6, on a small cohort: `attend simulate` of two policies.
+#[test]
+fn the_simulate_report_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    attend(&[
+        "simulate",
+        "policies/kings-cross-academy.policy",
+        "policies/attendance-thresholds.policy",
+        "--cohort",
+        "200",
+        "--seed",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let r = render(&out.join("report.html"), 4, &dir.path().join("shot"));
+    assert_renders(&r, 4);
+    assert_eq!(r.result["title"], "Attendance policy comparison");
+    let kept = keep(&r.png, "report-screenshot.png");
+    eprintln!("screenshot: {}", kept.display());
+}
+
+/// `attend run`'s report on the bundled example.
+#[test]
+fn the_run_report_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    attend(&[
+        "run",
+        "policies/kings-cross-academy.policy",
+        "--calendar",
+        "policies/calendars/camden-2024-25.calendar",
+        "--register",
+        "examples/data/register.csv",
+        "--pupils",
+        "examples/data/pupils.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let r = render(&out.join("report.html"), 4, &dir.path().join("shot"));
+    assert_renders(&r, 4);
+    keep(&r.png, "run-report-screenshot.png");
 }

@@ -186,3 +186,25 @@ fn help_says_what_quiet_does() {
     assert!(help.contains("-q, --quiet"), "{help}");
     assert!(help.contains("No progress bars"), "{help}");
 }
+
+#[test]
+fn a_piped_simulate_prints_no_progress_and_quiet_drops_the_wrote_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let args = [
+        "simulate", POLICY, "--cohort", "30", "--seed", "2", "--out", out,
+    ];
+    let loud = attend(&args);
+    assert!(loud.status.success());
+    assert_no_progress(&String::from_utf8(loud.stderr).unwrap(), "stderr");
+    let stdout = String::from_utf8(loud.stdout).unwrap();
+    assert!(stdout.contains("\nwrote "), "{stdout}");
+    let mut quiet_args = args.to_vec();
+    quiet_args.push("-q");
+    let quiet = attend(&quiet_args);
+    assert!(quiet.status.success());
+    assert_no_progress(&String::from_utf8(quiet.stderr).unwrap(), "stderr");
+    let quiet_stdout = String::from_utf8(quiet.stdout).unwrap();
+    assert!(!quiet_stdout.contains("wrote "), "{quiet_stdout}");
+    assert!(stdout.starts_with(&quiet_stdout), "the comparison stays");
+}

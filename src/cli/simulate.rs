@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use super::generate::PhaseArg;
+use super::progress::{self, Bar, Unit};
 use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use crate::engine::Progress;
 use crate::engine::calendar::SchoolDays;
 use crate::generate::{self, Config, Phase};
 use crate::register::{self, Input, ReadOptions};
@@ -108,7 +110,10 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     }
     let (register, cohort) = match (&args.register, &args.pupils, args.cohort) {
         (Some(reg), Some(pupils), _) => {
-            let options = ReadOptions::default();
+            let options = ReadOptions {
+                progress: Bar::new("reading register", Unit::Bytes).handle(),
+                ..ReadOptions::default()
+            };
             let show_problems = |p: Vec<register::InputProblem>| {
                 for problem in &p {
                     eprint!("{problem}");
@@ -144,7 +149,9 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
                 phase,
                 seed: args.seed,
             };
+            let spinner = Bar::spinner("generating cohort");
             let cohort = generate::generate(&config, &dates);
+            spinner.finish();
             let what = format!(
                 "synthetic {} cohort of {n} pupils (seed {})",
                 match phase {
@@ -162,7 +169,9 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
             return Err(EXIT_ERRORS);
         }
     };
+    let spinner = Bar::spinner("simulating");
     let sim = simulate::simulate(&tables, &days, &register, &minutes);
+    spinner.finish();
     print!("{}", sim.text(&days));
     let html = crate::report::html(&crate::report::Report {
         title: "Attendance policy comparison",
@@ -185,6 +194,9 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return Err(EXIT_ERRORS);
         }
+    }
+    if progress::quiet() {
+        return Ok(());
     }
     println!(
         "\nwrote {} and {}",

@@ -3,8 +3,8 @@
 #
 #   tests/browser/screenshot.sh [--min-svgs N] REPORT.html OUTDIR
 #
-# Writes OUTDIR/screenshot.png (1280×2400), OUTDIR/result.json and OUTDIR/console.txt, and
-# exits 0 only when the page rendered with no console messages, no scripts, nothing loaded from
+# Writes OUTDIR/screenshot.png (1280 wide and the whole page tall, at least 2400),
+# OUTDIR/result.json and OUTDIR/console.txt, and exits 0 only when the page rendered with no console messages, no scripts, nothing loaded from
 # outside the file, and at least N (default 1) SVG charts, every one wider and taller than zero.
 #
 # result.json is measured by a separate wrapper page (made here, in a temporary directory, with
@@ -140,25 +140,30 @@ run_chromium() {
     timeout 60 "$chromium" "${flags[@]}" --user-data-dir="$profile" "$@"
 }
 
-png="$outdir/screenshot.png"
-rm -f "$png"
-if ! run_chromium --screenshot="$png" --window-size=1280,2400 "file://$work/report.html" \
-    >"$work/shot.out" 2>"$work/shot.err"; then
-    echo "screenshot.sh: chromium failed taking the screenshot:" >&2
-    tail -20 "$work/shot.err" >&2
-    exit 4
-fi
 if ! run_chromium --allow-file-access-from-files --window-size=1300,2500 \
     --dump-dom "file://$work/wrapper.html" >"$work/dom.html" 2>"$work/dom.err"; then
     echo "screenshot.sh: chromium failed loading the report:" >&2
     tail -20 "$work/dom.err" >&2
     exit 4
 fi
-
-grep -h ':CONSOLE' "$work/shot.err" "$work/dom.err" >"$outdir/console.txt" || true
 sed -n 's|.*<pre id="result">\(.*\)</pre>.*|\1|p' "$work/dom.html" >"$outdir/result.json"
 result=$(cat "$outdir/result.json")
 
+# The whole page: 1280 wide, at least 2400 tall, taller when the report is (up to 16000).
+height=$(grep -o '"height":[0-9]*' <<<"$result" | grep -o '[0-9]*$' || true)
+height=${height:-2400}
+((height >= 2400)) || height=2400
+((height <= 16000)) || height=16000
+png="$outdir/screenshot.png"
+rm -f "$png"
+if ! run_chromium --screenshot="$png" --window-size=1280,"$height" --hide-scrollbars \
+    "file://$work/report.html" >"$work/shot.out" 2>"$work/shot.err"; then
+    echo "screenshot.sh: chromium failed taking the screenshot:" >&2
+    tail -20 "$work/shot.err" >&2
+    exit 4
+fi
+
+grep -h ':CONSOLE' "$work/shot.err" "$work/dom.err" >"$outdir/console.txt" || true
 problems=()
 [[ -s "$png" ]] || problems+=("no screenshot was written")
 [[ -s "$outdir/console.txt" ]] && problems+=("the console logged $(wc -l <"$outdir/console.txt") message(s)")
