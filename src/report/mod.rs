@@ -242,7 +242,8 @@ fn histogram(sim: &Simulation) -> String {
             }
         );
     }
-    for pct in (50..=100).step_by(10) {
+    // 50% is left to the `<50` bar's own label, which sits where its tick would.
+    for pct in (60..=100).step_by(10) {
         let _ = write!(
             o,
             "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{pct}%</text>\n",
@@ -271,11 +272,14 @@ fn histogram(sim: &Simulation) -> String {
             let _ = write!(
                 o,
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{T}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\
-                 <text class=\"lbl\" x=\"{x:.1}\" y=\"{label_y:.1}\" text-anchor=\"middle\" style=\"fill:{}\">{}</text>\n",
+                 <text class=\"lbl\" x=\"{x:.1}\" y=\"{label_y:.1}\" text-anchor=\"middle\" style=\"fill:{}\">{}<title>{}</title></text>\n",
                 H - B,
                 colour(pi),
                 colour(pi),
-                esc(&format!("{} {}%", band.name, f64::from(lo) / 10_000.0))
+                // Boundaries can be a few pixels apart: the line carries only its percentage,
+                // the band's name is its tooltip.
+                esc(&format!("{}%", f64::from(lo) / 10_000.0)),
+                esc(&format!("{} from {}%", band.name, f64::from(lo) / 10_000.0))
             );
         }
     }
@@ -443,7 +447,8 @@ fn equity(sim: &Simulation) -> String {
              <text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{} pupils</text>\n",
             x0 + (gw - 16.0) / 2.0,
             H - B + 16.0,
-            esc(group.label()),
+            // The axis has room for the group's short name only (`SEN`, not its definition).
+            esc(group.label().split(" (").next().unwrap_or(group.label())),
             x0 + (gw - 16.0) / 2.0,
             H - B + 30.0,
             sim.pupils[g]
