@@ -9,6 +9,10 @@
 //! - persistent absentees (missed 10% or more, `absent*10 >= possible`): ±3 points of pupils;
 //! - severely absent (missed 50% or more, `absent*2 >= possible`): ±1 point of pupils.
 //!
+//! - the mix of codes: illness (`I`) is about half of all absence (3.5 of 7.1 points across
+//!   all schools), ±10 points of absent sessions; unauthorised holiday (`G`) about 7% (0.5 of
+//!   7.1), ±4 points.
+//!
 //! Rates are compared in hundredths of a point (integers) after exact counting.
 
 use std::collections::BTreeMap;
@@ -112,6 +116,34 @@ fn check(phase: Phase, seed: u64) {
             targets[i] % 100,
             tolerance[i] / 100,
             tolerance[i] % 100
+        );
+    }
+    // The mix of codes, as shares of absent sessions in hundredths of a point.
+    let csv = cohort.register_csv();
+    let text = std::str::from_utf8(&csv).expect("UTF-8");
+    let (mut absent, mut illness, mut holiday) = (0u64, 0u64, 0u64);
+    for line in text.lines().skip(1) {
+        let mark = line.rsplit(',').next().unwrap_or("");
+        if AUTHORISED.contains(&mark) || UNAUTHORISED.contains(&mark) {
+            absent += 1;
+        }
+        illness += u64::from(mark == "I");
+        holiday += u64::from(mark == "G");
+    }
+    let share_of = |n: u64| n * 10_000 / absent.max(1);
+    let mix = [
+        ("illness", share_of(illness), 4930, 1000),
+        ("holiday", share_of(holiday), 700, 400),
+    ];
+    for (label, measured, target, tolerance) in mix {
+        assert!(
+            measured.abs_diff(target) <= tolerance,
+            "{names} seed {seed}: {label} is {}.{:02}% of absence, target {}.{:02}% ± {}",
+            measured / 100,
+            measured % 100,
+            target / 100,
+            target % 100,
+            tolerance / 100
         );
     }
     // Higher absence among pupils with SEND and FSM than among the rest.
