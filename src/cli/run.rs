@@ -237,7 +237,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         let report = if args.no_report {
             None
         } else {
-            Some(write_report(dir, &table, &days, &register)?)
+            Some(write_report(dir, &table, &days, &register, &outcome)?)
         };
         print!(
             "{}",
@@ -479,16 +479,22 @@ fn pseudonym_key(register: &Input, keep_upn: bool) -> Option<String> {
 }
 
 /// Writes `report.html` for one policy: the same page `attend simulate` makes, with the
-/// register's pupils as the cohort.
+/// register's pupils as the cohort, from the run already made.
 fn write_report(
     dir: &Path,
     table: &table::DecisionTable,
     days: &SchoolDays,
     register: &register::Register,
+    outcome: &engine::Outcome,
 ) -> Result<PathBuf, u8> {
     let tables = std::slice::from_ref(table);
-    let sim =
-        crate::simulate::simulate(tables, days, register, &crate::simulate::Minutes::default());
+    let sim = crate::simulate::compare(
+        tables,
+        std::slice::from_ref(outcome),
+        days,
+        register,
+        &crate::simulate::Minutes::default(),
+    );
     let cohort = format!("the register's {} pupils", register.pupils.len());
     let html = crate::report::html(&crate::report::Report {
         title: "Attendance policy report",

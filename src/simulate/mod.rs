@@ -278,6 +278,22 @@ pub fn simulate(
     register: &Register,
     minutes: &Minutes,
 ) -> Simulation {
+    let outcomes: Vec<engine::Outcome> = tables
+        .iter()
+        .map(|table| engine::run(table, days, register))
+        .collect();
+    compare(tables, &outcomes, days, register, minutes)
+}
+
+/// The comparison of tables already run over the register: `outcomes[i]` is `tables[i]`'s
+/// run, so a caller that has run the engine (`attend run`) does not run it again.
+pub fn compare(
+    tables: &[DecisionTable],
+    outcomes: &[engine::Outcome],
+    days: &SchoolDays,
+    register: &Register,
+    minutes: &Minutes,
+) -> Simulation {
     let span = register.span.unwrap_or((0, 0));
     let masks: Vec<u8> = register.pupils.iter().map(Group::mask).collect();
     let mut pupils = [0u64; 6];
@@ -315,9 +331,11 @@ pub fn simulate(
     let attendance = attendance_of(register, span);
     let policies = tables
         .iter()
-        .map(|table| {
+        .zip(outcomes)
+        .map(|(table, outcome)| {
             figures(
                 table,
+                outcome,
                 days,
                 register,
                 &masks,
@@ -380,6 +398,7 @@ fn stage_rank(table: &DecisionTable, id: &str, from_end: usize) -> usize {
 #[allow(clippy::too_many_arguments)]
 fn figures(
     table: &DecisionTable,
+    outcome: &engine::Outcome,
     days: &SchoolDays,
     register: &Register,
     masks: &[u8],
@@ -388,7 +407,6 @@ fn figures(
     week_days: &[usize],
     half_term_days: &[usize],
 ) -> PolicyFigures {
-    let outcome = engine::run(table, days, register);
     let span = outcome.span;
     let formalise_rank = stage_rank(table, "formalise", 2);
     let enforce_rank = stage_rank(table, "enforce", 1);
@@ -444,7 +462,7 @@ fn figures(
     let mut truncated = register.clone();
     for day in wanted {
         let s = if day == span.1 {
-            snap(day, &outcome)
+            snap(day, outcome)
         } else {
             truncated.span = Some((span.0, day));
             let o = engine::run(table, days, &truncated);
