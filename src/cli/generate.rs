@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 
 use super::progress::{self, Bar};
-use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use super::{EXIT_ERRORS, EXIT_OK, bundled_calendar, fs, load, show_errors};
 use crate::engine::Progress;
 use crate::engine::calendar::SchoolDays;
 use crate::generate::{self, Config, Phase};
-use crate::source::Source;
 use crate::{analyse, load_calendar, table};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -44,20 +43,11 @@ pub enum PhaseArg {
     Secondary,
 }
 
-const DEFAULT_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
-
 pub fn run(args: &GenerateArgs) -> u8 {
     match run_inner(args) {
         Ok(()) => EXIT_OK,
         Err(code) => code,
     }
-}
-
-fn show(diagnostics: &[crate::diagnostic::Diagnostic]) {
-    eprint!(
-        "{}",
-        render_diagnostics(diagnostics, DiagnosticFormat::Human, color_stderr())
-    );
 }
 
 fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
@@ -67,23 +57,20 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
             let src = load(policy)?;
             let analysis = analyse(&src, calendar_src.as_ref());
             let Some(checked) = analysis.checked else {
-                show(&analysis.diagnostics);
+                show_errors(&analysis.diagnostics);
                 return Err(EXIT_ERRORS);
             };
             table::compile(&checked).0.calendar
         }
         (None, source) => {
-            let default = Source::new(
-                "policies/calendars/camden-2024-25.calendar",
-                DEFAULT_CALENDAR,
-            );
+            let default = bundled_calendar();
             let src = source.as_ref().unwrap_or(&default);
             let (calendar, diagnostics) = load_calendar(src).map_err(|d| {
-                show(&d);
+                show_errors(&d);
                 EXIT_ERRORS
             })?;
             if diagnostics.iter().any(|d| d.is_error()) {
-                show(&diagnostics);
+                show_errors(&diagnostics);
                 return Err(EXIT_ERRORS);
             }
             calendar

@@ -217,10 +217,7 @@ fn load(path: &std::path::Path) -> Result<Source, u8> {
     match fs::read_source(path) {
         Ok(src) => Ok(src),
         Err(diagnostic) => {
-            eprint!(
-                "{}",
-                render_diagnostics(&[*diagnostic], DiagnosticFormat::Human, color_stderr())
-            );
+            show_errors(&[*diagnostic]);
             Err(EXIT_ERRORS)
         }
     }
@@ -327,14 +324,7 @@ fn compile(
     };
     let analysis = analyse(&src, calendar.as_ref());
     let Some(checked) = analysis.checked else {
-        eprint!(
-            "{}",
-            render_diagnostics(
-                &analysis.diagnostics,
-                DiagnosticFormat::Human,
-                color_stderr()
-            )
-        );
+        show_errors(&analysis.diagnostics);
         return EXIT_ERRORS;
     };
     let (table, table_diagnostics) = table::compile(&checked);
@@ -351,10 +341,7 @@ fn compile(
         );
     }
     if !table_diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            render_diagnostics(&table_diagnostics, DiagnosticFormat::Human, color_stderr())
-        );
+        show_errors(&table_diagnostics);
     }
     let shown = table_diagnostics;
     let text = match format {
@@ -388,10 +375,7 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
         let parsed = match syntax::parse(&src) {
             Ok(file) => file,
             Err(errors) => {
-                eprint!(
-                    "{}",
-                    render_diagnostics(&errors, DiagnosticFormat::Human, color_stderr())
-                );
+                show_errors(&errors);
                 return EXIT_ERRORS;
             }
         };
@@ -425,11 +409,27 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
 
 /// The bundled example, compiled into the binary so `attend demo` works from any directory.
 const DEMO_POLICY: &str = include_str!("../../policies/kings-cross-academy.policy");
-const DEMO_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
+const BUNDLED_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
+
+/// The illustrative Camden calendar every command falls back to when given none.
+fn bundled_calendar() -> Source {
+    Source::new(
+        "policies/calendars/camden-2024-25.calendar",
+        BUNDLED_CALENDAR,
+    )
+}
+
+/// Prints diagnostics on standard error, as people read them.
+fn show_errors(diagnostics: &[crate::diagnostic::Diagnostic]) {
+    eprint!(
+        "{}",
+        render_diagnostics(diagnostics, DiagnosticFormat::Human, color_stderr())
+    );
+}
 
 fn demo() -> u8 {
     let src = Source::new("policies/kings-cross-academy.policy", DEMO_POLICY);
-    let calendar = Source::new("policies/calendars/camden-2024-25.calendar", DEMO_CALENDAR);
+    let calendar = bundled_calendar();
     println!(
         "attend demo: King's Cross Academy's attendance policy (seed document 002), as written,"
     );

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::progress::{self, Bar, Unit};
-use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
 use crate::diagnostic::Severity;
 use crate::engine::{self, calendar::SchoolDays};
 use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
@@ -110,14 +110,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         .cloned()
         .collect();
     let Some(checked) = analysis.checked else {
-        eprint!(
-            "{}",
-            render_diagnostics(
-                &analysis.diagnostics,
-                DiagnosticFormat::Human,
-                color_stderr()
-            )
-        );
+        show_errors(&analysis.diagnostics);
         return Err(EXIT_ERRORS);
     };
     if !errors.is_empty() {
@@ -129,10 +122,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     }
     let (table, table_diagnostics) = table::compile(&checked);
     if table_diagnostics.iter().any(|d| d.is_error()) {
-        eprint!(
-            "{}",
-            render_diagnostics(&table_diagnostics, DiagnosticFormat::Human, color_stderr())
-        );
+        show_errors(&table_diagnostics);
         return Err(EXIT_ERRORS);
     }
     if !table.calendar.has_dates() {

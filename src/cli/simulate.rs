@@ -6,13 +6,12 @@ use std::path::PathBuf;
 
 use super::generate::PhaseArg;
 use super::progress::{self, Bar, Unit};
-use super::{DiagnosticFormat, EXIT_ERRORS, EXIT_OK, color_stderr, fs, load, render_diagnostics};
+use super::{EXIT_ERRORS, EXIT_OK, bundled_calendar, fs, load, show_errors};
 use crate::engine::Progress;
 use crate::engine::calendar::SchoolDays;
 use crate::generate::{self, Config, Phase};
 use crate::register::{self, Input, ReadOptions};
 use crate::simulate::{self, Minutes};
-use crate::source::Source;
 use crate::{analyse, table};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -57,20 +56,11 @@ pub struct SimulateArgs {
     pub out: PathBuf,
 }
 
-const DEFAULT_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
-
 pub fn run(args: &SimulateArgs) -> u8 {
     match run_inner(args) {
         Ok(()) => EXIT_OK,
         Err(code) => code,
     }
-}
-
-fn show(diagnostics: &[crate::diagnostic::Diagnostic]) {
-    eprint!(
-        "{}",
-        render_diagnostics(diagnostics, DiagnosticFormat::Human, color_stderr())
-    );
 }
 
 fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
@@ -80,22 +70,19 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     })?;
     let calendar = match &args.calendar {
         Some(path) => load(path)?,
-        None => Source::new(
-            "policies/calendars/camden-2024-25.calendar",
-            DEFAULT_CALENDAR,
-        ),
+        None => bundled_calendar(),
     };
     let mut tables = Vec::new();
     for path in &args.policies {
         let src = load(path)?;
         let analysis = analyse(&src, Some(&calendar));
         let Some(checked) = analysis.checked else {
-            show(&analysis.diagnostics);
+            show_errors(&analysis.diagnostics);
             return Err(EXIT_ERRORS);
         };
         let (table, diagnostics) = table::compile(&checked);
         if diagnostics.iter().any(|d| d.is_error()) {
-            show(&diagnostics);
+            show_errors(&diagnostics);
             return Err(EXIT_ERRORS);
         }
         tables.push(table);
