@@ -219,22 +219,7 @@ pub fn html_page(title: &str, markdown: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
          <style>body {{ max-width: 42rem; margin: 2rem auto; }} pre {{ white-space: pre-wrap; font-family: serif; }}</style>\n\
          </head>\n<body>\n<pre>{}</pre>\n</body>\n</html>\n",
-        escape(title),
-        escape(markdown)
+        crate::html::escape(title),
+        crate::html::escape(markdown)
     )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

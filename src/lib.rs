@@ -10,6 +10,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod engine;
 pub mod generate;
+pub mod html;
 pub mod letters;
 pub mod model;
 pub mod register;

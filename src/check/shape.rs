@@ -261,18 +261,7 @@ pub fn as_attendance(metric: RatioMetric, i: &Interval) -> Interval {
 /// "attendance above 92%, up to and including 96%".
 pub fn describe(metric: RatioMetric, i: &Interval) -> String {
     let name = metric.keyword();
-    let lo = match i.lo {
-        Bound::Included(p) if p == Percent::ZERO => None,
-        Bound::Included(p) => Some((p, true)),
-        Bound::Excluded(p) => Some((p, false)),
-        Bound::Unbounded => None,
-    };
-    let hi = match i.hi {
-        Bound::Included(p) if p == Percent::HUNDRED => None,
-        Bound::Included(p) => Some((p, true)),
-        Bound::Excluded(p) => Some((p, false)),
-        Bound::Unbounded => None,
-    };
+    let (lo, hi) = i.inner_ends();
     match (lo, hi) {
         (None, None) => format!("any {name}"),
         (Some((a, true)), Some((b, true))) if a == b => format!("{name} of exactly {a}"),

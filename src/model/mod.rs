@@ -302,6 +302,9 @@ pub struct Band {
     pub range_loc: Loc,
 }
 
+/// One end of an interval: the percentage, and whether the interval includes it.
+pub type End = (Percent, bool);
+
 /// An interval of percentages with inclusive or exclusive ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interval {
@@ -322,6 +325,24 @@ impl Interval {
             Bound::Unbounded => true,
         };
         above_lo && below_hi
+    }
+
+    /// The ends that say something, each with whether it is included: an end at 0% or 100%
+    /// that includes it is no limit on attendance, so it is `None`.
+    pub fn inner_ends(&self) -> (Option<End>, Option<End>) {
+        let lo = match self.lo {
+            Bound::Included(p) if p == Percent::ZERO => None,
+            Bound::Included(p) => Some((p, true)),
+            Bound::Excluded(p) => Some((p, false)),
+            Bound::Unbounded => None,
+        };
+        let hi = match self.hi {
+            Bound::Included(p) if p == Percent::HUNDRED => None,
+            Bound::Included(p) => Some((p, true)),
+            Bound::Excluded(p) => Some((p, false)),
+            Bound::Unbounded => None,
+        };
+        (lo, hi)
     }
 
     /// The percentages both intervals hold.

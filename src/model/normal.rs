@@ -504,18 +504,7 @@ impl fmt::Display for Atom {
                 interval,
             } => {
                 let name = format!("{}({window})", metric.keyword());
-                let lo = match interval.lo {
-                    Bound::Included(p) if p == Percent::ZERO => None,
-                    Bound::Included(p) => Some((p, true)),
-                    Bound::Excluded(p) => Some((p, false)),
-                    Bound::Unbounded => None,
-                };
-                let hi = match interval.hi {
-                    Bound::Included(p) if p == Percent::HUNDRED => None,
-                    Bound::Included(p) => Some((p, true)),
-                    Bound::Excluded(p) => Some((p, false)),
-                    Bound::Unbounded => None,
-                };
+                let (lo, hi) = interval.inner_ends();
                 let le = |inclusive: bool| if inclusive { "<=" } else { "<" };
                 match (lo, hi) {
                     (None, None) => write!(f, "{name} any"),

@@ -33,21 +33,7 @@ const R: f64 = 16.0;
 const T: f64 = 16.0;
 const B: f64 = 36.0;
 
-/// Escapes text for HTML and SVG content and attributes.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::html::escape as esc;
 
 fn colour(i: usize) -> &'static str {
     POLICY[i % POLICY.len()]
