@@ -189,3 +189,153 @@ pub fn did_you_mean_help<'a>(
 ) -> Option<String> {
     did_you_mean(unknown, candidates).map(|c| format!("did you mean `{c}`?"))
 }
+
+/// Reports stop after this many problems in one file, as compilers do: past the first hundred,
+/// more of them tell an author nothing new, and ten thousand cost time to print and read.
+pub const MAX_PER_FILE: usize = 100;
+
+/// The code of the closing note that counts the problems not shown.
+pub const MORE_PROBLEMS: &str = "input::more_problems";
+
+/// Keeps the first [`MAX_PER_FILE`] problems of each file, in the order given, and closes each
+/// file that had more with a note at the first one left out saying how many there were.
+pub fn limit_per_file(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    use std::collections::HashMap;
+    let file = |d: &Diagnostic| {
+        d.loc
+            .as_ref()
+            .map_or(String::new(), |l| l.file().to_string())
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for d in diagnostics.iter().filter(|d| d.code != MORE_PROBLEMS) {
+        *counts.entry(file(d)).or_default() += 1;
+    }
+    if counts.values().all(|&n| n <= MAX_PER_FILE) {
+        return diagnostics;
+    }
+    struct Left {
+        first: Option<Loc>,
+        count: usize,
+        worst: Severity,
+    }
+    let mut kept: HashMap<String, usize> = HashMap::new();
+    let mut left: Vec<(String, Left)> = Vec::new();
+    let mut out = Vec::with_capacity(MAX_PER_FILE * counts.len());
+    for d in diagnostics {
+        let name = file(&d);
+        let shown = kept.entry(name.clone()).or_default();
+        if d.code == MORE_PROBLEMS || *shown < MAX_PER_FILE {
+            *shown += usize::from(d.code != MORE_PROBLEMS);
+            out.push(d);
+            continue;
+        }
+        let index = match left.iter().position(|(n, _)| *n == name) {
+            Some(i) => i,
+            None => {
+                left.push((
+                    name,
+                    Left {
+                        first: d.loc.clone(),
+                        count: 0,
+                        worst: d.severity,
+                    },
+                ));
+                left.len() - 1
+            }
+        };
+        if let Some((_, l)) = left.get_mut(index) {
+            l.count += 1;
+            l.worst = l.worst.max(d.severity);
+        }
+    }
+    out.extend(
+        left.into_iter()
+            .map(|(_, l)| more_problems(l.count, l.first, l.worst)),
+    );
+    out
+}
+
+/// The note closing a file's report: `count` more problems, the first of them at `first`.
+pub fn more_problems(count: usize, first: Option<Loc>, worst: Severity) -> Diagnostic {
+    Diagnostic {
+        code: MORE_PROBLEMS.into(),
+        severity: worst,
+        message: format!(
+            "{} more {} not shown",
+            thousands(count),
+            if count == 1 { "problem" } else { "problems" }
+        ),
+        loc: first,
+        label: Some("the first of them".into()),
+        related: Vec::new(),
+        help: Some(format!(
+            "only the first {MAX_PER_FILE} problems of a file are reported; fix these and check again"
+        )),
+        url: None,
+        source: None,
+    }
+}
+
+/// `11282` as `11,282`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Source, Span};
+
+    fn problem(src: &Source, at: usize, severity: Severity) -> Diagnostic {
+        Diagnostic {
+            code: "test::problem".into(),
+            severity,
+            message: format!("problem at {at}"),
+            loc: Some(src.loc(Span::new(at, at + 1))),
+            label: None,
+            related: Vec::new(),
+            help: None,
+            url: None,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn a_file_reports_its_first_hundred_problems_and_counts_the_rest() {
+        let a = Source::new("a.policy", "x".repeat(20_000));
+        let b = Source::new("b.policy", "y".repeat(10));
+        let mut all: Vec<Diagnostic> = (0..11_382)
+            .map(|i| problem(&a, i, Severity::Warning))
+            .collect();
+        all.push(problem(&a, 11_382, Severity::Error));
+        all.extend((0..3).map(|i| problem(&b, i, Severity::Error)));
+        let shown = limit_per_file(all);
+        // 100 of a's 11,383, a's note, and all 3 of b's.
+        assert_eq!(shown.len(), 100 + 1 + 3);
+        let note = shown.last().expect("a note");
+        assert_eq!(note.code, MORE_PROBLEMS);
+        // 11,383 - 100 = 11,283 left out, one of them an error.
+        assert_eq!(note.message, "11,283 more problems not shown");
+        assert_eq!(note.severity, Severity::Error);
+        assert_eq!(note.position(), Some(("a.policy", 1, 101)));
+        // Limiting again changes nothing.
+        assert_eq!(limit_per_file(shown.clone()).len(), shown.len());
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(100), "100");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(11_282), "11,282");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

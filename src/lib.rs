@@ -100,10 +100,10 @@ pub fn analyse(src: &Source, calendar: Option<&Source>) -> Analysis {
     }
     let (checked, findings) = check::check(policy, &diagnostics);
     diagnostics.extend(findings);
-    diagnostics.sort_by_key(Diagnostic::sort_key);
+    diagnostics.sort_by_cached_key(Diagnostic::sort_key);
     Analysis {
         checked,
-        diagnostics,
+        diagnostics: diagnostic::limit_per_file(diagnostics),
     }
 }
 

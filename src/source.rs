@@ -16,16 +16,31 @@ struct SourceFile {
     /// The text as reports show it: control characters (which could drive the terminal)
     /// replaced by placeholders of the same byte length, so every span still lines up.
     shown: String,
+    /// The byte offset where each line starts (the first is 0), so finding a line is a binary
+    /// search: ten thousand diagnostics in a large file cost no more than reading it once.
+    line_starts: Vec<usize>,
 }
 
+/// The UTF-8 byte-order mark some Windows editors write at the start of a text file.
+const BOM: char = '\u{feff}';
+
 impl Source {
+    /// A file's text. A byte-order mark at the start is not part of the text: it is dropped,
+    /// so spans, lines and columns count from the first real character.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
+        let mut text = text.into();
+        if text.starts_with(BOM) {
+            text.drain(..BOM.len_utf8());
+        }
         let shown = safe_to_show(&text);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Source(Arc::new(SourceFile {
             name: safe_to_show(&name.into()),
             shown,
             text,
+            line_starts,
         }))
     }
 
@@ -41,11 +56,36 @@ impl Source {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let text = self.text();
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        let line = self.line_index(offset);
+        let line_start = self.0.line_starts.get(line).copied().unwrap_or(0);
+        let column = text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line + 1, column)
+    }
+
+    /// 1-based line of a byte offset, without counting columns.
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_index(offset) + 1
+    }
+
+    /// 0-based index of the line holding a byte offset.
+    fn line_index(&self, offset: usize) -> usize {
+        self.0
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte offsets of the start of line `line` (0-based) and of the start of the line after
+    /// it (the end of the text for the last line).
+    fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let starts = &self.0.line_starts;
+        let len = self.0.text.len();
+        let start = starts.get(line).copied().unwrap_or(len);
+        let next = starts.get(line + 1).copied().unwrap_or(len);
+        (start, next)
     }
 
     pub fn loc(&self, span: Span) -> Loc {
@@ -70,8 +110,13 @@ impl Source {
         let text = self.0.shown.as_str();
         let at = floor_char_boundary(text, span.offset().min(text.len()));
         let end_of_span = floor_char_boundary(text, (span.offset() + span.len()).min(text.len()));
-        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let (line_start, next_line) = self.line_bounds(self.line_index(at));
+        let line_end =
+            if next_line > line_start && text.as_bytes().get(next_line - 1) == Some(&b'\n') {
+                next_line - 1
+            } else {
+                next_line
+            };
         let start = floor_char_boundary(text, at.saturating_sub(100).max(line_start));
         let end = floor_char_boundary(
             text,
@@ -137,20 +182,34 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self
-            .0
-            .shown
-            .read_span(span, context_lines_before, context_lines_after)?;
-        if inner.data().len() > MAX_RENDERED {
+        // miette reads a `str` from its start to find the span's line; here only the lines
+        // around the span are handed to it, found through the line index, and its answer is
+        // moved back to the whole file's offsets and line numbers.
+        let text = self.0.shown.as_str();
+        if span.offset() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first = self.line_index(span.offset());
+        let last = self.line_index((span.offset() + span.len()).min(text.len()));
+        let from_line = first.saturating_sub(context_lines_before);
+        let (from, _) = self.line_bounds(from_line);
+        let (_, to) = self.line_bounds(last + context_lines_after);
+        if to - from > MAX_RENDERED {
             return Ok(Box::new(self.window(span)));
         }
+        let part = text.get(from..to).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((span.offset() - from).into(), span.len());
+        let inner = part.read_span(&local, context_lines_before, context_lines_after)?;
+        let inner_span = SourceSpan::new((inner.span().offset() + from).into(), inner.span().len());
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            inner_span,
+            inner.line() + from_line,
             inner.column(),
-            inner.line_count(),
+            // miette counts this from the start of the text it was given (its renderer joins
+            // two labels' snippets by it), so it too is moved to the whole file's count.
+            inner.line_count() + from_line,
         )))
     }
 }

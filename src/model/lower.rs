@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::codes;
-use crate::diagnostic::{Diagnostic, Problem};
+use crate::diagnostic::{Diagnostic, MAX_PER_FILE, Problem};
 use crate::source::Loc;
 use crate::syntax::ast::{self, Argument, CountUnit, Expr, Node, Operand, Sp, WindowAst};
 
@@ -120,13 +120,42 @@ impl Value {
     }
 }
 
+/// Names a policy declares, in the order written, with a set for looking one up: a policy of
+/// ten thousand letters and actions costs ten thousand look-ups, not their product.
+#[derive(Default)]
+struct Names {
+    list: Vec<String>,
+    set: HashSet<String>,
+}
+
+impl Names {
+    fn push(&mut self, name: String) {
+        if self.set.insert(name.clone()) {
+            self.list.push(name);
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &String> {
+        self.list.iter()
+    }
+}
+
+/// Past this many problems, "did you mean" is no longer looked for among the declared names:
+/// the report shows only the first [`MAX_PER_FILE`] of a file, and comparing each of ten
+/// thousand misspellings with each of ten thousand names would take minutes.
+const HELP_UP_TO: usize = 4 * MAX_PER_FILE;
+
 struct Lowerer {
     diagnostics: Vec<Diagnostic>,
-    roles: Vec<String>,
-    letters: Vec<String>,
-    meetings: Vec<String>,
+    roles: Names,
+    letters: Names,
+    meetings: Names,
     stages: Vec<Stage>,
-    definitions: Vec<String>,
+    definitions: Names,
     /// Date the policy is judged on, for retired codes.
     judged_on: NaiveDate,
 }
@@ -135,11 +164,11 @@ impl Lowerer {
     fn empty() -> Self {
         Lowerer {
             diagnostics: Vec::new(),
-            roles: Vec::new(),
-            letters: Vec::new(),
-            meetings: Vec::new(),
+            roles: Names::default(),
+            letters: Names::default(),
+            meetings: Names::default(),
             stages: Vec::new(),
-            definitions: Vec::new(),
+            definitions: Names::default(),
             judged_on: codes_2024(),
         }
     }
@@ -149,15 +178,21 @@ impl Lowerer {
         let mut extends = false;
         for item in &policy.node.items {
             match &item.node {
-                ast::Item::Roles(entries) => l
-                    .roles
-                    .extend(entries.iter().map(|e| e.node.id.node.clone())),
-                ast::Item::Letters(entries) => l
-                    .letters
-                    .extend(entries.iter().map(|e| e.node.id.node.clone())),
-                ast::Item::Meetings(entries) => l
-                    .meetings
-                    .extend(entries.iter().map(|e| e.node.id.node.clone())),
+                ast::Item::Roles(entries) => {
+                    for e in entries {
+                        l.roles.push(e.node.id.node.clone());
+                    }
+                }
+                ast::Item::Letters(entries) => {
+                    for e in entries {
+                        l.letters.push(e.node.id.node.clone());
+                    }
+                }
+                ast::Item::Meetings(entries) => {
+                    for e in entries {
+                        l.meetings.push(e.node.id.node.clone());
+                    }
+                }
                 ast::Item::Define(def) => l.definitions.push(def.name.node.clone()),
                 ast::Item::Ratified(date) => l.judged_on = date.node,
                 ast::Item::Extends(_) => extends = true,
@@ -165,11 +200,21 @@ impl Lowerer {
             }
         }
         if extends && let Ok(national) = national::policy() {
-            l.definitions
-                .extend(national.definitions.iter().map(|d| d.name.clone()));
+            for d in &national.definitions {
+                l.definitions.push(d.name.clone());
+            }
         }
         l.stages = l.stages(policy);
         l
+    }
+
+    /// The declared names to look for "did you mean" among, while the report can still show it.
+    fn for_help(&self, names: &Names) -> Vec<String> {
+        if self.diagnostics.len() < HELP_UP_TO {
+            names.iter().cloned().collect()
+        } else {
+            Vec::new()
+        }
     }
 
     fn error(&mut self, loc: &Loc, problem: ModelError) {
@@ -177,6 +222,11 @@ impl Lowerer {
     }
 
     fn unknown(&mut self, loc: &Loc, what: &'static str, name: &str, candidates: Vec<String>) {
+        let candidates = if self.diagnostics.len() < HELP_UP_TO {
+            candidates
+        } else {
+            Vec::new()
+        };
         self.error(
             loc,
             ModelError::Unknown {
@@ -1019,45 +1069,39 @@ impl Lowerer {
     }
 
     fn check_definition_cycles(&mut self, model: &Policy) {
-        fn refs(c: &Condition, out: &mut Vec<String>) {
+        fn refs<'c>(c: &'c Condition, out: &mut Vec<&'c str>) {
             match c {
                 Condition::All(parts) | Condition::Any(parts) => {
                     parts.iter().for_each(|p| refs(p, out))
                 }
                 Condition::Not(inner) => refs(inner, out),
-                Condition::Defined(name) => out.push(name.clone()),
+                Condition::Defined(name) => out.push(name),
                 _ => {}
             }
         }
-        let graph: HashMap<&str, Vec<String>> = model
-            .definitions
-            .iter()
-            .map(|d| {
-                let mut out = Vec::new();
-                refs(&d.condition, &mut out);
-                (d.name.as_str(), out)
-            })
-            .collect();
+        // One node per name (the last definition of a name is the one its references follow).
+        let mut index: HashMap<&str, usize> = HashMap::new();
         for def in &model.definitions {
-            // Breadth-first from the definition: reaching its own name again is a cycle.
-            let mut seen = HashSet::new();
-            let mut queue: Vec<&str> = graph
-                .get(def.name.as_str())
-                .map(|v| v.iter().map(String::as_str).collect())
-                .unwrap_or_default();
-            let mut cyclic = false;
-            while let Some(name) = queue.pop() {
-                if name == def.name {
-                    cyclic = true;
-                    break;
-                }
-                if seen.insert(name)
-                    && let Some(next) = graph.get(name)
-                {
-                    queue.extend(next.iter().map(String::as_str));
-                }
+            let next = index.len();
+            index.entry(def.name.as_str()).or_insert(next);
+        }
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); index.len()];
+        for def in &model.definitions {
+            let mut out = Vec::new();
+            refs(&def.condition, &mut out);
+            if let Some(node) = index.get(def.name.as_str()).and_then(|&i| edges.get_mut(i)) {
+                *node = out
+                    .iter()
+                    .filter_map(|name| index.get(name).copied())
+                    .collect();
             }
-            if cyclic && def.origin == Origin::School {
+        }
+        let cyclic = on_cycles(&edges);
+        for def in &model.definitions {
+            let on_cycle = index
+                .get(def.name.as_str())
+                .is_some_and(|&i| cyclic.get(i).copied().unwrap_or(false));
+            if on_cycle && def.origin == Origin::School {
                 self.error(
                     &def.loc,
                     ModelError::DefinitionCycle {
@@ -1088,7 +1132,7 @@ impl Lowerer {
         let by = match &a.by {
             Some(role) if self.roles.contains(&role.node) => Some(role.node.clone()),
             Some(role) => {
-                let candidates = self.roles.clone();
+                let candidates = self.for_help(&self.roles);
                 self.unknown(&role.loc, "role", &role.node, candidates);
                 None
             }
@@ -1139,7 +1183,7 @@ impl Lowerer {
                     (&self.meetings, "meeting")
                 };
                 if !declared.contains(&t.node) {
-                    let candidates = declared.clone();
+                    let candidates = self.for_help(declared);
                     self.unknown(&t.loc, what, &t.node, candidates);
                     return None;
                 }
@@ -1160,7 +1204,7 @@ impl Lowerer {
                     Recipient::Role(t.node.clone())
                 } else {
                     let mut candidates: Vec<String> = Party::keywords().map(String::from).collect();
-                    candidates.extend(self.roles.iter().cloned());
+                    candidates.extend(self.for_help(&self.roles));
                     self.unknown(&t.loc, "recipient", &t.node, candidates);
                     return None;
                 };
@@ -1308,10 +1352,10 @@ impl Lowerer {
             self.unknown(loc, "pupil attribute", name, candidates);
             return None;
         }
-        if self.definitions.iter().any(|d| d == name) {
+        if self.definitions.contains(name) {
             return Some(Condition::Defined(name.to_string()));
         }
-        let mut candidates: Vec<String> = self.definitions.clone();
+        let mut candidates: Vec<String> = self.for_help(&self.definitions);
         candidates.extend(PupilFlag::keywords().map(|k| format!("pupil.{k}")));
         self.unknown(loc, "definition", name, candidates);
         None
@@ -1542,4 +1586,92 @@ impl Lowerer {
             }
         }
     }
+}
+
+/// Which nodes of a graph lie on a cycle (can reach themselves): Tarjan's strongly connected
+/// components, with an explicit stack so a chain of ten thousand definitions cannot overflow
+/// the call stack, in time linear in nodes and edges. (Written here rather than taken from
+/// petgraph: it is the one graph question the crate asks.) Every index is the graph's own,
+/// below `edges.len()`; edges to anything else are ignored.
+fn on_cycles(edges: &[Vec<usize>]) -> Vec<bool> {
+    struct Node {
+        order: Option<usize>,
+        low: usize,
+        on_stack: bool,
+        cyclic: bool,
+    }
+    let n = edges.len();
+    let mut nodes: Vec<Node> = (0..n)
+        .map(|_| Node {
+            order: None,
+            low: 0,
+            on_stack: false,
+            cyclic: false,
+        })
+        .collect();
+    let out = |v: usize| edges.get(v).map_or(&[][..], Vec::as_slice);
+    let mut stack: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for root in 0..n {
+        if nodes[root].order.is_some() {
+            continue;
+        }
+        // (node, how many of its edges have been followed)
+        let mut calls: Vec<(usize, usize)> = vec![(root, 0)];
+        nodes[root] = Node {
+            order: Some(next),
+            low: next,
+            on_stack: true,
+            cyclic: false,
+        };
+        next += 1;
+        stack.push(root);
+        while let Some(&(v, followed)) = calls.last() {
+            if let Some(&w) = out(v).get(followed) {
+                calls.last_mut().into_iter().for_each(|call| call.1 += 1);
+                if w >= n {
+                    continue;
+                }
+                match nodes[w].order {
+                    None => {
+                        nodes[w] = Node {
+                            order: Some(next),
+                            low: next,
+                            on_stack: true,
+                            cyclic: false,
+                        };
+                        next += 1;
+                        stack.push(w);
+                        calls.push((w, 0));
+                    }
+                    Some(order) if nodes[w].on_stack => {
+                        nodes[v].low = nodes[v].low.min(order);
+                    }
+                    Some(_) => {}
+                }
+                continue;
+            }
+            calls.pop();
+            let low = nodes[v].low;
+            if let Some(&(parent, _)) = calls.last() {
+                nodes[parent].low = nodes[parent].low.min(low);
+            }
+            if nodes[v].order == Some(low) {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    nodes[w].on_stack = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if component.len() > 1 || out(v).contains(&v) {
+                    for w in component {
+                        nodes[w].cyclic = true;
+                    }
+                }
+            }
+        }
+    }
+    nodes.into_iter().map(|node| node.cyclic).collect()
 }

@@ -4,6 +4,7 @@
 //! intersected into a single exact interval. Absence ratios become attendance ratios
 //! (absence = 100% − attendance, exactly), so every band and definition is on one axis.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Bound;
 
@@ -221,8 +222,16 @@ type Dnf = Vec<Vec<Atom>>;
 
 /// The rows of a condition: each a conjunction of atoms, merged, with whether it can hold.
 /// `None` when the condition spreads into more than [`MAX_ROWS`] rows.
+///
+/// Time is linear in the size of the condition and its definitions (each definition is spread
+/// once however often it is named) times the rows it makes: a definition naming another twice,
+/// thirty levels deep, is not spread two to the thirtieth times.
 pub fn rows(policy: &Policy, condition: &Condition) -> Option<Vec<(Vec<Atom>, bool)>> {
-    let dnf = spread(policy, condition, false, 0)?;
+    let mut spreader = Spreader {
+        policy,
+        definitions: HashMap::new(),
+    };
+    let dnf = spreader.spread(condition, false, 0)?;
     let mut out: Vec<(Vec<Atom>, bool)> = Vec::new();
     for conj in dnf {
         let merged = merge(conj);
@@ -234,14 +243,27 @@ pub fn rows(policy: &Policy, condition: &Condition) -> Option<Vec<(Vec<Atom>, bo
     Some(out)
 }
 
-fn product(a: Dnf, b: Dnf) -> Option<Dnf> {
+/// Every row of `a` joined with every row of `b`. A conjunction of one row, the usual case
+/// (`x and y and z`), extends each row in place instead of copying it.
+fn product(mut a: Dnf, mut b: Dnf) -> Option<Dnf> {
     if a.len().saturating_mul(b.len()) > MAX_ROWS {
         return None;
+    }
+    if let [only] = b.as_mut_slice() {
+        let only = std::mem::take(only);
+        if let Some((last, init)) = a.split_last_mut() {
+            for x in init {
+                x.extend(only.iter().cloned());
+            }
+            last.extend(only);
+        }
+        return Some(a);
     }
     let mut out = Vec::with_capacity(a.len() * b.len());
     for x in &a {
         for y in &b {
-            let mut conj = x.clone();
+            let mut conj = Vec::with_capacity(x.len() + y.len());
+            conj.extend(x.iter().cloned());
             conj.extend(y.iter().cloned());
             out.push(conj);
         }
@@ -249,137 +271,154 @@ fn product(a: Dnf, b: Dnf) -> Option<Dnf> {
     Some(out)
 }
 
-fn spread(policy: &Policy, c: &Condition, negate: bool, depth: usize) -> Option<Dnf> {
-    // Definitions cannot refer to themselves in a checked policy; the depth bound is a guard.
-    if depth > 32 {
-        return None;
-    }
-    let single = |atom: Atom| Some(vec![vec![atom]]);
-    match c {
-        Condition::All(parts) | Condition::Any(parts) => {
-            let conjunctive = matches!(c, Condition::All(_)) != negate;
-            let mut acc: Dnf = if conjunctive { vec![vec![]] } else { vec![] };
-            for part in parts {
-                let d = spread(policy, part, negate, depth + 1)?;
-                if conjunctive {
-                    acc = product(acc, d)?;
-                } else {
-                    acc.extend(d);
-                    if acc.len() > MAX_ROWS {
-                        return None;
+struct Spreader<'p> {
+    policy: &'p Policy,
+    /// Each definition spread once, as written and negated.
+    definitions: HashMap<(&'p str, bool), Option<Dnf>>,
+}
+
+impl<'p> Spreader<'p> {
+    fn spread(&mut self, c: &'p Condition, negate: bool, depth: usize) -> Option<Dnf> {
+        let policy = self.policy;
+        // Definitions cannot refer to themselves in a checked policy; the depth bound is a guard.
+        if depth > 32 {
+            return None;
+        }
+        let single = |atom: Atom| Some(vec![vec![atom]]);
+        match c {
+            Condition::All(parts) | Condition::Any(parts) => {
+                let conjunctive = matches!(c, Condition::All(_)) != negate;
+                let mut acc: Dnf = if conjunctive { vec![vec![]] } else { vec![] };
+                for part in parts {
+                    let d = self.spread(part, negate, depth + 1)?;
+                    if conjunctive {
+                        acc = product(acc, d)?;
+                    } else {
+                        acc.extend(d);
+                        if acc.len() > MAX_ROWS {
+                            return None;
+                        }
                     }
                 }
+                // Merged here, a conjunction holds each constraint once however many times
+                // nested definitions repeat it.
+                Some(acc.into_iter().map(merge).collect())
             }
-            Some(acc)
-        }
-        Condition::Not(inner) => spread(policy, inner, !negate, depth + 1),
-        Condition::Defined(name) => {
-            let def = policy.definitions_of(name).next()?;
-            spread(policy, &def.condition, negate, depth + 1)
-        }
-        Condition::Ratio {
-            metric,
-            window,
-            op,
-            value,
-        } => {
-            let op = if negate { op.negated() } else { *op };
-            Some(
-                ratio_intervals(op, *value)
-                    .into_iter()
-                    .map(|i| {
-                        let interval = if *metric == RatioMetric::Absence {
-                            mirror(i)
-                        } else {
-                            i
-                        };
-                        vec![Atom::Ratio {
-                            metric: RatioMetric::Attendance,
-                            window: *window,
-                            interval,
-                        }]
-                    })
-                    .collect(),
-            )
-        }
-        Condition::Count { metric, op, value } => {
-            let op = if negate { op.negated() } else { *op };
-            Some(
-                CountRange::from_op(op, *value)
-                    .into_iter()
-                    .map(|range| {
-                        vec![Atom::Count {
-                            metric: metric.clone(),
-                            range,
-                        }]
-                    })
-                    .collect(),
-            )
-        }
-        Condition::Share {
-            lhs,
-            op,
-            percent,
-            rhs,
-        } => {
-            let op = if negate { op.negated() } else { *op };
-            let ops = if op == CmpOp::Ne {
-                vec![CmpOp::Lt, CmpOp::Gt]
-            } else {
-                vec![op]
-            };
-            Some(
-                ops.into_iter()
-                    .map(|op| {
-                        vec![Atom::Share {
-                            lhs: lhs.clone(),
-                            op,
-                            percent: *percent,
-                            rhs: rhs.clone(),
-                        }]
-                    })
-                    .collect(),
-            )
-        }
-        Condition::Flag(flag) => single(Atom::Flag {
-            flag: *flag,
-            value: !negate,
-        }),
-        Condition::YearGroup { op, value } => {
-            let op = if negate { op.negated() } else { *op };
-            Some(
-                CountRange::from_op(op, *value)
-                    .into_iter()
-                    .map(|range| vec![Atom::YearGroup { range }])
-                    .collect(),
-            )
-        }
-        Condition::Stage { op, stage } => {
-            let op = if negate { op.negated() } else { *op };
-            let top = policy.stages.len().saturating_sub(1);
-            let rank = stage.rank;
-            let ranges: Vec<(usize, usize)> = match op {
-                CmpOp::Ge => vec![(rank, top)],
-                CmpOp::Gt => vec![(rank + 1, top)],
-                CmpOp::Le => vec![(0, rank)],
-                CmpOp::Lt if rank == 0 => vec![(1, 0)],
-                CmpOp::Lt => vec![(0, rank - 1)],
-                CmpOp::Eq => vec![(rank, rank)],
-                CmpOp::Ne if rank == 0 => vec![(1, top)],
-                CmpOp::Ne => vec![(0, rank - 1), (rank + 1, top)],
-            };
-            Some(
-                ranges
-                    .into_iter()
-                    .map(|(lo, hi)| {
-                        vec![Atom::Stage {
-                            lo,
-                            hi,
-                            names: stage_names(policy, lo, hi),
-                        }]
-                    })
-                    .collect(),
-            )
+            Condition::Not(inner) => self.spread(inner, !negate, depth + 1),
+            Condition::Defined(name) => {
+                let key = (name.as_str(), negate);
+                if let Some(done) = self.definitions.get(&key) {
+                    return done.clone();
+                }
+                let def = policy.definitions_of(name).next()?;
+                let spread = self.spread(&def.condition, negate, depth + 1);
+                self.definitions.insert(key, spread.clone());
+                spread
+            }
+            Condition::Ratio {
+                metric,
+                window,
+                op,
+                value,
+            } => {
+                let op = if negate { op.negated() } else { *op };
+                Some(
+                    ratio_intervals(op, *value)
+                        .into_iter()
+                        .map(|i| {
+                            let interval = if *metric == RatioMetric::Absence {
+                                mirror(i)
+                            } else {
+                                i
+                            };
+                            vec![Atom::Ratio {
+                                metric: RatioMetric::Attendance,
+                                window: *window,
+                                interval,
+                            }]
+                        })
+                        .collect(),
+                )
+            }
+            Condition::Count { metric, op, value } => {
+                let op = if negate { op.negated() } else { *op };
+                Some(
+                    CountRange::from_op(op, *value)
+                        .into_iter()
+                        .map(|range| {
+                            vec![Atom::Count {
+                                metric: metric.clone(),
+                                range,
+                            }]
+                        })
+                        .collect(),
+                )
+            }
+            Condition::Share {
+                lhs,
+                op,
+                percent,
+                rhs,
+            } => {
+                let op = if negate { op.negated() } else { *op };
+                let ops = if op == CmpOp::Ne {
+                    vec![CmpOp::Lt, CmpOp::Gt]
+                } else {
+                    vec![op]
+                };
+                Some(
+                    ops.into_iter()
+                        .map(|op| {
+                            vec![Atom::Share {
+                                lhs: lhs.clone(),
+                                op,
+                                percent: *percent,
+                                rhs: rhs.clone(),
+                            }]
+                        })
+                        .collect(),
+                )
+            }
+            Condition::Flag(flag) => single(Atom::Flag {
+                flag: *flag,
+                value: !negate,
+            }),
+            Condition::YearGroup { op, value } => {
+                let op = if negate { op.negated() } else { *op };
+                Some(
+                    CountRange::from_op(op, *value)
+                        .into_iter()
+                        .map(|range| vec![Atom::YearGroup { range }])
+                        .collect(),
+                )
+            }
+            Condition::Stage { op, stage } => {
+                let op = if negate { op.negated() } else { *op };
+                let top = policy.stages.len().saturating_sub(1);
+                let rank = stage.rank;
+                let ranges: Vec<(usize, usize)> = match op {
+                    CmpOp::Ge => vec![(rank, top)],
+                    CmpOp::Gt => vec![(rank + 1, top)],
+                    CmpOp::Le => vec![(0, rank)],
+                    CmpOp::Lt if rank == 0 => vec![(1, 0)],
+                    CmpOp::Lt => vec![(0, rank - 1)],
+                    CmpOp::Eq => vec![(rank, rank)],
+                    CmpOp::Ne if rank == 0 => vec![(1, top)],
+                    CmpOp::Ne => vec![(0, rank - 1), (rank + 1, top)],
+                };
+                Some(
+                    ranges
+                        .into_iter()
+                        .map(|(lo, hi)| {
+                            vec![Atom::Stage {
+                                lo,
+                                hi,
+                                names: stage_names(policy, lo, hi),
+                            }]
+                        })
+                        .collect(),
+                )
+            }
         }
     }
 }
@@ -394,83 +433,84 @@ fn stage_names(policy: &Policy, lo: usize, hi: usize) -> Vec<String> {
         .collect()
 }
 
-/// Intersects the constraints on each metric, and sorts atoms into a stable order.
-fn merge(conj: Vec<Atom>) -> Vec<Atom> {
-    let mut out: Vec<Atom> = Vec::new();
-    for atom in conj {
-        let mut merged = false;
-        for existing in &mut out {
-            match (existing, &atom) {
-                (
-                    Atom::Ratio {
-                        metric: m1,
-                        window: w1,
-                        interval: i1,
-                    },
-                    Atom::Ratio {
-                        metric: m2,
-                        window: w2,
-                        interval: i2,
-                    },
-                ) if m1 == m2 && w1 == w2 => {
-                    *i1 = intersect(*i1, *i2);
-                    merged = true;
-                }
-                (
-                    Atom::Count {
-                        metric: m1,
-                        range: r1,
-                    },
-                    Atom::Count {
-                        metric: m2,
-                        range: r2,
-                    },
-                ) if m1 == m2 => {
-                    *r1 = r1.intersect(*r2);
-                    merged = true;
-                }
-                (Atom::YearGroup { range: r1 }, Atom::YearGroup { range: r2 }) => {
-                    *r1 = r1.intersect(*r2);
-                    merged = true;
-                }
-                (
-                    Atom::Stage {
-                        lo: l1,
-                        hi: h1,
-                        names: n1,
-                    },
-                    Atom::Stage {
-                        lo: l2,
-                        hi: h2,
-                        names: n2,
-                    },
-                ) => {
-                    *l1 = (*l1).max(*l2);
-                    *h1 = (*h1).min(*h2);
-                    n1.retain(|n| n2.contains(n));
-                    merged = true;
-                }
-                (existing, atom) if existing == atom => merged = true,
-                _ => {}
-            }
-            if merged {
-                break;
-            }
-        }
-        if !merged {
-            out.push(atom);
+/// What an atom constrains: two atoms with the same key are one constraint, intersected.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Ratio(RatioMetric, Window),
+    Count(CountMetric),
+    YearGroup,
+    Stage,
+    Share(CountMetric, CmpOp, Percent, CountMetric),
+    Flag(PupilFlag, bool),
+}
+
+impl Atom {
+    fn key(&self) -> Key {
+        match self {
+            Atom::Ratio { metric, window, .. } => Key::Ratio(*metric, *window),
+            Atom::Count { metric, .. } => Key::Count(metric.clone()),
+            Atom::YearGroup { .. } => Key::YearGroup,
+            Atom::Stage { .. } => Key::Stage,
+            Atom::Share {
+                lhs,
+                op,
+                percent,
+                rhs,
+            } => Key::Share(lhs.clone(), *op, *percent, rhs.clone()),
+            Atom::Flag { flag, value } => Key::Flag(*flag, *value),
         }
     }
-    out.sort_by_key(|a| (a.order(), a.to_string()));
+}
+
+/// Intersects the constraints on each metric, and sorts atoms into a stable order. One pass
+/// with a table of what each atom constrains, so a long conjunction costs its length.
+fn merge(conj: Vec<Atom>) -> Vec<Atom> {
+    let mut out: Vec<Atom> = Vec::with_capacity(conj.len());
+    let mut seen: HashMap<Key, usize> = HashMap::with_capacity(conj.len());
+    for atom in conj {
+        let key = atom.key();
+        let Some(existing) = seen.get(&key).and_then(|&i| out.get_mut(i)) else {
+            seen.insert(key, out.len());
+            out.push(atom);
+            continue;
+        };
+        match (existing, atom) {
+            (Atom::Ratio { interval: i1, .. }, Atom::Ratio { interval: i2, .. }) => {
+                *i1 = intersect(*i1, i2);
+            }
+            (Atom::Count { range: r1, .. }, Atom::Count { range: r2, .. })
+            | (Atom::YearGroup { range: r1 }, Atom::YearGroup { range: r2 }) => {
+                *r1 = r1.intersect(r2);
+            }
+            (
+                Atom::Stage {
+                    lo: l1,
+                    hi: h1,
+                    names: n1,
+                },
+                Atom::Stage {
+                    lo: l2,
+                    hi: h2,
+                    names: n2,
+                },
+            ) => {
+                *l1 = (*l1).max(l2);
+                *h1 = (*h1).min(h2);
+                n1.retain(|n| n2.contains(n));
+            }
+            // Same key, same atom: a repeated share or flag says nothing new.
+            _ => {}
+        }
+    }
+    out.sort_by_cached_key(|a| (a.order(), a.to_string()));
     out
 }
 
 /// False when some constraint of the conjunction admits nothing.
 pub fn satisfiable(conj: &[Atom]) -> bool {
+    let mut flags: HashMap<PupilFlag, bool> = HashMap::new();
     let flags_clash = conj.iter().any(|a| match a {
-        Atom::Flag { flag, value } => conj
-            .iter()
-            .any(|b| matches!(b, Atom::Flag { flag: f, value: v } if f == flag && v != value)),
+        Atom::Flag { flag, value } => *flags.entry(*flag).or_insert(*value) != *value,
         _ => false,
     });
     !flags_clash

@@ -41,9 +41,13 @@ pub fn scan(text: &str, dialect: Dialect) -> Vec<Comment> {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
                 let raw = &text[i + 1..end];
                 let body = raw.strip_prefix(' ').unwrap_or(raw).trim_end();
+                let text = match dialect {
+                    Dialect::Dsl => body.to_string(),
+                    Dialect::Toml => unescape_from_toml(body),
+                };
                 comments.push(Comment {
                     span: Span::new(i, end),
-                    text: body.to_string(),
+                    text,
                     trailing: line_has_code,
                 });
                 i = end;
@@ -56,6 +60,58 @@ pub fn scan(text: &str, dialect: Dialect) -> Vec<Comment> {
         }
     }
     comments
+}
+
+/// A comment's text as a TOML comment may hold it: TOML allows no control character but tab
+/// in a comment, so each is written `\u{7}` (its code in hex), and a backslash that would
+/// read as such an escape is written `\u{5c}`. [`unescape_from_toml`] reverses it exactly, so
+/// a DSL comment survives a trip through TOML.
+pub fn escape_for_toml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let escape = (c.is_control() && c != '\t')
+            || (c == '\\' && text.get(i + 1..).is_some_and(|rest| rest.starts_with("u{")));
+        if escape {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Turns the escapes [`escape_for_toml`] writes back into the characters: `\u{HEX}` naming a
+/// control character or a backslash. Anything else is left as written.
+pub fn unescape_from_toml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\u{") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let decoded = from.get(3..).and_then(|hex| {
+            let close = hex.find('}')?;
+            let digits = hex.get(..close)?;
+            let valid = !digits.is_empty()
+                && digits.len() <= 6
+                && digits.chars().all(|d| d.is_ascii_hexdigit());
+            let c = u32::from_str_radix(digits, 16)
+                .ok()
+                .and_then(char::from_u32)?;
+            (valid && ((c.is_control() && c != '\t') || c == '\\')).then_some((c, 3 + close + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = from.get(len..).unwrap_or("");
+            }
+            None => {
+                out.push('\\');
+                rest = from.get(1..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn skip_string(bytes: &[u8], start: usize, dialect: Dialect) -> usize {
@@ -107,45 +163,54 @@ pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
     if comments.is_empty() {
         return;
     }
-    let text = src.text();
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
     // A comment after a policy's last statement stays at the end of its body (the policy's
     // trailing comments) rather than moving above `policy`, so `attend fmt` is a fixed point.
     let root = matches!(file, File::Policy(_)).then_some(0);
     let mut nodes: Vec<(Span, &mut Vec<String>)> = Vec::new();
     collect_nodes(file, &mut nodes);
     let mut orphans = Vec::new();
-    // Decide every comment's owner first (indices into `nodes`), then move the text.
+    // Decide every comment's owner first (indices into `nodes`), then move the text. Comments
+    // come in the order written and nodes are sorted by where they start, so each comment
+    // costs a binary search and the walk as a whole is linear: a file of ten thousand
+    // statements, each with its comment, is not ten thousand squared.
     let spans: Vec<Span> = nodes.iter().map(|(span, _)| *span).collect();
+    let mut by_start: Vec<usize> = (0..spans.len()).collect();
+    by_start.sort_by_key(|&i| spans.get(i).map_or(0, |s| s.start));
+    let start_of = |i: usize| spans.get(i).map_or(0, |s| s.start);
+    let end_of = |i: usize| spans.get(i).map_or(0, |s| s.end);
+    // Nodes that start before the current comment and may still enclose it, latest start on
+    // top. One that ends before a comment ends encloses no later comment either.
+    let mut open: Vec<usize> = Vec::new();
+    let mut opened = 0;
     let mut owners: Vec<Option<usize>> = Vec::with_capacity(comments.len());
     for comment in &comments {
+        let before = by_start.partition_point(|&i| start_of(i) < comment.span.start);
         let mut owner = None;
         if comment.trailing {
-            let line = line_of(comment.span.start);
-            owner = spans
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.start < comment.span.start && line_of(s.start) == line)
-                .max_by_key(|(_, s)| s.start)
-                .map(|(i, _)| i);
+            let line = src.line(comment.span.start);
+            owner = before
+                .checked_sub(1)
+                .and_then(|b| by_start.get(b).copied())
+                .filter(|&i| src.line(start_of(i)) == line);
         }
         if owner.is_none() {
-            let next = spans
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.start >= comment.span.end)
-                .min_by_key(|(_, s)| s.start);
-            let enclosing = spans
-                .iter()
-                .enumerate()
-                .filter(|(i, s)| {
-                    Some(*i) != root && s.start < comment.span.start && comment.span.end <= s.end
-                })
-                .max_by_key(|(_, s)| s.start);
+            let next = by_start
+                .get(by_start.partition_point(|&i| start_of(i) < comment.span.end))
+                .copied();
+            while let Some(&i) = by_start.get(opened).filter(|_| opened < before) {
+                if Some(i) != root {
+                    open.push(i);
+                }
+                opened += 1;
+            }
+            while open.last().is_some_and(|&i| end_of(i) < comment.span.end) {
+                open.pop();
+            }
+            let enclosing = open.last().copied();
             owner = match (next, enclosing) {
-                (Some((n, ns)), Some((e, es))) => Some(if ns.start < es.end { n } else { e }),
-                (Some((n, _)), None) => Some(n),
-                (None, Some((e, _))) => Some(e),
+                (Some(n), Some(e)) => Some(if start_of(n) < end_of(e) { n } else { e }),
+                (Some(n), None) => Some(n),
+                (None, Some(e)) => Some(e),
                 (None, None) => None,
             };
         }

@@ -17,7 +17,32 @@ use crate::source::{Loc, Source, Span};
 /// (lowering, printing, dropping) far from the stack limit whatever the input.
 pub const MAX_DEPTH: usize = 64;
 
+/// A condition of more terms (comparisons and names) than this is refused, with the first term
+/// past the limit pointed at: no school writes one, and every later stage can then afford to
+/// look at a condition whole.
+pub const MAX_TERMS: usize = 1_000;
+
 type Pr<'a> = Pair<'a, Rule>;
+
+/// Where the first term past [`MAX_TERMS`] is, in the order written; `None` within the limit.
+/// Walks with its own stack, not by recursion.
+fn term_past_limit(expr: &Sp<Expr>) -> Option<Loc> {
+    let mut terms = 0;
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match &e.node {
+            Expr::Or(parts) | Expr::And(parts) => stack.extend(parts.iter().rev()),
+            Expr::Not(inner) => stack.push(inner),
+            Expr::Compare { .. } | Expr::Flag(_) => {
+                terms += 1;
+                if terms > MAX_TERMS {
+                    return Some(e.loc.clone());
+                }
+            }
+        }
+    }
+    None
+}
 
 /// Parses a `.policy` or `.calendar` file.
 pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
@@ -121,7 +146,7 @@ pub fn parse_fragment(
     };
     let mut b = Builder::new(src, offset);
     let parsed = match fragment {
-        Fragment::Condition => Parsed::Condition(b.expr(inner, 0)),
+        Fragment::Condition => Parsed::Condition(b.condition(inner)),
         Fragment::Range => Parsed::Range(b.range(inner)),
         Fragment::Actions => Parsed::Actions(b.actions(inner)),
         Fragment::Codes => Parsed::Codes(b.code_set(inner)),
@@ -487,7 +512,10 @@ impl<'s> Builder<'s> {
     }
 
     fn string(&self, pair: &Pr<'_>) -> Sp<String> {
-        let inner = pair.as_str().trim_start_matches('"').trim_end_matches('"');
+        // Exactly one quote off each end: a string may end in an escaped quote (`"say \"hi\""`).
+        let text = pair.as_str();
+        let inner = text.strip_prefix('"').unwrap_or(text);
+        let inner = inner.strip_suffix('"').unwrap_or(inner);
         self.sp(pair, unescape(inner))
     }
 
@@ -769,7 +797,7 @@ impl<'s> Builder<'s> {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(&p)),
                 Rule::string => wording = Some(self.string(&p)),
-                _ => when = Some(self.expr(p, 0)),
+                _ => when = Some(self.condition(p)),
             }
         }
         let fallback = self.src.loc(Span::default());
@@ -940,7 +968,7 @@ impl<'s> Builder<'s> {
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::integer => day = Some(self.u32(&p)),
-                Rule::when_clause => when = p.into_inner().next().map(|e| self.expr(e, 0)),
+                Rule::when_clause => when = p.into_inner().next().map(|e| self.condition(e)),
                 _ => actions = self.actions(p),
             }
         }
@@ -963,7 +991,7 @@ impl<'s> Builder<'s> {
             match p.as_rule() {
                 Rule::string => name = Some(self.string(&p)),
                 Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
-                Rule::expr => when = Some(self.expr(p, 0)),
+                Rule::expr => when = Some(self.condition(p)),
                 Rule::actions => actions = self.actions(p),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 _ => repeat = Some(self.repeat(p)),
@@ -1032,7 +1060,7 @@ impl<'s> Builder<'s> {
             (Rule::plan_review, Some(n)) => PlanItem::Review {
                 school_weeks: self.u32(&n),
             },
-            (Rule::plan_target, Some(e)) => PlanItem::Target(self.expr(e, 0)),
+            (Rule::plan_target, Some(e)) => PlanItem::Target(self.condition(e)),
             (Rule::plan_escalate, Some(s)) => PlanItem::EscalateTo(self.ident(&s)),
             (_, Some(event)) => {
                 let event_kind = match event.as_str() {
@@ -1152,6 +1180,17 @@ impl<'s> Builder<'s> {
     }
 
     // ------------------------------------------------------------ conditions
+
+    /// A whole condition (a `when`, a plan's `target`): an expression of at most
+    /// [`MAX_TERMS`] terms.
+    fn condition(&mut self, pair: Pr<'_>) -> Sp<Expr> {
+        let expr = self.expr(pair, 0);
+        if let Some(loc) = term_past_limit(&expr) {
+            self.errors
+                .push(SyntaxError::TooManyTerms { limit: MAX_TERMS }.at(&loc));
+        }
+        expr
+    }
 
     fn expr(&mut self, pair: Pr<'_>, depth: usize) -> Sp<Expr> {
         let loc = self.loc(&pair);

@@ -21,6 +21,10 @@ pub enum SyntaxError {
     PercentTooPrecise { text: String },
     #[error("a condition nested more than {limit} levels deep")]
     TooDeep { limit: usize },
+    #[error("a condition of more than {limit} terms")]
+    TooManyTerms { limit: usize },
+    #[error("the file is larger than {limit}")]
+    TooLarge { limit: String },
     #[error("the file is not UTF-8 text")]
     NotText,
     #[error("the file is empty")]
@@ -48,6 +52,8 @@ impl Problem for SyntaxError {
             SyntaxError::NumberTooLarge { .. } => "syntax::number_too_large",
             SyntaxError::PercentTooPrecise { .. } => "syntax::percent_too_precise",
             SyntaxError::TooDeep { .. } => "syntax::too_deep",
+            SyntaxError::TooManyTerms { .. } => "syntax::too_many_terms",
+            SyntaxError::TooLarge { .. } => "syntax::too_large",
             SyntaxError::NotText => "syntax::not_text",
             SyntaxError::Empty => "syntax::empty",
             SyntaxError::Toml { .. } => "syntax::toml",
@@ -76,6 +82,13 @@ impl Problem for SyntaxError {
             SyntaxError::TooDeep { .. } => {
                 Some("split the condition into definitions with `define`".into())
             }
+            SyntaxError::TooManyTerms { .. } => {
+                Some("split the condition into definitions with `define`".into())
+            }
+            SyntaxError::TooLarge { .. } => Some(
+                "a policy or calendar is a few pages of text; check that this is the right file"
+                    .into(),
+            ),
             SyntaxError::NotText => Some("a policy is a UTF-8 text file (.policy or .toml)".into()),
             SyntaxError::Empty => Some("a policy starts with `policy \"Name\" {`".into()),
             SyntaxError::Toml { .. } => None,

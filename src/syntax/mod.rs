@@ -11,7 +11,14 @@ pub mod print_toml;
 pub mod toml;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::Source;
+use crate::diagnostic::Problem;
+use crate::source::{Source, Span};
+
+/// A policy or calendar file larger than this is refused, pointing at the first byte past it.
+/// The largest bundled policy is under 25 KiB; parsing costs up to about 200 bytes of memory
+/// per byte of text (broken TOML, where an error is kept every few bytes), so this bounds a
+/// run at a few hundred megabytes whatever it is given.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 /// The two surfaces of the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,12 +38,24 @@ impl Surface {
     }
 }
 
-/// Parses a file of either surface into the one AST.
+/// Parses a file of either surface into the one AST. Past
+/// [`MAX_PER_FILE`](crate::diagnostic::MAX_PER_FILE) problems the rest are counted, not shown.
 pub fn parse(src: &Source) -> Result<ast::File, Vec<Diagnostic>> {
-    match Surface::of_path(src.name()) {
+    if src.text().len() > MAX_FILE_BYTES {
+        let mut at = MAX_FILE_BYTES;
+        while !src.text().is_char_boundary(at) {
+            at -= 1;
+        }
+        let problem = error::SyntaxError::TooLarge {
+            limit: "1 MiB".into(),
+        };
+        return Err(vec![problem.at(&src.loc(Span::new(at, at + 1)))]);
+    }
+    let parsed = match Surface::of_path(src.name()) {
         Surface::Dsl => dsl::parse_file(src),
         Surface::Toml => self::toml::parse_file(src),
-    }
+    };
+    parsed.map_err(crate::diagnostic::limit_per_file)
 }
 
 /// Prints an AST in either surface.

@@ -55,16 +55,28 @@ impl Printer {
         self.comments(&policy.comments, 0);
         self.line(0, &format!("policy {} {{", quote(&policy.node.name.node)));
         let mut previous_was_block = false;
-        for (i, item) in policy.node.items.iter().enumerate() {
+        let mut printed = 0;
+        // An empty `stages {}` says nothing, and TOML (an array of `[[stage]]` tables) cannot
+        // write it, so neither surface prints it; its comments go with the next statement.
+        let mut carried: Vec<String> = Vec::new();
+        for item in &policy.node.items {
+            if matches!(&item.node, Item::Stages(entries) if entries.is_empty()) {
+                carried.extend(item.comments.iter().cloned());
+                continue;
+            }
+            carried.extend(item.comments.iter().cloned());
+            let comments = std::mem::take(&mut carried);
             let block = is_block(&item.node);
-            if i > 0 && (block || previous_was_block || !item.comments.is_empty()) {
+            if printed > 0 && (block || previous_was_block || !comments.is_empty()) {
                 self.out.push('\n');
             }
+            printed += 1;
             previous_was_block = block;
-            self.comments(&item.comments, 1);
+            self.comments(&comments, 1);
             self.item(&item.node, 1);
         }
-        self.comments(&policy.node.trailing, 1);
+        carried.extend(policy.node.trailing.iter().cloned());
+        self.comments(&carried, 1);
         self.line(0, "}");
     }
 

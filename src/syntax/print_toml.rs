@@ -478,10 +478,16 @@ impl Writer {
                     within_days,
                 } => {
                     let mut s = Table::new();
-                    self.header(&mut s, &entry.comments);
                     s.insert("amount", TomlItem::Value(text(&money(pence.node))));
                     s.insert("within_days", TomlItem::Value(int(within_days.node)));
                     if let Some(merged) = slot.as_mut() {
+                        // Every fine is printed right after `[penalty_notices]` (the place of
+                        // the first block), even one from a later block: TOML reads them all as
+                        // part of that table, so printing them anywhere else would move them on
+                        // the next format.
+                        s.set_position(merged.table.position());
+                        s.decor_mut()
+                            .set_prefix(format!("\n{}", lines(&entry.comments)));
                         if *second {
                             merged.second_fines.push(s)
                         } else {
@@ -537,7 +543,8 @@ fn date(d: NaiveDate) -> Value {
     }
 }
 
-/// Comment lines (`# text`); a comment can hold no line break or control character in TOML.
+/// Comment lines (`# text`); a comment can hold no line break or control character in TOML, so
+/// control characters are written as `\u{7}` escapes, which the TOML reader turns back.
 fn lines(comments: &[String]) -> String {
     let mut out = String::new();
     for comment in comments {
@@ -547,16 +554,7 @@ fn lines(comments: &[String]) -> String {
             comment.lines().collect()
         };
         for part in parts {
-            let clean: String = part
-                .chars()
-                .map(|c| {
-                    if c.is_control() && c != '\t' {
-                        '\u{fffd}'
-                    } else {
-                        c
-                    }
-                })
-                .collect();
+            let clean = super::comments::escape_for_toml(part);
             if clean.is_empty() {
                 out.push_str("#\n");
             } else {

@@ -17,7 +17,7 @@ use super::comments::{self, Dialect};
 use super::dsl::{Fragment, Parsed, parse_fragment};
 use super::error::SyntaxError;
 use super::grammar::{PolicyParser, Rule};
-use crate::diagnostic::{Diagnostic, Problem};
+use crate::diagnostic::{Diagnostic, MAX_PER_FILE, Problem, Severity, more_problems};
 use crate::source::{Loc, Source, Span};
 
 type Raw<'i> = Spanned<DeValue<'i>>;
@@ -211,7 +211,7 @@ struct FineToml {
 
 /// Parses a `.toml` policy (a `[policy]` table) or calendar file (only `[[calendar]]` tables).
 pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
-    let (mut root, syntax) = DeTable::parse_recoverable(src.text());
+    let (mut root, mut syntax) = DeTable::parse_recoverable(src.text());
     if !syntax.is_empty() {
         for (_, value) in root.get_mut().iter_mut() {
             repair(value, src.text(), 0);
@@ -221,12 +221,30 @@ pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
         src,
         errors: Vec::new(),
         syntax: Vec::new(),
+        syntax_shown: 0,
     };
-    for error in &syntax {
+    // Broken TOML can hold an error every few bytes. Only the first ones in the file can be
+    // shown, so only they become diagnostics; the rest are counted, and every place is kept
+    // so that problems there are still known to be consequences.
+    syntax.sort_by_key(|e| e.span().map_or(0, |r| r.start));
+    syntax.dedup_by(|a, b| a.span() == b.span() && a.message() == b.message());
+    let shown = MAX_PER_FILE + 1;
+    for error in syntax.iter().take(shown) {
         cx.syntax_error(error);
     }
+    let unshown = syntax.len().saturating_sub(shown);
+    cx.syntax.extend(syntax.iter().skip(shown).map(|e| {
+        e.span()
+            .map_or(Span::default(), |r| Span::new(r.start, r.end))
+    }));
+    drop(syntax);
     let file = cx.file(root.get_ref());
-    let errors = cx.finish();
+    let mut errors = cx.finish();
+    if errors.len() + unshown > MAX_PER_FILE {
+        let left = errors.split_off(MAX_PER_FILE.min(errors.len()));
+        let first = left.first().and_then(|d| d.loc.clone());
+        errors.push(more_problems(left.len() + unshown, first, Severity::Error));
+    }
     match file {
         Some(mut file) if errors.is_empty() => {
             comments::attach_comments(src, comments::scan(src.text(), Dialect::Toml), &mut file);
@@ -242,6 +260,8 @@ struct Cx<'s> {
     errors: Vec<Diagnostic>,
     /// Where the TOML itself was malformed; later problems there are consequences, not news.
     syntax: Vec<Span>,
+    /// How many of those are diagnostics, the first ones in `errors`.
+    syntax_shown: usize,
 }
 
 impl Cx<'_> {
@@ -272,6 +292,7 @@ impl Cx<'_> {
             }
         };
         self.syntax.push(Span::new(range.start, range.end));
+        self.syntax_shown += 1;
         self.error(range, problem);
     }
 
@@ -313,17 +334,14 @@ impl Cx<'_> {
 
     fn finish(mut self) -> Vec<Diagnostic> {
         if !self.syntax.is_empty() {
-            let syntax = std::mem::take(&mut self.syntax);
-            let count = syntax.len();
+            let syntax = Malformed::new(std::mem::take(&mut self.syntax));
+            let count = self.syntax_shown;
             let mut kept: Vec<Diagnostic> = Vec::new();
             for (i, d) in self.errors.into_iter().enumerate() {
                 let span = d.loc.as_ref().map(|l| l.span).unwrap_or_default();
                 let consequence = d.code == "syntax::toml_missing_key"
                     || d.code == "syntax::toml_nothing"
-                    || syntax.iter().any(|s| {
-                        s.start < span.end.max(span.start + 1)
-                            && span.start < s.end.max(s.start + 1)
-                    });
+                    || syntax.overlaps(span);
                 // The first `count` diagnostics are the syntax errors themselves.
                 if i < count || !consequence {
                     kept.push(d);
@@ -398,8 +416,11 @@ impl Cx<'_> {
                         .into_iter()
                         .map(|c| Node::new(Item::Calendar(c.node), c.loc)),
                 );
-                // The model does not care about order across kinds; keep the order written.
-                items.sort_by_key(|item| item.loc.span.start);
+                // The model does not care about order across kinds; keep the order written,
+                // except that the one-line statements (all in `[policy]`, wherever that table
+                // stands) come first, as `attend fmt` prints them: the order read from a TOML
+                // file does not depend on whether it was formatted.
+                items.sort_by_key(|item| (!is_policy_key(&item.node), item.loc.span.start));
                 let policy = PolicyAst {
                     name,
                     items,
@@ -1299,6 +1320,59 @@ fn repair<'i>(value: &mut Raw<'i>, text: &'i str, depth: usize) {
         DeValue::Table(t) => t.iter_mut().for_each(|(_, v)| repair(v, text, depth + 1)),
         DeValue::Array(a) => a.iter_mut().for_each(|v| repair(v, text, depth + 1)),
         _ => {}
+    }
+}
+
+/// The statements a TOML policy writes as keys of `[policy]`.
+fn is_policy_key(item: &Item) -> bool {
+    matches!(
+        item,
+        Item::Extends(_)
+            | Item::Urn(_)
+            | Item::Phase(_)
+            | Item::SchoolType(_)
+            | Item::Target(_)
+            | Item::Ratified(_)
+            | Item::Review(_)
+    )
+}
+
+/// The places where the TOML itself was malformed, sorted, so whether a later problem lies in
+/// one is a binary search: ten thousand syntax errors must not cost ten thousand squared.
+struct Malformed {
+    /// `(start, end)` with `end` at least `start + 1`, sorted by start.
+    spans: Vec<(usize, usize)>,
+    /// The greatest end among `spans[..=i]`.
+    reach: Vec<usize>,
+}
+
+impl Malformed {
+    fn new(spans: Vec<Span>) -> Self {
+        let mut spans: Vec<(usize, usize)> = spans
+            .into_iter()
+            .map(|s| (s.start, s.end.max(s.start + 1)))
+            .collect();
+        spans.sort_unstable();
+        let reach = spans
+            .iter()
+            .scan(0, |most, &(_, end)| {
+                *most = end.max(*most);
+                Some(*most)
+            })
+            .collect();
+        Malformed { spans, reach }
+    }
+
+    /// Whether `span` (at least one byte wide) meets a malformed place.
+    fn overlaps(&self, span: Span) -> bool {
+        let end = span.end.max(span.start + 1);
+        // Places starting before `span` ends; one of them meets it if it reaches past its start.
+        let before = self.spans.partition_point(|&(start, _)| start < end);
+        before > 0
+            && self
+                .reach
+                .get(before - 1)
+                .is_some_and(|&most| most > span.start)
     }
 }
 
