@@ -203,13 +203,12 @@ impl Writer {
                 Item::Meetings(entries) => self.entries(&mut out.meetings, comments, entries),
                 Item::Calendar(cal) => out.calendar.push(self.calendar(cal, comments)),
                 Item::Stages(entries) => {
-                    // TOML has no place for the block itself: its comments go with its first stage.
-                    let mut carried = comments.clone();
-                    for entry in entries {
+                    // TOML has no table for the block itself: its comments go before the first
+                    // `[[stage]]` header, and that stage's own comments under the header, so
+                    // the TOML reader can tell them apart. An empty block leaves its comments
+                    // for the next table.
+                    for (i, entry) in entries.iter().enumerate() {
                         let mut t = Table::new();
-                        carried.extend(entry.comments.iter().cloned());
-                        self.header(&mut t, &carried);
-                        carried.clear();
                         let e = &entry.node;
                         t.insert("id", TomlItem::Value(text(&e.id.node)));
                         if let Some(framework) = &e.framework {
@@ -218,9 +217,21 @@ impl Writer {
                         if let Some(words) = &e.text {
                             t.insert("text", TomlItem::Value(text(&words.node)));
                         }
+                        if i == 0 {
+                            self.header(&mut t, comments);
+                            if !entry.comments.is_empty()
+                                && let Some(mut key) = t.key_mut("id")
+                            {
+                                key.leaf_decor_mut().set_prefix(lines(&entry.comments));
+                            }
+                        } else {
+                            self.header(&mut t, &entry.comments);
+                        }
                         out.stage.push(t);
                     }
-                    self.pending.extend(carried);
+                    if entries.is_empty() {
+                        self.pending.extend(comments.iter().cloned());
+                    }
                 }
                 Item::Define(d) => {
                     let mut t = Table::new();

@@ -877,9 +877,14 @@ impl Cx<'_> {
     fn stages(&mut self, raw: &Raw<'_>) -> Option<Node<Item>> {
         let mut entries = Vec::new();
         let mut ok = true;
-        let mut anchor = None;
+        // The block runs from the first `[[stage]]` header to the end of the last table, so a
+        // comment before the first header is the block's (as `stages {` in the DSL) and one
+        // under a header is its stage's.
+        let mut first = None;
+        let mut end = raw.span().end;
         for raw in self.elements(raw, "[[stage]]") {
-            anchor = anchor.or(Some(raw.span().end));
+            first = first.or(Some(raw.span().start));
+            end = end.max(extent(raw, 0));
             let Some(s) = self.de::<StageToml>(raw, "[[stage]]") else {
                 ok = false;
                 continue;
@@ -899,8 +904,8 @@ impl Cx<'_> {
                 _ => ok = false,
             }
         }
-        let at = anchor.unwrap_or(raw.span().end);
-        (ok && !entries.is_empty()).then(|| Node::new(Item::Stages(entries), self.loc(at..at)))
+        let start = first.unwrap_or(raw.span().start);
+        (ok && !entries.is_empty()).then(|| Node::new(Item::Stages(entries), self.loc(start..end)))
     }
 
     fn define(&mut self, raw: &Raw<'_>) -> Option<Item> {
