@@ -168,14 +168,21 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let unknown_lower = unknown.to_lowercase();
+    let unknown_len = unknown.chars().count();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate.to_lowercase() == unknown_lower {
             return Some(candidate);
         }
-        let distance = strsim::damerau_levenshtein(&unknown_lower, &candidate.to_lowercase());
         // Allow about one edit in three characters: close enough to be a slip of the keyboard.
-        let limit = (candidate.chars().count().max(unknown.chars().count()) / 3).max(1);
+        let candidate_len = candidate.chars().count();
+        let limit = (candidate_len.max(unknown_len) / 3).max(1);
+        // Names differing in length by more than that are further apart than it: skip the
+        // distance, which costs the product of the lengths.
+        if candidate_len.abs_diff(unknown_len) > limit {
+            continue;
+        }
+        let distance = strsim::damerau_levenshtein(&unknown_lower, &candidate.to_lowercase());
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));
         }

@@ -147,7 +147,7 @@ impl Names {
 /// Past this many problems, "did you mean" is no longer looked for among the declared names:
 /// the report shows only the first [`MAX_PER_FILE`] of a file, and comparing each of ten
 /// thousand misspellings with each of ten thousand names would take minutes.
-const HELP_UP_TO: usize = 4 * MAX_PER_FILE;
+const HELP_UP_TO: usize = MAX_PER_FILE;
 
 struct Lowerer {
     diagnostics: Vec<Diagnostic>,
