@@ -191,12 +191,17 @@ impl SourceCode for Source {
         }
         let first = self.line_index(span.offset());
         let last = self.line_index((span.offset() + span.len()).min(text.len()));
-        let from_line = first.saturating_sub(context_lines_before);
-        let (from, _) = self.line_bounds(from_line);
+        let (shown_from, _) = self.line_bounds(first.saturating_sub(context_lines_before));
         let (_, to) = self.line_bounds(last + context_lines_after);
-        if to - from > MAX_RENDERED {
+        if to - shown_from > MAX_RENDERED {
             return Ok(Box::new(self.window(span)));
         }
+        // One line more than is shown on each side: miette treats the very start of its text
+        // specially (an empty span there), which must not happen at a line in the middle of
+        // the file, and reads a line further than asked after a span ending at a line break.
+        let from_line = first.saturating_sub(context_lines_before + 1);
+        let (from, _) = self.line_bounds(from_line);
+        let (_, to) = self.line_bounds(last + context_lines_after + 1);
         let part = text.get(from..to).ok_or(MietteError::OutOfBounds)?;
         let local = SourceSpan::new((span.offset() - from).into(), span.len());
         let inner = part.read_span(&local, context_lines_before, context_lines_after)?;
@@ -327,6 +332,49 @@ mod tests {
         assert_eq!(src.line_col(5), (2, 2));
         assert_eq!(src.line_col(4), (2, 1), "inside a character rounds down");
         assert_eq!(src.line_col(999), (3, 1));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_text() {
+        let src = Source::new("p", "\u{feff}ab\ncd");
+        assert_eq!(src.text(), "ab\ncd");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(3), (2, 1));
+        // Only at the start.
+        assert_eq!(Source::new("p", "a\u{feff}").text(), "a\u{feff}");
+    }
+
+    /// Reading a span through the line index gives what miette gives reading the whole text.
+    #[test]
+    fn spans_read_as_miette_reads_them() {
+        for text in [
+            "one\r\ntwo two\n\nfour £ four\r\nfive\n",
+            "\n\na\nbb\n\n\nccc\nno newline at the end",
+        ] {
+            same_spans_as_miette(text);
+        }
+    }
+
+    fn same_spans_as_miette(text: &str) {
+        let src = Source::new("p", text);
+        for start in 0..text.len() {
+            for len in [0, 1, 2, 3, 8, 20] {
+                if start + len > text.len() {
+                    continue;
+                }
+                let span = SourceSpan::new(start.into(), len);
+                for context in [0, 1, 2] {
+                    let ours = src.read_span(&span, context, context).expect("in bounds");
+                    let theirs = text.read_span(&span, context, context).expect("in bounds");
+                    let at = format!("{start}+{len} with {context} lines");
+                    assert_eq!(ours.data(), theirs.data(), "{at}");
+                    assert_eq!(ours.span(), theirs.span(), "{at}");
+                    assert_eq!(ours.line(), theirs.line(), "{at}");
+                    assert_eq!(ours.column(), theirs.column(), "{at}");
+                    assert_eq!(ours.line_count(), theirs.line_count(), "{at}");
+                }
+            }
+        }
     }
 
     #[test]

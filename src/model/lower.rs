@@ -1675,3 +1675,45 @@ fn on_cycles(edges: &[Vec<usize>]) -> Vec<bool> {
     }
     nodes.into_iter().map(|node| node.cyclic).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+    use crate::syntax::ast::File;
+
+    #[test]
+    fn cycles_are_found_and_chains_are_not() {
+        // 0 → 1 → 2 → 0 is a cycle; 3 → 3 names itself; 4 → 0 only reaches one; 5 → 9 is
+        // not a node.
+        let edges = vec![vec![1], vec![2], vec![0], vec![3], vec![0], vec![9]];
+        assert_eq!(on_cycles(&edges), [true, true, true, true, false, false]);
+        // A chain of 100,000 (each naming the next) on a test thread's stack, then closed.
+        let n = 100_000;
+        let mut chain: Vec<Vec<usize>> = (0..n).map(|i| vec![i + 1]).collect();
+        chain[n - 1].clear();
+        assert!(on_cycles(&chain).iter().all(|&c| !c));
+        chain[n - 1].push(0);
+        assert!(on_cycles(&chain).iter().all(|&c| c));
+    }
+
+    #[test]
+    fn a_long_chain_of_definitions_is_checked_for_cycles_once() {
+        let mut text = String::from("policy \"P\" {\n  define d0 when pupil.fsm\n");
+        for i in 1..2_000 {
+            text.push_str(&format!("  define d{i} when d{} or pupil.sen\n", i - 1));
+        }
+        text.push_str("  define a when b\n  define b when a\n}\n");
+        let src = Source::new("p.policy", text);
+        let Ok(File::Policy(ast)) = crate::syntax::parse(&src) else {
+            panic!("parses");
+        };
+        let (_, diagnostics) = lower(&ast);
+        let cycles: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.code == "model::definition_cycle")
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(cycles.len(), 2, "{cycles:?}");
+    }
+}

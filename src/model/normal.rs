@@ -597,3 +597,83 @@ fn range_text(name: &str, r: CountRange) -> String {
         (lo, Some(hi)) => format!("{lo} <= {name} <= {hi}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+    use crate::syntax::ast::File;
+
+    fn lowered(text: &str) -> Policy {
+        let src = Source::new("t.policy", text);
+        let Ok(File::Policy(ast)) = crate::syntax::parse(&src) else {
+            panic!("parses");
+        };
+        let (policy, diagnostics) = crate::model::lower(&ast);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        policy
+    }
+
+    /// Twenty thousand constraints on twenty thousand different windows: one row of twenty
+    /// thousand atoms, found in one pass (merging them pairwise once took minutes).
+    #[test]
+    fn a_long_conjunction_is_one_row_made_in_one_pass() {
+        let parts = (1..=20_000)
+            .map(|days| Condition::Count {
+                metric: CountMetric::Sessions {
+                    class: super::super::condition::SessionClass::Absent,
+                    window: Window::LastDays(days),
+                },
+                op: CmpOp::Ge,
+                value: 1,
+            })
+            .chain(std::iter::repeat_n(Condition::Flag(PupilFlag::Fsm), 20_000))
+            .collect();
+        let policy = lowered("policy \"P\" {\n}\n");
+        let spread = rows(&policy, &Condition::All(parts)).expect("one row");
+        assert_eq!(spread.len(), 1);
+        let (atoms, satisfiable) = &spread[0];
+        // 20,000 windows and one flag, however often it is repeated.
+        assert_eq!(atoms.len(), 20_001);
+        assert!(satisfiable);
+    }
+
+    /// Each definition names the one before twice, fourteen deep: written out, the condition
+    /// would be 2^14 copies of the first; spread, it is the first definition's two atoms.
+    #[test]
+    fn a_definition_named_twice_at_every_level_is_spread_once() {
+        let mut text = String::from(
+            "policy \"P\" {\n  define d0 when unauthorised(this_term) >= 1 and pupil.fsm\n",
+        );
+        for i in 1..=14 {
+            let before = i - 1;
+            text.push_str(&format!("  define d{i} when d{before} and d{before}\n"));
+        }
+        text.push_str("}\n");
+        let policy = lowered(&text);
+        let spread = rows(&policy, &Condition::Defined("d14".into())).expect("rows");
+        assert_eq!(spread.len(), 1);
+        let texts: Vec<String> = spread[0].0.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["unauthorised(this_term) >= 1", "pupil.fsm"]);
+    }
+
+    #[test]
+    fn a_flag_and_its_negation_cannot_hold_together() {
+        let both = [
+            Atom::Flag {
+                flag: PupilFlag::Fsm,
+                value: true,
+            },
+            Atom::Flag {
+                flag: PupilFlag::Sen,
+                value: false,
+            },
+            Atom::Flag {
+                flag: PupilFlag::Fsm,
+                value: false,
+            },
+        ];
+        assert!(!satisfiable(&both));
+        assert!(satisfiable(&both[..2]));
+    }
+}

@@ -335,6 +335,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn toml_comment_escapes_reverse_exactly() {
+        for text in [
+            "plain",
+            "bell \u{7} escape \u{1b}[31m next line \u{85} delete \u{7f}",
+            "tab\tstays",
+            "a written \\u{7} and \\u{5c} stay written",
+            "a lone backslash \\ and \\u{zz} and \\u{",
+            "\u{0}",
+        ] {
+            let escaped = escape_for_toml(text);
+            assert!(
+                !escaped.chars().any(|c| c.is_control() && c != '\t'),
+                "{escaped:?}"
+            );
+            assert_eq!(unescape_from_toml(&escaped), text);
+        }
+        assert_eq!(escape_for_toml("a\u{7}b"), "a\\u{7}b");
+        assert_eq!(escape_for_toml("\\u{7}"), "\\u{5c}u{7}");
+        // Only control characters and the backslash are escapes; other text is kept.
+        assert_eq!(unescape_from_toml("\\u{41} \\u{7}"), "\\u{41} \u{7}");
+    }
+
+    #[test]
+    fn ten_thousand_commented_statements_attach_in_one_pass() {
+        let mut text = String::from("policy \"P\" {\n  letters {\n");
+        for i in 0..10_000 {
+            text.push_str(&format!(
+                "    # letter {i}\n    l{i} \"p\" # trailing {i}\n"
+            ));
+        }
+        text.push_str("  }\n}\n");
+        let src = Source::new("p.policy", text);
+        let Ok(File::Policy(policy)) = crate::syntax::parse(&src) else {
+            panic!("parses");
+        };
+        let Some(Item::Letters(entries)) = policy.node.items.first().map(|i| &i.node) else {
+            panic!("letters");
+        };
+        assert_eq!(entries.len(), 10_000);
+        for (i, entry) in entries.iter().enumerate() {
+            assert_eq!(
+                entry.comments,
+                [format!("letter {i}"), format!("trailing {i}")]
+            );
+        }
+    }
+
+    #[test]
     fn scan_skips_strings_and_closure_codes() {
         let text = "a \"# not\" {N, #} # yes\n# own\n";
         let found = scan(text, Dialect::Dsl);
