@@ -403,3 +403,83 @@ urn = 100000
     };
     assert!(matches!(p.node.items[0].node, Item::Extends(_)));
 }
+
+// ---------------------------------------------------------------- property: nothing is lost
+
+mod lossless {
+    use proptest::prelude::*;
+
+    use super::*;
+    use attend::syntax::dsl::quote;
+
+    /// Characters that have broken formatters: quotes, backslashes, line breaks, controls,
+    /// the byte-order mark, and what looks like an escape or a comment.
+    fn awkward() -> impl Strategy<Value = char> {
+        prop_oneof![
+            3 => any::<char>(),
+            2 => prop::sample::select(vec![
+                '"', '\\', '\n', '\r', '\t', '\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}',
+                '\u{feff}', '\u{2028}', '#', '{', '}', 'u', ' ', '\'',
+            ]),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(awkward(), 0..24).prop_map(|c| c.into_iter().collect())
+    }
+
+    /// A comment's text: anything but a line break.
+    fn comment() -> impl Strategy<Value = String> {
+        text().prop_map(|t| t.replace('\n', " "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn strings_and_comments_survive_both_surfaces(
+            name in text(),
+            title in text(),
+            letter in text(),
+            said in text(),
+            comments in prop::collection::vec(comment(), 4),
+        ) {
+            let policy = format!(
+                "policy {} {{\n  #{}\n  cites guidance {}\n\n  #{}\n  letters {{\n    #{}\n    a {}\n  }}\n\n  trigger \"t\" when pupil.fsm then consider penalty_notice {} #{}\n}}\n",
+                quote(&name),
+                comments[0],
+                quote(&title),
+                comments[1],
+                comments[2],
+                quote(&letter),
+                quote(&said),
+                comments[3],
+            );
+            let File::Policy(p) = parse("p.policy", &policy).expect("parses") else {
+                panic!("a policy");
+            };
+            // Every string reads back exactly as it was meant.
+            prop_assert_eq!(&p.node.name.node, &name);
+            let Item::Cites { title: read, .. } = &p.node.items[0].node else {
+                panic!("a citation");
+            };
+            prop_assert_eq!(&read.node, &title);
+            let Item::Letters(entries) = &p.node.items[1].node else {
+                panic!("letters");
+            };
+            prop_assert_eq!(&entries[0].node.text.node, &letter);
+            let Item::Trigger(t) = &p.node.items[2].node else {
+                panic!("a trigger");
+            };
+            prop_assert_eq!(t.actions[0].node.note.as_ref().map(|s| &s.node), Some(&said));
+            let formatted = assert_lossless("p.policy", &policy);
+            // And through TOML, from its side.
+            let toml = print("p.policy", &formatted, Surface::Toml);
+            assert_lossless("p.toml", &toml);
+            let File::Policy(p) = parse("p.toml", &toml).expect("parses") else {
+                panic!("a policy");
+            };
+            prop_assert_eq!(&p.node.name.node, &name);
+        }
+    }
+}

@@ -228,3 +228,51 @@ fn converting_keeps_every_comment() {
         assert_eq!(before, after, "{}: comments changed", src.name());
     }
 }
+
+/// `attend fmt` is a fixed point in both surfaces, and converting to the other surface and back
+/// returns the identical text (comments, blank lines and all), for every bundled policy and
+/// calendar and the example.
+#[test]
+fn formatting_is_a_fixed_point_and_conversion_returns_the_identical_text() {
+    let mut paths = files("examples", ".policy");
+    paths.extend(files("policies", ".policy"));
+    paths.extend(files("policies/corrected", ".policy"));
+    paths.extend(files("policies/toml", ".toml"));
+    paths.extend(files("policies/calendars", ".calendar"));
+    paths.extend(files("policies/calendars", ".toml"));
+    let mut checked = 0;
+    for path in paths {
+        let rel = path.strip_prefix(root()).unwrap_or(&path);
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let src = Source::new(name.clone(), text);
+        let surface = Surface::of_path(&name);
+        let formatted = Source::new(name.clone(), print(&src, surface));
+        assert_eq!(
+            print(&formatted, surface),
+            formatted.text(),
+            "{name}: formatting is not a fixed point"
+        );
+        let there = convert(&formatted);
+        assert_eq!(
+            print(&there, other(surface)),
+            there.text(),
+            "{name}: its {:?} form is not a fixed point",
+            other(surface)
+        );
+        assert_eq!(
+            print(&there, surface),
+            formatted.text(),
+            "{name}: converting there and back changes the text"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 19, "only {checked} files");
+}
+
+fn print(src: &Source, surface: Surface) -> String {
+    let file = syntax::parse(src).unwrap_or_else(|d| {
+        panic!("{} does not parse:\n{}", src.name(), render(&d));
+    });
+    syntax::print(&file, surface)
+}
