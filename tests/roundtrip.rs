@@ -194,8 +194,8 @@ fn without_comments(src: &Source) -> String {
 
 /// Converting there and back prints every statement as the canonical form does, in the same
 /// order and the same written forms. (Comments are compared as a whole in
-/// `converting_keeps_every_comment`: one written on a block the TOML surface has no table
-/// for, such as `stages { ... }`, comes back on the block's first entry.)
+/// `converting_keeps_every_comment`, and the whole text in
+/// `formatting_is_a_fixed_point_and_conversion_returns_the_identical_text`.)
 #[test]
 fn converting_back_gives_the_canonical_statements() {
     for src in sources() {
