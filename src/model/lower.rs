@@ -155,7 +155,11 @@ struct Lowerer {
     letters: Names,
     meetings: Names,
     stages: Vec<Stage>,
+    /// Each stage's rank by its name (the first of that name).
+    stage_ranks: HashMap<String, usize>,
     definitions: Names,
+    /// Every letter, role and meeting declared so far, with what it was declared as.
+    declared: HashSet<(&'static str, String)>,
     /// Date the policy is judged on, for retired codes.
     judged_on: NaiveDate,
 }
@@ -168,7 +172,9 @@ impl Lowerer {
             letters: Names::default(),
             meetings: Names::default(),
             stages: Vec::new(),
+            stage_ranks: HashMap::new(),
             definitions: Names::default(),
+            declared: HashSet::new(),
             judged_on: codes_2024(),
         }
     }
@@ -205,6 +211,9 @@ impl Lowerer {
             }
         }
         l.stages = l.stages(policy);
+        for (rank, stage) in l.stages.iter().enumerate() {
+            l.stage_ranks.entry(stage.id.clone()).or_insert(rank);
+        }
         l
     }
 
@@ -240,6 +249,7 @@ impl Lowerer {
     /// The framework's six stages, each under the school's own name(s) where it gave one.
     fn stages(&mut self, policy: &Node<ast::PolicyAst>) -> Vec<Stage> {
         let mut declared: Vec<Stage> = Vec::new();
+        let mut ids: HashSet<&str> = HashSet::new();
         for item in &policy.node.items {
             let ast::Item::Stages(entries) = &item.node else {
                 continue;
@@ -256,7 +266,7 @@ impl Lowerer {
                     );
                     continue;
                 };
-                if declared.iter().any(|s| s.id == e.id.node) {
+                if !ids.insert(e.id.node.as_str()) {
                     self.error(
                         &e.id.loc,
                         ModelError::Duplicate {
@@ -295,14 +305,10 @@ impl Lowerer {
     }
 
     fn stage_ref(&mut self, name: &Sp<String>) -> Option<StageRef> {
-        let found = self
-            .stages
-            .iter()
-            .position(|s| s.id == name.node)
-            .or_else(|| {
-                let fw = FrameworkStage::from_keyword(&name.node)?;
-                self.stages.iter().position(|s| s.framework == fw)
-            });
+        let found = self.stage_ranks.get(&name.node).copied().or_else(|| {
+            let fw = FrameworkStage::from_keyword(&name.node)?;
+            self.stages.iter().position(|s| s.framework == fw)
+        });
         match found.and_then(|rank| self.stages.get(rank).map(|s| (rank, s))) {
             Some((rank, stage)) => Some(StageRef {
                 id: stage.id.clone(),
@@ -310,8 +316,11 @@ impl Lowerer {
                 rank,
             }),
             None => {
-                let mut candidates: Vec<String> =
-                    self.stages.iter().map(|s| s.id.clone()).collect();
+                let mut candidates: Vec<String> = if self.diagnostics.len() < HELP_UP_TO {
+                    self.stages.iter().map(|s| s.id.clone()).collect()
+                } else {
+                    Vec::new()
+                };
                 candidates.extend(FrameworkStage::keywords().map(String::from));
                 candidates.sort();
                 candidates.dedup();
@@ -443,7 +452,7 @@ impl Lowerer {
             }
             ast::Item::Letters(entries) => {
                 for e in entries {
-                    if model.letters.iter().any(|l| l.id == e.node.id.node) {
+                    if !self.first_declaration("a letter", &e.node.id.node) {
                         self.error(
                             &e.node.id.loc,
                             ModelError::Duplicate {
@@ -574,8 +583,14 @@ impl Lowerer {
         }
     }
 
+    /// Whether this is the first time `name` is declared as `what`: a set, not a search of
+    /// those declared before, so a hundred thousand letters cost a hundred thousand steps.
+    fn first_declaration(&mut self, what: &'static str, name: &str) -> bool {
+        self.declared.insert((what, name.to_string()))
+    }
+
     fn named(&mut self, e: &Node<ast::Entry>, what: &'static str, into: &mut Vec<Named>) {
-        if into.iter().any(|n| n.id == e.node.id.node) {
+        if !self.first_declaration(what, &e.node.id.node) {
             self.error(
                 &e.node.id.loc,
                 ModelError::Duplicate {
