@@ -483,3 +483,44 @@ mod lossless {
         }
     }
 }
+
+/// What an author sees for each limit, as `attend check` prints it.
+#[test]
+fn limits_as_reported() {
+    let mut shown = String::new();
+    let mut show = |title: &str, name: &str, text: &str, last: usize| {
+        let analysis = attend::analyse(&Source::new(name, text), None);
+        let d = &analysis.diagnostics;
+        let tail = &d[d.len().saturating_sub(last)..];
+        let rendered = render_diagnostics(tail, DiagnosticFormat::Human, false);
+        shown.push_str(&format!("---- {title}\n\n{rendered}\n"));
+    };
+    show(
+        "more problems than a report shows",
+        "broken.toml",
+        &"= x\n".repeat(200),
+        2,
+    );
+    show(
+        "a condition of too many terms",
+        "long.policy",
+        &format!(
+            "policy \"Long\" {{\n  define long when {}\n}}\n",
+            terms(MAX_TERMS + 5, "a")
+        ),
+        1,
+    );
+    show(
+        "a file too large",
+        "big.policy",
+        &format!("policy \"Big\" {{\n{}}}\n", "# a comment\n".repeat(100_000)),
+        1,
+    );
+    show(
+        "a byte-order mark, then a misspelt statement",
+        "bom.policy",
+        &format!("{BOM}policy \"P\" {{\n  extend national\n}}\n"),
+        1,
+    );
+    insta::assert_snapshot!(shown);
+}
