@@ -146,6 +146,9 @@ pub fn terminal_summary(
         last + 1 - first,
         days.year_label(last),
     );
+    if let Some(line) = taken_so_far(days, register, outcome) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(
         out,
         "persistent absence: {persistent} pupils{}",
@@ -164,6 +167,26 @@ pub fn terminal_summary(
         let _ = writeln!(out, "  {kind:<width$}  {n}");
     }
     out
+}
+
+/// When the last day's register is not all taken: how far it is, and how many sessions of
+/// pupils on roll are still to come (not counted as possible or absent).
+fn taken_so_far(days: &SchoolDays, register: &Register, outcome: &Outcome) -> Option<String> {
+    let (last, session) = register.taken_to()?;
+    let waiting = register.not_yet_taken(|p| {
+        register.pupils.get(p).is_some_and(|pupil| {
+            let (from, to) = super::eval::roll(days, pupil, outcome.span);
+            (from..to).contains(&last)
+        })
+    });
+    (waiting > 0).then(|| {
+        format!(
+            "register taken to the {} of {}: {waiting} {} not yet taken (neither possible nor absent)",
+            if session == 0 { "morning" } else { "afternoon" },
+            days.date(last),
+            if waiting == 1 { "session" } else { "sessions" },
+        )
+    })
 }
 
 /// The actions due on one school day, grouped by who is responsible.
@@ -201,6 +224,11 @@ pub fn on_day_text(
         date.format("%A"),
         if count == 1 { "action" } else { "actions" }
     );
+    if day == outcome.span.1
+        && let Some(line) = taken_so_far(days, register, outcome)
+    {
+        let _ = writeln!(out, "{line}");
+    }
     for (who, lines) in groups {
         let _ = writeln!(out, "\n{who} ({})", lines.len());
         for line in lines {
