@@ -8,7 +8,6 @@ use chrono::NaiveDate;
 
 use super::progress::{self, Bar, Unit};
 use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
-use crate::diagnostic::Severity;
 use crate::engine::{self, calendar::SchoolDays};
 use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
 use crate::{analyse, table};
@@ -20,7 +19,8 @@ use crate::{analyse, table};
     attend run school.policy --register marks.csv.gz --pupils pupils.csv --out out --on 2024-11-18\n  \
     attend run school.policy --register today.csv --pupils pupils.csv --on today\n  \
     attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n\n\
-    Exit status: 0 done, 2 the policy or an input has errors (nothing is written)."
+    Exit status: 0 done, 1 `attend check` finds errors in the policy (refused without \
+    --allow-errors), 2 the policy cannot be read or an input has errors (nothing is written)."
 )]
 pub struct RunArgs {
     /// The policy (.policy or .toml)
@@ -61,6 +61,10 @@ pub struct RunArgs {
     /// the key is ATTEND_PSEUDONYM_KEY, or a random key kept in ~/.config/attend)
     #[arg(long)]
     pub keep_upn: bool,
+    /// Run a policy `attend check` finds errors in (it breaks the law or contradicts
+    /// itself) as written, instead of refusing
+    #[arg(long)]
+    pub allow_errors: bool,
     /// Do not write report.html (what a benchmark of the outputs alone wants)
     #[arg(long)]
     pub no_report: bool,
@@ -106,23 +110,12 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     let src = load(&args.policy)?;
     let calendar = args.calendar.as_deref().map(load).transpose()?;
     let analysis = analyse(&src, calendar.as_ref());
-    let errors: Vec<_> = analysis
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
+    let found = super::findings(&args.policy, &analysis);
     let Some(checked) = analysis.checked else {
         show_errors(&analysis.diagnostics);
         return Err(EXIT_ERRORS);
     };
-    if !errors.is_empty() {
-        // Findings about the law do not stop a run; `attend check` shows them in full.
-        eprintln!(
-            "note: `attend check` reports {} findings in this policy; running it as written",
-            errors.len()
-        );
-    }
+    super::refuse_errors(&args.policy, &found, args.allow_errors)?;
     let (table, table_diagnostics) = table::compile(&checked);
     if table_diagnostics.iter().any(|d| d.is_error()) {
         show_errors(&table_diagnostics);

@@ -36,7 +36,9 @@ fn for_each_action<'t>(
     })
 }
 
-/// `date,pupil_id,rule,action,stage,responsible,evidence`, sorted by date then pupil.
+/// `date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name`, sorted by
+/// date then pupil: `note` is the policy's words qualifying the action ("if unauthorised:
+/// ..."), `responsible_name` the responsible role's description.
 pub fn actions_csv(
     table: &DecisionTable,
     days: &SchoolDays,
@@ -53,6 +55,8 @@ pub fn actions_csv(
         "stage",
         "responsible",
         "evidence",
+        "note",
+        "responsible_name",
     ]);
     let mut date_text = (usize::MAX, String::new());
     for (f, row, action) in for_each_action(table, &outcome.fired) {
@@ -69,6 +73,12 @@ pub fn actions_csv(
             stage_name(table, f.stage),
             responsible,
             f.evidence.as_str(),
+            action.note.as_deref().unwrap_or(""),
+            action
+                .responsible
+                .as_deref()
+                .and_then(|r| table.role_name(r))
+                .unwrap_or(""),
         ]);
     }
     w.into_inner().unwrap_or_default()
