@@ -245,6 +245,8 @@ fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, v
 struct State {
     /// Per band set: (set, index in set) of the band held.
     bands: Vec<Option<(usize, usize)>>,
+    /// Per band set, per band: the school day and week its entry actions last fired.
+    band_fired: Vec<Vec<Option<(usize, u32)>>>,
     held: Vec<bool>,
     last_fired: Vec<Option<(usize, u32)>>,
     plan_open: Vec<Option<u32>>,
@@ -259,6 +261,7 @@ impl State {
     fn new(plan: &Plan) -> State {
         State {
             bands: vec![None; plan.band_sets.len()],
+            band_fired: plan.band_sets.iter().map(|s| vec![None; s.len()]).collect(),
             held: vec![false; plan.triggers.len()],
             last_fired: vec![None; plan.triggers.len()],
             plan_open: vec![None; plan.plans.len()],
@@ -316,6 +319,7 @@ impl State {
         // Bands: the first band of each set whose rows hold.
         let previous_stage = d.stage;
         let mut base = self.floor;
+        let week = days.week(day);
         for (s, set) in plan.band_sets.iter().enumerate() {
             let now = set
                 .iter()
@@ -343,8 +347,23 @@ impl State {
                     });
                 }
                 if let Some((_, i)) = now {
-                    let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
-                    fire(&set[i], d, stage, fired);
+                    let repeat = plan.band_repeat[s][i];
+                    let last = self.band_fired[s][i];
+                    if fires(days, repeat, false, last, day, week) {
+                        let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
+                        fire(&set[i], d, stage, fired);
+                        self.band_fired[s][i] = Some((day, week));
+                    } else {
+                        trace_push(
+                            &mut trace,
+                            day,
+                            "bands",
+                            format!(
+                                "entry actions of `{}` not repeated ({repeat})",
+                                band_name(shared, set, i)
+                            ),
+                        );
+                    }
                 }
                 self.bands[s] = now;
             }
@@ -372,22 +391,10 @@ impl State {
             }
             d.stage = stage;
         }
-        let week = days.week(day);
         for (t, trigger) in plan.triggers.iter().enumerate() {
             let now = self.holds[t];
             let was = self.held[t];
-            let fires = now
-                && match trigger.repeat {
-                    Repeat::RisingEdge => !was,
-                    Repeat::OncePer(period) => {
-                        let ordinal = days.period(period, day);
-                        self.last_fired[t]
-                            .is_none_or(|(last, _)| days.period(period, last) != ordinal)
-                    }
-                    Repeat::Every { school_weeks } => {
-                        !was || self.last_fired[t].is_none_or(|(_, w)| week >= w + school_weeks)
-                    }
-                };
+            let fires = now && fires(days, trigger.repeat, was, self.last_fired[t], day, week);
             if let Some(tr) = trace.as_deref_mut()
                 && (now != was || fires)
             {
@@ -494,6 +501,32 @@ impl State {
                 rule: "stage".into(),
                 what: format!("stage is now `{name}`"),
             });
+        }
+    }
+}
+
+/// Whether a rule whose condition holds today fires, given whether it held the school day
+/// before (`was`; a band's entry is never a continuation) and the school day and week it
+/// last fired.
+fn fires(
+    days: &SchoolDays,
+    repeat: Repeat,
+    was: bool,
+    last: Option<(usize, u32)>,
+    day: usize,
+    week: u32,
+) -> bool {
+    match repeat {
+        Repeat::RisingEdge => !was,
+        Repeat::OncePer(period) => {
+            let ordinal = days.period(period, day);
+            last.is_none_or(|(last, _)| days.period(period, last) != ordinal)
+        }
+        Repeat::Every { school_weeks } => {
+            !was || last.is_none_or(|(_, w)| week >= w + school_weeks)
+        }
+        Repeat::NotWithin { school_weeks } => {
+            !was && last.is_none_or(|(_, w)| week >= w + school_weeks)
         }
     }
 }

@@ -2,6 +2,7 @@
 //! terminal summary, the day's list by responsible person (`--on`) and one pupil's timeline
 //! (`--explain`). Rendering only: the CLI decides where the text goes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -10,35 +11,111 @@ use super::calendar::SchoolDays;
 use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
 use crate::register::Register;
-use crate::table::DecisionTable;
+use crate::table::{DecisionTable, Row, RowAction};
 
 fn stage_name(table: &DecisionTable, rank: usize) -> &str {
     table.stages.get(rank).map_or("", String::as_str)
 }
 
-/// One line of `actions.csv` per action of each fired row.
-fn for_each_action<'t>(
-    table: &'t DecisionTable,
-    fired: &'t [Fired],
-) -> impl Iterator<
-    Item = (
-        &'t Fired,
-        &'t crate::table::Row,
-        &'t crate::table::RowAction,
-    ),
-> + 't {
-    fired.iter().flat_map(move |f| {
-        table
-            .rows
-            .get(f.row)
-            .into_iter()
-            .flat_map(move |row| row.actions.iter().map(move |a| (f, row, a)))
-    })
+/// One action due for one pupil on one day. The same action asked for by different rules that
+/// day (the same kind and target; without a target, also for the same person) is one action:
+/// the first rule's, in the order they fired, with the others in `also`, so the local
+/// authority is told once.
+#[derive(Clone, Debug)]
+pub struct Due<'t> {
+    pub fired: &'t Fired,
+    pub row: &'t Row,
+    pub action: &'t RowAction,
+    /// The other rules asking for the same action the same day.
+    pub also: Vec<(&'t Fired, &'t Row, &'t RowAction)>,
+}
+
+impl<'t> Due<'t> {
+    fn all(&self) -> impl Iterator<Item = (&'t Fired, &'t Row, &'t RowAction)> + '_ {
+        std::iter::once((self.fired, self.row, self.action)).chain(self.also.iter().copied())
+    }
+
+    /// The evidence; with several rules, each rule's, named.
+    pub fn evidence(&self) -> Cow<'_, str> {
+        if self.also.is_empty() {
+            return Cow::Borrowed(self.fired.evidence.as_str());
+        }
+        let parts: Vec<String> = self
+            .all()
+            .map(|(f, row, _)| format!("[{}] {}", row.rule, f.evidence))
+            .collect();
+        Cow::Owned(parts.join("; "))
+    }
+
+    /// The rules' notes qualifying the action, each once, joined with ` / `.
+    pub fn note(&self) -> Cow<'_, str> {
+        if self.also.is_empty() {
+            return Cow::Borrowed(self.action.note.as_deref().unwrap_or(""));
+        }
+        let mut notes: Vec<&str> = Vec::new();
+        for (_, _, a) in self.all() {
+            if let Some(n) = a.note.as_deref()
+                && !notes.contains(&n)
+            {
+                notes.push(n);
+            }
+        }
+        Cow::Owned(notes.join(" / "))
+    }
+
+    /// Who is responsible: the first rule that names someone.
+    pub fn responsible(&self) -> Option<&'t str> {
+        self.all().find_map(|(_, _, a)| a.responsible.as_deref())
+    }
+}
+
+/// Every action due, sorted by day then pupil, each pupil's in table order, identical
+/// actions from different rules on one day made one.
+pub fn due<'t>(table: &'t DecisionTable, fired: &'t [Fired]) -> Vec<Due<'t>> {
+    let mut out: Vec<Due<'t>> = Vec::with_capacity(fired.len());
+    let mut group_start = 0;
+    let mut group = (usize::MAX, usize::MAX);
+    for f in fired {
+        if (f.day, f.pupil) != group {
+            group = (f.day, f.pupil);
+            group_start = out.len();
+        }
+        let Some(row) = table.rows.get(f.row) else {
+            continue;
+        };
+        for action in &row.actions {
+            // An action with a target (`notify:local_authority`, `letter:concern`) is one
+            // thing whoever is named; one without (`support`, `home_visit`) is the same only
+            // for the same person, or no one named (the national rules name no one). One rule
+            // asking twice means two things.
+            let targeted = action.action.contains(':');
+            let same = out[group_start..].iter_mut().find(|d| {
+                d.action.action == action.action
+                    && d.all().all(|(_, r, _)| r.rule != row.rule)
+                    && (targeted
+                        || match (d.responsible(), action.responsible.as_deref()) {
+                            (Some(a), Some(b)) => a == b,
+                            _ => true,
+                        })
+            });
+            match same {
+                Some(d) => d.also.push((f, row, action)),
+                None => out.push(Due {
+                    fired: f,
+                    row,
+                    action,
+                    also: Vec::new(),
+                }),
+            }
+        }
+    }
+    out
 }
 
 /// `date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name`, sorted by
 /// date then pupil: `note` is the policy's words qualifying the action ("if unauthorised:
-/// ..."), `responsible_name` the responsible role's description.
+/// ..."), `responsible_name` the responsible role's description. An action several rules ask
+/// for on one day is one line, under the first rule, whose evidence names every rule.
 pub fn actions_csv(
     table: &DecisionTable,
     days: &SchoolDays,
@@ -59,26 +136,23 @@ pub fn actions_csv(
         "responsible_name",
     ]);
     let mut date_text = (usize::MAX, String::new());
-    for (f, row, action) in for_each_action(table, &outcome.fired) {
+    for d in due(table, &outcome.fired) {
+        let f = d.fired;
         if date_text.0 != f.day {
             date_text = (f.day, days.date(f.day).to_string());
         }
         let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
-        let responsible = action.responsible.as_deref().unwrap_or("");
+        let responsible = d.responsible();
         let _ = w.write_record([
             date_text.1.as_str(),
             pupil,
-            row.rule.as_str(),
-            action.action.as_str(),
+            d.row.rule.as_str(),
+            d.action.action.as_str(),
             stage_name(table, f.stage),
-            responsible,
-            f.evidence.as_str(),
-            action.note.as_deref().unwrap_or(""),
-            action
-                .responsible
-                .as_deref()
-                .and_then(|r| table.role_name(r))
-                .unwrap_or(""),
+            responsible.unwrap_or(""),
+            &d.evidence(),
+            &d.note(),
+            responsible.and_then(|r| table.role_name(r)).unwrap_or(""),
         ]);
     }
     w.into_inner().unwrap_or_default()
@@ -167,8 +241,8 @@ pub fn terminal_summary(
     let _ = writeln!(out, "severe absence: {severe} pupils{}", share(severe));
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     let mut total = 0;
-    for (_, _, action) in for_each_action(table, &outcome.fired) {
-        *by_kind.entry(action.action.as_str()).or_default() += 1;
+    for d in due(table, &outcome.fired) {
+        *by_kind.entry(d.action.action.as_str()).or_default() += 1;
         total += 1;
     }
     let _ = writeln!(out, "actions: {total}");
@@ -211,20 +285,23 @@ pub fn on_day_text(
     let end = outcome.fired.partition_point(|f| f.day <= day);
     let today = outcome.fired.get(start..end).unwrap_or(&[]);
     let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (f, row, action) in for_each_action(table, today) {
-        let who = action.responsible.as_deref().unwrap_or("(no one named)");
+    for d in due(table, today) {
+        let f = d.fired;
+        let who = d.responsible().unwrap_or("(no one named)");
         let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
-        let note = action
-            .note
-            .as_deref()
-            .map(|n| format!(" \"{n}\""))
-            .unwrap_or_default();
+        let note = d.note();
+        let note = if note.is_empty() {
+            String::new()
+        } else {
+            format!(" \"{note}\"")
+        };
+        let rules: Vec<&str> = d.all().map(|(_, row, _)| row.rule.as_str()).collect();
         groups.entry(who).or_default().push(format!(
             "  {pupil}  {}{note}  [{}; stage {}]\n      {}",
-            action.action,
-            row.rule,
+            d.action.action,
+            rules.join(", "),
             stage_name(table, f.stage),
-            f.evidence
+            d.evidence()
         ));
     }
     let count: usize = groups.values().map(Vec::len).sum();

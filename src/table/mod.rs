@@ -182,7 +182,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     event: Event::EnterBand,
                     actions: actions(&band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
-                    repeat: Repeat::RisingEdge,
+                    repeat: band.repeat,
                     origin: set.origin,
                     source: SourceRef::of(&band.loc),
                     loc: band.loc.clone(),
