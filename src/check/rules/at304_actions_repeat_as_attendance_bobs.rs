@@ -7,12 +7,13 @@ use crate::model::{Condition, Origin, Repeat, Window};
 pub static RULE: Rule = Rule {
     code: "AT304",
     name: "actions-repeat-as-attendance-bobs",
-    severity: Severity::Warning,
+    severity: Severity::Info,
     source: "good practice (docs/language.md, bands and triggers: `once per`, `not again within`)",
     in_force: InForce::ALWAYS,
     docs: Docs {
-        what: "A band's entry actions, or a trigger with no `once per ...` or `not again within N \
-school_weeks`, that depend on attendance (or absence) over `year_to_date` or a rolling window.",
+        what: "A band's entry actions, or a trigger, with no `once per ...`, `not again within N \
+school_weeks` (or, on a trigger, `repeat every`), that depend on attendance (or absence) over \
+`year_to_date` or a rolling window.",
         why: "A year-to-date or rolling percentage moves by a fraction with every session: a pupil \
 near 90% crosses it and back week after week, and each crossing fires the rule again. The same \
 family gets the same letter, and the same early-help referral, three times in a term, which \
@@ -80,7 +81,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
         .iter()
         .filter(|t| t.origin == Origin::School)
     {
-        if !matches!(trigger.repeat, Repeat::RisingEdge | Repeat::Every { .. }) {
+        // `repeat every` says the school means the action to repeat.
+        if trigger.repeat != Repeat::RisingEdge {
             continue;
         }
         if let Some(window) = bobbing_ratio(policy, &trigger.condition, 0) {
