@@ -19,6 +19,11 @@ const POLICY: &str = r#"policy "differential" {
   trigger "half" when count({L, U}, this_half_term) >= 2 then contact once per half_term
   trigger "last" when possible(last 5 school_days) <= 6 then contact
   trigger "every" when authorised(rolling 2 school_weeks) >= 2 then contact repeat every 2 school_weeks
+  trigger "spaced" when absent(rolling 2 school_weeks) >= 3 then review not again within 2 school_weeks
+  bands "rolling" attendance over rolling 2 school_weeks {
+    band good "85% and above" 85% and above
+    band poor "below 85%" below 85% on enter: refer early_help once per term
+  }
   escalation "run" days marked {G, N, O} {
     day 2: contact
     day 4: home_visit
@@ -229,7 +234,10 @@ fn reference(case: &Case) -> Results {
             move |i: usize| keep.contains(&monday(days[i].0))
         };
         let possible = |_: &str, k: MarkClass| k.is_possible();
-        let (mut held, mut last_fired): ([bool; 6], [Option<usize>; 6]) = ([false; 6], [None; 6]);
+        let (mut held, mut last_fired): ([bool; 7], [Option<usize>; 7]) = ([false; 7], [None; 7]);
+        // The band held over the rolling two school weeks (none while there is no possible
+        // session), and the day `poor`'s entry actions last fired.
+        let (mut band, mut poor_fired): (Option<&str>, Option<usize>) = (None, None);
         for t in 0..=last {
             let (d, year, term, half) = days[t];
             let ytd = |i: usize| days[i].1 == year;
@@ -270,8 +278,9 @@ fn reference(case: &Case) -> Results {
                 }) >= 2,
                 count(t, &|i| i + 5 > t, &possible) <= 6,
                 count(t, &weeks_back(t, 2), &|_, k| k == MarkClass::Authorised) >= 2,
+                count(t, &weeks_back(t, 2), &|_, k| k.is_absent()) >= 3,
             ];
-            let names = ["rolling", "ytd", "term", "half", "last", "every"];
+            let names = ["rolling", "ytd", "term", "half", "last", "every", "spaced"];
             let week_of = |i: usize| {
                 let mut m: Vec<NaiveDate> = (0..=i).map(|j| monday(days[j].0)).collect();
                 m.dedup();
@@ -283,6 +292,9 @@ fn reference(case: &Case) -> Results {
                         2 => last_fired[r].is_none_or(|l| days[l].2 != term),
                         3 => last_fired[r].is_none_or(|l| (days[l].2, days[l].3) != (term, half)),
                         5 => !held[r] || last_fired[r].is_none_or(|l| week_of(t) >= week_of(l) + 2),
+                        // Not again within 2 school weeks: a rising edge, and the last firing
+                        // at least 2 school weeks back.
+                        6 => !held[r] && last_fired[r].is_none_or(|l| week_of(t) >= week_of(l) + 2),
                         _ => !held[r],
                     };
                 if fires {
@@ -290,6 +302,29 @@ fn reference(case: &Case) -> Results {
                     last_fired[r] = Some(t);
                 }
                 held[r] = *now;
+            }
+            // The band over the rolling two school weeks: entering `good` (no actions, no limit)
+            // is recorded every time; entering `poor` refers at most once per term.
+            let (p2, poss2) = (
+                count(t, &weeks_back(t, 2), &|_, k| k.is_present()),
+                count(t, &weeks_back(t, 2), &possible),
+            );
+            let now = (poss2 > 0).then(|| {
+                if p2 * 100 >= 85 * poss2 {
+                    "good"
+                } else {
+                    "poor"
+                }
+            });
+            if now != band {
+                if now == Some("good") {
+                    fired.insert((d.to_string(), p.clone(), "good".to_string()));
+                }
+                if now == Some("poor") && poor_fired.is_none_or(|l| days[l].2 != term) {
+                    fired.insert((d.to_string(), p.clone(), "poor".to_string()));
+                    poor_fired = Some(t);
+                }
+                band = now;
             }
             if extended && (run == 2 || run == 4) {
                 fired.insert((d.to_string(), p.clone(), format!("run{run}")));
@@ -386,7 +421,7 @@ fn cases_exercise_every_rule() {
         }
     }
     let all: BTreeSet<String> = [
-        "every", "half", "last", "rolling", "run2", "run4", "term", "ytd",
+        "every", "good", "half", "last", "poor", "rolling", "run2", "run4", "spaced", "term", "ytd",
     ]
     .iter()
     .map(|s| s.to_string())
