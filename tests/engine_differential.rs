@@ -19,6 +19,11 @@ const POLICY: &str = r#"policy "differential" {
   trigger "half" when count({L, U}, this_half_term) >= 2 then contact once per half_term
   trigger "last" when possible(last 5 school_days) <= 6 then contact
   trigger "every" when authorised(rolling 2 school_weeks) >= 2 then contact repeat every 2 school_weeks
+  trigger "spaced" when absent(rolling 2 school_weeks) >= 3 then review not again within 2 school_weeks
+  bands "rolling" attendance over rolling 2 school_weeks {
+    band good "85% and above" 85% and above
+    band poor "below 85%" below 85% on enter: refer early_help once per term
+  }
   escalation "run" days marked {G, N, O} {
     day 2: contact
     day 4: home_visit
@@ -100,11 +105,32 @@ fn case(seed: u64) -> Case {
     let mut register = String::from("pupil_id,date,session,mark\n");
     let pupils: Vec<String> = (0..(1 + rng.below(3))).map(|i| format!("P{i}")).collect();
     let school = school_days(&years);
+    // Registers taken so far: two cases in three stop at a random school day, with only some
+    // of that day taken: the morning of some pupils (no afternoon yet), or every morning and
+    // some pupils' afternoons (a class not yet marked). Nothing before it is ever missing.
+    // (The first day is always taken, so every pupil is in the register.)
+    let cut = match rng.below(3) {
+        0 => None,
+        _ if school.len() < 2 => None,
+        _ => Some((
+            1 + rng.below(school.len() as u64 - 1) as usize,
+            rng.below(2) == 0,
+        )),
+    };
     for p in &pupils {
         // Each pupil has their own mix of codes, so some reach thresholds and some do not.
         let bias = rng.below(4);
-        for (d, ..) in &school {
+        for (i, (d, ..)) in school.iter().enumerate() {
+            let taken = |session: &str, rng: &mut Rng| match cut {
+                Some((c, _)) if i > c => false,
+                Some((c, true)) if i == c => session == "AM" && rng.below(4) != 0,
+                Some((c, false)) if i == c => session == "AM" || rng.below(2) == 0,
+                _ => true,
+            };
             for session in ["AM", "PM"] {
+                if !taken(session, &mut rng) {
+                    continue;
+                }
                 let r = rng.below(20);
                 let code = match bias {
                     // A pupil mostly away without a reason: long runs of G, N and O.
@@ -171,6 +197,16 @@ fn reference(case: &Case) -> Results {
             .lookup(code, d)
             .map_or(MarkClass::NotCounted, |i| i.class)
     };
+    // The register ends on the last school day on which any session is taken; the sessions
+    // of that day with no mark are not yet taken, so (like every unmarked session here) they
+    // count as nothing: not possible, neither extending nor breaking a run.
+    let Some(last) = (0..days.len()).rev().find(|i| {
+        case.pupils
+            .iter()
+            .any(|p| marks.contains_key(&(p.clone(), days[*i].0)))
+    }) else {
+        return (BTreeSet::new(), Vec::new());
+    };
     let mut fired = BTreeSet::new();
     let mut summary = Vec::new();
     for p in &case.pupils {
@@ -198,8 +234,11 @@ fn reference(case: &Case) -> Results {
             move |i: usize| keep.contains(&monday(days[i].0))
         };
         let possible = |_: &str, k: MarkClass| k.is_possible();
-        let (mut held, mut last_fired): ([bool; 6], [Option<usize>; 6]) = ([false; 6], [None; 6]);
-        for t in 0..days.len() {
+        let (mut held, mut last_fired): ([bool; 7], [Option<usize>; 7]) = ([false; 7], [None; 7]);
+        // The band held over the rolling two school weeks (none while there is no possible
+        // session), and the day `poor`'s entry actions last fired.
+        let (mut band, mut poor_fired): (Option<&str>, Option<usize>) = (None, None);
+        for t in 0..=last {
             let (d, year, term, half) = days[t];
             let ytd = |i: usize| days[i].1 == year;
             let present = count(t, &ytd, &|_, k| k.is_present());
@@ -239,8 +278,9 @@ fn reference(case: &Case) -> Results {
                 }) >= 2,
                 count(t, &|i| i + 5 > t, &possible) <= 6,
                 count(t, &weeks_back(t, 2), &|_, k| k == MarkClass::Authorised) >= 2,
+                count(t, &weeks_back(t, 2), &|_, k| k.is_absent()) >= 3,
             ];
-            let names = ["rolling", "ytd", "term", "half", "last", "every"];
+            let names = ["rolling", "ytd", "term", "half", "last", "every", "spaced"];
             let week_of = |i: usize| {
                 let mut m: Vec<NaiveDate> = (0..=i).map(|j| monday(days[j].0)).collect();
                 m.dedup();
@@ -252,6 +292,9 @@ fn reference(case: &Case) -> Results {
                         2 => last_fired[r].is_none_or(|l| days[l].2 != term),
                         3 => last_fired[r].is_none_or(|l| (days[l].2, days[l].3) != (term, half)),
                         5 => !held[r] || last_fired[r].is_none_or(|l| week_of(t) >= week_of(l) + 2),
+                        // Not again within 2 school weeks: a rising edge, and the last firing
+                        // at least 2 school weeks back.
+                        6 => !held[r] && last_fired[r].is_none_or(|l| week_of(t) >= week_of(l) + 2),
                         _ => !held[r],
                     };
                 if fires {
@@ -260,11 +303,33 @@ fn reference(case: &Case) -> Results {
                 }
                 held[r] = *now;
             }
+            // The band over the rolling two school weeks: entering `good` (no actions, no limit)
+            // is recorded every time; entering `poor` refers at most once per term.
+            let (p2, poss2) = (
+                count(t, &weeks_back(t, 2), &|_, k| k.is_present()),
+                count(t, &weeks_back(t, 2), &possible),
+            );
+            let now = (poss2 > 0).then(|| {
+                if p2 * 100 >= 85 * poss2 {
+                    "good"
+                } else {
+                    "poor"
+                }
+            });
+            if now != band {
+                if now == Some("good") {
+                    fired.insert((d.to_string(), p.clone(), "good".to_string()));
+                }
+                if now == Some("poor") && poor_fired.is_none_or(|l| days[l].2 != term) {
+                    fired.insert((d.to_string(), p.clone(), "poor".to_string()));
+                    poor_fired = Some(t);
+                }
+                band = now;
+            }
             if extended && (run == 2 || run == 4) {
                 fired.insert((d.to_string(), p.clone(), format!("run{run}")));
             }
         }
-        let last = days.len() - 1;
         let ytd = |i: usize| days[i].1 == days[last].1;
         summary.push((
             p.clone(),
@@ -356,7 +421,7 @@ fn cases_exercise_every_rule() {
         }
     }
     let all: BTreeSet<String> = [
-        "every", "half", "last", "rolling", "run2", "run4", "term", "ytd",
+        "every", "good", "half", "last", "poor", "rolling", "run2", "run4", "spaced", "term", "ytd",
     ]
     .iter()
     .map(|s| s.to_string())

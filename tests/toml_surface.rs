@@ -40,11 +40,11 @@ policy "King's Cross Academy" {
     band expect "EXPECT" 100% - 96% stage expect
     # policy section 4.2
     band monitor 95.9% - 94% stage monitor on enter: letter concern by attendance_lead, meeting parent
-    band pa below 90% stage facilitate
+    band pa below 90% stage facilitate on enter: refer early_help once per term
     band x 90% and below
     band y >= 96%
     band z 90% <..= 94%
-    band w 80% .. 85%
+    band w 80% .. 85% on enter: review by attendance_lead not again within 4 school_weeks
     band v more than 99%
   }
   define persistent_absence "miss 10% or more" when absence(year_to_date) >= 10%
@@ -60,6 +60,7 @@ policy "King's Cross Academy" {
     then consider penalty_notice by headteacher stage enforce once per term
   trigger "share" when attendance(year_to_date) < 95% and unauthorised(year_to_date) >= 10% of absent(year_to_date) then refer local_authority "PAS" repeat every 2 school_weeks
   trigger "late" when count(L, this_half_term) >= 5 and count({L, U}, last 10 school_days) > 2 then letter lateness once per half_term
+  trigger "dip" when attendance(rolling 4 school_weeks) < 90% then contact by office not again within 4 school_weeks
   plan "stage one" at facilitate {
     review after 6 school_weeks
     target attendance(rolling 6 school_weeks) >= 90%
@@ -503,6 +504,43 @@ fn unknown_keys_say_what_was_meant() {
     let top = &errors[2];
     assert_eq!(line_col(top), find(text, "polciy"));
     assert_eq!(top.help.as_deref(), Some("did you mean `policy`?"));
+}
+
+#[test]
+fn a_band_limits_its_entry_actions_once_per_period_or_not_again_within_weeks_only() {
+    // `repeat every` keeps firing while a condition holds; a band's entry happens once per
+    // entry, so it is not a band's limit: the TOML string says where, as the DSL does.
+    let text = "[policy]\nname = \"P\"\n\n[[bands]]\nmetric = \"attendance\"\nover = \"year_to_date\"\n[[bands.band]]\nid = \"a\"\nrange = \"below 90%\"\non_enter = \"contact\"\nrepeat = \"repeat every 2 school_weeks\"\n";
+    let errors = toml_errors(text);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!(errors[0].code, "syntax::unexpected");
+    assert_eq!(line_col(&errors[0]), find(text, "repeat every"));
+    assert!(
+        errors[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("`once per ...` or `not again within N school_weeks`")),
+        "{}",
+        describe(&errors)
+    );
+    let dsl = "policy \"P\" {\n  bands attendance over year_to_date {\n    band a below 90% on enter: contact repeat every 2 school_weeks\n  }\n}\n";
+    let errors = match dsl::parse_file(&Source::new("p.policy", dsl)) {
+        Ok(_) => panic!("`repeat every` on a band parses"),
+        Err(errors) => errors,
+    };
+    assert_eq!(
+        line_col(&errors[0]),
+        find(dsl, "repeat every"),
+        "{}",
+        describe(&errors)
+    );
+    // The two limits a band takes parse in both surfaces (the rich policy above has both).
+    let printed = print_toml::print_file(&dsl_file(RICH));
+    assert!(printed.contains("repeat = \"once per term\""), "{printed}");
+    assert!(
+        printed.contains("repeat = \"not again within 4 school_weeks\""),
+        "{printed}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod plan;
 
 pub use eval::{Fired, PupilSummary, TraceEvent, compulsory_school_age, ratio_in};
 pub use evidence::percent_tenths;
-pub use output::{actions_csv, explain_text, on_day_text, summary_csv, terminal_summary};
+pub use output::{Due, actions_csv, due, explain_text, on_day_text, summary_csv, terminal_summary};
 pub use plan::Plan;
 
 use rayon::prelude::*;

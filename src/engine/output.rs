@@ -2,6 +2,7 @@
 //! terminal summary, the day's list by responsible person (`--on`) and one pupil's timeline
 //! (`--explain`). Rendering only: the CLI decides where the text goes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -10,33 +11,111 @@ use super::calendar::SchoolDays;
 use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
 use crate::register::Register;
-use crate::table::DecisionTable;
+use crate::table::{DecisionTable, Row, RowAction};
 
 fn stage_name(table: &DecisionTable, rank: usize) -> &str {
     table.stages.get(rank).map_or("", String::as_str)
 }
 
-/// One line of `actions.csv` per action of each fired row.
-fn for_each_action<'t>(
-    table: &'t DecisionTable,
-    fired: &'t [Fired],
-) -> impl Iterator<
-    Item = (
-        &'t Fired,
-        &'t crate::table::Row,
-        &'t crate::table::RowAction,
-    ),
-> + 't {
-    fired.iter().flat_map(move |f| {
-        table
-            .rows
-            .get(f.row)
-            .into_iter()
-            .flat_map(move |row| row.actions.iter().map(move |a| (f, row, a)))
-    })
+/// One action due for one pupil on one day. The same action asked for by different rules that
+/// day (the same kind and target; without a target, also for the same person) is one action:
+/// the first rule's, in the order they fired, with the others in `also`, so the local
+/// authority is told once.
+#[derive(Clone, Debug)]
+pub struct Due<'t> {
+    pub fired: &'t Fired,
+    pub row: &'t Row,
+    pub action: &'t RowAction,
+    /// The other rules asking for the same action the same day.
+    pub also: Vec<(&'t Fired, &'t Row, &'t RowAction)>,
 }
 
-/// `date,pupil_id,rule,action,stage,responsible,evidence`, sorted by date then pupil.
+impl<'t> Due<'t> {
+    fn all(&self) -> impl Iterator<Item = (&'t Fired, &'t Row, &'t RowAction)> + '_ {
+        std::iter::once((self.fired, self.row, self.action)).chain(self.also.iter().copied())
+    }
+
+    /// The evidence; with several rules, each rule's, named.
+    pub fn evidence(&self) -> Cow<'_, str> {
+        if self.also.is_empty() {
+            return Cow::Borrowed(self.fired.evidence.as_str());
+        }
+        let parts: Vec<String> = self
+            .all()
+            .map(|(f, row, _)| format!("[{}] {}", row.rule, f.evidence))
+            .collect();
+        Cow::Owned(parts.join("; "))
+    }
+
+    /// The rules' notes qualifying the action, each once, joined with ` / `.
+    pub fn note(&self) -> Cow<'_, str> {
+        if self.also.is_empty() {
+            return Cow::Borrowed(self.action.note.as_deref().unwrap_or(""));
+        }
+        let mut notes: Vec<&str> = Vec::new();
+        for (_, _, a) in self.all() {
+            if let Some(n) = a.note.as_deref()
+                && !notes.contains(&n)
+            {
+                notes.push(n);
+            }
+        }
+        Cow::Owned(notes.join(" / "))
+    }
+
+    /// Who is responsible: the first rule that names someone.
+    pub fn responsible(&self) -> Option<&'t str> {
+        self.all().find_map(|(_, _, a)| a.responsible.as_deref())
+    }
+}
+
+/// Every action due, sorted by day then pupil, each pupil's in table order, identical
+/// actions from different rules on one day made one.
+pub fn due<'t>(table: &'t DecisionTable, fired: &'t [Fired]) -> Vec<Due<'t>> {
+    let mut out: Vec<Due<'t>> = Vec::with_capacity(fired.len());
+    let mut group_start = 0;
+    let mut group = (usize::MAX, usize::MAX);
+    for f in fired {
+        if (f.day, f.pupil) != group {
+            group = (f.day, f.pupil);
+            group_start = out.len();
+        }
+        let Some(row) = table.rows.get(f.row) else {
+            continue;
+        };
+        for action in &row.actions {
+            // An action with a target (`notify:local_authority`, `letter:concern`) is one
+            // thing whoever is named; one without (`support`, `home_visit`) is the same only
+            // for the same person, or no one named (the national rules name no one). One rule
+            // asking twice means two things.
+            let targeted = action.action.contains(':');
+            let same = out[group_start..].iter_mut().find(|d| {
+                d.action.action == action.action
+                    && d.all().all(|(_, r, _)| r.rule != row.rule)
+                    && (targeted
+                        || match (d.responsible(), action.responsible.as_deref()) {
+                            (Some(a), Some(b)) => a == b,
+                            _ => true,
+                        })
+            });
+            match same {
+                Some(d) => d.also.push((f, row, action)),
+                None => out.push(Due {
+                    fired: f,
+                    row,
+                    action,
+                    also: Vec::new(),
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// `date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name`, sorted by
+/// date then pupil: `note` is the policy's words qualifying the action ("if unauthorised:
+/// ..."), `responsible_name` the responsible role's description. An action several rules ask
+/// for on one day is one line, under the first rule, whose evidence names every rule.
 pub fn actions_csv(
     table: &DecisionTable,
     days: &SchoolDays,
@@ -53,22 +132,27 @@ pub fn actions_csv(
         "stage",
         "responsible",
         "evidence",
+        "note",
+        "responsible_name",
     ]);
     let mut date_text = (usize::MAX, String::new());
-    for (f, row, action) in for_each_action(table, &outcome.fired) {
+    for d in due(table, &outcome.fired) {
+        let f = d.fired;
         if date_text.0 != f.day {
             date_text = (f.day, days.date(f.day).to_string());
         }
         let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
-        let responsible = action.responsible.as_deref().unwrap_or("");
+        let responsible = d.responsible();
         let _ = w.write_record([
             date_text.1.as_str(),
             pupil,
-            row.rule.as_str(),
-            action.action.as_str(),
+            d.row.rule.as_str(),
+            d.action.action.as_str(),
             stage_name(table, f.stage),
-            responsible,
-            f.evidence.as_str(),
+            responsible.unwrap_or(""),
+            &d.evidence(),
+            &d.note(),
+            responsible.and_then(|r| table.role_name(r)).unwrap_or(""),
         ]);
     }
     w.into_inner().unwrap_or_default()
@@ -146,6 +230,9 @@ pub fn terminal_summary(
         last + 1 - first,
         days.year_label(last),
     );
+    if let Some(line) = taken_so_far(days, register, outcome) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(
         out,
         "persistent absence: {persistent} pupils{}",
@@ -154,8 +241,8 @@ pub fn terminal_summary(
     let _ = writeln!(out, "severe absence: {severe} pupils{}", share(severe));
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     let mut total = 0;
-    for (_, _, action) in for_each_action(table, &outcome.fired) {
-        *by_kind.entry(action.action.as_str()).or_default() += 1;
+    for d in due(table, &outcome.fired) {
+        *by_kind.entry(d.action.action.as_str()).or_default() += 1;
         total += 1;
     }
     let _ = writeln!(out, "actions: {total}");
@@ -164,6 +251,26 @@ pub fn terminal_summary(
         let _ = writeln!(out, "  {kind:<width$}  {n}");
     }
     out
+}
+
+/// When the last day's register is not all taken: how far it is, and how many sessions of
+/// pupils on roll are still to come (not counted as possible or absent).
+fn taken_so_far(days: &SchoolDays, register: &Register, outcome: &Outcome) -> Option<String> {
+    let (last, session) = register.taken_to()?;
+    let waiting = register.not_yet_taken(|p| {
+        register.pupils.get(p).is_some_and(|pupil| {
+            let (from, to) = super::eval::roll(days, pupil, outcome.span);
+            (from..to).contains(&last)
+        })
+    });
+    (waiting > 0).then(|| {
+        format!(
+            "register taken to the {} of {}: {waiting} {} not yet taken (neither possible nor absent)",
+            if session == 0 { "morning" } else { "afternoon" },
+            days.date(last),
+            if waiting == 1 { "session" } else { "sessions" },
+        )
+    })
 }
 
 /// The actions due on one school day, grouped by who is responsible.
@@ -178,20 +285,23 @@ pub fn on_day_text(
     let end = outcome.fired.partition_point(|f| f.day <= day);
     let today = outcome.fired.get(start..end).unwrap_or(&[]);
     let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (f, row, action) in for_each_action(table, today) {
-        let who = action.responsible.as_deref().unwrap_or("(no one named)");
+    for d in due(table, today) {
+        let f = d.fired;
+        let who = d.responsible().unwrap_or("(no one named)");
         let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
-        let note = action
-            .note
-            .as_deref()
-            .map(|n| format!(" \"{n}\""))
-            .unwrap_or_default();
+        let note = d.note();
+        let note = if note.is_empty() {
+            String::new()
+        } else {
+            format!(" \"{note}\"")
+        };
+        let rules: Vec<&str> = d.all().map(|(_, row, _)| row.rule.as_str()).collect();
         groups.entry(who).or_default().push(format!(
             "  {pupil}  {}{note}  [{}; stage {}]\n      {}",
-            action.action,
-            row.rule,
+            d.action.action,
+            rules.join(", "),
             stage_name(table, f.stage),
-            f.evidence
+            d.evidence()
         ));
     }
     let count: usize = groups.values().map(Vec::len).sum();
@@ -201,6 +311,11 @@ pub fn on_day_text(
         date.format("%A"),
         if count == 1 { "action" } else { "actions" }
     );
+    if day == outcome.span.1
+        && let Some(line) = taken_so_far(days, register, outcome)
+    {
+        let _ = writeln!(out, "{line}");
+    }
     for (who, lines) in groups {
         let _ = writeln!(out, "\n{who} ({})", lines.len());
         for line in lines {

@@ -124,6 +124,8 @@ pub struct Plan {
     pub tests: Vec<Test>,
     pub band_sets: Vec<Vec<Rule>>,
     pub band_stage: Vec<Vec<Option<usize>>>,
+    /// Per band set, per band: how often its entry actions fire.
+    pub band_repeat: Vec<Vec<Repeat>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -149,6 +151,7 @@ impl Plan {
             tests: Vec::new(),
             band_sets: Vec::new(),
             band_stage: Vec::new(),
+            band_repeat: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -173,14 +176,17 @@ impl Plan {
         for set in &table.band_sets {
             let mut rules = Vec::new();
             let mut stages = Vec::new();
+            let mut repeats = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
                     stages.push(row.stage.as_deref().and_then(rank));
+                    repeats.push(row.repeat);
                 }
             }
             plan.band_sets.push(rules);
             plan.band_stage.push(stages);
+            plan.band_repeat.push(repeats);
         }
         let mut r = 0;
         while r < table.rows.len() {

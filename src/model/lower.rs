@@ -304,6 +304,33 @@ impl Lowerer {
         stages
     }
 
+    /// How often a rule fires again: a rising edge unless the policy says otherwise; a
+    /// number of school weeks must be at least one.
+    fn repeat(&mut self, written: Option<&Sp<ast::RepeatAst>>) -> Repeat {
+        let Some(r) = written else {
+            return Repeat::RisingEdge;
+        };
+        let weeks = match r.node {
+            ast::RepeatAst::OncePer(_) => None,
+            ast::RepeatAst::Every { school_weeks } | ast::RepeatAst::NotWithin { school_weeks } => {
+                Some(school_weeks)
+            }
+        };
+        if weeks == Some(0) {
+            self.error(
+                &r.loc,
+                ModelError::EmptyWindow {
+                    unit: "school weeks",
+                },
+            );
+        }
+        match r.node {
+            ast::RepeatAst::OncePer(p) => Repeat::OncePer(p),
+            ast::RepeatAst::Every { school_weeks } => Repeat::Every { school_weeks },
+            ast::RepeatAst::NotWithin { school_weeks } => Repeat::NotWithin { school_weeks },
+        }
+    }
+
     fn stage_ref(&mut self, name: &Sp<String>) -> Option<StageRef> {
         let found = self.stage_ranks.get(&name.node).copied().or_else(|| {
             let fw = FrameworkStage::from_keyword(&name.node)?;
@@ -537,21 +564,7 @@ impl Lowerer {
                 let condition = self.condition(&t.when);
                 let actions = self.actions(&t.actions);
                 let stage = t.stage.as_ref().and_then(|s| self.stage_ref(s));
-                let repeat = match t.repeat.as_ref().map(|r| (r.node, &r.loc)) {
-                    None => Repeat::RisingEdge,
-                    Some((ast::RepeatAst::OncePer(p), _)) => Repeat::OncePer(p),
-                    Some((ast::RepeatAst::Every { school_weeks }, loc)) => {
-                        if school_weeks == 0 {
-                            self.error(
-                                loc,
-                                ModelError::EmptyWindow {
-                                    unit: "school weeks",
-                                },
-                            );
-                        }
-                        Repeat::Every { school_weeks }
-                    }
-                };
+                let repeat = self.repeat(t.repeat.as_ref());
                 if let Some(condition) = condition {
                     model.triggers.push(Trigger {
                         name: t.name.node.clone(),
@@ -794,6 +807,7 @@ impl Lowerer {
             let range = self.interval(&b.range.node, &b.range.loc);
             let stage = b.stage.as_ref().and_then(|s| self.stage_ref(s));
             let on_enter = self.actions(&b.on_enter);
+            let repeat = self.repeat(b.repeat.as_ref());
             out.push(Band {
                 id: b.id.node.clone(),
                 label: b.label.as_ref().map(|l| l.node.clone()),
@@ -801,6 +815,7 @@ impl Lowerer {
                 written: b.range.node,
                 stage,
                 on_enter,
+                repeat,
                 loc: band.loc.clone(),
                 range_loc: b.range.loc.clone(),
             });

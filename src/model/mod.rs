@@ -298,6 +298,9 @@ pub struct Band {
     pub written: RangeAst,
     pub stage: Option<StageRef>,
     pub on_enter: Vec<Action>,
+    /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
+    /// a period, or not again within some school weeks.
+    pub repeat: Repeat,
     pub loc: Loc,
     pub range_loc: Loc,
 }
@@ -441,6 +444,10 @@ pub enum Repeat {
     Every {
         school_weeks: u32,
     },
+    /// A rising edge, unless the rule fired within the last `school_weeks` school weeks.
+    NotWithin {
+        school_weeks: u32,
+    },
 }
 
 impl std::fmt::Display for Repeat {
@@ -449,6 +456,9 @@ impl std::fmt::Display for Repeat {
             Repeat::RisingEdge => f.write_str("on rising edge"),
             Repeat::OncePer(p) => write!(f, "once per {}", p.keyword()),
             Repeat::Every { school_weeks } => write!(f, "every {school_weeks} school_weeks"),
+            Repeat::NotWithin { school_weeks } => {
+                write!(f, "not again within {school_weeks} school_weeks")
+            }
         }
     }
 }

@@ -418,40 +418,39 @@ fn figures(
     let mut due = Vec::new();
     let last_week = week_first.last().copied().unwrap_or(span.0);
     for f in &outcome.fired {
-        let Some(row) = table.rows.get(f.row) else {
-            continue;
-        };
-        let mask = masks.get(f.pupil).copied().unwrap_or(1);
         if let Some(r) = reached.get_mut(f.pupil) {
             *r = (*r).max(f.stage);
         }
+    }
+    // An action several rules ask for on one day is done once, as `actions.csv` lists it.
+    for d in engine::due(table, &outcome.fired) {
+        let (f, a) = (d.fired, d.action);
+        let mask = masks.get(f.pupil).copied().unwrap_or(1);
         let week = week_first
             .partition_point(|d| *d <= f.day)
             .saturating_sub(1);
-        for a in &row.actions {
-            let kind = action_kind(&a.action);
-            add(actions.entry(kind.to_string()).or_default(), mask, 1);
-            add(&mut spent, mask, u64::from(minutes.of(kind)));
-            if let Some(w) = weekly.get_mut(week) {
-                *w += 1;
-            }
-            if a.enforcement
-                && let Some(e) = enforced.get_mut(f.pupil)
-            {
-                *e = true;
-            }
-            if f.day >= last_week {
-                due.push(Due {
-                    pupil: register
-                        .pupils
-                        .get(f.pupil)
-                        .map(|p| p.id.clone())
-                        .unwrap_or_default(),
-                    date: days.date(f.day),
-                    action: a.action.clone(),
-                    responsible: a.responsible.clone().unwrap_or_default(),
-                });
-            }
+        let kind = action_kind(&a.action);
+        add(actions.entry(kind.to_string()).or_default(), mask, 1);
+        add(&mut spent, mask, u64::from(minutes.of(kind)));
+        if let Some(w) = weekly.get_mut(week) {
+            *w += 1;
+        }
+        if a.enforcement
+            && let Some(e) = enforced.get_mut(f.pupil)
+        {
+            *e = true;
+        }
+        if f.day >= last_week {
+            due.push(Due {
+                pupil: register
+                    .pupils
+                    .get(f.pupil)
+                    .map(|p| p.id.clone())
+                    .unwrap_or_default(),
+                date: days.date(f.day),
+                action: a.action.clone(),
+                responsible: d.responsible().unwrap_or_default().to_string(),
+            });
         }
     }
     let snap = |day: usize, out: &engine::Outcome| snapshot(table, masks, day, out);

@@ -214,6 +214,9 @@ pub struct BandAst {
     pub range: Sp<RangeAst>,
     pub stage: Option<Sp<String>>,
     pub on_enter: Vec<Sp<ActionAst>>,
+    /// How often the entry actions may fire: `once per term`, `not again within 4
+    /// school_weeks`; every entry when absent.
+    pub repeat: Option<Sp<RepeatAst>>,
 }
 
 /// A band's bounds, in the form the school wrote them.
@@ -350,7 +353,14 @@ pub struct TriggerAst {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RepeatAst {
     OncePer(Period),
-    Every { school_weeks: u32 },
+    Every {
+        school_weeks: u32,
+    },
+    /// `not again within N school_weeks`: a rising edge fires unless the rule fired in the
+    /// last N school weeks.
+    NotWithin {
+        school_weeks: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

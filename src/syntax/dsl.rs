@@ -103,6 +103,8 @@ pub enum Fragment {
     Codes,
     Window,
     Repeat,
+    /// A band's limit on its entry actions: `once per ...` or `not again within ...`.
+    BandRepeat,
     Time,
     Percent,
 }
@@ -135,6 +137,7 @@ pub fn parse_fragment(
         Fragment::Codes => Rule::codes_only,
         Fragment::Window => Rule::window_only,
         Fragment::Repeat => Rule::repeat_only,
+        Fragment::BandRepeat => Rule::band_repeat_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
     };
@@ -151,7 +154,7 @@ pub fn parse_fragment(
         Fragment::Actions => Parsed::Actions(b.actions(inner)),
         Fragment::Codes => Parsed::Codes(b.code_set(inner)),
         Fragment::Window => Parsed::Window(b.window(inner)),
-        Fragment::Repeat => Parsed::Repeat(b.repeat(inner)),
+        Fragment::Repeat | Fragment::BandRepeat => Parsed::Repeat(b.repeat(inner)),
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
     };
@@ -374,9 +377,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::and_or => "`and below` or `or below`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
-        Rule::repeat | Rule::repeat_once | Rule::repeat_every => {
-            "`once per ...` or `repeat every N school_weeks`"
+        Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
+            "`once per ...`, `repeat every N school_weeks` or `not again within N school_weeks`"
         }
+        Rule::band_repeat => "`once per ...` or `not again within N school_weeks`",
         Rule::period => "`half_term`, `term` or `year`",
         Rule::plan_review | Rule::plan_target | Rule::plan_escalate | Rule::plan_on => {
             "a plan line (`review after`, `target`, `escalate to`, `on open|miss|met:`)"
@@ -433,6 +437,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::codes_only
         | Rule::window_only
         | Rule::repeat_only
+        | Rule::band_repeat_only
         | Rule::time_only
         | Rule::percent_only
         | Rule::item
@@ -839,6 +844,7 @@ impl<'s> Builder<'s> {
         let mut range = None;
         let mut stage = None;
         let mut on_enter = Vec::new();
+        let mut repeat = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -846,8 +852,12 @@ impl<'s> Builder<'s> {
                 Rule::range => range = Some(self.range(p)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 _ => {
-                    if let Some(actions) = p.into_inner().next() {
-                        on_enter = self.actions(actions);
+                    for part in p.into_inner() {
+                        if part.as_rule() == Rule::band_repeat {
+                            repeat = Some(self.repeat(part));
+                        } else {
+                            on_enter = self.actions(part);
+                        }
                     }
                 }
             }
@@ -866,6 +876,7 @@ impl<'s> Builder<'s> {
             }),
             stage,
             on_enter,
+            repeat,
         }
     }
 
@@ -1014,6 +1025,10 @@ impl<'s> Builder<'s> {
             Some(p) if p.as_rule() == Rule::repeat_every => {
                 let n = p.into_inner().next().map_or(1, |n| self.u32(&n).node);
                 RepeatAst::Every { school_weeks: n }
+            }
+            Some(p) if p.as_rule() == Rule::repeat_not_within => {
+                let n = p.into_inner().next().map_or(1, |n| self.u32(&n).node);
+                RepeatAst::NotWithin { school_weeks: n }
             }
             Some(p) => {
                 let period = match p

@@ -137,12 +137,22 @@ impl Printer {
                     if band.node.on_enter.is_empty() {
                         self.line(d + 1, &head);
                     } else {
-                        let one_line = format!("{head} on enter: {}", actions(&band.node.on_enter));
+                        let limit = band
+                            .node
+                            .repeat
+                            .as_ref()
+                            .map(|r| format!(" {}", repeat(&r.node)))
+                            .unwrap_or_default();
+                        let one_line =
+                            format!("{head} on enter: {}{limit}", actions(&band.node.on_enter));
                         if fits(&one_line, d + 1, band.node.on_enter.len()) {
                             self.line(d + 1, &one_line);
                         } else {
                             self.line(d + 1, &head);
                             self.actions_block(d + 2, "on enter: ", &band.node.on_enter);
+                            if let Some(r) = &band.node.repeat {
+                                self.line(d + 2, &repeat(&r.node));
+                            }
                         }
                     }
                 }
@@ -418,6 +428,9 @@ pub fn repeat(r: &RepeatAst) -> String {
     match r {
         RepeatAst::OncePer(period) => format!("once per {}", period.keyword()),
         RepeatAst::Every { school_weeks } => format!("repeat every {school_weeks} school_weeks"),
+        RepeatAst::NotWithin { school_weeks } => {
+            format!("not again within {school_weeks} school_weeks")
+        }
     }
 }
 

@@ -393,6 +393,9 @@ impl Writer {
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));
             }
+            if let Some(r) = &d.repeat {
+                s.insert("repeat", TomlItem::Value(text(&repeat(&r.node))));
+            }
             bands.push(s);
         }
         insert_sub_tables(&mut t, "band", bands);

@@ -144,6 +144,7 @@ struct BandToml {
     range: Str,
     stage: Option<Str>,
     on_enter: Option<Str>,
+    repeat: Option<Str>,
 }
 
 #[derive(Deserialize)]
@@ -961,6 +962,12 @@ impl Cx<'_> {
         };
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
+        let repeat = self.optional(&b.repeat, |cx, v| {
+            match cx.fragment(Fragment::BandRepeat, v)? {
+                Parsed::Repeat(r) => Some(r),
+                _ => None,
+            }
+        });
         let label = b.label.as_ref().map(|l| self.string(l));
         Some(BandAst {
             id: id?,
@@ -968,6 +975,7 @@ impl Cx<'_> {
             range: range?,
             stage: stage.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
+            repeat: repeat.ok()?,
         })
     }
 

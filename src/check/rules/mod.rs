@@ -35,6 +35,7 @@ mod at211_terms_overlap;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
+mod at304_actions_repeat_as_attendance_bobs;
 mod common;
 
 use super::Rule;
@@ -75,6 +76,7 @@ pub static RULES: &[&Rule] = &[
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,
+    &at304_actions_repeat_as_attendance_bobs::RULE,
 ];
 
 /// The rule with this code (`AT001`, any case) or name.
