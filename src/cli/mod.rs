@@ -392,7 +392,7 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             }
         } else if write {
             if text != src.text()
-                && let Err(e) = fs::write_atomically(path, text.as_bytes())
+                && let Err(e) = fs::replace_keeping_mode(path, text.as_bytes())
             {
                 eprintln!("error: cannot write `{}`: {e}", path.display());
                 return EXIT_ERRORS;
@@ -470,5 +470,5 @@ fn demo() -> u8 {
     println!("$ attend compile policies/kings-cross-academy.policy\n");
     let (table, _) = table::compile(&checked);
     print!("{}", table::render_text(&table));
-    run::demo(&table)
+    run::demo(policy, &table)
 }

@@ -10,7 +10,10 @@ mod plan;
 
 pub use eval::{Fired, PupilSummary, TraceEvent, compulsory_school_age, ratio_in};
 pub use evidence::percent_tenths;
-pub use output::{actions_csv, explain_text, on_day_text, summary_csv, terminal_summary};
+pub use output::{
+    SHORT_ID, action_id, action_key, actions_csv, actions_csv_with, each_action, explain_text,
+    fired_action_key, on_day_text, short_id, step_name, summary_csv, terminal_summary,
+};
 pub use plan::Plan;
 
 use rayon::prelude::*;
