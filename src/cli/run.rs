@@ -431,6 +431,9 @@ fn crash_point(at: &str) {
     }
 }
 
+/// How many new actions the run lists; actions.csv has them all.
+const NEW_LISTED: usize = ledger::NEW_SHOWN;
+
 /// What the ledger says about this run: counts, the new actions (the first few), and every
 /// withdrawn one with the marks before and after and whether someone must follow it up.
 fn ledger_text(path: &Path, recorded: &Recorded, out: Option<&Path>) -> String {
@@ -485,6 +488,19 @@ fn ledger_text(path: &Path, recorded: &Recorded, out: Option<&Path>) -> String {
         }
         line
     };
+    if !recorded.new_actions.is_empty() {
+        let _ = writeln!(text, "new:");
+        for line in recorded.new_actions.iter().take(NEW_LISTED) {
+            let _ = writeln!(text, "  {line}");
+        }
+        if recorded.new > NEW_LISTED {
+            let _ = writeln!(
+                text,
+                "  and {} more (actions.csv's `ledger` column says `new`)",
+                recorded.new - NEW_LISTED
+            );
+        }
+    }
     if !now.is_empty() {
         let _ = writeln!(text, "withdrawn (no letter is written for these):");
         for w in now {

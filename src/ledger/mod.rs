@@ -17,6 +17,9 @@ use crate::engine::{self, Outcome, calendar::SchoolDays};
 use crate::register::Register;
 use crate::table::DecisionTable;
 
+/// How many new actions [`Recorded::new_actions`] keeps.
+pub const NEW_SHOWN: usize = 20;
+
 /// How long a run waits for another to finish with the ledger before giving up.
 pub const BUSY_SECONDS: u64 = 60;
 
@@ -76,6 +79,9 @@ pub struct Recorded {
     /// Every action of the run, by its key.
     pub status: FxHashMap<u64, Status>,
     pub new: usize,
+    /// The first few new actions, `id  date  pupil  action  [rule, step]`, in actions.csv's
+    /// order.
+    pub new_actions: Vec<String>,
     pub unchanged: usize,
     /// Withdrawn by this run, then done actions withdrawn earlier and not yet followed up;
     /// each in date, pupil and id order.
@@ -296,6 +302,16 @@ impl Run<'_> {
                     run,
                 ])?;
                 recorded.new += 1;
+                if recorded.new_actions.len() < NEW_SHOWN {
+                    recorded.new_actions.push(format!(
+                        "{}  {}  {pupil}  {}  [{}, {}]",
+                        engine::short_id(key),
+                        date_text.1,
+                        action.action,
+                        row.rule,
+                        engine::step_name(row)
+                    ));
+                }
                 recorded.status.insert(
                     key,
                     Status {
