@@ -314,3 +314,32 @@ pub fn html_page(title: &str, letters: &[String]) -> String {
     page.push_str("</body>\n</html>\n");
     page
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_letters_escape_the_facts_but_not_the_template() {
+        let facts = Facts {
+            first_name: Some("<b>Ada</b>".into()),
+            carer_name: Some("Mr & Mrs Byron".into()),
+            carer_address: vec!["1 Piccadilly".into(), "London".into()],
+            school: "Test School".into(),
+            responsible: "Attendance Lead".into(),
+            ..Facts::default()
+        };
+        let template = "Dear {{ carer.name }}, parent/carer of {{ pupil.name }},\n\n\
+                        {{ carer.address | join(', ') }}\n\n**{{ signed_by }}**\n";
+        let html = html_letter(template, &facts).expect("renders");
+        assert_eq!(
+            html,
+            "<section class=\"letter\">\n<p>Dear Mr &amp; Mrs Byron, parent/carer of &lt;b&gt;Ada&lt;/b&gt;,</p>\n\
+             <p>1 Piccadilly, London</p>\n<p><strong>Attendance Lead</strong></p>\n</section>\n"
+        );
+        // Without names, the letter still reads.
+        let text = render(template, &Facts::default()).expect("renders");
+        assert!(text.starts_with("Dear Parent/Carer, parent/carer of your child,"));
+        assert!(text.contains("**The attendance team, **"));
+    }
+}
