@@ -51,7 +51,8 @@ FROM (SELECT DISTINCT date FROM daily) x JOIN calendar d USING (date);
 CREATE TEMP TABLE week_start AS
 SELECT week, min(day) AS first_day FROM calendar GROUP BY week;
 
--- 3. Compulsory school age (EA96 s8) from the date of birth.
+-- 3. Compulsory school age (EA96 s8(2); Education (Start of Compulsory School Age) Order
+--    1998) from the date of birth.
 CREATE TEMP TABLE csa AS
 WITH b AS (
   SELECT pupil_id, dob,
@@ -62,10 +63,11 @@ WITH b AS (
   FROM pupils
 ), s AS (
   SELECT pupil_id,
-         CASE WHEN make_date(year(fifth), 1, 1) >= fifth THEN make_date(year(fifth), 1, 1)
-              WHEN make_date(year(fifth), 4, 1) >= fifth THEN make_date(year(fifth), 4, 1)
+         -- The prescribed days: 31 March, 31 August, 31 December (on the birthday itself
+         -- when it is one).
+         CASE WHEN make_date(year(fifth), 3, 31) >= fifth THEN make_date(year(fifth), 3, 31)
               WHEN make_date(year(fifth), 8, 31) >= fifth THEN make_date(year(fifth), 8, 31)
-              ELSE make_date(year(fifth) + 1, 1, 1) END AS csa_from,
+              ELSE make_date(year(fifth), 12, 31) END AS csa_from,
          make_date(year(sixteenth) + CASE WHEN month(sixteenth) >= 9 THEN 1 ELSE 0 END, 6, 30) AS june_end
   FROM b
 )
@@ -108,7 +110,7 @@ def run(con, register, out):
     for statement in SQL_WINDOWS:
         con.execute(statement)
     con.execute(f"COPY (SELECT * FROM summary ORDER BY pupil_id) TO '{os.path.join(out, 'summary.csv')}' (HEADER, DELIMITER ',')")
-    con.execute(f"COPY (SELECT date, pupil_id, rule, action, stage, responsible, evidence FROM actions "
+    con.execute(f"COPY (SELECT date, pupil_id, rule, action, stage, responsible, evidence, note, responsible_name FROM actions "
                 f"ORDER BY date, pupil_id, kind) TO '{os.path.join(out, 'actions.csv')}' (HEADER, DELIMITER ',')")
 
 
@@ -158,6 +160,7 @@ SQL_WINDOWS = [
               'unauthorised ' || rolling10 || ' sessions in rolling 10 school_weeks '
                 || strftime(c.date, '%Y-%m-%d') || '..' || strftime(r.date, '%Y-%m-%d')
                 || '; pupil.compulsory_school_age' AS evidence,
+              '' AS note, '' AS responsible_name,
               0 AS kind
        FROM rolling r JOIN calendar c ON c.day = r.window_from
        WHERE penalty AND NOT penalty_before
@@ -167,6 +170,9 @@ SQL_WINDOWS = [
               CASE WHEN r.penalty THEN 'enforce' ELSE 'expect' END, '',
               run_len || ' consecutive school days marked {G, N, O} '
                 || strftime(run_from, '%Y-%m-%d') || '..' || strftime(u.date, '%Y-%m-%d'),
+              CASE WHEN run_len = 10 THEN 'continuous unauthorised absence of 10 school days (REG24 reg 13)'
+                   ELSE '20 school days continuous absence; enquiries with the LA (REG24 reg 9(1)(i))' END,
+              '',
               1
        FROM runs u JOIN rolling r ON r.pupil_id = u.pupil_id AND r.day = u.day
        WHERE run_len IN (10, 20)""",

@@ -160,8 +160,8 @@ fn the_simulate_report_renders() {
     let out = dir.path().join("sim");
     attend(&[
         "simulate",
-        "policies/kings-cross-academy.policy",
-        "policies/attendance-thresholds.policy",
+        "policies/corrected/kings-cross-academy.policy",
+        "policies/corrected/attendance-thresholds.policy",
         "--cohort",
         "200",
         "--seed",
@@ -183,7 +183,7 @@ fn the_run_report_renders() {
     let out = dir.path().join("run");
     attend(&[
         "run",
-        "policies/kings-cross-academy.policy",
+        "policies/corrected/kings-cross-academy.policy",
         "--calendar",
         "policies/calendars/camden-2024-25.calendar",
         "--register",

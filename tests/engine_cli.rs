@@ -27,8 +27,15 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `attend run POLICY --calendar CAMDEN args...` in `dir`.
+/// Runs `attend run POLICY --calendar CAMDEN --allow-errors args...` in `dir`. The bundled
+/// example is the school's policy as written, errors and all (`attend check` lists them);
+/// these tests are about the register and the outputs, so it is run as written.
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_policy_in(dir, &policy(), &[&["--allow-errors"], args].concat(), env)
+}
+
+/// Runs `attend run POLICY --calendar CAMDEN args...` in `dir`.
+fn run_policy_in(dir: &Path, policy: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("attend"));
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
@@ -37,7 +44,7 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env("XDG_CONFIG_HOME", dir.join(".config"))
         .env_remove("ATTEND_TIMINGS")
         .arg("run")
-        .arg(policy())
+        .arg(policy)
         .arg("--calendar")
         .arg(calendar())
         .args(args);
@@ -60,7 +67,7 @@ fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 fn errors(run: &Run) -> String {
     run.stderr
         .lines()
-        .filter(|l| !l.starts_with("note: `attend check` reports"))
+        .filter(|l| !l.starts_with("note: `attend check "))
         .map(|l| format!("{l}\n"))
         .collect()
 }
@@ -397,8 +404,7 @@ fn outputs_env(
     let run = run_in(dir, &args, env);
     assert_eq!(run.code, 0, "{register}: {}", run.stderr);
     assert!(
-        !run
-            .stderr
+        !errors(&run)
             .lines()
             .any(|l| l.contains("warning") && !l.contains("letters were written without")),
         "{register}: {}",
@@ -749,7 +755,18 @@ fn a_good_run_writes_both_files_sorted_with_their_headers() {
     let mut lines = actions.lines();
     assert_eq!(
         lines.next(),
-        Some("id,date,pupil_id,rule,action,stage,responsible,evidence,ledger,done")
+        Some(
+            "id,date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name,ledger,done"
+        )
+    );
+    // Each action keeps the policy's qualifying note and the responsible role's name: the
+    // 94% - 95% band's letter is only for unauthorised absence, by the Attendance Officer.
+    assert!(
+        actions.lines().any(|l| l.contains(
+            ",row_94_95,letter:concern,") && l.contains(
+            ",\"if unauthorised: attendance level, concerns / expectations and possible next actions\",Attendance Officer,"
+        )),
+        "{actions}"
     );
     let keys: Vec<(&str, &str)> = lines
         .map(|l| {
@@ -839,5 +856,193 @@ fn keep_going_reports_several_bad_rows_up_to_max_errors() {
             errors(&every),
             errors(&two)
         )
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. A register taken so far (issue 11): the morning list at 9.30
+
+/// Mon 24 to Fri 28 March 2025 in full, and the morning of Mon 31 March only: P0001 is
+/// absent with no reason (N) that morning, P0002 is in. `gap` leaves out P0002's afternoon
+/// of Wed 26 March.
+fn morning_register(gap: bool) -> String {
+    let mut text = String::from("pupil_id,date,session,mark\n");
+    for date in ["24", "25", "26", "27", "28"] {
+        for pupil in ["P0001", "P0002"] {
+            for session in ["AM", "PM"] {
+                if gap && pupil == "P0002" && date == "26" && session == "PM" {
+                    continue;
+                }
+                let mark = if session == "AM" { "/" } else { "\\" };
+                text.push_str(&format!("{pupil},2025-03-{date},{session},{mark}\n"));
+            }
+        }
+    }
+    text.push_str("P0001,2025-03-31,AM,N\nP0002,2025-03-31,AM,/\n");
+    text
+}
+
+#[test]
+fn a_register_with_only_the_morning_taken_gives_the_day_1_call_and_no_afternoon_absence() {
+    let dir = temp_dir();
+    let d = dir.path();
+    write(
+        d,
+        "pupils.csv",
+        "pupil_id,date_of_birth,year_group\nP0001,2016-02-10,4\nP0002,2016-06-01,4\n",
+    );
+    write(d, "today.csv", morning_register(false));
+    let today = [("ATTEND_TODAY", "2025-03-31")];
+    let args = ["--register", "today.csv", "--pupils", "pupils.csv"];
+    let run = run_in(d, &[&args[..], &["--on", "today"]].concat(), &today);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // For P0001, from the morning register: the day-1 call, and the school's Pupil
+    // Attendance Service trigger (attendance 10/11 = 90.9% < 95%, and unauthorised 1 >= 10%
+    // of absent 1). Nothing for P0002: the afternoon not yet taken is not an absence.
+    assert!(
+        run.stdout.starts_with("Monday 2025-03-31: 2 actions due\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("register taken to the morning of 2025-03-31: 2 sessions not yet taken"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("  P0001  contact \"first day contact"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("P0002"), "{}", run.stdout);
+    // `yesterday` is the school day before today: Friday, with nothing due.
+    let run = run_in(d, &[&args[..], &["--on", "yesterday"]].concat(), &today);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("Friday 2025-03-28: 0 actions due\n"),
+        "{}",
+        run.stdout
+    );
+    // The summary counts the morning only: 5 days * 2 + 1 = 11 possible sessions each;
+    // P0001 has 1 unauthorised (the N), P0002 none. `--allow-missing` changes nothing here,
+    // because nothing before the last session taken is missing.
+    for extra in [&[][..], &["--allow-missing"][..]] {
+        let run = run_in(d, &[&args[..], &["--out", "out"], extra].concat(), &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let summary = read(d.join("out/summary.csv"));
+        let rows: Vec<&str> = summary.lines().skip(1).collect();
+        assert!(rows[0].starts_with("P0001,11,10,0,1,90.9,"), "{summary}");
+        assert!(rows[1].starts_with("P0002,11,11,0,0,100.0,"), "{summary}");
+        let actions = read(d.join("out/actions.csv"));
+        let rows: Vec<&str> = actions.lines().skip(1).collect();
+        assert_eq!(rows.len(), 2, "{actions}");
+        assert!(
+            rows.iter()
+                .all(|r| r.split_once(',').is_some_and(|(_, r)| r.starts_with("2025-03-31,P0001,")))
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r.contains(",absence escalation,contact,"))
+        );
+    }
+}
+
+#[test]
+fn a_gap_before_the_last_session_taken_is_still_an_error() {
+    let dir = temp_dir();
+    let d = dir.path();
+    write(
+        d,
+        "pupils.csv",
+        "pupil_id,date_of_birth,year_group\nP0001,2016-02-10,4\nP0002,2016-06-01,4\n",
+    );
+    write(d, "gap.csv", morning_register(true));
+    let run = run_in(
+        d,
+        &[
+            "--register",
+            "gap.csv",
+            "--pupils",
+            "pupils.csv",
+            "--on",
+            "2025-03-31",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        errors(&run).starts_with(
+            "error[register::missing_mark]: no mark for pupil `P0002` on 2025-03-26 PM"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. No unlawful run by default (issue 11)
+
+#[test]
+fn a_policy_with_errors_is_refused_unless_allow_errors() {
+    let dir = temp_dir();
+    let d = dir.path();
+    let args = [
+        "--register",
+        "examples/data/register.csv",
+        "--pupils",
+        "examples/data/pupils.csv",
+        "--out",
+    ];
+    let out = d.join("out");
+    let out = out.to_str().unwrap();
+    let refused = run_policy_in(root(), &policy(), &[&args[..], &[out]].concat(), &[]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    // The errors are listed as `attend check` lists them, and counted as it counts them
+    // (`attend check` on the seed: 10 errors, 6 warnings; and one info).
+    for code in ["AT001", "AT009", "AT201", "AT202", "AT210"] {
+        assert!(
+            refused.stderr.contains(&format!("{code} (docs/rules.md#")),
+            "{}",
+            refused.stderr
+        );
+    }
+    assert!(
+        refused
+            .stderr
+            .contains("reports 10 errors, 6 warnings and 1 info in this policy, so it is not run"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--allow-errors"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!d.join("out").exists(), "nothing is written");
+    // With --allow-errors it runs as written, and says so.
+    let allowed = run_policy_in(
+        root(),
+        &policy(),
+        &[&["--allow-errors"], &args[..], &[out]].concat(),
+        &[],
+    );
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert!(
+        allowed
+            .stderr
+            .contains("reports 10 errors, 6 warnings and 1 info in this policy; running it as written (`--allow-errors`)"),
+        "{}",
+        allowed.stderr
+    );
+    // The corrected policy has no errors: it runs, and the note counts its warnings.
+    let corrected = root().join("policies/corrected/kings-cross-academy.policy");
+    let run = run_policy_in(root(), &corrected, &[&args[..], &[out]].concat(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("reports 0 errors, 2 warnings and 0 info in this policy\n"),
+        "{}",
+        run.stderr
     );
 }

@@ -100,11 +100,32 @@ fn case(seed: u64) -> Case {
     let mut register = String::from("pupil_id,date,session,mark\n");
     let pupils: Vec<String> = (0..(1 + rng.below(3))).map(|i| format!("P{i}")).collect();
     let school = school_days(&years);
+    // Registers taken so far: two cases in three stop at a random school day, with only some
+    // of that day taken: the morning of some pupils (no afternoon yet), or every morning and
+    // some pupils' afternoons (a class not yet marked). Nothing before it is ever missing.
+    // (The first day is always taken, so every pupil is in the register.)
+    let cut = match rng.below(3) {
+        0 => None,
+        _ if school.len() < 2 => None,
+        _ => Some((
+            1 + rng.below(school.len() as u64 - 1) as usize,
+            rng.below(2) == 0,
+        )),
+    };
     for p in &pupils {
         // Each pupil has their own mix of codes, so some reach thresholds and some do not.
         let bias = rng.below(4);
-        for (d, ..) in &school {
+        for (i, (d, ..)) in school.iter().enumerate() {
+            let taken = |session: &str, rng: &mut Rng| match cut {
+                Some((c, _)) if i > c => false,
+                Some((c, true)) if i == c => session == "AM" && rng.below(4) != 0,
+                Some((c, false)) if i == c => session == "AM" || rng.below(2) == 0,
+                _ => true,
+            };
             for session in ["AM", "PM"] {
+                if !taken(session, &mut rng) {
+                    continue;
+                }
                 let r = rng.below(20);
                 let code = match bias {
                     // A pupil mostly away without a reason: long runs of G, N and O.
@@ -171,6 +192,16 @@ fn reference(case: &Case) -> Results {
             .lookup(code, d)
             .map_or(MarkClass::NotCounted, |i| i.class)
     };
+    // The register ends on the last school day on which any session is taken; the sessions
+    // of that day with no mark are not yet taken, so (like every unmarked session here) they
+    // count as nothing: not possible, neither extending nor breaking a run.
+    let Some(last) = (0..days.len()).rev().find(|i| {
+        case.pupils
+            .iter()
+            .any(|p| marks.contains_key(&(p.clone(), days[*i].0)))
+    }) else {
+        return (BTreeSet::new(), Vec::new());
+    };
     let mut fired = BTreeSet::new();
     let mut summary = Vec::new();
     for p in &case.pupils {
@@ -199,7 +230,7 @@ fn reference(case: &Case) -> Results {
         };
         let possible = |_: &str, k: MarkClass| k.is_possible();
         let (mut held, mut last_fired): ([bool; 6], [Option<usize>; 6]) = ([false; 6], [None; 6]);
-        for t in 0..days.len() {
+        for t in 0..=last {
             let (d, year, term, half) = days[t];
             let ytd = |i: usize| days[i].1 == year;
             let present = count(t, &ytd, &|_, k| k.is_present());
@@ -264,7 +295,6 @@ fn reference(case: &Case) -> Results {
                 fired.insert((d.to_string(), p.clone(), format!("run{run}")));
             }
         }
-        let last = days.len() - 1;
         let ytd = |i: usize| days[i].1 == days[last].1;
         summary.push((
             p.clone(),

@@ -101,10 +101,17 @@ fn run_renders_the_letter_with_the_pupils_facts() {
             "pupils.csv",
             "--out",
             "out",
+            // The fixture's calendar is one short term, fewer sessions than a school year
+            // must have (AT010): this test is about the letter, so it is run as written.
+            "--allow-errors",
         ])
         .output()
         .expect("runs");
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("wrote 1 letter in out/letters"), "{stdout}");
     // The pupils file has no carer columns: said once, naming them.

@@ -116,6 +116,7 @@ fn a_piped_run_prints_no_progress_and_quiet_drops_the_wrote_lines() {
     let args = [
         "run",
         POLICY,
+        "--allow-errors",
         "--calendar",
         CALENDAR,
         "--register",
@@ -195,7 +196,15 @@ fn a_piped_simulate_prints_no_progress_and_quiet_drops_the_wrote_line() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let args = [
-        "simulate", POLICY, "--cohort", "30", "--seed", "2", "--out", out,
+        "simulate",
+        POLICY,
+        "--allow-errors",
+        "--cohort",
+        "30",
+        "--seed",
+        "2",
+        "--out",
+        out,
     ];
     let loud = attend(&args);
     assert!(loud.status.success());

@@ -94,8 +94,8 @@ fn simulate_prints_the_comparison_and_writes_its_files() {
         .expect("binary")
         .args([
             "simulate",
-            "policies/kings-cross-academy.policy",
-            "policies/attendance-thresholds.policy",
+            "policies/corrected/kings-cross-academy.policy",
+            "policies/corrected/attendance-thresholds.policy",
             "--cohort",
             "60",
             "--seed",
@@ -115,4 +115,57 @@ fn simulate_prints_the_comparison_and_writes_its_files() {
     assert!(csv.contains(",share_reaching_formalise,sen,"));
     let html = std::fs::read_to_string(out.path().join("report.html")).expect("html");
     assert!(html.contains("<svg"));
+}
+
+#[test]
+fn simulate_names_each_policy_with_errors_and_refuses_unless_allow_errors() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "simulate",
+        "policies/kings-cross-academy.policy",
+        "policies/corrected/attendance-thresholds.policy",
+        "policies/three-stage-approach.policy",
+        "--cohort",
+        "20",
+        "--seed",
+        "1",
+        "--out",
+    ];
+    let refused = Command::cargo_bin("attend")
+        .expect("binary")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .arg(out.path())
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    // The two seeds as written have errors (10 and 1, as `attend check` counts them); the
+    // corrected policy has none and is not named.
+    assert!(
+        stderr.contains("`attend check policies/kings-cross-academy.policy` reports 10 errors"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`attend check policies/three-stage-approach.policy` reports 1 error,"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("corrected/attendance-thresholds.policy` reports 0 errors, 2 warnings and 0 info in this policy, so"), "{stderr}");
+    assert!(
+        !out.path().join("report.html").exists(),
+        "nothing is written"
+    );
+    let allowed = Command::cargo_bin("attend")
+        .expect("binary")
+        .args(args)
+        .arg(out.path())
+        .arg("--allow-errors")
+        .output()
+        .expect("runs");
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    assert!(out.path().join("report.html").exists());
 }

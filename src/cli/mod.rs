@@ -237,6 +237,67 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// Every finding `attend check` reports for one policy: the stages' and its letter
+/// templates', in file order.
+fn findings(
+    path: &std::path::Path,
+    analysis: &crate::Analysis,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let mut found = analysis.diagnostics.clone();
+    // Letter templates are files beside the policy: read here, checked in `letters`.
+    if let Some(checked) = &analysis.checked {
+        found.extend(letters::check(path, checked.policy()));
+        found.sort_by_key(crate::diagnostic::Diagnostic::sort_key);
+    }
+    found
+}
+
+/// `3 errors, 6 warnings and 1 info`: the findings counted by severity.
+fn count_findings(found: &[crate::diagnostic::Diagnostic]) -> String {
+    use crate::diagnostic::Severity;
+    let n = |s: Severity| found.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings, info) = (n(Severity::Error), n(Severity::Warning), n(Severity::Info));
+    format!(
+        "{errors} {}, {warnings} {} and {info} info",
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings")
+    )
+}
+
+/// What `run` and `simulate` do with what `check` finds in a policy: with errors (the policy
+/// breaks the law or contradicts itself) they refuse, listing the errors, unless
+/// `--allow-errors`; otherwise they say what `check` reports and carry on.
+fn refuse_errors(
+    path: &std::path::Path,
+    found: &[crate::diagnostic::Diagnostic],
+    allow_errors: bool,
+) -> Result<(), u8> {
+    let errors: Vec<_> = found.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() && !allow_errors {
+        show_errors(&errors);
+        eprintln!(
+            "error: `attend check {}` reports {} in this policy, so it is not run\n  \
+             = help: correct the errors above, or run the policy as written with `--allow-errors`",
+            path.display(),
+            count_findings(found)
+        );
+        return Err(EXIT_WARNINGS);
+    }
+    if !found.is_empty() {
+        eprintln!(
+            "note: `attend check {}` reports {} in this policy{}",
+            path.display(),
+            count_findings(found),
+            if errors.is_empty() {
+                ""
+            } else {
+                "; running it as written (`--allow-errors`)"
+            }
+        );
+    }
+    Ok(())
+}
+
 fn check(
     policies: &[PathBuf],
     calendar: Option<&std::path::Path>,
@@ -255,13 +316,7 @@ fn check(
         let found = match fs::read_source(path) {
             Ok(src) => {
                 let analysis = analyse(&src, calendar.as_ref());
-                let mut found = analysis.diagnostics;
-                // Letter templates are files beside the policy: read here, checked in `letters`.
-                if let Some(checked) = &analysis.checked {
-                    found.extend(letters::check(path, checked.policy()));
-                    found.sort_by_key(crate::diagnostic::Diagnostic::sort_key);
-                }
-                found
+                findings(path, &analysis)
             }
             Err(diagnostic) => {
                 unreadable = true;

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::progress::{self, Bar, Unit};
 use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
-use crate::diagnostic::{Problem, Severity};
+use crate::diagnostic::Problem;
 use crate::engine::{self, calendar::SchoolDays};
 use crate::ledger::{self, Ledger, LedgerError, Recorded};
 use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
@@ -19,8 +19,10 @@ use crate::{analyse, table};
     after_help = "Examples:\n  attend run policies/national.policy --calendar policies/calendars/camden-2024-25.calendar \\\n    \
     --register examples/data/register.csv --pupils examples/data/pupils.csv --out out\n  \
     attend run school.policy --register marks.csv.gz --pupils pupils.csv --out out --on 2024-11-18\n  \
+    attend run school.policy --register today.csv --pupils pupils.csv --on today\n  \
     attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n\n\
-    Exit status: 0 done, 2 the policy or an input has errors (nothing is written)."
+    Exit status: 0 done, 1 `attend check` finds errors in the policy (refused without \
+    --allow-errors), 2 the policy cannot be read or an input has errors (nothing is written)."
 )]
 pub struct RunArgs {
     /// The policy (.policy or .toml)
@@ -40,7 +42,8 @@ pub struct RunArgs {
     /// Directory for actions.csv and summary.csv (required unless --on or --explain)
     #[arg(long, value_name = "DIR", required_unless_present_any = ["on", "explain"])]
     pub out: Option<PathBuf>,
-    /// Print the actions due on this school day, grouped by who is responsible
+    /// Print the actions due on this school day, grouped by who is responsible: a date,
+    /// `today`, or `yesterday` (the school day before today)
     #[arg(long, value_name = "DATE")]
     pub on: Option<String>,
     /// Print this pupil's timeline: each day a rule changed state, with the numbers
@@ -52,13 +55,18 @@ pub struct RunArgs {
     /// How many problems --keep-going reports
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_errors: usize,
-    /// Count a school session with no mark as `N` (reason not yet provided)
+    /// Count a school session with no mark as `N` (reason not yet provided); sessions after
+    /// the last one taken are not yet taken, not missing
     #[arg(long)]
     pub allow_missing: bool,
     /// Keep CTF UPNs as pupil ids (by default they are pseudonymised with a keyed hash;
     /// the key is ATTEND_PSEUDONYM_KEY, or a random key kept in ~/.config/attend)
     #[arg(long)]
     pub keep_upn: bool,
+    /// Run a policy `attend check` finds errors in (it breaks the law or contradicts
+    /// itself) as written, instead of refusing
+    #[arg(long)]
+    pub allow_errors: bool,
     /// Do not write report.html (what a benchmark of the outputs alone wants)
     #[arg(long)]
     pub no_report: bool,
@@ -138,23 +146,12 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     let src = load(&args.policy)?;
     let calendar = args.calendar.as_deref().map(load).transpose()?;
     let analysis = analyse(&src, calendar.as_ref());
-    let errors: Vec<_> = analysis
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
+    let found = super::findings(&args.policy, &analysis);
     let Some(checked) = analysis.checked else {
         show_errors(&analysis.diagnostics);
         return Err(EXIT_ERRORS);
     };
-    if !errors.is_empty() {
-        // Findings about the law do not stop a run; `attend check` shows them in full.
-        eprintln!(
-            "note: `attend check` reports {} findings in this policy; running it as written",
-            errors.len()
-        );
-    }
+    super::refuse_errors(&args.policy, &found, args.allow_errors)?;
     let (table, table_diagnostics) = table::compile(&checked);
     if table_diagnostics.iter().any(|d| d.is_error()) {
         show_errors(&table_diagnostics);
@@ -382,11 +379,28 @@ fn school_day(
     days: &SchoolDays,
     span: (usize, usize),
 ) -> Result<usize, u8> {
-    let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
-        eprintln!(
-            "error[run::bad_date]: `{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
-        );
-        return Err(EXIT_ERRORS);
+    let date = match text {
+        "today" => today()?,
+        // The school day before today: on a Monday, the Friday before.
+        "yesterday" => {
+            let today = today()?;
+            let Some(day) = days.dates().iter().rev().find(|d| **d < today).copied() else {
+                eprintln!(
+                    "error[run::no_school_day]: the calendar has no school day before {today}"
+                );
+                return Err(EXIT_ERRORS);
+            };
+            day
+        }
+        _ => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(date) => date,
+            Err(_) => {
+                eprintln!(
+                    "error[run::bad_date]: `{text}` is not a date\n  = help: dates are ISO 8601 (`YYYY-MM-DD`), `today` or `yesterday`"
+                );
+                return Err(EXIT_ERRORS);
+            }
+        },
     };
     match days.index(date) {
         Some(day) if (span.0..=span.1).contains(&day) => Ok(day),
@@ -420,6 +434,21 @@ fn school_day(
         }
     }
 }
+
+/// Today's date on this computer's clock, or `ATTEND_TODAY` (`YYYY-MM-DD`) when set, so a
+/// morning can be replayed (and tested) on another day.
+fn today() -> Result<NaiveDate, u8> {
+    match std::env::var("ATTEND_TODAY") {
+        Ok(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            eprintln!(
+                "error[run::bad_date]: ATTEND_TODAY=`{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
+            );
+            EXIT_ERRORS
+        }),
+        Err(_) => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
 
 /// A test hook: `ATTEND_CRASH_AT=outputs` (every output written to the new folder, nothing
 /// swapped in, the ledger not committed) or `ledger` (outputs swapped in, the ledger not

@@ -16,13 +16,14 @@ use crate::{analyse, table};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "Examples:\n  \
-    attend simulate policies/kings-cross-academy.policy policies/attendance-thresholds.policy \\\n    \
+    attend simulate policies/corrected/kings-cross-academy.policy \\\n    policies/corrected/attendance-thresholds.policy \\\n    \
     --cohort 2000 --seed 1 --out sim\n  \
     attend simulate school.policy --register register.csv --pupils pupils.csv \\\n    \
     --calendar term-dates.calendar --minutes letter=15 --out sim\n\n\
     Every policy is run over one calendar: --calendar, or the bundled illustrative Camden \
     2024-25 calendar.\n\
-    Exit status: 0 done, 2 a policy or an input has errors (nothing is written).")]
+    Exit status: 0 done, 1 `attend check` finds errors in a policy (refused without \
+    --allow-errors), 2 a policy cannot be read or an input has errors (nothing is written).")]
 pub struct SimulateArgs {
     /// Policies to compare (.policy or .toml)
     #[arg(required = true)]
@@ -51,6 +52,9 @@ pub struct SimulateArgs {
     /// Staff minutes per action kind, e.g. `--minutes letter=15 --minutes meeting=60`
     #[arg(long, value_name = "KIND=MIN")]
     pub minutes: Vec<String>,
+    /// Simulate policies `attend check` finds errors in as written, instead of refusing
+    #[arg(long)]
+    pub allow_errors: bool,
     /// Directory for comparison.csv and report.html
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -73,19 +77,29 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         None => bundled_calendar(),
     };
     let mut tables = Vec::new();
+    let mut refused = None;
     for path in &args.policies {
         let src = load(path)?;
         let analysis = analyse(&src, Some(&calendar));
+        let found = super::findings(path, &analysis);
         let Some(checked) = analysis.checked else {
             show_errors(&analysis.diagnostics);
             return Err(EXIT_ERRORS);
         };
+        // Every policy is looked at, so one run names each that has errors.
+        if let Err(code) = super::refuse_errors(path, &found, args.allow_errors) {
+            refused = Some(code);
+            continue;
+        }
         let (table, diagnostics) = table::compile(&checked);
         if diagnostics.iter().any(|d| d.is_error()) {
             show_errors(&diagnostics);
             return Err(EXIT_ERRORS);
         }
         tables.push(table);
+    }
+    if let Some(code) = refused {
+        return Err(code);
     }
     let Some(first) = tables.first() else {
         return Err(EXIT_ERRORS);

@@ -110,8 +110,10 @@ pub fn each_action<'t>(
     for_each_action(table, &outcome.fired)
 }
 
-/// `id,date,pupil_id,rule,action,stage,responsible,evidence,ledger,done`, sorted by date then
-/// pupil; `ledger` and `done` are empty (a run without a ledger).
+/// `id,date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name,ledger,done`,
+/// sorted by date then pupil: `note` is the policy's words qualifying the action ("if
+/// unauthorised: ..."), `responsible_name` the responsible role's description; `ledger` and
+/// `done` are empty (a run without a ledger).
 pub fn actions_csv(
     table: &DecisionTable,
     days: &SchoolDays,
@@ -141,6 +143,8 @@ pub fn actions_csv_with(
         "stage",
         "responsible",
         "evidence",
+        "note",
+        "responsible_name",
         "ledger",
         "done",
     ]);
@@ -162,6 +166,12 @@ pub fn actions_csv_with(
             stage_name(table, f.stage),
             responsible,
             f.evidence.as_str(),
+            action.note.as_deref().unwrap_or(""),
+            action
+                .responsible
+                .as_deref()
+                .and_then(|r| table.role_name(r))
+                .unwrap_or(""),
             status,
             done.as_str(),
         ]);
@@ -241,6 +251,9 @@ pub fn terminal_summary(
         last + 1 - first,
         days.year_label(last),
     );
+    if let Some(line) = taken_so_far(days, register, outcome) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(
         out,
         "persistent absence: {persistent} pupils{}",
@@ -259,6 +272,26 @@ pub fn terminal_summary(
         let _ = writeln!(out, "  {kind:<width$}  {n}");
     }
     out
+}
+
+/// When the last day's register is not all taken: how far it is, and how many sessions of
+/// pupils on roll are still to come (not counted as possible or absent).
+fn taken_so_far(days: &SchoolDays, register: &Register, outcome: &Outcome) -> Option<String> {
+    let (last, session) = register.taken_to()?;
+    let waiting = register.not_yet_taken(|p| {
+        register.pupils.get(p).is_some_and(|pupil| {
+            let (from, to) = super::eval::roll(days, pupil, outcome.span);
+            (from..to).contains(&last)
+        })
+    });
+    (waiting > 0).then(|| {
+        format!(
+            "register taken to the {} of {}: {waiting} {} not yet taken (neither possible nor absent)",
+            if session == 0 { "morning" } else { "afternoon" },
+            days.date(last),
+            if waiting == 1 { "session" } else { "sessions" },
+        )
+    })
 }
 
 /// The actions due on one school day, grouped by who is responsible.
@@ -298,6 +331,11 @@ pub fn on_day_text(
         date.format("%A"),
         if count == 1 { "action" } else { "actions" }
     );
+    if day == outcome.span.1
+        && let Some(line) = taken_so_far(days, register, outcome)
+    {
+        let _ = writeln!(out, "{line}");
+    }
     for (who, lines) in groups {
         let _ = writeln!(out, "\n{who} ({})", lines.len());
         for line in lines {

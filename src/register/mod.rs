@@ -55,6 +55,36 @@ impl Register {
     pub fn sessions(&self) -> usize {
         self.marks.iter().filter(|m| **m != NO_MARK).count()
     }
+
+    /// The last session taken: the last school day with a mark, and `1` when some pupil has
+    /// an afternoon mark on it (`0`: only the morning is taken). Unmarked sessions from there
+    /// on are not yet taken: neither possible nor absent.
+    pub fn taken_to(&self) -> Option<(usize, usize)> {
+        let (_, last) = self.span?;
+        let afternoon = (0..self.pupils.len()).any(|p| {
+            self.marks_of(p)
+                .get(last * 2 + 1)
+                .is_some_and(|m| *m != NO_MARK)
+        });
+        Some((last, usize::from(afternoon)))
+    }
+
+    /// How many sessions of the last day taken are not yet taken, over pupils on roll that
+    /// day: the afternoons still to come, or a class whose register is not yet marked.
+    pub fn not_yet_taken(&self, on_roll: impl Fn(usize) -> bool) -> usize {
+        let Some((last, session)) = self.taken_to() else {
+            return 0;
+        };
+        (0..self.pupils.len())
+            .filter(|p| on_roll(*p))
+            .map(|p| {
+                let marks = self.marks_of(p);
+                (last * 2 + session..last * 2 + 2)
+                    .filter(|s| marks.get(*s).is_none_or(|m| *m == NO_MARK))
+                    .count()
+            })
+            .sum()
+    }
 }
 
 /// How to read a register.

@@ -299,6 +299,16 @@ pub(crate) fn finish(
             &ctx.input.name,
         )]);
     };
+    // The register is taken up to its last marked session: the afternoon of the last day if
+    // any pupil has an afternoon mark then, otherwise its morning. Sessions from there on with
+    // no mark are not yet taken (a class not yet marked, an afternoon still to come): they
+    // stay unmarked, neither missing nor absent.
+    let afternoon_taken = shared.entries.iter().any(|e| {
+        e.marks
+            .get(last * 2 + 1)
+            .is_some_and(|m| m.load(std::sync::atomic::Ordering::Relaxed) != NO_MARK)
+    });
+    let taken_to = last * 2 + usize::from(afternoon_taken);
     for &i in &order {
         let entry = &shared.entries[i];
         let id = String::from_utf8_lossy(&shared.ids[i]).into_owned();
@@ -316,7 +326,7 @@ pub(crate) fn finish(
         for day in from..to {
             for session in 0..2 {
                 let slot = day * 2 + session;
-                if row[slot] == NO_MARK {
+                if row[slot] == NO_MARK && slot < taken_to {
                     if ctx.options.allow_missing {
                         row[slot] = ctx.decoder.unexplained(day);
                     } else {

@@ -34,6 +34,20 @@ pub struct DecisionTable {
     /// rows of atoms of which any may hold; the national definition wins over the school's.
     #[serde(skip)]
     pub measures: Measures,
+    /// Each role's id and its description in the policy (`attendance_lead`, "Attendance
+    /// Lead"): who an action's `responsible` is, in words.
+    #[serde(skip)]
+    pub roles: Vec<(String, String)>,
+}
+
+impl DecisionTable {
+    /// The description of a role, by id.
+    pub fn role_name(&self, id: &str) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|(r, _)| r == id)
+            .map(|(_, name)| name.as_str())
+    }
 }
 
 /// Persistent and severe absence as normal-form rows (DESIGN.md §4).
@@ -311,6 +325,11 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
             persistent: measure(policy, "persistent_absence", Percent::whole(10)),
             severe: measure(policy, "severe_absence", Percent::whole(50)),
         },
+        roles: policy
+            .roles
+            .iter()
+            .map(|r| (r.id.clone(), r.text.clone()))
+            .collect(),
     };
     (table, diagnostics)
 }

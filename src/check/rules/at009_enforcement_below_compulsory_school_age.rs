@@ -17,8 +17,9 @@ rule that holds it must require `pupil.compulsory_school_age`. Band entries and 
 cannot be guarded, so an enforcement action there always reaches every pupil in the band or \
 plan.",
         why: "Penalty notices and prosecution are only for pupils of compulsory school age \
-(national-rules.md §3, §8: from the prescribed day after the fifth birthday to the last Friday \
-in June of the school year in which the child turns 16; EA96 s8). A nursery, reception or \
+(national-rules.md §3, §8: from the fifth birthday if it is a prescribed day (31 December, \
+31 March or 31 August), otherwise the next prescribed day, to the last Friday in June of the \
+school year in which the child turns 16; EA96 s8). A nursery, reception or \
 sixth-form pupil below or beyond it must not be sent down the enforcement route.",
         example: r#"band enforce "ENFORCE" 90% and below stage enforce
   on enter: consider prosecution"#,
