@@ -16,6 +16,7 @@ const POLICY: &str = r#"policy "Test School" {
     day 1: letter first-day by attendance_lead, contact "telephone first" by attendance_lead
     day 2: home_visit by attendance_lead
   }
+  trigger "a whole day unexplained" when unauthorised(year_to_date) >= 2 then review by attendance_lead
 }
 "#;
 
@@ -24,14 +25,12 @@ const CALENDAR: &str = include_str!("../policies/calendars/camden-2024-25.calend
 const LETTER: &str = "Dear {{ carer.name }}, parent/carer of {{ pupil.name }},\n\n\
     {{ evidence }}\n\n{{ signed_by }}\n";
 
-/// The register after each morning: long CSV rows `pupil,date,session,mark`.
-/// Thursday 5 September is day 1 (the 4th is an INSET day); P1 is absent without a reason, P2 is in.
-const DAY1: &[&str] = &[
-    "P1,2024-09-05,AM,N",
-    "P1,2024-09-05,PM,N",
-    "P2,2024-09-05,AM,/",
-    "P2,2024-09-05,PM,\\",
-];
+/// The register as it grows: long CSV rows `pupil,date,session,mark`. Thursday 5 September
+/// is day 1 (the 4th is an INSET day); P1 is absent without a reason, P2 is in. At 9.30
+/// only the morning is marked.
+const DAY1_AM: &[&str] = &["P1,2024-09-05,AM,N", "P2,2024-09-05,AM,/"];
+/// The afternoon register of day 1.
+const DAY1_PM: &[&str] = &["P1,2024-09-05,PM,N", "P2,2024-09-05,PM,\\"];
 /// Friday: P1 is back, P2 is absent without a reason.
 const DAY2: &[&str] = &[
     "P1,2024-09-06,AM,/",
@@ -215,10 +214,11 @@ fn report(step: &str, school: &School, stdout: &str) -> String {
 fn three_mornings_new_unchanged_and_a_withdrawn_letter_to_follow_up() {
     let school = School::new();
 
-    // Day 1: P1's day-1 letter and call are new.
-    school.register(&[DAY1]);
+    // Day 1 at 9.30, the morning register only: P1's day-1 letter and call are new (the
+    // afternoon is not yet taken, so it is not an absence).
+    school.register(&[DAY1_AM]);
     let stdout = school.run();
-    insta::assert_snapshot!("day1", report("day 1", &school, &stdout));
+    insta::assert_snapshot!("day1_morning", report("day 1, morning", &school, &stdout));
     let letter = school.id_of("P1", "letter:first-day");
     assert!(
         school
@@ -237,34 +237,37 @@ fn three_mornings_new_unchanged_and_a_withdrawn_letter_to_follow_up() {
         format!("{letter} done\n")
     );
 
-    // Day 2: P2's day-1 actions are new; P1's are unchanged, and its letter is not written
-    // again. The output folder holds only this run's letters.
-    school.register(&[DAY1, DAY2]);
+    // Day 1 afternoon: P1 is absent again, a whole day unexplained: the review is new, the
+    // morning's actions unchanged, and the letter is not written again. The output folder
+    // holds only this run's files.
+    school.register(&[DAY1_AM, DAY1_PM]);
     let stdout = school.run();
-    insta::assert_snapshot!("day2", report("day 2", &school, &stdout));
+    insta::assert_snapshot!("day1_afternoon", report("day 1, afternoon", &school, &stdout));
     assert!(
-        !school.path("out/letters/2024-09-05").exists(),
-        "day 1's letter is not offered again"
-    );
-    assert!(
-        school
-            .path("out/letters/2024-09-06/P2-first-day.html")
-            .exists()
+        !school.path("out/letters").exists(),
+        "the morning's letter is not offered again"
     );
 
-    // Day 3: a doctor's note arrives for P1's day 1, corrected N to I. P1's letter and call
-    // are withdrawn, with the marks before and after; the letter was posted, so it is
-    // flagged for follow-up. P2's day-2 home visit is new.
-    let corrected: Vec<String> = DAY1.iter().map(|r| r.replace(",N", ",I")).collect();
+    // Day 3: a doctor's note arrives for P1's day 1, corrected N to I. P1's letter, call
+    // and review are withdrawn, with the marks before and after; the letter was posted, so
+    // it is flagged for follow-up. P2's absence on days 2 and 3 is new.
+    let corrected: Vec<String> = [DAY1_AM, DAY1_PM]
+        .concat()
+        .iter()
+        .map(|r| r.replace(",N", ",I"))
+        .collect();
     let corrected: Vec<&str> = corrected.iter().map(String::as_str).collect();
     school.register(&[&corrected, DAY2, DAY3]);
     let stdout = school.run();
     insta::assert_snapshot!("day3", report("day 3", &school, &stdout));
     assert!(stdout.contains("FOLLOW UP"));
+    // P2's new letter is written; P1's withdrawn one is listed, not printed.
     assert!(
-        !school.path("out/letters").exists(),
-        "no new letter, and no letter of an earlier run survives"
+        school
+            .path("out/letters/2024-09-06/P2-first-day.html")
+            .exists()
     );
+    assert!(!school.path("out/letters/2024-09-05").exists());
 
     // The follow-up is recorded with `attend done` on the withdrawn action; the next run
     // no longer lists it.
@@ -279,7 +282,7 @@ fn three_mornings_new_unchanged_and_a_withdrawn_letter_to_follow_up() {
     );
     let stdout = school.run();
     assert!(
-        stdout.starts_with("ledger attend-ledger.sqlite: 0 new, 3 unchanged, 0 withdrawn"),
+        stdout.starts_with("ledger attend-ledger.sqlite: 0 new, 4 unchanged, 0 withdrawn"),
         "{stdout}"
     );
     assert!(!stdout.contains("FOLLOW UP"), "{stdout}");
@@ -288,7 +291,7 @@ fn three_mornings_new_unchanged_and_a_withdrawn_letter_to_follow_up() {
 #[test]
 fn done_imports_an_edited_actions_csv_and_refuses_unknown_ids() {
     let school = School::new();
-    school.register(&[DAY1, DAY2]);
+    school.register(&[DAY1_AM, DAY1_PM, DAY2]);
     school.run();
     let actions = school.read("out/actions.csv");
     // Mark the first action done in a copy, as a spreadsheet would save it.
@@ -326,12 +329,12 @@ fn done_imports_an_edited_actions_csv_and_refuses_unknown_ids() {
 #[test]
 fn a_crash_mid_run_leaves_the_ledger_and_the_outputs_as_they_were() {
     let school = School::new();
-    school.register(&[DAY1]);
+    school.register(&[DAY1_AM, DAY1_PM]);
     school.run();
     let outputs = school.outputs();
     let ledger = school.ledger_rows();
 
-    school.register(&[DAY1, DAY2]);
+    school.register(&[DAY1_AM, DAY1_PM, DAY2]);
     // The process dies with every output written to its new folder and the ledger's rows
     // written in its open transaction, before either is made permanent.
     let crashed = school
@@ -355,7 +358,7 @@ fn a_crash_mid_run_leaves_the_ledger_and_the_outputs_as_they_were() {
     assert_eq!(school.ledger_rows(), ledger, "the ledger is as it was");
     let stdout = school.run();
     assert!(
-        stdout.starts_with("ledger attend-ledger.sqlite: 2 new, 2 unchanged, 0 withdrawn"),
+        stdout.starts_with("ledger attend-ledger.sqlite: 3 new, 3 unchanged, 0 withdrawn"),
         "{stdout}"
     );
 }
@@ -363,7 +366,7 @@ fn a_crash_mid_run_leaves_the_ledger_and_the_outputs_as_they_were() {
 #[test]
 fn two_runs_at_once_on_one_ledger_both_finish_and_it_stays_whole() {
     let school = School::new();
-    school.register(&[DAY1, DAY2]);
+    school.register(&[DAY1_AM, DAY1_PM, DAY2]);
     let spawn = |out: &str| {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("attend"))
             .current_dir(school.dir.path())
@@ -399,8 +402,8 @@ fn two_runs_at_once_on_one_ledger_both_finish_and_it_stays_whole() {
         .expect("rows")
         .collect::<Result<_, _>>()
         .expect("rows");
-    // One ran first and found four new actions; the other waited and found them unchanged.
-    assert_eq!(news, [(4, 0), (0, 4)]);
+    // One ran first and found six new actions; the other waited and found them unchanged.
+    assert_eq!(news, [(6, 0), (0, 6)]);
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("check");
@@ -412,7 +415,7 @@ fn two_runs_at_once_on_one_ledger_both_finish_and_it_stays_whole() {
 fn outputs_respect_the_umask_and_fmt_keeps_a_policys_mode() {
     use std::os::unix::fs::PermissionsExt;
     let school = School::new();
-    school.register(&[DAY1]);
+    school.register(&[DAY1_AM, DAY1_PM]);
     let bin = assert_cmd::cargo::cargo_bin("attend");
     let status = std::process::Command::new("sh")
         .current_dir(school.dir.path())
@@ -457,7 +460,7 @@ fn outputs_respect_the_umask_and_fmt_keeps_a_policys_mode() {
 #[test]
 fn out_is_never_a_folder_attend_did_not_make() {
     let school = School::new();
-    school.register(&[DAY1]);
+    school.register(&[DAY1_AM, DAY1_PM]);
     school.write("out/thesis.docx", "precious");
     let out = school.run_cmd().output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
