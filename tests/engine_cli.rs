@@ -937,10 +937,10 @@ fn a_register_with_only_the_morning_taken_gives_the_day_1_call_and_no_afternoon_
         let actions = read(d.join("out/actions.csv"));
         let rows: Vec<&str> = actions.lines().skip(1).collect();
         assert_eq!(rows.len(), 2, "{actions}");
-        assert!(
-            rows.iter()
-                .all(|r| r.split_once(',').is_some_and(|(_, r)| r.starts_with("2025-03-31,P0001,")))
-        );
+        assert!(rows.iter().all(|r| {
+            r.split_once(',')
+                .is_some_and(|(_, r)| r.starts_with("2025-03-31,P0001,"))
+        }));
         assert!(
             rows.iter()
                 .any(|r| r.contains(",absence escalation,contact,"))

@@ -88,7 +88,8 @@ impl School {
 
     fn attend(&self) -> Command {
         let mut cmd = Command::cargo_bin("attend").expect("binary");
-        cmd.current_dir(self.dir.path()).env_remove("ATTEND_CRASH_AT");
+        cmd.current_dir(self.dir.path())
+            .env_remove("ATTEND_CRASH_AT");
         cmd
     }
 
@@ -242,7 +243,10 @@ fn three_mornings_new_unchanged_and_a_withdrawn_letter_to_follow_up() {
     // holds only this run's files.
     school.register(&[DAY1_AM, DAY1_PM]);
     let stdout = school.run();
-    insta::assert_snapshot!("day1_afternoon", report("day 1, afternoon", &school, &stdout));
+    insta::assert_snapshot!(
+        "day1_afternoon",
+        report("day 1, afternoon", &school, &stdout)
+    );
     assert!(
         !school.path("out/letters").exists(),
         "the morning's letter is not offered again"
@@ -322,7 +326,11 @@ fn done_imports_an_edited_actions_csv_and_refuses_unknown_ids() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!("unknown_id", String::from_utf8_lossy(&out.stderr));
-    let out = school.attend().args(["done", "xyz"]).output().expect("runs");
+    let out = school
+        .attend()
+        .args(["done", "xyz"])
+        .output()
+        .expect("runs");
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[ledger::bad_id]"));
 }
 
@@ -439,7 +447,10 @@ fn outputs_respect_the_umask_and_fmt_keeps_a_policys_mode() {
     assert_eq!(mode("out"), 0o750);
 
     // A policy not in canonical form, readable by everyone: rewritten, still 0644.
-    school.write("messy.policy", "policy \"Messy\" {\n  extends national\n    }\n");
+    school.write(
+        "messy.policy",
+        "policy \"Messy\" {\n  extends national\n    }\n",
+    );
     std::fs::set_permissions(
         school.path("messy.policy"),
         std::fs::Permissions::from_mode(0o644),

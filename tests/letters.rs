@@ -117,7 +117,9 @@ fn run_renders_the_letter_with_the_pupils_facts() {
     // The pupils file has no carer columns: said once, naming them.
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        stderr.matches("warning: letters were written without").count(),
+        stderr
+            .matches("warning: letters were written without")
+            .count(),
         1,
         "{stderr}"
     );

@@ -53,9 +53,11 @@ fn read_import(path: &Path, today: NaiveDate) -> Result<Vec<(u64, DoneRequest)>,
         .map_err(|e| format!("`{shown}` is not a CSV file: {e}"))?
         .clone();
     let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+        headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        })
     };
     let (Some(id_col), Some(done_col)) = (col("id"), col("done")) else {
         return Err(format!(
@@ -174,11 +176,11 @@ pub fn run(args: &DoneArgs) -> u8 {
                 (Some(file), Some(line)) => format!("{}:{line}: ", file.display()),
                 _ => String::new(),
             };
-            let help = e.help().map(|h| format!("\n  = help: {h}")).unwrap_or_default();
-            eprintln!(
-                "error[{}]: {at}{e}; nothing was recorded{help}",
-                e.code()
-            );
+            let help = e
+                .help()
+                .map(|h| format!("\n  = help: {h}"))
+                .unwrap_or_default();
+            eprintln!("error[{}]: {at}{e}; nothing was recorded{help}", e.code());
             EXIT_ERRORS
         }
     }

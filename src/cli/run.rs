@@ -102,7 +102,10 @@ pub fn open_ledger(path: &Path) -> Result<Ledger, u8> {
 }
 
 pub fn print_ledger_error(path: &Path, e: &LedgerError) {
-    let help = e.help().map(|h| format!("\n  = help: {h}")).unwrap_or_default();
+    let help = e
+        .help()
+        .map(|h| format!("\n  = help: {h}"))
+        .unwrap_or_default();
     eprintln!("error[{}]: `{}`: {e}{help}", e.code(), path.display());
 }
 
@@ -304,7 +307,10 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         };
         crash_point("outputs");
         staged.commit().map_err(|e| {
-            eprintln!("error: {e}; the ledger and `{}` are as they were", dir.display());
+            eprintln!(
+                "error: {e}; the ledger and `{}` are as they were",
+                dir.display()
+            );
             EXIT_ERRORS
         })?;
         print!(
@@ -325,7 +331,11 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             println!(
                 "wrote {} {} in {} (one printable file a day: all.html)",
                 letters.written,
-                if letters.written == 1 { "letter" } else { "letters" },
+                if letters.written == 1 {
+                    "letter"
+                } else {
+                    "letters"
+                },
                 dir.join("letters").display()
             );
         }
@@ -449,7 +459,6 @@ fn today() -> Result<NaiveDate, u8> {
     }
 }
 
-
 /// A test hook: `ATTEND_CRASH_AT=outputs` (every output written to the new folder, nothing
 /// swapped in, the ledger not committed) or `ledger` (outputs swapped in, the ledger not
 /// committed) makes the process die there, as a power cut would, so tests can show what a
@@ -563,14 +572,15 @@ pub fn write_outputs(
         return Err(EXIT_ERRORS);
     }
     let actions = match recorded {
-        Some(r) => engine::actions_csv_with(table, days, register, outcome, &|key| {
-            match r.status.get(&key) {
-                Some(s) => (
-                    if s.new { "new" } else { "unchanged" },
-                    s.done.clone().unwrap_or_default(),
-                ),
-                None => ("", String::new()),
-            }
+        Some(r) => engine::actions_csv_with(table, days, register, outcome, &|key| match r
+            .status
+            .get(&key)
+        {
+            Some(s) => (
+                if s.new { "new" } else { "unchanged" },
+                s.done.clone().unwrap_or_default(),
+            ),
+            None => ("", String::new()),
         }),
         None => engine::actions_csv(table, days, register, outcome),
     };
@@ -598,16 +608,34 @@ const DEMO_PUPILS: &[u8] = include_bytes!("../../examples/data/pupils.csv");
 
 /// The bundled letter templates, by their path in the bundled policy.
 const DEMO_LETTERS: &[(&str, &str)] = &[
-    ("letters/concern.md", include_str!("../../policies/letters/concern.md")),
-    ("letters/three-day.md", include_str!("../../policies/letters/three-day.md")),
-    ("letters/five-day.md", include_str!("../../policies/letters/five-day.md")),
-    ("letters/pa-sa.md", include_str!("../../policies/letters/pa-sa.md")),
-    ("letters/parent-meeting.md", include_str!("../../policies/letters/parent-meeting.md")),
+    (
+        "letters/concern.md",
+        include_str!("../../policies/letters/concern.md"),
+    ),
+    (
+        "letters/three-day.md",
+        include_str!("../../policies/letters/three-day.md"),
+    ),
+    (
+        "letters/five-day.md",
+        include_str!("../../policies/letters/five-day.md"),
+    ),
+    (
+        "letters/pa-sa.md",
+        include_str!("../../policies/letters/pa-sa.md"),
+    ),
+    (
+        "letters/parent-meeting.md",
+        include_str!("../../policies/letters/parent-meeting.md"),
+    ),
     (
         "letters/prosecution-warning.md",
         include_str!("../../policies/letters/prosecution-warning.md"),
     ),
-    ("letters/stage-one-plan.md", include_str!("../../policies/letters/stage-one-plan.md")),
+    (
+        "letters/stage-one-plan.md",
+        include_str!("../../policies/letters/stage-one-plan.md"),
+    ),
 ];
 
 /// `attend demo`'s last step: the compiled example policy run on the example register, every

@@ -8,7 +8,9 @@ pub enum LedgerError {
     Busy { seconds: u64 },
     #[error("the file is not an `attend` ledger (not an SQLite database)")]
     NotALedger,
-    #[error("the ledger was written by a newer `attend` (schema version {found}; this one reads up to {known})")]
+    #[error(
+        "the ledger was written by a newer `attend` (schema version {found}; this one reads up to {known})"
+    )]
     Newer { found: i64, known: i64 },
     #[error("the ledger cannot be read or written: {reason}")]
     Database { reason: String },
@@ -58,9 +60,9 @@ impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-                LedgerError::Busy { seconds: super::BUSY_SECONDS }
-            }
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => LedgerError::Busy {
+                seconds: super::BUSY_SECONDS,
+            },
             Some(ErrorCode::NotADatabase) => LedgerError::NotALedger,
             _ => LedgerError::Database {
                 reason: e.to_string(),

@@ -56,11 +56,7 @@ pub fn differences(
         return (String::new(), String::new());
     };
     let (b, a) = (tokens(before.1), tokens(after.1));
-    let last = days
-        .dates()
-        .iter()
-        .rposition(|d| *d <= until)
-        .unwrap_or(0);
+    let last = days.dates().iter().rposition(|d| *d <= until).unwrap_or(0);
     let mut was = Vec::new();
     let mut now = Vec::new();
     let mut more = 0;

@@ -346,7 +346,8 @@ impl Run<'_> {
         earlier: FxHashMap<u64, Earlier>,
     ) -> Result<(), LedgerError> {
         let tx = &self.tx;
-        let mut old_marks = tx.prepare("SELECT first_date, marks FROM marks WHERE pupil_id = ?1")?;
+        let mut old_marks =
+            tx.prepare("SELECT first_date, marks FROM marks WHERE pupil_id = ?1")?;
         let mut update = tx.prepare(
             "UPDATE actions SET withdrawn_run = ?2, withdrawn_reason = ?3, marks_before = ?4,
                marks_after = ?5 WHERE id = ?1",
@@ -375,13 +376,9 @@ impl Run<'_> {
                     .ok()
                     .map(|d| (d, m.as_str()))
             }) {
-                Some(before) => marks::differences(
-                    days,
-                    before,
-                    (days.date(span_first), &now_text),
-                    until,
-                    10,
-                ),
+                Some(before) => {
+                    marks::differences(days, before, (days.date(span_first), &now_text), until, 10)
+                }
                 None => (String::new(), String::new()),
             };
             let reason = if was.is_empty() {
