@@ -6,6 +6,11 @@ give the same summary.csv and actions.csv, and reports wall time, CPU use and pe
     cargo build --release
     pip install duckdb
     benches/national_vs_duckdb.py --pupils 100000        # ~38M rows, ~0.9 GB, in /tmp
+    benches/national_vs_duckdb.py --pupils 100000 --ledger   # and attend with its ledger
+
+With --ledger, attend is also timed recording its actions in a new ledger (every action is
+new: the most a ledger adds) and again against that ledger (every action unchanged: a
+school's usual morning), each against the run without one, measured in the same invocation.
 
 Data is generated once (scripts/gen_register.py) and kept in --data (default /tmp), never in
 the repository."""
@@ -37,9 +42,14 @@ def timed(cmd):
     return seconds, rss, int(cpu), result.stdout
 
 
-def rows(path):
+def rows(path, columns=None):
+    """The CSV's rows; with `columns`, only those columns (by header), in that order."""
     with open(path, newline="", encoding="utf-8") as f:
-        return [tuple(r) for r in csv.reader(f)]
+        found = [tuple(r) for r in csv.reader(f)]
+    if columns is None or not found:
+        return found
+    index = [found[0].index(c) for c in columns]
+    return [tuple(r[i] for i in index) for r in found]
 
 
 def main():
@@ -48,6 +58,7 @@ def main():
     ap.add_argument("--data", default="/tmp")
     ap.add_argument("--attend", default=os.path.join(ROOT, "target", "release", "attend"))
     ap.add_argument("--repeat", type=int, default=1, help="runs of each; the best is reported")
+    ap.add_argument("--ledger", action="store_true", help="also time attend with a ledger (new, then unchanged)")
     args = ap.parse_args()
     register = os.path.join(args.data, f"attend-bench-{args.pupils}-register.csv")
     pupils = os.path.join(args.data, f"attend-bench-{args.pupils}-pupils.csv")
@@ -64,14 +75,32 @@ def main():
     # The baseline computes the summary, penalty and continuous-absence events, not a report,
     # so attend is timed on the same work: without report.html.
     ours_cmd = [args.attend, "run", POLICY, "--calendar", CALENDAR, "--register", register, "--pupils", pupils,
-                "--out", ours_out, "--no-report"]
+                "--out", ours_out, "--no-report", "--no-ledger"]
     duck_cmd = [sys.executable, os.path.join(ROOT, "benches", "duckdb_baseline.py"), "--register", register,
                 "--pupils", pupils, "--calendar", CALENDAR, "--out", duck_out]
     ours = min((timed(ours_cmd) for _ in range(args.repeat)), key=lambda t: t[0])
     duck = min((timed(duck_cmd) for _ in range(args.repeat)), key=lambda t: t[0])
+    ledgered = []
+    if args.ledger:
+        ledger = os.path.join(args.data, f"attend-bench-{args.pupils}-ledger.sqlite")
+        ledger_cmd = ours_cmd[:-1] + ["--ledger", ledger]
+        ledger_cmd[ledger_cmd.index("--out") + 1] = ours_out + "-ledger"
+
+        def fresh():
+            for suffix in ["", "-journal", "-wal", "-shm"]:
+                if os.path.exists(ledger + suffix):
+                    os.remove(ledger + suffix)
+            return timed(ledger_cmd)
+
+        new = min((fresh() for _ in range(args.repeat)), key=lambda t: t[0])
+        unchanged = min((timed(ledger_cmd) for _ in range(args.repeat)), key=lambda t: t[0])
+        ledgered = [("+ledger new", new), ("+ledger same", unchanged)]
     same = True
     for name in ["summary.csv", "actions.csv"]:
-        a, b = rows(os.path.join(ours_out, name)), rows(os.path.join(duck_out, name))
+        # attend's actions.csv has columns the baseline does not compute (the action's id,
+        # the ledger's): compare the baseline's columns.
+        b = rows(os.path.join(duck_out, name))
+        a = rows(os.path.join(ours_out, name), list(b[0]) if b else None)
         if a != b:
             same = False
             diff = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
@@ -82,7 +111,12 @@ def main():
     print(f"\nregister: {args.pupils} pupils, {lines} rows, {size / 1e9:.2f} GB (long CSV); {actions} actions")
     print(f"{'':8} {'wall s':>8} {'peak MB':>8} {'CPU %':>6}")
     print(f"{'attend':8} {ours[0]:8.2f} {ours[1]:8.0f} {ours[2]:6d}")
+    for label, t in ledgered:
+        print(f"{label:8} {t[0]:8.2f} {t[1]:8.0f} {t[2]:6d}   {t[0] / ours[0]:.2f}x the run without a ledger")
     print(f"{'duckdb':8} {duck[0]:8.2f} {duck[1]:8.0f} {duck[2]:6d}")
+    if ledgered:
+        size = os.path.getsize(os.path.join(args.data, f"attend-bench-{args.pupils}-ledger.sqlite"))
+        print(f"ledger: {size / 1e6:.0f} MB")
     print(f"speed-up: {duck[0] / ours[0]:.1f}x; outputs {'identical' if same else 'DIFFERENT'}")
     print(ours[3].strip())
     sys.exit(0 if same else 1)

@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod generate;
 pub mod html;
+pub mod ledger;
 pub mod letters;
 pub mod model;
 pub mod register;

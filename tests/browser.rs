@@ -7,7 +7,7 @@
 //! Each screenshot is also copied beside the build, for a person to look at:
 //! `target/report-screenshot.png` (`attend simulate` of two policies on a synthetic cohort of
 //! 200), `target/run-report-screenshot.png` (`attend run` on the bundled example) and
-//! `target/fixture-screenshot.png`.
+//! `target/fixture-screenshot.png` and `target/letter-screenshot.png` (a letter of `attend demo`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -196,4 +196,75 @@ fn the_run_report_renders() {
     let r = render(&out.join("report.html"), 4, &dir.path().join("shot"));
     assert_renders(&r, 4);
     keep(&r.png, "run-report-screenshot.png");
+}
+
+/// Issue 11's acceptance: the bundled demo's letters, printed. `attend demo` writes its
+/// outputs under the temporary folder; one three-day letter is opened in Chromium. Its text
+/// has a salutation naming the carer and the pupil (from the example pupils file), the
+/// evidence, and a sign-off by the responsible role's description and the school, never an
+/// identifier; and it renders as a page with no scripts and nothing external. The screenshot
+/// is kept as `target/letter-screenshot.png`.
+#[test]
+fn the_demos_letters_render_with_names_evidence_and_a_named_sign_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("attend")
+        .unwrap()
+        .arg("demo")
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let out = dir.path().join("attend-demo");
+    // Every output is where the demo says it is.
+    for file in ["actions.csv", "summary.csv", "report.html"] {
+        assert!(out.join(file).exists(), "{file}");
+        assert!(stdout.contains(&out.join(file).display().to_string()));
+    }
+    assert!(stdout.contains("the morning list"), "{stdout}");
+    let letters = out.join("letters");
+    let mut three_day: Vec<PathBuf> = std::fs::read_dir(&letters)
+        .unwrap()
+        .flat_map(|day| std::fs::read_dir(day.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with("-three-day.html"))
+        .collect();
+    three_day.sort();
+    let letter = three_day.first().expect("a three-day letter");
+    let pupil = letter
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .trim_end_matches("-three-day.html")
+        .to_string();
+    let pupils = std::fs::read_to_string("examples/data/pupils.csv").unwrap();
+    let row: Vec<&str> = pupils
+        .lines()
+        .find(|l| l.starts_with(&format!("{pupil},")))
+        .unwrap()
+        .split(',')
+        .collect();
+    let (first, last, carer) = (row[7], row[8], row[9]);
+    let html = std::fs::read_to_string(letter).unwrap();
+    for expected in [
+        format!("<p>Dear {carer}, parent/carer of {first} {last},</p>"),
+        format!("<p>{carer}<br />"),
+        "What our records show: 3 consecutive school days marked {N, O}".to_string(),
+        "<p>Attendance Lead<br />\nKing's Cross Academy</p>".to_string(),
+        "please ask for Stephen Mitchell, Headteacher.".to_string(),
+    ] {
+        assert!(html.contains(&expected), "`{expected}` not in:\n{html}");
+    }
+    assert!(!html.contains("attendance_lead"), "an identifier: {html}");
+    let r = render(letter, 0, &dir.path().join("shot"));
+    assert_renders(&r, 0);
+    let kept = keep(&r.png, "letter-screenshot.png");
+    eprintln!("screenshot: {}", kept.display());
+    // The day's printable file holds the same letter.
+    let all = std::fs::read_to_string(letter.with_file_name("all.html")).unwrap();
+    assert!(all.contains(&format!("parent/carer of {first} {last},")));
 }

@@ -125,7 +125,7 @@ fn on_a_school_day_lists_the_actions_due_grouped_by_who_is_responsible() {
     assert_eq!(all.code, 0, "{}", all.stderr);
     let due = read(out.join("actions.csv"))
         .lines()
-        .filter(|l| l.starts_with("2024-10-09,"))
+        .filter(|l| l.split(',').nth(1) == Some("2024-10-09"))
         .count();
     assert!(
         run.stdout
@@ -397,12 +397,16 @@ fn outputs_env(
     env: &[(&str, &str)],
 ) -> (String, String) {
     let out = format!("out-{}", register.replace(['.', '/'], "_"));
-    let mut args = vec!["--register", register, "--out", &out];
+    // Without a ledger: runs of one register in different formats must give the same files
+    // (with one, the second run would find the first's actions unchanged).
+    let mut args = vec!["--register", register, "--out", &out, "--no-ledger"];
     args.extend_from_slice(extra);
     let run = run_in(dir, &args, env);
     assert_eq!(run.code, 0, "{register}: {}", run.stderr);
     assert!(
-        !errors(&run).contains("warning"),
+        !errors(&run)
+            .lines()
+            .any(|l| l.contains("warning") && !l.contains("letters were written without")),
         "{register}: {}",
         run.stderr
     );
@@ -711,7 +715,13 @@ fn a_failed_run_writes_nothing_and_keeps_earlier_outputs() {
     // The good run's letters (`letters/`) and report (`report.html`) are kept as well.
     assert_eq!(
         listing(&d.join("kept")),
-        ["actions.csv", "letters", "report.html", "summary.csv"]
+        [
+            "actions.csv",
+            "letters",
+            "report.html",
+            "summary.csv",
+            "withdrawn.csv"
+        ]
     );
     assert_eq!(
         (
@@ -732,27 +742,35 @@ fn a_good_run_writes_both_files_sorted_with_their_headers() {
     // With the policy's letters rendered under `letters/` and the report.
     assert_eq!(
         listing(&out),
-        ["actions.csv", "letters", "report.html", "summary.csv"]
+        [
+            "actions.csv",
+            "letters",
+            "report.html",
+            "summary.csv",
+            "withdrawn.csv"
+        ]
     );
 
     let actions = read(out.join("actions.csv"));
     let mut lines = actions.lines();
     assert_eq!(
         lines.next(),
-        Some("date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name")
+        Some(
+            "id,date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name,ledger,done"
+        )
     );
     // Each action keeps the policy's qualifying note and the responsible role's name: the
     // 94% - 95% band's letter is only for unauthorised absence, by the Attendance Officer.
     assert!(
         actions.lines().any(|l| l.contains(
-            ",row_94_95,letter:concern,") && l.ends_with(
-            ",\"if unauthorised: attendance level, concerns / expectations and possible next actions\",Attendance Officer"
+            ",row_94_95,letter:concern,") && l.contains(
+            ",\"if unauthorised: attendance level, concerns / expectations and possible next actions\",Attendance Officer,"
         )),
         "{actions}"
     );
     let keys: Vec<(&str, &str)> = lines
         .map(|l| {
-            let mut f = l.splitn(3, ',');
+            let mut f = l.splitn(4, ',').skip(1);
             (f.next().unwrap(), f.next().unwrap_or(""))
         })
         .collect();
@@ -919,7 +937,10 @@ fn a_register_with_only_the_morning_taken_gives_the_day_1_call_and_no_afternoon_
         let actions = read(d.join("out/actions.csv"));
         let rows: Vec<&str> = actions.lines().skip(1).collect();
         assert_eq!(rows.len(), 2, "{actions}");
-        assert!(rows.iter().all(|r| r.starts_with("2025-03-31,P0001,")));
+        assert!(rows.iter().all(|r| {
+            r.split_once(',')
+                .is_some_and(|(_, r)| r.starts_with("2025-03-31,P0001,"))
+        }));
         assert!(
             rows.iter()
                 .any(|r| r.contains(",absence escalation,contact,"))

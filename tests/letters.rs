@@ -112,21 +112,37 @@ fn run_renders_the_letter_with_the_pupils_facts() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote 1 letter in out/letters"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("wrote 1 letter in out/letters"), "{stdout}");
+    // The pupils file has no carer columns: said once, naming them.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("warning: letters were written without")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("`carer_name`, `carer_address`"), "{stderr}");
     let day = dir.path().join("out/letters/2024-09-06");
     let mut files: Vec<String> = std::fs::read_dir(&day)
         .expect("the day's letters")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files, ["P1-three-day.html", "P1-three-day.md"]);
+    assert_eq!(files, ["P1-three-day.html", "P1-three-day.md", "all.html"]);
     let md = std::fs::read_to_string(day.join("P1-three-day.md")).expect("letter");
     insta::assert_snapshot!("three_day_letter", md);
     let html = std::fs::read_to_string(day.join("P1-three-day.html")).expect("page");
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<title>P1-three-day (2024-09-06)</title>"));
-    assert!(html.contains("&lt;small&gt;Pupil reference: P1."));
-    assert!(!html.contains("<small>"), "the letter's text is escaped");
+    // Markdown made HTML, not shown as source.
+    assert!(html.contains("<p>Dear Parent/Carer, parent/carer of Ada Lovelace,</p>"));
+    assert!(html.contains("<p><small>Pupil reference: P1."), "{html}");
+    assert!(!html.contains("<pre>"));
+    assert!(html.contains("@page { size: A4"));
+    let all = std::fs::read_to_string(day.join("all.html")).expect("the day's page");
+    assert_eq!(all.matches("<section class=\"letter\">").count(), 1);
 }
 
 #[test]
@@ -159,7 +175,7 @@ fn check_reports_an_unknown_variable_at_the_letter() {
                 "input::letter_template_variable",
                 "school.policy",
                 5,
-                "did you mean `pupil.first_name`?"
+                "did you mean `pupil.name`?"
             ),
         ]
     );

@@ -2,7 +2,7 @@
 //! half-written: a temporary file beside the target, then a rename.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::{Source, Span};
@@ -39,15 +39,129 @@ pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// readers see the old file or the new one, never a part.
+/// readers see the old file or the new one, never a part. A new file gets the mode any
+/// program's new file gets (0666 less the user's umask): the temporary file is created with
+/// that mode and the kernel applies the umask, as it would to `open(2)`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with_mode(path, bytes, None)
+}
+
+/// [`write_atomically`], keeping the mode of the file it replaces (`attend fmt --write`
+/// rewrites a policy without changing who may read it).
+pub fn replace_keeping_mode(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    write_with_mode(path, bytes, existing)
+}
+
+fn write_with_mode(
+    path: &Path,
+    bytes: &[u8],
+    keep: Option<std::fs::Permissions>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".attend-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    if let Some(permissions) = keep {
+        tmp.as_file().set_permissions(permissions)?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// An output folder being made: every file goes into a new sibling folder, which replaces
+/// the old one only when the run has written everything, so the folder holds exactly what
+/// one run produced (no letter of an earlier run survives) and a failed run leaves the last
+/// one's outputs as they were.
+pub struct Staged {
+    target: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Staged {
+    /// Starts a new output folder for `target`. An existing `target` must be empty or an
+    /// earlier run's output (it has `actions.csv`): `attend` never replaces a folder it did
+    /// not make.
+    pub fn new(target: &Path) -> Result<Staged, String> {
+        if target.exists() {
+            let entries = std::fs::read_dir(target)
+                .map_err(|e| format!("cannot read `{}`: {e}", target.display()))?;
+            let mut empty = true;
+            let mut ours = false;
+            for entry in entries.flatten() {
+                empty = false;
+                ours |= entry.file_name() == "actions.csv";
+            }
+            if !empty && !ours {
+                return Err(format!(
+                    "`{}` is not empty and is not an earlier run's output (it has no actions.csv), so it is not replaced\n  = help: give `--out` a new or empty folder",
+                    target.display()
+                ));
+            }
+        }
+        let parent = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".attend-out-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
+        let dir = builder
+            .tempdir_in(&parent)
+            .map_err(|e| format!("cannot create a folder in `{}`: {e}", parent.display()))?;
+        Ok(Staged {
+            target: target.to_path_buf(),
+            dir,
+        })
+    }
+
+    /// Where this run's files go until [`Staged::commit`].
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Swaps the new folder in for the old, which is then removed. Dropping a `Staged`
+    /// without committing removes the new folder and leaves the old one alone.
+    pub fn commit(self) -> Result<(), String> {
+        let staged = self.dir.keep();
+        let old = if self.target.exists() {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix(".attend-old-");
+            let parent = staged.parent().unwrap_or(Path::new("."));
+            let old = builder
+                .tempdir_in(parent)
+                .map_err(|e| format!("cannot create a folder in `{}`: {e}", parent.display()))?
+                .keep();
+            // Rename the old output over an empty folder of our own, then the new one over
+            // the target: between the two renames the target is briefly absent, never mixed.
+            std::fs::rename(&self.target, &old).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&staged);
+                format!("cannot move `{}` aside: {e}", self.target.display())
+            })?;
+            Some(old)
+        } else {
+            None
+        };
+        if let Err(e) = std::fs::rename(&staged, &self.target) {
+            if let Some(old) = &old {
+                let _ = std::fs::rename(old, &self.target);
+            }
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(format!("cannot write `{}`: {e}", self.target.display()));
+        }
+        if let Some(old) = old {
+            let _ = std::fs::remove_dir_all(old);
+        }
+        Ok(())
+    }
 }

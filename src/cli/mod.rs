@@ -1,6 +1,7 @@
 //! The command line: the only place that reads files, writes files and prints. Each
 //! subcommand loads its inputs, runs the library's pipeline and renders the results.
 
+mod done;
 mod fs;
 mod generate;
 mod letters;
@@ -129,6 +130,8 @@ enum Command {
     },
     /// Apply a policy to register data: actions.csv, summary.csv, a day's list, a timeline
     Run(run::RunArgs),
+    /// Record in the ledger what staff did about actions (by id, or an edited actions.csv)
+    Done(done::DoneArgs),
     /// Check, compile and run the bundled example policy on the bundled example register
     #[command(after_help = "Example:\n  attend demo")]
     Demo,
@@ -205,6 +208,7 @@ pub fn main() -> ExitCode {
             to,
         } => fmt(&files, check, write, to),
         Command::Run(args) => run::run(&args),
+        Command::Done(args) => done::run(&args),
         Command::Demo => demo(),
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
@@ -447,7 +451,7 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             }
         } else if write {
             if text != src.text()
-                && let Err(e) = fs::write_atomically(path, text.as_bytes())
+                && let Err(e) = fs::replace_keeping_mode(path, text.as_bytes())
             {
                 eprintln!("error: cannot write `{}`: {e}", path.display());
                 return EXIT_ERRORS;
@@ -525,5 +529,5 @@ fn demo() -> u8 {
     println!("$ attend compile policies/kings-cross-academy.policy\n");
     let (table, _) = table::compile(&checked);
     print!("{}", table::render_text(&table));
-    run::demo(&table)
+    run::demo(policy, &table)
 }

@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 
 use super::progress::{self, Bar, Unit};
 use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
+use crate::diagnostic::Problem;
 use crate::engine::{self, calendar::SchoolDays};
+use crate::ledger::{self, Ledger, LedgerError, Recorded};
 use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
 use crate::{analyse, table};
 
@@ -68,6 +70,43 @@ pub struct RunArgs {
     /// Do not write report.html (what a benchmark of the outputs alone wants)
     #[arg(long)]
     pub no_report: bool,
+    /// The ledger of actions asked for and done (SQLite); by default `attend-ledger.sqlite`
+    /// in the folder that holds `--out`
+    #[arg(long, value_name = "FILE", conflicts_with = "no_ledger")]
+    pub ledger: Option<PathBuf>,
+    /// Keep no ledger: every action is new and every letter is written
+    #[arg(long)]
+    pub no_ledger: bool,
+}
+
+/// The ledger beside an output folder: outside it, because the folder is replaced whole by
+/// each run.
+pub fn default_ledger(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(LEDGER_NAME),
+        _ => PathBuf::from(LEDGER_NAME),
+    }
+}
+
+/// The ledger's file name when `--ledger` does not give one.
+pub const LEDGER_NAME: &str = "attend-ledger.sqlite";
+
+/// Opens (making if need be) the ledger at `path`.
+pub fn open_ledger(path: &Path) -> Result<Ledger, u8> {
+    let fail = |e: LedgerError| {
+        print_ledger_error(path, &e);
+        EXIT_ERRORS
+    };
+    let conn = rusqlite::Connection::open(path).map_err(|e| fail(e.into()))?;
+    Ledger::new(conn).map_err(fail)
+}
+
+pub fn print_ledger_error(path: &Path, e: &LedgerError) {
+    let help = e
+        .help()
+        .map(|h| format!("\n  = help: {h}"))
+        .unwrap_or_default();
+    eprintln!("error[{}]: `{}`: {e}{help}", e.code(), path.display());
 }
 
 /// Prints the problems and a closing line; `limit` is where the reader stopped looking,
@@ -209,22 +248,71 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         &Bar::new("evaluating", Unit::Pupils),
     );
     let eval_time = started.elapsed() - read_time;
+    let ledger_path = match (&args.ledger, args.no_ledger, &args.out) {
+        (_, true, _) => None,
+        (Some(path), _, _) => Some(path.clone()),
+        (None, false, Some(out)) => Some(default_ledger(out)),
+        (None, false, None) => None,
+    };
+    let mut ledger = ledger_path.as_deref().map(open_ledger).transpose()?;
+    let ledger_fail = |e: LedgerError| {
+        if let Some(path) = &ledger_path {
+            print_ledger_error(path, &e);
+        }
+        EXIT_ERRORS
+    };
+    // The run holds the ledger from here to its commit; dropping it (any error below, or
+    // the process dying) leaves the ledger as it was.
+    let mut ledger_run = match ledger.as_mut() {
+        Some(l) => Some(l.begin().map_err(ledger_fail)?),
+        None => None,
+    };
+    let recorded = match ledger_run.as_mut() {
+        Some(run) => {
+            let info = ledger::RunInfo {
+                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                policy: args.policy.display().to_string(),
+                register: args.register.display().to_string(),
+            };
+            Some(
+                run.record(&table, &days, &register, &outcome, &info)
+                    .map_err(ledger_fail)?,
+            )
+        }
+        None => None,
+    };
+    let ledger_time = started.elapsed() - read_time - eval_time;
     if let Some(dir) = &args.out {
-        write_outputs(dir, &table, &days, &register, &outcome)?;
+        let staged = fs::Staged::new(dir).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_ERRORS
+        })?;
+        let out = staged.path();
+        write_outputs(out, &table, &days, &register, &outcome, recorded.as_ref())?;
         let letters = super::letters::write(
-            dir,
+            out,
             &args.policy,
             checked.policy(),
+            &super::letters::templates(&args.policy, checked.policy()),
             &table,
             &days,
             &register,
             &outcome,
+            recorded.as_ref(),
         )?;
         let report = if args.no_report {
             None
         } else {
-            Some(write_report(dir, &table, &days, &register, &outcome)?)
+            Some(write_report(out, &table, &days, &register, &outcome)?)
         };
+        crash_point("outputs");
+        staged.commit().map_err(|e| {
+            eprintln!(
+                "error: {e}; the ledger and `{}` are as they were",
+                dir.display()
+            );
+            EXIT_ERRORS
+        })?;
         print!(
             "{}",
             engine::terminal_summary(&table, &days, &register, &outcome)
@@ -236,23 +324,40 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
                 dir.join("summary.csv").display()
             );
         }
-        if let Some(path) = report.filter(|_| !progress::quiet()) {
-            println!("wrote {}", path.display());
+        if report.is_some() && !progress::quiet() {
+            println!("wrote {}", dir.join("report.html").display());
         }
-        if letters > 0 && !progress::quiet() {
+        if letters.written > 0 && !progress::quiet() {
             println!(
-                "wrote {letters} {} in {}",
-                if letters == 1 { "letter" } else { "letters" },
+                "wrote {} {} in {} (one printable file a day: all.html)",
+                letters.written,
+                if letters.written == 1 {
+                    "letter"
+                } else {
+                    "letters"
+                },
                 dir.join("letters").display()
             );
         }
-        if std::env::var_os("ATTEND_TIMINGS").is_some() {
-            eprintln!(
-                "timings: read {:.3}s, evaluate {:.3}s",
-                read_time.as_secs_f64(),
-                eval_time.as_secs_f64()
-            );
-        }
+    }
+    // The outputs are in place before the ledger commits: a crash between the two means the
+    // next run offers these actions as new again (a letter printed twice), never that a new
+    // action is recorded but its letter lost.
+    crash_point("ledger");
+    if let Some(run) = ledger_run {
+        run.commit().map_err(ledger_fail)?;
+    }
+    if let (Some(recorded), Some(path)) = (&recorded, &ledger_path) {
+        print!("{}", ledger_text(path, recorded, args.out.as_deref()));
+    }
+    if std::env::var_os("ATTEND_TIMINGS").is_some() {
+        eprintln!(
+            "timings: read {:.3}s, evaluate {:.3}s, ledger {:.3}s, write {:.3}s",
+            read_time.as_secs_f64(),
+            eval_time.as_secs_f64(),
+            ledger_time.as_secs_f64(),
+            (started.elapsed() - read_time - eval_time - ledger_time).as_secs_f64()
+        );
     }
     if let Some(day) = on_day {
         print!(
@@ -354,28 +459,141 @@ fn today() -> Result<NaiveDate, u8> {
     }
 }
 
-/// Writes both files, each through a temporary file and a rename.
+/// A test hook: `ATTEND_CRASH_AT=outputs` (every output written to the new folder, nothing
+/// swapped in, the ledger not committed) or `ledger` (outputs swapped in, the ledger not
+/// committed) makes the process die there, as a power cut would, so tests can show what a
+/// crash leaves.
+fn crash_point(at: &str) {
+    if std::env::var("ATTEND_CRASH_AT").is_ok_and(|v| v == at) {
+        std::process::abort();
+    }
+}
+
+/// How many new actions the run lists; actions.csv has them all.
+const NEW_LISTED: usize = ledger::NEW_SHOWN;
+
+/// What the ledger says about this run: counts, the new actions (the first few), and every
+/// withdrawn one with the marks before and after and whether someone must follow it up.
+fn ledger_text(path: &Path, recorded: &Recorded, out: Option<&Path>) -> String {
+    use std::fmt::Write as _;
+    let now: Vec<_> = recorded.withdrawn.iter().filter(|w| w.this_run).collect();
+    let earlier: Vec<_> = recorded.withdrawn.iter().filter(|w| !w.this_run).collect();
+    let follow = recorded
+        .withdrawn
+        .iter()
+        .filter(|w| w.needs_follow_up())
+        .count();
+    let mut text = format!(
+        "ledger {}: {} new, {} unchanged, {} withdrawn since the last run",
+        path.display(),
+        recorded.new,
+        recorded.unchanged,
+        now.len()
+    );
+    if follow > 0 {
+        let _ = write!(text, "; {follow} to follow up");
+    }
+    text.push('\n');
+    let listed = |w: &ledger::Withdrawn| {
+        let mut line = format!(
+            "  {}  {}  {}  {}  [{}, {}]\n      {}",
+            w.id.get(..engine::SHORT_ID).unwrap_or(&w.id),
+            w.date,
+            w.pupil_id,
+            w.action,
+            w.rule,
+            w.step,
+            w.reason
+        );
+        if !w.marks_before.is_empty() {
+            let _ = write!(
+                line,
+                ": marks were {}, now {}",
+                w.marks_before, w.marks_after
+            );
+        }
+        if let Some(on) = &w.done_on {
+            let note = w
+                .done_note
+                .as_deref()
+                .map(|n| format!(" (\"{n}\")"))
+                .unwrap_or_default();
+            let _ = write!(
+                line,
+                "\n      FOLLOW UP: done on {on}{note}; undo it (an apology, a cancelled meeting), then `attend done {}`",
+                w.id.get(..engine::SHORT_ID).unwrap_or(&w.id)
+            );
+        }
+        line
+    };
+    if !recorded.new_actions.is_empty() {
+        let _ = writeln!(text, "new:");
+        for line in recorded.new_actions.iter().take(NEW_LISTED) {
+            let _ = writeln!(text, "  {line}");
+        }
+        if recorded.new > NEW_LISTED {
+            let _ = writeln!(
+                text,
+                "  and {} more (actions.csv's `ledger` column says `new`)",
+                recorded.new - NEW_LISTED
+            );
+        }
+    }
+    if !now.is_empty() {
+        let _ = writeln!(text, "withdrawn (no letter is written for these):");
+        for w in now {
+            let _ = writeln!(text, "{}", listed(w));
+        }
+    }
+    if !earlier.is_empty() {
+        let _ = writeln!(text, "withdrawn earlier, done, and not yet followed up:");
+        for w in earlier {
+            let _ = writeln!(text, "{}", listed(w));
+        }
+    }
+    if let (Some(out), false) = (out, recorded.withdrawn.is_empty()) {
+        let _ = writeln!(text, "wrote {}", out.join("withdrawn.csv").display());
+    }
+    text
+}
+
+/// Writes actions.csv and summary.csv, and withdrawn.csv when there is a ledger, each
+/// through a temporary file and a rename.
 pub fn write_outputs(
     dir: &Path,
     table: &table::DecisionTable,
     days: &SchoolDays,
     register: &register::Register,
     outcome: &engine::Outcome,
+    recorded: Option<&Recorded>,
 ) -> Result<(), u8> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create `{}`: {e}", dir.display());
         return Err(EXIT_ERRORS);
     }
-    let files = [
-        (
-            "actions.csv",
-            engine::actions_csv(table, days, register, outcome),
-        ),
+    let actions = match recorded {
+        Some(r) => engine::actions_csv_with(table, days, register, outcome, &|key| match r
+            .status
+            .get(&key)
+        {
+            Some(s) => (
+                if s.new { "new" } else { "unchanged" },
+                s.done.clone().unwrap_or_default(),
+            ),
+            None => ("", String::new()),
+        }),
+        None => engine::actions_csv(table, days, register, outcome),
+    };
+    let mut files = vec![
+        ("actions.csv", actions),
         ("summary.csv", engine::summary_csv(table, register, outcome)),
     ];
-    for (name, bytes) in files {
+    if let Some(r) = recorded {
+        files.push(("withdrawn.csv", ledger::withdrawn_csv(&r.withdrawn)));
+    }
+    for (name, bytes) in &files {
         let path = dir.join(name);
-        if let Err(e) = fs::write_atomically(&path, &bytes) {
+        if let Err(e) = fs::write_atomically(&path, bytes) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return Err(EXIT_ERRORS);
         }
@@ -388,12 +606,46 @@ pub fn write_outputs(
 const DEMO_REGISTER: &[u8] = include_bytes!("../../examples/data/register.csv");
 const DEMO_PUPILS: &[u8] = include_bytes!("../../examples/data/pupils.csv");
 
-/// `attend demo`'s last step: the compiled example policy run on the example register.
-pub fn demo(table: &table::DecisionTable) -> u8 {
+/// The bundled letter templates, by their path in the bundled policy.
+const DEMO_LETTERS: &[(&str, &str)] = &[
+    (
+        "letters/concern.md",
+        include_str!("../../policies/letters/concern.md"),
+    ),
+    (
+        "letters/three-day.md",
+        include_str!("../../policies/letters/three-day.md"),
+    ),
+    (
+        "letters/five-day.md",
+        include_str!("../../policies/letters/five-day.md"),
+    ),
+    (
+        "letters/pa-sa.md",
+        include_str!("../../policies/letters/pa-sa.md"),
+    ),
+    (
+        "letters/parent-meeting.md",
+        include_str!("../../policies/letters/parent-meeting.md"),
+    ),
+    (
+        "letters/prosecution-warning.md",
+        include_str!("../../policies/letters/prosecution-warning.md"),
+    ),
+    (
+        "letters/stage-one-plan.md",
+        include_str!("../../policies/letters/stage-one-plan.md"),
+    ),
+];
+
+/// `attend demo`'s last step: the compiled example policy run on the example register, every
+/// output written to one folder (actions, summary, letters, report), then the morning list
+/// of the register's last day.
+pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
     let out = std::env::temp_dir().join("attend-demo");
     println!(
         "\n$ attend run policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar \\\n    \
-         --register examples/data/register.csv --pupils examples/data/pupils.csv --out {}\n",
+         --register examples/data/register.csv --pupils examples/data/pupils.csv --out {} --no-ledger\n",
         out.display()
     );
     let days = SchoolDays::new(&table.calendar);
@@ -424,9 +676,45 @@ pub fn demo(table: &table::DecisionTable) -> u8 {
         }
     };
     let outcome = engine::run(table, &days, &register);
-    if let Err(code) = write_outputs(&out, table, &days, &register, &outcome) {
-        return code;
-    }
+    let templates = policy
+        .letters
+        .iter()
+        .map(|l| {
+            let text = DEMO_LETTERS
+                .iter()
+                .find(|(path, _)| *path == l.template)
+                .map(|(_, text)| (*text).to_string());
+            (l.id.clone(), text)
+        })
+        .collect();
+    let written = (|| {
+        let staged = fs::Staged::new(&out).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_ERRORS
+        })?;
+        write_outputs(staged.path(), table, &days, &register, &outcome, None)?;
+        let letters = super::letters::write(
+            staged.path(),
+            Path::new("policies/kings-cross-academy.policy"),
+            policy,
+            &templates,
+            table,
+            &days,
+            &register,
+            &outcome,
+            None,
+        )?;
+        write_report(staged.path(), table, &days, &register, &outcome)?;
+        staged.commit().map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_ERRORS
+        })?;
+        Ok::<_, u8>(letters)
+    })();
+    let letters = match written {
+        Ok(letters) => letters,
+        Err(code) => return code,
+    };
     print!(
         "{}",
         engine::terminal_summary(table, &days, &register, &outcome)
@@ -435,6 +723,24 @@ pub fn demo(table: &table::DecisionTable) -> u8 {
         "wrote {} and {}",
         out.join("actions.csv").display(),
         out.join("summary.csv").display()
+    );
+    println!("wrote {}", out.join("report.html").display());
+    if let Some(last) = letters.days.last() {
+        println!(
+            "wrote {} letters in {}; each day's letters to print: {}",
+            letters.written,
+            out.join("letters").display(),
+            out.join("letters").join(last).join("all.html").display()
+        );
+    }
+    let (_, last) = outcome.span;
+    println!(
+        "\n$ attend run ... --on {}      # the morning list: what the policy asks for today\n",
+        days.date(last)
+    );
+    print!(
+        "{}",
+        engine::on_day_text(table, &days, &register, &outcome, last)
     );
     EXIT_OK
 }

@@ -10,7 +10,10 @@ mod plan;
 
 pub use eval::{Fired, PupilSummary, TraceEvent, compulsory_school_age, ratio_in};
 pub use evidence::percent_tenths;
-pub use output::{Due, actions_csv, due, explain_text, on_day_text, summary_csv, terminal_summary};
+pub use output::{
+    Due, SHORT_ID, action_id, action_key, actions_csv, actions_csv_with, due, each_action,
+    explain_text, on_day_text, short_id, step_name, summary_csv, terminal_summary,
+};
 pub use plan::Plan;
 
 use rayon::prelude::*;

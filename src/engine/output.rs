@@ -11,7 +11,9 @@ use super::calendar::SchoolDays;
 use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
 use crate::register::Register;
-use crate::table::{DecisionTable, Row, RowAction};
+use crate::table::{DecisionTable, Event, Row, RowAction, RowKind};
+use chrono::NaiveDate;
+use std::hash::Hasher as _;
 
 fn stage_name(table: &DecisionTable, rank: usize) -> &str {
     table.stages.get(rank).map_or("", String::as_str)
@@ -112,19 +114,102 @@ pub fn due<'t>(table: &'t DecisionTable, fired: &'t [Fired]) -> Vec<Due<'t>> {
     out
 }
 
-/// `date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name`, sorted by
-/// date then pupil: `note` is the policy's words qualifying the action ("if unauthorised:
-/// ..."), `responsible_name` the responsible role's description. An action several rules ask
-/// for on one day is one line, under the first rule, whose evidence names every rule.
+/// Which step of its rule a row is, in words that survive edits elsewhere in the policy
+/// (a row's `R12` does not): part of an action's id.
+pub fn step_name(row: &Row) -> String {
+    match (row.kind, &row.event) {
+        (_, Event::ReachDay(n)) => format!("day {n}"),
+        (RowKind::Band, _) => "enter".into(),
+        (RowKind::PlanOpen, _) => "open".into(),
+        (RowKind::PlanMissed, _) => "missed".into(),
+        (RowKind::PlanMet, _) => "met".into(),
+        (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
+    }
+}
+
+/// An action's stable key: the same pupil, rule, step, action and date give the same key in
+/// every run, so staff can quote it and the ledger can recognise it next time. A SipHash
+/// with fixed keys (std's SipHash output is stable); 64 bits make a collision among even a
+/// national register's actions vanishingly unlikely. [`action_id`] writes it in hex.
+pub fn action_key(pupil: &str, rule: &str, step: &str, action: &str, date: NaiveDate) -> u64 {
+    #[expect(
+        deprecated,
+        reason = "SipHasher is the keyed hash std offers; its output is stable"
+    )]
+    let mut hasher =
+        std::hash::SipHasher::new_with_keys(0x6174_7465_6e64_0003, 0x6163_7469_6f6e_0004);
+    for part in [pupil, rule, step, action] {
+        hasher.write(part.as_bytes());
+        hasher.write_u8(0xff);
+    }
+    hasher.write(date.to_string().as_bytes());
+    hasher.finish()
+}
+
+/// An action's id as the ledger keeps it: its key in sixteen hex digits. People see and type
+/// the first [`SHORT_ID`] (any unique prefix of six or more is accepted).
+pub fn action_id(key: u64) -> String {
+    format!("{key:016x}")
+}
+
+/// The id as `actions.csv` and the day's list show it.
+pub fn short_id(key: u64) -> String {
+    format!("{:08x}", key >> 32)
+}
+
+/// How many of an id's hex digits people see and type.
+pub const SHORT_ID: usize = 8;
+
+impl Due<'_> {
+    /// The action's stable key: the first rule's (the one whose row `actions.csv` names).
+    pub fn key(&self, days: &SchoolDays, register: &Register) -> u64 {
+        let pupil = register
+            .pupils
+            .get(self.fired.pupil)
+            .map_or("", |p| p.id.as_str());
+        action_key(
+            pupil,
+            &self.row.rule,
+            &step_name(self.row),
+            &self.action.action,
+            days.date(self.fired.day),
+        )
+    }
+}
+
+/// Every action of a run, in `actions.csv`'s order (identical actions from different rules
+/// on one day made one).
+pub fn each_action<'t>(table: &'t DecisionTable, outcome: &'t Outcome) -> Vec<Due<'t>> {
+    due(table, &outcome.fired)
+}
+
+/// `id,date,pupil_id,rule,action,stage,responsible,evidence,note,responsible_name,ledger,done`,
+/// sorted by date then pupil: `note` is the policy's words qualifying the action ("if
+/// unauthorised: ..."), `responsible_name` the responsible role's description; `ledger` and
+/// `done` are empty (a run without a ledger). An action several rules ask for on one day is one
+/// line, under the first rule, whose evidence names every rule.
 pub fn actions_csv(
     table: &DecisionTable,
     days: &SchoolDays,
     register: &Register,
     outcome: &Outcome,
 ) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(outcome.fired.len() * 160 + 64));
+    actions_csv_with(table, days, register, outcome, &|_| ("", String::new()))
+}
+
+/// [`actions_csv`] with each action's `ledger` and `done` columns given by its id: whether
+/// the ledger has seen it before (`new`, `unchanged`) and when staff said it was done.
+pub fn actions_csv_with(
+    table: &DecisionTable,
+    days: &SchoolDays,
+    register: &Register,
+    outcome: &Outcome,
+    ledger: &dyn Fn(u64) -> (&'static str, String),
+) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(outcome.fired.len() * 180 + 64));
     // Writing to a Vec cannot fail.
     let _ = w.write_record([
+        "id",
         "date",
         "pupil_id",
         "rule",
@@ -134,6 +219,8 @@ pub fn actions_csv(
         "evidence",
         "note",
         "responsible_name",
+        "ledger",
+        "done",
     ]);
     let mut date_text = (usize::MAX, String::new());
     for d in due(table, &outcome.fired) {
@@ -143,7 +230,10 @@ pub fn actions_csv(
         }
         let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
         let responsible = d.responsible();
+        let key = d.key(days, register);
+        let (status, done) = ledger(key);
         let _ = w.write_record([
+            short_id(key).as_str(),
             date_text.1.as_str(),
             pupil,
             d.row.rule.as_str(),
@@ -153,6 +243,8 @@ pub fn actions_csv(
             &d.evidence(),
             &d.note(),
             responsible.and_then(|r| table.role_name(r)).unwrap_or(""),
+            status,
+            done.as_str(),
         ]);
     }
     w.into_inner().unwrap_or_default()
@@ -296,8 +388,10 @@ pub fn on_day_text(
             format!(" \"{note}\"")
         };
         let rules: Vec<&str> = d.all().map(|(_, row, _)| row.rule.as_str()).collect();
+        let key = d.key(days, register);
         groups.entry(who).or_default().push(format!(
-            "  {pupil}  {}{note}  [{}; stage {}]\n      {}",
+            "  {}  {pupil}  {}{note}  [{}; stage {}]\n      {}",
+            short_id(key),
             d.action.action,
             rules.join(", "),
             stage_name(table, f.stage),

@@ -68,6 +68,10 @@ pub struct Pupil {
     /// printed in messages.
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// Optional `carer_name` and `carer_address` (lines separated by `;`) columns: used only
+    /// to address letters, never printed in messages.
+    pub carer_name: Option<String>,
+    pub carer_address: Vec<String>,
 }
 
 impl Pupil {
@@ -87,6 +91,8 @@ impl Pupil {
             contact_ids: Vec::new(),
             first_name: None,
             last_name: None,
+            carer_name: None,
+            carer_address: Vec::new(),
         }
     }
 }
@@ -117,6 +123,15 @@ impl Pupils {
 }
 
 const EXPECTED: &str = "`pupil_id,date_of_birth,year_group`";
+
+/// A cell holding a list: items separated by `;`, blank ones dropped.
+fn list(text: &str) -> Vec<String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
 
 /// Reads a pupils CSV; `limit` is how many problems to collect before stopping.
 pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProblem>> {
@@ -167,6 +182,7 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         optional("contact_ids"),
     );
     let (first_name_col, last_name_col) = (optional("first_name"), optional("last_name"));
+    let (carer_col, address_col) = (optional("carer_name"), optional("carer_address"));
     let mut pupils = Pupils::default();
     let mut lines: FxHashMap<String, u64> = FxHashMap::default();
     let mut problems = Vec::new();
@@ -187,7 +203,14 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let hidden = [upn_col, contacts, first_name_col, last_name_col];
+                let hidden = [
+                    upn_col,
+                    contacts,
+                    first_name_col,
+                    last_name_col,
+                    carer_col,
+                    address_col,
+                ];
                 if hidden.contains(&Some(i)) && !f.is_empty() {
                     "…".to_string()
                 } else {
@@ -308,18 +331,11 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             social_worker: flag(sw, "social_worker"),
             looked_after: flag(lac, "looked_after"),
             child_protection_plan: flag(cpp, "child_protection_plan"),
-            contact_ids: contacts
-                .map(|i| {
-                    field(i)
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            contact_ids: contacts.map(|i| list(&field(i))).unwrap_or_default(),
             first_name: first_name_col.map(field).filter(|s| !s.is_empty()),
             last_name: last_name_col.map(field).filter(|s| !s.is_empty()),
+            carer_name: carer_col.map(field).filter(|s| !s.is_empty()),
+            carer_address: address_col.map(|i| list(&field(i))).unwrap_or_default(),
             id: id.clone(),
         };
         if let Some(first_line) = lines.get(&id) {

@@ -173,7 +173,7 @@ case "$result" in
     [[ "$result" == *'"errors":[]'* ]] || problems+=("errors while measuring")
     [[ "$result" == *'"scripts":0'* ]] || problems+=("the report has scripts")
     [[ "$result" == *'"external":[]'* ]] || problems+=("the report refers to external files")
-    svgs=$(grep -o '\[[0-9.e+-]*,[0-9.e+-]*\]' <<<"$result" | wc -l)
+    svgs=$( (grep -o '\[[0-9.e+-]*,[0-9.e+-]*\]' <<<"$result" || true) | wc -l)
     zero=$(grep -o '\[[0-9.e+-]*,[0-9.e+-]*\]' <<<"$result" | grep -c '\[0,\|,0\]' || true)
     ((svgs >= min_svgs)) || problems+=("$svgs SVG chart(s), expected at least $min_svgs")
     ((zero == 0)) || problems+=("$zero SVG chart(s) with zero width or height")
