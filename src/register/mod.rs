@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 pub use codes_map::CodesMap;
 pub use ctf::pseudonym;
-pub use error::{InputProblem, Position, RegisterError};
+pub use error::{EXCERPT, InputProblem, MAX_PROBLEMS, MAX_ROW, Position, RegisterError};
 pub use input::{Format, Input};
 pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
 
@@ -74,10 +74,11 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
-    /// How many problems to collect before stopping.
+    /// How many problems to collect before stopping: `--max-errors`, but never more than
+    /// [`MAX_PROBLEMS`] (the rest are counted, not kept).
     pub fn limit(&self) -> usize {
         if self.keep_going {
-            self.max_errors.max(1)
+            self.max_errors.clamp(1, MAX_PROBLEMS)
         } else {
             1
         }
