@@ -111,7 +111,7 @@ pub(crate) fn apply(
         return;
     }
     let entry = match local.get(pupil) {
-        Ok(entry) => entry.clone(),
+        Ok(entry) => entry,
         Err(error) => {
             report(error, usize::MAX, 0);
             return;
@@ -155,7 +155,7 @@ pub(crate) fn apply(
             report(error, token.offset, width);
             continue;
         }
-        if entry.set(day * 2 + session, code).is_err() {
+        if local.set(entry.index, day * 2 + session, code).is_err() {
             let error = RegisterError::Duplicate {
                 pupil: String::from_utf8_lossy(pupil).into_owned(),
                 date: date.to_string(),

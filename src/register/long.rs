@@ -191,6 +191,9 @@ fn read_with(
                         None => parser.parse(&chunk.data, chunk.quoted),
                     };
                     let (problems, span) = (parser.found, parser.span);
+                    // Before waiting for the next chunk, so that a thread widening the
+                    // store does not wait for this one.
+                    local.release();
                     if !problems.is_empty() {
                         let mut all = found.lock().unwrap_or_else(PoisonError::into_inner);
                         all.extend(problems);
@@ -634,7 +637,7 @@ impl Parser<'_, '_, '_> {
             return;
         }
         let slot = day * 2 + which;
-        let recorded = entry.set(slot, code).is_ok();
+        let recorded = self.local.set(entry.index, slot, code).is_ok();
         self.local.prefetch_ahead(slot);
         if recorded {
             self.local.stored += 1;
