@@ -255,10 +255,9 @@ fn render_escaped(template: &str, facts: &Facts, html: bool) -> Result<String, S
 /// A pupil's possible, present and unauthorised sessions over the academic year to `day`.
 pub fn year_to_date(register: &Register, days: &SchoolDays, pupil: usize, day: usize) -> [u32; 3] {
     let rows = crate::codes::table().rows();
-    let marks = register.marks_of(pupil);
     let from = days.window_start(Window::YearToDate, day);
     let mut counts = [0u32; 3];
-    for mark in marks.get(from * 2..(day + 1) * 2).unwrap_or(&[]) {
+    for mark in register.marks_between(pupil, from, day) {
         let Some(info) = rows.get(usize::from(*mark)) else {
             continue;
         };

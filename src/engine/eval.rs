@@ -21,9 +21,9 @@ pub struct Shared<'a> {
     pub days: &'a SchoolDays,
     /// First and last school day with data.
     pub span: (usize, usize),
-    /// Per window of the plan, per school day: the first day of the window, clamped to the
-    /// span's first day.
-    pub starts: Vec<Vec<u32>>,
+    /// Per window of the plan, per school day of the span (from its first day): the first
+    /// day of the window, clamped to the span's first day.
+    starts: Vec<Vec<u32>>,
 }
 
 impl<'a> Shared<'a> {
@@ -32,7 +32,7 @@ impl<'a> Shared<'a> {
             .windows
             .iter()
             .map(|w| {
-                (0..days.len())
+                (span.0..=span.1)
                     .map(|d| {
                         u32::try_from(days.window_start(*w, d).max(span.0)).unwrap_or(u32::MAX)
                     })
@@ -45,6 +45,14 @@ impl<'a> Shared<'a> {
             span,
             starts,
         }
+    }
+
+    /// The first day of window `w` on school day `day` of the span, clamped to the span.
+    pub fn start(&self, w: usize, day: usize) -> usize {
+        self.starts
+            .get(w)
+            .and_then(|s| s.get(day.wrapping_sub(self.span.0)))
+            .map_or(self.span.0, |d| *d as usize)
     }
 }
 
@@ -94,7 +102,8 @@ struct Day<'p> {
     compulsory: Option<bool>,
 }
 
-/// Evaluates one pupil over the span; `trace` collects the timeline when asked for.
+/// Evaluates one pupil over the span, whose marks (from the span's first day) are `marks`;
+/// `trace` collects the timeline when asked for.
 pub fn evaluate(
     shared: &Shared<'_>,
     index: usize,
@@ -113,8 +122,8 @@ pub fn evaluate(
         let mut sum = 0u32;
         p.push(0);
         for day in first..=last {
-            let am = marks.get(day * 2).copied().unwrap_or(u8::MAX);
-            let pm = marks.get(day * 2 + 1).copied().unwrap_or(u8::MAX);
+            let am = marks.get((day - first) * 2).copied().unwrap_or(u8::MAX);
+            let pm = marks.get((day - first) * 2 + 1).copied().unwrap_or(u8::MAX);
             sum += u32::from(counter.weight[usize::from(am)])
                 + u32::from(counter.weight[usize::from(pm)]);
             p.push(sum);
@@ -141,8 +150,8 @@ pub fn evaluate(
         // Runs advance on every school day, on roll or not: a day with no possible session
         // neither extends nor breaks them.
         for (r, spec) in plan.runs.iter().enumerate() {
-            let am = usize::from(marks.get(day * 2).copied().unwrap_or(u8::MAX));
-            let pm = usize::from(marks.get(day * 2 + 1).copied().unwrap_or(u8::MAX));
+            let am = usize::from(marks.get((day - first) * 2).copied().unwrap_or(u8::MAX));
+            let pm = usize::from(marks.get((day - first) * 2 + 1).copied().unwrap_or(u8::MAX));
             let (pa, pp) = (spec.possible[am], spec.possible[pm]);
             extended[r] = false;
             if !pa && !pp {
@@ -231,7 +240,7 @@ fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, v
         let Some(&(counter, _)) = plan.metrics.get(m) else {
             continue;
         };
-        let start = shared.starts[plan.metric_window[m]][day] as usize;
+        let start = shared.start(plan.metric_window[m], day);
         let p = &prefix[counter];
         values[m] = if start > day {
             0

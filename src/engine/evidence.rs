@@ -37,11 +37,7 @@ pub fn describe(
     let date = shared.days.date(day);
     let window = |metric: usize| -> String {
         let w = plan.metric_window.get(metric).copied().unwrap_or(0);
-        let from = shared
-            .starts
-            .get(w)
-            .and_then(|s| s.get(day))
-            .map_or(day, |s| *s as usize);
+        let from = shared.start(w, day);
         let name = plan
             .windows
             .get(w)

@@ -97,7 +97,8 @@ pub fn run_with_progress(
         .enumerate()
         .with_min_len(256)
         .map(|(i, pupil)| {
-            let evaluated = eval::evaluate(&shared, i, pupil, register.marks_of(i), None);
+            let marks = register.marks_between(i, span.0, span.1);
+            let evaluated = eval::evaluate(&shared, i, pupil, marks, None);
             progress.inc(1);
             evaluated
         })
@@ -136,7 +137,7 @@ pub fn explain(
         &shared,
         pupil,
         record,
-        register.marks_of(pupil),
+        register.marks_between(pupil, span.0, span.1),
         Some(&mut trace),
     );
     (trace, fired)

@@ -431,7 +431,6 @@ pub fn explain_text(
     let Some(record) = register.pupils.get(pupil) else {
         return String::new();
     };
-    let marks = register.marks_of(pupil);
     let mut out = format!("timeline of pupil {}\n", record.id);
     let mut by_day: BTreeMap<usize, (Vec<&TraceEvent>, Vec<&Fired>)> = BTreeMap::new();
     for t in trace {
@@ -448,8 +447,8 @@ pub fn explain_text(
     };
     for (day, (events, actions)) in by_day {
         let (am, pm) = (
-            marks.get(day * 2).copied().unwrap_or(u8::MAX),
-            marks.get(day * 2 + 1).copied().unwrap_or(u8::MAX),
+            register.mark(pupil, day, 0),
+            register.mark(pupil, day, 1),
         );
         let _ = writeln!(
             out,

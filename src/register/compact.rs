@@ -20,45 +20,60 @@ pub(crate) struct Token<'m> {
 
 /// Splits a marks string into tokens: a letter with an optional digit, `/`, `\`, `#` or `-`;
 /// separators are ignored. A digit is taken into the token before it whatever the letter,
-/// so that `X1` is reported as one unknown code rather than two tokens.
-pub(crate) fn tokenise(marks: &[u8]) -> Result<Vec<Token<'_>>, Token<'_>> {
-    let mut tokens = Vec::with_capacity(marks.len());
-    let mut i = 0;
-    while i < marks.len() {
-        let b = marks[i];
-        match b {
-            b',' | b' ' | b'|' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'/' | b'\\' | b'#' | b'-' => {
-                tokens.push(Token {
-                    text: &marks[i..=i],
-                    offset: i,
-                });
-                i += 1;
-            }
-            _ if b.is_ascii_alphabetic() => {
-                let len = if marks.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                    2
-                } else {
-                    1
-                };
-                tokens.push(Token {
-                    text: &marks[i..i + len],
-                    offset: i,
-                });
-                i += len;
-            }
-            _ => {
-                let end = (i + 1..=marks.len())
-                    .find(|e| std::str::from_utf8(&marks[i..*e]).is_ok())
-                    .unwrap_or(marks.len());
-                return Err(Token {
-                    text: &marks[i..end],
-                    offset: i,
-                });
+/// so that `X1` is reported as one unknown code rather than two tokens. An iterator, so a
+/// marks string of any length is read without a list of its tokens; it ends after an `Err`
+/// for the first byte that starts no token.
+pub(crate) fn tokens(marks: &[u8]) -> Tokens<'_> {
+    Tokens { marks, at: 0 }
+}
+
+pub(crate) struct Tokens<'m> {
+    marks: &'m [u8],
+    at: usize,
+}
+
+impl<'m> Iterator for Tokens<'m> {
+    type Item = Result<Token<'m>, Token<'m>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let marks = self.marks;
+        while let Some(&b) = marks.get(self.at) {
+            let i = self.at;
+            match b {
+                b',' | b' ' | b'|' | b'\t' | b'\r' | b'\n' => self.at += 1,
+                b'/' | b'\\' | b'#' | b'-' => {
+                    self.at += 1;
+                    return Some(Ok(Token {
+                        text: &marks[i..=i],
+                        offset: i,
+                    }));
+                }
+                _ if b.is_ascii_alphabetic() => {
+                    let len = if marks.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                        2
+                    } else {
+                        1
+                    };
+                    self.at += len;
+                    return Some(Ok(Token {
+                        text: &marks[i..i + len],
+                        offset: i,
+                    }));
+                }
+                _ => {
+                    let end = (i + 1..=marks.len().min(i + 4))
+                        .find(|e| std::str::from_utf8(&marks[i..*e]).is_ok())
+                        .unwrap_or(i + 1);
+                    self.at = marks.len();
+                    return Some(Err(Token {
+                        text: &marks[i..end],
+                        offset: i,
+                    }));
+                }
             }
         }
+        None
     }
-    Ok(tokens)
 }
 
 /// Records the marks of one run of calendar days; problems go to `report` with the
@@ -72,39 +87,37 @@ pub(crate) fn apply(
     span: &mut Option<(usize, usize)>,
     report: &mut dyn FnMut(RegisterError, usize, usize),
 ) {
-    let tokens = match tokenise(marks) {
-        Ok(tokens) => tokens,
-        Err(bad) => {
-            let text = String::from_utf8_lossy(bad.text).into_owned();
-            report(
-                RegisterError::BadToken {
-                    text,
-                    suggestion: None,
-                },
-                bad.offset,
-                1,
-            );
-            return;
+    // Counted first (a pass without storage): a bad token or an odd count stops the row.
+    let mut count = 0;
+    for token in tokens(marks) {
+        match token {
+            Ok(_) => count += 1,
+            Err(bad) => {
+                let text = String::from_utf8_lossy(bad.text).into_owned();
+                report(
+                    RegisterError::BadToken {
+                        text,
+                        suggestion: None,
+                    },
+                    bad.offset,
+                    1,
+                );
+                return;
+            }
         }
-    };
-    if tokens.len() % 2 != 0 {
-        report(
-            RegisterError::OddMarks {
-                tokens: tokens.len(),
-            },
-            0,
-            marks.len(),
-        );
+    }
+    if count % 2 != 0 {
+        report(RegisterError::OddMarks { tokens: count }, 0, marks.len());
         return;
     }
     let entry = match local.get(pupil) {
-        Ok(entry) => entry.clone(),
+        Ok(entry) => entry,
         Err(error) => {
             report(error, usize::MAX, 0);
             return;
         }
     };
-    for (i, token) in tokens.iter().enumerate() {
+    for (i, token) in tokens(marks).flatten().enumerate() {
         let Some(date) = start.checked_add_days(Days::new((i / 2) as u64)) else {
             break;
         };
@@ -142,7 +155,7 @@ pub(crate) fn apply(
             report(error, token.offset, width);
             continue;
         }
-        if entry.set(day * 2 + session, code).is_err() {
+        if local.set(entry.index, day * 2 + session, code).is_err() {
             let error = RegisterError::Duplicate {
                 pupil: String::from_utf8_lossy(pupil).into_owned(),
                 date: date.to_string(),
@@ -201,6 +214,7 @@ pub(crate) fn read(
     let slots = Slots::new(ctx);
     let limit = ctx.options.limit();
     let mut problems = Vec::new();
+    let mut dropped = 0;
     let mut span = None;
     // Lines of each pupil's rows, to name the other row of a duplicate.
     let mut rows_of: FxHashMap<Vec<u8>, Vec<(u64, NaiveDate)>> = FxHashMap::default();
@@ -223,6 +237,7 @@ pub(crate) fn read(
                 .map(|f| String::from_utf8_lossy(f).into_owned())
                 .collect::<Vec<_>>()
                 .join(",");
+            // The column (in characters) and byte of each field's start in `text`.
             let column_of = |field: usize| -> usize {
                 record
                     .iter()
@@ -231,12 +246,23 @@ pub(crate) fn read(
                     .sum::<usize>()
                     + 1
             };
+            let byte_of = |field: usize| -> usize {
+                record
+                    .iter()
+                    .take(field)
+                    .map(|f| String::from_utf8_lossy(f).len() + 1)
+                    .sum::<usize>()
+            };
             if record.len() != columns.len() {
                 let error = RegisterError::FieldCount {
                     expected: columns.len(),
                     found: record.len(),
                 };
-                problems.push(InputProblem::new(error, name, line, 1).with_text(&text, 1));
+                problems.push(InputProblem::new(error, name, line, 1).with_text_at(
+                    text.as_bytes(),
+                    0,
+                    1,
+                ));
                 continue;
             }
             let (pupil, start, marks) = (
@@ -250,15 +276,16 @@ pub(crate) fn read(
                 };
                 problems.push(
                     InputProblem::new(error, name, line, column_of(start_col) as u64)
-                        .with_text(&text, start.len()),
+                        .with_text_at(text.as_bytes(), byte_of(start_col), start.len()),
                 );
                 continue;
             };
-            let marks_column = column_of(marks_col);
-            let pupil_column = column_of(pupil_col);
+            let (marks_column, marks_byte) = (column_of(marks_col), byte_of(marks_col));
+            let (pupil_column, pupil_byte) = (column_of(pupil_col), byte_of(pupil_col));
             let earlier = rows_of.entry(pupil.to_vec()).or_default();
             let mut report = |error: RegisterError, offset: usize, width: usize| {
                 if problems.len() >= limit {
+                    dropped += 1;
                     return;
                 }
                 let error = match error {
@@ -283,13 +310,19 @@ pub(crate) fn read(
                     }
                     other => other,
                 };
-                let column = if offset == usize::MAX {
-                    pupil_column
+                // Tokens before a problem are ASCII, so a byte offset in the marks is a
+                // character offset too.
+                let (column, byte) = if offset == usize::MAX {
+                    (pupil_column, pupil_byte)
                 } else {
-                    marks_column + offset
+                    (marks_column + offset, marks_byte + offset)
                 };
                 problems.push(
-                    InputProblem::new(error, name, line, column as u64).with_text(&text, width),
+                    InputProblem::new(error, name, line, column as u64).with_text_at(
+                        text.as_bytes(),
+                        byte,
+                        width,
+                    ),
                 );
             };
             apply(
@@ -308,6 +341,6 @@ pub(crate) fn read(
         slots,
         span,
         problems,
-        dropped: 0,
+        dropped,
     })
 }

@@ -5,12 +5,12 @@
 //! Names, addresses and contacts are skipped and never stored.
 
 use std::hash::{Hash, Hasher};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use chrono::{Days, NaiveDate};
 use quick_xml::events::Event;
 
-use super::compact::{apply, tokenise};
+use super::compact::{apply, tokens};
 use super::error::{InputProblem, RegisterError};
 use super::pupils::{Pupil, YearGroup};
 use super::slots::{Collected, Slots};
@@ -44,6 +44,35 @@ struct AtOffset {
     error: RegisterError,
 }
 
+/// The problems found so far: errors up to the reader's limit, the rest only counted.
+struct Found {
+    kept: Vec<AtOffset>,
+    errors: usize,
+    dropped: usize,
+    limit: usize,
+}
+
+impl Found {
+    fn push(&mut self, problem: AtOffset) {
+        if problem.error.severity() == crate::diagnostic::Severity::Error {
+            if self.errors >= self.limit {
+                self.dropped += 1;
+                return;
+            }
+            self.errors += 1;
+        } else if self.kept.len() >= 2 * self.limit {
+            // Warnings (totals that differ) are capped too, one or two per pupil.
+            self.dropped += 1;
+            return;
+        }
+        self.kept.push(problem);
+    }
+
+    fn full(&self) -> bool {
+        self.errors >= self.limit
+    }
+}
+
 pub(crate) fn read(
     ctx: &Context<'_>,
     reader: Box<dyn BufRead + Send>,
@@ -52,7 +81,12 @@ pub(crate) fn read(
     let slots = Slots::new(ctx);
     let mut local = slots.local();
     let limit = ctx.options.limit();
-    let mut found: Vec<AtOffset> = Vec::new();
+    let mut found = Found {
+        kept: Vec::new(),
+        errors: 0,
+        dropped: 0,
+        limit,
+    };
     let mut span = None;
     let mut path: Vec<Vec<u8>> = Vec::new();
     let mut pupil: Option<PupilData> = None;
@@ -139,12 +173,7 @@ pub(crate) fn read(
                     && let Some(p) = pupil.take()
                 {
                     finish_pupil(ctx, &slots, &mut local, p, &mut span, &mut found);
-                    if found
-                        .iter()
-                        .filter(|f| f.error.severity() == crate::diagnostic::Severity::Error)
-                        .count()
-                        >= limit
-                    {
+                    if found.full() {
                         break;
                     }
                 }
@@ -157,12 +186,13 @@ pub(crate) fn read(
         buf.clear();
     }
     drop(local);
-    let problems = locate(ctx, found);
+    let dropped = found.dropped;
+    let problems = locate(ctx, found.kept);
     Ok(Collected {
         slots,
         span,
         problems,
-        dropped: 0,
+        dropped,
     })
 }
 
@@ -172,7 +202,7 @@ fn finish_pupil(
     local: &mut super::slots::LocalSlots<'_>,
     p: PupilData,
     span: &mut Option<(usize, usize)>,
-    found: &mut Vec<AtOffset>,
+    found: &mut Found,
 ) {
     let Some(upn) = p.upn.filter(|u| !u.is_empty()) else {
         let offset = p
@@ -270,9 +300,9 @@ fn finish_pupil(
 
 /// Compares the totals a `YearData` states with those its marks give.
 fn totals_differ(year: &YearData, start: NaiveDate, marks: &str) -> Option<String> {
-    let tokens = tokenise(marks.as_bytes()).ok()?;
     let (mut possible, mut attended, mut authorised, mut unauthorised) = (0u32, 0u32, 0u32, 0u32);
-    for (i, token) in tokens.iter().enumerate() {
+    for (i, token) in tokens(marks.as_bytes()).enumerate() {
+        let token = token.ok()?;
         let date = start.checked_add_days(Days::new((i / 2) as u64))?;
         let Some(info) = std::str::from_utf8(token.text)
             .ok()
@@ -318,59 +348,52 @@ pub fn pseudonym(upn: &str, key: Option<&str>) -> String {
     format!("U{:016x}", hasher.finish())
 }
 
-/// Turns byte offsets into lines and columns by reading the input once more.
-fn locate(ctx: &Context<'_>, found: Vec<AtOffset>) -> Vec<InputProblem> {
+/// Turns byte offsets into lines and columns by reading the input once more; each problem
+/// keeps an excerpt of its line, and columns are counted once per line, in one pass.
+fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
     let name = &ctx.input.name;
-    let mut offsets: Vec<u64> = found.iter().map(|f| f.offset).collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let mut positions = Vec::with_capacity(offsets.len());
+    found.sort_by_key(|f| (f.offset, f.column_in_text));
+    let mut problems = Vec::with_capacity(found.len());
+    let mut found = found.into_iter().peekable();
     if let Ok(mut reader) = ctx.input.open() {
-        let (mut line, mut line_start, mut pos) = (1u64, 0u64, 0u64);
-        let mut lines: Vec<u8> = Vec::new();
-        let mut next = offsets.iter().peekable();
-        let mut current_line = Vec::new();
-        while next.peek().is_some() {
-            lines.clear();
-            match reader.read_until(b'\n', &mut lines) {
+        let (mut line, mut pos) = (1u64, 0u64);
+        // Characters of the line before this piece of it, when a line is read in pieces.
+        let mut before = 0usize;
+        let mut text: Vec<u8> = Vec::new();
+        while found.peek().is_some() {
+            text.clear();
+            // A line is read whole only up to the longest row; past that, its problems are
+            // placed by byte.
+            match Read::take(&mut reader, super::MAX_ROW as u64).read_until(b'\n', &mut text)
+            {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     let end = pos + n as u64;
-                    while let Some(&&offset) = next.peek() {
-                        if offset >= end {
-                            break;
+                    // Characters before `counted`, counted so far along this line.
+                    let (mut counted, mut chars) = (0usize, before);
+                    while let Some(f) = found.next_if(|f| f.offset < end) {
+                        let at = usize::try_from(f.offset - pos).unwrap_or(0).min(text.len());
+                        let byte = at.saturating_add(f.column_in_text).min(text.len());
+                        if byte >= counted {
+                            chars += String::from_utf8_lossy(&text[counted..byte]).chars().count();
+                            counted = byte;
                         }
-                        current_line.clone_from(&lines);
-                        let column = String::from_utf8_lossy(
-                            &lines[..usize::try_from(offset - line_start)
-                                .unwrap_or(0)
-                                .min(lines.len())],
-                        )
-                        .chars()
-                        .count();
-                        positions.push((
-                            offset,
-                            line,
-                            column as u64 + 1,
-                            String::from_utf8_lossy(&current_line).into_owned(),
-                        ));
-                        next.next();
+                        problems.push(
+                            InputProblem::new(f.error, name, line, chars as u64 + 1)
+                                .with_text_at(&text, byte, f.width),
+                        );
                     }
                     pos = end;
-                    line += 1;
-                    line_start = pos;
+                    if text.ends_with(b"\n") {
+                        line += 1;
+                        before = 0;
+                    } else {
+                        before = chars + String::from_utf8_lossy(&text[counted..]).chars().count();
+                    }
                 }
             }
         }
     }
-    found
-        .into_iter()
-        .map(|f| match positions.iter().find(|p| p.0 == f.offset) {
-            Some((_, line, column, text)) => {
-                InputProblem::new(f.error, name, *line, column + f.column_in_text as u64)
-                    .with_text(text, f.width)
-            }
-            None => InputProblem::whole_file(f.error, name),
-        })
-        .collect()
+    problems.extend(found.map(|f| InputProblem::whole_file(f.error, name)));
+    problems
 }

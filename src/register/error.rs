@@ -24,6 +24,8 @@ pub enum RegisterError {
     FieldCount { expected: usize, found: usize },
     #[error("unterminated quoted field")]
     UnterminatedQuote,
+    #[error("row longer than {limit} bytes")]
+    RowTooLong { limit: usize },
     #[error("bad date `{text}`")]
     BadDate { text: String },
     #[error("bad session `{text}`")]
@@ -113,6 +115,7 @@ impl Problem for RegisterError {
             RegisterError::MissingColumn { .. } => "register::missing_column",
             RegisterError::FieldCount { .. } => "register::field_count",
             RegisterError::UnterminatedQuote => "register::unterminated_quote",
+            RegisterError::RowTooLong { .. } => "register::row_too_long",
             RegisterError::BadDate { .. } => "register::bad_date",
             RegisterError::BadSession { .. } => "register::bad_session",
             RegisterError::UnknownCode { .. } => "register::unknown_code",
@@ -152,6 +155,14 @@ impl Problem for RegisterError {
                     .into(),
             ),
             RegisterError::MissingColumn { expected, .. } => Some(format!("the header must name {expected}")),
+            RegisterError::UnterminatedQuote => Some(format!(
+                "a quoted field closes with `\"` on its own row, within {MAX_ROW} bytes; a `\"` inside it is written `\"\"`"
+            )),
+            RegisterError::RowTooLong { .. } => Some(
+                "a register row is one pupil and session (long CSV) or one run of days (marks CSV); \
+                 check that this is a register export with a line end after each row"
+                    .into(),
+            ),
             RegisterError::BadDate { .. } => Some("dates are ISO 8601: `YYYY-MM-DD`".into()),
             RegisterError::BadSession { .. } => Some("a session is `AM` or `PM`".into()),
             RegisterError::UnknownCode { suggestion: Some(s), .. }
@@ -193,6 +204,18 @@ impl Problem for RegisterError {
     }
 }
 
+/// The longest row a register reader accepts, in bytes (4 MiB), quoted line ends included:
+/// a real row is a few dozen bytes (long CSV) or a few kilobytes (a year of marks), and
+/// anything longer is reported at its line rather than read.
+pub const MAX_ROW: usize = 4 << 20;
+
+/// How much of a line a problem keeps around the offending text, in characters: problems
+/// hold an excerpt, never a copy of a line that may be megabytes long.
+pub const EXCERPT: usize = 200;
+
+/// The most problems a reader keeps whatever `--max-errors` says; the rest are counted.
+pub const MAX_PROBLEMS: usize = 10_000;
+
 /// Where in an input a problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Position {
@@ -200,8 +223,11 @@ pub struct Position {
     /// 1-based; 0 when the problem is about the whole file.
     pub line: u64,
     pub column: u64,
-    /// The line's text, for the caret display; never logged beyond the pupil id it holds.
+    /// At most [`EXCERPT`] characters of the line around the problem, for the caret
+    /// display; never logged beyond the pupil id it holds.
     pub text: Option<String>,
+    /// The column of the problem within `text` (1-based, in characters).
+    pub caret: u64,
     /// Width of the offending text, in characters.
     pub width: usize,
 }
@@ -223,6 +249,7 @@ impl InputProblem {
                 line,
                 column,
                 text: None,
+                caret: column,
                 width: 1,
             }),
         }
@@ -232,9 +259,37 @@ impl InputProblem {
         InputProblem::new(error, file, 0, 0)
     }
 
-    pub fn with_text(mut self, text: &str, width: usize) -> InputProblem {
-        self.at.text = Some(text.trim_end_matches(['\r', '\n']).to_string());
-        self.at.width = width.max(1);
+    /// Keeps an excerpt of `text`, the problem's line, whose column is the problem's column.
+    pub fn with_text(self, text: &str, width: usize) -> InputProblem {
+        let column = usize::try_from(self.at.column.saturating_sub(1)).unwrap_or(usize::MAX);
+        let at = text.char_indices().nth(column).map_or(text.len(), |(i, _)| i);
+        self.with_text_at(text.as_bytes(), at, width)
+    }
+
+    /// Keeps an excerpt of `line` around byte `at`, where the problem starts, so that the
+    /// caret still points at it; the work is bounded by the excerpt, not the line.
+    pub fn with_text_at(mut self, line: &[u8], at: usize, width: usize) -> InputProblem {
+        let mut end = line.len();
+        while let [rest @ .., b'\r' | b'\n'] = &line[..end] {
+            end = rest.len();
+        }
+        let line = &line[..end];
+        let at = floor_char(line, at.min(line.len()));
+        // Up to a quarter of the excerpt before the problem, the rest after it; UTF-8 is at
+        // most four bytes a character, so these byte bounds hold enough characters.
+        let before = floor_char(line, at.saturating_sub(EXCERPT));
+        let head = String::from_utf8_lossy(&line[before..at]);
+        let keep = head.chars().count().saturating_sub(EXCERPT / 4);
+        let head: String = head.chars().skip(keep).collect();
+        let after = floor_char(line, at.saturating_add(4 * EXCERPT).min(line.len()));
+        let room = EXCERPT - head.chars().count();
+        let tail: String = String::from_utf8_lossy(&line[at..after])
+            .chars()
+            .take(room)
+            .collect();
+        self.at.caret = head.chars().count() as u64 + 1;
+        self.at.width = width.clamp(1, room.max(1));
+        self.at.text = Some(head + &tail);
         self
     }
 
@@ -261,11 +316,10 @@ impl fmt::Display for InputProblem {
         if let Some(text) = &self.at.text {
             let number = self.at.line.to_string();
             let pad = " ".repeat(number.len());
-            let shown: String = text.chars().take(200).collect();
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{number} | {shown}")?;
+            writeln!(f, "{number} | {text}")?;
             if self.at.column > 0 {
-                let indent = " ".repeat(usize::try_from(self.at.column - 1).unwrap_or(0));
+                let indent = " ".repeat(usize::try_from(self.at.caret.max(1) - 1).unwrap_or(0));
                 writeln!(f, "{pad} | {indent}{}", "^".repeat(self.at.width))?;
             }
         }
@@ -273,5 +327,59 @@ impl fmt::Display for InputProblem {
             writeln!(f, "  = help: {help}")?;
         }
         Ok(())
+    }
+}
+
+/// The start of the character holding byte `at` (a lead byte, or the end of `line`).
+fn floor_char(line: &[u8], mut at: usize) -> usize {
+    while at > 0 && at < line.len() && line[at] & 0xC0 == 0x80 {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caret_line(p: &InputProblem) -> (String, String) {
+        let shown = p.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let text = lines[3].split_once(" | ").map_or("", |x| x.1).to_string();
+        let caret = lines[4].split_once(" | ").map_or("", |x| x.1).to_string();
+        (text, caret)
+    }
+
+    #[test]
+    fn a_short_line_is_kept_whole_with_the_caret_at_its_column() {
+        let p = InputProblem::new(RegisterError::Empty, "r.csv", 2, 4).with_text("P1,XX,AM,/\r\n", 2);
+        assert_eq!(p.at.text.as_deref(), Some("P1,XX,AM,/"));
+        let (_, caret) = caret_line(&p);
+        assert_eq!(caret, "   ^^");
+    }
+
+    #[test]
+    fn a_long_line_keeps_an_excerpt_and_the_caret_still_points_at_the_problem() {
+        // A 1,000,000-character line with the offending `Q` at column 600,001.
+        let mut line = "/".repeat(1_000_000);
+        line.replace_range(600_000..600_001, "Q");
+        let p = InputProblem::new(RegisterError::Empty, "r.csv", 2, 600_001).with_text(&line, 1);
+        let text = p.at.text.as_deref().unwrap_or("");
+        assert!(text.chars().count() <= EXCERPT);
+        assert_eq!(p.place(), "r.csv:2:600001");
+        let (shown, caret) = caret_line(&p);
+        let column = caret.len() - 1;
+        assert_eq!(shown.chars().nth(column), Some('Q'));
+        // 50 characters before it (a quarter of the excerpt), 150 from it on.
+        assert_eq!(column, EXCERPT / 4);
+    }
+
+    #[test]
+    fn an_excerpt_never_splits_a_character() {
+        let line = "é".repeat(1000);
+        let p = InputProblem::new(RegisterError::Empty, "r.csv", 2, 1).with_text_at(line.as_bytes(), 1001, 1);
+        let text = p.at.text.unwrap_or_default();
+        assert!(text.chars().all(|c| c == 'é'), "{text}");
+        assert_eq!(p.at.caret, (EXCERPT / 4) as u64 + 1);
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError, mpsc};
 
 use chrono::NaiveDate;
 
-use super::error::{InputProblem, RegisterError};
+use super::error::{InputProblem, MAX_ROW, RegisterError};
 use super::input::header_names;
 use super::slots::{Collected, LocalSlots, Slots, widen};
 use super::{Context, Decoded, parse_date, parse_session, session_name};
@@ -16,7 +16,8 @@ use super::{Context, Decoded, parse_date, parse_session, session_name};
 /// A duplicated session: pupil id, school day, session.
 type DuplicateKey = (Vec<u8>, usize, usize);
 
-const CHUNK: usize = 4 << 20;
+/// The longest row is a chunk: the reader cuts chunks at line ends.
+const CHUNK: usize = MAX_ROW;
 const MAX_FIELDS: usize = 64;
 
 /// Which fields hold what.
@@ -37,6 +38,14 @@ struct Chunk {
     data: Vec<u8>,
     /// The chunk holds a `"`, so rows must be parsed with quoting in mind.
     quoted: bool,
+    /// Instead of rows: one row longer than a chunk, which was skipped.
+    overlong: Option<Overlong>,
+}
+
+/// A row longer than a chunk: its problem (at line 0 of the chunk) and its line ends.
+struct Overlong {
+    problem: InputProblem,
+    lines: u64,
 }
 
 /// A problem found in a chunk, with its line counted from the chunk's first line (0-based).
@@ -78,7 +87,8 @@ fn read_with(
 ) -> Result<(Collected, u64), Vec<InputProblem>> {
     let name = &ctx.input.name;
     let mut header = Vec::new();
-    reader.read_until(b'\n', &mut header).map_err(|e| {
+    // A header is a line like any other: read no more of it than a row may hold.
+    std::io::Read::take(&mut reader, MAX_ROW as u64).read_until(b'\n', &mut header).map_err(|e| {
         vec![InputProblem::whole_file(
             RegisterError::Unreadable {
                 file: name.clone(),
@@ -87,6 +97,12 @@ fn read_with(
             name,
         )]
     })?;
+    if header.len() == MAX_ROW && !header.ends_with(b"\n") {
+        let error = RegisterError::RowTooLong { limit: MAX_ROW };
+        return Err(vec![
+            InputProblem::new(error, name, 1, 1).with_text_at(&header, 0, 1),
+        ]);
+    }
     let names = header_names(&header);
     let find = |n: &str| names.iter().position(|c| c == n);
     let columns = match (
@@ -119,7 +135,11 @@ fn read_with(
             }
         }
         _ => {
-            let found = String::from_utf8_lossy(&header).trim_end().to_string();
+            let found = String::from_utf8_lossy(&header)
+                .trim_end()
+                .chars()
+                .take(80)
+                .collect();
             return Err(vec![InputProblem::new(
                 RegisterError::UnknownFormat { found },
                 name,
@@ -163,8 +183,17 @@ fn read_with(
                         stop_after,
                         limit,
                     };
-                    let lines = parser.parse(&chunk.data, chunk.quoted);
+                    let lines = match chunk.overlong {
+                        Some(overlong) => {
+                            parser.push(0, overlong.problem, None);
+                            overlong.lines
+                        }
+                        None => parser.parse(&chunk.data, chunk.quoted),
+                    };
                     let (problems, span) = (parser.found, parser.span);
+                    // Before waiting for the next chunk, so that a thread widening the
+                    // store does not wait for this one.
+                    local.release();
                     if !problems.is_empty() {
                         let mut all = found.lock().unwrap_or_else(PoisonError::into_inner);
                         all.extend(problems);
@@ -186,7 +215,7 @@ fn read_with(
             });
         }
         drop(recycle);
-        read_error = split_chunks(&mut reader, &send, &recycled, &stop_after);
+        read_error = split_chunks(&mut reader, &send, &recycled, &stop_after, name);
         drop(send);
     });
     if let Some(e) = read_error {
@@ -241,12 +270,15 @@ fn read_with(
     ))
 }
 
-/// Reads the input into chunks that end at a line end outside quotes, and sends them on.
+/// Reads the input into chunks that end at a line end outside quotes, and sends them on. A
+/// chunk holds whole rows, so a row longer than a chunk ([`MAX_ROW`]) is not read: it is
+/// skipped to its end and sent as a chunk that holds only its problem.
 fn split_chunks(
     reader: &mut Box<dyn BufRead + Send>,
     send: &mpsc::SyncSender<Chunk>,
     recycled: &mpsc::Receiver<Vec<u8>>,
     stop_after: &AtomicUsize,
+    name: &str,
 ) -> Option<std::io::Error> {
     let mut carry: Vec<u8> = Vec::new();
     let mut index = 0;
@@ -275,24 +307,32 @@ fn split_chunks(
             reader.consume(take);
         }
         let quoted = memchr::memchr(b'"', &data).is_some();
+        let mut overlong = None;
         if !eof {
             match last_line_end(&data, quoted) {
-                Some(end) => carry.extend_from_slice(&data[end + 1..]),
-                // One row longer than a chunk: keep reading into it.
-                None => {
-                    carry = data;
-                    continue;
+                Some(end) => {
+                    carry.extend_from_slice(&data[end + 1..]);
+                    let end = data.len() - carry.len();
+                    data.truncate(end);
                 }
+                // The chunk starts a row, so that row is longer than a chunk.
+                None => match skip_row(reader, &data, name) {
+                    Ok(skipped) => {
+                        eof = skipped.1;
+                        overlong = Some(skipped.0);
+                        data.clear();
+                    }
+                    Err(e) => return Some(e),
+                },
             }
-            let end = data.len() - carry.len();
-            data.truncate(end);
         }
-        if !data.is_empty()
+        if (!data.is_empty() || overlong.is_some())
             && send
                 .send(Chunk {
                     index,
                     data,
                     quoted,
+                    overlong,
                 })
                 .is_err()
         {
@@ -320,6 +360,72 @@ fn last_line_end(data: &[u8], quoted: bool) -> Option<usize> {
         }
     }
     last
+}
+
+/// Reads past the rest of a row whose first `head.len()` bytes (a whole chunk, no line end
+/// outside quotes) are in `head`, in one pass over it; returns the row's problem and line
+/// ends, and whether the input ended inside it.
+fn skip_row(
+    reader: &mut Box<dyn BufRead + Send>,
+    head: &[u8],
+    name: &str,
+) -> std::io::Result<(Overlong, bool)> {
+    // Where the quoted field open at the end of `head` (if any) starts.
+    let mut open = None;
+    for i in memchr::memchr_iter(b'"', head) {
+        open = if open.is_some() { None } else { Some(i) };
+    }
+    let mut inside = open.is_some();
+    let mut lines = memchr::memchr_iter(b'\n', head).count() as u64;
+    let eof = loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            break true;
+        }
+        let mut end = None;
+        for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+            match buf[i] {
+                b'"' => inside = !inside,
+                _ if !inside => {
+                    end = Some(i);
+                    break;
+                }
+                _ => lines += 1,
+            }
+        }
+        match end {
+            Some(i) => {
+                reader.consume(i + 1);
+                lines += 1;
+                break false;
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    };
+    // A quote still open at the end of the input never closed: that is the problem, at the
+    // quote. Otherwise the row is merely too long.
+    let problem = match open.filter(|_| eof && inside) {
+        Some(quote) => {
+            let column = String::from_utf8_lossy(&head[..quote]).chars().count() + 1;
+            InputProblem::new(RegisterError::UnterminatedQuote, name, 0, column as u64)
+                .with_text_at(first_line(head), quote, 1)
+        }
+        None => InputProblem::new(RegisterError::RowTooLong { limit: MAX_ROW }, name, 0, 1)
+            .with_text_at(first_line(head), 0, 1),
+    };
+    Ok((Overlong { problem, lines }, eof))
+}
+
+/// The bytes of `data` up to its first line end (for an excerpt of a row's first line).
+fn first_line(data: &[u8]) -> &[u8] {
+    &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())]
 }
 
 /// What a date means, cached across rows because register files repeat dates.
@@ -367,13 +473,19 @@ impl Parser<'_, '_, '_> {
                         end = next;
                         line += newlines;
                     }
-                    Err(()) => {
+                    Err(quote) => {
+                        let row = first_line(&data[pos..]);
+                        let column = String::from_utf8_lossy(&row[..(quote - pos).min(row.len())])
+                            .chars()
+                            .count()
+                            + 1;
                         let problem = InputProblem::new(
                             RegisterError::UnterminatedQuote,
                             &self.ctx.input.name,
                             0,
-                            1,
-                        );
+                            column as u64,
+                        )
+                        .with_text_at(row, quote - pos, 1);
                         self.push(row_line, problem, None);
                         return line + memchr::memchr_iter(b'\n', &data[pos..]).count() as u64;
                     }
@@ -525,7 +637,7 @@ impl Parser<'_, '_, '_> {
             return;
         }
         let slot = day * 2 + which;
-        let recorded = entry.set(slot, code).is_ok();
+        let recorded = self.local.set(entry.index, slot, code).is_ok();
         self.local.prefetch_ahead(slot);
         if recorded {
             self.local.stored += 1;
@@ -562,22 +674,24 @@ pub(crate) fn roll_text(ctx: &Context<'_>, roll: (usize, usize)) -> String {
 }
 
 /// Splits one row that may hold quoted fields; returns the index of its line end (or the
-/// data's end) and how many line ends sit inside quotes.
+/// data's end) and how many line ends sit inside quotes, or where a quote that does not
+/// close opens.
 fn split_quoted<'d>(
     data: &'d [u8],
     mut pos: usize,
     fields: &mut Vec<Field<'d>>,
-) -> Result<(usize, u64), ()> {
+) -> Result<(usize, u64), usize> {
     let row_start = pos;
     let mut newlines = 0;
     loop {
         let field_start = pos - row_start;
         if data.get(pos) == Some(&b'"') {
             let mut value = Vec::new();
+            let quote = pos;
             pos += 1;
             loop {
                 let Some(i) = memchr::memchr(b'"', &data[pos..]) else {
-                    return Err(());
+                    return Err(quote);
                 };
                 value.extend_from_slice(&data[pos..pos + i]);
                 newlines += memchr::memchr_iter(b'\n', &data[pos..pos + i]).count() as u64;

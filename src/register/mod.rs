@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 
 pub use codes_map::CodesMap;
 pub use ctf::pseudonym;
-pub use error::{InputProblem, Position, RegisterError};
+pub use error::{EXCERPT, InputProblem, MAX_PROBLEMS, MAX_ROW, Position, RegisterError};
 pub use input::{Format, Input};
 pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
 
@@ -32,7 +32,10 @@ pub const NO_MARK: u8 = u8::MAX;
 pub struct Register {
     /// Sorted by id; a pupil's index here is its index everywhere else.
     pub pupils: Vec<Pupil>,
-    /// The calendar's school days.
+    /// The first school day held: the register's marks start here, not at the calendar's
+    /// first day, so a calendar of many years costs nothing per pupil.
+    pub first: usize,
+    /// School days held per pupil, from `first`.
     pub days: usize,
     /// `pupils.len() * days * 2` marks, pupil-major, AM then PM: a row index of the national
     /// code table ([`codes::CodeId::index`]) or [`NO_MARK`].
@@ -44,11 +47,29 @@ pub struct Register {
 }
 
 impl Register {
+    /// A pupil's marks on the days held: `(day - first) * 2 + session`.
     pub fn marks_of(&self, pupil: usize) -> &[u8] {
         let width = self.days * 2;
         self.marks
             .get(pupil * width..(pupil + 1) * width)
             .unwrap_or(&[])
+    }
+
+    /// The mark of a pupil on a school day and session; [`NO_MARK`] outside the days held.
+    pub fn mark(&self, pupil: usize, day: usize, session: usize) -> u8 {
+        day.checked_sub(self.first)
+            .and_then(|d| self.marks_of(pupil).get(d * 2 + session))
+            .copied()
+            .unwrap_or(NO_MARK)
+    }
+
+    /// A pupil's marks on school days `from..=to` that are held (the days outside hold no
+    /// mark), starting at `from` when it is held.
+    pub fn marks_between(&self, pupil: usize, from: usize, to: usize) -> &[u8] {
+        let row = self.marks_of(pupil);
+        let a = from.saturating_sub(self.first) * 2;
+        let b = ((to + 1).saturating_sub(self.first) * 2).min(row.len());
+        row.get(a..b).unwrap_or(&[])
     }
 
     /// Sessions with a mark.
@@ -104,10 +125,11 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
-    /// How many problems to collect before stopping.
+    /// How many problems to collect before stopping: `--max-errors`, but never more than
+    /// [`MAX_PROBLEMS`] (the rest are counted, not kept).
     pub fn limit(&self) -> usize {
         if self.keep_going {
-            self.max_errors.max(1)
+            self.max_errors.clamp(1, MAX_PROBLEMS)
         } else {
             1
         }

@@ -1,53 +1,66 @@
-//! Where readers put marks: one row of sessions per pupil, shared by the reading threads.
-//! Each thread keeps its own cache of the pupils it has seen, so the shared map is locked
-//! once per pupil and thread, not once per row.
+//! Where readers put marks: one row of sessions per pupil, over the school days the register
+//! has reached so far (not the whole calendar), shared by the reading threads. Each thread
+//! keeps its own cache of the pupils it has seen, so the shared map is locked once per pupil
+//! and thread, not once per row.
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use rustc_hash::FxHashMap;
 
 use super::error::{InputProblem, RegisterError};
 use super::{Context, NO_MARK, Pupil, Register, session_name, valid_pupil_id};
 
-/// One pupil's row of sessions and the school days they are on roll (`roll.0..roll.1`).
-#[derive(Clone, Debug)]
+/// A pupil as a reader sees it: its row in the store and the school days it is on roll
+/// (`roll.0..roll.1`).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
-    pub marks: Arc<[AtomicU8]>,
+    pub index: usize,
     pub roll: (usize, usize),
-}
-
-impl Entry {
-    /// Records a mark; `Err` when the session already has one. Plain loads and stores, not
-    /// a compare-and-swap: a locked instruction per row would serialise the cache misses
-    /// that dominate reading. Two threads marking the same session at the same instant can
-    /// both succeed; [`LocalSlots::stored`] counts let the reader detect that and re-read.
-    #[inline]
-    pub fn set(&self, slot: usize, mark: u8) -> Result<(), ()> {
-        match self.marks.get(slot) {
-            Some(cell) if cell.load(Ordering::Relaxed) == NO_MARK => {
-                cell.store(mark, Ordering::Relaxed);
-                Ok(())
-            }
-            _ => Err(()),
-        }
-    }
 }
 
 struct Shared {
     map: FxHashMap<Box<[u8]>, usize>,
     ids: Vec<Box<[u8]>>,
-    entries: Vec<Entry>,
-    /// Pupil records that came with the register itself (CTF).
-    records: Vec<Option<Pupil>>,
+    rolls: Vec<(usize, usize)>,
+    /// Pupil records that came with the register itself (CTF), by row.
+    records: FxHashMap<usize, Pupil>,
+}
+
+/// The marks of every pupil over a window of school days, pupil-major, AM then PM. It grows
+/// (under the write lock) when a mark falls outside it: by at least its own size each time,
+/// so the copying adds up to a few times the final size. Its width follows the register's
+/// own dates, never the calendar's: a calendar of ten thousand years costs nothing per pupil.
+struct Store {
+    first: usize,
+    /// School days held (0 before the first mark).
+    held: usize,
+    /// Pupil rows allocated.
+    pupils: usize,
+    cells: Box<[AtomicU8]>,
+}
+
+impl Store {
+    #[inline]
+    fn cell(&self, pupil: usize, slot: usize) -> Option<&AtomicU8> {
+        let at = slot.checked_sub(self.first * 2)?;
+        if pupil >= self.pupils || at >= self.held * 2 {
+            return None;
+        }
+        self.cells.get(pupil * self.held * 2 + at)
+    }
+}
+
+fn unmarked(len: usize) -> Box<[AtomicU8]> {
+    (0..len).map(|_| AtomicU8::new(NO_MARK)).collect()
 }
 
 pub(crate) struct Slots {
-    width: usize,
     days: usize,
     /// Only the pupils file's pupils may appear.
     closed: bool,
     shared: Mutex<Shared>,
+    store: RwLock<Store>,
 }
 
 impl Slots {
@@ -56,19 +69,24 @@ impl Slots {
         let mut shared = Shared {
             map: FxHashMap::default(),
             ids: Vec::new(),
-            entries: Vec::new(),
-            records: Vec::new(),
+            rolls: Vec::new(),
+            records: FxHashMap::default(),
         };
         if let Some(pupils) = ctx.pupils {
             for pupil in pupils.iter() {
                 let roll = roll_of(ctx, pupil);
-                add(&mut shared, pupil.id.as_bytes(), days * 2, roll);
+                add(&mut shared, pupil.id.as_bytes(), roll);
             }
         }
         Slots {
-            width: days * 2,
             days,
             closed: ctx.pupils.is_some(),
+            store: RwLock::new(Store {
+                first: 0,
+                held: 0,
+                pupils: shared.ids.len(),
+                cells: Box::new([]),
+            }),
             shared: Mutex::new(shared),
         }
     }
@@ -80,8 +98,11 @@ impl Slots {
     /// The pupil's row, adding the pupil on first sight unless a pupils file closes the set.
     pub fn get(&self, id: &[u8]) -> Result<Entry, RegisterError> {
         let mut shared = self.lock();
-        if let Some(i) = shared.map.get(id) {
-            return Ok(shared.entries[*i].clone());
+        if let Some(&index) = shared.map.get(id) {
+            return Ok(Entry {
+                index,
+                roll: shared.rolls[index],
+            });
         }
         let text = String::from_utf8_lossy(id).into_owned();
         if !valid_pupil_id(id) {
@@ -90,38 +111,78 @@ impl Slots {
         if self.closed {
             return Err(RegisterError::UnknownPupil { pupil: text });
         }
-        let i = add(&mut shared, id, self.width, (0, self.days));
-        Ok(shared.entries[i].clone())
+        let index = add(&mut shared, id, (0, self.days));
+        Ok(Entry {
+            index,
+            roll: (0, self.days),
+        })
     }
 
     /// Attaches the pupil record a register carried (CTF), replacing the row's roll.
     pub fn set_record(&self, id: &[u8], pupil: Pupil) {
         let mut shared = self.lock();
-        if let Some(i) = shared.map.get(id).copied()
-            && let Some(slot) = shared.records.get_mut(i)
-        {
-            *slot = Some(pupil);
+        if let Some(i) = shared.map.get(id).copied() {
+            shared.records.insert(i, pupil);
         }
+    }
+
+    /// Widens the store to hold `pupil`'s row and school day `day`. The caller holds no
+    /// read guard (it would wait for itself).
+    fn grow(&self, pupil: usize, day: usize) {
+        let mut store = self.store.write().unwrap_or_else(PoisonError::into_inner);
+        if store.cell(pupil, day * 2).is_some() || day >= self.days {
+            return;
+        }
+        let (first, end) = if store.held == 0 {
+            (day, day + 1)
+        } else {
+            let (first, end) = (store.first, store.first + store.held);
+            let step = store.held;
+            if day < first {
+                (day.min(first.saturating_sub(step)), end)
+            } else if day >= end {
+                (first, (day + 1).max(end + step).min(self.days))
+            } else {
+                (first, end)
+            }
+        };
+        let pupils = if pupil < store.pupils {
+            store.pupils
+        } else {
+            (pupil + 1).max(store.pupils * 2).max(64)
+        };
+        let held = end - first;
+        let cells = unmarked(pupils * held * 2);
+        // Nothing is held before the first mark, whatever `store.first` says.
+        let offset = store.first.saturating_sub(first) * 2;
+        let old = store.held * 2;
+        for p in (0..store.pupils).take_while(|_| old > 0) {
+            for (i, cell) in store.cells[p * old..(p + 1) * old].iter().enumerate() {
+                cells[p * held * 2 + offset + i].store(cell.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        }
+        *store = Store {
+            first,
+            held,
+            pupils,
+            cells,
+        };
     }
 
     /// Sessions that hold a mark, over all pupils.
     pub fn filled(&self) -> u64 {
-        let shared = self.lock();
-        shared
-            .entries
+        let store = self.store.read().unwrap_or_else(PoisonError::into_inner);
+        store
+            .cells
             .iter()
-            .map(|e| {
-                e.marks
-                    .iter()
-                    .filter(|m| m.load(Ordering::Relaxed) != NO_MARK)
-                    .count() as u64
-            })
-            .sum()
+            .filter(|m| m.load(Ordering::Relaxed) != NO_MARK)
+            .count() as u64
     }
 
     pub fn local(&self) -> LocalSlots<'_> {
         LocalSlots {
             slots: self,
+            store: None,
             cache: FxHashMap::default(),
             entries: Vec::new(),
             ids: Vec::new(),
@@ -133,12 +194,10 @@ impl Slots {
     }
 }
 
-fn add(shared: &mut Shared, id: &[u8], width: usize, roll: (usize, usize)) -> usize {
-    let i = shared.entries.len();
-    let marks: Arc<[AtomicU8]> = (0..width).map(|_| AtomicU8::new(NO_MARK)).collect();
-    shared.entries.push(Entry { marks, roll });
+fn add(shared: &mut Shared, id: &[u8], roll: (usize, usize)) -> usize {
+    let i = shared.ids.len();
     shared.ids.push(id.into());
-    shared.records.push(None);
+    shared.rolls.push(roll);
     shared.map.insert(id.into(), i);
     i
 }
@@ -156,7 +215,10 @@ fn roll_of(ctx: &Context<'_>, pupil: &Pupil) -> (usize, usize) {
 /// One reading thread's view of the slots.
 pub(crate) struct LocalSlots<'s> {
     slots: &'s Slots,
-    /// Id → index into `entries`: rows are found without touching shared reference counts.
+    /// The store, read-locked while this thread records marks; [`LocalSlots::release`]
+    /// lets it go so that another thread can widen it.
+    store: Option<RwLockReadGuard<'s, Store>>,
+    /// Id → index into `entries`: rows are found without touching the shared map.
     cache: FxHashMap<Box<[u8]>, usize>,
     entries: Vec<Entry>,
     /// Each entry's id, as a range of `ids`, and the entry last seen after it: exports list
@@ -180,7 +242,7 @@ impl LocalSlots<'_> {
     }
 
     #[inline]
-    pub fn get(&mut self, id: &[u8]) -> Result<&Entry, RegisterError> {
+    pub fn get(&mut self, id: &[u8]) -> Result<Entry, RegisterError> {
         let index = match self.last {
             Some(i) if same(self.id(i), id) => i,
             Some(i)
@@ -212,7 +274,38 @@ impl LocalSlots<'_> {
             }
         };
         self.last = Some(index);
-        self.entries.get(index).ok_or(RegisterError::Empty)
+        self.entries.get(index).copied().ok_or(RegisterError::Empty)
+    }
+
+    /// Records a mark; `Err` when the session already has one. Plain loads and stores, not
+    /// a compare-and-swap: a locked instruction per row would serialise the cache misses
+    /// that dominate reading. Two threads marking the same session at the same instant can
+    /// both succeed; the [`LocalSlots::stored`] counts let the reader detect that and re-read.
+    #[inline]
+    pub fn set(&mut self, pupil: usize, slot: usize, mark: u8) -> Result<(), ()> {
+        let slots = self.slots;
+        loop {
+            let store = self
+                .store
+                .get_or_insert_with(|| slots.store.read().unwrap_or_else(PoisonError::into_inner));
+            if let Some(cell) = store.cell(pupil, slot) {
+                if cell.load(Ordering::Relaxed) != NO_MARK {
+                    return Err(());
+                }
+                cell.store(mark, Ordering::Relaxed);
+                return Ok(());
+            }
+            if slot / 2 >= slots.days {
+                return Err(());
+            }
+            self.store = None;
+            slots.grow(pupil, slot / 2);
+        }
+    }
+
+    /// Lets go of the store (a reading thread does, between chunks).
+    pub fn release(&mut self) {
+        self.store = None;
     }
 }
 
@@ -231,7 +324,7 @@ impl LocalSlots<'_> {
         else {
             return;
         };
-        let Some(cell) = entry.marks.get(slot) else {
+        let Some(cell) = self.store.as_ref().and_then(|s| s.cell(entry.index, slot)) else {
             return;
         };
         #[cfg(target_arch = "x86_64")]
@@ -284,15 +377,14 @@ pub(crate) fn finish(
         return Err(truncate(problems, dropped, limit));
     }
     let warnings = std::mem::take(&mut problems);
-    let shared = slots
+    let mut shared = slots
         .shared
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
-    let mut order: Vec<usize> = (0..shared.ids.len()).collect();
-    order.sort_by(|a, b| shared.ids[*a].cmp(&shared.ids[*b]));
-    let width = slots.width;
-    let mut marks = Vec::with_capacity(order.len() * width);
-    let mut pupils = Vec::with_capacity(order.len());
+    let store = slots
+        .store
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     let Some((first, last)) = span else {
         return Err(vec![InputProblem::whole_file(
             RegisterError::Empty,
@@ -303,30 +395,35 @@ pub(crate) fn finish(
     // any pupil has an afternoon mark then, otherwise its morning. Sessions from there on with
     // no mark are not yet taken (a class not yet marked, an afternoon still to come): they
     // stay unmarked, neither missing nor absent.
-    let afternoon_taken = shared.entries.iter().any(|e| {
-        e.marks
-            .get(last * 2 + 1)
-            .is_some_and(|m| m.load(std::sync::atomic::Ordering::Relaxed) != NO_MARK)
+    let afternoon_taken = (0..shared.ids.len()).any(|i| {
+        store
+            .cell(i, last * 2 + 1)
+            .is_some_and(|m| m.load(Ordering::Relaxed) != NO_MARK)
     });
     let taken_to = last * 2 + usize::from(afternoon_taken);
+    let mut order: Vec<usize> = (0..shared.ids.len()).collect();
+    order.sort_by(|a, b| shared.ids[*a].cmp(&shared.ids[*b]));
+    // The register holds the span's days only; every mark recorded is within it.
+    let width = (last + 1 - first) * 2;
+    let mut marks = Vec::with_capacity(order.len() * width);
+    let mut pupils = Vec::with_capacity(order.len());
     for &i in &order {
-        let entry = &shared.entries[i];
         let id = String::from_utf8_lossy(&shared.ids[i]).into_owned();
         let start = marks.len();
-        marks.extend(
-            entry
-                .marks
-                .iter()
-                .map(|m| m.load(std::sync::atomic::Ordering::Relaxed)),
-        );
+        marks.extend((first * 2..(last + 1) * 2).map(|slot| {
+            store
+                .cell(i, slot)
+                .map_or(NO_MARK, |m| m.load(Ordering::Relaxed))
+        }));
         let row = &mut marks[start..];
-        let (from, to) = (entry.roll.0.max(first), entry.roll.1.min(last + 1));
+        let roll = shared.rolls[i];
+        let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
         let mut missing: Option<(usize, usize)> = None;
         let mut count = 0;
         for day in from..to {
             for session in 0..2 {
-                let slot = day * 2 + session;
-                if row[slot] == NO_MARK && slot < taken_to {
+                let slot = (day - first) * 2 + session;
+                if row[slot] == NO_MARK && day * 2 + session < taken_to {
                     if ctx.options.allow_missing {
                         row[slot] = ctx.decoder.unexplained(day);
                     } else {
@@ -349,7 +446,7 @@ pub(crate) fn finish(
                 dropped += 1;
             }
         }
-        let record = shared.records[i].clone();
+        let record = shared.records.remove(&i);
         let pupil = match ctx.pupils.and_then(|p| p.get(&id)) {
             Some(p) => p.clone(),
             None => record.unwrap_or_else(|| Pupil::unknown(id)),
@@ -361,7 +458,8 @@ pub(crate) fn finish(
     }
     Ok(Register {
         pupils,
-        days: slots.days,
+        first,
+        days: last + 1 - first,
         marks,
         span: Some((first, last)),
         warnings,

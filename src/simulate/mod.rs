@@ -69,6 +69,7 @@ pub fn register_from_cohort(cohort: &Cohort, days: &SchoolDays) -> Register {
     }
     Register {
         pupils,
+        first: 0,
         days: days.len(),
         marks,
         span,
@@ -370,9 +371,8 @@ fn attendance_of(register: &Register, span: (usize, usize)) -> Vec<Option<u32>> 
     let classes: Vec<codes::MarkClass> = codes::table().rows().iter().map(|r| r.class).collect();
     (0..register.pupils.len())
         .map(|i| {
-            let marks = register.marks_of(i);
             let (mut possible, mut present) = (0u64, 0u64);
-            for m in marks.get(span.0 * 2..(span.1 + 1) * 2).unwrap_or(&[]) {
+            for m in register.marks_between(i, span.0, span.1) {
                 if let Some(class) = classes.get(usize::from(*m))
                     && class.is_possible()
                 {

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Hostile-input ceilings (issue 13): regenerates each large reproducer into a temporary
+directory, runs the release binary on it under `/usr/bin/time -v`, and fails when an answer
+takes longer or more memory than its ceiling, or when a bad input is not given a located
+error. Prints a table of the measured figures.
+
+    cargo build --release && python3 benches/hostile.py [--binary target/release/attend]
+
+Needs `/usr/bin/time` (Debian package `time`; installed with apt-get when run as root).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICY = os.path.join(ROOT, "policies/kings-cross-academy.policy")
+CALENDAR = os.path.join(ROOT, "policies/calendars/camden-2024-25.calendar")
+MIB = 1 << 20
+LONG_HEADER = b"pupil_id,date,session,mark\n"
+
+
+def ensure_time():
+    if os.path.exists("/usr/bin/time"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("hostile: /usr/bin/time is missing (apt-get install time)")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "time"], check=True)
+
+
+def write(path, parts):
+    with open(path, "wb") as f:
+        for part in parts:
+            f.write(part)
+    return path
+
+
+def repeated(unit, total):
+    """`total` bytes of `unit` repeated, in blocks of about 1 MiB."""
+    block = unit * (MIB // len(unit))
+    done = 0
+    while done + len(block) <= total:
+        yield block
+        done += len(block)
+    rest = total - done
+    yield (unit * (rest // len(unit) + 1))[:rest]
+
+
+def normal_rows(count):
+    for i in range(count):
+        yield b"P%05d,2024-09-05,AM,/\n" % (i % 100000)
+
+
+def long_row(d):
+    # One row of 4 MiB + 1 KiB in a mark field, between good rows.
+    return write(os.path.join(d, "long_row.csv"), [
+        LONG_HEADER, b"P1,2024-09-05,AM,/\n", b"P1,2024-09-05,PM,",
+        *repeated(b"/", 4 * MIB + 1024), b"\n", b"P2,2024-09-05,AM,/\n"])
+
+
+def one_line(d):
+    # A header, then 200 MiB without a line end.
+    return write(os.path.join(d, "one_line.csv"),
+                 [LONG_HEADER, *repeated(b"P1,2024-09-05,AM,/,", 200 * MIB)])
+
+
+def open_quote(d):
+    # The first mark opens a quote that never closes; 8 MiB of rows follow.
+    rows = b"".join(normal_rows(8 * MIB // 22))
+    return write(os.path.join(d, "open_quote.csv"),
+                 [LONG_HEADER, b"P1,2024-09-05,AM,\"/\n", rows])
+
+
+def ctf(d):
+    # One pupil, 40,000 marks from the calendar's first day: most fall after its end.
+    marks = b"/" * 40000
+    return write(os.path.join(d, "ctf.xml"), [
+        b"<?xml version=\"1.0\"?>\n<CTfile><CTFpupilData><Pupil><UPN>A123456789012</UPN>",
+        b"<DOB>2014-01-01</DOB><Attendance><YearData><AttendSessions>",
+        b"<AttendanceStartDate>2024-09-05</AttendanceStartDate>\n<AttendanceMarks>",
+        marks, b"</AttendanceMarks></AttendSessions></YearData></Attendance></Pupil>",
+        b"</CTFpupilData></CTfile>\n"])
+
+
+def compact_field(d):
+    # One row whose marks field is 20 MiB of `/`: two years of school days, then closed days.
+    return write(os.path.join(d, "compact.csv"), [
+        b"pupil_id,start_date,marks\n", b"P1,2024-09-05,", *repeated(b"/", 20 * MIB), b"\n"])
+
+
+def million(d):
+    # One million distinct pupils, one morning each.
+    path = os.path.join(d, "million.csv")
+    with open(path, "wb") as f:
+        f.write(LONG_HEADER)
+        for block in range(100):
+            f.write(b"".join(b"Q%07d,2024-09-05,AM,/\n" % (block * 10000 + i)
+                             for i in range(10000)))
+    return path
+
+
+def wide_calendar(d):
+    cal = write(os.path.join(d, "wide.calendar"), [
+        b"calendar \"wide\" {\n  term all 0000-01-03 .. 9999-12-31\n}\n"])
+    rows = [b"P%d,2024-09-%02d,%s,/\n" % (p, day, s)
+            for p in range(1, 6) for day in (2, 3, 4) for s in (b"AM", b"PM")]
+    reg = write(os.path.join(d, "wide.csv"), [LONG_HEADER, *rows])
+    return cal, reg
+
+
+def run(binary, out, args):
+    cmd = ["/usr/bin/time", "-v", binary, "run", POLICY, "--no-report", "-q", "--out", out, *args]
+    proc = subprocess.run(cmd, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
+    err = proc.stderr.decode("utf-8", "replace")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", err)
+    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1)) // 1024
+    status = int(re.search(r"Exit status: (\d+)", err).group(1)) if "Exit status" in err else -1
+    return seconds, rss, status, err
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/attend"))
+    opts = parser.parse_args()
+    ensure_time()
+    if not os.path.exists(opts.binary):
+        sys.exit(f"hostile: no binary at {opts.binary} (cargo build --release)")
+    tmp = tempfile.mkdtemp(prefix="attend-hostile-")
+    failed = []
+    rows = []
+    try:
+        cal = ["--calendar", CALENDAR]
+        wide_cal, wide_reg = wide_calendar(tmp)
+        # name, make, extra args, seconds, MiB, expected exit status, text stderr must hold
+        cases = [
+            ("row over 4 MiB", long_row, cal, 5, 200, 2, r"long_row\.csv:3:1\b.*|row longer"),
+            ("200 MiB one line", one_line, cal, 30, 200, 2, r"one_line\.csv:2:1"),
+            ("open quote", open_quote, cal, 5, 200, 2, r"open_quote\.csv:2:18"),
+            ("CTF 40k marks", ctf, cal, 5, 200, 2, r"ctf\.xml:\d+:\d+"),
+            ("CTF 40k marks -k", ctf, cal + ["--keep-going"], 5, 200, 2, r"more problems"),
+            ("compact 20 MiB", compact_field, cal, 5, 200, 2, r"compact\.csv:2:\d+"),
+            ("compact 20 MiB -k", compact_field, cal + ["--keep-going", "--max-errors", "1000000"],
+             5, 200, 2, r"more problems"),
+            ("1M pupils one day", million, cal + ["--allow-missing"], 10, 400, 0, None),
+            ("calendar 0000-9999", lambda d: wide_reg, ["--calendar", wide_cal], 5, 200, 0, None),
+        ]
+        made = {}
+        for name, make, args, max_s, max_mib, want_status, want in cases:
+            if make not in made:
+                made[make] = make(tmp)
+            out = os.path.join(tmp, "out")
+            seconds, mib, status, err = run(opts.binary, out, ["--register", made[make], *args])
+            ok = seconds <= max_s and mib <= max_mib and status == want_status
+            if want and not re.search(want, err):
+                ok = False
+            rows.append((name, seconds, max_s, mib, max_mib, status, "ok" if ok else "FAIL"))
+            if not ok:
+                failed.append((name, err[-3000:]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{'reproducer':<22} {'seconds':>8} {'ceiling':>8} {'MiB':>6} {'ceiling':>8} {'exit':>5}  result")
+    for name, s, ms, m, mm, st, res in rows:
+        print(f"{name:<22} {s:>8.2f} {ms:>8} {m:>6} {mm:>8} {st:>5}  {res}")
+    for name, err in failed:
+        print(f"\n== {name} failed; the end of its standard error:\n{err}", file=sys.stderr)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
