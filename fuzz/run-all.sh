@@ -6,6 +6,7 @@
 #
 #   fuzz/run-all.sh 600                   # ten minutes per target
 #   fuzz/run-all.sh 30 register_long      # some targets only
+#   KEEP_GOING=1 fuzz/run-all.sh 600      # carry on past findings, saving each one
 #
 # Before the run, every saved reproducer in fuzz/regressions/<target>/ is replayed once.
 # Needs cargo-fuzz (`cargo install --locked cargo-fuzz`) and a C++ compiler; builds on the
@@ -49,24 +50,37 @@ for t in "${targets[@]}"; do
     fi
     echo "== $t: fuzzing for $seconds s"
     mkdir -p "artifacts/$t" "corpus/$t"
-    if ! "$bin/$t" "corpus/$t" \
+    # libFuzzer stops at the first finding; in fork mode it saves it and carries on.
+    keep_going=()
+    if [ -n "${KEEP_GOING:-}" ]; then
+        keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+    fi
+    touch "$logs/$t.start"
+    "$bin/$t" "corpus/$t" "${keep_going[@]}" \
         -dict="$(dict_of "$t")" \
         -max_total_time="$seconds" \
         -timeout=10 \
         -rss_limit_mb=2048 \
         -artifact_prefix="artifacts/$t/" \
         -print_final_stats=1 \
-        >"$logs/$t.log" 2>&1; then
-        tail -60 "$logs/$t.log"
+        >"$logs/$t.log" 2>&1
+    status=$?
+    found=$(find "artifacts/$t" -type f -newer "$logs/$t.start" | sort)
+    if [ $status -ne 0 ] || [ -n "$found" ]; then
+        grep -v '^#[0-9]' "$logs/$t.log" | tail -60
         failed+=("$t")
-        echo "-- reproduce: fuzz/target/x86_64-unknown-linux-gnu/release/$t fuzz/$(ls -t "artifacts/$t"/* 2>/dev/null | head -1)"
+        for f in $found; do
+            echo "-- reproduce: fuzz/target/x86_64-unknown-linux-gnu/release/$t fuzz/$f"
+        done
     fi
 done
 
 echo "== executions"
 for t in "${targets[@]}"; do
-    runs=$(grep -oP 'stat::number_of_executed_units: \K\d+' "$logs/$t.log" 2>/dev/null || echo "-")
-    cov=$(grep -oP '^#\d+\s+DONE\s+cov: \K\d+' "$logs/$t.log" 2>/dev/null || echo "-")
+    # The final stats, or in fork mode the last status line (`#N: cov: ...`).
+    runs=$(grep -oP 'stat::number_of_executed_units: \K\d+' "$logs/$t.log" ||
+        grep -oP '^#\K\d+(?=: cov)' "$logs/$t.log" | tail -1 || echo "-")
+    cov=$(grep -oP '^#\d+:?\s+(DONE\s+)?cov: \K\d+' "$logs/$t.log" | tail -1 || echo "-")
     printf '%-18s %12s executions  cov %s\n' "$t" "$runs" "$cov"
 done
 rm -rf "$logs"

@@ -112,7 +112,10 @@ pub fn sections(text: &str) -> Vec<(&str, String)> {
 pub fn run_scenario(text: &str) {
     let parts = sections(text);
     let get = |name: &str| parts.iter().find(|(n, _)| *n == name).map(|(_, b)| b);
-    let policy = Source::new("scenario.policy", get("policy").cloned().unwrap_or_default());
+    let policy = Source::new(
+        "scenario.policy",
+        get("policy").cloned().unwrap_or_default(),
+    );
     let calendar = get("calendar").map(|c| Source::new("scenario.calendar", c.clone()));
     let analysis = analyse(&policy, calendar.as_ref());
     let Some(checked) = analysis.checked else {
