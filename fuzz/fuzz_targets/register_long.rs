@@ -1,0 +1,8 @@
+//! A long-CSV register (`pupil_id,date,session,mark,...`), read in parallel chunks, checked against the bundled
+//! calendar and the national code table with `--keep-going`.
+#![no_main]
+
+use attend::register::Format;
+use libfuzzer_sys::{Corpus, fuzz_target};
+
+fuzz_target!(|data: &[u8]| -> Corpus { attend_fuzz::register_target(data, Format::Long) });
