@@ -213,8 +213,8 @@ struct Earlier {
 
 impl Run<'_> {
     /// Compares a run's actions with the ledger and records them: new ones inserted, ones no
-    /// longer asked for withdrawn with the marks before and after, every pupil's marks kept
-    /// for next time. Only actions dated within the register's span, of pupils it has, can
+    /// longer asked for withdrawn with the marks before and after, the marks of every pupil
+    /// with actions kept for next time. Only actions dated within the register's span, of pupils it has, can
     /// be withdrawn: a shorter or partial register withdraws nothing it does not cover.
     pub fn record(
         &mut self,
@@ -392,7 +392,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Keeps every pupil's marks as this run read them.
+    /// Keeps the marks of every pupil this run asks something for (only their actions can be
+    /// withdrawn next time), as this run read them; a pupil whose actions this run withdrew
+    /// keeps the marks that justified them.
     fn keep_marks(
         &self,
         days: &SchoolDays,
@@ -407,7 +409,13 @@ impl Run<'_> {
                marks = excluded.marks
              WHERE marks IS NOT excluded.marks OR first_date IS NOT excluded.first_date",
         )?;
-        for (i, pupil) in register.pupils.iter().enumerate() {
+        let mut with_actions: Vec<usize> = outcome.fired.iter().map(|f| f.pupil).collect();
+        with_actions.sort_unstable();
+        with_actions.dedup();
+        for i in with_actions {
+            let Some(pupil) = register.pupils.get(i) else {
+                continue;
+            };
             let marks = register.marks_of(i);
             let text = marks::text(marks.get(first * 2..(last + 1) * 2).unwrap_or(&[]));
             upsert.execute(params![pupil.id, first_date, text])?;

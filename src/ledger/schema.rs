@@ -44,13 +44,14 @@ CREATE TABLE actions (
     follow_up_note   TEXT
 ) WITHOUT ROWID;
 CREATE INDEX actions_by_date ON actions(date);
--- Each pupil's marks as the last run read them (compact tokens from first_date), so a
--- withdrawn action can show the marks that justified it beside the marks now.
+-- The marks of each pupil with actions, as the last run that asked for any of them read them
+-- (compact tokens from first_date), so a withdrawn action can show the marks that justified
+-- it beside the marks now. (A rowid table: its rows are a school year long.)
 CREATE TABLE marks (
-    pupil_id    TEXT PRIMARY KEY,
+    pupil_id    TEXT NOT NULL UNIQUE,
     first_date  TEXT NOT NULL,
     marks       TEXT NOT NULL
-) WITHOUT ROWID;
+);
 ";
 
 /// The migrations in order: `MIGRATIONS[n]` takes version `n` to `n + 1`.
