@@ -359,7 +359,7 @@ impl Run<'_> {
             .enumerate()
             .map(|(i, p)| (p.id.as_str(), i))
             .collect();
-        let span_first = register.span.map_or(0, |s| s.0);
+        let (span_first, span_last) = register.span.unwrap_or((0, 0));
         let mut gone: Vec<(u64, Earlier)> = earlier.into_iter().collect();
         gone.sort_by_key(|(key, _)| *key);
         for (key, e) in gone {
@@ -368,9 +368,9 @@ impl Run<'_> {
                 .optional()?;
             let now = index
                 .get(e.pupil_id.as_str())
-                .map(|i| register.marks_of(*i))
+                .map(|i| register.marks_between(*i, span_first, span_last))
                 .unwrap_or(&[]);
-            let now_text = marks::text(now.get(span_first * 2..).unwrap_or(&[]));
+            let now_text = marks::text(now);
             let until = NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").unwrap_or_default();
             let (was, is) = match before.as_ref().and_then(|(d, m)| {
                 NaiveDate::parse_from_str(d, "%Y-%m-%d")
@@ -416,8 +416,7 @@ impl Run<'_> {
             let Some(pupil) = register.pupils.get(i) else {
                 continue;
             };
-            let marks = register.marks_of(i);
-            let text = marks::text(marks.get(first * 2..(last + 1) * 2).unwrap_or(&[]));
+            let text = marks::text(register.marks_between(i, first, last));
             upsert.execute(params![pupil.id, first_date, text])?;
         }
         Ok(())

@@ -82,11 +82,7 @@ impl Register {
     /// on are not yet taken: neither possible nor absent.
     pub fn taken_to(&self) -> Option<(usize, usize)> {
         let (_, last) = self.span?;
-        let afternoon = (0..self.pupils.len()).any(|p| {
-            self.marks_of(p)
-                .get(last * 2 + 1)
-                .is_some_and(|m| *m != NO_MARK)
-        });
+        let afternoon = (0..self.pupils.len()).any(|p| self.mark(p, last, 1) != NO_MARK);
         Some((last, usize::from(afternoon)))
     }
 
@@ -99,9 +95,8 @@ impl Register {
         (0..self.pupils.len())
             .filter(|p| on_roll(*p))
             .map(|p| {
-                let marks = self.marks_of(p);
-                (last * 2 + session..last * 2 + 2)
-                    .filter(|s| marks.get(*s).is_none_or(|m| *m == NO_MARK))
+                (session..2)
+                    .filter(|s| self.mark(p, last, *s) == NO_MARK)
                     .count()
             })
             .sum()
