@@ -237,10 +237,7 @@ pub fn explain_text(
             .map_or("-", |r| r.code)
     };
     for (day, (events, actions)) in by_day {
-        let (am, pm) = (
-            register.mark(pupil, day, 0),
-            register.mark(pupil, day, 1),
-        );
+        let (am, pm) = (register.mark(pupil, day, 0), register.mark(pupil, day, 1));
         let _ = writeln!(
             out,
             "\n{} (week {}, {}, marks {} {})",

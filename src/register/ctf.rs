@@ -262,13 +262,17 @@ fn finish_pupil(
             });
             continue;
         };
-        let mut report = |error: RegisterError, offset: usize, width: usize| {
+        let mut report = |error: &dyn Fn() -> RegisterError, offset: usize, width: usize| {
+            if found.full() {
+                found.dropped += 1;
+                return;
+            }
             let column_in_text = if offset == usize::MAX { 0 } else { offset };
             found.push(AtOffset {
                 offset: *marks_at,
                 column_in_text,
                 width,
-                error,
+                error: error(),
             });
         };
         apply(
@@ -364,8 +368,7 @@ fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
             text.clear();
             // A line is read whole only up to the longest row; past that, its problems are
             // placed by byte.
-            match Read::take(&mut reader, super::MAX_ROW as u64).read_until(b'\n', &mut text)
-            {
+            match Read::take(&mut reader, super::MAX_ROW as u64).read_until(b'\n', &mut text) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     let end = pos + n as u64;
@@ -375,7 +378,9 @@ fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
                         let at = usize::try_from(f.offset - pos).unwrap_or(0).min(text.len());
                         let byte = at.saturating_add(f.column_in_text).min(text.len());
                         if byte >= counted {
-                            chars += String::from_utf8_lossy(&text[counted..byte]).chars().count();
+                            chars += String::from_utf8_lossy(&text[counted..byte])
+                                .chars()
+                                .count();
                             counted = byte;
                         }
                         problems.push(
