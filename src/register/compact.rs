@@ -76,6 +76,10 @@ impl<'m> Iterator for Tokens<'m> {
     }
 }
 
+/// Where [`apply`] sends a problem: how to build it (only done when it is kept), the byte
+/// offset of its token in the marks (`usize::MAX`: the pupil id) and its width.
+pub(crate) type Report<'r> = dyn FnMut(&dyn Fn() -> RegisterError, usize, usize) + 'r;
+
 /// Records the marks of one run of calendar days; problems go to `report` with the
 /// character offset of the token in the marks string.
 pub(crate) fn apply(
@@ -85,7 +89,7 @@ pub(crate) fn apply(
     start: NaiveDate,
     marks: &[u8],
     span: &mut Option<(usize, usize)>,
-    report: &mut dyn FnMut(&dyn Fn() -> RegisterError, usize, usize),
+    report: &mut Report<'_>,
 ) {
     // Counted first (a pass without storage): a bad token or an odd count stops the row.
     let mut count = 0;
