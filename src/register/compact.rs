@@ -76,6 +76,10 @@ impl<'m> Iterator for Tokens<'m> {
     }
 }
 
+/// Where [`apply`] sends a problem: how to build it (only done when it is kept), the byte
+/// offset of its token in the marks (`usize::MAX`: the pupil id) and its width.
+pub(crate) type Report<'r> = dyn FnMut(&dyn Fn() -> RegisterError, usize, usize) + 'r;
+
 /// Records the marks of one run of calendar days; problems go to `report` with the
 /// character offset of the token in the marks string.
 pub(crate) fn apply(
@@ -85,7 +89,7 @@ pub(crate) fn apply(
     start: NaiveDate,
     marks: &[u8],
     span: &mut Option<(usize, usize)>,
-    report: &mut dyn FnMut(RegisterError, usize, usize),
+    report: &mut Report<'_>,
 ) {
     // Counted first (a pass without storage): a bad token or an odd count stops the row.
     let mut count = 0;
@@ -93,27 +97,27 @@ pub(crate) fn apply(
         match token {
             Ok(_) => count += 1,
             Err(bad) => {
-                let text = String::from_utf8_lossy(bad.text).into_owned();
-                report(
-                    RegisterError::BadToken {
-                        text,
-                        suggestion: None,
-                    },
-                    bad.offset,
-                    1,
-                );
+                let error = || RegisterError::BadToken {
+                    text: String::from_utf8_lossy(bad.text).into_owned(),
+                    suggestion: None,
+                };
+                report(&error, bad.offset, 1);
                 return;
             }
         }
     }
     if count % 2 != 0 {
-        report(RegisterError::OddMarks { tokens: count }, 0, marks.len());
+        report(
+            &|| RegisterError::OddMarks { tokens: count },
+            0,
+            marks.len(),
+        );
         return;
     }
     let entry = match local.get(pupil) {
         Ok(entry) => entry,
         Err(error) => {
-            report(error, usize::MAX, 0);
+            report(&|| error.clone(), usize::MAX, 0);
             return;
         }
     };
@@ -125,11 +129,9 @@ pub(crate) fn apply(
         let width = token.text.len();
         let Some(day) = ctx.days.index(date) else {
             if !ctx.decoder.is_closure_mark(token.text, date) {
-                report(
-                    ctx.closed_problem(&String::from_utf8_lossy(token.text), date),
-                    token.offset,
-                    width,
-                );
+                // Built only when kept: a row can hold millions of these.
+                let error = || ctx.closed_problem(&String::from_utf8_lossy(token.text), date);
+                report(&error, token.offset, width);
             }
             continue;
         };
@@ -137,7 +139,8 @@ pub(crate) fn apply(
             Ok(Decoded::Code(code)) => code,
             Ok(Decoded::Missing) => continue,
             Err(error) => {
-                report(with_session(error, date, session), token.offset, width);
+                let error = with_session(error, date, session);
+                report(&|| error.clone(), token.offset, width);
                 continue;
             }
         };
@@ -147,22 +150,22 @@ pub(crate) fn apply(
                 .get(usize::from(code))
                 .is_none_or(|r| r.code != "Z")
         {
-            let error = RegisterError::NotOnRoll {
+            let error = || RegisterError::NotOnRoll {
                 pupil: String::from_utf8_lossy(pupil).into_owned(),
                 date: date.to_string(),
                 roll: roll_text(ctx, entry.roll),
             };
-            report(error, token.offset, width);
+            report(&error, token.offset, width);
             continue;
         }
         if local.set(entry.index, day * 2 + session, code).is_err() {
-            let error = RegisterError::Duplicate {
+            let error = || RegisterError::Duplicate {
                 pupil: String::from_utf8_lossy(pupil).into_owned(),
                 date: date.to_string(),
                 session: session_name(session),
                 first_line: None,
             };
-            report(error, token.offset, width);
+            report(&error, token.offset, width);
             continue;
         }
         widen(span, day);
@@ -286,12 +289,12 @@ pub(crate) fn read(
             let (marks_column, marks_byte) = (column_of(marks_col), byte_of(marks_col));
             let (pupil_column, pupil_byte) = (column_of(pupil_col), byte_of(pupil_col));
             let earlier = rows_of.entry(pupil.to_vec()).or_default();
-            let mut report = |error: RegisterError, offset: usize, width: usize| {
+            let mut report = |error: &dyn Fn() -> RegisterError, offset: usize, width: usize| {
                 if problems.len() >= limit {
                     dropped += 1;
                     return;
                 }
-                let error = match error {
+                let error = match error() {
                     RegisterError::Duplicate {
                         pupil,
                         date,

@@ -262,13 +262,17 @@ fn finish_pupil(
             });
             continue;
         };
-        let mut report = |error: RegisterError, offset: usize, width: usize| {
+        let mut report = |error: &dyn Fn() -> RegisterError, offset: usize, width: usize| {
+            if found.full() {
+                found.dropped += 1;
+                return;
+            }
             let column_in_text = if offset == usize::MAX { 0 } else { offset };
             found.push(AtOffset {
                 offset: *marks_at,
                 column_in_text,
                 width,
-                error,
+                error: error(),
             });
         };
         apply(

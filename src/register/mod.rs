@@ -209,8 +209,11 @@ pub(crate) struct Decoder {
     texts: Vec<String>,
     /// One- and two-byte texts → index into `texts` (`u8::MAX`: not a national code).
     short: Vec<u8>,
-    /// Per school day, per text: the code-table row in force, or `NOT_IN_FORCE`.
+    /// Per era of the code table (days between two dates on which a code starts or ends),
+    /// per text: the code-table row in force, or `NOT_IN_FORCE`.
     rows: Vec<u8>,
+    /// Per school day, its era: a long calendar costs two bytes a day, not a row per code.
+    era: Vec<u16>,
     dash: u8,
     map: Option<CodesMap>,
 }
@@ -234,19 +237,37 @@ impl Decoder {
                 short[key] = u8::try_from(i).unwrap_or(UNKNOWN);
             }
         }
-        let mut rows = Vec::with_capacity(days.len() * texts.len());
+        // The dates on which a code comes into force or goes out of it, in order.
+        let mut changes: Vec<NaiveDate> = codes::table()
+            .rows()
+            .iter()
+            .flat_map(|r| [r.valid_from, r.valid_to.and_then(|d| d.succ_opt())])
+            .flatten()
+            .collect();
+        changes.sort_unstable();
+        changes.dedup();
+        let mut rows = Vec::new();
+        let mut era = Vec::with_capacity(days.len());
+        let mut current: Option<usize> = None;
         for date in days.dates() {
-            for text in &texts {
-                let id = codes::table().id(text, *date).map_or(NOT_IN_FORCE, |id| {
-                    u8::try_from(id.index()).unwrap_or(NOT_IN_FORCE)
-                });
-                rows.push(id);
+            let index = changes.partition_point(|c| c <= date);
+            if current != Some(index) {
+                current = Some(index);
+                for text in &texts {
+                    let id = codes::table().id(text, *date).map_or(NOT_IN_FORCE, |id| {
+                        u8::try_from(id.index()).unwrap_or(NOT_IN_FORCE)
+                    });
+                    rows.push(id);
+                }
             }
+            let number = rows.len() / texts.len() - 1;
+            era.push(u16::try_from(number).unwrap_or(u16::MAX));
         }
         Decoder {
             texts,
             short,
             rows,
+            era,
             dash,
             map: map.cloned(),
         }
@@ -282,11 +303,7 @@ impl Decoder {
         if text == self.dash {
             return Ok(Decoded::Missing);
         }
-        match self
-            .rows
-            .get(day * self.texts.len() + text as usize)
-            .copied()
-        {
+        match self.row(day, usize::from(text)) {
             Some(row) if row != NOT_IN_FORCE => Ok(Decoded::Code(row)),
             _ => Err(RegisterError::CodeNotInForce {
                 code: String::from_utf8_lossy(mark).into_owned(),
@@ -321,10 +338,13 @@ impl Decoder {
     /// The row of `N` on a school day, for `--allow-missing`.
     pub fn unexplained(&self, day: usize) -> u8 {
         let n = self.texts.iter().position(|t| t == "N").unwrap_or(0);
-        self.rows
-            .get(day * self.texts.len() + n)
-            .copied()
-            .unwrap_or(NOT_IN_FORCE)
+        self.row(day, n).unwrap_or(NOT_IN_FORCE)
+    }
+
+    #[inline]
+    fn row(&self, day: usize, text: usize) -> Option<u8> {
+        let era = usize::from(*self.era.get(day)?);
+        self.rows.get(era * self.texts.len() + text).copied()
     }
 }
 

@@ -6,7 +6,12 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
-use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+
+// Pupil ids come from files written by many hands: their maps use std's keyed SipHash, which
+// a file cannot make collide, not FxHash (ids that share a prefix, or were chosen to, pile
+// up in one bucket group).
+type IdMap<V> = HashMap<Box<[u8]>, V>;
 
 use super::error::{InputProblem, RegisterError};
 use super::{Context, NO_MARK, Pupil, Register, session_name, valid_pupil_id};
@@ -20,11 +25,11 @@ pub(crate) struct Entry {
 }
 
 struct Shared {
-    map: FxHashMap<Box<[u8]>, usize>,
+    map: IdMap<usize>,
     ids: Vec<Box<[u8]>>,
     rolls: Vec<(usize, usize)>,
     /// Pupil records that came with the register itself (CTF), by row.
-    records: FxHashMap<usize, Pupil>,
+    records: HashMap<usize, Pupil>,
 }
 
 /// The marks of every pupil over a window of school days, pupil-major, AM then PM. It grows
@@ -67,10 +72,10 @@ impl Slots {
     pub fn new(ctx: &Context<'_>) -> Slots {
         let days = ctx.days.len();
         let mut shared = Shared {
-            map: FxHashMap::default(),
+            map: IdMap::default(),
             ids: Vec::new(),
             rolls: Vec::new(),
-            records: FxHashMap::default(),
+            records: HashMap::default(),
         };
         if let Some(pupils) = ctx.pupils {
             for pupil in pupils.iter() {
@@ -184,7 +189,7 @@ impl Slots {
         LocalSlots {
             slots: self,
             store: None,
-            cache: FxHashMap::default(),
+            cache: IdMap::default(),
             entries: Vec::new(),
             ids: Vec::new(),
             spans: Vec::new(),
@@ -220,7 +225,7 @@ pub(crate) struct LocalSlots<'s> {
     /// lets it go so that another thread can widen it.
     store: Option<RwLockReadGuard<'s, Store>>,
     /// Id → index into `entries`: rows are found without touching the shared map.
-    cache: FxHashMap<Box<[u8]>, usize>,
+    cache: IdMap<usize>,
     entries: Vec<Entry>,
     /// Each entry's id, as a range of `ids`, and the entry last seen after it: exports list
     /// pupils in the same order day after day, so the next row's pupil is usually predicted
