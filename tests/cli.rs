@@ -643,3 +643,29 @@ fn demo_runs() {
     assert_eq!(run.code, 0, "{}", run.both());
     assert!(!run.stdout.trim().is_empty());
 }
+
+#[test]
+fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
+    // TOML keeps one value per key: converting `target` written twice, or a letter id twice,
+    // would drop the second silently. The conversion is refused, pointing at the repeat.
+    for (file, at, what) in [
+        (
+            "fuzz/regressions/fmt_roundtrip/repeated-statement-dropped-by-toml.policy",
+            ":3:3]",
+            "`target` is stated again here",
+        ),
+        (
+            "fuzz/regressions/fmt_roundtrip/repeated-name-dropped-by-toml.policy",
+            ":4:5]",
+            "letter `concern` is stated again here",
+        ),
+    ] {
+        let run = attend(&["fmt", "--to", "toml", file]);
+        no_panic(&run, file);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(run.stderr.contains("syntax::toml_cannot_repeat"), "{}", run.stderr);
+        assert!(run.stderr.contains(what), "{}", run.stderr);
+        assert!(run.stderr.contains(at), "{}", run.stderr);
+    }
+}

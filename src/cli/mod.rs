@@ -443,6 +443,13 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             Some(SurfaceArg::Toml) => Surface::Toml,
             None => Surface::of_path(src.name()),
         };
+        if surface == Surface::Toml {
+            let lost = syntax::toml_cannot_hold(&parsed);
+            if !lost.is_empty() {
+                show_errors(&lost);
+                return EXIT_ERRORS;
+            }
+        }
         let text = syntax::print(&parsed, surface);
         if check {
             if text != src.text() {

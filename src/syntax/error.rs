@@ -41,6 +41,8 @@ pub enum SyntaxError {
     TomlMissingKey { key: String, table: String },
     #[error("a TOML file holds a `[policy]` table or `[[calendar]]` tables")]
     TomlNothing,
+    #[error("{what} is stated again here, and TOML holds it once")]
+    TomlCannotRepeat { what: String },
 }
 
 impl Problem for SyntaxError {
@@ -60,6 +62,7 @@ impl Problem for SyntaxError {
             SyntaxError::TomlUnknownKey { .. } => "syntax::toml_unknown_key",
             SyntaxError::TomlMissingKey { .. } => "syntax::toml_missing_key",
             SyntaxError::TomlNothing => "syntax::toml_nothing",
+            SyntaxError::TomlCannotRepeat { .. } => "syntax::toml_cannot_repeat",
         }
     }
 
@@ -100,6 +103,9 @@ impl Problem for SyntaxError {
             SyntaxError::TomlNothing => {
                 Some("start a policy with `[policy]` and `name = \"...\"`".into())
             }
+            SyntaxError::TomlCannotRepeat { .. } => Some(
+                "keep one of the two (`attend check` reports the repeat too), then convert".into(),
+            ),
         }
     }
 }

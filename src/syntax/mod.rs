@@ -59,6 +59,12 @@ pub fn parse(src: &Source) -> Result<ast::File, Vec<Diagnostic>> {
 }
 
 /// Prints an AST in either surface.
+/// What the TOML surface cannot hold of a policy (a statement or entry written twice), each
+/// at the repeat: converting it to TOML would lose text, so `attend fmt --to toml` refuses.
+pub fn toml_cannot_hold(file: &ast::File) -> Vec<Diagnostic> {
+    print_toml::cannot_hold(file)
+}
+
 pub fn print(file: &ast::File, surface: Surface) -> String {
     match surface {
         Surface::Dsl => print_dsl::print_file(file),

@@ -2,11 +2,16 @@
 //! before the table or key it belongs to, and condition-language strings written by the DSL's
 //! fragment printers so both surfaces spell them alike. `toml::parse_file` reads it back.
 
+use std::collections::HashSet;
+
 use chrono::Datelike;
 use chrono::NaiveDate;
 use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Table, Value};
 
 use super::ast::*;
+use super::error::SyntaxError;
+use crate::diagnostic::{Diagnostic, Problem as _};
+use crate::source::Loc;
 use super::print_dsl::{actions, codes, expr, money, range, repeat, time};
 
 /// Prints a policy or calendar file as TOML. Tables come in the AST's order (TOML lets arrays
@@ -579,4 +584,77 @@ fn lines(comments: &[String]) -> String {
         }
     }
     out
+}
+
+/// What TOML cannot hold of a policy: a one-line statement, an entry, a limit or a penalty
+/// setting written twice. TOML keeps one value per key, so converting such a policy would
+/// drop the repeat silently; `attend fmt --to toml` refuses it at the repeat instead.
+pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
+    let File::Policy(policy) = file else {
+        return Vec::new();
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut repeats = Vec::new();
+    let mut once = |key: String, what: &dyn Fn() -> String, loc: &Loc| {
+        if !seen.insert(key) {
+            repeats.push(SyntaxError::TomlCannotRepeat { what: what() }.at(loc));
+        }
+    };
+    for item in &policy.node.items {
+        let loc = &item.loc;
+        match &item.node {
+            Item::Extends(_) => once("extends".into(), &|| "`extends`".into(), loc),
+            Item::Urn(_) => once("urn".into(), &|| "`urn`".into(), loc),
+            Item::Phase(_) => once("phase".into(), &|| "`phase`".into(), loc),
+            Item::SchoolType(_) => once("type".into(), &|| "`type`".into(), loc),
+            Item::Target(_) => once("target".into(), &|| "`target`".into(), loc),
+            Item::Ratified(_) => once("ratified".into(), &|| "`ratified`".into(), loc),
+            Item::Review(_) => once("review".into(), &|| "`review`".into(), loc),
+            Item::Roles(entries)
+            | Item::Procedures(entries)
+            | Item::Letters(entries)
+            | Item::Meetings(entries) => {
+                let kind = match &item.node {
+                    Item::Roles(_) => "role",
+                    Item::Procedures(_) => "procedure",
+                    Item::Letters(_) => "letter",
+                    _ => "meeting",
+                };
+                for e in entries {
+                    let id = &e.node.id.node;
+                    once(
+                        format!("{kind}:{id}"),
+                        &|| format!("{kind} `{id}`"),
+                        &e.node.id.loc,
+                    );
+                }
+            }
+            Item::Limits(entries) => {
+                for e in entries {
+                    let name = &e.node.name.node;
+                    once(
+                        format!("limit:{name}"),
+                        &|| format!("limit `{name}`"),
+                        &e.node.name.loc,
+                    );
+                }
+            }
+            Item::PenaltyNotices(entries) => {
+                for e in entries {
+                    let key = match &e.node {
+                        PenaltyItem::Threshold { .. } => "threshold",
+                        PenaltyItem::Limit { .. } => "limit",
+                        PenaltyItem::Fine { .. } => continue,
+                    };
+                    once(
+                        format!("penalty:{key}"),
+                        &|| format!("the penalty notices' `{key}`"),
+                        &e.loc,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    repeats
 }
