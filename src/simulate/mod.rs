@@ -67,10 +67,18 @@ pub fn register_from_cohort(cohort: &Cohort, days: &SchoolDays) -> Register {
         p.looked_after = Some(g.looked_after);
         pupils.push(p);
     }
+    // Like a register read from files, it holds the days of its span only.
+    let (first, last) = span.unwrap_or((0, 0));
+    let held = if span.is_some() { last + 1 - first } else { 0 };
+    let marks = marks
+        .chunks(width.max(1))
+        .flat_map(|row| row.get(first * 2..(first + held) * 2).unwrap_or(&[]))
+        .copied()
+        .collect();
     Register {
         pupils,
-        first: 0,
-        days: days.len(),
+        first,
+        days: held,
         marks,
         span,
         warnings: Vec::new(),
