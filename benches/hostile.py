@@ -18,7 +18,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POLICY = os.path.join(ROOT, "policies/kings-cross-academy.policy")
+# The corrected policy: `attend run` refuses a policy with errors before reading a register.
+POLICY = os.path.join(ROOT, "policies/corrected/kings-cross-academy.policy")
 # No letters: the size cases measure the register and the engine, not letter writing.
 NATIONAL = os.path.join(ROOT, "policies/national.policy")
 CALENDAR = os.path.join(ROOT, "policies/calendars/camden-2024-25.calendar")

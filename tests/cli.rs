@@ -664,7 +664,11 @@ fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
         no_panic(&run, file);
         assert_eq!(run.code, 2, "{}", run.stderr);
         assert!(run.stdout.is_empty(), "{}", run.stdout);
-        assert!(run.stderr.contains("syntax::toml_cannot_repeat"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("syntax::toml_cannot_repeat"),
+            "{}",
+            run.stderr
+        );
         assert!(run.stderr.contains(what), "{}", run.stderr);
         assert!(run.stderr.contains(at), "{}", run.stderr);
     }

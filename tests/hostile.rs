@@ -21,7 +21,7 @@ struct Run {
     stderr: String,
 }
 
-/// `attend run KINGS-CROSS --calendar CAMDEN --register FILE args...` in `dir`.
+/// `attend run KINGS-CROSS (corrected, so the run is not refused for its errors) --calendar CAMDEN --register FILE args...` in `dir`.
 fn run(dir: &Path, register: &str, contents: &[u8], args: &[&str]) -> Run {
     std::fs::write(dir.join(register), contents).expect("write the register");
     let out = Command::new(assert_cmd::cargo::cargo_bin!("attend"))
@@ -30,7 +30,7 @@ fn run(dir: &Path, register: &str, contents: &[u8], args: &[&str]) -> Run {
         .env("XDG_CONFIG_HOME", dir.join(".config"))
         .env_remove("ATTEND_PSEUDONYM_KEY")
         .arg("run")
-        .arg(root().join("policies/kings-cross-academy.policy"))
+        .arg(root().join("policies/corrected/kings-cross-academy.policy"))
         .arg("--calendar")
         .arg(root().join("policies/calendars/camden-2024-25.calendar"))
         .args(["--register", register, "--out", "out", "--no-report", "-q"])

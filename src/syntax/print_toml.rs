@@ -10,9 +10,9 @@ use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Ta
 
 use super::ast::*;
 use super::error::SyntaxError;
+use super::print_dsl::{actions, codes, expr, money, range, repeat, time};
 use crate::diagnostic::{Diagnostic, Problem as _};
 use crate::source::Loc;
-use super::print_dsl::{actions, codes, expr, money, range, repeat, time};
 
 /// Prints a policy or calendar file as TOML. Tables come in the AST's order (TOML lets arrays
 /// of tables interleave), so a DSL file and its TOML read in the same order; the one-line
