@@ -275,8 +275,11 @@ pub(crate) fn read(
                     text: String::from_utf8_lossy(start).into_owned(),
                 };
                 problems.push(
-                    InputProblem::new(error, name, line, column_of(start_col) as u64)
-                        .with_text_at(text.as_bytes(), byte_of(start_col), start.len()),
+                    InputProblem::new(error, name, line, column_of(start_col) as u64).with_text_at(
+                        text.as_bytes(),
+                        byte_of(start_col),
+                        start.len(),
+                    ),
                 );
                 continue;
             };

@@ -364,8 +364,7 @@ fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
             text.clear();
             // A line is read whole only up to the longest row; past that, its problems are
             // placed by byte.
-            match Read::take(&mut reader, super::MAX_ROW as u64).read_until(b'\n', &mut text)
-            {
+            match Read::take(&mut reader, super::MAX_ROW as u64).read_until(b'\n', &mut text) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     let end = pos + n as u64;
@@ -375,7 +374,9 @@ fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
                         let at = usize::try_from(f.offset - pos).unwrap_or(0).min(text.len());
                         let byte = at.saturating_add(f.column_in_text).min(text.len());
                         if byte >= counted {
-                            chars += String::from_utf8_lossy(&text[counted..byte]).chars().count();
+                            chars += String::from_utf8_lossy(&text[counted..byte])
+                                .chars()
+                                .count();
                             counted = byte;
                         }
                         problems.push(

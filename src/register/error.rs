@@ -262,7 +262,10 @@ impl InputProblem {
     /// Keeps an excerpt of `text`, the problem's line, whose column is the problem's column.
     pub fn with_text(self, text: &str, width: usize) -> InputProblem {
         let column = usize::try_from(self.at.column.saturating_sub(1)).unwrap_or(usize::MAX);
-        let at = text.char_indices().nth(column).map_or(text.len(), |(i, _)| i);
+        let at = text
+            .char_indices()
+            .nth(column)
+            .map_or(text.len(), |(i, _)| i);
         self.with_text_at(text.as_bytes(), at, width)
     }
 
@@ -352,7 +355,8 @@ mod tests {
 
     #[test]
     fn a_short_line_is_kept_whole_with_the_caret_at_its_column() {
-        let p = InputProblem::new(RegisterError::Empty, "r.csv", 2, 4).with_text("P1,XX,AM,/\r\n", 2);
+        let p =
+            InputProblem::new(RegisterError::Empty, "r.csv", 2, 4).with_text("P1,XX,AM,/\r\n", 2);
         assert_eq!(p.at.text.as_deref(), Some("P1,XX,AM,/"));
         let (_, caret) = caret_line(&p);
         assert_eq!(caret, "   ^^");
@@ -377,7 +381,11 @@ mod tests {
     #[test]
     fn an_excerpt_never_splits_a_character() {
         let line = "é".repeat(1000);
-        let p = InputProblem::new(RegisterError::Empty, "r.csv", 2, 1).with_text_at(line.as_bytes(), 1001, 1);
+        let p = InputProblem::new(RegisterError::Empty, "r.csv", 2, 1).with_text_at(
+            line.as_bytes(),
+            1001,
+            1,
+        );
         let text = p.at.text.unwrap_or_default();
         assert!(text.chars().all(|c| c == 'é'), "{text}");
         assert_eq!(p.at.caret, (EXCERPT / 4) as u64 + 1);

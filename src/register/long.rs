@@ -88,15 +88,17 @@ fn read_with(
     let name = &ctx.input.name;
     let mut header = Vec::new();
     // A header is a line like any other: read no more of it than a row may hold.
-    std::io::Read::take(&mut reader, MAX_ROW as u64).read_until(b'\n', &mut header).map_err(|e| {
-        vec![InputProblem::whole_file(
-            RegisterError::Unreadable {
-                file: name.clone(),
-                reason: e.to_string(),
-            },
-            name,
-        )]
-    })?;
+    std::io::Read::take(&mut reader, MAX_ROW as u64)
+        .read_until(b'\n', &mut header)
+        .map_err(|e| {
+            vec![InputProblem::whole_file(
+                RegisterError::Unreadable {
+                    file: name.clone(),
+                    reason: e.to_string(),
+                },
+                name,
+            )]
+        })?;
     if header.len() == MAX_ROW && !header.ends_with(b"\n") {
         let error = RegisterError::RowTooLong { limit: MAX_ROW };
         return Err(vec![

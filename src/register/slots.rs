@@ -158,7 +158,8 @@ impl Slots {
         let old = store.held * 2;
         for p in (0..store.pupils).take_while(|_| old > 0) {
             for (i, cell) in store.cells[p * old..(p + 1) * old].iter().enumerate() {
-                cells[p * held * 2 + offset + i].store(cell.load(Ordering::Relaxed), Ordering::Relaxed);
+                cells[p * held * 2 + offset + i]
+                    .store(cell.load(Ordering::Relaxed), Ordering::Relaxed);
             }
         }
         *store = Store {
