@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Outcome;
-use super::calendar::SchoolDays;
 use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
 use crate::register::Register;
+use crate::table::SchoolDays;
 use crate::table::{DecisionTable, Event, Row, RowAction, RowKind};
 use chrono::NaiveDate;
 use std::hash::Hasher as _;
@@ -446,10 +446,7 @@ pub fn explain_text(
             .map_or("-", |r| r.code)
     };
     for (day, (events, actions)) in by_day {
-        let (am, pm) = (
-            register.mark(pupil, day, 0),
-            register.mark(pupil, day, 1),
-        );
+        let (am, pm) = (register.mark(pupil, day, 0), register.mark(pupil, day, 1));
         let _ = writeln!(
             out,
             "\n{} (week {}, {}, marks {} {})",
