@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use minijinja::{Environment, Value};
 
 use crate::diagnostic::{Diagnostic, Problem, did_you_mean_help};
-use crate::engine::calendar::SchoolDays;
 use crate::model::{Letter, Window};
 use crate::register::Register;
+use crate::table::SchoolDays;
 
 /// Every variable a letter template may use.
 pub const VARIABLES: &[&str] = &[

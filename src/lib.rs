@@ -14,6 +14,7 @@ pub mod html;
 pub mod ledger;
 pub mod letters;
 pub mod model;
+pub mod progress;
 pub mod register;
 pub mod report;
 pub mod simulate;

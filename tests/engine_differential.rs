@@ -6,9 +6,10 @@
 use std::collections::BTreeSet;
 
 use attend::codes::{self, MarkClass};
-use attend::engine::{self, calendar::SchoolDays};
+use attend::engine;
 use attend::register::{self, Input, ReadOptions};
 use attend::source::Source;
+use attend::table::SchoolDays;
 use chrono::{Datelike, Days, NaiveDate};
 use proptest::prelude::*;
 

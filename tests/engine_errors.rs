@@ -2,9 +2,9 @@
 //! for codes; `--keep-going` reports every bad row up to the limit. One snapshot per case,
 //! the problems rendered as the terminal shows them.
 
-use attend::engine::calendar::SchoolDays;
 use attend::register::{self, Input, ReadOptions};
 use attend::source::Source;
+use attend::table::SchoolDays;
 
 const CALENDAR: &str =
     "calendar \"2024-25\" {\n  term autumn 2024-09-02 .. 2024-09-06\n  inset 2024-09-04\n}\n";

@@ -3,9 +3,10 @@
 //! snapshot is the run's `actions.csv` and `summary.csv` (or the input problems), as a user
 //! sees them.
 
-use attend::engine::{self, calendar::SchoolDays};
+use attend::engine;
 use attend::register::{self, Input, ReadOptions};
 use attend::source::Source;
+use attend::table::SchoolDays;
 
 /// Splits a scenario into its `--- name` sections.
 fn sections(text: &str) -> Vec<(String, String)> {

@@ -17,10 +17,11 @@
 
 use std::collections::BTreeMap;
 
-use attend::engine::{self, calendar::SchoolDays};
+use attend::engine;
 use attend::generate::{self, Config, Phase};
 use attend::register::{self, Input, ReadOptions};
 use attend::source::Source;
+use attend::table::SchoolDays;
 
 const CALENDAR: &str = include_str!("../policies/calendars/camden-2024-25.calendar");
 const NATIONAL: &str = include_str!("../policies/national.policy");

@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use attend::engine::{self, Progress, ProgressHandle, calendar::SchoolDays};
+use attend::engine;
+use attend::progress::{Progress, ProgressHandle};
 use attend::register::{self, Input, ReadOptions};
 use attend::source::Source;
+use attend::table::SchoolDays;
 
 const POLICY: &str = "policies/kings-cross-academy.policy";
 const CALENDAR: &str = "policies/calendars/camden-2024-25.calendar";

@@ -1,11 +1,11 @@
 //! `report.html`: a snapshot of the page for a small deterministic cohort, and the page's
 //! promises (every chart sized, no scripts, nothing fetched).
 
-use attend::engine::calendar::SchoolDays;
 use attend::generate::{self, Config, Phase};
 use attend::report::{self, Report};
 use attend::simulate::{self, Minutes};
 use attend::source::Source;
+use attend::table::SchoolDays;
 use attend::{analyse, table};
 
 const CALENDAR: &str = include_str!("../policies/calendars/camden-2024-25.calendar");

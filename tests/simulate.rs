@@ -3,11 +3,11 @@
 
 use assert_cmd::Command;
 
-use attend::engine::calendar::SchoolDays;
 use attend::generate::{self, Config, Phase};
 use attend::register::{self, Input, ReadOptions};
 use attend::simulate::{self, Minutes};
 use attend::source::Source;
+use attend::table::SchoolDays;
 use attend::{analyse, table};
 
 const CALENDAR: &str = include_str!("../policies/calendars/camden-2024-25.calendar");

@@ -2,7 +2,7 @@
 //! expanded into school days, as `--calendar` does, and given to the bundled national policy.
 #![no_main]
 
-use attend::engine::calendar::SchoolDays;
+use attend::table::SchoolDays;
 use attend::source::Source;
 use libfuzzer_sys::{Corpus, fuzz_target};
 

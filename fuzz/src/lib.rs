@@ -5,7 +5,8 @@
 use std::sync::OnceLock;
 
 use attend::cli::{DiagnosticFormat, render_diagnostics};
-use attend::engine::{self, calendar::SchoolDays};
+use attend::engine;
+use attend::table::SchoolDays;
 use attend::model::Calendar;
 use attend::register::{self, CodesMap, Format, Input, InputProblem, ReadOptions};
 use attend::source::Source;

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use super::progress::{self, Bar};
 use super::{EXIT_ERRORS, EXIT_OK, bundled_calendar, fs, load, show_errors};
-use crate::engine::Progress;
-use crate::engine::calendar::SchoolDays;
 use crate::generate::{self, Config, Phase};
+use crate::progress::Progress;
+use crate::table::SchoolDays;
 use crate::{analyse, load_calendar, table};
 
 #[derive(clap::Args, Debug, Clone)]

@@ -9,12 +9,14 @@ use rustc_hash::FxHashMap;
 
 use super::{EXIT_ERRORS, fs};
 use crate::diagnostic::Diagnostic;
-use crate::engine::{self, Progress, calendar::SchoolDays};
+use crate::engine;
 use crate::ledger::Recorded;
 use crate::letters::{self, Facts};
 use crate::model::{Letter, Policy};
+use crate::progress::Progress;
 use crate::register::Register;
 use crate::table::DecisionTable;
+use crate::table::SchoolDays;
 
 /// Where a letter's template is: its path is relative to the policy file.
 fn template_path(policy_path: &Path, letter: &Letter) -> PathBuf {

@@ -1,7 +1,7 @@
 //! Progress bars for long runs, drawn on standard error with indicatif, and only when standard
 //! error is a terminal and `--quiet` was not given: piped or redirected, a run prints no bar,
 //! no carriage return and no escape code. The library reports progress through
-//! [`crate::engine::Progress`]; this is the one implementation that draws.
+//! [`crate::progress::Progress`]; this is the one implementation that draws.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{Progress, ProgressHandle};
+use crate::progress::{Progress, ProgressHandle};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 

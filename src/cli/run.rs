@@ -9,9 +9,10 @@ use chrono::NaiveDate;
 use super::progress::{self, Bar, Unit};
 use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
 use crate::diagnostic::Problem;
-use crate::engine::{self, calendar::SchoolDays};
+use crate::engine;
 use crate::ledger::{self, Ledger, LedgerError, Recorded};
 use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
+use crate::table::SchoolDays;
 use crate::{analyse, table};
 
 #[derive(clap::Args, Debug, Clone)]

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use super::generate::PhaseArg;
 use super::progress::{self, Bar, Unit};
 use super::{EXIT_ERRORS, EXIT_OK, bundled_calendar, fs, load, show_errors};
-use crate::engine::Progress;
-use crate::engine::calendar::SchoolDays;
 use crate::generate::{self, Config, Phase};
+use crate::progress::Progress;
 use crate::register::{self, Input, ReadOptions};
 use crate::simulate::{self, Minutes};
+use crate::table::SchoolDays;
 use crate::{analyse, table};
 
 #[derive(clap::Args, Debug, Clone)]

@@ -8,11 +8,11 @@ use std::ops::Bound;
 
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 
-use super::calendar::SchoolDays;
 use super::evidence;
 use super::plan::{Plan, Rule, Test, Value};
 use crate::model::{CmpOp, Percent, PupilFlag, Repeat};
 use crate::register::{Pupil, Sen};
+use crate::table::SchoolDays;
 
 /// What the whole run shares: the plan, the calendar, the span of the data and where each
 /// window starts on each school day.

@@ -2,7 +2,6 @@
 //! [`DecisionTable`] and the [`Register`]: the calendar, stage order, measures and rows all
 //! come from the table. Pupils are independent, so they are evaluated on every core.
 
-pub mod calendar;
 mod eval;
 mod evidence;
 mod output;
@@ -18,9 +17,9 @@ pub use plan::Plan;
 
 use rayon::prelude::*;
 
+use crate::progress::{NoProgress, Progress};
 use crate::register::Register;
-use crate::table::DecisionTable;
-use calendar::SchoolDays;
+use crate::table::{DecisionTable, SchoolDays};
 
 /// Everything a run found.
 #[derive(Clone, Debug)]
@@ -36,48 +35,6 @@ pub struct Outcome {
 /// Evaluates every pupil of the register over the school days that have data.
 pub fn run(table: &DecisionTable, days: &SchoolDays, register: &Register) -> Outcome {
     run_with_progress(table, days, register, &NoProgress)
-}
-
-/// Where a long piece of work says how far it has got. The library never draws anything:
-/// the command line implements this with a progress bar, and everything else passes
-/// [`NoProgress`]. Calls may come from several threads at once.
-pub trait Progress: Send + Sync {
-    /// How many units the work has in all (bytes of a file, pupils).
-    fn set_len(&self, _len: u64) {}
-    /// `n` more units are done.
-    fn inc(&self, _n: u64) {}
-    /// The work is over.
-    fn finish(&self) {}
-}
-
-/// Progress that nobody watches.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}
-
-/// A shared [`Progress`], as [`crate::register::ReadOptions`] carries it; no progress by
-/// default.
-#[derive(Clone)]
-pub struct ProgressHandle(pub std::sync::Arc<dyn Progress>);
-
-impl Default for ProgressHandle {
-    fn default() -> Self {
-        ProgressHandle(std::sync::Arc::new(NoProgress))
-    }
-}
-
-impl std::fmt::Debug for ProgressHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ProgressHandle")
-    }
-}
-
-impl std::ops::Deref for ProgressHandle {
-    type Target = dyn Progress;
-    fn deref(&self) -> &Self::Target {
-        &*self.0
-    }
 }
 
 /// [`run`], counting each pupil evaluated on `progress`.

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Outcome;
-use super::calendar::SchoolDays;
 use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
 use crate::register::Register;
+use crate::table::SchoolDays;
 use crate::table::{DecisionTable, Event, Row, RowAction, RowKind};
 use chrono::NaiveDate;
 use std::hash::Hasher as _;

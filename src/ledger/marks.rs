@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::engine::calendar::SchoolDays;
+use crate::table::SchoolDays;
 
 /// The code of a mark, `-` when there is none.
 fn code(mark: u8) -> &'static str {

@@ -13,9 +13,10 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::engine::{self, Outcome, calendar::SchoolDays};
+use crate::engine::{self, Outcome};
 use crate::register::Register;
 use crate::table::DecisionTable;
+use crate::table::SchoolDays;
 
 /// How many new actions [`Recorded::new_actions`] keeps.
 pub const NEW_SHOWN: usize = 20;

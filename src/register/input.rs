@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::{InputProblem, RegisterError};
-use crate::engine::ProgressHandle;
+use crate::progress::ProgressHandle;
 
 /// The register formats of data-formats.md §6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,8 +21,8 @@ pub use input::{Format, Input};
 pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
 
 use crate::codes;
-use crate::engine::calendar::SchoolDays;
 use crate::model::Calendar;
+use crate::table::SchoolDays;
 
 /// No mark recorded for a session (a missing row, or `-`).
 pub const NO_MARK: u8 = u8::MAX;
@@ -116,7 +116,7 @@ pub struct ReadOptions {
     /// The key of the hash that pseudonymises UPNs.
     pub pseudonym_key: Option<String>,
     /// Told the input's size and each block of bytes read from it (before decompression).
-    pub progress: crate::engine::ProgressHandle,
+    pub progress: crate::progress::ProgressHandle,
 }
 
 impl ReadOptions {

@@ -6,9 +6,9 @@
 
 use std::fmt::Write;
 
-use crate::engine::calendar::SchoolDays;
 use crate::simulate::{Group, Simulation};
 use crate::table::DecisionTable;
+use crate::table::SchoolDays;
 
 /// What a report shows.
 pub struct Report<'a> {

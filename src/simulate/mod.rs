@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 
 use crate::codes;
-use crate::engine::{self, calendar::SchoolDays};
+use crate::engine;
 use crate::generate::{self, Cohort};
 use crate::model::Period;
 use crate::register::{NO_MARK, Pupil, Register, Sen, YearGroup};
 use crate::table::DecisionTable;
+use crate::table::SchoolDays;
 
 /// The register of a generated cohort over `days` (the calendar the cohort was generated
 /// for), built directly rather than through CSV: the same register `read_register` makes of

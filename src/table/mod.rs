@@ -2,12 +2,14 @@
 //! metrics, predicates over pupil attributes) and the actions they require. Deterministic: the
 //! same policy always gives the same rows in the same order. The engine reads only this.
 
+mod days;
 mod render;
 
 use serde::Serialize;
 
 use crate::model::normal as dnf;
 pub use crate::model::normal::{Atom, CountRange};
+pub use days::{Closed, SchoolDays};
 pub use render::{render_json, render_markdown, render_text};
 
 use crate::check::CheckedPolicy;
