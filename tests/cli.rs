@@ -641,7 +641,19 @@ fn demo_runs() {
     let run = attend(&["demo"]);
     no_panic(&run, "demo");
     assert_eq!(run.code, 0, "{}", run.both());
-    assert!(!run.stdout.trim().is_empty());
+    // Every output a newcomer should see: the findings, the table, the run (with the flag a
+    // policy with errors needs, so the command shown does what the demo did), the report,
+    // the letters and the morning list.
+    for expected in [
+        "errors)",
+        "--allow-errors",
+        "actions.csv",
+        "report.html",
+        "letters",
+        "the morning list",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}:\n{}", run.stdout);
+    }
 }
 
 #[test]

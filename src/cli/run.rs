@@ -644,9 +644,15 @@ const DEMO_LETTERS: &[(&str, &str)] = &[
 /// of the register's last day.
 pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
     let out = std::env::temp_dir().join("attend-demo");
+    // The seed policy has the errors `check` just listed, so `attend run` refuses it unless
+    // told otherwise: the demo says so and shows the flag, so a newcomer's copy of the command
+    // does what the demo did.
+    println!(
+        "\nThe policy has errors, so `attend run` refuses it unless `--allow-errors` says to carry it out as written:"
+    );
     println!(
         "\n$ attend run policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar \\\n    \
-         --register examples/data/register.csv --pupils examples/data/pupils.csv --out {} --no-ledger\n",
+         --register examples/data/register.csv --pupils examples/data/pupils.csv --out {} --no-ledger --allow-errors\n",
         out.display()
     );
     let days = SchoolDays::new(&table.calendar);
