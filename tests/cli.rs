@@ -685,3 +685,26 @@ fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
         assert!(run.stderr.contains(at), "{}", run.stderr);
     }
 }
+
+#[test]
+fn fmt_to_toml_refuses_a_second_stages_block() {
+    // TOML reads every `[[stage]]` as one list at the first one's place, so a second `stages`
+    // block would merge into the first and move the `meetings` between them on the next
+    // format: the conversion is refused at the second block.
+    let dir = temp_dir();
+    let path = dir.path().join("two.policy");
+    std::fs::write(
+        &path,
+        "policy \"x\" {\n  stages {\n    one \"One\"\n  }\n  meetings {\n    taf \"TAF\"\n  }\n  stages {\n    expect \"E\"\n  }\n}\n",
+    )
+    .expect("write the policy");
+    let run = attend(&["fmt", "--to", "toml", path_str(&path)]);
+    no_panic(&run, "two stages blocks");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a `stages` block is stated again here"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("two.policy:8:3]"), "{}", run.stderr);
+}

@@ -303,6 +303,11 @@ fn exercise(name: &str, text: &str) {
         return;
     };
     for (surface, ext) in [(Surface::Dsl, "policy"), (Surface::Toml, "toml")] {
+        // What TOML cannot hold (a statement or block written twice) is refused by
+        // `attend fmt --to toml`, so there is no TOML form to hold to a fixed point.
+        if surface == Surface::Toml && !syntax::toml_cannot_hold(&file).is_empty() {
+            continue;
+        }
         let printed = syntax::print(&file, surface);
         // A calendar-only file printed as DSL is a `.calendar` file.
         let ext = match (&file, surface) {

@@ -586,8 +586,8 @@ fn lines(comments: &[String]) -> String {
     out
 }
 
-/// What TOML cannot hold of a policy: a one-line statement, an entry, a limit or a penalty
-/// setting written twice. TOML keeps one value per key, so converting such a policy would
+/// What TOML cannot hold of a policy: a one-line statement, an entry, a limit, a penalty
+/// setting or a `stages` block written twice. TOML keeps one value per key, so converting such a policy would
 /// drop the repeat silently; `attend fmt --to toml` refuses it at the repeat instead.
 pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
     let File::Policy(policy) = file else {
@@ -629,6 +629,9 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
                     );
                 }
             }
+            // TOML reads every `[[stage]]` as one list, at the first one's place: a second
+            // `stages` block would merge into the first, moving what stands between them.
+            Item::Stages(_) => once("stages".into(), &|| "a `stages` block".into(), loc),
             Item::Limits(entries) => {
                 for e in entries {
                     let name = &e.node.name.node;
