@@ -2,8 +2,8 @@
 //! expanded into school days, as `--calendar` does, and given to the bundled national policy.
 #![no_main]
 
-use attend::table::SchoolDays;
 use attend::source::Source;
+use attend::table::SchoolDays;
 use libfuzzer_sys::{Corpus, fuzz_target};
 
 const NATIONAL: &str = include_str!("../../policies/national.policy");

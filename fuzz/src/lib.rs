@@ -6,10 +6,10 @@ use std::sync::OnceLock;
 
 use attend::cli::{DiagnosticFormat, render_diagnostics};
 use attend::engine;
-use attend::table::SchoolDays;
 use attend::model::Calendar;
 use attend::register::{self, CodesMap, Format, Input, InputProblem, ReadOptions};
 use attend::source::Source;
+use attend::table::SchoolDays;
 use attend::{analyse, table};
 use libfuzzer_sys::Corpus;
 
