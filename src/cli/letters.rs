@@ -73,15 +73,6 @@ pub struct Written {
     pub days: Vec<String>,
 }
 
-/// The description of a role, for a letter; never the role's identifier.
-fn role_description<'p>(policy: &'p Policy, id: &str) -> Option<&'p str> {
-    policy
-        .roles
-        .iter()
-        .find(|r| r.id == id)
-        .map(|r| r.text.as_str())
-}
-
 /// Renders the letter actions of a run (with a ledger, only the new ones: a letter already
 /// offered in an earlier run is not offered again, and a withdrawn one never is): each
 /// letter as `letters/<date>/<pupil>-<letter>.md` and `.html`, and each day's letters in one
@@ -103,8 +94,10 @@ pub fn write(
     let mut warned: Vec<&str> = Vec::new();
     let mut written = Written::default();
     let mut missing: Vec<&str> = Vec::new();
-    let contact = role_description(policy, "champion")
-        .or_else(|| role_description(policy, "headteacher"))
+    // Letters name a role by its description (`DecisionTable::role_name`), never its id.
+    let contact = table
+        .role_name("champion")
+        .or_else(|| table.role_name("headteacher"))
         .map(String::from);
     let wanted = |key: u64| recorded.is_none_or(|r| r.status.get(&key).is_some_and(|s| s.new));
     let bar = super::progress::Bar::new("writing letters", super::progress::Unit::Letters);
@@ -181,7 +174,7 @@ pub fn write(
             responsible: action
                 .responsible
                 .as_deref()
-                .and_then(|r| role_description(policy, r))
+                .and_then(|r| table.role_name(r))
                 .unwrap_or_default()
                 .to_string(),
             letter: id.to_string(),
