@@ -1002,7 +1002,9 @@ fn a_policy_with_errors_is_refused_unless_allow_errors() {
     // (`attend check` on the seed: 10 errors, 6 warnings; and 7 info).
     for code in ["AT001", "AT009", "AT201", "AT202", "AT210"] {
         assert!(
-            refused.stderr.contains(&format!("{code} (docs/rules.md#")),
+            refused
+                .stderr
+                .contains(&format!("{code} (attend explain {code})")),
             "{}",
             refused.stderr
         );

@@ -152,14 +152,14 @@ fn simulate_names_each_policy_with_errors_and_refuses_unless_allow_errors() {
     // The two seeds as written have errors (10 and 1, as `attend check` counts them); the
     // corrected policy has none and is not named.
     assert!(
-        stderr.contains("`attend check policies/kings-cross-academy.policy` reports 10 errors"),
+        stderr.contains("`attend check policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar` reports 10 errors"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("`attend check policies/three-stage-approach.policy` reports 1 error,"),
+        stderr.contains("`attend check policies/three-stage-approach.policy --calendar policies/calendars/camden-2024-25.calendar` reports 1 error,"),
         "{stderr}"
     );
-    assert!(!stderr.contains("corrected/attendance-thresholds.policy` reports 0 errors, 2 warnings and 0 info in this policy, so"), "{stderr}");
+    assert!(!stderr.contains("corrected/attendance-thresholds.policy --calendar policies/calendars/camden-2024-25.calendar` reports 0 errors, 2 warnings and 0 info in this policy, so"), "{stderr}");
     assert!(
         !out.path().join("report.html").exists(),
         "nothing is written"

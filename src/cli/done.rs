@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{EXIT_ERRORS, EXIT_OK};
+use super::{EXIT_FAILURE, EXIT_OK};
 use crate::diagnostic::Problem;
 use crate::ledger::{Done, DoneRequest};
 
@@ -105,7 +105,7 @@ pub fn run(args: &DoneArgs) -> u8 {
             "error[ledger::missing]: no ledger at `{}`\n  = help: `attend run --out DIR` keeps one beside DIR; give its path with `--ledger FILE`",
             path.display()
         );
-        return EXIT_ERRORS;
+        return EXIT_FAILURE;
     }
     let today = chrono::Local::now().date_naive();
     let on = match args.on.as_deref() {
@@ -115,7 +115,7 @@ pub fn run(args: &DoneArgs) -> u8 {
                 eprintln!(
                     "error[done::bad_date]: `{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
                 );
-                return EXIT_ERRORS;
+                return EXIT_FAILURE;
             }
         },
         None => today,
@@ -133,7 +133,7 @@ pub fn run(args: &DoneArgs) -> u8 {
                 .unzip(),
             Err(message) => {
                 eprintln!("error[done::import]: {message}");
-                return EXIT_ERRORS;
+                return EXIT_FAILURE;
             }
         },
         None => args
@@ -181,7 +181,7 @@ pub fn run(args: &DoneArgs) -> u8 {
                 .map(|h| format!("\n  = help: {h}"))
                 .unwrap_or_default();
             eprintln!("error[{}]: {at}{e}; nothing was recorded{help}", e.code());
-            EXIT_ERRORS
+            EXIT_FAILURE
         }
     }
 }

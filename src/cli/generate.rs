@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::progress::{self, Bar};
-use super::{EXIT_ERRORS, EXIT_OK, bundled_calendar, fs, load, show_errors};
+use super::{EXIT_FAILURE, EXIT_OK, bundled_calendar, fs, load, show_errors};
 use crate::generate::{self, Config, Phase};
 use crate::progress::Progress;
 use crate::table::SchoolDays;
@@ -58,7 +58,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
             let analysis = analyse(&src, calendar_src.as_ref());
             let Some(checked) = analysis.checked else {
                 show_errors(&analysis.diagnostics);
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             };
             table::compile(&checked).0.calendar
         }
@@ -67,11 +67,11 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
             let src = source.as_ref().unwrap_or(&default);
             let (calendar, diagnostics) = load_calendar(src).map_err(|d| {
                 show_errors(&d);
-                EXIT_ERRORS
+                EXIT_FAILURE
             })?;
             if diagnostics.iter().any(|d| d.is_error()) {
                 show_errors(&diagnostics);
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             }
             calendar
         }
@@ -79,7 +79,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
     let days = SchoolDays::new(&calendar);
     if days.is_empty() {
         eprintln!("error[generate::no_school_days]: the calendar has no school days");
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     }
     let first_year = days.academic_year(0);
     let dates: Vec<_> = (0..days.len())
@@ -98,7 +98,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
     let cohort = generate::generate(&config, &dates);
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create `{}`: {e}", args.out.display());
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     }
     let files = [
         ("pupils.csv", cohort.pupils_csv()),
@@ -109,7 +109,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
         let path = args.out.join(name);
         if let Err(e) = fs::write_atomically(&path, &bytes) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            return Err(EXIT_ERRORS);
+            return Err(EXIT_FAILURE);
         }
     }
     if progress::quiet() {

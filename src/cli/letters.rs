@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
-use super::{EXIT_ERRORS, fs};
+use super::{EXIT_FAILURE, fs};
 use crate::diagnostic::Diagnostic;
 use crate::engine;
 use crate::ledger::Recorded;
@@ -119,7 +119,7 @@ pub fn write(
         let path = dir.join("letters").join(&day.0).join("all.html");
         fs::write_atomically(&path, page.as_bytes()).map_err(|e| {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            EXIT_ERRORS
+            EXIT_FAILURE
         })?;
         written.days.push(std::mem::take(&mut day.0));
         day.1.clear();
@@ -199,7 +199,7 @@ pub fn write(
                     "error: cannot render letter `{id}` for {}: {e}",
                     pupil.id
                 ));
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             }
         };
         if day_pages.0 != date {
@@ -212,7 +212,7 @@ pub fn write(
                 "error: cannot create `{}`: {e}",
                 day_dir.display()
             ));
-            return Err(EXIT_ERRORS);
+            return Err(EXIT_FAILURE);
         }
         let stem = format!("{}-{id}", pupil.id);
         let html = letters::html_page(&format!("{stem} ({date})"), std::slice::from_ref(&section));
@@ -221,7 +221,7 @@ pub fn write(
             let path = day_dir.join(format!("{stem}.{ext}"));
             if let Err(e) = fs::write_atomically(&path, bytes) {
                 bar.eprintln(&format!("error: cannot write `{}`: {e}", path.display()));
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             }
         }
         written.written += 1;

@@ -1,6 +1,8 @@
 //! The command line: the only place that reads files, writes files and prints. Each
 //! subcommand loads its inputs, runs the library's pipeline and renders the results.
 
+mod check;
+mod config;
 mod done;
 mod fs;
 mod generate;
@@ -12,6 +14,7 @@ mod run;
 mod sarif;
 mod simulate;
 mod summary;
+mod suppress;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,7 +28,6 @@ use crate::{analyse, table};
 
 pub use output::{DiagnosticFormat, render_diagnostics};
 use rules::RulesFormat;
-use summary::SummaryFormat;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -50,30 +52,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Report every problem in one or more policies
-    #[command(
-        after_help = "Examples:\n  attend check policies/kings-cross-academy.policy\n  \
-        attend check policies/*.policy --format json\n  \
-        attend check school.policy --calendar term-dates.calendar --deny warnings\n\n\
-        Exit status: 0 no errors (warnings allowed), 1 warnings with --deny warnings, 2 errors."
-    )]
-    Check {
-        /// Policy files (.policy or .toml)
-        #[arg(required = true)]
-        policies: Vec<PathBuf>,
-        /// A calendar file (.calendar or .toml) replacing each policy's term dates
-        #[arg(long, value_name = "FILE")]
-        calendar: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
-        format: DiagnosticFormat,
-        /// Treat warnings as failures (exit 1)
-        #[arg(long, value_name = "warnings")]
-        deny: Option<Deny>,
-        /// Print a compliance matrix (policy × rule: counts) instead of the findings:
-        /// `--summary` for Markdown, `--summary=csv` for CSV
-        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "markdown", value_name = "FORMAT")]
-        summary: Option<SummaryFormat>,
-    },
+    /// Report every problem in policies, or in every policy under a folder
+    Check(check::CheckArgs),
     /// List the national rules `check` applies: code, severity, name, source
     #[command(
         after_help = "Examples:\n  attend rules\n  attend rules --format markdown > docs/rules.md"
@@ -112,13 +92,15 @@ enum Command {
         after_help = "Examples:\n  attend fmt policies/kings-cross-academy.policy\n  \
         attend fmt --check policies/*.policy\n  attend fmt --write school.policy\n  \
         attend fmt --to toml school.policy > school.toml\n\n\
-        With --check, exit status 1 means a file is not in canonical form."
+        With --check, exit status 1 means a file is not in canonical form; 2 that a file \
+        could not be read or written."
     )]
     Fmt {
         /// Policy or calendar files
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Exit 1 if a file would change, printing nothing else
+        /// Write no file and print no text: name each file that would change on standard
+        /// error, and exit 1 if any would
         #[arg(long, conflicts_with = "write")]
         check: bool,
         /// Rewrite each file in place (atomically)
@@ -142,11 +124,6 @@ enum Command {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum Deny {
-    Warnings,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
 enum TableFormat {
     Text,
     Markdown,
@@ -159,28 +136,20 @@ enum SurfaceArg {
     Toml,
 }
 
-/// Exit statuses shared by the subcommands.
+/// Exit statuses shared by the subcommands, as ruff and cargo give them: 0 nothing to report;
+/// 1 the policy has findings at or above the deny level (errors by default: a policy that does
+/// not parse, contradicts itself or breaks the law; `fmt --check`: not in canonical form);
+/// 2 `attend` could not do its job (a file unreadable or unwritable, a wrong argument or
+/// setting, register data it cannot read, a ledger it cannot use).
 const EXIT_OK: u8 = 0;
-const EXIT_WARNINGS: u8 = 1;
-const EXIT_ERRORS: u8 = 2;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_FAILURE: u8 = 2;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     progress::set_quiet(cli.quiet);
     let code = match cli.command {
-        Command::Check {
-            policies,
-            calendar,
-            format,
-            deny,
-            summary,
-        } => check(
-            &policies,
-            calendar.as_deref(),
-            format,
-            deny.is_some(),
-            summary,
-        ),
+        Command::Check(args) => check::run(&args),
         Command::Rules { format } => {
             print!("{}", rules::render(format));
             EXIT_OK
@@ -192,7 +161,7 @@ pub fn main() -> ExitCode {
             }
             Err(message) => {
                 eprintln!("error: {message}");
-                EXIT_ERRORS
+                EXIT_FAILURE
             }
         },
         Command::Compile {
@@ -222,7 +191,7 @@ fn load(path: &std::path::Path) -> Result<Source, u8> {
         Ok(src) => Ok(src),
         Err(diagnostic) => {
             show_errors(&[*diagnostic]);
-            Err(EXIT_ERRORS)
+            Err(EXIT_FAILURE)
         }
     }
 }
@@ -239,8 +208,11 @@ fn color_stdout() -> bool {
 
 /// Every finding `attend check` reports for one policy: the stages' and its letter
 /// templates', in file order.
+/// Inline suppressions (`# attend: allow AT201 -- reason`) are applied here, so `run` and
+/// `simulate` refuse a policy only for the errors `check` shows.
 fn findings(
     path: &std::path::Path,
+    src: &Source,
     analysis: &crate::Analysis,
 ) -> Vec<crate::diagnostic::Diagnostic> {
     let mut found = analysis.diagnostics.clone();
@@ -249,7 +221,7 @@ fn findings(
         found.extend(letters::check(path, checked.policy()));
         found.sort_by_key(crate::diagnostic::Diagnostic::sort_key);
     }
-    found
+    suppress::apply(src, found, analysis.checked.is_some())
 }
 
 /// `3 errors, 6 warnings and 1 info`: the findings counted by severity.
@@ -264,11 +236,25 @@ fn count_findings(found: &[crate::diagnostic::Diagnostic]) -> String {
     )
 }
 
+/// The `attend check` command that reports what a command found in a policy: with the
+/// calendar it used, since term dates change the findings.
+fn check_command(path: &std::path::Path, calendar: Option<&Source>) -> String {
+    match calendar {
+        Some(calendar) => format!(
+            "attend check {} --calendar {}",
+            path.display(),
+            calendar.name()
+        ),
+        None => format!("attend check {}", path.display()),
+    }
+}
+
 /// What `run` and `simulate` do with what `check` finds in a policy: with errors (the policy
 /// breaks the law or contradicts itself) they refuse, listing the errors, unless
 /// `--allow-errors`; otherwise they say what `check` reports and carry on.
 fn refuse_errors(
     path: &std::path::Path,
+    calendar: Option<&Source>,
     found: &[crate::diagnostic::Diagnostic],
     allow_errors: bool,
 ) -> Result<(), u8> {
@@ -276,17 +262,17 @@ fn refuse_errors(
     if !errors.is_empty() && !allow_errors {
         show_errors(&errors);
         eprintln!(
-            "error: `attend check {}` reports {} in this policy, so it is not run\n  \
+            "error: `{}` reports {} in this policy, so it is not run\n  \
              = help: correct the errors above, or run the policy as written with `--allow-errors`",
-            path.display(),
+            check_command(path, calendar),
             count_findings(found)
         );
-        return Err(EXIT_WARNINGS);
+        return Err(EXIT_FINDINGS);
     }
     if !found.is_empty() {
         eprintln!(
-            "note: `attend check {}` reports {} in this policy{}",
-            path.display(),
+            "note: `{}` reports {} in this policy{}",
+            check_command(path, calendar),
             count_findings(found),
             if errors.is_empty() {
                 ""
@@ -298,69 +284,23 @@ fn refuse_errors(
     Ok(())
 }
 
-fn check(
-    policies: &[PathBuf],
-    calendar: Option<&std::path::Path>,
-    format: DiagnosticFormat,
-    deny_warnings: bool,
-    summary: Option<SummaryFormat>,
+/// What `run` and `simulate` say of a policy that does not parse or names what it does not
+/// define: its errors, and that not even `--allow-errors` can run it.
+fn refuse_malformed(
+    path: &std::path::Path,
+    calendar: Option<&Source>,
+    found: &[crate::diagnostic::Diagnostic],
 ) -> u8 {
-    let calendar = match calendar.map(load).transpose() {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let mut all = Vec::new();
-    let mut per_policy = Vec::new();
-    let mut unreadable = false;
-    for path in policies {
-        let found = match fs::read_source(path) {
-            Ok(src) => {
-                let analysis = analyse(&src, calendar.as_ref());
-                findings(path, &analysis)
-            }
-            Err(diagnostic) => {
-                unreadable = true;
-                vec![*diagnostic]
-            }
-        };
-        all.extend(found.iter().cloned());
-        per_policy.push(summary::PolicyFindings {
-            name: path.display().to_string(),
-            diagnostics: found,
-        });
-    }
-    match summary {
-        Some(summary_format) => print!("{}", summary::render(&per_policy, summary_format)),
-        None => print!("{}", render_diagnostics(&all, format, color_stdout())),
-    }
-    if format == DiagnosticFormat::Human && summary.is_none() {
-        let errors = all
-            .iter()
-            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-            .count();
-        let warnings = all
-            .iter()
-            .filter(|d| d.severity == crate::diagnostic::Severity::Warning)
-            .count();
-        let files = policies.len();
-        eprintln!(
-            "checked {files} {}: {errors} {}, {warnings} {}",
-            plural(files, "policy", "policies"),
-            plural(errors, "error", "errors"),
-            plural(warnings, "warning", "warnings")
-        );
-    }
-    if unreadable || all.iter().any(|d| d.is_error()) {
-        EXIT_ERRORS
-    } else if deny_warnings
-        && all
-            .iter()
-            .any(|d| d.severity == crate::diagnostic::Severity::Warning)
-    {
-        EXIT_WARNINGS
-    } else {
-        EXIT_OK
-    }
+    let errors: Vec<_> = found.iter().filter(|d| d.is_error()).cloned().collect();
+    show_errors(&errors);
+    eprintln!(
+        "error: `{}` reports {} in this policy, so it is not run\n  \
+         = help: correct the errors above: a policy that does not parse, or names what it does \
+         not define, cannot be run even with `--allow-errors`",
+        check_command(path, calendar),
+        count_findings(found)
+    );
+    EXIT_FINDINGS
 }
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
@@ -382,21 +322,20 @@ fn compile(
         Err(code) => return code,
     };
     let analysis = analyse(&src, calendar.as_ref());
+    let found = findings(policy, &src, &analysis);
     let Some(checked) = analysis.checked else {
         show_errors(&analysis.diagnostics);
-        return EXIT_ERRORS;
+        return EXIT_FINDINGS;
     };
     let (table, table_diagnostics) = table::compile(&checked);
     // The policy is well-formed, so the table stands; what the checker found about the law is
-    // `attend check`'s to show in full, and compile only says it is there.
-    if !analysis.diagnostics.is_empty() {
-        let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
+    // `attend check`'s to show in full, and compile only says it is there, counted as `check`
+    // counts it.
+    if !found.is_empty() {
         eprintln!(
-            "note: `attend check {}` reports {} {} ({errors} {}) in this policy",
-            policy.display(),
-            analysis.diagnostics.len(),
-            plural(analysis.diagnostics.len(), "finding", "findings"),
-            plural(errors, "error", "errors"),
+            "note: `{}` reports {} in this policy",
+            check_command(policy, calendar.as_ref()),
+            count_findings(&found)
         );
     }
     if !table_diagnostics.is_empty() {
@@ -412,13 +351,13 @@ fn compile(
         Some(path) => {
             if let Err(e) = fs::write_atomically(path, text.as_bytes()) {
                 eprintln!("error: cannot write `{}`: {e}", path.display());
-                return EXIT_ERRORS;
+                return EXIT_FAILURE;
             }
         }
         None => print!("{text}"),
     }
     if shown.iter().any(|d| d.is_error()) {
-        EXIT_ERRORS
+        EXIT_FINDINGS
     } else {
         EXIT_OK
     }
@@ -435,7 +374,7 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             Ok(file) => file,
             Err(errors) => {
                 show_errors(&errors);
-                return EXIT_ERRORS;
+                return EXIT_FINDINGS;
             }
         };
         let surface = match to {
@@ -447,26 +386,26 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             let lost = syntax::toml_cannot_hold(&parsed);
             if !lost.is_empty() {
                 show_errors(&lost);
-                return EXIT_ERRORS;
+                return EXIT_FAILURE;
             }
         }
         let text = syntax::print(&parsed, surface);
         if check {
             if text != src.text() {
                 eprintln!("{} is not in canonical form", path.display());
-                status = EXIT_WARNINGS;
+                status = EXIT_FINDINGS;
             }
         } else if write {
             if text != src.text()
                 && let Err(e) = fs::replace_keeping_mode(path, text.as_bytes())
             {
                 eprintln!("error: cannot write `{}`: {e}", path.display());
-                return EXIT_ERRORS;
+                return EXIT_FAILURE;
             }
         } else {
             let mut stdout = std::io::stdout().lock();
             if stdout.write_all(text.as_bytes()).is_err() {
-                return EXIT_ERRORS;
+                return EXIT_FAILURE;
             }
         }
     }
@@ -512,13 +451,12 @@ fn demo() -> u8 {
             color_stdout()
         )
     );
-    let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
     println!(
-        "{} findings ({errors} errors)\n",
-        analysis.diagnostics.len()
+        "checked 1 policy: {}\n",
+        count_findings(&analysis.diagnostics)
     );
     let Some(checked) = analysis.checked else {
-        return EXIT_ERRORS;
+        return EXIT_FAILURE;
     };
     let policy = checked.policy();
     println!(

@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 pub enum DiagnosticFormat {
     /// miette reports pointing at the source
     Human,
-    /// `{"diagnostics":[{code, severity, message, file, line, column, help}]}`
+    /// `{"diagnostics":[{code, severity, message, file, line, column, help, rule_url, explain, source}]}`
     Json,
     /// SARIF 2.1.0, for code-scanning views
     Sarif,
@@ -27,6 +27,9 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_url: Option<&'a str>,
+    /// The command that prints the rule's documentation, for a national rule's finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
 }
@@ -48,10 +51,12 @@ pub fn render_diagnostics(
             } else {
                 GraphicalTheme::unicode_nocolor()
             };
-            // Without colour, a rule's URL is printed as text rather than as a terminal hyperlink.
+            // A rule's page is named by the command that prints it, beside its code, so it
+            // works wherever attend is installed (a link into docs/ works only in the
+            // repository); it is text, never a terminal hyperlink.
             let handler = GraphicalReportHandler::new_themed(theme)
                 .with_width(100)
-                .with_links(color);
+                .with_links(false);
             let mut out = String::new();
             for d in diagnostics {
                 // Messages can quote the input (a TOML parser's words, a name); never let
@@ -60,6 +65,9 @@ pub fn render_diagnostics(
                 d.message = crate::source::safe_to_show(&d.message);
                 d.help = d.help.as_deref().map(crate::source::safe_to_show);
                 d.label = d.label.as_deref().map(crate::source::safe_to_show);
+                if d.url.is_some() {
+                    d.url = Some(format!("attend explain {}", d.code));
+                }
                 let d = &d;
                 if handler.render_report(&mut out, d).is_err() {
                     out.push_str(&d.message);
@@ -83,6 +91,7 @@ pub fn render_diagnostics(
                             column: position.map(|p| p.2),
                             help: d.help.as_deref(),
                             rule_url: d.url.as_deref(),
+                            explain: d.url.as_ref().map(|_| format!("attend explain {}", d.code)),
                             source: d.source.as_deref(),
                         }
                     })

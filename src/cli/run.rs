@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::progress::{self, Bar, Unit};
-use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
+use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fs, load, show_errors};
 use crate::diagnostic::Problem;
 use crate::engine;
 use crate::ledger::{self, Ledger, LedgerError, Recorded};
@@ -96,7 +96,7 @@ pub const LEDGER_NAME: &str = "attend-ledger.sqlite";
 pub fn open_ledger(path: &Path) -> Result<Ledger, u8> {
     let fail = |e: LedgerError| {
         print_ledger_error(path, &e);
-        EXIT_ERRORS
+        EXIT_FAILURE
     };
     let conn = rusqlite::Connection::open(path).map_err(|e| fail(e.into()))?;
     Ledger::new(conn).map_err(fail)
@@ -150,16 +150,19 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     let src = load(&args.policy)?;
     let calendar = args.calendar.as_deref().map(load).transpose()?;
     let analysis = analyse(&src, calendar.as_ref());
-    let found = super::findings(&args.policy, &analysis);
+    let found = super::findings(&args.policy, &src, &analysis);
     let Some(checked) = analysis.checked else {
-        show_errors(&analysis.diagnostics);
-        return Err(EXIT_ERRORS);
+        return Err(super::refuse_malformed(
+            &args.policy,
+            calendar.as_ref(),
+            &found,
+        ));
     };
-    super::refuse_errors(&args.policy, &found, args.allow_errors)?;
+    super::refuse_errors(&args.policy, calendar.as_ref(), &found, args.allow_errors)?;
     let (table, table_diagnostics) = table::compile(&checked);
     if table_diagnostics.iter().any(|d| d.is_error()) {
         show_errors(&table_diagnostics);
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FINDINGS);
     }
     if !table.calendar.has_dates() {
         eprintln!(
@@ -167,7 +170,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
              = help: give a calendar with `--calendar FILE`, e.g. `--calendar policies/calendars/camden-2024-25.calendar`",
             args.policy.display()
         );
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     }
     let days = SchoolDays::new(&table.calendar);
     let options = ReadOptions {
@@ -182,7 +185,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         Some(path) => Some(
             register::read_pupils(&Input::path(path), options.limit()).map_err(|p| {
                 print_problems(&p, Some(options.limit()));
-                EXIT_ERRORS
+                EXIT_FAILURE
             })?,
         ),
         None => None,
@@ -190,7 +193,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     let codes_map = match &args.codes_map {
         Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
             print_problems(&p, None);
-            EXIT_ERRORS
+            EXIT_FAILURE
         })?),
         None => None,
     };
@@ -205,7 +208,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     )
     .map_err(|p| {
         print_problems(&p, Some(options.limit()));
-        EXIT_ERRORS
+        EXIT_FAILURE
     })?;
     print_problems(&register.warnings, None);
     // A CTF carries each pupil's date of birth and year group, so only warn when the
@@ -235,7 +238,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
                     .map(|h| format!("\n  = help: {h}"))
                     .unwrap_or_default();
                 eprintln!("error[run::unknown_pupil]: no pupil `{id}` in the register{help}");
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             };
             Some(index)
         }
@@ -260,7 +263,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         if let Some(path) = &ledger_path {
             print_ledger_error(path, &e);
         }
-        EXIT_ERRORS
+        EXIT_FAILURE
     };
     // The run holds the ledger from here to its commit; dropping it (any error below, or
     // the process dying) leaves the ledger as it was.
@@ -286,7 +289,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     if let Some(dir) = &args.out {
         let staged = fs::Staged::new(dir).map_err(|e| {
             eprintln!("error: {e}");
-            EXIT_ERRORS
+            EXIT_FAILURE
         })?;
         let out = staged.path();
         write_outputs(out, &table, &days, &register, &outcome, recorded.as_ref())?;
@@ -312,7 +315,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
                 "error: {e}; the ledger and `{}` are as they were",
                 dir.display()
             );
-            EXIT_ERRORS
+            EXIT_FAILURE
         })?;
         print!(
             "{}",
@@ -399,7 +402,7 @@ fn school_day(
                 eprintln!(
                     "error[run::no_school_day]: the calendar has no school day before {today}"
                 );
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             };
             day
         }
@@ -409,7 +412,7 @@ fn school_day(
                 eprintln!(
                     "error[run::bad_date]: `{text}` is not a date\n  = help: dates are ISO 8601 (`YYYY-MM-DD`), `today` or `yesterday`"
                 );
-                return Err(EXIT_ERRORS);
+                return Err(EXIT_FAILURE);
             }
         },
     };
@@ -421,7 +424,7 @@ fn school_day(
                 days.date(span.0),
                 days.date(span.1)
             );
-            Err(EXIT_ERRORS)
+            Err(EXIT_FAILURE)
         }
         None => {
             let why = days
@@ -441,7 +444,7 @@ fn school_day(
             eprintln!(
                 "error[run::not_a_school_day]: {date} is not a school day in the calendar{why}{near}"
             );
-            Err(EXIT_ERRORS)
+            Err(EXIT_FAILURE)
         }
     }
 }
@@ -454,7 +457,7 @@ fn today() -> Result<NaiveDate, u8> {
             eprintln!(
                 "error[run::bad_date]: ATTEND_TODAY=`{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
             );
-            EXIT_ERRORS
+            EXIT_FAILURE
         }),
         Err(_) => Ok(chrono::Local::now().date_naive()),
     }
@@ -570,7 +573,7 @@ pub fn write_outputs(
 ) -> Result<(), u8> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create `{}`: {e}", dir.display());
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     }
     let actions = match recorded {
         Some(r) => engine::actions_csv_with(table, days, register, outcome, &|key| match r
@@ -596,7 +599,7 @@ pub fn write_outputs(
         let path = dir.join(name);
         if let Err(e) = fs::write_atomically(&path, bytes) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            return Err(EXIT_ERRORS);
+            return Err(EXIT_FAILURE);
         }
     }
     Ok(())
@@ -679,7 +682,7 @@ pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
         Ok(register) => register,
         Err(problems) => {
             print_problems(&problems, Some(options.limit()));
-            return EXIT_ERRORS;
+            return EXIT_FAILURE;
         }
     };
     let outcome = engine::run(table, &days, &register);
@@ -697,7 +700,7 @@ pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
     let written = (|| {
         let staged = fs::Staged::new(&out).map_err(|e| {
             eprintln!("error: {e}");
-            EXIT_ERRORS
+            EXIT_FAILURE
         })?;
         write_outputs(staged.path(), table, &days, &register, &outcome, None)?;
         let letters = super::letters::write(
@@ -714,7 +717,7 @@ pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
         write_report(staged.path(), table, &days, &register, &outcome)?;
         staged.commit().map_err(|e| {
             eprintln!("error: {e}");
-            EXIT_ERRORS
+            EXIT_FAILURE
         })?;
         Ok::<_, u8>(letters)
     })();
@@ -836,7 +839,7 @@ fn write_report(
     let path = dir.join("report.html");
     fs::write_atomically(&path, html.as_bytes()).map_err(|e| {
         eprintln!("error: cannot write `{}`: {e}", path.display());
-        EXIT_ERRORS
+        EXIT_FAILURE
     })?;
     Ok(path)
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::generate::PhaseArg;
 use super::progress::{self, Bar, Unit};
-use super::{EXIT_ERRORS, EXIT_OK, bundled_calendar, fs, load, show_errors};
+use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, bundled_calendar, fs, load, show_errors};
 use crate::generate::{self, Config, Phase};
 use crate::progress::Progress;
 use crate::register::{self, Input, ReadOptions};
@@ -70,7 +70,7 @@ pub fn run(args: &SimulateArgs) -> u8 {
 fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     let minutes = Minutes::default().with(&args.minutes).map_err(|e| {
         eprintln!("error[simulate::bad_minutes]: {e}\n  = help: write `--minutes letter=15`");
-        EXIT_ERRORS
+        EXIT_FAILURE
     })?;
     let calendar = match &args.calendar {
         Some(path) => load(path)?,
@@ -81,20 +81,20 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     for path in &args.policies {
         let src = load(path)?;
         let analysis = analyse(&src, Some(&calendar));
-        let found = super::findings(path, &analysis);
+        let found = super::findings(path, &src, &analysis);
         let Some(checked) = analysis.checked else {
-            show_errors(&analysis.diagnostics);
-            return Err(EXIT_ERRORS);
+            refused = Some(super::refuse_malformed(path, Some(&calendar), &found));
+            continue;
         };
         // Every policy is looked at, so one run names each that has errors.
-        if let Err(code) = super::refuse_errors(path, &found, args.allow_errors) {
+        if let Err(code) = super::refuse_errors(path, Some(&calendar), &found, args.allow_errors) {
             refused = Some(code);
             continue;
         }
         let (table, diagnostics) = table::compile(&checked);
         if diagnostics.iter().any(|d| d.is_error()) {
             show_errors(&diagnostics);
-            return Err(EXIT_ERRORS);
+            return Err(EXIT_FINDINGS);
         }
         tables.push(table);
     }
@@ -102,12 +102,12 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         return Err(code);
     }
     let Some(first) = tables.first() else {
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     };
     let days = SchoolDays::new(&first.calendar);
     if days.is_empty() {
         eprintln!("error[simulate::no_school_days]: the calendar has no school days");
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     }
     let (register, cohort) = match (&args.register, &args.pupils, args.cohort) {
         (Some(reg), Some(pupils), _) => {
@@ -119,7 +119,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
                 for problem in &p {
                     eprint!("{problem}");
                 }
-                EXIT_ERRORS
+                EXIT_FAILURE
             };
             let pupils = register::read_pupils(&Input::path(pupils), options.limit())
                 .map_err(show_problems)?;
@@ -167,7 +167,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
             eprintln!(
                 "error[simulate::no_cohort]: give `--cohort N` or `--register FILE --pupils FILE`"
             );
-            return Err(EXIT_ERRORS);
+            return Err(EXIT_FAILURE);
         }
     };
     let spinner = Bar::spinner("simulating");
@@ -183,7 +183,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     });
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create `{}`: {e}", args.out.display());
-        return Err(EXIT_ERRORS);
+        return Err(EXIT_FAILURE);
     }
     let files = [
         ("comparison.csv", sim.csv(&days)),
@@ -193,7 +193,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         let path = args.out.join(name);
         if let Err(e) = fs::write_atomically(&path, &bytes) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            return Err(EXIT_ERRORS);
+            return Err(EXIT_FAILURE);
         }
     }
     if progress::quiet() {

@@ -1,5 +1,6 @@
-//! `attend check --summary`: a compliance matrix for a whole trust, one row per policy and one
-//! column per rule, as Markdown for people or CSV for spreadsheets.
+//! `attend check --summary`: a compliance matrix for a whole trust, one row per policy (naming
+//! its school and URN) and one column per rule, as Markdown for people, CSV for spreadsheets or
+//! JSON for programs.
 
 use clap::ValueEnum;
 
@@ -12,11 +13,22 @@ pub enum SummaryFormat {
     Markdown,
     /// every catalogued rule as a column, for spreadsheets
     Csv,
+    /// one object per policy: file, school, urn, counts by severity and by rule
+    Json,
+}
+
+/// The school a policy names: its name and URN, where it gives them.
+#[derive(Clone, Debug, Default)]
+pub struct School {
+    pub name: Option<String>,
+    pub urn: Option<u64>,
 }
 
 /// One policy's findings.
 pub struct PolicyFindings {
+    /// The file, as given.
     pub name: String,
+    pub school: School,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -41,6 +53,7 @@ pub fn render(policies: &[PolicyFindings], format: SummaryFormat) -> String {
     match format {
         SummaryFormat::Markdown => markdown(policies),
         SummaryFormat::Csv => csv(policies),
+        SummaryFormat::Json => json(policies),
     }
 }
 
@@ -53,19 +66,21 @@ fn markdown(policies: &[PolicyFindings]) -> String {
     if policies.iter().any(|p| count(p, "other") > 0) {
         columns.push("other");
     }
-    let mut out = String::from("| policy | errors | warnings | info |");
+    let mut out = String::from("| policy | school | URN | errors | warnings | info |");
     for c in &columns {
         out.push_str(&format!(" {c} |"));
     }
-    out.push_str("\n|---|---:|---:|---:|");
+    out.push_str("\n|---|---|---:|---:|---:|---:|");
     for _ in &columns {
         out.push_str("---:|");
     }
     out.push('\n');
     for p in policies {
         out.push_str(&format!(
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             p.name.replace('|', "\\|"),
+            p.school.name.as_deref().unwrap_or("").replace('|', "\\|"),
+            p.school.urn.map_or(String::new(), |u| u.to_string()),
             by_severity(p, Severity::Error),
             by_severity(p, Severity::Warning),
             by_severity(p, Severity::Info)
@@ -109,7 +124,7 @@ fn csv_field(s: &str) -> String {
 }
 
 fn csv(policies: &[PolicyFindings]) -> String {
-    let mut out = String::from("policy,errors,warnings,info");
+    let mut out = String::from("policy,school,urn,errors,warnings,info");
     for r in RULES {
         out.push(',');
         out.push_str(r.code);
@@ -117,8 +132,10 @@ fn csv(policies: &[PolicyFindings]) -> String {
     out.push_str(",other\n");
     for p in policies {
         out.push_str(&format!(
-            "{},{},{},{}",
+            "{},{},{},{},{},{}",
             csv_field(&p.name),
+            csv_field(p.school.name.as_deref().unwrap_or("")),
+            p.school.urn.map_or(String::new(), |u| u.to_string()),
             by_severity(p, Severity::Error),
             by_severity(p, Severity::Warning),
             by_severity(p, Severity::Info)
@@ -129,4 +146,39 @@ fn csv(policies: &[PolicyFindings]) -> String {
         out.push_str(&format!(",{}\n", count(p, "other")));
     }
     out
+}
+
+#[derive(serde::Serialize)]
+struct JsonPolicy<'a> {
+    policy: &'a str,
+    school: Option<&'a str>,
+    urn: Option<u64>,
+    errors: usize,
+    warnings: usize,
+    info: usize,
+    /// Findings per rule code (and `other`), only those with any.
+    rules: std::collections::BTreeMap<&'a str, usize>,
+}
+
+fn json(policies: &[PolicyFindings]) -> String {
+    let rows: Vec<JsonPolicy> = policies
+        .iter()
+        .map(|p| {
+            let mut rules = std::collections::BTreeMap::new();
+            for d in &p.diagnostics {
+                *rules.entry(column(d)).or_insert(0) += 1;
+            }
+            JsonPolicy {
+                policy: &p.name,
+                school: p.school.name.as_deref(),
+                urn: p.school.urn,
+                errors: by_severity(p, Severity::Error),
+                warnings: by_severity(p, Severity::Warning),
+                info: by_severity(p, Severity::Info),
+                rules,
+            }
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "policies": rows })).unwrap_or_default()
+        + "\n"
 }

@@ -30,8 +30,14 @@ pub enum ModelError {
         start: String,
         end: String,
     },
-    #[error("the `{session}` register times differ from those stated in an earlier calendar")]
-    SessionTimesDiffer { session: String },
+    #[error("the `{session}` register {time} {later} here, but {earlier} in an earlier calendar")]
+    SessionTimesDiffer {
+        session: String,
+        /// `opens at`, `marks late after` or `closes at`.
+        time: &'static str,
+        earlier: String,
+        later: String,
+    },
     #[error("the `{session}` register times are out of order")]
     TimesOutOfOrder { session: String },
     #[error("`{value}` is more than 100%")]
@@ -163,9 +169,11 @@ impl Problem for ModelError {
             ModelError::TimesOutOfOrder { .. } => {
                 Some("a register opens, then marks late, then closes".into())
             }
-            ModelError::SessionTimesDiffer { .. } => {
-                Some("state the register times once, or the same in every calendar".into())
-            }
+            ModelError::SessionTimesDiffer { .. } => Some(
+                "state the register times once, or the same in every calendar (a calendar may \
+                 leave out a time another states)"
+                    .into(),
+            ),
             ModelError::PercentOverHundred { .. } => Some("attendance runs from 0% to 100%".into()),
             ModelError::EmptyRange { .. } => Some("check the bounds; `a - b` includes both ends".into()),
             ModelError::TypeMismatch { .. } => Some(

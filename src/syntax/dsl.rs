@@ -230,6 +230,23 @@ fn translate_error(
             .filter(|token| GLUE.contains(&token.as_str()))
             .map(|token| format!("`{token}`"))
             .collect();
+        // A keyword tried further on the same line (`review after 4-6 school_weeks` read `4`
+        // and wanted `school_weeks` at `-6`): the author went wrong there, not where the
+        // statement began.
+        let keywords: Vec<String> = attempts
+            .expected_tokens()
+            .iter()
+            .map(ToString::to_string)
+            .filter(|token| {
+                token.len() > 2
+                    && token.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .map(|token| format!("`{token}`"))
+            .collect();
+        let same_line = text
+            .get(pos..attempts.max_position)
+            .is_some_and(|between| !between.contains('\n'));
         if attempts.max_position == pos {
             expected.extend(glue);
         } else if attempts.max_position > pos && !glue.is_empty() {
@@ -238,6 +255,9 @@ fn translate_error(
             // place is where the author went wrong.
             pos = attempts.max_position;
             expected = glue;
+        } else if attempts.max_position > pos && same_line && !keywords.is_empty() {
+            pos = attempts.max_position;
+            expected = keywords;
         }
     }
     // Inside a policy `calendar` is one of the statements; name it once.
@@ -313,6 +333,13 @@ fn describe_found(rest: &str) -> (String, usize) {
             .take(40)
             .collect();
         return (format!("`{word}`"), word.len());
+    }
+    // A range's second half (`-6` of `4-6`) is shown whole.
+    if first == '-' && rest[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        let len = 1 + rest[1..]
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len() - 1);
+        return (format!("`{}`", &rest[..len]), len);
     }
     if first.is_control() || first == '\u{fffd}' {
         return (
@@ -409,7 +436,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_not => "`not`",
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
         Rule::operand | Rule::share | Rule::count | Rule::call => "a value or metric",
-        Rule::count_unit => "a unit (`sessions`, `days`)",
+        Rule::count_unit => "a unit (`sessions`, or `school_days` after `consecutive_days(...)`)",
         Rule::argument => "a window or register code",
         Rule::path => "a name",
         Rule::window

@@ -64,8 +64,30 @@ fn check(ctx: &Context) -> Vec<Finding> {
                         })
                         && other.range == band.range
                 });
+                // A support band above this one but for the one value both include (`93% -
+                // 90%` and `90% and below` share exactly 90%): support is there, and only a
+                // pupil at that value meets both at once.
+                let touching = set.bands.iter().find_map(|other| {
+                    let is_support = other.stage.as_ref().is_some_and(|s| {
+                        matches!(
+                            s.framework,
+                            FrameworkStage::Facilitate | FrameworkStage::Formalise
+                        )
+                    });
+                    let shared = shared_end(
+                        &shape::as_attendance(set.metric, &other.range),
+                        &shape::as_attendance(set.metric, &band.range),
+                    )?;
+                    (is_support && other.id != band.id).then_some((other, shared))
+                });
                 if supported_above {
                     None
+                } else if let Some((other, shared)) = touching {
+                    Some(format!(
+                        "the band `{}` and the support band `{}` both hold exactly {shared}, so a \
+                         pupil at {shared} enters both at once",
+                        band.id, other.id
+                    ))
                 } else if let Some(other) = sharing {
                     Some(format!(
                         "the band `{}` is entered at the same attendance as the support band `{}`",
@@ -110,4 +132,17 @@ fn check(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The one value two intervals share when `above` lies wholly above `below` but for it: its
+/// lowest value is `below`'s highest, and both include it.
+fn shared_end(
+    above: &crate::model::Interval,
+    below: &crate::model::Interval,
+) -> Option<crate::model::Percent> {
+    use std::ops::Bound;
+    match (above.lo, below.hi) {
+        (Bound::Included(a), Bound::Included(b)) if a == b => Some(a),
+        _ => None,
+    }
 }

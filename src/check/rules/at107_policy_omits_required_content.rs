@@ -60,11 +60,26 @@ fn check(ctx: &Context) -> Vec<Finding> {
             .iter()
             .any(|s| s.framework == fw && s.text.is_some())
     };
+    // A policy that states one register's close and not the other's is missing that one.
+    let (register_times, register_help) = match (closes(SessionName::Am), closes(SessionName::Pm)) {
+        (true, false) => (
+            "when the afternoon register closes",
+            "state it beside the morning's: `calendar { session pm opens 13:15 closes 13:45 }`",
+        ),
+        (false, true) => (
+            "when the morning register closes",
+            "state it beside the afternoon's: `calendar { session am opens 08:50 closes 09:20 }`",
+        ),
+        _ => (
+            "register times",
+            "state when each register opens and closes: `calendar { session am opens 08:50 closes 09:20  session pm opens 13:15 closes 13:45 }`",
+        ),
+    };
     let items: [(&str, bool, &str); 9] = [
         (
-            "register times",
+            register_times,
             closes(SessionName::Am) && closes(SessionName::Pm),
-            "state when each register opens and closes: `calendar { session am opens 08:50 closes 09:20  session pm opens 13:15 closes 13:45 }`",
+            register_help,
         ),
         (
             "the senior attendance champion",

@@ -81,17 +81,35 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 )
                 .severity(Severity::Info),
             };
-            match (below, above) {
+            // Only a gap between two bands has neighbours to meet; one at either end of the
+            // scale needs the last band extended or a band of its own.
+            let help = match (below, above) {
                 (Some(b), Some(a)) => {
                     finding = finding
                         .label(ends_label(b))
                         .related(&a.range_loc, starts_label(a));
+                    "make neighbouring ranges meet, e.g. `94% .. 96%` holds 94% up to but not including 96%".to_string()
                 }
-                (Some(b), None) => finding = finding.label(ends_label(b)),
-                (None, Some(a)) => finding = finding.label(starts_label(a)),
-                (None, None) => finding = finding.label("no band holds it"),
-            }
-            out.push(finding.help("make neighbouring ranges meet, e.g. `94% .. 96%` holds 94% up to but not including 96%"));
+                (Some(b), None) => {
+                    finding = finding.label(ends_label(b));
+                    format!(
+                        "no band lies above `{}`: extend it up to and including 100%, or add a band for {what}",
+                        b.id
+                    )
+                }
+                (None, Some(a)) => {
+                    finding = finding.label(starts_label(a));
+                    format!(
+                        "no band lies below `{}`: extend it down to 0%, or add a band for {what}",
+                        a.id
+                    )
+                }
+                (None, None) => {
+                    finding = finding.label("no band holds it");
+                    format!("add a band for {what}")
+                }
+            };
+            out.push(finding.help(help));
         }
     }
     out

@@ -70,20 +70,43 @@ impl Lowerer {
                         );
                     }
                     // Each academic year's block may restate the register times; they are one
-                    // set for the school, so a restatement must agree with the first.
-                    match into.sessions.iter().find(|s| s.session == session) {
-                        Some(first)
-                            if (first.opens, first.late_after, first.closes)
-                                != (register.opens, register.late_after, register.closes) =>
-                        {
-                            self.error(
-                                &item.loc,
-                                ModelError::SessionTimesDiffer {
-                                    session: name.node.clone(),
-                                },
-                            );
+                    // set for the school. A restatement may leave out a time the first gave, or
+                    // give one it left out; only a time both state, differently, conflicts.
+                    match into.sessions.iter_mut().find(|s| s.session == session) {
+                        Some(first) => {
+                            let times = [
+                                ("opens at", &mut first.opens, register.opens),
+                                (
+                                    "marks late after",
+                                    &mut first.late_after,
+                                    register.late_after,
+                                ),
+                                ("closes at", &mut first.closes, register.closes),
+                            ];
+                            let mut conflicts = Vec::new();
+                            for (time, earlier, later) in times {
+                                match (*earlier, later) {
+                                    (Some(a), Some(b)) if a != b => {
+                                        conflicts.push(ModelError::SessionTimesDiffer {
+                                            session: name.node.clone(),
+                                            time,
+                                            earlier: crate::syntax::print_dsl::time(a),
+                                            later: crate::syntax::print_dsl::time(b),
+                                        })
+                                    }
+                                    (None, Some(b)) => *earlier = Some(b),
+                                    _ => {}
+                                }
+                            }
+                            let first_loc = first.loc.clone();
+                            for problem in conflicts {
+                                self.diagnostics.push(
+                                    problem
+                                        .at(&item.loc)
+                                        .with_related(&first_loc, "stated first here"),
+                                );
+                            }
                         }
-                        Some(_) => {}
                         None => into.sessions.push(register),
                     }
                 }
