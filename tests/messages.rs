@@ -253,3 +253,37 @@ fn simulate_names_a_policy_it_cannot_run_and_carries_on_to_the_others() {
         "{err}"
     );
 }
+
+/// Prints `text` (a file of `surface`) in canonical form as `to`.
+fn print(name: &str, text: &str, to: attend::syntax::Surface) -> String {
+    let file = attend::syntax::parse(&Source::new(name, text)).expect("the text parses");
+    attend::syntax::print(&file, to)
+}
+
+#[test]
+fn fmt_keeps_a_comment_after_the_last_band_in_its_block() {
+    use attend::syntax::Surface;
+    let text = "policy \"Comments\" {\n  extends national\n\n  bands attendance over year_to_date {\n    band a \"A\" 96% - 100% stage expect\n    band b \"B\" below 96% stage monitor\n    # \"Pupils below 90% are referred\" (not encoded)\n  }\n\n  # about the trigger\n  trigger \"t\"\n    when attendance(year_to_date) < 50%\n    then support\n}\n";
+    // Canonical already: the comment stays between the last band and the block's `}`, and
+    // the one after the block stays with the trigger.
+    assert_eq!(print("c.policy", text, Surface::Dsl), text);
+    let toml = print("c.policy", text, Surface::Toml);
+    assert!(
+        toml.contains("stage = \"monitor\"\n# \"Pupils below 90% are referred\" (not encoded)\n\n# about the trigger\n[[trigger]]"),
+        "{toml}"
+    );
+    assert_eq!(print("c.toml", &toml, Surface::Toml), toml);
+    assert_eq!(print("c.toml", &toml, Surface::Dsl), text);
+}
+
+#[test]
+fn fmt_check_prints_only_the_names_of_files_that_would_change() {
+    // `--help` says `--check` prints no text and names each file that would change.
+    let (_, help, _) = attend_in(Path::new(ROOT), &["fmt", "--help"]);
+    assert!(help.contains("Write no file and print no text"), "{help}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ugly.policy"), "policy   \"Ugly\" {\n}\n").unwrap();
+    let (code, out, err) = attend_in(dir.path(), &["fmt", "--check", "ugly.policy"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(err, "ugly.policy is not in canonical form\n");
+}

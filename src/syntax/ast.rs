@@ -205,6 +205,8 @@ pub struct BandsAst {
     pub window: Sp<WindowAst>,
     pub min_possible: Option<Sp<u32>>,
     pub bands: Vec<Node<BandAst>>,
+    /// Comments after the last band, inside the block: they stay there.
+    pub trailing: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

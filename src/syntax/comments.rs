@@ -156,24 +156,30 @@ fn is_code_in_set(bytes: &[u8], at: usize) -> bool {
 
 /// Attaches the comments of `src` to the statements of `file` by position.
 pub fn attach(src: &Source, file: &mut File) {
-    attach_comments(src, scan(src.text(), Dialect::Dsl), file);
+    attach_comments(src, scan(src.text(), Dialect::Dsl), Dialect::Dsl, file);
 }
 
-pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
+/// A node's span, its leading comments, and for a block that keeps them (`bands`), the
+/// comments after its last entry.
+type Slot<'a> = (Span, &'a mut Vec<String>, Option<&'a mut Vec<String>>);
+
+pub fn attach_comments(src: &Source, comments: Vec<Comment>, dialect: Dialect, file: &mut File) {
     if comments.is_empty() {
         return;
     }
     // A comment after a policy's last statement stays at the end of its body (the policy's
     // trailing comments) rather than moving above `policy`, so `attend fmt` is a fixed point.
     let root = matches!(file, File::Policy(_)).then_some(0);
-    let mut nodes: Vec<(Span, &mut Vec<String>)> = Vec::new();
+    let mut nodes: Vec<Slot> = Vec::new();
     collect_nodes(file, &mut nodes);
     let mut orphans = Vec::new();
     // Decide every comment's owner first (indices into `nodes`), then move the text. Comments
     // come in the order written and nodes are sorted by where they start, so each comment
     // costs a binary search and the walk as a whole is linear: a file of ten thousand
     // statements, each with its comment, is not ten thousand squared.
-    let spans: Vec<Span> = nodes.iter().map(|(span, _)| *span).collect();
+    let spans: Vec<Span> = nodes.iter().map(|(span, ..)| *span).collect();
+    let keeps_trailing: Vec<bool> = nodes.iter().map(|(.., inner)| inner.is_some()).collect();
+    let text = src.text();
     let mut by_start: Vec<usize> = (0..spans.len()).collect();
     by_start.sort_by_key(|&i| spans.get(i).map_or(0, |s| s.start));
     let start_of = |i: usize| spans.get(i).map_or(0, |s| s.start);
@@ -182,7 +188,7 @@ pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
     // top. One that ends before a comment ends encloses no later comment either.
     let mut open: Vec<usize> = Vec::new();
     let mut opened = 0;
-    let mut owners: Vec<Option<usize>> = Vec::with_capacity(comments.len());
+    let mut owners: Vec<Option<(usize, bool)>> = Vec::with_capacity(comments.len());
     for comment in &comments {
         let before = by_start.partition_point(|&i| start_of(i) < comment.span.start);
         let mut owner = None;
@@ -213,17 +219,55 @@ pub fn attach_comments(src: &Source, comments: Vec<Comment>, file: &mut File) {
                 (None, Some(e)) => Some(e),
                 (None, None) => None,
             };
+            // A comment after a block's last entry, inside it (the DSL's `}` still to come),
+            // or straight after it with no blank line (TOML, whose tables have no end), stays
+            // at the end of the block.
+            let block = if owner.is_some() && owner == enclosing {
+                enclosing
+            } else if dialect == Dialect::Toml {
+                (0..spans.len())
+                    .filter(|&i| {
+                        keeps_trailing.get(i) == Some(&true) && end_of(i) <= comment.span.start
+                    })
+                    .max_by_key(|&i| end_of(i))
+                    .filter(|&i| {
+                        text.get(end_of(i)..comment.span.start)
+                            .is_some_and(directly_after)
+                    })
+            } else {
+                None
+            };
+            if let Some(b) = block.filter(|&b| keeps_trailing.get(b) == Some(&true)) {
+                owners.push(Some((b, true)));
+                continue;
+            }
         }
-        owners.push(owner);
+        owners.push(owner.map(|o| (o, false)));
     }
     for (comment, owner) in comments.into_iter().zip(owners) {
-        match owner.and_then(|i| nodes.get_mut(i)) {
-            Some((_, slot)) => slot.push(comment.text),
+        match owner.and_then(|(i, inner)| nodes.get_mut(i).map(|n| (n, inner))) {
+            Some(((_, _, Some(trailing)), true)) => trailing.push(comment.text),
+            Some(((_, slot, _), _)) => slot.push(comment.text),
             None => orphans.push(comment.text),
         }
     }
     drop(nodes);
     trailing_slot_push(file, orphans);
+}
+
+/// Whether the text between a block's end and a comment is only line breaks and other
+/// comments, with no blank line: the comment continues the block.
+fn directly_after(between: &str) -> bool {
+    let mut lines: Vec<&str> = between.split('\n').collect();
+    // The rest of the block's last line, the whole lines between, the comment's indent.
+    let (Some(first), Some(_)) = (lines.first().copied(), lines.pop()) else {
+        return false;
+    };
+    !lines.is_empty()
+        && (first.trim().is_empty() || first.trim_start().starts_with('#'))
+        && lines[1..]
+            .iter()
+            .all(|line| line.trim_start().starts_with('#'))
 }
 
 fn trailing_slot_push(file: &mut File, orphans: Vec<String>) {
@@ -233,7 +277,7 @@ fn trailing_slot_push(file: &mut File, orphans: Vec<String>) {
     }
 }
 
-fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
+fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<Slot<'a>>) {
     match file {
         File::Policy(policy) => {
             let Node {
@@ -241,7 +285,7 @@ fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String
                 loc,
                 node,
             } = policy;
-            out.push((loc.span, comments));
+            out.push((loc.span, comments, None));
             for item in &mut node.items {
                 item_nodes(item, out);
             }
@@ -253,30 +297,31 @@ fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<(Span, &'a mut Vec<String
                     loc,
                     node,
                 } = cal;
-                out.push((loc.span, comments));
+                out.push((loc.span, comments, None));
                 calendar_nodes(node, out);
             }
         }
     }
 }
 
-fn leaf<'a, T>(node: &'a mut Node<T>, out: &mut Vec<(Span, &'a mut Vec<String>)>) -> &'a mut T {
+fn leaf<'a, T>(node: &'a mut Node<T>, out: &mut Vec<Slot<'a>>) -> &'a mut T {
     let Node {
         comments,
         loc,
         node,
     } = node;
-    out.push((loc.span, comments));
+    out.push((loc.span, comments, None));
     node
 }
 
-fn calendar_nodes<'a>(cal: &'a mut CalendarAst, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
+fn calendar_nodes<'a>(cal: &'a mut CalendarAst, out: &mut Vec<Slot<'a>>) {
     for item in &mut cal.items {
         leaf(item, out);
     }
 }
 
-fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<(Span, &'a mut Vec<String>)>) {
+fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<Slot<'a>>) {
+    let at = out.len();
     match leaf(item, out) {
         Item::Roles(entries)
         | Item::Procedures(entries)
@@ -293,7 +338,13 @@ fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<(Span, &'a mut Vec<Str
             }
         }
         Item::Bands(bands) => {
-            for b in &mut bands.bands {
+            let BandsAst {
+                bands, trailing, ..
+            } = bands;
+            if let Some(slot) = out.get_mut(at) {
+                slot.2 = Some(trailing);
+            }
+            for b in bands {
                 leaf(b, out);
             }
         }

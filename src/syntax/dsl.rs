@@ -862,6 +862,7 @@ impl<'s> Builder<'s> {
             window: window.unwrap_or_else(|| Sp::new(WindowAst::YearToDate, fallback)),
             min_possible,
             bands,
+            trailing: Vec::new(),
         }
     }
 

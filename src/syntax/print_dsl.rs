@@ -156,6 +156,7 @@ impl Printer {
                         }
                     }
                 }
+                self.comments(&bands.trailing, d + 1);
                 self.line(d, "}");
             }
             Item::Escalation(esc) => {

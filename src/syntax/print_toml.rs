@@ -22,6 +22,7 @@ pub fn print_file(file: &File) -> String {
     let mut w = Writer {
         first: true,
         pending: Vec::new(),
+        after: Vec::new(),
         position: 0,
     };
     let mut doc = DocumentMut::new();
@@ -39,11 +40,14 @@ pub fn print_file(file: &File) -> String {
             &cals.trailing
         }
     };
+    let after = lines(&std::mem::take(&mut w.after));
     let mut rest = std::mem::take(&mut w.pending);
     rest.extend(trailing.iter().cloned());
     if !rest.is_empty() {
         let blank = if w.first { "" } else { "\n" };
-        doc.set_trailing(format!("{blank}{}", lines(&rest)));
+        doc.set_trailing(format!("{after}{blank}{}", lines(&rest)));
+    } else if !after.is_empty() {
+        doc.set_trailing(after);
     }
     doc.to_string()
 }
@@ -54,6 +58,9 @@ struct Writer {
     /// Comments whose statement has no place of its own (an empty `stages {}`), written
     /// before the next header.
     pending: Vec<String>,
+    /// Comments at the end of a block (after its last band), written straight after its last
+    /// table with no blank line, so they read back into the block.
+    after: Vec<String>,
     /// The next table's place in the document; toml_edit prints tables in this order.
     position: isize,
 }
@@ -147,7 +154,11 @@ impl Writer {
         self.position += 1;
         let blank = if self.first { "" } else { "\n" };
         self.first = false;
-        format!("{blank}{}", lines(&std::mem::take(&mut self.pending)))
+        format!(
+            "{}{blank}{}",
+            lines(&std::mem::take(&mut self.after)),
+            lines(&std::mem::take(&mut self.pending))
+        )
     }
 
     /// Places a table (`[x]` or `[[x]]`) with its comments before the header.
@@ -404,6 +415,7 @@ impl Writer {
             bands.push(s);
         }
         insert_sub_tables(&mut t, "band", bands);
+        self.after.extend(b.trailing.iter().cloned());
         t
     }
 

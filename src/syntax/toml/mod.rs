@@ -254,7 +254,12 @@ pub fn parse_file(src: &Source) -> Result<File, Vec<Diagnostic>> {
     }
     match file {
         Some(mut file) if errors.is_empty() => {
-            comments::attach_comments(src, comments::scan(src.text(), Dialect::Toml), &mut file);
+            comments::attach_comments(
+                src,
+                comments::scan(src.text(), Dialect::Toml),
+                Dialect::Toml,
+                &mut file,
+            );
             Ok(file)
         }
         _ if errors.is_empty() => Err(vec![SyntaxError::TomlNothing.at(&src.loc(Span::default()))]),

@@ -180,6 +180,7 @@ impl Cx<'_> {
             window,
             min_possible,
             bands,
+            trailing: Vec::new(),
         }))
     }
 
