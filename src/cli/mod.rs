@@ -39,7 +39,10 @@ use rules::RulesFormat;
         reports where it is malformed or departs from the national framework; `attend compile` \
         turns it into a decision table.",
     after_help = "Examples:\n  attend demo\n  attend check policies/kings-cross-academy.policy\n  \
-        attend compile policies/national.policy --format markdown"
+        attend compile policies/national.policy --format markdown\n\n\
+        Exit status (every command): 0 nothing to report; 1 findings at or above the deny level \
+        (a policy with errors, a file not in canonical form); 2 attend could not do its job (a \
+        file unreadable or unwritable, a wrong argument or setting)."
 )]
 pub struct Cli {
     /// No progress bars and no closing "wrote …" lines; results, warnings and errors are still
