@@ -390,6 +390,18 @@ fn an_inline_comment_silences_one_rule_on_one_line_with_a_reason() {
         "stage monitor  # attend: allow AT201 -- the document's own gap, kept as written\n",
     );
     assert_eq!(findings_in(&trailing), (0, vec![]));
+    // `attend fmt` prints a trailing comment on the line above its statement, where it still
+    // silences that statement's line.
+    let dir = repository();
+    write(dir.path(), "school.policy", &trailing);
+    let (_, formatted, _) = attend_in(dir.path(), &["fmt", "school.policy"]);
+    assert!(
+        formatted.contains(
+            "    # attend: allow AT201 -- the document's own gap, kept as written\n    band monitor"
+        ),
+        "{formatted}"
+    );
+    assert_eq!(findings_in(&formatted), (0, vec![]));
     // On the line above, by the rule's name.
     let above = GAPPY.replace(
         "    band monitor",
