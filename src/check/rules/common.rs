@@ -189,6 +189,12 @@ pub fn attendance_set(policy: &Policy, condition: &Condition) -> Option<(Window,
     Some((window?, intervals))
 }
 
+/// Whether the completeness rules apply: a school's whole policy, not the national baseline and
+/// not a document declared an excerpt or a local authority's code of conduct (`document ...`).
+pub fn whole_policy(ctx: &Context) -> bool {
+    !ctx.baseline && ctx.policy.document.is_none()
+}
+
 /// The national baseline's definition of `name`.
 pub fn national_definition(name: &str) -> Option<&'static Definition> {
     national::policy()

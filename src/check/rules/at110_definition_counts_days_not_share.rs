@@ -1,0 +1,150 @@
+//! AT110: persistent or severe absence defined as a count of days or sessions, which agrees
+//! with the national share of possible sessions on few school days of the year, if any.
+
+use super::common::*;
+use crate::model::normal::{self, Atom};
+use crate::model::{CountMetric, Origin, SessionClass, Window};
+
+pub static RULE: Rule = Rule {
+    code: "AT110",
+    name: "definition-counts-days-not-share",
+    severity: Severity::Warning,
+    source: "WT; DfE absence statistics (national-rules.md §2)",
+    in_force: InForce::ALWAYS,
+    docs: Docs {
+        what: "A school definition of `persistent_absence` or `severe_absence` written as a count \
+of absent sessions over the year (\"19 days or more\", \"38 or more sessions\"), compared day by \
+day with the national share (10% or 50% of possible sessions) over the policy's own calendar (or, \
+without term dates, a year of 190 school days). The finding says on which school days the two \
+agree, from which school day they disagree, and gives a pupil there.",
+        why: "Persistent absence is missing 10% or more of the possible sessions so far, severe \
+absence 50% or more (national-rules.md §2): the number of sessions that makes a pupil \
+persistently absent grows through the year. A fixed count is right on one or two weeks of the \
+year: before them it leaves out pupils the national measure includes (a pupil absent 7 of the \
+first 70 sessions), after them it would include pupils below 10%, if the year were longer.",
+        example: r#"define persistent_absence "19 days or more" when absent(year_to_date) >= 38 sessions"#,
+        fix: "Define it as the share: `define persistent_absence \"miss 10% or more\" when \
+absence(year_to_date) >= 10%`; a table of days per half-term may stay as guidance for parents.",
+    },
+    check,
+};
+
+/// A school year of 380 sessions, when the policy gives no term dates.
+const DEFAULT_SCHOOL_DAYS: u32 = 190;
+
+fn check(ctx: &Context) -> Vec<Finding> {
+    let days = {
+        let n = ctx.policy.calendar.school_days().len();
+        if n == 0 {
+            DEFAULT_SCHOOL_DAYS
+        } else {
+            u32::try_from(n).unwrap_or(u32::MAX)
+        }
+    };
+    let from_calendar = !ctx.policy.calendar.school_days().is_empty();
+    let mut out = Vec::new();
+    for (name, share) in [("persistent_absence", 10u32), ("severe_absence", 50)] {
+        for d in ctx
+            .policy
+            .definitions
+            .iter()
+            .filter(|d| d.name == name && d.origin == Origin::School)
+        {
+            let Some(threshold) = absent_count(ctx, &d.condition) else {
+                continue;
+            };
+            out.push(compare(d, name, share, threshold, days, from_calendar));
+        }
+    }
+    out
+}
+
+/// `N` when the definition is `absent(year_to_date) >= N` (and nothing else).
+fn absent_count(ctx: &Context, c: &crate::model::Condition) -> Option<u32> {
+    let rows = normal::rows(ctx.policy, c)?;
+    let [(row, true)] = rows.as_slice() else {
+        return None;
+    };
+    match row.as_slice() {
+        [
+            Atom::Count {
+                metric:
+                    CountMetric::Sessions {
+                        class: SessionClass::Absent,
+                        window: Window::YearToDate,
+                    },
+                range,
+            },
+        ] if range.hi.is_none() => Some(range.lo),
+        _ => None,
+    }
+}
+
+/// The fewest absent sessions that meet the national share on school day `day` for a pupil on
+/// roll every day: `absent * 100 >= share * possible`, `possible = 2 * day`.
+fn national_sessions(share: u32, day: u32) -> u32 {
+    let possible = u64::from(day) * 2;
+    let need = (u64::from(share) * possible).div_ceil(100);
+    u32::try_from(need).unwrap_or(u32::MAX)
+}
+
+fn compare(
+    d: &crate::model::Definition,
+    name: &str,
+    share: u32,
+    threshold: u32,
+    days: u32,
+    from_calendar: bool,
+) -> Finding {
+    let agree: Vec<u32> = (1..=days)
+        .filter(|&day| national_sessions(share, day) == threshold)
+        .collect();
+    let year = if from_calendar {
+        format!("the {days} school days of the policy's calendar")
+    } else {
+        format!("a year of {days} school days (the policy gives no term dates)")
+    };
+    let days_text = if threshold % 2 == 0 {
+        format!("{} days", threshold / 2)
+    } else {
+        format!("{}.5 days", threshold / 2)
+    };
+    // The first day they disagree, and a pupil there: before the count is reached, a pupil
+    // absent for the national number of sessions; after, one absent for the count itself.
+    let first = (1..=days).find(|&day| national_sessions(share, day) != threshold);
+    let example = first.map(|day| {
+        let text = {
+        let possible = day * 2;
+        let nat = national_sessions(share, day);
+        if nat < threshold {
+            format!(
+                "on school day {day} a pupil absent {nat} of {possible} sessions is `{name}` nationally ({share}% or more) but not by this definition"
+            )
+        } else {
+            format!(
+                "on school day {day} a pupil absent {threshold} of {possible} sessions is `{name}` by this definition but not nationally (under {share}%)"
+            )
+        }
+        };
+        (day, text)
+    });
+    let message = match (agree.first(), agree.last()) {
+        (Some(a), Some(b)) => format!(
+            "`{name}` as {} ({threshold} sessions, {days_text}) agrees with the national {share}% only on school days {a} to {b} of {year}",
+            wording(d)
+        ),
+        _ => format!(
+            "`{name}` as {} ({threshold} sessions, {days_text}) agrees with the national {share}% on no school day of {year}",
+            wording(d)
+        ),
+    };
+    let message = match example {
+        Some((day, e)) => format!("{message}; they disagree from school day {day}: {e}"),
+        None => message,
+    };
+    Finding::new(&first_line(&d.loc), message)
+        .label(format!("a count, not {share}% of possible sessions"))
+        .help(format!(
+            "define it as the share: `absence(year_to_date) >= {share}%`"
+        ))
+}
