@@ -89,10 +89,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
         .iter()
         .filter(|t| t.origin == Origin::School && !t.actions.is_empty())
     {
-        if let Some((window, set)) = attendance_set(ctx.policy, &t.condition)
-            && let [interval] = set.as_slice()
-        {
-            places.push((first_line(&t.loc), format!("the trigger `{}`", t.name), window, *interval));
+        if let Some((window, interval)) = attendance_part(ctx, &t.condition) {
+            places.push((first_line(&t.loc), format!("the trigger `{}`", t.name), window, interval));
         }
     }
     let mut out = Vec::new();
@@ -130,6 +128,44 @@ fn check(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The one range of attendance a condition requires: the whole condition when it is nothing
+/// else, or the one attendance comparison every row of it makes alongside other tests
+/// (`attendance(year_to_date) < 90% and absent(rolling 5 school_weeks) >= 2`).
+fn attendance_part(ctx: &Context, c: &crate::model::Condition) -> Option<(Window, Interval)> {
+    if let Some((window, set)) = attendance_set(ctx.policy, c) {
+        return match set.as_slice() {
+            [interval] => Some((window, *interval)),
+            _ => None,
+        };
+    }
+    let rows = crate::model::normal::rows(ctx.policy, c)?;
+    let mut found: Option<(Window, Interval)> = None;
+    for (row, ok) in rows {
+        if !ok {
+            continue;
+        }
+        let ratios: Vec<(Window, Interval)> = row
+            .iter()
+            .filter_map(|a| match a {
+                crate::model::normal::Atom::Ratio {
+                    metric: crate::model::RatioMetric::Attendance,
+                    window,
+                    interval,
+                } => Some((*window, *interval)),
+                _ => None,
+            })
+            .collect();
+        let [one] = ratios.as_slice() else {
+            return None;
+        };
+        if found.is_some_and(|f| f != *one) {
+            return None;
+        }
+        found = Some(*one);
+    }
+    found
 }
 
 /// The smallest pupil at exactly `p`, as "a pupil with 9 of 10 possible sessions (90%)".

@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
         what: "School triggers without `from N possible sessions` whose condition reads an \
 attendance or absence ratio over `year_to_date`, `this_term` or `this_half_term` and can hold \
 for a pupil who has missed every session so far (0% attendance), with no count in it that \
-needs more than a school week's sessions (10).",
+needs more than a school week's sessions (10) or a stage beyond the first.",
         why: "On the first morning of the year a pupil absent for one session is at 0% \
 attendance: a trigger at \"below 90%\" fires, with its letters, referrals or notification of \
 the local authority, on one session's evidence. Persistent and severe absence are measured \
@@ -83,6 +83,8 @@ fn holds_at_zero(row: &[Atom]) -> bool {
             }
             // More than a school week's sessions cannot be counted in the first days.
             Atom::Count { range, .. } if range.lo > FIRST_DAYS_SESSIONS => return false,
+            // A pupil reaches a later stage only after earlier ones: not in the first days.
+            Atom::Stage { lo, .. } if *lo > 0 => return false,
             _ => {}
         }
     }
