@@ -39,6 +39,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
     let unauthorised = unauthorised_codes(ctx);
     let mut out = Vec::new();
     let mut covered = false;
+    // Ladders of the school's that tell the local authority in time over only some codes:
+    // reported only when no other ladder does the return.
+    let mut partial = Vec::new();
     for e in &ctx.policy.escalations {
         let codes: Vec<&str> = e.codes.0.iter().map(String::as_str).collect();
         let only_unauthorised = codes.iter().all(|c| unauthorised.contains(c));
@@ -65,7 +68,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 .into_iter()
                 .filter(|c| !codes.contains(c))
                 .collect();
-            out.push(
+            partial.push(
                 Finding::new(&first_line(&e.loc), format!(
                     "`{}` tells the local authority on day {day} only of a run of days marked {}: a run of {} is never reported",
                     e.name, e.codes, code_list(&left_out)
@@ -94,6 +97,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
     }
     // A document that is not the whole policy need not have the ladder; one it wrote that
     // misses codes is told so above, where it is written.
+    if !covered {
+        out.extend(partial);
+    }
     if !covered && whole_policy(ctx) {
         out.push(
             Finding::new(&ctx.header(), "no rule tells the local authority after 10 consecutive school days of unauthorised absence")

@@ -109,26 +109,7 @@ fn compare(
     } else {
         format!("{}.5 days", threshold / 2)
     };
-    // The first day they disagree, and a pupil there: before the count is reached, a pupil
-    // absent for the national number of sessions; after, one absent for the count itself.
-    let first = (1..=days).find(|&day| national_sessions(share, day) != threshold);
-    let example = first.map(|day| {
-        let text = {
-        let possible = day * 2;
-        let nat = national_sessions(share, day);
-        if nat < threshold {
-            format!(
-                "on school day {day} a pupil absent {nat} of {possible} sessions is `{name}` nationally ({share}% or more) but not by this definition"
-            )
-        } else {
-            format!(
-                "on school day {day} a pupil absent {threshold} of {possible} sessions is `{name}` by this definition but not nationally (under {share}%)"
-            )
-        }
-        };
-        (day, text)
-    });
-    let message = match (agree.first(), agree.last()) {
+    let mut message = match (agree.first(), agree.last()) {
         (Some(a), Some(b)) => format!(
             "`{name}` as {} ({threshold} sessions, {days_text}) agrees with the national {share}% only on school days {a} to {b} of {year}",
             wording(d)
@@ -138,13 +119,66 @@ fn compare(
             wording(d)
         ),
     };
-    let message = match example {
-        Some((day, e)) => format!("{message}; they disagree from school day {day}: {e}"),
-        None => message,
-    };
+    // Days before the count is within reach: the definition leaves out pupils at the national
+    // share. The pupil shown is on the last such day, where the difference is hardest to see.
+    let misses: Vec<u32> = (1..=days)
+        .filter(|&day| national_sessions(share, day) < threshold)
+        .collect();
+    if let (Some(first), Some(&last)) = (misses.first(), misses.last()) {
+        let absent = national_sessions(share, last);
+        message.push_str(&format!(
+            "; on school days {first} to {last} it leaves out pupils the national definition includes: on school day {last} a pupil absent {absent} of {} sessions ({}) is `{name}` nationally but not by this definition",
+            last * 2,
+            percent(absent, last * 2)
+        ));
+    }
+    // Days after: the count is reached by pupils below the national share.
+    let extra: Vec<u32> = (1..=days)
+        .filter(|&day| national_sessions(share, day) > threshold)
+        .collect();
+    if let (Some(&first), Some(last)) = (extra.first(), extra.last()) {
+        message.push_str(&format!(
+            "; on school days {first} to {last} it includes pupils the national definition does not: on school day {first} a pupil absent {threshold} of {} sessions ({}) is `{name}` by this definition only",
+            first * 2,
+            percent(threshold, first * 2)
+        ));
+    }
     Finding::new(&first_line(&d.loc), message)
         .label(format!("a count, not {share}% of possible sessions"))
         .help(format!(
             "define it as the share: `absence(year_to_date) >= {share}%`"
         ))
+}
+
+/// `absent` of `possible` as a percentage to one decimal place, rounded down: "9.9%".
+fn percent(absent: u32, possible: u32) -> String {
+    if possible == 0 {
+        return "0%".into();
+    }
+    let tenths = u64::from(absent) * 1000 / u64::from(possible);
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_national_count_grows_with_the_school_day() {
+        // Persistent: absent * 100 >= 10 * possible, possible = 2 * day.
+        assert_eq!(national_sessions(10, 1), 1); // 2 sessions: 0.2, rounded up to 1
+        assert_eq!(national_sessions(10, 5), 1); // 10 sessions: 1
+        assert_eq!(national_sessions(10, 6), 2); // 12 sessions: 1.2 -> 2
+        assert_eq!(national_sessions(10, 185), 37); // 370 sessions: 37
+        assert_eq!(national_sessions(10, 186), 38); // 372 sessions: 37.2 -> 38
+        assert_eq!(national_sessions(10, 190), 38); // 380 sessions: 38
+        // Severe: absent * 100 >= 50 * possible.
+        assert_eq!(national_sessions(50, 19), 19); // 38 sessions: 19
+    }
+
+    #[test]
+    fn percentages_round_down_to_a_tenth() {
+        assert_eq!(percent(37, 370), "10.0%");
+        assert_eq!(percent(38, 382), "9.9%"); // 9.947...
+    }
 }

@@ -22,7 +22,9 @@ to bottom and stops at the first match, so every pupil under 95% stays at the fi
   band stage_2 "under 90%" below 90% stage facilitate
 }"#,
         fix: "Make the bands a ladder of disjoint ranges: `band stage_1 \"under 95%\" 90% .. 95%` \
-and `band stage_2 \"under 90%\" below 90%`, or write the most serious band first.",
+and `band stage_2 \"under 90%\" below 90%`, or write the most serious band first. Where several \
+stages share one range because they follow each other in time (\"Stage 2 only after Stage 1\"), \
+keep one band and move pupils on with a support plan's `escalate to`.",
     },
     check,
 };
@@ -58,12 +60,17 @@ fn check(ctx: &Context) -> Vec<Finding> {
             let mut f = Finding::new(
                 &band.range_loc,
                 format!(
-                    "{what}: {} written before it hold all of its range, and the first band that holds wins",
-                    covering.join(", ")
+                    "{what}: {} written before it {} all of its range, and the first band that holds wins",
+                    covering.join(", "),
+                    if covering.len() == 1 { "holds" } else { "hold" }
                 ),
             )
             .label("every value here is in an earlier band")
-            .help("make the bands a ladder of disjoint ranges (e.g. `90% .. 95%` above `below 90%`), or write the most serious band first");
+            .help(if set.bands.iter().take(i).any(|b| b.range == band.range) {
+                "stages at the same attendance follow each other in time, not in the table: keep one band and move pupils on with a support plan (`plan \"...\" at facilitate { review after 6 school_weeks  target attendance(rolling 6 school_weeks) >= 90%  escalate to formalise }`)"
+            } else {
+                "make the bands a ladder of disjoint ranges (e.g. `90% .. 95%` above `below 90%`), or write the most serious band first"
+            });
             for b in set.bands.iter().take(i) {
                 if !b.range.intersect(&band.range).is_empty() {
                     f = f.related(&b.range_loc, format!("`{}` holds it first", b.id));
