@@ -6,7 +6,10 @@ use attend::source::Source;
 
 fn codes(text: &str) -> Vec<String> {
     let analysis = attend::analyse(&Source::new("partial.policy", text), None);
-    assert!(analysis.checked.is_none(), "a model error makes no checked policy");
+    assert!(
+        analysis.checked.is_none(),
+        "a model error makes no checked policy"
+    );
     analysis.diagnostics.into_iter().map(|d| d.code).collect()
 }
 
@@ -20,13 +23,19 @@ fn rule_findings_are_reported_beside_a_model_error() {
 }
 "#,
     );
-    assert!(found.contains(&"model::unknown_letter".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"model::unknown_letter".to_string()),
+        "{found:?}"
+    );
     // The second trigger is well-formed: no evidence guard (AT305) is found on it.
     assert!(found.contains(&"AT305".to_string()), "{found:?}");
     // The letter is sent by the statement with the error: it is not reported as never sent,
     // and the policy is not reported as omitting content.
     for absent in ["AT302", "AT107", "AT002", "AT108"] {
-        assert!(!found.contains(&absent.to_string()), "{absent} in {found:?}");
+        assert!(
+            !found.contains(&absent.to_string()),
+            "{absent} in {found:?}"
+        );
     }
 }
 

@@ -68,7 +68,10 @@ fn parse_expected(name: &str, text: &str) -> Vec<Expected> {
             ["not-a-flaw", "any", "line", n] => (Kind::NotAFlaw, None, n),
             ["not-a-flaw", code, "line", n] => (Kind::NotAFlaw, Some(code.to_string()), n),
             ["pending", "line", n] => (Kind::Pending, None, n),
-            _ => panic!("{name}:{}: not an item of the documented form: {line}", i + 1),
+            _ => panic!(
+                "{name}:{}: not an item of the documented form: {line}",
+                i + 1
+            ),
         };
         if let Some(code) = &code {
             assert!(
@@ -121,7 +124,12 @@ fn the_corpus_holds_at_least_twelve_documents_each_with_its_expert_list() {
             src.name()
         );
         let expected = path.with_extension("expected.md");
-        assert!(expected.is_file(), "{} has no {}", src.name(), expected.display());
+        assert!(
+            expected.is_file(),
+            "{} has no {}",
+            src.name(),
+            expected.display()
+        );
     }
     for entry in std::fs::read_dir(root().join("policies/real")).expect("policies/real") {
         let path = entry.expect("entry").path();
@@ -165,8 +173,8 @@ fn every_real_policy_is_well_formed_and_canonical() {
 
 #[test]
 fn check_finds_what_an_expert_finds_and_nothing_an_expert_rejects() {
-    let mut listed = 0;
-    let mut found = 0;
+    let mut listed: usize = 0;
+    let mut found: usize = 0;
     let mut pending = 0;
     let mut false_positives = Vec::new();
     let mut missed = Vec::new();
@@ -223,7 +231,7 @@ fn check_finds_what_an_expert_finds_and_nothing_an_expert_rejects() {
         found += file_found;
         pending += file_pending;
     }
-    let recall = if listed == 0 { 0 } else { found * 100 / listed };
+    let recall = (found * 100).checked_div(listed).unwrap_or(0);
     report.push_str(&format!(
         "total: recall {found} / {listed} ({recall}%), false positives {}, pending {pending} (not counted)\n",
         false_positives.len()

@@ -104,7 +104,7 @@ fn compare(
     } else {
         format!("a year of {days} school days (the policy gives no term dates)")
     };
-    let days_text = if threshold % 2 == 0 {
+    let days_text = if threshold.is_multiple_of(2) {
         format!("{} days", threshold / 2)
     } else {
         format!("{}.5 days", threshold / 2)

@@ -90,7 +90,12 @@ fn check(ctx: &Context) -> Vec<Finding> {
         .filter(|t| t.origin == Origin::School && !t.actions.is_empty())
     {
         if let Some((window, interval)) = attendance_part(ctx, &t.condition) {
-            places.push((first_line(&t.loc), format!("the trigger `{}`", t.name), window, interval));
+            places.push((
+                first_line(&t.loc),
+                format!("the trigger `{}`", t.name),
+                window,
+                interval,
+            ));
         }
     }
     let mut out = Vec::new();
@@ -175,6 +180,11 @@ fn example_at(p: crate::model::Percent) -> String {
         hi: Bound::Included(p),
     };
     shape::smallest_pair(&point, 1, shape::max_possible(Window::YearToDate))
-        .map(|e| format!("a pupil with {} of {} possible sessions ({p})", e.sessions, e.possible))
+        .map(|e| {
+            format!(
+                "a pupil with {} of {} possible sessions ({p})",
+                e.sessions, e.possible
+            )
+        })
         .unwrap_or_else(|| format!("a pupil at exactly {p}"))
 }

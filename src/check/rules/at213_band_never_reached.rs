@@ -54,7 +54,10 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 .map(|b| format!("`{}`", b.id))
                 .collect();
             let what = match &band.stage {
-                Some(s) => format!("the band `{}` and its stage `{}` can never be reached", band.id, s.id),
+                Some(s) => format!(
+                    "the band `{}` and its stage `{}` can never be reached",
+                    band.id, s.id
+                ),
                 None => format!("the band `{}` can never be reached", band.id),
             };
             let mut f = Finding::new(
