@@ -15,8 +15,9 @@ pub static RULE: Rule = Rule {
 is in the first band of a table that holds, so the later band, its stage and its entry actions \
 are never reached.",
         why: "Tables written as a cumulative ladder (\"under 95%\", \"under 92%\", \"under 90%\") \
-read naturally to a person, who takes the lowest line that applies; the register is read top \
-to bottom and stops at the first match, so every pupil under 95% stays at the first stage.",
+read naturally to a person, who takes the lowest line that applies; `attend` reads a table top \
+to bottom and stops at the first band that holds, so every pupil under 95% stays at the first \
+stage.",
         example: r#"bands attendance over year_to_date from 20 possible sessions {
   band stage_1 "under 95%" below 95% stage listen
   band stage_2 "under 90%" below 90% stage facilitate
