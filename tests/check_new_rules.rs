@@ -88,6 +88,28 @@ fn at110_a_count_of_days_agrees_with_ten_percent_only_at_the_end_of_the_year() {
             .contains("on school day 21 a pupil absent 4 of 42 sessions (9.5%)"),
         "{f:?}"
     );
+    // Over the policy's own calendar: three terms of 209 weekdays (no closures written), so
+    // from day 191 (382 sessions, 38.2 needed -> 39) 38 sessions is under 10% (9.9%).
+    let f = found(
+        "AT110",
+        r#"  calendar "2024-25" {
+    term autumn 2024-09-04 .. 2024-12-20
+    term spring 2025-01-06 .. 2025-04-04
+    term summer 2025-04-22 .. 2025-07-22
+  }
+  define persistent_absence "19 days" when absent(year_to_date) >= 38 sessions
+"#,
+    );
+    assert!(
+        f[0].0
+            .contains("of the 209 school days of the policy's 2024-25 calendar"),
+        "{f:?}"
+    );
+    assert!(
+        f[0].0
+            .contains("on school day 191 a pupil absent 38 of 382 sessions (9.9%)"),
+        "{f:?}"
+    );
     // The share itself is not reported.
     assert!(
         found(

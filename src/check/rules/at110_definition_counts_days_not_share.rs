@@ -14,8 +14,8 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what: "A school definition of `persistent_absence` or `severe_absence` written as a count \
 of absent sessions over the year (\"19 days or more\", \"38 or more sessions\"), compared day by \
-day with the national share (10% or 50% of possible sessions) over the policy's own calendar (or, \
-without term dates, a year of 190 school days). The finding says on which school days the two \
+day with the national share (10% or 50% of possible sessions) over the first academic year of \
+the policy's own calendar (or, without term dates, a year of 190 school days). The finding says on which school days the two \
 agree, from which school day they disagree, and gives a pupil there.",
         why: "Persistent absence is missing 10% or more of the possible sessions so far, severe \
 absence 50% or more (national-rules.md §2): the number of sessions that makes a pupil \
@@ -33,15 +33,19 @@ absence(year_to_date) >= 10%`; a table of days per half-term may stay as guidanc
 const DEFAULT_SCHOOL_DAYS: u32 = 190;
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    let days = {
-        let n = ctx.policy.calendar.school_days().len();
-        if n == 0 {
-            DEFAULT_SCHOOL_DAYS
-        } else {
-            u32::try_from(n).unwrap_or(u32::MAX)
-        }
+    // The year to date restarts each academic year: the first year the calendar gives is the
+    // one compared.
+    let first_year = ctx.policy.calendar.years.first().map(|year| {
+        let one = crate::model::Calendar {
+            sessions: Vec::new(),
+            years: vec![year.clone()],
+        };
+        (one.school_days().len(), year.label.clone())
+    });
+    let (days, year_label) = match first_year {
+        Some((n, label)) if n > 0 => (u32::try_from(n).unwrap_or(u32::MAX), Some(label)),
+        _ => (DEFAULT_SCHOOL_DAYS, None),
     };
-    let from_calendar = !ctx.policy.calendar.school_days().is_empty();
     let mut out = Vec::new();
     for (name, share) in [("persistent_absence", 10u32), ("severe_absence", 50)] {
         for d in ctx
@@ -53,7 +57,14 @@ fn check(ctx: &Context) -> Vec<Finding> {
             let Some(threshold) = absent_count(ctx, &d.condition) else {
                 continue;
             };
-            out.push(compare(d, name, share, threshold, days, from_calendar));
+            out.push(compare(
+                d,
+                name,
+                share,
+                threshold,
+                days,
+                year_label.as_ref(),
+            ));
         }
     }
     out
@@ -94,15 +105,15 @@ fn compare(
     share: u32,
     threshold: u32,
     days: u32,
-    from_calendar: bool,
+    year_label: Option<&Option<String>>,
 ) -> Finding {
     let agree: Vec<u32> = (1..=days)
         .filter(|&day| national_sessions(share, day) == threshold)
         .collect();
-    let year = if from_calendar {
-        format!("the {days} school days of the policy's calendar")
-    } else {
-        format!("a year of {days} school days (the policy gives no term dates)")
+    let year = match year_label {
+        Some(Some(label)) => format!("the {days} school days of the policy's {label} calendar"),
+        Some(None) => format!("the {days} school days of the policy's calendar"),
+        None => format!("a year of {days} school days (the policy gives no term dates)"),
     };
     let days_text = if threshold.is_multiple_of(2) {
         format!("{} days", threshold / 2)
