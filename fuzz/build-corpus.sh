@@ -36,7 +36,7 @@ section() {
     awk -v want="--- $1" '/^--- / { on = ($0 == want); next } on' "$2"
 }
 
-dsl=(policies/*.policy policies/corrected/*.policy tests/errors/*.policy tests/rules/*.policy
+dsl=(policies/*.policy policies/corrected/*.policy policies/real/*.policy tests/errors/*.policy tests/rules/*.policy
     examples/*.policy)
 toml=(policies/toml/*.toml)
 calendars=(policies/calendars/*.calendar policies/calendars/*.toml)

@@ -25,6 +25,7 @@ static CORPUS: LazyLock<Vec<(String, Vec<u8>)>> = LazyLock::new(|| {
         "policies",
         "policies/toml",
         "policies/corrected",
+        "policies/real",
         "policies/calendars",
         "tests/errors",
     ] {

@@ -31,6 +31,7 @@ fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
 fn sources() -> Vec<Source> {
     let mut paths = files("policies", ".policy");
     paths.extend(files("policies/corrected", ".policy"));
+    paths.extend(files("policies/real", ".policy"));
     paths.extend(files("policies/toml", ".toml"));
     paths.extend(files("policies/calendars", ".calendar"));
     paths.extend(files("policies/calendars", ".toml"));
@@ -237,6 +238,7 @@ fn formatting_is_a_fixed_point_and_conversion_returns_the_identical_text() {
     let mut paths = files("examples", ".policy");
     paths.extend(files("policies", ".policy"));
     paths.extend(files("policies/corrected", ".policy"));
+    paths.extend(files("policies/real", ".policy"));
     paths.extend(files("policies/toml", ".toml"));
     paths.extend(files("policies/calendars", ".calendar"));
     paths.extend(files("policies/calendars", ".toml"));

@@ -101,6 +101,9 @@ pub struct Context<'a> {
     pub judged_on: Option<NaiveDate>,
     /// The national baseline itself, which is not a school's policy.
     pub baseline: bool,
+    /// The model is what lowered of a policy with model errors: a statement may be missing
+    /// from it because it was wrong, so no rule reports content as missing.
+    pub partial: bool,
 }
 
 impl Context<'_> {

@@ -97,6 +97,7 @@ impl Problem for ModelError {
                 "recipient" => "model::unknown_recipient",
                 "matter to consider" => "model::unknown_matter",
                 "phase" => "model::unknown_phase",
+                "document kind" => "model::unknown_document_kind",
                 "school type" => "model::unknown_school_type",
                 "citation kind" => "model::unknown_citation_kind",
                 "procedure topic" => "model::unknown_procedure",

@@ -40,6 +40,8 @@ pub struct Policy {
     pub extends_national: Option<Loc>,
     pub urn: Option<(u64, Loc)>,
     pub phase: Option<(Phase, Loc)>,
+    /// `document excerpt` or `document code_of_conduct`: not a whole school policy.
+    pub document: Option<(DocumentKind, Loc)>,
     pub school_type: Option<(SchoolType, Loc)>,
     pub target: Option<(Percent, Loc)>,
     pub ratified: Option<(NaiveDate, Loc)>,
@@ -125,6 +127,14 @@ macro_rules! keyword_enum {
     };
 }
 pub(crate) use keyword_enum;
+
+keyword_enum!(
+    /// A document that is not a school's whole attendance policy: an excerpt (a web page, a
+    /// newsletter) or a local authority's code of conduct. Completeness rules do not apply.
+    DocumentKind {
+    Excerpt => "excerpt",
+    CodeOfConduct => "code_of_conduct",
+});
 
 keyword_enum!(Phase {
     Nursery => "nursery",

@@ -64,6 +64,7 @@ pub enum Item {
     Extends(Sp<String>),
     Urn(Sp<u64>),
     Phase(Sp<String>),
+    Document(Sp<String>),
     SchoolType(Sp<String>),
     Target(Sp<Percent>),
     Ratified(Sp<NaiveDate>),

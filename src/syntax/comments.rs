@@ -371,6 +371,7 @@ fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<Slot<'a>>) {
         Item::Extends(_)
         | Item::Urn(_)
         | Item::Phase(_)
+        | Item::Document(_)
         | Item::SchoolType(_)
         | Item::Target(_)
         | Item::Ratified(_)

@@ -359,6 +359,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::extends
         | Rule::urn
         | Rule::phase
+        | Rule::document
         | Rule::school_type
         | Rule::target
         | Rule::ratified
@@ -646,6 +647,7 @@ impl<'s> Builder<'s> {
             (Rule::extends, Some(p)) => Item::Extends(self.ident(&p)),
             (Rule::urn, Some(p)) => Item::Urn(self.u64(&p)),
             (Rule::phase, Some(p)) => Item::Phase(self.ident(&p)),
+            (Rule::document, Some(p)) => Item::Document(self.ident(&p)),
             (Rule::school_type, Some(p)) => Item::SchoolType(self.ident(&p)),
             (Rule::target, Some(p)) => Item::Target(Sp::new(self.percent(&p), self.loc(&p))),
             (Rule::ratified, Some(p)) => Item::Ratified(self.date(&p)),

@@ -85,6 +85,7 @@ impl Printer {
             Item::Extends(name) => self.line(d, &format!("extends {}", name.node)),
             Item::Urn(urn) => self.line(d, &format!("urn {}", urn.node)),
             Item::Phase(phase) => self.line(d, &format!("phase {}", phase.node)),
+            Item::Document(kind) => self.line(d, &format!("document {}", kind.node)),
             Item::SchoolType(t) => self.line(d, &format!("type {}", t.node)),
             Item::Target(p) => self.line(d, &format!("target {}", p.node)),
             Item::Ratified(date) => self.line(d, &format!("ratified {}", date.node)),

@@ -202,6 +202,7 @@ impl Writer {
                     meta.add("urn", value, comments);
                 }
                 Item::Phase(s) => _ = meta.add("phase", text(&s.node), comments),
+                Item::Document(s) => _ = meta.add("document", text(&s.node), comments),
                 Item::SchoolType(s) => _ = meta.add("type", text(&s.node), comments),
                 Item::Target(p) => _ = meta.add("target", text(&p.node.to_string()), comments),
                 Item::Ratified(d) => _ = meta.add("ratified", date(d.node), comments),
@@ -618,6 +619,7 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
             Item::Extends(_) => once("extends".into(), &|| "`extends`".into(), loc),
             Item::Urn(_) => once("urn".into(), &|| "`urn`".into(), loc),
             Item::Phase(_) => once("phase".into(), &|| "`phase`".into(), loc),
+            Item::Document(_) => once("document".into(), &|| "`document`".into(), loc),
             Item::SchoolType(_) => once("type".into(), &|| "`type`".into(), loc),
             Item::Target(_) => once("target".into(), &|| "`target`".into(), loc),
             Item::Ratified(_) => once("ratified".into(), &|| "`ratified`".into(), loc),

@@ -15,7 +15,10 @@ pub static RULE: Rule = Rule {
 least, and no authorised code) tells the local authority (`notify` or `refer \
 local_authority`) on or before day 10, for every pupil; and that no ladder of the school's over \
 unauthorised codes first tells the local authority later than day 10. `extends national` brings \
-in the national `continuous-absence` ladder, which does this.",
+in the national `continuous-absence` ladder, which does this. A ladder of the school's that tells \
+the local authority by day 10 but counts only some of `G`, `N` and `O` is reported where it is \
+written. A document declared `document excerpt` or `document code_of_conduct` need not have the \
+ladder (it is not the whole policy), but a ladder it writes is checked.",
         why: "Schools must make a return to the local authority for every pupil absent, the absence \
 not treated as authorised, for a continuous period of not less than ten school days \
 (national-rules.md §4: confirmed in the 2006 regulations, reg 12(1)(b); carried into REG24 reg \
@@ -36,6 +39,9 @@ fn check(ctx: &Context) -> Vec<Finding> {
     let unauthorised = unauthorised_codes(ctx);
     let mut out = Vec::new();
     let mut covered = false;
+    // Ladders of the school's that tell the local authority in time over only some codes:
+    // reported only when no other ladder does the return.
+    let mut partial = Vec::new();
     for e in &ctx.policy.escalations {
         let codes: Vec<&str> = e.codes.0.iter().map(String::as_str).collect();
         let only_unauthorised = codes.iter().all(|c| unauthorised.contains(c));
@@ -50,6 +56,26 @@ fn check(ctx: &Context) -> Vec<Finding> {
             .min();
         if only_unauthorised && whole && first_notice.is_some_and(|d| d <= 10) {
             covered = true;
+        }
+        // A ladder that tells the local authority in time but counts only some of the
+        // unauthorised codes: a run of the others is never reported.
+        if e.origin == Origin::School
+            && only_unauthorised
+            && !whole
+            && let Some(day) = first_notice.filter(|d| *d <= 10)
+        {
+            let left_out: Vec<&str> = ["G", "N", "O"]
+                .into_iter()
+                .filter(|c| !codes.contains(c))
+                .collect();
+            partial.push(
+                Finding::new(&first_line(&e.loc), format!(
+                    "`{}` tells the local authority on day {day} only of a run of days marked {}: a run of {} is never reported",
+                    e.name, e.codes, code_list(&left_out)
+                ))
+                .label(format!("no {}", code_list(&left_out)))
+                .help("count every unauthorised absence: `days marked {G, N, O}`"),
+            );
         }
         if e.origin == Origin::School && only_unauthorised {
             let late = e
@@ -69,7 +95,12 @@ fn check(ctx: &Context) -> Vec<Finding> {
             }
         }
     }
+    // A document that is not the whole policy need not have the ladder; one it wrote that
+    // misses codes is told so above, where it is written.
     if !covered {
+        out.extend(partial);
+    }
+    if !covered && whole_policy(ctx) {
         out.push(
             Finding::new(&ctx.header(), "no rule tells the local authority after 10 consecutive school days of unauthorised absence")
                 .label("this policy")

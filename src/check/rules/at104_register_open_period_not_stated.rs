@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what: "Each session the calendar states (`session am ...`, `session pm ...`) must give \
 both when its register opens and when it closes. A policy that states no register times at all \
-is reported by AT107 instead.",
+is reported by AT107 instead; one that states the register times of one session only (the \
+morning's) is reported here, at the session it states.",
         why: "The policy must state how long the register stays open, and it should be the same \
 for every session (national-rules.md §5); the school day's timings and register-close times are \
 part of what a policy must contain (§10). Without both ends nobody can tell whether the register \
@@ -24,7 +25,7 @@ closes within 30 minutes, nor when arrival becomes `U`.",
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out = one_session_only(ctx).into_iter().collect::<Vec<_>>();
     for s in &ctx.policy.calendar.sessions {
         let missing = match (s.opens, s.closes) {
             (Some(_), Some(_)) => continue,
@@ -46,4 +47,34 @@ fn check(ctx: &Context) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// A calendar that states one session's register and not the other's: the document set out to
+/// give register times, so the missing one is a gap in it, even in an excerpt.
+fn one_session_only(ctx: &Context) -> Option<Finding> {
+    if ctx.partial {
+        return None;
+    }
+    let sessions = &ctx.policy.calendar.sessions;
+    let stated = |name: SessionName| sessions.iter().find(|s| s.session == name);
+    let (given, missing) = match (stated(SessionName::Am), stated(SessionName::Pm)) {
+        (Some(am), None) => (am, "afternoon"),
+        (None, Some(pm)) => (pm, "morning"),
+        _ => return None,
+    };
+    let given_name = match given.session {
+        SessionName::Am => "morning",
+        SessionName::Pm => "afternoon",
+    };
+    Some(
+        Finding::new(
+            &given.loc,
+            format!("the policy states the {given_name} register but not when the {missing} register opens or closes"),
+        )
+        .label(format!("no `session {}`", if missing == "afternoon" { "pm" } else { "am" }))
+        .help(format!(
+            "state the {missing} register too, e.g. `session {} opens 13:15 closes 13:45`",
+            if missing == "afternoon" { "pm" } else { "am" }
+        )),
+    )
 }

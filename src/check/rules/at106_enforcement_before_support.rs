@@ -20,7 +20,9 @@ later stage);
 - in a support plan, only when the plan's target is missed.
 
 Considering a penalty notice at the national threshold (10 unauthorised sessions in a rolling 10 \
-school weeks) is exempt: the framework requires it to be considered whatever the stage.",
+school weeks) is exempt: the framework requires it to be considered whatever the stage; so is \
+considering one on day 5 or later of a run of days marked only `G` (a term-time holiday without \
+leave, 10 sessions), for which the framework offers no notice to improve.",
         why: "The framework puts support first: Expect, Monitor, Listen and understand, \
 Facilitate support, Formalise support, and only then Enforce, when support has not worked or \
 not been engaged with (national-rules.md §7).",
@@ -104,8 +106,13 @@ fn check(ctx: &Context) -> Vec<Finding> {
                 let Some(rows) = placed.holder.guard_rows(policy) else {
                     continue;
                 };
+                // A run of term-time holiday without leave (`G` only) of 10 sessions is the
+                // national threshold met by one absence, which support cannot prevent
+                // (national-rules.md §3: no notice to improve for term-time holidays).
+                let holiday = matches!(placed.holder, Holder::Step { escalation, step }
+                    if escalation.codes.0 == ["G"] && step.day >= 5);
                 let exempt = *kind == ActionKind::Consider(Matter::PenaltyNotice)
-                    && is_penalty_threshold(&rows);
+                    && (is_penalty_threshold(&rows) || holiday);
                 if exempt || rows_require_stage(&rows, support) {
                     None
                 } else {

@@ -10,8 +10,8 @@ pub static RULE: Rule = Rule {
     source: "WT, \"attendance policy\" (national-rules.md §10)",
     in_force: InForce::from(REG24_IN_FORCE),
     docs: Docs {
-        what: "That a school's policy states each item the guidance lists, one finding per item \
-it omits:
+        what: "That a school's policy states each item the guidance lists, in one finding that \
+lists every item it omits:
 - register times: when the morning and afternoon registers close (`calendar { session am ... \
 closes HH:MM  session pm ... closes HH:MM }`);
 - the senior attendance champion (the role `champion`);
@@ -27,7 +27,9 @@ action, or the procedure);
 - how the school works with the local authority (procedure `working_with_la`, or an action that \
 notifies or refers to the local authority).
 
-The national baseline itself is not a school's policy and is not checked.",
+The national baseline itself is not a school's policy and is not checked, nor is a document \
+declared `document excerpt` (a web page, a newsletter) or `document code_of_conduct` (a local \
+authority's code of conduct).",
         why: "An attendance policy must at least say: the school day's timings and register-close \
 times; the name and contact of the senior attendance champion; how parents report absence; how \
 the school follows up absence; the support offered and the escalation, including formal support \
@@ -43,7 +45,7 @@ with the local authority (national-rules.md §10).",
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    if ctx.baseline {
+    if !whole_policy(ctx) {
         return Vec::new();
     }
     let p = ctx.policy;
@@ -137,15 +139,39 @@ fn check(ctx: &Context) -> Vec<Finding> {
             "add `procedures { working_with_la \"...\" }`",
         ),
     ];
-    items
+    // One finding listing everything missing, not one per item at the same place.
+    let missing: Vec<(&str, &str)> = items
         .into_iter()
         .filter(|(_, present, _)| !present)
-        .map(|(item, _, help)| {
-            Finding::new(&ctx.header(), format!("the policy does not state {item}"))
-                .label("an attendance policy must state it")
-                .help(help)
-        })
-        .collect()
+        .map(|(item, _, help)| (item, help))
+        .collect();
+    let Some(((first, _), rest)) = missing.split_first() else {
+        return Vec::new();
+    };
+    let list = match rest.split_last() {
+        None => (*first).to_string(),
+        Some(((last, _), middle)) => {
+            let mut names = vec![*first];
+            names.extend(middle.iter().map(|(i, _)| *i));
+            format!("{}, or {last}", names.join(", "))
+        }
+    };
+    let help: Vec<String> = missing
+        .iter()
+        .map(|(item, help)| format!("{item}: {help}"))
+        .collect();
+    vec![
+        Finding::new(&ctx.header(), format!("the policy does not state {list}"))
+            .label(format!(
+                "{} item{} an attendance policy must state",
+                missing.len(),
+                if missing.len() == 1 { "" } else { "s" }
+            ))
+            .help(format!(
+                "{}; if this is not the whole policy, declare it: `document excerpt`",
+                help.join("; ")
+            )),
+    ]
 }
 
 /// A condition on nothing but the pupil's stage: it moves no pupil on by itself.

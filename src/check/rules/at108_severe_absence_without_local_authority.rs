@@ -26,7 +26,7 @@ absent pupils (national-rules.md §2).",
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
-    if ctx.baseline {
+    if !whole_policy(ctx) {
         return Vec::new();
     }
     let p = ctx.policy;

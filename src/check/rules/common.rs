@@ -189,6 +189,13 @@ pub fn attendance_set(policy: &Policy, condition: &Condition) -> Option<(Window,
     Some((window?, intervals))
 }
 
+/// Whether the completeness rules apply: a school's whole policy, not the national baseline, not
+/// a document declared an excerpt or a local authority's code of conduct (`document ...`), and
+/// not the part of a policy that lowered despite model errors.
+pub fn whole_policy(ctx: &Context) -> bool {
+    !ctx.baseline && !ctx.partial && ctx.policy.document.is_none()
+}
+
 /// The national baseline's definition of `name`.
 pub fn national_definition(name: &str) -> Option<&'static Definition> {
     national::policy()

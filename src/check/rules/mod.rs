@@ -13,6 +13,7 @@ mod at009_enforcement_below_compulsory_school_age;
 mod at010_school_year_too_short;
 mod at011_sessions_on_bank_holiday;
 mod at012_term_time_holiday_authorised;
+mod at013_legal_step_not_on_penalty_threshold;
 mod at101_persistent_absence_not_national;
 mod at102_severe_absence_not_national;
 mod at103_register_open_longer_than_limit;
@@ -21,6 +22,7 @@ mod at105_register_open_period_differs;
 mod at106_enforcement_before_support;
 mod at107_policy_omits_required_content;
 mod at108_severe_absence_without_local_authority;
+mod at110_definition_counts_days_not_share;
 mod at201_attendance_in_no_band;
 mod at202_attendance_in_several_bands;
 mod at203_stages_share_one_band;
@@ -32,10 +34,13 @@ mod at208_escalation_steps_out_of_order;
 mod at209_escalation_step_duplicated;
 mod at210_definitions_disagree;
 mod at211_terms_overlap;
+mod at212_action_misses_definition_boundary;
+mod at213_band_never_reached;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
 mod at304_actions_repeat_as_attendance_bobs;
+mod at305_trigger_without_evidence_guard;
 mod common;
 
 use super::Rule;
@@ -54,6 +59,7 @@ pub static RULES: &[&Rule] = &[
     &at010_school_year_too_short::RULE,
     &at011_sessions_on_bank_holiday::RULE,
     &at012_term_time_holiday_authorised::RULE,
+    &at013_legal_step_not_on_penalty_threshold::RULE,
     &at101_persistent_absence_not_national::RULE,
     &at102_severe_absence_not_national::RULE,
     &at103_register_open_longer_than_limit::RULE,
@@ -62,6 +68,7 @@ pub static RULES: &[&Rule] = &[
     &at106_enforcement_before_support::RULE,
     &at107_policy_omits_required_content::RULE,
     &at108_severe_absence_without_local_authority::RULE,
+    &at110_definition_counts_days_not_share::RULE,
     &at201_attendance_in_no_band::RULE,
     &at202_attendance_in_several_bands::RULE,
     &at203_stages_share_one_band::RULE,
@@ -73,10 +80,13 @@ pub static RULES: &[&Rule] = &[
     &at209_escalation_step_duplicated::RULE,
     &at210_definitions_disagree::RULE,
     &at211_terms_overlap::RULE,
+    &at212_action_misses_definition_boundary::RULE,
+    &at213_band_never_reached::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,
     &at304_actions_repeat_as_attendance_bobs::RULE,
+    &at305_trigger_without_evidence_guard::RULE,
 ];
 
 /// The rule with this code (`AT001`, any case) or name.

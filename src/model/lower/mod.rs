@@ -231,6 +231,7 @@ impl Lowerer {
             extends_national: None,
             urn: None,
             phase: None,
+            document: None,
             school_type: None,
             target: None,
             ratified: None,
@@ -295,6 +296,17 @@ impl Lowerer {
                     "phase",
                     &p.node,
                     Phase::keywords().map(String::from).collect(),
+                ),
+            },
+            ast::Item::Document(k) => match DocumentKind::from_keyword(&k.node) {
+                Some(kind) => {
+                    self.once(&mut model.document, (kind, k.loc.clone()), "document", loc)
+                }
+                None => self.unknown(
+                    &k.loc,
+                    "document kind",
+                    &k.node,
+                    DocumentKind::keywords().map(String::from).collect(),
                 ),
             },
             ast::Item::SchoolType(t) => match SchoolType::from_keyword(&t.node) {

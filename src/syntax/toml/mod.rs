@@ -61,6 +61,7 @@ struct PolicyToml {
     extends: Option<Str>,
     urn: Option<Any>,
     phase: Option<Str>,
+    document: Option<Str>,
     #[serde(rename = "type")]
     school_type: Option<Str>,
     target: Option<Str>,
@@ -489,6 +490,7 @@ fn is_policy_key(item: &Item) -> bool {
         Item::Extends(_)
             | Item::Urn(_)
             | Item::Phase(_)
+            | Item::Document(_)
             | Item::SchoolType(_)
             | Item::Target(_)
             | Item::Ratified(_)

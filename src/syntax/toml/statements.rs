@@ -33,6 +33,10 @@ impl Cx<'_> {
             let item = self.name(v).map(Item::Phase);
             push(self, "phase", v.span(), item);
         }
+        if let Some(v) = &p.document {
+            let item = self.name(v).map(Item::Document);
+            push(self, "document", v.span(), item);
+        }
         if let Some(v) = &p.school_type {
             let item = self.name(v).map(Item::SchoolType);
             push(self, "type", v.span(), item);
