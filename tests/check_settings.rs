@@ -219,7 +219,7 @@ fn a_folder_is_walked_for_every_policy_sorted_with_one_summary() {
     assert_eq!(code, 1);
     assert_eq!(
         err.lines().last().unwrap(),
-        "checked 3 policies: 1 error, 9 warnings and 0 info"
+        "checked 3 policies: 1 error, 2 warnings and 0 info"
     );
 }
 
@@ -233,7 +233,7 @@ fn the_human_count_names_info_findings() {
     ]);
     assert_eq!(
         err.lines().last().unwrap(),
-        "checked 1 policy: 10 errors, 6 warnings and 7 info"
+        "checked 1 policy: 10 errors, 10 warnings and 9 info"
     );
 }
 
