@@ -32,6 +32,8 @@ pub enum RegisterError {
     RowTooLong { limit: usize },
     #[error("bad date `{text}`")]
     BadDate { text: String },
+    #[error("bad date `{text}`")]
+    BadUkDate { text: String },
     #[error("bad session `{text}`")]
     BadSession { text: String },
     #[error("unknown register code `{code}`")]
@@ -128,7 +130,7 @@ impl Problem for RegisterError {
             RegisterError::FieldCount { .. } => "register::field_count",
             RegisterError::UnterminatedQuote => "register::unterminated_quote",
             RegisterError::RowTooLong { .. } => "register::row_too_long",
-            RegisterError::BadDate { .. } => "register::bad_date",
+            RegisterError::BadDate { .. } | RegisterError::BadUkDate { .. } => "register::bad_date",
             RegisterError::BadSession { .. } => "register::bad_session",
             RegisterError::UnknownCode { .. } => "register::unknown_code",
             RegisterError::UnknownCodeOn { .. } => "register::unknown_code",
@@ -193,6 +195,9 @@ impl Problem for RegisterError {
                     .into(),
             ),
             RegisterError::BadDate { .. } => Some("dates are ISO 8601: `YYYY-MM-DD`".into()),
+            RegisterError::BadUkDate { .. } => Some(
+                "dates are `dd/mm/yyyy` (day first, as in the UK) or `YYYY-MM-DD`, optionally followed by a time".into(),
+            ),
             RegisterError::BadSession { .. } => Some("a session is `AM` or `PM`".into()),
             RegisterError::UnknownCode { suggestion: Some(s), .. }
             | RegisterError::UnknownCodeOn { suggestion: Some(s), .. }

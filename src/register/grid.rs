@@ -164,6 +164,9 @@ pub(crate) fn read(
             raw.to_vec()
         };
         for (i, column) in columns.iter().enumerate() {
+            if problems.full() {
+                break;
+            }
             let Some(column) = column else { continue };
             let cell = record.get(i).unwrap_or_default().trim_ascii();
             if cell.is_empty() {

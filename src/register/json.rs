@@ -151,6 +151,7 @@ pub(crate) fn read(
         start: (1, 1),
     };
     let name = ctx.input.name.clone();
+    let mut records = 0u64;
     let bad = |line: u64, column: u64, reason: String| {
         InputProblem::new(
             RegisterError::BadRecord {
@@ -249,6 +250,7 @@ pub(crate) fn read(
                     if s.record == Some(s.open.len() + 1) {
                         s.record = None;
                         s.bytes.extend_from_slice(&buf[from..=i]);
+                        records += 1;
                         record(ctx, &mut recorder, &mut problems, &s.bytes, s.start);
                         if problems.full() {
                             break 'read;
@@ -281,6 +283,10 @@ pub(crate) fn read(
         };
         problems.push(bad(s.line, s.column.max(1), reason));
     }
+    if records == 0 && problems.kept.is_empty() {
+        let reason = "no records: expected an array of objects, JSON lines, or an object whose `data` is an array".into();
+        problems.push(bad(1, 1, reason));
+    }
     let span = recorder.span;
     drop(recorder);
     Ok(problems.collected(slots, span))
@@ -303,6 +309,7 @@ fn record(
             .flatten();
         let (column, byte) = match found {
             Some(byte) if line == start.0 => (start.1 + byte as u64, byte),
+            _ if line == start.0 => (column, column.saturating_sub(start.1) as usize),
             _ => (column, 0),
         };
         let problem = InputProblem::new(error, name, line, column);
@@ -346,13 +353,13 @@ fn record(
         } else if parsed.date.is_none() {
             "date"
         } else {
-            "attendance_code_id"
+            "attendance_code_id` or `attendanceMark"
         };
         problems.push(at(start.0, start.1, missing(field), ""));
         return;
     };
     let Some((day, time)) = parse_uk_date(date.0.as_bytes()) else {
-        let error = RegisterError::BadDate {
+        let error = RegisterError::BadUkDate {
             text: date.0.to_string(),
         };
         problems.push(at(start.0, start.1, error, &date.0));

@@ -641,8 +641,11 @@ impl Parser<'_, '_, '_> {
                 return;
             }
             DateMeaning::Bad => {
-                let error = RegisterError::BadDate {
-                    text: String::from_utf8_lossy(&date.1).into_owned(),
+                let text = String::from_utf8_lossy(&date.1).into_owned();
+                let error = if c.lenient {
+                    RegisterError::BadUkDate { text }
+                } else {
+                    RegisterError::BadDate { text }
                 };
                 self.problem_at(fields, c.date, line, error);
                 return;

@@ -82,6 +82,7 @@ pub(crate) fn read(
     // The depth of the element holding a record's fields, once the first field is seen.
     let mut record_depth: Option<usize> = None;
     let mut record = Record::default();
+    let mut records = 0u64;
     let mut element_at = 0u64;
     let mut open: Option<Field> = None;
     let mut buf = Vec::new();
@@ -119,10 +120,14 @@ pub(crate) fn read(
                 }
             }
             Event::Empty(e) => {
-                if let Some(field) = field_of(e.local_name().as_ref())
-                    && record_depth == Some(depth)
-                {
-                    record.open(field, at);
+                if let Some(field) = field_of(e.local_name().as_ref()) {
+                    if record_depth.is_none() {
+                        record_depth = Some(depth);
+                        record.at = element_at;
+                    }
+                    if record_depth == Some(depth) {
+                        record.open(field, at);
+                    }
                 }
             }
             Event::Text(t) => {
@@ -146,8 +151,10 @@ pub(crate) fn read(
             }
             Event::End(_) => {
                 open = None;
+                let closing = depth;
                 depth = depth.saturating_sub(1);
-                if record_depth == Some(depth) {
+                if record_depth == Some(closing) {
+                    records += 1;
                     let at = record.at;
                     if let Err(problem) = finish(ctx, &mut recorder, &record, at) {
                         push(&mut found, problem);
@@ -160,6 +167,13 @@ pub(crate) fn read(
             _ => {}
         }
         buf.clear();
+    }
+    if records == 0 && found.is_empty() {
+        let error = RegisterError::BadRecord {
+            format: FORMAT,
+            reason: "no element holds a `PersonID`, `AttendanceDate`, `SessionName` and `AttendanceMark`".into(),
+        };
+        found.push(AtOffset::new(0, error));
     }
     let span = recorder.span;
     drop(recorder);
@@ -201,7 +215,7 @@ fn finish(
     let (session_text, session_at) = field(Field::Session, "SessionName")?;
     let (mark, mark_at) = field(Field::Mark, "AttendanceMark")?;
     let Some((date, _)) = parse_uk_date(date_text.as_bytes()) else {
-        let error = RegisterError::BadDate {
+        let error = RegisterError::BadUkDate {
             text: date_text.to_string(),
         };
         return Err(AtOffset::spanning(date_at, date_text.len(), error));
