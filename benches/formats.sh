@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Reading speed of the MIS formats against the long CSV (issue 9, item 5): the same
+# 100,000-pupil register read from the long CSV, from SIMS `SessionAttendances` XML and from
+# Wonde-style JSON lines (codes by id, through their code list), in one run of this script.
+# Each is `attend run` with ATTEND_TIMINGS=1 (which prints the reading time) under
+# /usr/bin/time -v (peak memory); the three runs must give byte-identical summary.csv, and
+# none may read more than 4 times slower per mark than the long CSV.
+#
+#   benches/formats.sh                       # 100,000 pupils, the first 20 school days
+#   DAYS=0 benches/formats.sh                # the whole year (about 7 GB of XML on disk)
+#   PUPILS=20000 DAYS=40 benches/formats.sh
+#
+# The register is `attend generate`'s (as benches/resources.sh makes it, in $DATA); the
+# formats are made from it by scripts/convert_register.py. DAYS keeps the first N school days:
+# the XML of a whole year of 100,000 pupils is 38 million records, more disk than a CI machine
+# spares, and the cost per mark does not depend on how many days there are.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PUPILS=${PUPILS:-100000}
+DAYS=${DAYS:-20}
+DATA=${DATA:-/tmp/attend-resources}
+PROFILE=${PROFILE:-ci}
+MAX_RATIO=${MAX_RATIO:-4}
+CALENDAR=policies/calendars/camden-2024-25.calendar
+
+echo "== cargo build --profile $PROFILE"
+cargo build --profile "$PROFILE" --locked --quiet
+attend=target/$PROFILE/attend
+
+cohort="$DATA/cohort-$PUPILS"
+if [ ! -s "$cohort/register.csv" ] || [ "$attend" -nt "$cohort/register.csv" ]; then
+    echo "== generating $PUPILS pupils in $cohort"
+    "$attend" generate --cohort "$PUPILS" --phase secondary --seed 1 \
+        --calendar "$CALENDAR" --out "$cohort" >/dev/null
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "== converting (the first ${DAYS} school days; 0 is all)"
+python3 scripts/convert_register.py --register "$cohort/register.csv" --days "$DAYS" \
+    --long-out "$work/register.csv" --sims-out "$work/register.xml" \
+    --jsonl-out "$work/register.jsonl" --codes-out "$work/codes.json"
+marks=$(($(wc -l <"$work/register.csv") - 1))
+
+# Runs attend on one format; prints "seconds-reading peak-MB".
+measure() {
+    local name=$1 register=$2
+    shift 2
+    ATTEND_TIMINGS=1 /usr/bin/time -v -o "$work/$name.time" "$attend" run policies/national.policy \
+        --calendar "$CALENDAR" --register "$register" --pupils "$cohort/pupils.csv" \
+        --out "$work/$name" --no-report --no-ledger "$@" >/dev/null 2>"$work/$name.err" || {
+        cat "$work/$name.err"
+        echo "attend run on $name failed"
+        exit 1
+    }
+    local read rss
+    read=$(grep -oP 'timings: read \K[0-9.]+' "$work/$name.err")
+    rss=$(grep -oP 'Maximum resident set size \(kbytes\): \K\d+' "$work/$name.time")
+    echo "$read $((rss / 1024))"
+}
+
+status=0
+read -r long_s long_mb < <(measure long "$work/register.csv")
+printf '%-10s %9s %12s %10s %8s %9s\n' format size "read (s)" "ns/mark" ratio "peak MB"
+row() {
+    local name=$1 file=$2 seconds=$3 mb=$4
+    local size ns ratio
+    size=$(du -h "$file" | cut -f1)
+    ns=$(awk -v s="$seconds" -v m="$marks" 'BEGIN { printf "%.0f", s * 1e9 / m }')
+    ratio=$(awk -v s="$seconds" -v l="$long_s" 'BEGIN { printf "%.2f", s / l }')
+    printf '%-10s %9s %12s %10s %8s %9s\n' "$name" "$size" "$seconds" "$ns" "$ratio" "$mb"
+    if awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN { exit !(r > m) }'; then
+        echo "FAILED: $name reads ${ratio}x slower per mark than the long CSV (ceiling ${MAX_RATIO}x)"
+        status=1
+    fi
+}
+row long "$work/register.csv" "$long_s" "$long_mb"
+read -r sims_s sims_mb < <(measure sims "$work/register.xml")
+row sims-xml "$work/register.xml" "$sims_s" "$sims_mb"
+read -r json_s json_mb < <(measure jsonl "$work/register.jsonl" --codes-map "$work/codes.json")
+row json-lines "$work/register.jsonl" "$json_s" "$json_mb"
+echo "$marks marks, $PUPILS pupils"
+
+for name in sims jsonl; do
+    if ! cmp -s "$work/long/summary.csv" "$work/$name/summary.csv" \
+        || ! cmp -s "$work/long/actions.csv" "$work/$name/actions.csv"; then
+        echo "FAILED: $name gives other outputs than the long CSV"
+        status=1
+    fi
+done
+exit $status
