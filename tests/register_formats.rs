@@ -16,7 +16,9 @@ const CALENDAR: &str = "calendar \"2024-25\" {\n  session am opens 08:55\n  sess
                         term autumn 2024-09-02 .. 2024-09-06\n  inset 2024-09-04\n}\n";
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/formats")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -53,7 +55,9 @@ fn read(name: &str, bytes: Vec<u8>, case: &Case) -> Result<Register, String> {
         max_errors: 5,
         pseudonym_key: Some("test".into()),
         format: case.format,
-        columns: case.columns.map(|c| ColumnMap::parse(c).unwrap_or_default()),
+        columns: case
+            .columns
+            .map(|c| ColumnMap::parse(c).unwrap_or_default()),
         ..ReadOptions::default()
     };
     let pupils = case
@@ -121,7 +125,9 @@ fn each_fixture_reads_as_the_long_csv_of_the_same_marks() {
         assert_eq!(long.sessions(), 16);
         for (name, format, case) in fixtures() {
             let bytes = fixture(name);
-            let detected = Input::bytes(name, bytes.clone()).open_detect().map(|(f, _)| f);
+            let detected = Input::bytes(name, bytes.clone())
+                .open_detect()
+                .map(|(f, _)| f);
             if case.columns.is_none() {
                 assert_eq!(detected.ok(), Some(format), "{name} is detected");
             }
@@ -141,7 +147,10 @@ fn format_overrides_detection() {
     };
     let long = read("register.csv", fixture("register.csv"), &Case::default());
     let grid = read("grid.csv", fixture("grid.csv"), &case);
-    same_register(&grid.unwrap_or_else(|e| panic!("{e}")), &long.unwrap_or_else(|e| panic!("{e}")));
+    same_register(
+        &grid.unwrap_or_else(|e| panic!("{e}")),
+        &long.unwrap_or_else(|e| panic!("{e}")),
+    );
     // The long CSV read as SIMS XML is not XML: the error says so.
     let case = Case {
         format: Some(Format::Sims),
@@ -173,23 +182,114 @@ fn malformed_input_names_the_file_the_line_and_a_fix() {
         ..Case::default()
     };
     let cases: Vec<(&str, &str, Vec<u8>, Case)> = vec![
-        ("sims: a bad date", "sims.xml", edit("sims.xml", "2024-09-03T00", "2024-09-31T00"), sims.clone()),
-        ("sims: a local code the map lacks", "sims.xml", edit("sims.xml", ">L<", ">9<"), sims.clone()),
-        ("sims: a bad session", "sims.xml", edit("sims.xml", ">PM<", ">Evening<"), sims.clone()),
-        ("sims: a record without its mark", "sims.xml", edit("sims.xml", "<AttendanceMark>/</AttendanceMark>", ""), sims.clone()),
-        ("sims: not well-formed", "sims.xml", edit("sims.xml", "</SessionName>", "</Session>"), sims.clone()),
-        ("xml that is not a register", "other.xml", b"<?xml version=\"1.0\"?>\n<Staff><Person/></Staff>\n".to_vec(), Case::default()),
-        ("wonde: a code id the code list lacks", "wonde.jsonl", edit("wonde.jsonl", "\"A3\"", "\"Z9\""), wonde.clone()),
-        ("wonde: a broken record", "wonde.jsonl", edit("wonde.jsonl", "\"session\": \"PM\"", "\"session\" \"PM\""), wonde.clone()),
-        ("wonde: a pupil not in the pupils file", "wonde.jsonl", edit("wonde.jsonl", "\"1002\"", "\"1009\""), Case { pupils: true, ..wonde.clone() }),
-        ("arbor: a record with no mark", "arbor.json", edit("arbor.json", "\"attendanceMark\"", "\"attendanceNote\""), Case::default()),
-        ("arbor: the file ends early", "arbor.json", fixture("arbor.json")[..200].to_vec(), Case::default()),
-        ("mapped: a US date", "mapped.csv", edit("mapped.csv", "03/09/2024", "09/13/2024"), Case::default()),
-        ("mapped: a missing mapped column", "mapped-times.csv", fixture("mapped-times.csv"), Case { columns: Some("pupil_id=Pupil,date=Date,session=Register,mark=Code"), ..Case::default() }),
-        ("a report whose columns are not named", "report.csv", b"UPN,Date,Session,Mark\nA,05/09/2024,AM,/\n".to_vec(), Case::default()),
-        ("grid: an unknown code", "grid.csv", edit("grid.csv", "N,O", "N,Q9"), Case::default()),
-        ("grid: a name column is never shown", "grid.csv", edit("grid.csv", "1002,Name 1002", "1009,Name 1002"), with_pupils),
-        ("a csv that is no register", "scores.csv", b"name,score\nA,1\n".to_vec(), Case::default()),
+        (
+            "sims: a bad date",
+            "sims.xml",
+            edit("sims.xml", "2024-09-03T00", "2024-09-31T00"),
+            sims.clone(),
+        ),
+        (
+            "sims: a local code the map lacks",
+            "sims.xml",
+            edit("sims.xml", ">L<", ">9<"),
+            sims.clone(),
+        ),
+        (
+            "sims: a bad session",
+            "sims.xml",
+            edit("sims.xml", ">PM<", ">Evening<"),
+            sims.clone(),
+        ),
+        (
+            "sims: a record without its mark",
+            "sims.xml",
+            edit("sims.xml", "<AttendanceMark>/</AttendanceMark>", ""),
+            sims.clone(),
+        ),
+        (
+            "sims: not well-formed",
+            "sims.xml",
+            edit("sims.xml", "</SessionName>", "</Session>"),
+            sims.clone(),
+        ),
+        (
+            "xml that is not a register",
+            "other.xml",
+            b"<?xml version=\"1.0\"?>\n<Staff><Person/></Staff>\n".to_vec(),
+            Case::default(),
+        ),
+        (
+            "wonde: a code id the code list lacks",
+            "wonde.jsonl",
+            edit("wonde.jsonl", "\"A3\"", "\"Z9\""),
+            wonde.clone(),
+        ),
+        (
+            "wonde: a broken record",
+            "wonde.jsonl",
+            edit("wonde.jsonl", "\"session\": \"PM\"", "\"session\" \"PM\""),
+            wonde.clone(),
+        ),
+        (
+            "wonde: a pupil not in the pupils file",
+            "wonde.jsonl",
+            edit("wonde.jsonl", "\"1002\"", "\"1009\""),
+            Case {
+                pupils: true,
+                ..wonde.clone()
+            },
+        ),
+        (
+            "arbor: a record with no mark",
+            "arbor.json",
+            edit("arbor.json", "\"attendanceMark\"", "\"attendanceNote\""),
+            Case::default(),
+        ),
+        (
+            "arbor: the file ends early",
+            "arbor.json",
+            fixture("arbor.json")[..200].to_vec(),
+            Case::default(),
+        ),
+        (
+            "mapped: a US date",
+            "mapped.csv",
+            edit("mapped.csv", "03/09/2024", "09/13/2024"),
+            Case::default(),
+        ),
+        (
+            "mapped: a missing mapped column",
+            "mapped-times.csv",
+            fixture("mapped-times.csv"),
+            Case {
+                columns: Some("pupil_id=Pupil,date=Date,session=Register,mark=Code"),
+                ..Case::default()
+            },
+        ),
+        (
+            "a report whose columns are not named",
+            "report.csv",
+            b"UPN,Date,Session,Mark\nA,05/09/2024,AM,/\n".to_vec(),
+            Case::default(),
+        ),
+        (
+            "grid: an unknown code",
+            "grid.csv",
+            edit("grid.csv", "N,O", "N,Q9"),
+            Case::default(),
+        ),
+        (
+            "grid: a name column is never shown",
+            "grid.csv",
+            edit("grid.csv", "1002,Name 1002", "1009,Name 1002"),
+            with_pupils,
+        ),
+        (
+            "a csv that is no register",
+            "scores.csv",
+            b"name,score\nA,1\n".to_vec(),
+            Case::default(),
+        ),
     ];
     let mut out = String::new();
     for (title, name, bytes, case) in cases {
@@ -218,7 +318,8 @@ fn a_upn_keyed_register_meets_a_upn_keyed_pupils_file() {
     let by_id = "pupil_id,date_of_birth,year_group\nB801200005001,2015-05-01,4\n";
     let other = "pupil_id,date_of_birth,year_group\nP1,2015-05-01,4\n";
     let run = |pupils: &str, keep_upn: bool| {
-        let pupils = register::read_pupils(&Input::bytes("pupils.csv", pupils.as_bytes().to_vec()), 5);
+        let pupils =
+            register::read_pupils(&Input::bytes("pupils.csv", pupils.as_bytes().to_vec()), 5);
         let pupils = pupils.unwrap_or_else(|p| panic!("{p:?}"));
         register::read_register(
             &Input::bytes("marks.csv", register.as_bytes().to_vec()),
@@ -238,7 +339,10 @@ fn a_upn_keyed_register_meets_a_upn_keyed_pupils_file() {
     assert_eq!(run(by_id, true), Ok(vec!["B801200005001".to_string()]));
     // A pupils file with no UPNs: the error says how the two can meet.
     let error = run(other, false).err().unwrap_or_default();
-    assert!(error.contains("pseudonymised UPN") && error.contains("--keep-upn"), "{error}");
+    assert!(
+        error.contains("pseudonymised UPN") && error.contains("--keep-upn"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -246,7 +350,10 @@ fn year_groups_as_mis_write_them_are_read_and_ambiguous_ones_warned_of() {
     let text = "pupil_id,date_of_birth,year_group\nA,2015-05-01,Year 5\nB,2015-05-01,Rec\nC,2020-01-01,N\nD,2015-05-01,Yr 6\n";
     let pupils = register::read_pupils(&Input::bytes("pupils.csv", text.as_bytes().to_vec()), 5);
     let pupils = pupils.unwrap_or_else(|p| panic!("{p:?}"));
-    let groups: Vec<Option<u32>> = pupils.iter().map(|p| p.year_group.and_then(|g| g.number())).collect();
+    let groups: Vec<Option<u32>> = pupils
+        .iter()
+        .map(|p| p.year_group.and_then(|g| g.number()))
+        .collect();
     // Reception is 0; nursery has no number.
     assert_eq!(groups, [Some(5), Some(0), None, Some(6)]);
     let warnings: String = pupils.warnings.iter().map(ToString::to_string).collect();
@@ -285,7 +392,9 @@ fn uk(date: &str) -> String {
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Converts a long CSV (`pupil_id,date,session,mark`) into `format`; Wonde's records name
@@ -329,7 +438,11 @@ fn convert(long: &str, format: &str) -> (String, Option<String>) {
             let records: Vec<_> = rows
                 .iter()
                 .map(|r| {
-                    let time = if r.session == "AM" { "08:55:00" } else { "13:15:00" };
+                    let time = if r.session == "AM" {
+                        "08:55:00"
+                    } else {
+                        "13:15:00"
+                    };
                     serde_json::json!({
                         "student": {"entityType": "Student", "id": r.pupil},
                         "attendanceRegister": {"startDatetime": format!("{} {time}", r.date)},
@@ -338,19 +451,29 @@ fn convert(long: &str, format: &str) -> (String, Option<String>) {
                     })
                 })
                 .collect();
-            (serde_json::to_string_pretty(&records).unwrap_or_default() + "\n", None)
+            (
+                serde_json::to_string_pretty(&records).unwrap_or_default() + "\n",
+                None,
+            )
         }
         "mapped" => {
             out.push_str("Adno,Session Date,AM/PM,Mark\n");
             for r in &rows {
                 let session = r.session.to_ascii_lowercase();
-                out.push_str(&format!("{},{},{session},{}\n", r.pupil, uk(&r.date), r.mark));
+                out.push_str(&format!(
+                    "{},{},{session},{}\n",
+                    r.pupil,
+                    uk(&r.date),
+                    r.mark
+                ));
             }
             (out, None)
         }
         "grid" => {
-            let mut sessions: Vec<(String, String)> =
-                rows.iter().map(|r| (r.date.clone(), r.session.clone())).collect();
+            let mut sessions: Vec<(String, String)> = rows
+                .iter()
+                .map(|r| (r.date.clone(), r.session.clone()))
+                .collect();
             sessions.sort();
             sessions.dedup();
             let mut pupils: Vec<String> = rows.iter().map(|r| r.pupil.clone()).collect();
@@ -363,13 +486,20 @@ fn convert(long: &str, format: &str) -> (String, Option<String>) {
             out.push('\n');
             let mut cells = std::collections::HashMap::new();
             for r in &rows {
-                cells.insert((r.pupil.as_str(), r.date.as_str(), r.session.as_str()), r.mark.as_str());
+                cells.insert(
+                    (r.pupil.as_str(), r.date.as_str(), r.session.as_str()),
+                    r.mark.as_str(),
+                );
             }
             for p in &pupils {
                 out.push_str(p);
                 for (d, s) in &sessions {
                     out.push(',');
-                    out.push_str(cells.get(&(p.as_str(), d.as_str(), s.as_str())).unwrap_or(&""));
+                    out.push_str(
+                        cells
+                            .get(&(p.as_str(), d.as_str(), s.as_str()))
+                            .unwrap_or(&""),
+                    );
                 }
                 out.push('\n');
             }
@@ -389,7 +519,10 @@ fn the_converter_keeps_every_mark() {
     assert!(codes.is_some_and(|c| c.contains("\"C1\"")));
     let (grid, _) = convert(long, "grid");
     // P2 has no afternoon mark: an empty cell.
-    assert_eq!(grid, "pupil_id,02/09/2024 AM,02/09/2024 PM\nP1,/,\\\nP2,C1,\n");
+    assert_eq!(
+        grid,
+        "pupil_id,02/09/2024 AM,02/09/2024 PM\nP1,/,\\\nP2,C1,\n"
+    );
 }
 
 fn attend_run(dir: &Path, register: &Path, codes: Option<&Path>, out: &str) -> (Vec<u8>, Vec<u8>) {
@@ -406,7 +539,10 @@ fn attend_run(dir: &Path, register: &Path, codes: Option<&Path>, out: &str) -> (
         "--no-ledger",
         "--no-report",
     ]);
-    cmd.arg("--register").arg(register).arg("--out").arg(dir.join(out));
+    cmd.arg("--register")
+        .arg(register)
+        .arg("--out")
+        .arg(dir.join(out));
     if let Some(codes) = codes {
         cmd.arg("--codes-map").arg(codes);
     }
@@ -453,12 +589,19 @@ fn the_bundled_example_in_every_format_gives_the_same_outputs() {
 
 /// Reads bytes as each format (detected, and forced), with every problem rendered.
 fn exercise(bytes: &[u8]) {
-    for format in [None, Some(Format::Sims), Some(Format::Json), Some(Format::Grid), Some(Format::Mapped)] {
+    for format in [
+        None,
+        Some(Format::Sims),
+        Some(Format::Json),
+        Some(Format::Grid),
+        Some(Format::Mapped),
+    ] {
         let case = Case {
             format,
             keep_going: true,
             codes: Some("wonde-codes.json"),
-            columns: (format == Some(Format::Mapped)).then_some("pupil_id=Adno,date=Session Date,session=AM/PM,mark=Mark"),
+            columns: (format == Some(Format::Mapped))
+                .then_some("pupil_id=Adno,date=Session Date,session=AM/PM,mark=Mark"),
             ..Case::default()
         };
         let _ = read("fuzz", bytes.to_vec(), &case);
@@ -475,10 +618,26 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), 1usize..20).prop_map(|(a, n)| Mutation::Delete(a, n)),
-        (any::<usize>(), prop::collection::vec(prop_oneof![
-            Just(b'<'), Just(b'>'), Just(b'/'), Just(b'{'), Just(b'}'), Just(b'['), Just(b']'),
-            Just(b'"'), Just(b','), Just(b'\n'), Just(b'\\'), any::<u8>()
-        ], 1..8))
+        (
+            any::<usize>(),
+            prop::collection::vec(
+                prop_oneof![
+                    Just(b'<'),
+                    Just(b'>'),
+                    Just(b'/'),
+                    Just(b'{'),
+                    Just(b'}'),
+                    Just(b'['),
+                    Just(b']'),
+                    Just(b'"'),
+                    Just(b','),
+                    Just(b'\n'),
+                    Just(b'\\'),
+                    any::<u8>()
+                ],
+                1..8
+            )
+        )
             .prop_map(|(a, b)| Mutation::Insert(a, b)),
         (any::<usize>(), 1usize..200).prop_map(|(a, n)| Mutation::Duplicate(a, n)),
     ]

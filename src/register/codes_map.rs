@@ -199,7 +199,11 @@ fn read_code_list(
     }
     let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
         let reason = e.to_string();
-        let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+        let reason = reason
+            .split(" at line ")
+            .next()
+            .unwrap_or(&reason)
+            .to_string();
         bad(e.line() as u64, e.column() as u64, reason)
     })?;
     let rows = match &value {
@@ -219,11 +223,7 @@ fn read_code_list(
     let mut problems = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let (Some(id), Some(code)) = (text_of(row.get("id")), text_of(row.get("code"))) else {
-            problems.extend(bad(
-                0,
-                0,
-                format!("code {} has no `id` and `code`", i + 1),
-            ));
+            problems.extend(bad(0, 0, format!("code {} has no `id` and `code`", i + 1)));
             continue;
         };
         if !codes::table().is_known(&code) {

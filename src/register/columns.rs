@@ -74,13 +74,25 @@ impl ColumnMap {
 const ALIASES: [(&str, &[&str]); 4] = [
     (
         "pupil_id",
-        &["pupilid", "studentid", "personid", "adno", "admissionnumber"],
+        &[
+            "pupilid",
+            "studentid",
+            "personid",
+            "adno",
+            "admissionnumber",
+        ],
     ),
     ("date", &["date", "attendancedate", "sessiondate"]),
     ("session", &["session", "sessionname", "ampm"]),
     (
         "mark",
-        &["mark", "sessionmark", "attendancemark", "code", "attendancecode"],
+        &[
+            "mark",
+            "sessionmark",
+            "attendancemark",
+            "code",
+            "attendancecode",
+        ],
     ),
 ];
 
@@ -231,9 +243,15 @@ mod tests {
     #[test]
     fn uk_dates_are_day_first_and_never_guessed() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        assert_eq!(parse_uk_date(b"05/09/2024"), d(2024, 9, 5).map(|d| (d, None)));
+        assert_eq!(
+            parse_uk_date(b"05/09/2024"),
+            d(2024, 9, 5).map(|d| (d, None))
+        );
         assert_eq!(parse_uk_date(b"5/9/2024"), d(2024, 9, 5).map(|d| (d, None)));
-        assert_eq!(parse_uk_date(b"2024-09-05"), d(2024, 9, 5).map(|d| (d, None)));
+        assert_eq!(
+            parse_uk_date(b"2024-09-05"),
+            d(2024, 9, 5).map(|d| (d, None))
+        );
         // 8 * 60 + 45 = 525 minutes after midnight.
         assert_eq!(
             parse_uk_date(b"2024-09-05T08:45:00"),

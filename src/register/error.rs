@@ -18,7 +18,10 @@ pub enum RegisterError {
     #[error("the header has no `{column}` column: it is `{header}`")]
     UnmappedColumns { column: String, header: String },
     #[error("the {format} file is malformed: {reason}")]
-    BadRecord { format: &'static str, reason: String },
+    BadRecord {
+        format: &'static str,
+        reason: String,
+    },
     #[error("missing column `{column}`")]
     MissingColumn {
         column: String,

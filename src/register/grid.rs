@@ -88,7 +88,11 @@ pub(crate) fn read(
                 .to_string()
         })
         .collect();
-    let wanted = ctx.options.columns.as_ref().and_then(|c| c.pupil_id.clone());
+    let wanted = ctx
+        .options
+        .columns
+        .as_ref()
+        .and_then(|c| c.pupil_id.clone());
     let pupil_col = match &wanted {
         Some(w) => names.iter().position(|n| n.eq_ignore_ascii_case(w)),
         None => names.iter().position(|n| {

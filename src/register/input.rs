@@ -167,7 +167,10 @@ impl Input {
                         )
                     }) =>
             {
-                Ok((Format::Mapped, self.open_with(progress).map_err(|p| vec![p])?))
+                Ok((
+                    Format::Mapped,
+                    self.open_with(progress).map_err(|p| vec![p])?,
+                ))
             }
             other => other,
         }
@@ -233,7 +236,10 @@ fn detect(head: &[u8]) -> Result<Format, RegisterError> {
             Some(root) => Err(RegisterError::UnknownFormat {
                 found: format!(
                     "an XML file whose root element is `<{}>`",
-                    String::from_utf8_lossy(root).chars().take(60).collect::<String>()
+                    String::from_utf8_lossy(root)
+                        .chars()
+                        .take(60)
+                        .collect::<String>()
                 ),
             }),
             None => Err(RegisterError::UnknownFormat {
@@ -264,7 +270,13 @@ fn detect(head: &[u8]) -> Result<Format, RegisterError> {
         .collect();
     match required.iter().find(|c| !has(c)) {
         None => Ok(Format::Long),
-        Some(_) if columns.iter().filter(|c| super::grid::session_column(c).is_some()).count() >= 2 => {
+        Some(_)
+            if columns
+                .iter()
+                .filter(|c| super::grid::session_column(c).is_some())
+                .count()
+                >= 2 =>
+        {
             Ok(Format::Grid)
         }
         Some(_) if super::columns::infer(&columns).is_some() => Ok(Format::Mapped),

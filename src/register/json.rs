@@ -381,8 +381,7 @@ fn record(
         problems.push(at(start.0, start.1, error, text));
         return;
     };
-    if let Err((part, error)) =
-        recorder.record(pupil.0.as_bytes(), day, session, mark.0.as_bytes())
+    if let Err((part, error)) = recorder.record(pupil.0.as_bytes(), day, session, mark.0.as_bytes())
     {
         let needle = match part {
             Part::Pupil => &*pupil.0,

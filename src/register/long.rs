@@ -8,8 +8,8 @@ use std::sync::{Mutex, PoisonError, mpsc};
 
 use chrono::NaiveDate;
 
-use super::error::{InputProblem, MAX_ROW, RegisterError};
 use super::columns::{ColumnMap, KEYS, parse_session_text, parse_uk_date};
+use super::error::{InputProblem, MAX_ROW, RegisterError};
 use super::input::header_names;
 use super::slots::{Collected, LocalSlots, Slots, widen};
 use super::{Context, Decoded, parse_date, parse_session, session_name};
@@ -149,16 +149,18 @@ fn read_with(
             let mut shown = [false; MAX_FIELDS];
             let upn = mapping.is_some_and(|m| m.pupil_is_upn() && !ctx.options.keep_upn);
             for (i, n) in names.iter().enumerate() {
-                shown[i] = [date, session, mark].contains(&i) || (i == pupil && !upn) || matches!(
-                    n.as_str(),
-                    "pupil_id"
-                        | "date"
-                        | "session"
-                        | "mark"
-                        | "minutes_late"
-                        | "mis_mark"
-                        | "school_urn"
-                );
+                shown[i] = [date, session, mark].contains(&i)
+                    || (i == pupil && !upn)
+                    || matches!(
+                        n.as_str(),
+                        "pupil_id"
+                            | "date"
+                            | "session"
+                            | "mark"
+                            | "minutes_late"
+                            | "mis_mark"
+                            | "school_urn"
+                    );
             }
             Columns {
                 count: names.len(),

@@ -136,7 +136,11 @@ pub struct ReadOptions {
 /// Whether a register names pupils by UPN (a CTF, or a CSV whose pupil column `--columns`
 /// maps to `UPN`), so its ids are pseudonymised unless `--keep-upn`.
 pub fn upn_keyed(input: &Input, options: &ReadOptions) -> bool {
-    if options.columns.as_ref().is_some_and(ColumnMap::pupil_is_upn) {
+    if options
+        .columns
+        .as_ref()
+        .is_some_and(ColumnMap::pupil_is_upn)
+    {
         return true;
     }
     matches!(
@@ -181,7 +185,11 @@ pub fn read_register(
         }
     };
     let upn_keyed = !options.keep_upn
-        && (format == Format::Ctf || options.columns.as_ref().is_some_and(ColumnMap::pupil_is_upn));
+        && (format == Format::Ctf
+            || options
+                .columns
+                .as_ref()
+                .is_some_and(ColumnMap::pupil_is_upn));
     // A UPN-keyed register meets a pupils file keyed by UPN through the same pseudonyms.
     let keyed;
     let pupils = match pupils {

@@ -277,7 +277,11 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
                             text: year_text,
                             read_as,
                         };
-                        let column = shown.iter().take(year_col).map(|f| f.chars().count() + 1).sum::<usize>();
+                        let column = shown
+                            .iter()
+                            .take(year_col)
+                            .map(|f| f.chars().count() + 1)
+                            .sum::<usize>();
                         let warning = InputProblem::new(error, name, line, column as u64 + 1)
                             .with_text(&joined, 1);
                         if pupils.warnings.len() < limit {
@@ -362,7 +366,9 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         }
         lines.insert(id.clone(), line);
         if let Some(upn) = upn_col.map(field).filter(|u| !u.is_empty()) {
-            pupils.upns.insert(upn.to_ascii_uppercase(), pupils.list.len());
+            pupils
+                .upns
+                .insert(upn.to_ascii_uppercase(), pupils.list.len());
         }
         pupils.index.insert(id, pupils.list.len());
         pupils.list.push(pupil);

@@ -20,11 +20,17 @@ pub(crate) fn parse(text: &str) -> Option<(YearGroup, Option<&'static str>)> {
         // Nursery without a number is either nursery year; no year-group test includes
         // either, so the choice changes nothing a rule decides.
         "N" | "NURSERY" | "NUR" => {
-            return Some((YearGroup::Nursery(2), Some("nursery (`N1` or `N2`), taken as `N2`")));
+            return Some((
+                YearGroup::Nursery(2),
+                Some("nursery (`N1` or `N2`), taken as `N2`"),
+            ));
         }
         // Some MIS number reception 0, others use 0 for nursery.
         "0" | "Y0" | "YEAR0" => {
-            return Some((YearGroup::Reception, Some("reception (`R`); some MIS write nursery as `0`")));
+            return Some((
+                YearGroup::Reception,
+                Some("reception (`R`); some MIS write nursery as `0`"),
+            ));
         }
         _ => {}
     }
