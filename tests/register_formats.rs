@@ -692,3 +692,39 @@ proptest! {
         exercise(&bytes);
     }
 }
+
+#[test]
+fn a_ctf_meets_a_pupils_file_with_its_upns() {
+    let ctf = "<CTfile><CTFpupilData><Pupil><UPN>B801200005001</UPN><DOB>2016-03-14</DOB>\
+               <Attendance><YearData><AttendSessions><AttendanceStartDate>2024-09-02</AttendanceStartDate>\
+               <AttendanceMarks>/,\\,/,\\,#,#,L,\\,/,\\</AttendanceMarks></AttendSessions></YearData>\
+               </Attendance></Pupil></CTFpupilData></CTfile>\n";
+    let (table, days) = table();
+    let options = ReadOptions {
+        pseudonym_key: Some("k".into()),
+        ..ReadOptions::default()
+    };
+    let read = |pupils: &str| {
+        let pupils =
+            register::read_pupils(&Input::bytes("pupils.csv", pupils.as_bytes().to_vec()), 5);
+        let pupils = pupils.unwrap_or_else(|p| panic!("{p:?}"));
+        register::read_register(
+            &Input::bytes("pupil.ctf.xml", ctf.as_bytes().to_vec()),
+            &table.calendar,
+            days,
+            Some(&pupils),
+            None,
+            &options,
+        )
+        .map(|r| (r.pupils[0].id.clone(), r.sessions()))
+        .map_err(|p| p.iter().map(ToString::to_string).collect::<String>())
+    };
+    // 4 school days (Wednesday is the INSET day) x 2 sessions.
+    let with_upns = "pupil_id,date_of_birth,year_group,upn\nP1,2016-03-14,3,B801200005001\n";
+    assert_eq!(read(with_upns), Ok(("P1".to_string(), 8)));
+    let keyed_by_upn = "pupil_id,date_of_birth,year_group\nB801200005001,2016-03-14,3\n";
+    let pseudonym = register::pseudonym("B801200005001", Some("k"));
+    assert_eq!(read(keyed_by_upn), Ok((pseudonym, 8)));
+    let neither = "pupil_id,date_of_birth,year_group\nP1,2016-03-14,3\n";
+    insta::assert_snapshot!(read(neither).err().unwrap_or_default());
+}
