@@ -49,6 +49,16 @@ impl AtOffset {
         AtOffset::spanning(offset, 1, error)
     }
 
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The same problem `by` bytes further into the input (a chunk's offset in the file).
+    pub(crate) fn shifted(mut self, by: u64) -> AtOffset {
+        self.offset += by;
+        self
+    }
+
     /// A problem about `width` bytes of text starting at `offset`.
     pub(crate) fn spanning(offset: u64, width: usize, error: RegisterError) -> AtOffset {
         AtOffset {

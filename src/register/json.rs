@@ -14,8 +14,9 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 
 use super::Context;
 use super::columns::{parse_session_text, parse_uk_date, session_at};
+use super::ctf::AtOffset;
 use super::error::{InputProblem, RegisterError};
-use super::records::{Part, Problems, Recorder};
+use super::records::{Part, Problems, Recorder, read_chunks};
 use super::slots::{Collected, Slots};
 
 const FORMAT: &str = "JSON";
@@ -134,6 +135,16 @@ pub(crate) fn read(
     ctx: &Context<'_>,
     mut reader: Box<dyn BufRead + Send>,
 ) -> Result<Collected, Vec<InputProblem>> {
+    if is_json_lines(reader.fill_buf().unwrap_or(&[])) {
+        let parse = |recorder: &mut Recorder<'_, '_, '_>,
+                     data: &[u8],
+                     _: usize,
+                     found: &mut Vec<AtOffset>| {
+            parse_lines(ctx, recorder, data, found);
+        };
+        let boundary = |data: &[u8]| memchr::memrchr(b'\n', data).map(|i| i + 1);
+        return read_chunks(ctx, reader, &boundary, &parse);
+    }
     let slots = Slots::new(ctx);
     let mut problems = Problems::new(ctx);
     let mut recorder = Recorder::new(ctx, &slots);
@@ -251,7 +262,9 @@ pub(crate) fn read(
                         s.record = None;
                         s.bytes.extend_from_slice(&buf[from..=i]);
                         records += 1;
-                        record(ctx, &mut recorder, &mut problems, &s.bytes, s.start);
+                        if let Err(problem) = record(ctx, &mut recorder, &s.bytes) {
+                            problems.push(placed(&name, &s.bytes, s.start, problem));
+                        }
                         if problems.full() {
                             break 'read;
                         }
@@ -292,42 +305,33 @@ pub(crate) fn read(
     Ok(problems.collected(slots, span))
 }
 
-/// Parses and records one record, which starts at `start` (line, column).
+/// A problem in a record: the byte of the record it starts at, its width, and what it is.
+type RecordProblem = (usize, usize, RegisterError);
+
+/// Parses and records one record.
 fn record(
     ctx: &Context<'_>,
     recorder: &mut Recorder<'_, '_, '_>,
-    problems: &mut Problems,
     bytes: &[u8],
-    start: (u64, u64),
-) {
-    let name = &ctx.input.name;
-    let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or(&[]);
-    let at = |line: u64, column: u64, error: RegisterError, needle: &str| {
-        // Point at the offending value in the record's first line when it is there.
-        let found = (!needle.is_empty())
-            .then(|| memchr::memmem::find(first_line, needle.as_bytes()))
-            .flatten();
-        let (column, byte) = match found {
-            Some(byte) if line == start.0 => (start.1 + byte as u64, byte),
-            _ if line == start.0 => (column, column.saturating_sub(start.1) as usize),
-            _ => (column, 0),
-        };
-        let problem = InputProblem::new(error, name, line, column);
-        if line == start.0 {
-            problem.with_text_at(first_line, byte, needle.len())
-        } else {
-            problem
-        }
+) -> Result<(), RecordProblem> {
+    // Where a value is in the record, to point at it.
+    let at = |needle: &str, error: RegisterError| -> RecordProblem {
+        let byte = (!needle.is_empty())
+            .then(|| memchr::memmem::find(bytes, needle.as_bytes()))
+            .flatten()
+            .unwrap_or(0);
+        (byte, needle.len(), error)
     };
     let parsed: Record<'_> = match serde_json::from_slice(bytes) {
         Ok(r) => r,
         Err(e) => {
-            let line = start.0 + e.line().saturating_sub(1) as u64;
-            let column = if e.line() <= 1 {
-                start.1 + e.column().saturating_sub(1) as u64
-            } else {
-                e.column() as u64
-            };
+            // serde_json counts lines and columns from 1 within the record.
+            let line_start = bytes
+                .split_inclusive(|b| *b == b'\n')
+                .take(e.line().saturating_sub(1))
+                .map(<[u8]>::len)
+                .sum::<usize>();
+            let byte = line_start + e.column().saturating_sub(1);
             let reason = e.to_string();
             let reason = reason
                 .split(" at line ")
@@ -338,8 +342,7 @@ fn record(
                 format: FORMAT,
                 reason,
             };
-            problems.push(at(line, column, error, ""));
-            return;
+            return Err((byte.min(bytes.len()), 1, error));
         }
     };
     let missing = |field: &str| RegisterError::BadRecord {
@@ -355,40 +358,117 @@ fn record(
         } else {
             "attendance_code_id` or `attendanceMark"
         };
-        problems.push(at(start.0, start.1, missing(field), ""));
-        return;
+        return Err((0, 1, missing(field)));
     };
     let Some((day, time)) = parse_uk_date(date.0.as_bytes()) else {
         let error = RegisterError::BadUkDate {
             text: date.0.to_string(),
         };
-        problems.push(at(start.0, start.1, error, &date.0));
-        return;
+        return Err(at(&date.0, error));
     };
     let session = match (&parsed.session, time) {
         (Some(text), _) => parse_session_text(ctx.calendar, text.0.as_bytes()),
         (None, Some(minutes)) => Some(session_at(ctx.calendar, minutes)),
-        (None, None) => {
-            problems.push(at(start.0, start.1, missing("session"), ""));
-            return;
-        }
+        (None, None) => return Err((0, 1, missing("session"))),
     };
     let Some(session) = session else {
         let text = parsed.session.as_ref().map_or("", |s| &*s.0);
         let error = RegisterError::BadSession {
             text: text.to_string(),
         };
-        problems.push(at(start.0, start.1, error, text));
-        return;
+        return Err(at(text, error));
     };
-    if let Err((part, error)) = recorder.record(pupil.0.as_bytes(), day, session, mark.0.as_bytes())
-    {
-        let needle = match part {
-            Part::Pupil => &*pupil.0,
-            Part::Date => &*date.0,
-            Part::Session => parsed.session.as_ref().map_or("", |s| &*s.0),
-            Part::Mark => &*mark.0,
+    recorder
+        .record(pupil.0.as_bytes(), day, session, mark.0.as_bytes())
+        .map_err(|(part, error)| {
+            let needle = match part {
+                Part::Pupil => &*pupil.0,
+                Part::Date => &*date.0,
+                Part::Session => parsed.session.as_ref().map_or("", |s| &*s.0),
+                Part::Mark => &*mark.0,
+            };
+            at(needle, error)
+        })
+}
+
+/// A problem in a record that starts at `start` (line, column), as an input problem.
+fn placed(name: &str, bytes: &[u8], start: (u64, u64), problem: RecordProblem) -> InputProblem {
+    let (byte, width, error) = problem;
+    let before = &bytes[..byte.min(bytes.len())];
+    let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let text_of_line = &bytes[line_start..];
+    let text_of_line =
+        &text_of_line[..memchr::memchr(b'\n', text_of_line).unwrap_or(text_of_line.len())];
+    let (line, column) = if newlines == 0 {
+        (start.0, start.1 + byte as u64)
+    } else {
+        (start.0 + newlines, (byte - line_start) as u64 + 1)
+    };
+    InputProblem::new(error, name, line, column).with_text_at(
+        text_of_line,
+        byte - line_start,
+        width,
+    )
+}
+
+/// Whether the input is JSON lines, one record a line, which is read on every core: its
+/// first line is a whole object and not an API response's wrapper.
+fn is_json_lines(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let Some(end) = memchr::memchr(b'\n', head) else {
+        return false;
+    };
+    let line = head[..end].trim_ascii();
+    line.starts_with(b"{")
+        && line.ends_with(b"}")
+        && memchr::memmem::find(line, b"\"data\"").is_none()
+}
+
+/// Reads the records of a chunk of JSON lines; returns how many it held.
+fn parse_lines(
+    ctx: &Context<'_>,
+    recorder: &mut Recorder<'_, '_, '_>,
+    data: &[u8],
+    found: &mut Vec<AtOffset>,
+) -> u64 {
+    let limit = ctx.options.limit();
+    let mut records = 0;
+    let mut start = 0;
+    for line in data.split_inclusive(|b| *b == b'\n') {
+        let offset = start;
+        start += line.len();
+        let skip = line.len() - line.trim_ascii_start().len();
+        let text = line.trim_ascii();
+        if text.is_empty() {
+            continue;
+        }
+        // A byte-order mark opens the first line, and nothing else may.
+        let text = if offset == 0 {
+            text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
+        } else {
+            text
         };
-        problems.push(at(start.0, start.1, error, needle));
+        records += 1;
+        let result = if text.starts_with(b"{") {
+            record(ctx, recorder, text)
+        } else {
+            let error = RegisterError::BadRecord {
+                format: FORMAT,
+                reason: "a line of JSON lines that is not an object".into(),
+            };
+            Err((0, 1, error))
+        };
+        if let Err((byte, width, error)) = result {
+            found.push(AtOffset::spanning(
+                (offset + skip + byte) as u64,
+                width,
+                error,
+            ));
+            if found.len() >= limit {
+                break;
+            }
+        }
     }
+    records
 }

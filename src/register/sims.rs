@@ -5,6 +5,7 @@
 //! `PersonID` is the MIS's own number for a pupil, not a UPN: it is the pupil's id as it is.
 
 use std::io::BufRead;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use quick_xml::events::Event;
 
@@ -12,8 +13,8 @@ use super::Context;
 use super::columns::{parse_session_text, parse_uk_date};
 use super::ctf::{AtOffset, locate};
 use super::error::{InputProblem, RegisterError};
-use super::records::{Part, Recorder};
-use super::slots::{Collected, Slots};
+use super::records::{Part, Recorder, read_chunks};
+use super::slots::Collected;
 
 const FORMAT: &str = "SIMS `SessionAttendances`";
 
@@ -65,19 +66,44 @@ pub(crate) fn read(
     ctx: &Context<'_>,
     reader: Box<dyn BufRead + Send>,
 ) -> Result<Collected, Vec<InputProblem>> {
-    let mut xml = quick_xml::Reader::from_reader(reader);
-    let slots = Slots::new(ctx);
-    let limit = ctx.options.limit();
-    let mut found: Vec<AtOffset> = Vec::new();
-    let mut dropped = 0usize;
-    let mut push = |found: &mut Vec<AtOffset>, at: AtOffset| {
-        if found.len() >= limit {
-            dropped += 1;
-        } else {
-            found.push(at);
-        }
+    let records = AtomicU64::new(0);
+    let parse = |recorder: &mut Recorder<'_, '_, '_>,
+                 data: &[u8],
+                 index: usize,
+                 found: &mut Vec<AtOffset>| {
+        let n = parse_chunk(ctx, recorder, data, index, found);
+        records.fetch_add(n, Ordering::Relaxed);
     };
-    let mut recorder = Recorder::new(ctx, &slots);
+    let mut collected = read_chunks(ctx, reader, &boundary, &parse)?;
+    if records.into_inner() == 0 && collected.problems.is_empty() {
+        let error = RegisterError::BadRecord {
+            format: FORMAT,
+            reason: "no element holds a `PersonID`, `AttendanceDate`, `SessionName` and `AttendanceMark`".into(),
+        };
+        collected.problems = locate(ctx, vec![AtOffset::new(0, error)]);
+    }
+    Ok(collected)
+}
+
+/// Where a chunk of the file may end: just after its last `</SessionAttendance>`.
+fn boundary(data: &[u8]) -> Option<usize> {
+    const END: &[u8] = b"</SessionAttendance>";
+    memchr::memmem::rfind(data, END).map(|i| i + END.len())
+}
+
+/// Reads the records of one chunk (the first holds the prolog and the root's start tag, the
+/// last the root's end tag, which is unmatched in its chunk and allowed to be); returns how
+/// many records it held.
+fn parse_chunk(
+    ctx: &Context<'_>,
+    recorder: &mut Recorder<'_, '_, '_>,
+    data: &[u8],
+    index: usize,
+    found: &mut Vec<AtOffset>,
+) -> u64 {
+    let mut xml = quick_xml::Reader::from_reader(data);
+    xml.config_mut().allow_unmatched_ends = index > 0;
+    let limit = ctx.options.limit();
     let mut depth = 0usize;
     // The depth of the element holding a record's fields, once the first field is seen.
     let mut record_depth: Option<usize> = None;
@@ -85,20 +111,16 @@ pub(crate) fn read(
     let mut records = 0u64;
     let mut element_at = 0u64;
     let mut open: Option<Field> = None;
-    let mut buf = Vec::new();
-    loop {
-        if found.len() >= limit {
-            break;
-        }
+    while found.len() < limit {
         let at = xml.buffer_position();
-        let event = match xml.read_event_into(&mut buf) {
+        let event = match xml.read_event() {
             Ok(event) => event,
             Err(e) => {
                 let error = RegisterError::BadRecord {
                     format: FORMAT,
                     reason: e.to_string(),
                 };
-                push(&mut found, AtOffset::new(xml.error_position(), error));
+                found.push(AtOffset::new(xml.error_position(), error));
                 break;
             }
         };
@@ -155,9 +177,8 @@ pub(crate) fn read(
                 depth = depth.saturating_sub(1);
                 if record_depth == Some(closing) {
                     records += 1;
-                    let at = record.at;
-                    if let Err(problem) = finish(ctx, &mut recorder, &record, at) {
-                        push(&mut found, problem);
+                    if let Err(problem) = finish(ctx, recorder, &record, record.at) {
+                        found.push(problem);
                     }
                     record.clear();
                     record_depth = None;
@@ -166,30 +187,8 @@ pub(crate) fn read(
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
-    if records == 0 && found.is_empty() {
-        let error = RegisterError::BadRecord {
-            format: FORMAT,
-            reason: "no element holds a `PersonID`, `AttendanceDate`, `SessionName` and `AttendanceMark`".into(),
-        };
-        found.push(AtOffset::new(0, error));
-    }
-    let span = recorder.span;
-    drop(recorder);
-    let mut problems = locate(ctx, found);
-    if dropped > 0 {
-        problems.push(InputProblem::whole_file(
-            RegisterError::TooMany { count: dropped },
-            &ctx.input.name,
-        ));
-    }
-    Ok(Collected {
-        slots,
-        span,
-        problems,
-        dropped: 0,
-    })
+    records
 }
 
 /// Records one `SessionAttendance`; a problem points at the field it is about.
