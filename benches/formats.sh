@@ -52,8 +52,8 @@ measure() {
     ATTEND_TIMINGS=1 /usr/bin/time -v -o "$work/$name.time" "$attend" run policies/national.policy \
         --calendar "$CALENDAR" --register "$register" --pupils "$cohort/pupils.csv" \
         --out "$work/$name" --no-report --no-ledger "$@" >/dev/null 2>"$work/$name.err" || {
-        cat "$work/$name.err"
-        echo "attend run on $name failed"
+        cat "$work/$name.err" >&2
+        echo "attend run on $name failed" >&2
         exit 1
     }
     local read rss
@@ -63,7 +63,8 @@ measure() {
 }
 
 status=0
-read -r long_s long_mb < <(measure long "$work/register.csv")
+read -r long_s long_mb < <(measure long "$work/register.csv") || exit 1
+[ -n "$long_s" ] || exit 1
 printf '%-10s %9s %12s %10s %8s %9s\n' format size "read (s)" "ns/mark" ratio "peak MB"
 row() {
     local name=$1 file=$2 seconds=$3 mb=$4

@@ -35,7 +35,11 @@ def main():
     if sims:
         sims.write('<?xml version="1.0" encoding="utf-8"?>\n<SessionAttendances>\n')
     ids = {}
+    # Registers list each pupil's dates in order (pupil-major) or every pupil's marks for a
+    # date before the next date (date-major): either way the first N+1 dates seen are the
+    # earliest, and the (N+1)th is where the kept span ends.
     dates = []
+    cutoff = None
     rows = 0
     with open(args.register, newline="") as f:
         reader = csv.reader(f)
@@ -43,11 +47,12 @@ def main():
         col = {name: header.index(name) for name in ("pupil_id", "date", "session", "mark")}
         for row in reader:
             pupil, date, session, mark = (row[col[k]] for k in ("pupil_id", "date", "session", "mark"))
-            if not dates or dates[-1] != date:
-                if date not in dates:
-                    dates.append(date)
+            if cutoff is None and (not dates or dates[-1] != date) and date not in dates:
+                dates.append(date)
                 if args.days and len(dates) > args.days:
-                    break
+                    cutoff = date
+            if cutoff is not None and date >= cutoff:
+                continue
             rows += 1
             if long_out:
                 long_out.write(f"{pupil},{date},{session},{mark}\n")
@@ -73,7 +78,8 @@ def main():
     if args.codes_out:
         with open(args.codes_out, "w") as f:
             json.dump({"data": [{"id": i, "code": c} for c, i in ids.items()]}, f)
-    print(f"{rows} marks over {len(dates[: args.days or None])} dates", file=sys.stderr)
+    kept = len(dates) - (cutoff is not None)
+    print(f"{rows} marks over {kept} dates", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -525,7 +525,13 @@ fn the_converter_keeps_every_mark() {
     );
 }
 
-fn attend_run(dir: &Path, register: &Path, codes: Option<&Path>, out: &str) -> (Vec<u8>, Vec<u8>) {
+fn attend_run(
+    dir: &Path,
+    register: &Path,
+    codes: Option<&Path>,
+    out: &str,
+    extra: &[&str],
+) -> (Vec<u8>, Vec<u8>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("attend"));
     cmd.current_dir(root).args([
@@ -546,6 +552,7 @@ fn attend_run(dir: &Path, register: &Path, codes: Option<&Path>, out: &str) -> (
     if let Some(codes) = codes {
         cmd.arg("--codes-map").arg(codes);
     }
+    cmd.args(extra);
     let output = cmd.output().unwrap_or_else(|e| panic!("attend run: {e}"));
     assert!(
         output.status.success(),
@@ -562,14 +569,20 @@ fn the_bundled_example_in_every_format_gives_the_same_outputs() {
     let long_path = root.join("examples/data/register.csv");
     let long = std::fs::read_to_string(&long_path).unwrap_or_default();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (actions, summary) = attend_run(dir.path(), &long_path, None, "long");
+    let (actions, summary) = attend_run(dir.path(), &long_path, None, "long", &[]);
     assert!(actions.len() > 1000, "the example asks for actions");
-    for (format, file) in [
-        ("sims", "register.xml"),
-        ("wonde", "register.jsonl"),
-        ("arbor", "register.json"),
-        ("mapped", "register-mapped.csv"),
-        ("grid", "register-grid.csv"),
+    // The mapped CSV twice: its MIS header names detected, and named with `--columns`.
+    let columns = [
+        "--columns",
+        "pupil_id=Adno,date=Session Date,session=AM/PM,mark=Mark",
+    ];
+    for (format, file, extra) in [
+        ("sims", "register.xml", &[][..]),
+        ("wonde", "register.jsonl", &[]),
+        ("arbor", "register.json", &[]),
+        ("mapped", "register-mapped.csv", &[]),
+        ("mapped", "register-columns.csv", &columns[..]),
+        ("grid", "register-grid.csv", &["--format", "grid"]),
     ] {
         let (text, codes) = convert(&long, format);
         let path = dir.path().join(file);
@@ -579,9 +592,15 @@ fn the_bundled_example_in_every_format_gives_the_same_outputs() {
             std::fs::write(&p, c).unwrap_or_else(|e| panic!("{e}"));
             p
         });
-        let (a, s) = attend_run(dir.path(), &path, codes_path.as_deref(), format);
-        assert!(a == actions, "{format}: actions.csv differs");
-        assert!(s == summary, "{format}: summary.csv differs");
+        let (a, s) = attend_run(
+            dir.path(),
+            &path,
+            codes_path.as_deref(),
+            &format!("out-{file}"),
+            extra,
+        );
+        assert!(a == actions, "{file}: actions.csv differs");
+        assert!(s == summary, "{file}: summary.csv differs");
     }
 }
 
