@@ -132,6 +132,22 @@ V,K,2024-08-19,
 @,/,2024-09-01,2025-08-31
 EOF
 
+# The MIS formats (docs/data.md): the test fixtures written from data-formats.md's shapes.
+add register_sims tests/formats/sims.xml
+add register_json tests/formats/wonde.jsonl tests/formats/arbor.json
+add_text register_mapped <<'EOF'
+Adno,Surname,Date,Session,Mark
+1001,X,02/09/2024,am,/
+1001,X,02/09/2024,13:15,\
+1002,Y,2024-09-03,AM,C1
+EOF
+add register_grid tests/formats/grid.csv
+add_text register_grid <<'EOF'
+pupil_id,Name,02/09/2024,03/09/2024
+P1,X,/\,LN
+P2,Y,C1C1,#
+EOF
+
 du -sh "$corpus"
 for d in "$corpus"/*/; do
     echo "$(basename "$d"): $(find "$d" -type f | wc -l) files"

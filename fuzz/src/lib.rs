@@ -91,6 +91,24 @@ pub fn register_target(data: &[u8], format: Format) -> Corpus {
     Corpus::Keep
 }
 
+/// Reads `data` as a register of `format` (as `--format` names it; `columns` as `--columns`
+/// gives them), against the bundled calendar: every input reaches that format's reader.
+pub fn register_as(data: &[u8], format: Format, columns: Option<&str>) -> Corpus {
+    let input = Input::bytes("register", data.to_vec());
+    let mut options = read_options();
+    options.format = Some(format);
+    options.columns = columns.and_then(|c| register::ColumnMap::parse(c).ok());
+    let (calendar, days) = camden();
+    match register::read_register(&input, calendar, days, None, None, &options) {
+        Ok(register) => {
+            render(&register.warnings);
+            register.sessions();
+        }
+        Err(problems) => render(&problems),
+    }
+    Corpus::Keep
+}
+
 /// A scenario's `--- name` sections, in order: `policy`, `calendar`, `pupils`, `codes_map`
 /// and `register`, as in tests/scenarios/*.scenario. Lines before the first section are
 /// comments.

@@ -28,9 +28,18 @@ use crate::{analyse, table};
 pub struct RunArgs {
     /// The policy (.policy or .toml)
     pub policy: PathBuf,
-    /// Register data: long CSV, compact marks CSV or CTF XML (gzip allowed)
+    /// Register data: long CSV, compact marks CSV, CTF or SIMS XML, JSON session records,
+    /// a grid report or a mapped CSV (gzip allowed); docs/data.md shows each
     #[arg(long, value_name = "FILE")]
     pub register: PathBuf,
+    /// The register's format, when its content does not tell: long, compact, ctf, sims,
+    /// json, mapped or grid
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<register::Format>,
+    /// Which column of a school's own CSV is which:
+    /// `pupil_id=UPN,date=Date,session=Session,mark=Mark` (UK dates and AM/PM or times read)
+    #[arg(long, value_name = "MAP", value_parser = register::ColumnMap::parse)]
+    pub columns: Option<register::ColumnMap>,
     /// Pupils CSV: pupil_id,date_of_birth,year_group[,admission_date,leaving_date,sen,...]
     #[arg(long, value_name = "FILE")]
     pub pupils: Option<PathBuf>,
@@ -173,20 +182,25 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         return Err(EXIT_FAILURE);
     }
     let days = SchoolDays::new(&table.calendar);
-    let options = ReadOptions {
+    let mut options = ReadOptions {
         keep_going: args.keep_going,
         max_errors: args.max_errors,
         allow_missing: args.allow_missing,
         keep_upn: args.keep_upn,
-        pseudonym_key: pseudonym_key(&Input::path(&args.register), args.keep_upn),
+        pseudonym_key: None,
         progress: Bar::new("reading register", Unit::Bytes).handle(),
+        format: args.format,
+        columns: args.columns.clone(),
     };
+    options.pseudonym_key = pseudonym_key(&Input::path(&args.register), &options);
     let pupils = match &args.pupils {
         Some(path) => Some(
-            register::read_pupils(&Input::path(path), options.limit()).map_err(|p| {
-                print_problems(&p, Some(options.limit()));
-                EXIT_FAILURE
-            })?,
+            register::read_pupils(&Input::path(path), options.limit())
+                .map_err(|p| {
+                    print_problems(&p, Some(options.limit()));
+                    EXIT_FAILURE
+                })
+                .inspect(|p| print_problems(&p.warnings, None))?,
         ),
         None => None,
     };
@@ -755,15 +769,23 @@ pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
     EXIT_OK
 }
 
+/// `--format`'s value: a format's name.
+fn parse_format(name: &str) -> Result<register::Format, String> {
+    register::Format::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = register::Format::NAMES.iter().map(|(n, _)| *n).collect();
+        format!("the formats are {}", names.join(", "))
+    })
+}
+
 /// The key that pseudonymises CTF UPNs: `ATTEND_PSEUDONYM_KEY`, or else a random key kept in
 /// the user's configuration directory (made on first use, readable by them alone), so a
 /// pupil's pseudonym is the same in every run on this machine and cannot be recovered by
 /// hashing every possible UPN with a key everyone knows. Only a CTF register needs one.
-fn pseudonym_key(register: &Input, keep_upn: bool) -> Option<String> {
+fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
     if let Ok(key) = std::env::var("ATTEND_PSEUDONYM_KEY") {
         return Some(key);
     }
-    if keep_upn || !matches!(register.open_detect(), Ok((register::Format::Ctf, _))) {
+    if options.keep_upn || !register::upn_keyed(register, options) {
         return None;
     }
     let dir = std::env::var_os("XDG_CONFIG_HOME")

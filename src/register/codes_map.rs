@@ -57,10 +57,15 @@ impl CodesMap {
         self.map.is_empty()
     }
 
-    /// Reads a codes map.
+    /// Reads a codes map: CSV, or an MIS's code list as JSON.
     pub fn read(input: &Input) -> Result<CodesMap, Vec<InputProblem>> {
         let name = &input.name;
-        let reader = input.open().map_err(|p| vec![p])?;
+        let mut reader = input.open().map_err(|p| vec![p])?;
+        let head = std::io::BufRead::fill_buf(&mut reader).unwrap_or(&[]);
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        if matches!(head.trim_ascii_start().first(), Some(b'[' | b'{')) {
+            return read_code_list(name, reader);
+        }
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let headers = csv
             .headers()
@@ -168,5 +173,76 @@ impl CodesMap {
         } else {
             Err(problems)
         }
+    }
+}
+
+/// An MIS's code list as JSON (Wonde's `attendance-codes`, Arbor's `AttendanceMark`s): an
+/// array, or an object whose `data` is one, of objects with an `id` and the national `code`
+/// it stands for. Records that name a code by id are read through it. A code list is a few
+/// dozen rows, so it is read whole.
+fn read_code_list(
+    name: &str,
+    mut reader: Box<dyn std::io::BufRead + Send>,
+) -> Result<CodesMap, Vec<InputProblem>> {
+    let mut text = Vec::new();
+    let limit = 1 << 20;
+    let read = std::io::Read::read_to_end(&mut std::io::Read::take(&mut reader, limit), &mut text);
+    let bad = |line: u64, column: u64, reason: String| {
+        let error = RegisterError::BadRecord {
+            format: "JSON code list",
+            reason,
+        };
+        vec![InputProblem::new(error, name, line, column)]
+    };
+    if read.is_err() || text.len() as u64 >= limit {
+        return Err(bad(0, 0, "not a code list under 1 MiB".into()));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        let reason = e.to_string();
+        let reason = reason
+            .split(" at line ")
+            .next()
+            .unwrap_or(&reason)
+            .to_string();
+        bad(e.line() as u64, e.column() as u64, reason)
+    })?;
+    let rows = match &value {
+        serde_json::Value::Array(rows) => rows,
+        serde_json::Value::Object(o) => match o.get("data") {
+            Some(serde_json::Value::Array(rows)) => rows,
+            _ => return Err(bad(1, 1, "an object with no `data` array".into())),
+        },
+        _ => return Err(bad(1, 1, "neither an array nor an object".into())),
+    };
+    let text_of = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut map = CodesMap::default();
+    let mut problems = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let (Some(id), Some(code)) = (text_of(row.get("id")), text_of(row.get("code"))) else {
+            problems.extend(bad(0, 0, format!("code {} has no `id` and `code`", i + 1)));
+            continue;
+        };
+        if !codes::table().is_known(&code) {
+            let suggestion = codes::table().suggest(&code).map(str::to_string);
+            problems.push(InputProblem::whole_file(
+                RegisterError::UnknownCode { code, suggestion },
+                name,
+            ));
+            continue;
+        }
+        map.map.entry(id.into_bytes()).or_default().push(Mapping {
+            national: code,
+            from: None,
+            to: None,
+        });
+    }
+    if problems.is_empty() {
+        Ok(map)
+    } else {
+        Err(problems)
     }
 }

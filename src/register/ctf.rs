@@ -37,11 +37,37 @@ struct PupilData {
 }
 
 /// A problem found at a byte offset, whose line is worked out at the end.
-struct AtOffset {
+pub(crate) struct AtOffset {
     offset: u64,
     column_in_text: usize,
     width: usize,
     error: RegisterError,
+}
+
+impl AtOffset {
+    pub(crate) fn new(offset: u64, error: RegisterError) -> AtOffset {
+        AtOffset::spanning(offset, 1, error)
+    }
+
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The same problem `by` bytes further into the input (a chunk's offset in the file).
+    pub(crate) fn shifted(mut self, by: u64) -> AtOffset {
+        self.offset += by;
+        self
+    }
+
+    /// A problem about `width` bytes of text starting at `offset`.
+    pub(crate) fn spanning(offset: u64, width: usize, error: RegisterError) -> AtOffset {
+        AtOffset {
+            offset,
+            column_in_text: 0,
+            width: width.max(1),
+            error,
+        }
+    }
 }
 
 /// The problems found so far: errors up to the reader's limit, the rest only counted.
@@ -220,11 +246,7 @@ fn finish_pupil(
         });
         return;
     };
-    let id = if ctx.options.keep_upn {
-        upn.clone()
-    } else {
-        pseudonym(&upn, ctx.options.pseudonym_key.as_deref())
-    };
+    let id = ctx.upn_id(&upn);
     let mut dob = None;
     if let Some((text, at)) = &p.dob {
         dob = parse_date(text.as_bytes());
@@ -239,12 +261,7 @@ fn finish_pupil(
     }
     let mut record = Pupil::unknown(id.clone());
     record.dob = dob;
-    record.year_group = p.year.as_deref().and_then(|y| match y {
-        "R" => Some(YearGroup::Reception),
-        "N1" => Some(YearGroup::Nursery(1)),
-        "N2" => Some(YearGroup::Nursery(2)),
-        n => n.parse().ok().map(YearGroup::Year),
-    });
+    record.year_group = p.year.as_deref().and_then(YearGroup::parse);
     for year in &p.years {
         let (Some((start_text, start_at)), Some((marks, marks_at))) = (&year.start, &year.marks)
         else {
@@ -272,7 +289,7 @@ fn finish_pupil(
                 offset: *marks_at,
                 column_in_text,
                 width,
-                error: error(),
+                error: ctx.unknown_pupil(error()),
             });
         };
         apply(
@@ -354,7 +371,7 @@ pub fn pseudonym(upn: &str, key: Option<&str>) -> String {
 
 /// Turns byte offsets into lines and columns by reading the input once more; each problem
 /// keeps an excerpt of its line, and columns are counted once per line, in one pass.
-fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
+pub(crate) fn locate(ctx: &Context<'_>, mut found: Vec<AtOffset>) -> Vec<InputProblem> {
     let name = &ctx.input.name;
     found.sort_by_key(|f| (f.offset, f.column_in_text));
     let mut problems = Vec::with_capacity(found.len());

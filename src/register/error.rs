@@ -13,8 +13,15 @@ pub enum RegisterError {
     Unreadable { file: String, reason: String },
     #[error("this file is not CSV text")]
     NotText,
-    #[error("this file is not a register: its header is `{found}`")]
+    #[error("this file is not a register `attend` reads: {found}")]
     UnknownFormat { found: String },
+    #[error("the header has no `{column}` column: it is `{header}`")]
+    UnmappedColumns { column: String, header: String },
+    #[error("the {format} file is malformed: {reason}")]
+    BadRecord {
+        format: &'static str,
+        reason: String,
+    },
     #[error("missing column `{column}`")]
     MissingColumn {
         column: String,
@@ -28,6 +35,8 @@ pub enum RegisterError {
     RowTooLong { limit: usize },
     #[error("bad date `{text}`")]
     BadDate { text: String },
+    #[error("bad date `{text}`")]
+    BadUkDate { text: String },
     #[error("bad session `{text}`")]
     BadSession { text: String },
     #[error("unknown register code `{code}`")]
@@ -72,6 +81,10 @@ pub enum RegisterError {
     },
     #[error("pupil `{pupil}` is not in the pupils file")]
     UnknownPupil { pupil: String },
+    #[error("pupil `{pupil}` (a pseudonymised UPN) is not in the pupils file")]
+    UnknownUpnPupil { pupil: String },
+    #[error("year group `{text}` could mean more than one thing: read as {read_as}")]
+    AmbiguousYearGroup { text: String, read_as: &'static str },
     #[error("bad pupil id `{text}`")]
     BadPupilId { text: String },
     #[error("pupil `{pupil}` appears twice in the pupils file")]
@@ -112,11 +125,15 @@ impl Problem for RegisterError {
             RegisterError::Unreadable { .. } => "register::unreadable",
             RegisterError::NotText => "register::not_text",
             RegisterError::UnknownFormat { .. } => "register::unknown_format",
+            RegisterError::UnmappedColumns { .. } => "register::unmapped_columns",
+            RegisterError::BadRecord { .. } => "register::bad_record",
+            RegisterError::UnknownUpnPupil { .. } => "register::unknown_pupil",
+            RegisterError::AmbiguousYearGroup { .. } => "register::ambiguous_year_group",
             RegisterError::MissingColumn { .. } => "register::missing_column",
             RegisterError::FieldCount { .. } => "register::field_count",
             RegisterError::UnterminatedQuote => "register::unterminated_quote",
             RegisterError::RowTooLong { .. } => "register::row_too_long",
-            RegisterError::BadDate { .. } => "register::bad_date",
+            RegisterError::BadDate { .. } | RegisterError::BadUkDate { .. } => "register::bad_date",
             RegisterError::BadSession { .. } => "register::bad_session",
             RegisterError::UnknownCode { .. } => "register::unknown_code",
             RegisterError::UnknownCodeOn { .. } => "register::unknown_code",
@@ -142,18 +159,35 @@ impl Problem for RegisterError {
 
     fn severity(&self) -> Severity {
         match self {
-            RegisterError::CtfTotals { .. } | RegisterError::TooMany { .. } => Severity::Warning,
+            RegisterError::CtfTotals { .. }
+            | RegisterError::TooMany { .. }
+            | RegisterError::AmbiguousYearGroup { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
 
     fn help(&self) -> Option<String> {
         match self {
-            RegisterError::UnknownFormat { .. } => Some(
-                "a register is a long CSV (`pupil_id,date,session,mark`), a marks CSV \
-                 (`pupil_id,start_date,marks`) or a CTF XML file"
+            RegisterError::UnknownFormat { .. } => Some(format!(
+                "`attend` reads {FORMATS}; `--format` names one when the content does not tell"
+            )),
+            RegisterError::UnmappedColumns { .. } => Some(
+                "say which column is which: `--columns pupil_id=UPN,date=Date,session=Session,mark=Mark` \
+                 (dates `YYYY-MM-DD` or `dd/mm/yyyy`; sessions `AM`/`PM` or a time)"
                     .into(),
             ),
+            RegisterError::BadRecord { .. } => Some(
+                "each record needs a pupil id, a date, a session (`AM`/`PM`) and a mark; docs/data.md shows each format"
+                    .into(),
+            ),
+            RegisterError::UnknownUpnPupil { .. } => Some(
+                "the register's UPNs are pseudonymised: give the pupils file a `upn` column (or its UPNs as `pupil_id`), \
+                 pseudonymised with the same key, or run with `--keep-upn` to keep UPNs as ids"
+                    .into(),
+            ),
+            RegisterError::AmbiguousYearGroup { .. } => {
+                Some("write `N1`, `N2`, `R` or a year number (`5`) to say which".into())
+            }
             RegisterError::MissingColumn { expected, .. } => Some(format!("the header must name {expected}")),
             RegisterError::UnterminatedQuote => Some(format!(
                 "a quoted field closes with `\"` on its own row, within {MAX_ROW} bytes; a `\"` inside it is written `\"\"`"
@@ -164,6 +198,9 @@ impl Problem for RegisterError {
                     .into(),
             ),
             RegisterError::BadDate { .. } => Some("dates are ISO 8601: `YYYY-MM-DD`".into()),
+            RegisterError::BadUkDate { .. } => Some(
+                "dates are `dd/mm/yyyy` (day first, as in the UK) or `YYYY-MM-DD`, optionally followed by a time".into(),
+            ),
             RegisterError::BadSession { .. } => Some("a session is `AM` or `PM`".into()),
             RegisterError::UnknownCode { suggestion: Some(s), .. }
             | RegisterError::UnknownCodeOn { suggestion: Some(s), .. }
@@ -203,6 +240,12 @@ impl Problem for RegisterError {
         }
     }
 }
+
+/// The register formats `attend` reads, as a help line lists them.
+pub const FORMATS: &str = "a long CSV (`pupil_id,date,session,mark`), a marks CSV \
+    (`pupil_id,start_date,marks`), CTF XML (`<CTfile>`), SIMS XML (`<SessionAttendances>`), \
+    JSON session records (Wonde, Arbor; an array or JSON lines), a grid report (a column per \
+    session, `2024-09-05 AM`) or any CSV with `--columns pupil_id=..,date=..,session=..,mark=..`";
 
 /// The longest row a register reader accepts, in bytes (4 MiB), quoted line ends included:
 /// a real row is a few dozen bytes (long CSV) or a few kilobytes (a year of marks), and

@@ -19,6 +19,41 @@ pub enum Format {
     Compact,
     /// CTF XML, `CTfile/CTFpupilData/Pupil/Attendance`.
     Ctf,
+    /// SIMS XML, `SessionAttendances`: one element per pupil and session.
+    Sims,
+    /// JSON session records (Wonde, Arbor): an array, JSON lines or a `data` array.
+    Json,
+    /// Any CSV whose columns `--columns` (or its MIS header names) say which is which.
+    Mapped,
+    /// A grid report: one row per pupil, one column per session or day.
+    Grid,
+}
+
+impl Format {
+    /// The formats by the names `--format` takes.
+    pub const NAMES: [(&'static str, Format); 7] = [
+        ("long", Format::Long),
+        ("compact", Format::Compact),
+        ("ctf", Format::Ctf),
+        ("sims", Format::Sims),
+        ("json", Format::Json),
+        ("mapped", Format::Mapped),
+        ("grid", Format::Grid),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Format::NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("long", |(n, _)| n)
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, f)| *f)
+    }
 }
 
 /// A named input that can be opened (more than once, for the rare second look an error
@@ -108,6 +143,39 @@ impl Input {
         self.open_detect_with(None)
     }
 
+    /// [`Input::open_detect`], the format `--format` names or a CSV that `--columns` maps
+    /// taking the place of what the content says.
+    pub fn open_as(
+        &self,
+        format: Option<Format>,
+        mapped: bool,
+        progress: Option<&ProgressHandle>,
+    ) -> Result<(Format, Box<dyn BufRead + Send>), Vec<InputProblem>> {
+        if let Some(format) = format {
+            return Ok((format, self.open_with(progress).map_err(|p| vec![p])?));
+        }
+        match self.open_detect_with(progress) {
+            Ok((Format::Long, reader)) if mapped => Ok((Format::Mapped, reader)),
+            Err(problems)
+                if mapped
+                    && problems.iter().any(|p| {
+                        matches!(
+                            p.error,
+                            RegisterError::UnknownFormat { .. }
+                                | RegisterError::UnmappedColumns { .. }
+                                | RegisterError::MissingColumn { .. }
+                        )
+                    }) =>
+            {
+                Ok((
+                    Format::Mapped,
+                    self.open_with(progress).map_err(|p| vec![p])?,
+                ))
+            }
+            other => other,
+        }
+    }
+
     /// [`Input::open_detect`], telling `progress` of each block of bytes read.
     pub fn open_detect_with(
         &self,
@@ -155,8 +223,32 @@ fn detect(head: &[u8]) -> Result<Format, RegisterError> {
     if line.contains(&0) || std::str::from_utf8(&line[..line.len().min(4096)]).is_err() {
         return Err(RegisterError::NotText);
     }
-    if head.trim_ascii_start().starts_with(b"<") {
-        return Ok(Format::Ctf);
+    let start = head.trim_ascii_start();
+    if start.starts_with(b"<") {
+        return match root_element(start) {
+            Some(b"CTfile") => Ok(Format::Ctf),
+            Some(b"SessionAttendances") => Ok(Format::Sims),
+            _ if memchr::memmem::find(head, b"<PersonID").is_some()
+                && memchr::memmem::find(head, b"<AttendanceMark").is_some() =>
+            {
+                Ok(Format::Sims)
+            }
+            Some(root) => Err(RegisterError::UnknownFormat {
+                found: format!(
+                    "an XML file whose root element is `<{}>`",
+                    String::from_utf8_lossy(root)
+                        .chars()
+                        .take(60)
+                        .collect::<String>()
+                ),
+            }),
+            None => Err(RegisterError::UnknownFormat {
+                found: "an XML file with no root element".into(),
+            }),
+        };
+    }
+    if start.starts_with(b"[") || start.starts_with(b"{") {
+        return Ok(Format::Json);
     }
     let columns = header_names(line);
     let has = |name: &str| columns.iter().any(|c| c == name);
@@ -171,19 +263,58 @@ fn detect(head: &[u8]) -> Result<Format, RegisterError> {
     }
     let required = ["pupil_id", "date", "session", "mark"];
     let found = required.iter().filter(|c| has(c)).count();
+    let text: String = String::from_utf8_lossy(line)
+        .trim_end()
+        .chars()
+        .take(80)
+        .collect();
     match required.iter().find(|c| !has(c)) {
         None => Ok(Format::Long),
-        Some(missing) if found >= 2 => Err(RegisterError::MissingColumn {
+        Some(_)
+            if columns
+                .iter()
+                .filter(|c| super::grid::session_column(c).is_some())
+                .count()
+                >= 2 =>
+        {
+            Ok(Format::Grid)
+        }
+        Some(_) if super::columns::infer(&columns).is_some() => Ok(Format::Mapped),
+        Some(missing) if found >= 2 => Err(RegisterError::UnmappedColumns {
             column: (*missing).to_string(),
-            expected: "`pupil_id,date,session,mark`",
+            header: text,
         }),
-        Some(_) => {
-            let text = String::from_utf8_lossy(line)
-                .trim_end()
-                .chars()
-                .take(80)
-                .collect();
-            Err(RegisterError::UnknownFormat { found: text })
+        Some(_) => Err(RegisterError::UnknownFormat {
+            found: format!("its header is `{text}`"),
+        }),
+    }
+}
+
+/// The name of an XML document's root element: the first tag that is not a declaration,
+/// processing instruction, comment or doctype.
+fn root_element(mut xml: &[u8]) -> Option<&[u8]> {
+    loop {
+        let at = memchr::memchr(b'<', xml)?;
+        xml = &xml[at + 1..];
+        match xml.first()? {
+            b'?' | b'!' => {
+                let end = if xml.starts_with(b"!--") {
+                    memchr::memmem::find(xml, b"-->")?
+                } else {
+                    memchr::memchr(b'>', xml)?
+                };
+                xml = &xml[end..];
+            }
+            _ => {
+                let end = xml
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                    .unwrap_or(xml.len());
+                let name = &xml[..end];
+                // A namespace prefix is not part of the name.
+                let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+                return (!local.is_empty()).then_some(local);
+            }
         }
     }
 }

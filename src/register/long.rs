@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError, mpsc};
 
 use chrono::NaiveDate;
 
+use super::columns::{ColumnMap, KEYS, parse_session_text, parse_uk_date};
 use super::error::{InputProblem, MAX_ROW, RegisterError};
 use super::input::header_names;
 use super::slots::{Collected, LocalSlots, Slots, widen};
@@ -31,6 +32,10 @@ struct Columns {
     /// Columns whose text may be shown in a message; `comment` (which may hold personal
     /// data) and unknown columns are not.
     shown: [bool; MAX_FIELDS],
+    /// A mapped CSV: UK dates and session names or times are read too.
+    lenient: bool,
+    /// The pupil column holds UPNs, pseudonymised as they are read.
+    upn: bool,
 }
 
 struct Chunk {
@@ -66,16 +71,25 @@ pub(crate) fn read(
     ctx: &Context<'_>,
     reader: Box<dyn BufRead + Send>,
 ) -> Result<Collected, Vec<InputProblem>> {
+    read_mapped(ctx, reader, None)
+}
+
+/// Reads a CSV whose columns `mapping` names (a school's own export), or the long CSV.
+pub(crate) fn read_mapped(
+    ctx: &Context<'_>,
+    reader: Box<dyn BufRead + Send>,
+    mapping: Option<&ColumnMap>,
+) -> Result<Collected, Vec<InputProblem>> {
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 16);
-    let (collected, stored) = read_with(ctx, reader, workers)?;
+    let (collected, stored) = read_with(ctx, reader, workers, mapping)?;
     // Two threads can record the same session at the same instant without seeing each
     // other (see `Entry::set`); then fewer sessions are filled than were stored, and one
     // thread reading in order finds the duplicate exactly.
     if workers > 1 && collected.problems.is_empty() && collected.slots.filled() != stored {
         let reader = ctx.input.open().map_err(|p| vec![p])?;
-        return read_with(ctx, reader, 1).map(|(c, _)| c);
+        return read_with(ctx, reader, 1, mapping).map(|(c, _)| c);
     }
     Ok(collected)
 }
@@ -84,6 +98,7 @@ fn read_with(
     ctx: &Context<'_>,
     mut reader: Box<dyn BufRead + Send>,
     workers: usize,
+    mapping: Option<&ColumnMap>,
 ) -> Result<(Collected, u64), Vec<InputProblem>> {
     let name = &ctx.input.name;
     let mut header = Vec::new();
@@ -106,7 +121,24 @@ fn read_with(
         ]);
     }
     let names = header_names(&header);
-    let find = |n: &str| names.iter().position(|c| c == n);
+    let find = |key: &str| {
+        let wanted = mapping.map_or(key, |m| m.name(key)).to_ascii_lowercase();
+        names.iter().position(|c| *c == wanted)
+    };
+    if let Some(mapping) = mapping
+        && let Some(key) = KEYS.iter().find(|k| find(k).is_none())
+    {
+        let header = String::from_utf8_lossy(&header)
+            .trim_end()
+            .chars()
+            .take(80)
+            .collect();
+        let error = RegisterError::UnmappedColumns {
+            column: mapping.name(key).to_string(),
+            header,
+        };
+        return Err(vec![InputProblem::new(error, name, 1, 1)]);
+    }
     let columns = match (
         find("pupil_id"),
         find("date"),
@@ -115,17 +147,20 @@ fn read_with(
     ) {
         (Some(pupil), Some(date), Some(session), Some(mark)) if names.len() <= MAX_FIELDS => {
             let mut shown = [false; MAX_FIELDS];
+            let upn = mapping.is_some_and(|m| m.pupil_is_upn() && !ctx.options.keep_upn);
             for (i, n) in names.iter().enumerate() {
-                shown[i] = matches!(
-                    n.as_str(),
-                    "pupil_id"
-                        | "date"
-                        | "session"
-                        | "mark"
-                        | "minutes_late"
-                        | "mis_mark"
-                        | "school_urn"
-                );
+                shown[i] = [date, session, mark].contains(&i)
+                    || (i == pupil && !upn)
+                    || matches!(
+                        n.as_str(),
+                        "pupil_id"
+                            | "date"
+                            | "session"
+                            | "mark"
+                            | "minutes_late"
+                            | "mis_mark"
+                            | "school_urn"
+                    );
             }
             Columns {
                 count: names.len(),
@@ -134,6 +169,8 @@ fn read_with(
                 session,
                 mark,
                 shown,
+                lenient: mapping.is_some(),
+                upn,
             }
         }
         _ => {
@@ -558,7 +595,14 @@ impl Parser<'_, '_, '_> {
         {
             return *meaning;
         }
-        let meaning = match parse_date(text) {
+        let parsed = parse_date(text).or_else(|| {
+            self.columns
+                .lenient
+                .then(|| parse_uk_date(text))
+                .flatten()
+                .map(|(d, _)| d)
+        });
+        let meaning = match parsed {
             None => DateMeaning::Bad,
             Some(date) => match self.ctx.days.index(date) {
                 Some(day) => DateMeaning::School(day, date),
@@ -599,14 +643,22 @@ impl Parser<'_, '_, '_> {
                 return;
             }
             DateMeaning::Bad => {
-                let error = RegisterError::BadDate {
-                    text: String::from_utf8_lossy(&date.1).into_owned(),
+                let text = String::from_utf8_lossy(&date.1).into_owned();
+                let error = if c.lenient {
+                    RegisterError::BadUkDate { text }
+                } else {
+                    RegisterError::BadDate { text }
                 };
                 self.problem_at(fields, c.date, line, error);
                 return;
             }
         };
-        let Some(which) = parse_session(&session.1) else {
+        let which = parse_session(&session.1).or_else(|| {
+            c.lenient
+                .then(|| parse_session_text(self.ctx.calendar, &session.1))
+                .flatten()
+        });
+        let Some(which) = which else {
             let error = RegisterError::BadSession {
                 text: String::from_utf8_lossy(&session.1).into_owned(),
             };
@@ -621,9 +673,17 @@ impl Parser<'_, '_, '_> {
                 return;
             }
         };
-        let entry = match self.local.get(&pupil.1) {
+        let upn_id;
+        let id: &[u8] = if c.upn {
+            upn_id = self.ctx.upn_id(&String::from_utf8_lossy(&pupil.1));
+            upn_id.as_bytes()
+        } else {
+            &pupil.1
+        };
+        let entry = match self.local.get(id) {
             Ok(entry) => entry,
             Err(error) => {
+                let error = self.ctx.unknown_pupil(error);
                 self.problem_at(fields, c.pupil, line, error);
                 return;
             }
@@ -631,7 +691,7 @@ impl Parser<'_, '_, '_> {
         if !(entry.roll.0..entry.roll.1).contains(&day) && !is_z(code) {
             let roll = roll_text(self.ctx, entry.roll);
             let error = RegisterError::NotOnRoll {
-                pupil: String::from_utf8_lossy(&pupil.1).into_owned(),
+                pupil: String::from_utf8_lossy(id).into_owned(),
                 date: when.to_string(),
                 roll,
             };
@@ -645,7 +705,7 @@ impl Parser<'_, '_, '_> {
             self.local.stored += 1;
         } else {
             let error = RegisterError::Duplicate {
-                pupil: String::from_utf8_lossy(&pupil.1).into_owned(),
+                pupil: String::from_utf8_lossy(id).into_owned(),
                 date: when.to_string(),
                 session: session_name(which),
                 first_line: None,
@@ -747,8 +807,21 @@ fn first_lines_of_duplicates(
         ) else {
             continue;
         };
-        let day = parse_date(date).and_then(|d| ctx.days.index(d));
-        let which = parse_session(session);
+        let day = parse_date(date)
+            .or_else(|| {
+                columns
+                    .lenient
+                    .then(|| parse_uk_date(date))
+                    .flatten()
+                    .map(|(d, _)| d)
+            })
+            .and_then(|d| ctx.days.index(d));
+        let which = parse_session(session).or_else(|| {
+            columns
+                .lenient
+                .then(|| parse_session_text(ctx.calendar, session))
+                .flatten()
+        });
         let line = record.position().map_or(0, csv::Position::line);
         wanted.retain(|(i, (p, d, s))| {
             let same = pupil == p.as_slice() && day == Some(*d) && which == Some(*s);

@@ -1,22 +1,32 @@
 //! Register readers (DESIGN.md §3; data-formats.md §6): long CSV, compact marks CSV, the CTF
-//! XML attendance subset, pupils CSV and a school-local codes map, gzip read transparently.
+//! XML attendance subset, the SIMS and JSON exports of MIS, mapped CSV, grid reports, pupils
+//! CSV and a school-local codes map, gzip read transparently.
 //! Every reader produces the same [`Register`]: per pupil, one mark per session of the
 //! calendar, each mark a row of the national code table in force on its date.
 
 mod codes_map;
+mod columns;
 mod compact;
 mod ctf;
 mod error;
+mod grid;
 mod input;
+mod json;
 mod long;
 mod pupils;
+mod records;
+mod sims;
 mod slots;
+mod year_group;
+
+use std::io::BufRead;
 
 use chrono::NaiveDate;
 
 pub use codes_map::CodesMap;
+pub use columns::{ColumnMap, parse_uk_date};
 pub use ctf::pseudonym;
-pub use error::{EXCERPT, InputProblem, MAX_PROBLEMS, MAX_ROW, Position, RegisterError};
+pub use error::{EXCERPT, FORMATS, InputProblem, MAX_PROBLEMS, MAX_ROW, Position, RegisterError};
 pub use input::{Format, Input};
 pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
 
@@ -117,6 +127,26 @@ pub struct ReadOptions {
     pub pseudonym_key: Option<String>,
     /// Told the input's size and each block of bytes read from it (before decompression).
     pub progress: crate::progress::ProgressHandle,
+    /// The format `--format` names, in place of the one the content shows.
+    pub format: Option<Format>,
+    /// Which column is which in a school's own CSV (`--columns`).
+    pub columns: Option<ColumnMap>,
+}
+
+/// Whether a register names pupils by UPN (a CTF, or a CSV whose pupil column `--columns`
+/// maps to `UPN`), so its ids are pseudonymised unless `--keep-upn`.
+pub fn upn_keyed(input: &Input, options: &ReadOptions) -> bool {
+    if options
+        .columns
+        .as_ref()
+        .is_some_and(ColumnMap::pupil_is_upn)
+    {
+        return true;
+    }
+    matches!(
+        input.open_as(options.format, options.columns.is_some(), None),
+        Ok((Format::Ctf, _))
+    )
 }
 
 impl ReadOptions {
@@ -142,6 +172,33 @@ pub fn read_register(
     options: &ReadOptions,
 ) -> Result<Register, Vec<InputProblem>> {
     let decoder = Decoder::new(school_days, codes_map);
+    if let Some(len) = input.size() {
+        options.progress.set_len(len);
+    }
+    let mapped = options.columns.is_some();
+    let (format, mut reader) = match input.open_as(options.format, mapped, Some(&options.progress))
+    {
+        Ok(opened) => opened,
+        Err(problems) => {
+            options.progress.finish();
+            return Err(problems);
+        }
+    };
+    let upn_keyed = !options.keep_upn
+        && (format == Format::Ctf
+            || options
+                .columns
+                .as_ref()
+                .is_some_and(ColumnMap::pupil_is_upn));
+    // A UPN-keyed register meets a pupils file keyed by UPN through the same pseudonyms.
+    let keyed;
+    let pupils = match pupils {
+        Some(p) if upn_keyed => {
+            keyed = p.pseudonymised(options.pseudonym_key.as_deref());
+            Some(&keyed)
+        }
+        other => other,
+    };
     let ctx = Context {
         input,
         calendar,
@@ -149,21 +206,31 @@ pub fn read_register(
         decoder: &decoder,
         pupils,
         options,
-    };
-    if let Some(len) = input.size() {
-        options.progress.set_len(len);
-    }
-    let (format, reader) = match input.open_detect_with(Some(&options.progress)) {
-        Ok(opened) => opened,
-        Err(problems) => {
-            options.progress.finish();
-            return Err(problems);
-        }
+        upn_keyed,
     };
     let read = match format {
         Format::Long => long::read(&ctx, reader),
         Format::Compact => compact::read(&ctx, reader),
         Format::Ctf => ctf::read(&ctx, reader),
+        Format::Sims => sims::read(&ctx, reader),
+        Format::Json => json::read(&ctx, reader),
+        Format::Grid => grid::read(&ctx, reader),
+        Format::Mapped => match options.columns.clone().or_else(|| {
+            let head = reader.fill_buf().ok()?;
+            let line = head.split(|b| *b == b'\n').next()?;
+            columns::infer(&input::header_names(line))
+        }) {
+            Some(mapping) => long::read_mapped(&ctx, reader, Some(&mapping)),
+            None => Err(vec![InputProblem::new(
+                RegisterError::UnmappedColumns {
+                    column: "pupil_id".into(),
+                    header: String::new(),
+                },
+                &input.name,
+                1,
+                1,
+            )]),
+        },
     };
     options.progress.finish();
     slots::finish(&ctx, read?)
@@ -177,9 +244,35 @@ pub(crate) struct Context<'a> {
     pub decoder: &'a Decoder,
     pub pupils: Option<&'a Pupils>,
     pub options: &'a ReadOptions,
+    /// The register names pupils by UPN, pseudonymised.
+    pub upn_keyed: bool,
 }
 
 impl Context<'_> {
+    /// The pupil id of a UPN: the UPN itself with `--keep-upn`; the pupils file's id for it
+    /// when that file has the UPN; otherwise its pseudonym.
+    pub fn upn_id(&self, upn: &str) -> String {
+        let upn = upn.trim();
+        if self.options.keep_upn {
+            return upn.to_string();
+        }
+        if let Some(p) = self.pupils.and_then(|p| p.by_upn(upn)) {
+            return p.id.clone();
+        }
+        ctf::pseudonym(upn, self.options.pseudonym_key.as_deref())
+    }
+
+    /// A pupil the pupils file lacks, named as a UPN's pseudonym when the register is keyed
+    /// by UPN (so the help can say how the two meet).
+    pub fn unknown_pupil(&self, error: RegisterError) -> RegisterError {
+        match error {
+            RegisterError::UnknownPupil { pupil } if self.upn_keyed => {
+                RegisterError::UnknownUpnPupil { pupil }
+            }
+            other => other,
+        }
+    }
+
     /// Why a mark cannot be recorded on `date`, when it cannot.
     pub fn closed_problem(&self, code: &str, date: NaiveDate) -> RegisterError {
         let why = self

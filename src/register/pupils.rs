@@ -37,17 +37,9 @@ impl YearGroup {
         }
     }
 
-    fn parse(text: &str) -> Option<YearGroup> {
-        match text.to_ascii_uppercase().as_str() {
-            "R" => Some(YearGroup::Reception),
-            "N1" => Some(YearGroup::Nursery(1)),
-            "N2" => Some(YearGroup::Nursery(2)),
-            n => n
-                .parse::<u8>()
-                .ok()
-                .filter(|n| (1..=14).contains(n))
-                .map(YearGroup::Year),
-        }
+    /// A year group as MIS write it (`Year 5`, `Rec`, `N1`); see `year_group.rs`.
+    pub fn parse(text: &str) -> Option<YearGroup> {
+        super::year_group::parse(text).map(|(g, _)| g)
     }
 }
 
@@ -100,8 +92,12 @@ impl Pupil {
 /// The pupils of a pupils file, by id.
 #[derive(Clone, Debug, Default)]
 pub struct Pupils {
-    list: Vec<Pupil>,
-    index: FxHashMap<String, usize>,
+    pub(crate) list: Vec<Pupil>,
+    pub(crate) index: FxHashMap<String, usize>,
+    /// UPN (upper-case) → pupil, from the `upn` column.
+    pub(crate) upns: FxHashMap<String, usize>,
+    /// Findings that do not stop the run (a year group that could mean two things).
+    pub warnings: Vec<InputProblem>,
 }
 
 impl Pupils {
@@ -274,16 +270,36 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         let year_group = if year_text.is_empty() {
             None
         } else {
-            let parsed = YearGroup::parse(&year_text);
-            if parsed.is_none() {
-                let error = RegisterError::BadValue {
-                    column: "year_group".into(),
-                    text: year_text,
-                    expected: "`N1`, `N2`, `R` or `1` to `14`",
-                };
-                problem(error, year_col);
+            match super::year_group::parse(&year_text) {
+                Some((group, ambiguous)) => {
+                    if let Some(read_as) = ambiguous {
+                        let error = RegisterError::AmbiguousYearGroup {
+                            text: year_text,
+                            read_as,
+                        };
+                        let column = shown
+                            .iter()
+                            .take(year_col)
+                            .map(|f| f.chars().count() + 1)
+                            .sum::<usize>();
+                        let warning = InputProblem::new(error, name, line, column as u64 + 1)
+                            .with_text(&joined, 1);
+                        if pupils.warnings.len() < limit {
+                            pupils.warnings.push(warning);
+                        }
+                    }
+                    Some(group)
+                }
+                None => {
+                    let error = RegisterError::BadValue {
+                        column: "year_group".into(),
+                        text: year_text,
+                        expected: "`N1`, `N2`, `R` (or `Rec`, `Reception`) or `1` to `14` (or `Year 5`, `Y5`)",
+                    };
+                    problem(error, year_col);
+                    None
+                }
             }
-            parsed
         };
         let sen_value = sen.and_then(|i| {
             let text = field(i);
@@ -349,6 +365,11 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             continue;
         }
         lines.insert(id.clone(), line);
+        if let Some(upn) = upn_col.map(field).filter(|u| !u.is_empty()) {
+            pupils
+                .upns
+                .insert(upn.to_ascii_uppercase(), pupils.list.len());
+        }
         pupils.index.insert(id, pupils.list.len());
         pupils.list.push(pupil);
         if problems.len() >= limit {
