@@ -1,6 +1,7 @@
 //! The command line: the only place that reads files, writes files and prints. Each
 //! subcommand loads its inputs, runs the library's pipeline and renders the results.
 
+mod calendar;
 mod done;
 mod fs;
 mod generate;
@@ -61,7 +62,7 @@ enum Command {
         /// Policy files (.policy or .toml)
         #[arg(required = true)]
         policies: Vec<PathBuf>,
-        /// A calendar file (.calendar or .toml) replacing each policy's term dates
+        /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) replacing each policy's term dates
         #[arg(long, value_name = "FILE")]
         calendar: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
@@ -98,7 +99,7 @@ enum Command {
     Compile {
         /// A policy file (.policy or .toml)
         policy: PathBuf,
-        /// A calendar file (.calendar or .toml) replacing the policy's term dates
+        /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) replacing the policy's term dates
         #[arg(long, value_name = "FILE")]
         calendar: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = TableFormat::Text)]
@@ -139,6 +140,11 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
     Simulate(simulate::SimulateArgs),
+    /// Calendars: import an iCalendar (.ics) feed of term dates as a .calendar file
+    Calendar {
+        #[command(subcommand)]
+        command: calendar::CalendarCommand,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -212,6 +218,7 @@ pub fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Calendar { command } => calendar::run(&command),
     };
     ExitCode::from(code)
 }
