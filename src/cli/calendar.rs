@@ -159,7 +159,14 @@ pub fn understood(imported: &ics::Imported, calendar: &crate::model::Calendar) -
     let _ = writeln!(out, "bank holidays filled: {}", list(&filled));
     let _ = writeln!(out, "events not used: {}", imported.unused.len());
     for u in &imported.unused {
-        let _ = writeln!(out, "  {} {} ({})", u.date, safe_to_show(&u.summary), u.why);
+        let _ = writeln!(
+            out,
+            "  {} {} ({}){}",
+            u.date,
+            safe_to_show(&u.summary),
+            u.why,
+            ics::repeats(u.count)
+        );
     }
     out
 }

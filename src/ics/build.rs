@@ -133,6 +133,7 @@ pub fn build(
         if kind == Kind::Other {
             unused.push(Unused {
                 date: first,
+                count: 1,
                 summary: e.summary.clone(),
                 why: "not about term dates",
             });
@@ -241,6 +242,7 @@ pub fn build(
         let problem = if !years.contains(&academic_year(date)) {
             unused.push(Unused {
                 date,
+                count: 1,
                 summary: e.summary.clone(),
                 why: "in an academic year with no term in the feed",
             });
@@ -309,6 +311,7 @@ pub fn build(
             );
             unused.push(Unused {
                 date: first,
+                count: 1,
                 summary: e.summary.clone(),
                 why: "in an academic year with no term in the feed",
             });
@@ -444,6 +447,15 @@ pub fn build(
             .at(&h.loc),
         );
     }
+    // A recurring event not used is listed once, at its first date.
+    unused.sort_by(|a, b| (&a.summary, a.why, a.date).cmp(&(&b.summary, b.why, b.date)));
+    unused.dedup_by(|later, first| {
+        let same = later.summary == first.summary && later.why == first.why;
+        if same {
+            first.count += later.count;
+        }
+        same
+    });
     unused.sort_by(|a, b| (a.date, &a.summary).cmp(&(b.date, &b.summary)));
     notes.sort_by_cached_key(Diagnostic::sort_key);
     let mut imported = Imported {

@@ -33,6 +33,7 @@ use chrono::NaiveDate;
 pub use classify::Kind;
 pub use error::IcsError;
 pub use read::is_icalendar;
+pub use write::repeats;
 
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::{Loc, Source, Span};
@@ -88,7 +89,10 @@ pub struct HalfDay {
 
 #[derive(Clone, Debug)]
 pub struct Unused {
+    /// The first date, when a recurring event has several.
     pub date: NaiveDate,
+    /// How many dates it has.
+    pub count: usize,
     pub summary: String,
     pub why: &'static str,
 }

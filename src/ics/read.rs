@@ -198,7 +198,7 @@ fn structure(src: &Source, unfolded: &Unfolded) -> Result<(), Vec<Diagnostic>> {
                 }
                 Some(_) => {}
             }
-        } else if open.is_empty() {
+        } else if open.is_empty() || !content_line(line) {
             return Err(vec![IcsError::BadLine.at(&line_loc(src, here))]);
         }
     }
@@ -212,6 +212,16 @@ fn structure(src: &Source, unfolded: &Unfolded) -> Result<(), Vec<Diagnostic>> {
         ]);
     }
     Ok(())
+}
+
+/// `NAME:value` or `NAME;PARAM=x:value`, the name of letters, digits and dashes.
+fn content_line(line: &str) -> bool {
+    let name_end = line.find([':', ';']).unwrap_or(0);
+    name_end > 0
+        && line.contains(':')
+        && line
+            .get(..name_end)
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 fn find<'a>(event: &'a Component<'a>, name: &str) -> Option<&'a Property<'a>> {
@@ -452,7 +462,8 @@ fn repeat(
     let set = rule.build(dtstart).map_err(|e| fail(e.to_string()))?;
     let limit = u16::try_from(MAX_REPEATS + 1).unwrap_or(u16::MAX);
     let found = set.all(limit);
-    if found.dates.len() > MAX_REPEATS {
+    // Only an event about term dates is worth a warning: a weekly club may run for ever.
+    if found.dates.len() > MAX_REPEATS && super::classify::classify(&first.summary) != super::Kind::Other {
         notes.push(
             IcsError::TooManyRepeats {
                 summary: first.summary.clone(),

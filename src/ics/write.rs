@@ -81,9 +81,25 @@ pub fn calendar_text(imported: &Imported, file_name: &str) -> String {
     if !imported.unused.is_empty() {
         out.push_str("\n# Events not used:\n");
         for u in &imported.unused {
-            let _ = writeln!(out, "#   {} {} ({})", u.date, comment(&u.summary), u.why);
+            let _ = writeln!(
+                out,
+                "#   {} {} ({}){}",
+                u.date,
+                comment(&u.summary),
+                u.why,
+                repeats(u.count)
+            );
         }
     }
     debug_assert!(imported.closures.iter().all(|c| c.kind != Kind::Other));
     out
+}
+
+/// `, and 11 more dates` for a recurring event.
+pub fn repeats(count: usize) -> String {
+    match count {
+        0 | 1 => String::new(),
+        2 => ", and 1 more date".into(),
+        n => format!(", and {} more dates", n - 1),
+    }
 }
