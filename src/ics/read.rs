@@ -463,7 +463,9 @@ fn repeat(
     let limit = u16::try_from(MAX_REPEATS + 1).unwrap_or(u16::MAX);
     let found = set.all(limit);
     // Only an event about term dates is worth a warning: a weekly club may run for ever.
-    if found.dates.len() > MAX_REPEATS && super::classify::classify(&first.summary) != super::Kind::Other {
+    if found.dates.len() > MAX_REPEATS
+        && super::classify::classify(&first.summary) != super::Kind::Other
+    {
         notes.push(
             IcsError::TooManyRepeats {
                 summary: first.summary.clone(),
