@@ -319,10 +319,9 @@ pub fn build(
         };
         // One kind's closures that overlap or meet (a half-term given one day at a time by an
         // RRULE) are one closure.
-        match closures
-            .iter_mut()
-            .find(|c| c.kind == *kind && c.start <= next(last) && first <= next(c.end))
-        {
+        // In date order, a closure can only meet the latest of its kind.
+        let latest = closures.iter_mut().rev().find(|c| c.kind == *kind);
+        match latest.filter(|c| c.start <= next(last) && first <= next(c.end)) {
             Some(c) if c.start > last || first > c.end => {
                 c.start = c.start.min(first);
                 c.end = c.end.max(last);
@@ -371,7 +370,6 @@ pub fn build(
 
     // INSET days that close no school day: inside a holiday, or outside every term.
     for c in closures.iter().filter(|c| c.kind == Kind::Inset) {
-        let in_term = |d: NaiveDate| out_terms.iter().any(|t| t.start <= d && d <= t.end);
         let why = if let Some(h) = closures.iter().find(|h| {
             matches!(h.kind, Kind::Holiday | Kind::HalfTerm) && h.start <= c.start && c.end <= h.end
         }) {
@@ -380,7 +378,10 @@ pub fn build(
                 h.reason,
                 range(h.start, h.end)
             ))
-        } else if !c.start.iter_days().take_while(|d| *d <= c.end).any(in_term) {
+        } else if !out_terms
+            .iter()
+            .any(|t| t.start <= c.end && c.start <= t.end)
+        {
             Some(match out_terms.iter().rev().find(|t| t.end < c.start) {
                 Some(t) => format!("is after term `{}` ended ({})", t.name, t.end),
                 None => "is outside every term".into(),

@@ -146,6 +146,15 @@ const SEASONS: &[(&str, &str)] = &[
     ("trinity", "summer"),
 ];
 
+/// Where the first of `phrases` is in `text` (`usize::MAX` when none is).
+fn first(text: &str, phrases: &[&str]) -> usize {
+    phrases
+        .iter()
+        .filter_map(|p| text.find(&format!(" {p} ")))
+        .min()
+        .unwrap_or(usize::MAX)
+}
+
 /// What `summary` says, in the order that settles mixed wording: an INSET day on the first
 /// day of term is an INSET day; `Half term holiday` is a half term; `Term ends, Christmas
 /// holiday begins` ends a term.
@@ -158,7 +167,8 @@ pub fn classify(summary: &str) -> Kind {
         Kind::BankHoliday
     } else if any(&w, HALF_TERM) {
         Kind::HalfTerm
-    } else if (term || some_year_groups(summary)) && any(&w, STARTS) {
+    } else if (term || some_year_groups(summary)) && first(&w, STARTS) < first(&w, ENDS) {
+        // `Term ends, holiday begins`: the first of the two words says which.
         Kind::TermStart
     } else if term && any(&w, ENDS) {
         Kind::TermEnd

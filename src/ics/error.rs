@@ -11,6 +11,10 @@ pub enum IcsError {
     NotICalendar,
     #[error("the file is larger than 1 MiB")]
     TooLarge,
+    #[error("the feed holds more than {limit} events")]
+    TooManyEvents { limit: usize },
+    #[error("{date} is outside the years attend reads, {first} to {last}")]
+    OutOfRange { date: String, first: i32, last: i32 },
     #[error("`BEGIN:{name}` is never ended")]
     Unterminated { name: String },
     #[error("`END:{name}` has no `BEGIN:{name}` before it")]
@@ -83,6 +87,8 @@ impl Problem for IcsError {
         match self {
             IcsError::NotICalendar => "ics::not_icalendar",
             IcsError::TooLarge => "ics::too_large",
+            IcsError::TooManyEvents { .. } => "ics::too_many_events",
+            IcsError::OutOfRange { .. } => "ics::out_of_range",
             IcsError::Unterminated { .. } => "ics::unterminated",
             IcsError::UnexpectedEnd { .. } => "ics::unexpected_end",
             IcsError::MismatchedEnd { .. } => "ics::mismatched_end",
@@ -112,6 +118,8 @@ impl Problem for IcsError {
         match self {
             IcsError::NotICalendar
             | IcsError::TooLarge
+            | IcsError::TooManyEvents { .. }
+            | IcsError::OutOfRange { .. }
             | IcsError::Unterminated { .. }
             | IcsError::UnexpectedEnd { .. }
             | IcsError::MismatchedEnd { .. }
@@ -145,6 +153,10 @@ impl Problem for IcsError {
             IcsError::TooLarge => "a school's term dates fit in a few kilobytes: export only \
                 the term-dates calendar, not every event"
                 .into(),
+            IcsError::TooManyEvents { .. } => "export only the term-dates calendar; a school \
+                year's term dates are a few dozen events"
+                .into(),
+            IcsError::OutOfRange { .. } => "check the year of this date".into(),
             IcsError::Unterminated { name } => {
                 format!("add `END:{name}` after the component's last line")
             }

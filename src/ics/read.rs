@@ -2,7 +2,7 @@
 //! where it is), the `icalendar` crate's parser for the content lines, then each `VEVENT` as
 //! one or more [`Event`]s in London clock time, its `RRULE` expanded by the `rrule` crate.
 
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use icalendar::parser::{Component, Property};
 use icalendar::{CalendarDateTime, DatePerhapsTime};
 
@@ -14,6 +14,16 @@ use crate::source::{Loc, Source, Span};
 const MAX_DEPTH: usize = 8;
 /// Occurrences of one `RRULE` used: a year of school days is under 200.
 pub const MAX_REPEATS: usize = 400;
+/// Events in a feed, recurrences counted: a school year's term dates are a few dozen, and
+/// the mapping's checks compare closures pairwise.
+pub const MAX_EVENTS: usize = 10_000;
+/// The years a date may fall in: a school's term dates, with room either side.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2199;
+
+fn in_range(m: Moment) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&m.date().year())
+}
 
 /// One occurrence of an event: its summary and when it starts and ends, in London clock time.
 #[derive(Clone, Debug)]
@@ -140,6 +150,16 @@ pub fn events(src: &Source) -> Result<(Vec<Event>, Vec<Diagnostic>), Vec<Diagnos
             match read_event(src, &unfolded, event, &mut notes) {
                 Ok(mut found) => out.append(&mut found),
                 Err(e) => errors.push(*e),
+            }
+            if out.len() > MAX_EVENTS {
+                let at = event
+                    .properties
+                    .first()
+                    .and_then(|p| unfolded.offset_of(p.name.as_str()))
+                    .unwrap_or(0);
+                return Err(vec![
+                    IcsError::TooManyEvents { limit: MAX_EVENTS }.at(&line_loc(src, at)),
+                ]);
             }
         }
     }
@@ -283,6 +303,18 @@ fn read_event(
         }
         (None, None) => None,
     };
+    for m in std::iter::once(start).chain(end) {
+        if !in_range(m) {
+            return Err(Box::new(
+                IcsError::OutOfRange {
+                    date: m.date().to_string(),
+                    first: FIRST_YEAR,
+                    last: LAST_YEAR,
+                }
+                .at(&loc),
+            ));
+        }
+    }
     let first = Event {
         summary,
         start,
@@ -509,6 +541,7 @@ fn repeat(
             end: shift(first.end, t),
             loc: first.loc.clone(),
         })
+        .filter(|e| in_range(e.start) && e.end.is_none_or(in_range))
         .collect())
 }
 
