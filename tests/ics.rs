@@ -633,6 +633,17 @@ fn run_with_the_feed_equals_run_with_the_imported_calendar() {
 }
 
 #[test]
+fn fmt_does_not_rewrite_a_feed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let feed = copy_fixture("tests/ics/quirks/folded.ics", dir.path(), "feed.ics");
+    let before = std::fs::read(&feed).expect("read");
+    let out = attend(&["fmt", "--write", "feed.ics"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("attend calendar import feed.ics"));
+    assert_eq!(std::fs::read(&feed).expect("read"), before);
+}
+
+#[test]
 fn check_reads_a_feed_and_shows_its_warnings() {
     let out = attend(
         &[

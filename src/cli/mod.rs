@@ -438,6 +438,15 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             Ok(src) => src,
             Err(code) => return code,
         };
+        if crate::ics::is_icalendar(src.text()) {
+            eprintln!(
+                "error: `{}` is an iCalendar feed, which `attend fmt` does not rewrite
+                   = help: `attend calendar import {}` writes it as a .calendar file",
+                path.display(),
+                path.display()
+            );
+            return EXIT_ERRORS;
+        }
         let parsed = match syntax::parse(&src) {
             Ok(file) => file,
             Err(errors) => {
