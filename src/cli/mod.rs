@@ -141,6 +141,9 @@ enum Command {
     /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
     Simulate(simulate::SimulateArgs),
     /// Calendars: import an iCalendar (.ics) feed of term dates as a .calendar file
+    #[command(after_help = "Examples:\n  attend calendar import term-dates.ics\n  \
+        attend calendar import term-dates.ics -o school.calendar\n\n\
+        Any command's --calendar also takes the .ics feed itself.")]
     Calendar {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
