@@ -506,18 +506,19 @@ fn repeat(
             .at(loc),
         );
     }
+    // Each occurrence lasts as long as the first; an end past the calendar's range is dropped.
     let shift = |m: Option<Moment>, to: NaiveDateTime| -> Option<Moment> {
         let m = m?;
         Some(match (first.start, m) {
             (Moment::Date(s), Moment::Date(e)) => {
-                Moment::Date(to.date() + chrono::Duration::days((e - s).num_days()))
+                Moment::Date(to.date().checked_add_signed(e - s)?)
             }
-            (Moment::Time(s), Moment::Time(e)) => Moment::Time(to + (e - s)),
+            (Moment::Time(s), Moment::Time(e)) => Moment::Time(to.checked_add_signed(e - s)?),
             (Moment::Date(s), Moment::Time(e)) => {
-                Moment::Time(to + (e - s.and_time(NaiveTime::MIN)))
+                Moment::Time(to.checked_add_signed(e - s.and_time(NaiveTime::MIN))?)
             }
             (Moment::Time(s), Moment::Date(e)) => {
-                Moment::Date(to.date() + chrono::Duration::days((e - s.date()).num_days()))
+                Moment::Date(to.date().checked_add_signed(e - s.date())?)
             }
         })
     };
