@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the seed corpora, fuzz/corpus/<target>/, from the repository's own fixtures: the
 # policies and calendars in both surfaces, the error fixtures, the rule fixtures, the examples,
-# the engine scenarios (whole for `run_scenario`, split into their sections for the readers)
+# the engine scenarios (whole for `run_scenario`, split into their sections for the readers),
+# the iCalendar feeds of tests/ics/ (for `ics`)
 # and a few hand-made seeds for formats the repository has no file of (CTF XML, codes maps).
 # Files are named by their content's hash, as libFuzzer names what it finds, so re-running adds
 # nothing twice and keeps what the fuzzer found before.
@@ -47,6 +48,7 @@ add policy_toml "${toml[@]}"
 add fmt_roundtrip "${dsl[@]}" "${toml[@]}" "${calendars[@]}"
 add calendar "${calendars[@]}"
 add run_scenario "${scenarios[@]}"
+add ics tests/ics/*.ics tests/ics/quirks/*.ics tests/ics/malformed/*.ics
 
 for s in "${scenarios[@]}"; do
     section calendar "$s" | add_text calendar

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # CI's fuzzing step (called by .ci/run): installs cargo-fuzz if missing, builds every target
+# (every [[bin]] of Cargo.toml, the iCalendar import `ics` among them)
 # and runs each for a short fixed time, failing on any crash, timeout, memory blow-up or broken
 # property. A longer run is `fuzz/run-all.sh 600`.
 set -euo pipefail

@@ -6,6 +6,7 @@
 #
 #   fuzz/run-all.sh 600                   # ten minutes per target
 #   fuzz/run-all.sh 30 register_long      # some targets only
+#   fuzz/run-all.sh 120 ics               # the iCalendar import (seeds: tests/ics/)
 #   KEEP_GOING=1 fuzz/run-all.sh 600      # carry on past findings, saving each one
 #
 # Before the run, every saved reproducer in fuzz/regressions/<target>/ is replayed once.

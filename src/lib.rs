@@ -10,7 +10,9 @@ pub mod codes;
 pub mod diagnostic;
 pub mod engine;
 pub mod generate;
+pub mod holidays;
 pub mod html;
+pub mod ics;
 pub mod ledger;
 pub mod letters;
 pub mod model;
@@ -110,9 +112,16 @@ pub fn analyse(src: &Source, calendar: Option<&Source>) -> Analysis {
 }
 
 /// Parses and lowers a separate calendar file.
+/// An iCalendar file (`BEGIN:VCALENDAR`, whatever its name) is imported first, its notes
+/// added to the calendar's.
 pub fn load_calendar(src: &Source) -> Result<(model::Calendar, Vec<Diagnostic>), Vec<Diagnostic>> {
-    match syntax::parse(src)? {
-        File::Calendars(cals) => Ok(model::lower_calendar(&cals)),
+    let (src, notes) = ics::as_calendar(src)?;
+    match syntax::parse(&src)? {
+        File::Calendars(cals) => {
+            let (calendar, mut diagnostics) = model::lower_calendar(&cals);
+            diagnostics.extend(notes);
+            Ok((calendar, diagnostics))
+        }
         File::Policy(_) => Err(vec![
             InputError::PolicyNotCalendar.at(&src.loc(source::Span::default())),
         ]),

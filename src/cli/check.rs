@@ -28,7 +28,7 @@ pub struct CheckArgs {
     /// Policy files (.policy or .toml), or folders to search for them
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// A calendar file (.calendar or .toml) replacing each policy's term dates
+    /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) replacing each policy's term dates
     #[arg(long, value_name = "FILE")]
     calendar: Option<PathBuf>,
     /// human, json or sarif for findings; markdown, csv or json with --summary

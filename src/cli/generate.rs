@@ -29,7 +29,7 @@ pub struct GenerateArgs {
     /// Directory for pupils.csv and register.csv
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// A calendar file (.calendar or .toml) whose first academic year to use
+    /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) whose first academic year to use
     #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
     /// A policy whose calendar to use (replaced by --calendar when both are given)

@@ -1,6 +1,7 @@
 //! The command line: the only place that reads files, writes files and prints. Each
 //! subcommand loads its inputs, runs the library's pipeline and renders the results.
 
+mod calendar;
 mod check;
 mod config;
 mod done;
@@ -81,7 +82,7 @@ enum Command {
     Compile {
         /// A policy file (.policy or .toml)
         policy: PathBuf,
-        /// A calendar file (.calendar or .toml) replacing the policy's term dates
+        /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) replacing the policy's term dates
         #[arg(long, value_name = "FILE")]
         calendar: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = TableFormat::Text)]
@@ -124,6 +125,14 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
     Simulate(simulate::SimulateArgs),
+    /// Calendars: import an iCalendar (.ics) feed of term dates as a .calendar file
+    #[command(after_help = "Examples:\n  attend calendar import term-dates.ics\n  \
+        attend calendar import term-dates.ics -o school.calendar\n\n\
+        Any command's --calendar also takes the .ics feed itself.")]
+    Calendar {
+        #[command(subcommand)]
+        command: calendar::CalendarCommand,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -184,6 +193,7 @@ pub fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Calendar { command } => calendar::run(&command),
     };
     ExitCode::from(code)
 }
@@ -373,6 +383,15 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
             Ok(src) => src,
             Err(code) => return code,
         };
+        if crate::ics::is_icalendar(src.text()) {
+            eprintln!(
+                "error: `{}` is an iCalendar feed, which `attend fmt` does not rewrite
+                   = help: `attend calendar import {}` writes it as a .calendar file",
+                path.display(),
+                path.display()
+            );
+            return EXIT_ERRORS;
+        }
         let parsed = match syntax::parse(&src) {
             Ok(file) => file,
             Err(errors) => {

@@ -43,7 +43,7 @@ pub struct RunArgs {
     /// Pupils CSV: pupil_id,date_of_birth,year_group[,admission_date,leaving_date,sen,...]
     #[arg(long, value_name = "FILE")]
     pub pupils: Option<PathBuf>,
-    /// A calendar file (.calendar or .toml) replacing the policy's term dates
+    /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) replacing the policy's term dates
     #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
     /// School-local codes: local,national (or mis_mark,mark,valid_from,valid_to)

@@ -46,7 +46,7 @@ pub struct SimulateArgs {
     pub phase: PhaseArg,
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// A calendar file (.calendar or .toml) used for every policy
+    /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) used for every policy
     #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
     /// Staff minutes per action kind, e.g. `--minutes letter=15 --minutes meeting=60`

@@ -51,6 +51,12 @@ pub fn parse(src: &Source) -> Result<ast::File, Vec<Diagnostic>> {
         };
         return Err(vec![problem.at(&src.loc(Span::new(at, at + 1)))]);
     }
+    // An iCalendar feed reads as the `.calendar` text it imports to (its notes are
+    // `load_calendar`'s to show).
+    if crate::ics::is_icalendar(src.text()) {
+        let (imported, _) = crate::ics::as_calendar(src)?;
+        return dsl::parse_file(&imported).map_err(crate::diagnostic::limit_per_file);
+    }
     let parsed = match Surface::of_path(src.name()) {
         Surface::Dsl => dsl::parse_file(src),
         Surface::Toml => self::toml::parse_file(src),
