@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::{EXIT_ERRORS, EXIT_OK, fs, load, show_errors};
+use super::{EXIT_FAILURE, EXIT_OK, fs, load, show_errors};
 use crate::ics::{self, Kind};
 use crate::source::{Source, safe_to_show};
 
@@ -46,13 +46,13 @@ fn import(file: &Path, output: Option<&Path>) -> u8 {
             &problem,
             &src.loc(crate::source::Span::new(0, first)),
         )]);
-        return EXIT_ERRORS;
+        return EXIT_FAILURE;
     }
     let imported = match ics::import(&src) {
         Ok(i) => i,
         Err(errors) => {
             show_errors(&errors);
-            return EXIT_ERRORS;
+            return EXIT_FAILURE;
         }
     };
     let out_path = output.map_or_else(|| file.with_extension("calendar"), Path::to_path_buf);
@@ -61,7 +61,7 @@ fn import(file: &Path, output: Option<&Path>) -> u8 {
         Ok((calendar, _)) => calendar,
         Err(errors) => {
             show_errors(&errors);
-            return EXIT_ERRORS;
+            return EXIT_FAILURE;
         }
     };
     print!("{}", understood(&imported, &calendar));
@@ -70,7 +70,7 @@ fn import(file: &Path, output: Option<&Path>) -> u8 {
     }
     if let Err(e) = fs::write_atomically(&out_path, imported.text.as_bytes()) {
         eprintln!("error: cannot write `{}`: {e}", out_path.display());
-        return EXIT_ERRORS;
+        return EXIT_FAILURE;
     }
     if !super::progress::quiet() {
         eprintln!(

@@ -390,7 +390,7 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
                 path.display(),
                 path.display()
             );
-            return EXIT_ERRORS;
+            return EXIT_FAILURE;
         }
         let parsed = match syntax::parse(&src) {
             Ok(file) => file,
