@@ -38,6 +38,24 @@ pub enum ModelError {
     PercentOverHundred { value: String },
     #[error("the range `{written}` holds no percentage")]
     EmptyRange { written: String },
+    #[error("the range `{written}` gives no `%`")]
+    RangeWithoutPercent { written: String },
+    #[error("the range `{written}` gives two {side} bounds")]
+    BoundsOnOneSide { written: String, side: &'static str },
+    #[error("the range `{written}` does not say whether {at} is in the band")]
+    AmbiguousEndpoint {
+        written: String,
+        at: String,
+        readings: [String; 2],
+    },
+    #[error("`read as {reading}` is not a reading of `{written}`")]
+    ReadingDisagrees {
+        written: String,
+        reading: String,
+        readings: [String; 2],
+    },
+    #[error("the range `{written}` says exactly which percentages it holds")]
+    ReadingNotNeeded { written: String },
     #[error("{left} cannot be compared with {right}")]
     TypeMismatch { left: String, right: String },
     #[error("`{name}` takes {expected}")]
@@ -108,6 +126,11 @@ impl Problem for ModelError {
             ModelError::SessionTimesDiffer { .. } => "model::session_times_differ",
             ModelError::PercentOverHundred { .. } => "model::percent_over_hundred",
             ModelError::EmptyRange { .. } => "model::empty_range",
+            ModelError::RangeWithoutPercent { .. } => "model::range_without_percent",
+            ModelError::BoundsOnOneSide { .. } => "model::bounds_on_one_side",
+            ModelError::AmbiguousEndpoint { .. } => "model::ambiguous_endpoint",
+            ModelError::ReadingDisagrees { .. } => "model::reading_disagrees",
+            ModelError::ReadingNotNeeded { .. } => "model::reading_not_needed",
             ModelError::TypeMismatch { .. } => "model::type_mismatch",
             ModelError::WrongArguments { .. } => "model::wrong_arguments",
             ModelError::NotACondition { .. } => "model::not_a_condition",
@@ -168,6 +191,20 @@ impl Problem for ModelError {
             }
             ModelError::PercentOverHundred { .. } => Some("attendance runs from 0% to 100%".into()),
             ModelError::EmptyRange { .. } => Some("check the bounds; `a - b` includes both ends".into()),
+            ModelError::RangeWithoutPercent { .. } => {
+                Some("write `%` after either number, as in `98 - 100%`".into())
+            }
+            ModelError::BoundsOnOneSide { .. } => Some(
+                "give one lower and one upper bound, as in `>= 95% and < 98%`".into(),
+            ),
+            ModelError::AmbiguousEndpoint { readings, .. }
+            | ModelError::ReadingDisagrees { readings, .. } => Some(format!(
+                "say which reading the policy takes: `read as {}` or `read as {}`",
+                readings[0], readings[1]
+            )),
+            ModelError::ReadingNotNeeded { .. } => {
+                Some("remove `read as ...`: it is for a range whose words leave an end open".into())
+            }
             ModelError::TypeMismatch { .. } => Some(
                 "compare `attendance(...)`/`absence(...)` with a percentage and counts with a number \
                  or `N% of` another count"

@@ -295,7 +295,9 @@ pub struct Band {
     /// The exact set of ratios the band holds.
     pub range: Interval,
     /// The range as the school wrote it, for messages and tables.
-    pub written: RangeAst,
+    pub written: String,
+    /// Where the written range leaves an end open, the two readings and the one chosen.
+    pub ambiguity: Option<Ambiguity>,
     pub stage: Option<StageRef>,
     pub on_enter: Vec<Action>,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
@@ -303,6 +305,20 @@ pub struct Band {
     pub repeat: Repeat,
     pub loc: Loc,
     pub range_loc: Loc,
+}
+
+/// A band range whose words leave one end open (`Below 96%- 94%`: is 94% in?), and the reading
+/// the policy states with `read as`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ambiguity {
+    /// The percentage the words leave open.
+    pub at: Percent,
+    /// The reading stated (`read as`), which is the band's range.
+    pub chosen: Interval,
+    /// The other reading of the same words.
+    pub other: Interval,
+    /// Where `read as` is written.
+    pub loc: Loc,
 }
 
 /// One end of an interval: the percentage, and whether the interval includes it.
@@ -387,6 +403,44 @@ impl Interval {
             ) => lo >= hi,
             _ => false,
         }
+    }
+}
+
+impl Interval {
+    /// The interval in the exact range syntax a `read as` takes: `94% .. 96%`.
+    pub fn exact_text(&self) -> String {
+        let (lo, lo_in) = match self.lo {
+            Bound::Included(p) => (p, true),
+            Bound::Excluded(p) => (p, false),
+            Bound::Unbounded => (Percent::ZERO, true),
+        };
+        let (hi, hi_in) = match self.hi {
+            Bound::Included(p) => (p, true),
+            Bound::Excluded(p) => (p, false),
+            Bound::Unbounded => (Percent::HUNDRED, true),
+        };
+        let op = match (lo_in, hi_in) {
+            (true, false) => "..",
+            (true, true) => "..=",
+            (false, false) => "<..",
+            (false, true) => "<..=",
+        };
+        format!("{lo} {op} {hi}")
+    }
+
+    /// The interval in words a reader checks at a glance: `94% ≤ x < 96%`.
+    pub fn inequality_text(&self) -> String {
+        let lo = match self.lo {
+            Bound::Included(p) => format!("{p} ≤ "),
+            Bound::Excluded(p) => format!("{p} < "),
+            Bound::Unbounded => String::new(),
+        };
+        let hi = match self.hi {
+            Bound::Included(p) => format!(" ≤ {p}"),
+            Bound::Excluded(p) => format!(" < {p}"),
+            Bound::Unbounded => String::new(),
+        };
+        format!("{lo}x{hi}")
     }
 }
 

@@ -212,6 +212,11 @@ pub struct BandAst {
     pub id: Sp<String>,
     pub label: Option<Sp<String>>,
     pub range: Sp<RangeAst>,
+    /// `read as 94% .. 96%`: the reading the author chose where the written range leaves an
+    /// endpoint open (`Below 96%- 94%`).
+    pub reading: Option<Sp<RangeAst>>,
+    /// `defines persistent_absence`: the band is also this definition.
+    pub defines: Option<Sp<String>>,
     pub stage: Option<Sp<String>>,
     pub on_enter: Vec<Sp<ActionAst>>,
     /// How often the entry actions may fire: `once per term`, `not again within 4
@@ -219,30 +224,82 @@ pub struct BandAst {
     pub repeat: Option<Sp<RepeatAst>>,
 }
 
-/// A band's bounds, in the form the school wrote them.
+/// A band's bounds: the text the school wrote, printed back as it is, and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeAst {
+    /// The range as written (`Below 96%- 94%`, `≥ 95% and < 98%`), with comments dropped and
+    /// any line break or run of other white space inside it written as one space.
+    pub written: String,
+    pub form: RangeForm,
+}
+
+impl RangeAst {
+    /// The written text of a range, as [`RangeAst::written`] keeps it.
+    pub fn written_text(raw: &str) -> String {
+        let mut out = String::with_capacity(raw.len());
+        let mut space = String::new();
+        for line in raw.split('\n') {
+            let code = line.split('#').next().unwrap_or("");
+            if !out.is_empty() || !space.is_empty() {
+                space.push('\n');
+            }
+            for c in code.chars() {
+                if c.is_whitespace() {
+                    space.push(c);
+                    continue;
+                }
+                if !space.is_empty() && !out.is_empty() {
+                    if space.chars().all(|s| s == ' ') {
+                        out.push_str(&space);
+                    } else {
+                        out.push(' ');
+                    }
+                }
+                space.clear();
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RangeAst {
+pub enum RangeForm {
+    /// `94% - 96%`, `98 - 100%`, `Below 96%- 94%`, `90% ..= 92%`
     Between {
-        first: Percent,
+        first: Endpoint,
         op: RangeOp,
-        second: Percent,
+        second: Endpoint,
     },
-    Below {
-        value: Percent,
-        form: BelowForm,
-    },
-    AtMost {
-        value: Percent,
-        form: AndForm,
-    },
-    Above {
-        value: Percent,
-        form: AboveForm,
-    },
-    AtLeast {
-        value: Percent,
-        form: AndForm,
-    },
+    /// `below 90%`, `90% or less`, `at least 96%`, ...
+    One(OneSided),
+    /// `>= 95% and < 98%`
+    Both(OneSided, OneSided),
+}
+
+/// One end of a written range: `95%`, `98` (no `%`), `below 96%`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub value: Percent,
+    /// Whether the number was written with `%`.
+    pub percent_sign: bool,
+    /// `below 96%` (the range stops short of 96%), `above 90%`.
+    pub word: Option<EndWord>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndWord {
+    Below,
+    Above,
+}
+
+/// A bound on one side: strict (`below`, `above`) or not (`at most`, `at least`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OneSided {
+    Below(Percent),
+    AtMost(Percent),
+    Above(Percent),
+    AtLeast(Percent),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,7 +312,7 @@ pub enum RangeOp {
     Open,
     /// `a <..= b`: a < x ≤ b
     OpenClosed,
-    /// `a - b`: inclusive, either order, as schools write it
+    /// `a - b` (or an en or em dash): inclusive, either order, as schools write it
     Dash,
     /// `a to b`: inclusive, either order
     To,
@@ -272,28 +329,6 @@ impl RangeOp {
             RangeOp::To => "to",
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BelowForm {
-    Below,
-    LessThan,
-    Symbol,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AboveForm {
-    Above,
-    MoreThan,
-    Symbol,
-}
-
-/// `90% and below`, `90% or below`, `<= 90%` (and the same for above).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AndForm {
-    And,
-    Or,
-    Symbol,
 }
 
 /// An exact percentage in millionths (`100%` is 1,000,000), so `95.9%` compares exactly with
@@ -590,5 +625,14 @@ mod tests {
         assert_eq!(Percent(959_900).to_string(), "95.99%");
         assert_eq!(Percent(1).to_string(), "0.0001%");
         assert_eq!(Percent::HUNDRED.to_string(), "100%");
+    }
+
+    #[test]
+    fn a_range_is_kept_as_written_less_comments_and_line_breaks() {
+        assert_eq!(RangeAst::written_text("Below 96%- 94%"), "Below 96%- 94%");
+        assert_eq!(RangeAst::written_text("98  -  100%"), "98  -  100%");
+        assert_eq!(RangeAst::written_text("95% # low\n  - 98%"), "95% - 98%");
+        assert_eq!(RangeAst::written_text("95%\t-\u{a0}98%"), "95% - 98%");
+        assert_eq!(RangeAst::written_text("≥ 95% and < 98%"), "≥ 95% and < 98%");
     }
 }

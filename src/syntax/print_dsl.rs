@@ -348,6 +348,12 @@ fn band_head(band: &BandAst) -> String {
         let _ = write!(text, " {}", quote(&l.node));
     }
     let _ = write!(text, " {}", range(&band.range.node));
+    if let Some(r) = &band.reading {
+        let _ = write!(text, " read as {}", range(&r.node));
+    }
+    if let Some(d) = &band.defines {
+        let _ = write!(text, " defines {}", d.node);
+    }
     if let Some(s) = &band.stage {
         let _ = write!(text, " stage {}", s.node);
     }
@@ -355,44 +361,16 @@ fn band_head(band: &BandAst) -> String {
 }
 
 pub fn band_line(band: &BandAst) -> String {
-    let mut text = format!("band {}", band.id.node);
-    if let Some(l) = &band.label {
-        let _ = write!(text, " {}", quote(&l.node));
-    }
-    let _ = write!(text, " {}", range(&band.range.node));
-    if let Some(s) = &band.stage {
-        let _ = write!(text, " stage {}", s.node);
-    }
+    let mut text = band_head(band);
     if !band.on_enter.is_empty() {
         let _ = write!(text, " on enter: {}", actions(&band.on_enter));
     }
     text
 }
 
+/// A range is printed as the school wrote it.
 pub fn range(range: &RangeAst) -> String {
-    match *range {
-        RangeAst::Between { first, op, second } => format!("{first} {} {second}", op.token()),
-        RangeAst::Below { value, form } => match form {
-            BelowForm::Below => format!("below {value}"),
-            BelowForm::LessThan => format!("less than {value}"),
-            BelowForm::Symbol => format!("< {value}"),
-        },
-        RangeAst::Above { value, form } => match form {
-            AboveForm::Above => format!("above {value}"),
-            AboveForm::MoreThan => format!("more than {value}"),
-            AboveForm::Symbol => format!("> {value}"),
-        },
-        RangeAst::AtMost { value, form } => match form {
-            AndForm::And => format!("{value} and below"),
-            AndForm::Or => format!("{value} or below"),
-            AndForm::Symbol => format!("<= {value}"),
-        },
-        RangeAst::AtLeast { value, form } => match form {
-            AndForm::And => format!("{value} and above"),
-            AndForm::Or => format!("{value} or above"),
-            AndForm::Symbol => format!(">= {value}"),
-        },
-    }
+    range.written.clone()
 }
 
 pub fn penalty_item(item: &PenaltyItem) -> String {

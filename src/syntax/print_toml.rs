@@ -392,6 +392,12 @@ impl Writer {
                 s.insert("label", TomlItem::Value(text(&label.node)));
             }
             s.insert("range", TomlItem::Value(text(&range(&d.range.node))));
+            if let Some(r) = &d.reading {
+                s.insert("read_as", TomlItem::Value(text(&range(&r.node))));
+            }
+            if let Some(n) = &d.defines {
+                s.insert("defines", TomlItem::Value(text(&n.node)));
+            }
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
             }

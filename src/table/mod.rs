@@ -69,6 +69,9 @@ pub struct Row {
     pub kind: RowKind,
     /// All must hold (a conjunction); a rule that holds in several ways has several rows.
     pub when: Vec<Atom>,
+    /// A band's range as the school wrote it (`Below 96%- 94%`), beside its exact interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
     /// False when the conjunction can hold for no pupil (its intervals do not meet).
     pub satisfiable: bool,
     pub event: Event,
@@ -181,6 +184,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::Band,
                     satisfiable: dnf::satisfiable(&when),
                     when,
+                    written: Some(band.written.clone()),
                     event: Event::EnterBand,
                     actions: actions(&band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
@@ -214,6 +218,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         kind: RowKind::Step,
                         when,
                         satisfiable,
+                        written: None,
                         event: Event::ReachDay(step.day),
                         actions: actions(&step.actions),
                         stage: None,
@@ -238,6 +243,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::Trigger,
                     when,
                     satisfiable,
+                    written: None,
                     event: Event::Holds,
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
@@ -261,6 +267,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     hi: plan.stage.rank,
                     names: vec![plan.stage.id.clone()],
                 }],
+                written: None,
                 satisfiable: true,
                 event: Event::EnterStage(plan.stage.id.clone()),
                 actions: actions(&plan.on_open),
@@ -287,6 +294,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::PlanMissed,
                     when,
                     satisfiable,
+                    written: None,
                     event: review(true),
                     actions: actions(&plan.on_miss),
                     stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
@@ -306,6 +314,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::PlanMet,
                     when,
                     satisfiable,
+                    written: None,
                     event: review(false),
                     actions: actions(&plan.on_met),
                     stage: Some(plan.stage.id.clone()),

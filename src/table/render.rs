@@ -94,6 +94,9 @@ pub fn render_text(table: &DecisionTable) -> String {
         if row.when.is_empty() {
             let _ = writeln!(out, "     when  always");
         }
+        if let Some(written) = &row.written {
+            let _ = writeln!(out, "     as written \"{written}\"");
+        }
         if !row.satisfiable {
             let _ = writeln!(out, "     NEVER HOLDS: its conditions exclude each other");
         }
@@ -135,6 +138,9 @@ pub fn render_markdown(table: &DecisionTable) -> String {
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for row in &table.rows {
         let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
+        if let Some(written) = &row.written {
+            when.push(format!("(written `{written}`)"));
+        }
         if !row.satisfiable {
             when.push("**never holds**".into());
         }

@@ -36,6 +36,7 @@ mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
 mod at304_actions_repeat_as_attendance_bobs;
+mod at320_band_wording_ambiguous;
 mod common;
 
 use super::Rule;
@@ -77,6 +78,7 @@ pub static RULES: &[&Rule] = &[
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,
     &at304_actions_repeat_as_attendance_bobs::RULE,
+    &at320_band_wording_ambiguous::RULE,
 ];
 
 /// The rule with this code (`AT001`, any case) or name.

@@ -178,6 +178,13 @@ impl Lowerer {
                     }
                 }
                 ast::Item::Define(def) => l.definitions.push(def.name.node.clone()),
+                ast::Item::Bands(bands) => {
+                    for band in &bands.bands {
+                        if let Some(name) = &band.node.defines {
+                            l.definitions.push(name.node.clone());
+                        }
+                    }
+                }
                 ast::Item::Ratified(date) => l.judged_on = date.node,
                 ast::Item::Extends(_) => extends = true,
                 _ => {}
@@ -393,7 +400,9 @@ impl Lowerer {
                 }
             }
             ast::Item::Bands(bands) => {
-                if let Some(set) = self.band_set(bands, loc, &model.band_sets) {
+                if let Some(set) =
+                    self.band_set(bands, loc, &model.band_sets, &mut model.definitions)
+                {
                     model.band_sets.push(set);
                 }
             }

@@ -148,6 +148,8 @@ struct BandToml {
     id: Str,
     label: Option<Str>,
     range: Str,
+    read_as: Option<Str>,
+    defines: Option<Str>,
     stage: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,

@@ -190,6 +190,13 @@ impl Cx<'_> {
             Some(Parsed::Range(r)) => Some(r),
             _ => None,
         };
+        let reading = self.optional(&b.read_as, |cx, v| {
+            match cx.fragment(Fragment::Range, v)? {
+                Parsed::Range(r) => Some(r),
+                _ => None,
+            }
+        });
+        let defines = self.optional(&b.defines, |cx, v| cx.name(v));
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let repeat = self.optional(&b.repeat, |cx, v| {
@@ -203,6 +210,8 @@ impl Cx<'_> {
             id: id?,
             label,
             range: range?,
+            reading: reading.ok()?,
+            defines: defines.ok()?,
             stage: stage.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
