@@ -85,6 +85,8 @@ pub enum ModelError {
         expected: &'static str,
         unit: String,
     },
+    #[error("`{written}` is not a whole number of {unit}")]
+    HalfNotWhole { written: String, unit: &'static str },
     #[error("`extends {name}`: only `national` can be extended")]
     UnknownBase { name: String },
     #[error("the stage `{stage}` has no stage after it to escalate to")]
@@ -142,6 +144,7 @@ impl Problem for ModelError {
             ModelError::DefinitionCycle { .. } => "model::definition_cycle",
             ModelError::EmptyCodeSet => "model::empty_code_set",
             ModelError::WrongUnit { .. } => "model::wrong_unit",
+            ModelError::HalfNotWhole { .. } => "model::half_not_whole",
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
             ModelError::NationalBroken { .. } => "model::national_broken",
@@ -225,6 +228,10 @@ impl Problem for ModelError {
             }
             ModelError::EmptyCodeSet => Some("e.g. `days marked {N, O}`".into()),
             ModelError::WrongUnit { expected, .. } => Some(format!("write the value in {expected}")),
+            ModelError::HalfNotWhole { .. } => Some(
+                "a half is a half day of absence: `3.5 days` is 7 sessions, `7 half_days` the same"
+                    .into(),
+            ),
             ModelError::UnknownBase { .. } => Some("write `extends national`".into()),
             ModelError::NoNextStage { .. } => Some("say `escalate to STAGE`".into()),
             ModelError::NationalBroken { .. } => Some("this is a bug in attend; please report it".into()),

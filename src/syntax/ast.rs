@@ -552,6 +552,8 @@ pub enum Operand {
     Percent(Percent),
     Count {
         value: u32,
+        /// `3.5 days`: the count is `value` and a half.
+        half: bool,
         unit: Option<CountUnit>,
     },
     /// `10% of absent(year_to_date)`
@@ -573,6 +575,10 @@ pub enum CountUnit {
     Session,
     SchoolDays,
     Days,
+    Day,
+    /// A half day is one session (`7 half_days`).
+    HalfDays,
+    HalfDay,
 }
 
 impl CountUnit {
@@ -582,7 +588,18 @@ impl CountUnit {
             CountUnit::Session => "session",
             CountUnit::SchoolDays => "school_days",
             CountUnit::Days => "days",
+            CountUnit::Day => "day",
+            CountUnit::HalfDays => "half_days",
+            CountUnit::HalfDay => "half_day",
         }
+    }
+
+    /// Whether the unit is whole days (`days`, `school_days`): two sessions each.
+    pub fn is_days(self) -> bool {
+        matches!(
+            self,
+            CountUnit::Days | CountUnit::Day | CountUnit::SchoolDays
+        )
     }
 }
 

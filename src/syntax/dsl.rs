@@ -418,7 +418,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_not => "`not`",
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
         Rule::operand | Rule::share | Rule::count | Rule::call => "a value or metric",
-        Rule::count_unit => "a unit (`sessions`, `days`)",
+        Rule::count_unit => "a unit (`sessions`, `days`, `half_days`)",
+        Rule::fraction => "a half (`3.5 days`)",
         Rule::argument => "a window or register code",
         Rule::path => "a name",
         Rule::window
@@ -1332,15 +1333,41 @@ impl<'s> Builder<'s> {
         let node = match inner.as_rule() {
             Rule::percent => Operand::Percent(self.percent(&inner)),
             Rule::count => {
-                let mut parts = inner.into_inner();
-                let value = parts.next().map_or(0, |n| self.u32(&n).node);
-                let unit = parts.next().map(|u| match u.as_str() {
-                    "sessions" => CountUnit::Sessions,
-                    "session" => CountUnit::Session,
-                    "school_days" => CountUnit::SchoolDays,
-                    _ => CountUnit::Days,
-                });
-                Operand::Count { value, unit }
+                let mut value = 0;
+                let mut half = false;
+                let mut unit = None;
+                let written = inner.clone();
+                for part in inner.into_inner() {
+                    match part.as_rule() {
+                        Rule::integer => value = self.u32(&part).node,
+                        Rule::fraction => {
+                            // A half is the only fraction of a count: half a day is a session.
+                            let digits = part.as_str().trim_start_matches('.');
+                            if digits.trim_end_matches('0') == "5" {
+                                half = true;
+                            } else if !digits.bytes().all(|b| b == b'0') {
+                                self.error(
+                                    &written,
+                                    SyntaxError::NotWholeOrHalf {
+                                        text: format!("{value}{}", part.as_str()),
+                                    },
+                                );
+                            }
+                        }
+                        _ => {
+                            unit = Some(match part.as_str() {
+                                "sessions" => CountUnit::Sessions,
+                                "session" => CountUnit::Session,
+                                "school_days" => CountUnit::SchoolDays,
+                                "half_days" => CountUnit::HalfDays,
+                                "half_day" => CountUnit::HalfDay,
+                                "day" => CountUnit::Day,
+                                _ => CountUnit::Days,
+                            })
+                        }
+                    }
+                }
+                Operand::Count { value, half, unit }
             }
             Rule::share => {
                 let mut parts = inner.into_inner();

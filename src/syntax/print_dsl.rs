@@ -505,8 +505,8 @@ fn write_operand(out: &mut String, o: &Operand) {
         Operand::Percent(p) => {
             let _ = write!(out, "{p}");
         }
-        Operand::Count { value, unit } => {
-            let _ = write!(out, "{value}");
+        Operand::Count { value, half, unit } => {
+            let _ = write!(out, "{value}{}", if *half { ".5" } else { "" });
             if let Some(u) = unit {
                 let _ = write!(out, " {}", u.keyword());
             }
