@@ -434,7 +434,19 @@ impl State {
         // Support plans: open on reaching the plan's stage, review after its school weeks.
         for (p, group) in plan.plans.iter().enumerate() {
             if let Some(opened) = self.plan_open[p] {
-                if week >= opened + group.after_weeks {
+                if week >= opened + group.after_weeks
+                    && let Some(task) = &group.judged
+                {
+                    // Staff judge the target: set them the review, decide nothing, close.
+                    fire(task, d, d.stage, fired);
+                    trace_push(
+                        &mut trace,
+                        day,
+                        &group.name,
+                        "review: the target is for staff to judge".to_string(),
+                    );
+                    self.plan_open[p] = None;
+                } else if week >= opened + group.after_weeks {
                     let met = group.met.iter().find(|r| holds(plan, r, d));
                     let missed = group
                         .missed

@@ -108,6 +108,9 @@ pub struct PlanGroup {
     pub open: Rule,
     pub missed: Vec<Rule>,
     pub met: Vec<Rule>,
+    /// A review the policy leaves to staff: the task to set on the review day, instead of
+    /// deciding met or missed.
+    pub judged: Option<Rule>,
     pub rank: usize,
     pub after_weeks: u32,
     pub escalate_to: usize,
@@ -192,7 +195,9 @@ impl Plan {
         while r < table.rows.len() {
             let row = &table.rows[r];
             match row.kind {
-                RowKind::Band | RowKind::PlanMissed | RowKind::PlanMet => r += 1,
+                RowKind::Band | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged => {
+                    r += 1
+                }
                 RowKind::Trigger => {
                     // A trigger's rows are consecutive: one per way its condition can hold.
                     let mut rules = Vec::new();
@@ -241,16 +246,21 @@ impl Plan {
                     let plan_rank = row.stage.as_deref().and_then(rank).unwrap_or(0);
                     let mut missed = Vec::new();
                     let mut met = Vec::new();
+                    let mut judged = None;
                     let mut after_weeks = 0;
                     let mut escalate_to = None;
                     let mut end = r + 1;
                     while let Some(next) = table.rows.get(end)
-                        && matches!(next.kind, RowKind::PlanMissed | RowKind::PlanMet)
+                        && matches!(
+                            next.kind,
+                            RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
+                        )
                         && next.rule == row.rule
                     {
                         if let Event::Review {
                             after_school_weeks,
                             escalate_to: to,
+                            ..
                         } = &next.event
                         {
                             after_weeks = *after_school_weeks;
@@ -259,10 +269,10 @@ impl Plan {
                             }
                         }
                         let rule = plan.rule(end, &next.when);
-                        if next.kind == RowKind::PlanMissed {
-                            missed.push(rule)
-                        } else {
-                            met.push(rule)
+                        match next.kind {
+                            RowKind::PlanMissed => missed.push(rule),
+                            RowKind::PlanJudged => judged = Some(rule),
+                            _ => met.push(rule),
                         }
                         end += 1;
                     }
@@ -272,6 +282,7 @@ impl Plan {
                         open,
                         missed,
                         met,
+                        judged,
                         rank: plan_rank,
                         after_weeks,
                         escalate_to: escalate_to.unwrap_or(next_stage),

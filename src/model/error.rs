@@ -185,6 +185,9 @@ impl Problem for ModelError {
             ModelError::RetiredCode { .. } => {
                 Some("use the 2024 code that replaced it (see `data/codes.csv`)".into())
             }
+            ModelError::ReversedDates { what, .. } if *what == "the review period" => {
+                Some("write the shorter period first: `review after 4 to 6 school_weeks`".into())
+            }
             ModelError::ReversedDates { .. } => Some("write the earlier date first".into()),
             ModelError::TimesOutOfOrder { .. } => {
                 Some("a register opens, then marks late, then closes".into())

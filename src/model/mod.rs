@@ -528,12 +528,29 @@ pub struct Plan {
     pub name: String,
     pub stage: StageRef,
     pub review_after_weeks: u32,
-    pub target: Condition,
+    /// `review after 4 to 6 school_weeks`: the last week the policy allows; the review falls
+    /// due at the first.
+    pub review_until_weeks: Option<u32>,
+    pub target: PlanTarget,
     pub escalate_to: Option<StageRef>,
     pub on_open: Vec<Action>,
     pub on_miss: Vec<Action>,
     pub on_met: Vec<Action>,
     pub loc: Loc,
+}
+
+/// What a plan's review decides on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanTarget {
+    /// A condition the engine decides: met or missed.
+    Condition(Condition),
+    /// A criterion the policy leaves to staff (`judged "no significant improvement" by
+    /// attendance_lead`): the review is a task for that role, and the engine decides nothing.
+    Judged {
+        criterion: String,
+        by: String,
+        loc: Loc,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

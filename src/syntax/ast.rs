@@ -426,8 +426,16 @@ pub struct PlanAst {
 pub enum PlanItem {
     Review {
         school_weeks: Sp<u32>,
+        /// `review after 4 to 6 school_weeks`: the last week of the range.
+        until: Option<Sp<u32>>,
     },
     Target(Sp<Expr>),
+    /// `target judged "no significant improvement" by attendance_lead`: the policy leaves
+    /// the criterion to staff.
+    Judged {
+        criterion: Sp<String>,
+        by: Sp<String>,
+    },
     EscalateTo(Sp<String>),
     On {
         event: PlanEvent,

@@ -395,6 +395,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a plan line (`review after`, `target`, `escalate to`, `on open|miss|met:`)"
         }
         Rule::plan_event => "`open`, `miss` or `met`",
+        Rule::review_until => "`to N` (a range of weeks)",
+        Rule::judged => "`judged \"criterion\" by ROLE`",
         Rule::actions | Rule::action => "an action (`letter ID`, `meeting ID`, `contact`, ...)",
         Rule::action_target => "an action target",
         Rule::responsible => "`by ROLE`",
@@ -1107,7 +1109,21 @@ impl<'s> Builder<'s> {
         match (rule, first) {
             (Rule::plan_review, Some(n)) => PlanItem::Review {
                 school_weeks: self.u32(&n),
+                until: children
+                    .get(1)
+                    .and_then(|u| u.clone().into_inner().next())
+                    .map(|n| self.u32(&n)),
             },
+            (Rule::plan_target, Some(j)) if j.as_rule() == Rule::judged => {
+                let mut parts = j.clone().into_inner();
+                let criterion = parts
+                    .next()
+                    .map_or_else(|| self.sp(&j, String::new()), |c| self.string(&c));
+                let by = parts
+                    .next()
+                    .map_or_else(|| self.sp(&j, String::new()), |r| self.ident(&r));
+                PlanItem::Judged { criterion, by }
+            }
             (Rule::plan_target, Some(e)) => PlanItem::Target(self.condition(e)),
             (Rule::plan_escalate, Some(s)) => PlanItem::EscalateTo(self.ident(&s)),
             (_, Some(event)) => {
@@ -1126,6 +1142,7 @@ impl<'s> Builder<'s> {
                 }
             }
             (_, None) => PlanItem::Review {
+                until: None,
                 school_weeks: self.sp(&pair, 0),
             },
         }

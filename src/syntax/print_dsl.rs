@@ -205,10 +205,20 @@ impl Printer {
                 for item in &plan.items {
                     self.comments(&item.comments, d + 1);
                     let text = match &item.node {
-                        PlanItem::Review { school_weeks } => {
-                            format!("review after {} school_weeks", school_weeks.node)
-                        }
+                        PlanItem::Review {
+                            school_weeks,
+                            until,
+                        } => match until {
+                            Some(u) => format!(
+                                "review after {} to {} school_weeks",
+                                school_weeks.node, u.node
+                            ),
+                            None => format!("review after {} school_weeks", school_weeks.node),
+                        },
                         PlanItem::Target(e) => format!("target {}", expr(&e.node)),
+                        PlanItem::Judged { criterion, by } => {
+                            format!("target judged {} by {}", quote(&criterion.node), by.node)
+                        }
                         PlanItem::EscalateTo(s) => format!("escalate to {}", s.node),
                         PlanItem::On { event, actions: a } => {
                             self.actions_block(d + 1, &format!("on {}: ", event.keyword()), a);

@@ -444,10 +444,20 @@ impl Writer {
         for item in &p.items {
             let c = &item.comments;
             match &item.node {
-                PlanItem::Review { school_weeks } => {
-                    _ = keys.add("review_after", int(school_weeks.node), c)
+                PlanItem::Review {
+                    school_weeks,
+                    until,
+                } => {
+                    keys.add("review_after", int(school_weeks.node), c);
+                    if let Some(u) = until {
+                        keys.add("review_until", int(u.node), &[]);
+                    }
                 }
                 PlanItem::Target(e) => _ = keys.add("target", text(&expr(&e.node)), c),
+                PlanItem::Judged { criterion, by } => {
+                    keys.add("judged", text(&criterion.node), c);
+                    keys.add("judged_by", text(&by.node), &[]);
+                }
                 PlanItem::EscalateTo(s) => _ = keys.add("escalate_to", text(&s.node), c),
                 PlanItem::On { event, actions } => {
                     let key = format!("on_{}", event.keyword());

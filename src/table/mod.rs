@@ -15,8 +15,8 @@ pub use render::{render_json, render_markdown, render_text};
 use crate::check::CheckedPolicy;
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::model::{
-    Action, Calendar, Condition, CountMetric, Origin, Percent, Policy, RatioMetric, Repeat,
-    SessionClass, Window,
+    Action, ActionKind, Calendar, Condition, CountMetric, Origin, Percent, PlanTarget, Policy,
+    RatioMetric, Repeat, SessionClass, Window,
 };
 use crate::source::Loc;
 
@@ -93,6 +93,8 @@ pub enum RowKind {
     PlanOpen,
     PlanMissed,
     PlanMet,
+    /// The review of a plan whose target the policy leaves to staff: a task, not a decision.
+    PlanJudged,
 }
 
 /// When the row's actions happen.
@@ -110,6 +112,9 @@ pub enum Event {
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
+        /// The last week of a range the policy gives (`review after 4 to 6 school_weeks`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until_school_weeks: Option<u32>,
         escalate_to: Option<String>,
     },
 }
@@ -280,11 +285,44 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         );
         let review = |escalate: bool| Event::Review {
             after_school_weeks: plan.review_after_weeks,
+            until_school_weeks: plan.review_until_weeks,
             escalate_to: escalate
                 .then(|| plan.escalate_to.as_ref().map(|s| s.id.clone()))
                 .flatten(),
         };
-        let missed = Condition::Not(Box::new(plan.target.clone()));
+        let target = match &plan.target {
+            PlanTarget::Condition(c) => c,
+            PlanTarget::Judged { criterion, by, loc } => {
+                // Staff judge the target: on the review day the row always holds, and its one
+                // action is the review task for the named role.
+                let task = Action {
+                    kind: ActionKind::Review,
+                    note: Some(format!("judge the plan's target: {criterion}")),
+                    by: Some(by.clone()),
+                    loc: loc.clone(),
+                };
+                push(
+                    &mut rows,
+                    Row {
+                        id: String::new(),
+                        rule: plan.name.clone(),
+                        kind: RowKind::PlanJudged,
+                        when: Vec::new(),
+                        satisfiable: true,
+                        written: None,
+                        event: review(false),
+                        actions: actions(std::slice::from_ref(&task)),
+                        stage: Some(plan.stage.id.clone()),
+                        repeat: Repeat::RisingEdge,
+                        origin: Origin::School,
+                        source: SourceRef::of(loc),
+                        loc: loc.clone(),
+                    },
+                );
+                continue;
+            }
+        };
+        let missed = Condition::Not(Box::new(target.clone()));
         for (when, satisfiable) in spread(&missed, &plan.name, &plan.loc) {
             push(
                 &mut rows,
@@ -305,7 +343,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 },
             );
         }
-        for (when, satisfiable) in spread(&plan.target, &plan.name, &plan.loc) {
+        for (when, satisfiable) in spread(target, &plan.name, &plan.loc) {
             push(
                 &mut rows,
                 Row {

@@ -13,17 +13,19 @@ fn event_text(event: &Event) -> String {
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
         Event::Review {
             after_school_weeks,
-            escalate_to: Some(stage),
+            until_school_weeks,
+            escalate_to,
         } => {
-            format!(
-                "at review after {after_school_weeks} school weeks; target missed: escalate to {stage}"
-            )
-        }
-        Event::Review {
-            after_school_weeks,
-            escalate_to: None,
-        } => {
-            format!("at review after {after_school_weeks} school weeks")
+            let weeks = match until_school_weeks {
+                Some(until) => format!("{after_school_weeks} to {until}"),
+                None => after_school_weeks.to_string(),
+            };
+            match escalate_to {
+                Some(stage) => format!(
+                    "at review after {weeks} school weeks; target missed: escalate to {stage}"
+                ),
+                None => format!("at review after {weeks} school weeks"),
+            }
         }
     }
 }
@@ -47,6 +49,7 @@ fn kind_text(row: &Row) -> &'static str {
         super::RowKind::PlanOpen => "plan opens",
         super::RowKind::PlanMissed => "plan missed",
         super::RowKind::PlanMet => "plan met",
+        super::RowKind::PlanJudged => "plan review (judged by staff)",
     }
 }
 

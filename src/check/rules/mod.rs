@@ -32,6 +32,7 @@ mod at208_escalation_steps_out_of_order;
 mod at209_escalation_step_duplicated;
 mod at210_definitions_disagree;
 mod at211_terms_overlap;
+mod at230_plan_target_left_to_staff;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
@@ -74,6 +75,7 @@ pub static RULES: &[&Rule] = &[
     &at209_escalation_step_duplicated::RULE,
     &at210_definitions_disagree::RULE,
     &at211_terms_overlap::RULE,
+    &at230_plan_target_left_to_staff::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,

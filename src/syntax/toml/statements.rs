@@ -286,12 +286,57 @@ impl Cx<'_> {
         let stage = self.name(&p.at);
         let mut items = Vec::new();
         let mut ok = true;
+        let until = p
+            .review_until
+            .as_ref()
+            .map(|u| Sp::new(*u.get_ref(), self.loc(u.span())));
         if let Some(n) = &p.review_after {
             let school_weeks = Sp::new(*n.get_ref(), self.loc(n.span()));
             items.push(Node::new(
-                PlanItem::Review { school_weeks },
+                PlanItem::Review {
+                    school_weeks,
+                    until,
+                },
                 self.key_value(t, "review_after", n.span()),
             ));
+        } else if let Some(u) = &p.review_until {
+            // The end of a range of weeks says nothing without its start.
+            self.error(
+                u.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "review_after".into(),
+                    table: "[[plan]]".into(),
+                },
+            );
+            ok = false;
+        }
+        match (&p.judged, &p.judged_by) {
+            (Some(c), Some(b)) => match self.name(b) {
+                Some(by) => items.push(Node::new(
+                    PlanItem::Judged {
+                        criterion: self.string(c),
+                        by,
+                    },
+                    self.key_value(t, "judged", c.span()),
+                )),
+                None => ok = false,
+            },
+            (Some(v), None) | (None, Some(v)) => {
+                let missing = if p.judged.is_some() {
+                    "judged_by"
+                } else {
+                    "judged"
+                };
+                self.error(
+                    v.span(),
+                    SyntaxError::TomlMissingKey {
+                        key: missing.into(),
+                        table: "[[plan]]".into(),
+                    },
+                );
+                ok = false;
+            }
+            (None, None) => {}
         }
         if let Some(v) = &p.target {
             match self.expr(v) {
