@@ -358,7 +358,21 @@ impl State {
                 if let Some((_, i)) = now {
                     let repeat = plan.band_repeat[s][i];
                     let last = self.band_fired[s][i];
-                    if fires(days, repeat, false, last, day, week) {
+                    let guard = plan.band_guard.get(s).and_then(|g| g.get(i)).and_then(|g| {
+                        g.as_ref()
+                            .map(|rules| rules.iter().any(|r| holds(plan, r, d)))
+                    });
+                    if guard == Some(false) {
+                        trace_push(
+                            &mut trace,
+                            day,
+                            "bands",
+                            format!(
+                                "entry actions of `{}` not fired: their guard does not hold",
+                                band_name(shared, set, i)
+                            ),
+                        );
+                    } else if fires(days, repeat, false, last, day, week) {
                         let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
                         fire(&set[i], d, stage, fired);
                         self.band_fired[s][i] = Some((day, week));

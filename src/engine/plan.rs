@@ -129,6 +129,8 @@ pub struct Plan {
     pub band_stage: Vec<Vec<Option<usize>>>,
     /// Per band set, per band: how often its entry actions fire.
     pub band_repeat: Vec<Vec<Repeat>>,
+    /// Per band set, per band: the guard on its entry actions (any rule may hold), if any.
+    pub band_guard: Vec<Vec<Option<Vec<Rule>>>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -155,6 +157,7 @@ impl Plan {
             band_sets: Vec::new(),
             band_stage: Vec::new(),
             band_repeat: Vec::new(),
+            band_guard: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -180,16 +183,24 @@ impl Plan {
             let mut rules = Vec::new();
             let mut stages = Vec::new();
             let mut repeats = Vec::new();
+            let mut guards = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
                     stages.push(row.stage.as_deref().and_then(rank));
                     repeats.push(row.repeat);
+                    let guard = row.guard.as_ref().map(|rows| {
+                        rows.iter()
+                            .map(|atoms| plan.rule(r, atoms))
+                            .collect::<Vec<_>>()
+                    });
+                    guards.push(guard);
                 }
             }
             plan.band_sets.push(rules);
             plan.band_stage.push(stages);
             plan.band_repeat.push(repeats);
+            plan.band_guard.push(guards);
         }
         let mut r = 0;
         while r < table.rows.len() {
@@ -296,6 +307,7 @@ impl Plan {
             .band_sets
             .iter()
             .flatten()
+            .chain(plan.band_guard.iter().flatten().flatten().flatten())
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(

@@ -299,6 +299,8 @@ pub struct Band {
     /// Where the written range leaves an end open, the two readings and the one chosen.
     pub ambiguity: Option<Ambiguity>,
     pub stage: Option<StageRef>,
+    /// `on enter when CONDITION:`: the entry actions fire only where it holds.
+    pub enter_guard: Option<Condition>,
     pub on_enter: Vec<Action>,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
     /// a period, or not again within some school weeks.

@@ -218,6 +218,8 @@ pub struct BandAst {
     /// `defines persistent_absence`: the band is also this definition.
     pub defines: Option<Sp<String>>,
     pub stage: Option<Sp<String>>,
+    /// `on enter when CONDITION:`: the entry actions fire only where the guard holds.
+    pub enter_when: Option<Sp<Expr>>,
     pub on_enter: Vec<Sp<ActionAst>>,
     /// How often the entry actions may fire: `once per term`, `not again within 4
     /// school_weeks`; every entry when absent.

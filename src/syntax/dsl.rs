@@ -864,6 +864,7 @@ impl<'s> Builder<'s> {
         let mut defines = None;
         let mut stage = None;
         let mut on_enter = Vec::new();
+        let mut enter_when = None;
         let mut repeat = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
@@ -875,10 +876,12 @@ impl<'s> Builder<'s> {
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 _ => {
                     for part in p.into_inner() {
-                        if part.as_rule() == Rule::band_repeat {
-                            repeat = Some(self.repeat(part));
-                        } else {
-                            on_enter = self.actions(part);
+                        match part.as_rule() {
+                            Rule::band_repeat => repeat = Some(self.repeat(part)),
+                            Rule::when_clause => {
+                                enter_when = part.into_inner().next().map(|e| self.condition(e))
+                            }
+                            _ => on_enter = self.actions(part),
                         }
                     }
                 }
@@ -891,6 +894,7 @@ impl<'s> Builder<'s> {
             reading,
             defines,
             stage,
+            enter_when,
             on_enter,
             repeat,
         }

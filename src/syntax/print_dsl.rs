@@ -143,13 +143,14 @@ impl Printer {
                             .as_ref()
                             .map(|r| format!(" {}", repeat(&r.node)))
                             .unwrap_or_default();
+                        let on_enter = on_enter_head(&band.node);
                         let one_line =
-                            format!("{head} on enter: {}{limit}", actions(&band.node.on_enter));
+                            format!("{head} {on_enter}{}{limit}", actions(&band.node.on_enter));
                         if fits(&one_line, d + 1, band.node.on_enter.len()) {
                             self.line(d + 1, &one_line);
                         } else {
                             self.line(d + 1, &head);
-                            self.actions_block(d + 2, "on enter: ", &band.node.on_enter);
+                            self.actions_block(d + 2, &on_enter, &band.node.on_enter);
                             if let Some(r) = &band.node.repeat {
                                 self.line(d + 2, &repeat(&r.node));
                             }
@@ -373,9 +374,17 @@ fn band_head(band: &BandAst) -> String {
 pub fn band_line(band: &BandAst) -> String {
     let mut text = band_head(band);
     if !band.on_enter.is_empty() {
-        let _ = write!(text, " on enter: {}", actions(&band.on_enter));
+        let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
     text
+}
+
+/// `on enter: `, or with its guard `on enter when CONDITION: `.
+fn on_enter_head(band: &BandAst) -> String {
+    match &band.enter_when {
+        Some(when) => format!("on enter when {}: ", expr(&when.node)),
+        None => "on enter: ".into(),
+    }
 }
 
 /// A range is printed as the school wrote it.

@@ -401,6 +401,9 @@ impl Writer {
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
             }
+            if let Some(when) = &d.enter_when {
+                s.insert("on_enter_when", TomlItem::Value(text(&expr(&when.node))));
+            }
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));
             }

@@ -72,6 +72,10 @@ pub struct Row {
     /// A band's range as the school wrote it (`Below 96%- 94%`), beside its exact interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub written: Option<String>,
+    /// A band's guard on its entry actions (`on enter when ...:`), as rows of which any may
+    /// hold; `None` when the actions fire on every entry (`Some` of no rows: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<Vec<Vec<Atom>>>,
     /// False when the conjunction can hold for no pupil (its intervals do not meet).
     pub satisfiable: bool,
     pub event: Event,
@@ -175,6 +179,13 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         let guard = min_possible_atom(set.window, set.min_possible);
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         for band in &set.bands {
+            let entry_guard = band.enter_guard.as_ref().map(|c| {
+                spread(c, &band.id, &band.loc)
+                    .into_iter()
+                    .filter(|(_, satisfiable)| *satisfiable)
+                    .map(|(atoms, _)| atoms)
+                    .collect()
+            });
             let mut when = vec![Atom::Ratio {
                 metric: set.metric,
                 window: set.window,
@@ -190,6 +201,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     satisfiable: dnf::satisfiable(&when),
                     when,
                     written: Some(band.written.clone()),
+                    guard: entry_guard,
                     event: Event::EnterBand,
                     actions: actions(&band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
@@ -224,6 +236,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         when,
                         satisfiable,
                         written: None,
+                        guard: None,
                         event: Event::ReachDay(step.day),
                         actions: actions(&step.actions),
                         stage: None,
@@ -249,6 +262,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     when,
                     satisfiable,
                     written: None,
+                    guard: None,
                     event: Event::Holds,
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
@@ -273,6 +287,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     names: vec![plan.stage.id.clone()],
                 }],
                 written: None,
+                guard: None,
                 satisfiable: true,
                 event: Event::EnterStage(plan.stage.id.clone()),
                 actions: actions(&plan.on_open),
@@ -310,6 +325,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         when: Vec::new(),
                         satisfiable: true,
                         written: None,
+                        guard: None,
                         event: review(false),
                         actions: actions(std::slice::from_ref(&task)),
                         stage: Some(plan.stage.id.clone()),
@@ -333,6 +349,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     when,
                     satisfiable,
                     written: None,
+                    guard: None,
                     event: review(true),
                     actions: actions(&plan.on_miss),
                     stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
@@ -353,6 +370,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     when,
                     satisfiable,
                     written: None,
+                    guard: None,
                     event: review(false),
                     actions: actions(&plan.on_met),
                     stage: Some(plan.stage.id.clone()),

@@ -100,6 +100,22 @@ pub fn render_text(table: &DecisionTable) -> String {
         if let Some(written) = &row.written {
             let _ = writeln!(out, "     as written \"{written}\"");
         }
+        if row.guard.as_ref().is_some_and(Vec::is_empty) {
+            let _ = writeln!(out, "     only if never (the guard can hold for no pupil)");
+        }
+        for (i, atoms) in row.guard.iter().flatten().enumerate() {
+            let atoms: Vec<String> = atoms.iter().map(ToString::to_string).collect();
+            let atoms = if atoms.is_empty() {
+                "always".to_string()
+            } else {
+                atoms.join(" and ")
+            };
+            let _ = writeln!(
+                out,
+                "     {} {atoms}",
+                if i == 0 { "only if" } else { "     or" }
+            );
+        }
         if !row.satisfiable {
             let _ = writeln!(out, "     NEVER HOLDS: its conditions exclude each other");
         }

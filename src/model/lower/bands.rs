@@ -39,6 +39,7 @@ impl Lowerer {
             }
             let (range, ambiguity) = self.band_range(b);
             let stage = b.stage.as_ref().and_then(|s| self.stage_ref(s));
+            let enter_guard = b.enter_when.as_ref().and_then(|e| self.condition(e));
             let on_enter = self.actions(&b.on_enter);
             let repeat = self.repeat(b.repeat.as_ref());
             out.push(Band {
@@ -48,6 +49,7 @@ impl Lowerer {
                 written: b.range.node.written.clone(),
                 ambiguity,
                 stage,
+                enter_guard,
                 on_enter,
                 repeat,
                 loc: band.loc.clone(),

@@ -151,6 +151,7 @@ struct BandToml {
     read_as: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,
+    on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,
 }

@@ -199,6 +199,18 @@ impl Cx<'_> {
         let defines = self.optional(&b.defines, |cx, v| cx.name(v));
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
+        let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
+        if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
+            // A guard with no actions to guard.
+            self.error(
+                v.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "on_enter".into(),
+                    table: "[[bands.band]]".into(),
+                },
+            );
+            return None;
+        }
         let repeat = self.optional(&b.repeat, |cx, v| {
             match cx.fragment(Fragment::BandRepeat, v)? {
                 Parsed::Repeat(r) => Some(r),
@@ -213,6 +225,7 @@ impl Cx<'_> {
             reading: reading.ok()?,
             defines: defines.ok()?,
             stage: stage.ok()?,
+            enter_when: enter_when.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
         })
