@@ -553,6 +553,7 @@ fn fires(
 ) -> bool {
     match repeat {
         Repeat::RisingEdge => !was,
+        Repeat::Each => true,
         Repeat::OncePer(period) => {
             let ordinal = days.period(period, day);
             last.is_none_or(|(last, _)| days.period(period, last) != ordinal)

@@ -87,6 +87,8 @@ pub enum ModelError {
     },
     #[error("`{written}` is not a whole number of {unit}")]
     HalfNotWhole { written: String, unit: &'static str },
+    #[error("an `on each` trigger fires on every marked day, so it takes no limit")]
+    EachWithRepeat,
     #[error("`extends {name}`: only `national` can be extended")]
     UnknownBase { name: String },
     #[error("the stage `{stage}` has no stage after it to escalate to")]
@@ -145,6 +147,7 @@ impl Problem for ModelError {
             ModelError::EmptyCodeSet => "model::empty_code_set",
             ModelError::WrongUnit { .. } => "model::wrong_unit",
             ModelError::HalfNotWhole { .. } => "model::half_not_whole",
+            ModelError::EachWithRepeat => "model::each_with_repeat",
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
             ModelError::NationalBroken { .. } => "model::national_broken",
@@ -234,6 +237,9 @@ impl Problem for ModelError {
             ModelError::HalfNotWhole { .. } => Some(
                 "a half is a half day of absence: `3.5 days` is 7 sessions, `7 half_days` the same"
                     .into(),
+            ),
+            ModelError::EachWithRepeat => Some(
+                "remove the limit, or write the trigger with `when count(L, this_term) >= N`".into(),
             ),
             ModelError::UnknownBase { .. } => Some("write `extends national`".into()),
             ModelError::NoNextStage { .. } => Some("say `escalate to STAGE`".into()),

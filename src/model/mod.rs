@@ -504,6 +504,8 @@ pub enum Repeat {
     NotWithin {
         school_weeks: u32,
     },
+    /// `on each L`: every school day the condition holds, not only its rising edge.
+    Each,
 }
 
 impl std::fmt::Display for Repeat {
@@ -515,6 +517,7 @@ impl std::fmt::Display for Repeat {
             Repeat::NotWithin { school_weeks } => {
                 write!(f, "not again within {school_weeks} school_weeks")
             }
+            Repeat::Each => f.write_str("on each marked day"),
         }
     }
 }

@@ -381,7 +381,10 @@ pub struct StepAst {
 pub struct TriggerAst {
     pub name: Sp<String>,
     pub min_possible: Option<Sp<u32>>,
-    pub when: Sp<Expr>,
+    /// `on each L` (a code) or `on each {L, U}`: fires on every school day with such a mark.
+    /// A trigger has this or a `when`.
+    pub each: Option<Sp<Vec<Sp<String>>>>,
+    pub when: Option<Sp<Expr>>,
     pub actions: Vec<Sp<ActionAst>>,
     pub stage: Option<Sp<String>>,
     pub repeat: Option<Sp<RepeatAst>>,

@@ -395,6 +395,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a plan line (`review after`, `target`, `escalate to`, `on open|miss|met:`)"
         }
         Rule::plan_event => "`open`, `miss` or `met`",
+        Rule::on_each => "`on each CODE`",
         Rule::review_until => "`to N` (a range of weeks)",
         Rule::judged => "`judged \"criterion\" by ROLE`",
         Rule::actions | Rule::action => "an action (`letter ID`, `meeting ID`, `contact`, ...)",
@@ -1034,12 +1035,23 @@ impl<'s> Builder<'s> {
         let mut name = None;
         let mut min_possible = None;
         let mut when = None;
+        let mut each = None;
         let mut actions = Vec::new();
         let mut stage = None;
         let mut repeat = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => name = Some(self.string(&p)),
+                Rule::on_each => {
+                    each = p.into_inner().next().map(|c| {
+                        if c.as_rule() == Rule::code_set {
+                            self.code_set(c)
+                        } else {
+                            let code = self.ident(&c);
+                            Sp::new(vec![code.clone()], code.loc)
+                        }
+                    })
+                }
                 Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
                 Rule::expr => when = Some(self.condition(p)),
                 Rule::actions => actions = self.actions(p),
@@ -1050,7 +1062,11 @@ impl<'s> Builder<'s> {
         TriggerAst {
             name: name.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             min_possible,
-            when: when.unwrap_or_else(|| Sp::new(Expr::Flag(String::new()), fallback)),
+            when: when.or_else(|| {
+                each.is_none()
+                    .then(|| Sp::new(Expr::Flag(String::new()), fallback))
+            }),
+            each,
             actions,
             stage,
             repeat,

@@ -189,7 +189,12 @@ impl Printer {
                     let _ = write!(head, " from {} possible sessions", n.node);
                 }
                 self.line(d, &head);
-                self.line(d + 1, &format!("when {}", expr(&t.when.node)));
+                if let Some(each) = &t.each {
+                    self.line(d + 1, &format!("on each {}", each_codes(&each.node)));
+                }
+                if let Some(when) = &t.when {
+                    self.line(d + 1, &format!("when {}", expr(&when.node)));
+                }
                 self.actions_block(d + 1, "then ", &t.actions);
                 if let Some(stage) = &t.stage {
                     self.line(d + 1, &format!("stage {}", stage.node));
@@ -377,6 +382,14 @@ pub fn band_line(band: &BandAst) -> String {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
     text
+}
+
+/// The codes of `on each`: one code bare (`L`), several as a set (`{L, U}`).
+pub fn each_codes(list: &[Sp<String>]) -> String {
+    match list {
+        [one] => one.node.clone(),
+        _ => codes(list),
+    }
 }
 
 /// `on enter: `, or with its guard `on enter when CONDITION: `.

@@ -10,7 +10,7 @@ use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Ta
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::print_dsl::{actions, codes, expr, money, range, repeat, time};
+use super::print_dsl::{actions, codes, each_codes, expr, money, range, repeat, time};
 use crate::diagnostic::{Diagnostic, Problem as _};
 use crate::source::Loc;
 
@@ -257,7 +257,12 @@ impl Writer {
                     if let Some(n) = &tr.min_possible {
                         t.insert("min_possible", TomlItem::Value(int(n.node)));
                     }
-                    t.insert("when", TomlItem::Value(text(&expr(&tr.when.node))));
+                    if let Some(each) = &tr.each {
+                        t.insert("on_each", TomlItem::Value(text(&each_codes(&each.node))));
+                    }
+                    if let Some(when) = &tr.when {
+                        t.insert("when", TomlItem::Value(text(&expr(&when.node))));
+                    }
                     t.insert("then", TomlItem::Value(text(&actions(&tr.actions))));
                     if let Some(stage) = &tr.stage {
                         t.insert("stage", TomlItem::Value(text(&stage.node)));

@@ -178,7 +178,8 @@ struct StepToml {
 struct TriggerToml {
     name: Str,
     min_possible: Option<Spanned<u32>>,
-    when: Str,
+    on_each: Option<Str>,
+    when: Option<Str>,
     then: Str,
     stage: Option<Str>,
     repeat: Option<Str>,

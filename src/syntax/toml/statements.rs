@@ -271,7 +271,44 @@ impl Cx<'_> {
 
     pub(super) fn trigger(&mut self, raw: &Raw<'_>) -> Option<Item> {
         let t: TriggerToml = self.de(raw, "[[trigger]]")?;
-        let when = self.expr(&t.when);
+        if t.on_each.is_none() && t.when.is_none() {
+            self.error(
+                raw.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "when".into(),
+                    table: "[[trigger]]".into(),
+                },
+            );
+            return None;
+        }
+        let when = self.optional(&t.when, |cx, v| cx.expr(v));
+        let each = self.optional(&t.on_each, |cx, v| {
+            // One code bare (`L`) or a set (`{L, U}`), as the DSL writes them.
+            if v.get_ref().trim_start().starts_with('{') {
+                return match cx.fragment(Fragment::Codes, v)? {
+                    Parsed::Codes(c) => Some(c),
+                    _ => None,
+                };
+            }
+            let text = v.get_ref().as_str();
+            let whole = PolicyParser::parse(Rule::code, text)
+                .ok()
+                .and_then(|mut pairs| pairs.next())
+                .is_some_and(|p| p.as_str().len() == text.len());
+            if !whole {
+                cx.error(
+                    v.span(),
+                    SyntaxError::Toml {
+                        message: format!(
+                            "`{text}` is not a register code: write one code (`L`) or a set (`{{L, U}}`)"
+                        ),
+                    },
+                );
+                return None;
+            }
+            let loc = cx.loc(v.span());
+            Some(Sp::new(vec![Sp::new(text.to_string(), loc.clone())], loc))
+        });
         let actions = self.actions(&t.then);
         let stage = self.optional(&t.stage, |cx, v| cx.name(v));
         let repeat = self.optional(&t.repeat, |cx, v| {
@@ -287,7 +324,8 @@ impl Cx<'_> {
         Some(Item::Trigger(TriggerAst {
             name: self.string(&t.name),
             min_possible,
-            when: when?,
+            each: each.ok()?,
+            when: when.ok()?,
             actions: actions?,
             stage: stage.ok()?,
             repeat: repeat.ok()?,
