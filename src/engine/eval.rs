@@ -330,17 +330,26 @@ impl State {
         let mut base = self.floor;
         let week = days.week(day);
         for (s, set) in plan.band_sets.iter().enumerate() {
-            let now = set
-                .iter()
-                .position(|rule| holds(plan, rule, d))
-                .map(|i| (s, i));
+            // A band holds by its range, or by any rule of its `or CONDITION`; the rule that
+            // holds is the evidence.
+            let also = plan.band_also.get(s);
+            let holding = |i: usize| -> Option<&Rule> {
+                let rule = set.get(i)?;
+                if holds(plan, rule, d) {
+                    return Some(rule);
+                }
+                also.and_then(|a| a.get(i))
+                    .and_then(|rules| rules.iter().find(|r| holds(plan, r, d)))
+            };
+            let found = (0..set.len()).find_map(|i| holding(i).map(|rule| (i, rule)));
+            let now = found.map(|(i, _)| (s, i));
             if now != self.bands[s] {
                 if let Some(t) = trace.as_deref_mut() {
                     let what = match now {
                         Some((_, i)) => format!(
                             "enters band `{}`: {}",
                             band_name(shared, set, i),
-                            describe(&set[i], d)
+                            describe(found.map_or(&set[i], |(_, r)| r), d)
                         ),
                         // A gap between the bands or an evidence guard not yet met: the
                         // numbers say which.
@@ -374,7 +383,7 @@ impl State {
                         );
                     } else if fires(days, repeat, false, last, day, week) {
                         let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
-                        fire(&set[i], d, stage, fired);
+                        fire(found.map_or(&set[i], |(_, r)| r), d, stage, fired);
                         self.band_fired[s][i] = Some((day, week));
                     } else {
                         trace_push(

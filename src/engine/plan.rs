@@ -131,6 +131,9 @@ pub struct Plan {
     pub band_repeat: Vec<Vec<Repeat>>,
     /// Per band set, per band: the guard on its entry actions (any rule may hold), if any.
     pub band_guard: Vec<Vec<Option<Vec<Rule>>>>,
+    /// Per band set, per band: the rules of its `or CONDITION`, any of which also puts a pupil
+    /// in the band.
+    pub band_also: Vec<Vec<Vec<Rule>>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -158,6 +161,7 @@ impl Plan {
             band_stage: Vec::new(),
             band_repeat: Vec::new(),
             band_guard: Vec::new(),
+            band_also: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -184,6 +188,7 @@ impl Plan {
             let mut stages = Vec::new();
             let mut repeats = Vec::new();
             let mut guards = Vec::new();
+            let mut also = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
@@ -195,12 +200,15 @@ impl Plan {
                             .collect::<Vec<_>>()
                     });
                     guards.push(guard);
+                    let rows = row.also.iter().flatten();
+                    also.push(rows.map(|atoms| plan.rule(r, atoms)).collect());
                 }
             }
             plan.band_sets.push(rules);
             plan.band_stage.push(stages);
             plan.band_repeat.push(repeats);
             plan.band_guard.push(guards);
+            plan.band_also.push(also);
         }
         let mut r = 0;
         while r < table.rows.len() {
@@ -308,6 +316,7 @@ impl Plan {
             .iter()
             .flatten()
             .chain(plan.band_guard.iter().flatten().flatten().flatten())
+            .chain(plan.band_also.iter().flatten().flatten())
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(

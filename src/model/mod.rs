@@ -299,6 +299,8 @@ pub struct Band {
     /// Where the written range leaves an end open, the two readings and the one chosen.
     pub ambiguity: Option<Ambiguity>,
     pub stage: Option<StageRef>,
+    /// `or CONDITION`: the band also holds where the condition does.
+    pub also: Option<Condition>,
     /// `on enter when CONDITION:`: the entry actions fire only where it holds.
     pub enter_guard: Option<Condition>,
     pub on_enter: Vec<Action>,

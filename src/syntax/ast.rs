@@ -215,6 +215,9 @@ pub struct BandAst {
     /// `read as 94% .. 96%`: the reading the author chose where the written range leaves an
     /// endpoint open (`Below 96%- 94%`).
     pub reading: Option<Sp<RangeAst>>,
+    /// `or CONDITION`: the band also holds where the condition does (`below 90% or
+    /// unauthorised(year_to_date) >= 10 sessions`).
+    pub or_when: Option<Sp<Expr>>,
     /// `defines persistent_absence`: the band is also this definition.
     pub defines: Option<Sp<String>>,
     pub stage: Option<Sp<String>>,

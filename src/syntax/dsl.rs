@@ -384,6 +384,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::at_least_suffix => "`above`, `over` or `more`",
         Rule::reading => "`read as RANGE`",
         Rule::band_defines => "`defines NAME`",
+        Rule::band_or => "`or CONDITION`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -862,6 +863,7 @@ impl<'s> Builder<'s> {
         let mut label = None;
         let mut range = None;
         let mut reading = None;
+        let mut or_when = None;
         let mut defines = None;
         let mut stage = None;
         let mut on_enter = Vec::new();
@@ -873,6 +875,12 @@ impl<'s> Builder<'s> {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::range => range = Some(self.range(p)),
                 Rule::reading => reading = p.into_inner().next().map(|r| self.range(r)),
+                Rule::band_or => {
+                    or_when = p
+                        .into_inner()
+                        .find(|e| e.as_rule() == Rule::expr)
+                        .map(|e| self.condition(e))
+                }
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 _ => {
@@ -893,6 +901,7 @@ impl<'s> Builder<'s> {
             label,
             range: range.unwrap_or_else(|| self.sp(&pair, empty_range())),
             reading,
+            or_when,
             defines,
             stage,
             enter_when,

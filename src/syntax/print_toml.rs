@@ -400,6 +400,9 @@ impl Writer {
             if let Some(r) = &d.reading {
                 s.insert("read_as", TomlItem::Value(text(&range(&r.node))));
             }
+            if let Some(e) = &d.or_when {
+                s.insert("or_when", TomlItem::Value(text(&expr(&e.node))));
+            }
             if let Some(n) = &d.defines {
                 s.insert("defines", TomlItem::Value(text(&n.node)));
             }

@@ -72,6 +72,10 @@ pub struct Row {
     /// A band's range as the school wrote it (`Below 96%- 94%`), beside its exact interval.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub written: Option<String>,
+    /// A band's `or CONDITION`: rows of which any, as well as `when`, puts a pupil in the band
+    /// (each with the band set's evidence guard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also: Option<Vec<Vec<Atom>>>,
     /// A band's guard on its entry actions (`on enter when ...:`), as rows of which any may
     /// hold; `None` when the actions fire on every entry (`Some` of no rows: never).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -186,6 +190,16 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     .map(|(atoms, _)| atoms)
                     .collect()
             });
+            let also = band.also.as_ref().map(|c| {
+                spread(c, &band.id, &band.loc)
+                    .into_iter()
+                    .filter(|(_, satisfiable)| *satisfiable)
+                    .map(|(mut atoms, _)| {
+                        atoms.extend(min_possible_atom(set.window, set.min_possible));
+                        atoms
+                    })
+                    .collect()
+            });
             let mut when = vec![Atom::Ratio {
                 metric: set.metric,
                 window: set.window,
@@ -202,6 +216,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     when,
                     written: Some(band.written.clone()),
                     guard: entry_guard,
+                    also,
                     event: Event::EnterBand,
                     actions: actions(&band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
@@ -237,6 +252,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         satisfiable,
                         written: None,
                         guard: None,
+                        also: None,
                         event: Event::ReachDay(step.day),
                         actions: actions(&step.actions),
                         stage: None,
@@ -263,6 +279,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     satisfiable,
                     written: None,
                     guard: None,
+                    also: None,
                     event: Event::Holds,
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
@@ -288,6 +305,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 }],
                 written: None,
                 guard: None,
+                also: None,
                 satisfiable: true,
                 event: Event::EnterStage(plan.stage.id.clone()),
                 actions: actions(&plan.on_open),
@@ -326,6 +344,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         satisfiable: true,
                         written: None,
                         guard: None,
+                        also: None,
                         event: review(false),
                         actions: actions(std::slice::from_ref(&task)),
                         stage: Some(plan.stage.id.clone()),
@@ -350,6 +369,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     satisfiable,
                     written: None,
                     guard: None,
+                    also: None,
                     event: review(true),
                     actions: actions(&plan.on_miss),
                     stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
@@ -371,6 +391,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     satisfiable,
                     written: None,
                     guard: None,
+                    also: None,
                     event: review(false),
                     actions: actions(&plan.on_met),
                     stage: Some(plan.stage.id.clone()),

@@ -100,6 +100,10 @@ pub fn render_text(table: &DecisionTable) -> String {
         if let Some(written) = &row.written {
             let _ = writeln!(out, "     as written \"{written}\"");
         }
+        for atoms in row.also.iter().flatten() {
+            let atoms: Vec<String> = atoms.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "     or    {}", atoms.join(" and "));
+        }
         if row.guard.as_ref().is_some_and(Vec::is_empty) {
             let _ = writeln!(out, "     only if never (the guard can hold for no pupil)");
         }
@@ -159,6 +163,10 @@ pub fn render_markdown(table: &DecisionTable) -> String {
         let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
         if let Some(written) = &row.written {
             when.push(format!("(written `{written}`)"));
+        }
+        for atoms in row.also.iter().flatten() {
+            let atoms: Vec<String> = atoms.iter().map(|a| format!("`{a}`")).collect();
+            when.push(format!("or {}", atoms.join(" and ")));
         }
         if !row.satisfiable {
             when.push("**never holds**".into());

@@ -40,6 +40,7 @@ impl Lowerer {
             let (range, ambiguity) = self.band_range(b);
             let stage = b.stage.as_ref().and_then(|s| self.stage_ref(s));
             let enter_guard = b.enter_when.as_ref().and_then(|e| self.condition(e));
+            let also = b.or_when.as_ref().and_then(|e| self.condition(e));
             let on_enter = self.actions(&b.on_enter);
             let repeat = self.repeat(b.repeat.as_ref());
             out.push(Band {
@@ -49,6 +50,7 @@ impl Lowerer {
                 written: b.range.node.written.clone(),
                 ambiguity,
                 stage,
+                also,
                 enter_guard,
                 on_enter,
                 repeat,
@@ -308,11 +310,32 @@ fn band_definition(set: &BandSet, band: &Band, name: &str) -> Definition {
     if let Some((p, included)) = hi {
         parts.push(ratio(if included { CmpOp::Le } else { CmpOp::Lt }, p));
     }
-    let condition = match parts.len() {
+    let in_range = match parts.len() {
         // A band of every percentage holds for every pupil with the evidence: `>= 0%`.
         0 => ratio(CmpOp::Ge, Percent::ZERO),
         1 => parts.remove(0),
         _ => Condition::All(parts),
+    };
+    let condition = match &band.also {
+        Some(also) => {
+            let also = if set.min_possible > 0 {
+                Condition::All(vec![
+                    Condition::Count {
+                        metric: CountMetric::Sessions {
+                            class: SessionClass::Possible,
+                            window: set.window,
+                        },
+                        op: CmpOp::Ge,
+                        value: set.min_possible,
+                    },
+                    also.clone(),
+                ])
+            } else {
+                also.clone()
+            };
+            Condition::Any(vec![in_range, also])
+        }
+        None => in_range,
     };
     Definition {
         name: name.to_string(),

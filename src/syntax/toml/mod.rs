@@ -149,6 +149,7 @@ struct BandToml {
     label: Option<Str>,
     range: Str,
     read_as: Option<Str>,
+    or_when: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,
     on_enter_when: Option<Str>,

@@ -197,6 +197,7 @@ impl Cx<'_> {
             }
         });
         let defines = self.optional(&b.defines, |cx, v| cx.name(v));
+        let or_when = self.optional(&b.or_when, |cx, v| cx.expr(v));
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
@@ -223,6 +224,7 @@ impl Cx<'_> {
             label,
             range: range?,
             reading: reading.ok()?,
+            or_when: or_when.ok()?,
             defines: defines.ok()?,
             stage: stage.ok()?,
             enter_when: enter_when.ok()?,
