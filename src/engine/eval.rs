@@ -398,6 +398,23 @@ impl State {
                     }
                 }
                 self.bands[s] = now;
+            } else if let Some((_, i)) = now
+                && day > 0
+                && days.week(day - 1) != week
+                && let Some(Some(rule)) = plan.band_weekly.get(s).and_then(|w| w.get(i))
+            {
+                // In the band since last week, on the first school day of this one.
+                let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
+                fire(rule, d, stage, fired);
+                trace_push(
+                    &mut trace,
+                    day,
+                    "bands",
+                    format!(
+                        "a new school week in `{}`: its weekly actions",
+                        band_name(shared, set, i)
+                    ),
+                );
             }
             if let Some((_, i)) = now
                 && let Some(rank) = plan.band_stage[s][i]

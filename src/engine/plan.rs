@@ -134,6 +134,8 @@ pub struct Plan {
     /// Per band set, per band: the rules of its `or CONDITION`, any of which also puts a pupil
     /// in the band.
     pub band_also: Vec<Vec<Vec<Rule>>>,
+    /// Per band set, per band: the row of its `every school_week:` actions, if any.
+    pub band_weekly: Vec<Vec<Option<Rule>>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -162,6 +164,7 @@ impl Plan {
             band_repeat: Vec::new(),
             band_guard: Vec::new(),
             band_also: Vec::new(),
+            band_weekly: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -189,6 +192,7 @@ impl Plan {
             let mut repeats = Vec::new();
             let mut guards = Vec::new();
             let mut also = Vec::new();
+            let mut weekly = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
@@ -202,6 +206,12 @@ impl Plan {
                     guards.push(guard);
                     let rows = row.also.iter().flatten();
                     also.push(rows.map(|atoms| plan.rule(r, atoms)).collect());
+                    // Band ids are unique across the policy, so the weekly row is found by name.
+                    let week_row = table
+                        .rows
+                        .iter()
+                        .position(|w| w.kind == RowKind::BandWeekly && w.rule == row.rule);
+                    weekly.push(week_row.map(|w| plan.rule(w, &table.rows[w].when)));
                 }
             }
             plan.band_sets.push(rules);
@@ -209,14 +219,17 @@ impl Plan {
             plan.band_repeat.push(repeats);
             plan.band_guard.push(guards);
             plan.band_also.push(also);
+            plan.band_weekly.push(weekly);
         }
         let mut r = 0;
         while r < table.rows.len() {
             let row = &table.rows[r];
             match row.kind {
-                RowKind::Band | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged => {
-                    r += 1
-                }
+                RowKind::Band
+                | RowKind::BandWeekly
+                | RowKind::PlanMissed
+                | RowKind::PlanMet
+                | RowKind::PlanJudged => r += 1,
                 RowKind::Trigger => {
                     // A trigger's rows are consecutive: one per way its condition can hold.
                     let mut rules = Vec::new();
@@ -317,6 +330,7 @@ impl Plan {
             .flatten()
             .chain(plan.band_guard.iter().flatten().flatten().flatten())
             .chain(plan.band_also.iter().flatten().flatten())
+            .chain(plan.band_weekly.iter().flatten().flatten())
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(

@@ -304,6 +304,9 @@ pub struct Band {
     /// `on enter when CONDITION:`: the entry actions fire only where it holds.
     pub enter_guard: Option<Condition>,
     pub on_enter: Vec<Action>,
+    /// `every school_week:`: actions on the first school day of each school week a pupil
+    /// stays in the band.
+    pub weekly: Vec<Action>,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
     /// a period, or not again within some school weeks.
     pub repeat: Repeat,

@@ -227,6 +227,9 @@ pub struct BandAst {
     /// How often the entry actions may fire: `once per term`, `not again within 4
     /// school_weeks`; every entry when absent.
     pub repeat: Option<Sp<RepeatAst>>,
+    /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
+    /// stays in the band.
+    pub weekly: Vec<Sp<ActionAst>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.

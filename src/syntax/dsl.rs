@@ -385,6 +385,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::reading => "`read as RANGE`",
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
+        Rule::band_weekly => "`every school_week: ACTIONS`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -869,6 +870,7 @@ impl<'s> Builder<'s> {
         let mut on_enter = Vec::new();
         let mut enter_when = None;
         let mut repeat = None;
+        let mut weekly = Vec::new();
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -883,6 +885,11 @@ impl<'s> Builder<'s> {
                 }
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
+                Rule::band_weekly => {
+                    if let Some(a) = p.into_inner().next() {
+                        weekly = self.actions(a);
+                    }
+                }
                 _ => {
                     for part in p.into_inner() {
                         match part.as_rule() {
@@ -907,6 +914,7 @@ impl<'s> Builder<'s> {
             enter_when,
             on_enter,
             repeat,
+            weekly,
         }
     }
 

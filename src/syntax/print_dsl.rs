@@ -156,6 +156,9 @@ impl Printer {
                             }
                         }
                     }
+                    if !band.node.weekly.is_empty() {
+                        self.actions_block(d + 2, "every school_week: ", &band.node.weekly);
+                    }
                 }
                 self.line(d, "}");
             }
@@ -383,6 +386,9 @@ pub fn band_line(band: &BandAst) -> String {
     let mut text = band_head(band);
     if !band.on_enter.is_empty() {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
+    }
+    if !band.weekly.is_empty() {
+        let _ = write!(text, " every school_week: {}", actions(&band.weekly));
     }
     text
 }

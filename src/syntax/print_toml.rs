@@ -412,6 +412,12 @@ impl Writer {
             if let Some(when) = &d.enter_when {
                 s.insert("on_enter_when", TomlItem::Value(text(&expr(&when.node))));
             }
+            if !d.weekly.is_empty() {
+                s.insert(
+                    "every_school_week",
+                    TomlItem::Value(text(&actions(&d.weekly))),
+                );
+            }
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));
             }

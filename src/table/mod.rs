@@ -103,6 +103,9 @@ pub enum RowKind {
     PlanMet,
     /// The review of a plan whose target the policy leaves to staff: a task, not a decision.
     PlanJudged,
+    /// A band's `every school_week:` actions, on the first school day of each school week a
+    /// pupil stays in it.
+    BandWeekly,
 }
 
 /// When the row's actions happen.
@@ -117,6 +120,8 @@ pub enum Event {
     Holds,
     /// The pupil reaches the plan's stage.
     EnterStage(String),
+    /// The first school day of a school week, the pupil in the band since the week before.
+    WeekInBand,
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
@@ -221,6 +226,35 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     actions: actions(&band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
                     repeat: band.repeat,
+                    origin: set.origin,
+                    source: SourceRef::of(&band.loc),
+                    loc: band.loc.clone(),
+                },
+            );
+        }
+        // Each band's weekly actions, after the set's bands so their rows stay one per band.
+        for band in set.bands.iter().filter(|b| !b.weekly.is_empty()) {
+            let mut when = vec![Atom::Ratio {
+                metric: set.metric,
+                window: set.window,
+                interval: band.range,
+            }];
+            when.extend(guard.clone());
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: band.id.clone(),
+                    kind: RowKind::BandWeekly,
+                    satisfiable: dnf::satisfiable(&when),
+                    when,
+                    written: Some(band.written.clone()),
+                    guard: None,
+                    also: None,
+                    event: Event::WeekInBand,
+                    actions: actions(&band.weekly),
+                    stage: band.stage.as_ref().map(|s| s.id.clone()),
+                    repeat: Repeat::RisingEdge,
                     origin: set.origin,
                     source: SourceRef::of(&band.loc),
                     loc: band.loc.clone(),

@@ -8,6 +8,9 @@ use crate::model::Repeat;
 fn event_text(event: &Event) -> String {
     match event {
         Event::EnterBand => "on entering the band".into(),
+        Event::WeekInBand => {
+            "on the first school day of each school week the pupil stays in the band".into()
+        }
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
@@ -50,6 +53,7 @@ fn kind_text(row: &Row) -> &'static str {
         super::RowKind::PlanMissed => "plan missed",
         super::RowKind::PlanMet => "plan met",
         super::RowKind::PlanJudged => "plan review (judged by staff)",
+        super::RowKind::BandWeekly => "band, weekly",
     }
 }
 

@@ -42,6 +42,7 @@ impl Lowerer {
             let enter_guard = b.enter_when.as_ref().and_then(|e| self.condition(e));
             let also = b.or_when.as_ref().and_then(|e| self.condition(e));
             let on_enter = self.actions(&b.on_enter);
+            let weekly = self.actions(&b.weekly);
             let repeat = self.repeat(b.repeat.as_ref());
             out.push(Band {
                 id: b.id.node.clone(),
@@ -53,6 +54,7 @@ impl Lowerer {
                 also,
                 enter_guard,
                 on_enter,
+                weekly,
                 repeat,
                 loc: band.loc.clone(),
                 range_loc: b.range.loc.clone(),

@@ -155,6 +155,7 @@ struct BandToml {
     on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,
+    every_school_week: Option<Str>,
 }
 
 #[derive(Deserialize)]

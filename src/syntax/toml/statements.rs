@@ -201,6 +201,7 @@ impl Cx<'_> {
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
+        let weekly = self.optional(&b.every_school_week, |cx, v| cx.actions(v));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -230,6 +231,7 @@ impl Cx<'_> {
             enter_when: enter_when.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
+            weekly: weekly.ok()?.unwrap_or_default(),
         })
     }
 
