@@ -216,6 +216,10 @@ keyword_enum!(Verb {
     Refer => "refer",
     Consider => "consider",
     PenaltyWarning => "penalty_warning",
+    Detention => "detention",
+    Certificate => "certificate",
+    Sticker => "sticker",
+    Reward => "reward",
 });
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -584,6 +588,12 @@ pub enum ActionKind {
     Refer(Recipient),
     Consider(Matter),
     PenaltyWarning,
+    /// A sanction or a reward, its label the note (`detention "lunchtime"`, `certificate
+    /// "100% this half term"`).
+    Detention,
+    Certificate,
+    Sticker,
+    Reward,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -615,6 +625,10 @@ impl ActionKind {
             ActionKind::Refer(r) => format!("refer:{r}"),
             ActionKind::Consider(m) => format!("consider:{}", m.keyword()),
             ActionKind::PenaltyWarning => "penalty_warning".into(),
+            ActionKind::Detention => "detention".into(),
+            ActionKind::Certificate => "certificate".into(),
+            ActionKind::Sticker => "sticker".into(),
+            ActionKind::Reward => "reward".into(),
         }
     }
 
@@ -636,7 +650,11 @@ impl ActionKind {
             | ActionKind::Review
             | ActionKind::Support
             | ActionKind::Notify(_)
-            | ActionKind::Refer(_) => false,
+            | ActionKind::Refer(_)
+            | ActionKind::Detention
+            | ActionKind::Certificate
+            | ActionKind::Sticker
+            | ActionKind::Reward => false,
         }
     }
 }

@@ -365,7 +365,11 @@ impl Lowerer {
             | Verb::HomeVisit
             | Verb::Review
             | Verb::Support
-            | Verb::PenaltyWarning => {
+            | Verb::PenaltyWarning
+            | Verb::Detention
+            | Verb::Certificate
+            | Verb::Sticker
+            | Verb::Reward => {
                 if let Some(t) = &a.target {
                     self.error(
                         &t.loc,
@@ -380,6 +384,10 @@ impl Lowerer {
                     Verb::HomeVisit => ActionKind::HomeVisit,
                     Verb::Review => ActionKind::Review,
                     Verb::Support => ActionKind::Support,
+                    Verb::Detention => ActionKind::Detention,
+                    Verb::Certificate => ActionKind::Certificate,
+                    Verb::Sticker => ActionKind::Sticker,
+                    Verb::Reward => ActionKind::Reward,
                     _ => ActionKind::PenaltyWarning,
                 }
             }
