@@ -172,7 +172,7 @@ impl Problem for ModelError {
                             "role" => Some("declare it in `roles { id \"text\" }`".into()),
                             _ => None,
                         }
-                    } else if candidates.len() <= 12 {
+                    } else if candidates.len() <= 12 || *what == "action" {
                         Some(format!("expected one of {}", quoted_list(candidates)))
                     } else {
                         None
