@@ -38,8 +38,8 @@ section() {
 }
 
 dsl=(policies/*.policy policies/corrected/*.policy policies/real/*.policy tests/errors/*.policy tests/rules/*.policy
-    examples/*.policy)
-toml=(policies/toml/*.toml)
+    examples/*.policy tests/forms/*.policy)
+toml=(policies/toml/*.toml tests/forms/*.toml)
 calendars=(policies/calendars/*.calendar policies/calendars/*.toml)
 scenarios=(tests/scenarios/*.scenario)
 

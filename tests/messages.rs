@@ -22,12 +22,20 @@ fn only(
 }
 
 #[test]
-fn a_review_range_is_reported_at_the_range() {
-    let text = "policy \"Review\" {\n  plan \"stage one\" at facilitate {\n    review after 4-6 school_weeks\n  }\n}\n";
-    let (found, rendered) = check("review.policy", text);
-    assert_eq!(found.len(), 1);
-    // `-6` starts at column 19 of line 3, where `school_weeks` was wanted.
-    assert_eq!(found[0].position(), Some(("review.policy", 3, 19)));
+fn a_review_range_is_read_and_a_reversed_one_is_reported_at_its_end() {
+    // `4-6 school_weeks` was a syntax error pointing at `review`; it is now a range of periods.
+    let text = "policy \"Review\" {\n  plan \"stage one\" at facilitate {\n    review after 4-6 school_weeks\n    target attendance(rolling 6 school_weeks) >= 90%\n  }\n}\n";
+    let (found, _) = check("review.policy", text);
+    assert!(
+        found.iter().all(|d| d.code.starts_with("AT")),
+        "{found:?}"
+    );
+    // Reversed, the error points at `4`, column 20 of line 3, the end that comes too early.
+    let reversed = text.replace("4-6", "6-4");
+    let (found, rendered) = check("review.policy", &reversed);
+    let reversed_dates = only(&found, "model::reversed_dates");
+    assert_eq!(reversed_dates.len(), 1, "{found:?}");
+    assert_eq!(reversed_dates[0].position(), Some(("review.policy", 3, 20)));
     insta::assert_snapshot!("review_range", rendered);
 }
 
@@ -139,18 +147,19 @@ fn at201_help_for_a_missing_end_band_names_no_neighbour() {
 
 #[test]
 fn the_unit_help_suggests_only_what_is_accepted() {
-    // `days` is not a unit of an absence count today, so the help must not offer it.
-    let text = "policy \"Days\" {\n  trigger \"half days\" when absent(year_to_date) >= 3.5 days then support\n}\n";
-    let (found, _) = check("days.policy", text);
+    // The help after a count names its units; each one it names must then be accepted.
+    let text = "policy \"Weeks\" {\n  trigger \"seven\" when absent(year_to_date) >= 7 weeks then support\n}\n";
+    let (found, _) = check("weeks.policy", text);
     let help = found[0].help.clone().unwrap_or_default();
-    assert!(!help.contains("`days`"), "{help}");
-    assert!(help.contains("`sessions`"), "{help}");
-    let accepted = "policy \"Sessions\" {\n  trigger \"seven\" when absent(year_to_date) >= 7 sessions then support\n}\n";
-    let (found, _) = check("sessions.policy", accepted);
-    assert!(
-        found.iter().all(|d| !d.code.starts_with("syntax::")),
-        "{found:?}"
-    );
+    for unit in ["sessions", "days", "half_days"] {
+        assert!(help.contains(&format!("`{unit}`")), "{help}");
+        let accepted = text.replace("weeks", unit);
+        let (found, _) = check("units.policy", &accepted);
+        assert!(
+            found.iter().all(|d| !d.code.starts_with("syntax::")),
+            "{unit}: {found:?}"
+        );
+    }
 }
 
 fn attend_in(dir: &Path, args: &[&str]) -> (i32, String, String) {

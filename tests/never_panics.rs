@@ -28,6 +28,7 @@ static CORPUS: LazyLock<Vec<(String, Vec<u8>)>> = LazyLock::new(|| {
         "policies/real",
         "policies/calendars",
         "tests/errors",
+        "tests/forms",
     ] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
@@ -56,6 +57,18 @@ static CORPUS: LazyLock<Vec<(String, Vec<u8>)>> = LazyLock::new(|| {
 
 /// Words and marks the two surfaces are made of, and some they must refuse.
 const VOCABULARY: &[&str] = &[
+    // boundary wordings as schools write them
+    "under",
+    "at least",
+    "or less",
+    "read as",
+    "defines",
+    "≥",
+    "–",
+    "—",
+    "“",
+    "”",
+    "\u{a0}",
     // statements and structure
     "policy",
     "\"X\"",
@@ -546,6 +559,14 @@ mod generated {
             1 => percent().prop_map(|p| format!("{p} or above")),
             1 => percent().prop_map(|p| format!("< {p}")),
             1 => percent().prop_map(|p| format!(">= {p}")),
+            1 => percent().prop_map(|p| format!("≤ {p}")),
+            1 => percent().prop_map(|p| format!("under {p}")),
+            1 => percent().prop_map(|p| format!("at least {p}")),
+            1 => percent().prop_map(|p| format!("{p} or less")),
+            1 => (percent(), percent()).prop_map(|(a, b)| format!("≥ {a} and < {b}")),
+            1 => (percent(), percent()).prop_map(|(a, b)| format!("{a}–{b}")),
+            1 => (percent(), percent()).prop_map(|(a, b)| format!("{} —{b}", a.trim_end_matches('%'))),
+            1 => (percent(), percent()).prop_map(|(a, b)| format!("Below {a}- {b} read as {b} .. {a}")),
         ]
     }
 

@@ -35,6 +35,8 @@ fn sources() -> Vec<Source> {
     paths.extend(files("policies/toml", ".toml"));
     paths.extend(files("policies/calendars", ".calendar"));
     paths.extend(files("policies/calendars", ".toml"));
+    paths.extend(files("tests/forms", ".policy"));
+    paths.extend(files("tests/forms", ".toml"));
     paths
         .iter()
         .map(|path| {
@@ -242,6 +244,8 @@ fn formatting_is_a_fixed_point_and_conversion_returns_the_identical_text() {
     paths.extend(files("policies/toml", ".toml"));
     paths.extend(files("policies/calendars", ".calendar"));
     paths.extend(files("policies/calendars", ".toml"));
+    paths.extend(files("tests/forms", ".policy"));
+    paths.extend(files("tests/forms", ".toml"));
     let mut checked = 0;
     for path in paths {
         let rel = path.strip_prefix(root()).unwrap_or(&path);

@@ -330,17 +330,26 @@ impl State {
         let mut base = self.floor;
         let week = days.week(day);
         for (s, set) in plan.band_sets.iter().enumerate() {
-            let now = set
-                .iter()
-                .position(|rule| holds(plan, rule, d))
-                .map(|i| (s, i));
+            // A band holds by its range, or by any rule of its `or CONDITION`; the rule that
+            // holds is the evidence.
+            let also = plan.band_also.get(s);
+            let holding = |i: usize| -> Option<&Rule> {
+                let rule = set.get(i)?;
+                if holds(plan, rule, d) {
+                    return Some(rule);
+                }
+                also.and_then(|a| a.get(i))
+                    .and_then(|rules| rules.iter().find(|r| holds(plan, r, d)))
+            };
+            let found = (0..set.len()).find_map(|i| holding(i).map(|rule| (i, rule)));
+            let now = found.map(|(i, _)| (s, i));
             if now != self.bands[s] {
                 if let Some(t) = trace.as_deref_mut() {
                     let what = match now {
                         Some((_, i)) => format!(
                             "enters band `{}`: {}",
                             band_name(shared, set, i),
-                            describe(&set[i], d)
+                            describe(found.map_or(&set[i], |(_, r)| r), d)
                         ),
                         // A gap between the bands or an evidence guard not yet met: the
                         // numbers say which.
@@ -358,9 +367,23 @@ impl State {
                 if let Some((_, i)) = now {
                     let repeat = plan.band_repeat[s][i];
                     let last = self.band_fired[s][i];
-                    if fires(days, repeat, false, last, day, week) {
+                    let guard = plan.band_guard.get(s).and_then(|g| g.get(i)).and_then(|g| {
+                        g.as_ref()
+                            .map(|rules| rules.iter().any(|r| holds(plan, r, d)))
+                    });
+                    if guard == Some(false) {
+                        trace_push(
+                            &mut trace,
+                            day,
+                            "bands",
+                            format!(
+                                "entry actions of `{}` not fired: their guard does not hold",
+                                band_name(shared, set, i)
+                            ),
+                        );
+                    } else if fires(days, repeat, false, last, day, week) {
                         let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
-                        fire(&set[i], d, stage, fired);
+                        fire(found.map_or(&set[i], |(_, r)| r), d, stage, fired);
                         self.band_fired[s][i] = Some((day, week));
                     } else {
                         trace_push(
@@ -375,6 +398,23 @@ impl State {
                     }
                 }
                 self.bands[s] = now;
+            } else if let Some((_, i)) = now
+                && day > 0
+                && days.week(day - 1) != week
+                && let Some(Some(rule)) = plan.band_weekly.get(s).and_then(|w| w.get(i))
+            {
+                // In the band since last week, on the first school day of this one.
+                let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
+                fire(rule, d, stage, fired);
+                trace_push(
+                    &mut trace,
+                    day,
+                    "bands",
+                    format!(
+                        "a new school week in `{}`: its weekly actions",
+                        band_name(shared, set, i)
+                    ),
+                );
             }
             if let Some((_, i)) = now
                 && let Some(rank) = plan.band_stage[s][i]
@@ -434,7 +474,19 @@ impl State {
         // Support plans: open on reaching the plan's stage, review after its school weeks.
         for (p, group) in plan.plans.iter().enumerate() {
             if let Some(opened) = self.plan_open[p] {
-                if week >= opened + group.after_weeks {
+                if week >= opened + group.after_weeks
+                    && let Some(task) = &group.judged
+                {
+                    // Staff judge the target: set them the review, decide nothing, close.
+                    fire(task, d, d.stage, fired);
+                    trace_push(
+                        &mut trace,
+                        day,
+                        &group.name,
+                        "review: the target is for staff to judge".to_string(),
+                    );
+                    self.plan_open[p] = None;
+                } else if week >= opened + group.after_weeks {
                     let met = group.met.iter().find(|r| holds(plan, r, d));
                     let missed = group
                         .missed
@@ -527,6 +579,7 @@ fn fires(
 ) -> bool {
     match repeat {
         Repeat::RisingEdge => !was,
+        Repeat::Each => true,
         Repeat::OncePer(period) => {
             let ordinal = days.period(period, day);
             last.is_none_or(|(last, _)| days.period(period, last) != ordinal)

@@ -123,6 +123,8 @@ pub fn step_name(row: &Row) -> String {
         (RowKind::PlanOpen, _) => "open".into(),
         (RowKind::PlanMissed, _) => "missed".into(),
         (RowKind::PlanMet, _) => "met".into(),
+        (RowKind::PlanJudged, _) => "review".into(),
+        (RowKind::BandWeekly, _) => "weekly".into(),
         (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
     }
 }

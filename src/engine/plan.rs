@@ -108,6 +108,9 @@ pub struct PlanGroup {
     pub open: Rule,
     pub missed: Vec<Rule>,
     pub met: Vec<Rule>,
+    /// A review the policy leaves to staff: the task to set on the review day, instead of
+    /// deciding met or missed.
+    pub judged: Option<Rule>,
     pub rank: usize,
     pub after_weeks: u32,
     pub escalate_to: usize,
@@ -126,6 +129,13 @@ pub struct Plan {
     pub band_stage: Vec<Vec<Option<usize>>>,
     /// Per band set, per band: how often its entry actions fire.
     pub band_repeat: Vec<Vec<Repeat>>,
+    /// Per band set, per band: the guard on its entry actions (any rule may hold), if any.
+    pub band_guard: Vec<Vec<Option<Vec<Rule>>>>,
+    /// Per band set, per band: the rules of its `or CONDITION`, any of which also puts a pupil
+    /// in the band.
+    pub band_also: Vec<Vec<Vec<Rule>>>,
+    /// Per band set, per band: the row of its `every school_week:` actions, if any.
+    pub band_weekly: Vec<Vec<Option<Rule>>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -152,6 +162,9 @@ impl Plan {
             band_sets: Vec::new(),
             band_stage: Vec::new(),
             band_repeat: Vec::new(),
+            band_guard: Vec::new(),
+            band_also: Vec::new(),
+            band_weekly: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -177,22 +190,46 @@ impl Plan {
             let mut rules = Vec::new();
             let mut stages = Vec::new();
             let mut repeats = Vec::new();
+            let mut guards = Vec::new();
+            let mut also = Vec::new();
+            let mut weekly = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
                     stages.push(row.stage.as_deref().and_then(rank));
                     repeats.push(row.repeat);
+                    let guard = row.guard.as_ref().map(|rows| {
+                        rows.iter()
+                            .map(|atoms| plan.rule(r, atoms))
+                            .collect::<Vec<_>>()
+                    });
+                    guards.push(guard);
+                    let rows = row.also.iter().flatten();
+                    also.push(rows.map(|atoms| plan.rule(r, atoms)).collect());
+                    // Band ids are unique across the policy, so the weekly row is found by name.
+                    let week_row = table
+                        .rows
+                        .iter()
+                        .position(|w| w.kind == RowKind::BandWeekly && w.rule == row.rule);
+                    weekly.push(week_row.map(|w| plan.rule(w, &table.rows[w].when)));
                 }
             }
             plan.band_sets.push(rules);
             plan.band_stage.push(stages);
             plan.band_repeat.push(repeats);
+            plan.band_guard.push(guards);
+            plan.band_also.push(also);
+            plan.band_weekly.push(weekly);
         }
         let mut r = 0;
         while r < table.rows.len() {
             let row = &table.rows[r];
             match row.kind {
-                RowKind::Band | RowKind::PlanMissed | RowKind::PlanMet => r += 1,
+                RowKind::Band
+                | RowKind::BandWeekly
+                | RowKind::PlanMissed
+                | RowKind::PlanMet
+                | RowKind::PlanJudged => r += 1,
                 RowKind::Trigger => {
                     // A trigger's rows are consecutive: one per way its condition can hold.
                     let mut rules = Vec::new();
@@ -241,16 +278,21 @@ impl Plan {
                     let plan_rank = row.stage.as_deref().and_then(rank).unwrap_or(0);
                     let mut missed = Vec::new();
                     let mut met = Vec::new();
+                    let mut judged = None;
                     let mut after_weeks = 0;
                     let mut escalate_to = None;
                     let mut end = r + 1;
                     while let Some(next) = table.rows.get(end)
-                        && matches!(next.kind, RowKind::PlanMissed | RowKind::PlanMet)
+                        && matches!(
+                            next.kind,
+                            RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
+                        )
                         && next.rule == row.rule
                     {
                         if let Event::Review {
                             after_school_weeks,
                             escalate_to: to,
+                            ..
                         } = &next.event
                         {
                             after_weeks = *after_school_weeks;
@@ -259,10 +301,10 @@ impl Plan {
                             }
                         }
                         let rule = plan.rule(end, &next.when);
-                        if next.kind == RowKind::PlanMissed {
-                            missed.push(rule)
-                        } else {
-                            met.push(rule)
+                        match next.kind {
+                            RowKind::PlanMissed => missed.push(rule),
+                            RowKind::PlanJudged => judged = Some(rule),
+                            _ => met.push(rule),
                         }
                         end += 1;
                     }
@@ -272,6 +314,7 @@ impl Plan {
                         open,
                         missed,
                         met,
+                        judged,
                         rank: plan_rank,
                         after_weeks,
                         escalate_to: escalate_to.unwrap_or(next_stage),
@@ -285,6 +328,9 @@ impl Plan {
             .band_sets
             .iter()
             .flatten()
+            .chain(plan.band_guard.iter().flatten().flatten().flatten())
+            .chain(plan.band_also.iter().flatten().flatten())
+            .chain(plan.band_weekly.iter().flatten().flatten())
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(

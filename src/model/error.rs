@@ -44,6 +44,24 @@ pub enum ModelError {
     PercentOverHundred { value: String },
     #[error("the range `{written}` holds no percentage")]
     EmptyRange { written: String },
+    #[error("the range `{written}` gives no `%`")]
+    RangeWithoutPercent { written: String },
+    #[error("the range `{written}` gives two {side} bounds")]
+    BoundsOnOneSide { written: String, side: &'static str },
+    #[error("the range `{written}` does not say whether {at} is in the band")]
+    AmbiguousEndpoint {
+        written: String,
+        at: String,
+        readings: [String; 2],
+    },
+    #[error("`read as {reading}` is not a reading of `{written}`")]
+    ReadingDisagrees {
+        written: String,
+        reading: String,
+        readings: [String; 2],
+    },
+    #[error("the range `{written}` says exactly which percentages it holds")]
+    ReadingNotNeeded { written: String },
     #[error("{left} cannot be compared with {right}")]
     TypeMismatch { left: String, right: String },
     #[error("`{name}` takes {expected}")]
@@ -73,6 +91,10 @@ pub enum ModelError {
         expected: &'static str,
         unit: String,
     },
+    #[error("`{written}` is not a whole number of {unit}")]
+    HalfNotWhole { written: String, unit: &'static str },
+    #[error("an `on each` trigger fires on every marked day, so it takes no limit")]
+    EachWithRepeat,
     #[error("`extends {name}`: only `national` can be extended")]
     UnknownBase { name: String },
     #[error("the stage `{stage}` has no stage after it to escalate to")]
@@ -115,6 +137,11 @@ impl Problem for ModelError {
             ModelError::SessionTimesDiffer { .. } => "model::session_times_differ",
             ModelError::PercentOverHundred { .. } => "model::percent_over_hundred",
             ModelError::EmptyRange { .. } => "model::empty_range",
+            ModelError::RangeWithoutPercent { .. } => "model::range_without_percent",
+            ModelError::BoundsOnOneSide { .. } => "model::bounds_on_one_side",
+            ModelError::AmbiguousEndpoint { .. } => "model::ambiguous_endpoint",
+            ModelError::ReadingDisagrees { .. } => "model::reading_disagrees",
+            ModelError::ReadingNotNeeded { .. } => "model::reading_not_needed",
             ModelError::TypeMismatch { .. } => "model::type_mismatch",
             ModelError::WrongArguments { .. } => "model::wrong_arguments",
             ModelError::NotACondition { .. } => "model::not_a_condition",
@@ -126,6 +153,8 @@ impl Problem for ModelError {
             ModelError::DefinitionCycle { .. } => "model::definition_cycle",
             ModelError::EmptyCodeSet => "model::empty_code_set",
             ModelError::WrongUnit { .. } => "model::wrong_unit",
+            ModelError::HalfNotWhole { .. } => "model::half_not_whole",
+            ModelError::EachWithRepeat => "model::each_with_repeat",
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
             ModelError::NationalBroken { .. } => "model::national_broken",
@@ -150,7 +179,7 @@ impl Problem for ModelError {
                             "role" => Some("declare it in `roles { id \"text\" }`".into()),
                             _ => None,
                         }
-                    } else if candidates.len() <= 12 {
+                    } else if candidates.len() <= 12 || *what == "action" {
                         Some(format!("expected one of {}", quoted_list(candidates)))
                     } else {
                         None
@@ -166,6 +195,9 @@ impl Problem for ModelError {
             ModelError::RetiredCode { .. } => {
                 Some("use the 2024 code that replaced it (see `data/codes.csv`)".into())
             }
+            ModelError::ReversedDates { what, .. } if *what == "the review period" => {
+                Some("write the shorter period first: `review after 4 to 6 school_weeks`".into())
+            }
             ModelError::ReversedDates { .. } => Some("write the earlier date first".into()),
             ModelError::TimesOutOfOrder { .. } => {
                 Some("a register opens, then marks late, then closes".into())
@@ -177,6 +209,20 @@ impl Problem for ModelError {
             ),
             ModelError::PercentOverHundred { .. } => Some("attendance runs from 0% to 100%".into()),
             ModelError::EmptyRange { .. } => Some("check the bounds; `a - b` includes both ends".into()),
+            ModelError::RangeWithoutPercent { .. } => {
+                Some("write `%` after either number, as in `98 - 100%`".into())
+            }
+            ModelError::BoundsOnOneSide { .. } => Some(
+                "give one lower and one upper bound, as in `>= 95% and < 98%`".into(),
+            ),
+            ModelError::AmbiguousEndpoint { readings, .. }
+            | ModelError::ReadingDisagrees { readings, .. } => Some(format!(
+                "say which reading the policy takes: `read as {}` or `read as {}`",
+                readings[0], readings[1]
+            )),
+            ModelError::ReadingNotNeeded { .. } => {
+                Some("remove `read as ...`: it is for a range whose words leave an end open".into())
+            }
             ModelError::TypeMismatch { .. } => Some(
                 "compare `attendance(...)`/`absence(...)` with a percentage and counts with a number \
                  or `N% of` another count"
@@ -197,6 +243,13 @@ impl Problem for ModelError {
             }
             ModelError::EmptyCodeSet => Some("e.g. `days marked {N, O}`".into()),
             ModelError::WrongUnit { expected, .. } => Some(format!("write the value in {expected}")),
+            ModelError::HalfNotWhole { .. } => Some(
+                "a half is a half day of absence: `3.5 days` is 7 sessions, `7 half_days` the same"
+                    .into(),
+            ),
+            ModelError::EachWithRepeat => Some(
+                "remove the limit, or write the trigger with `when count(L, this_term) >= N`".into(),
+            ),
             ModelError::UnknownBase { .. } => Some("write `extends national`".into()),
             ModelError::NoNextStage { .. } => Some("say `escalate to STAGE`".into()),
             ModelError::NationalBroken { .. } => Some("this is a bug in attend; please report it".into()),

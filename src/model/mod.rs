@@ -226,6 +226,10 @@ keyword_enum!(Verb {
     Refer => "refer",
     Consider => "consider",
     PenaltyWarning => "penalty_warning",
+    Detention => "detention",
+    Certificate => "certificate",
+    Sticker => "sticker",
+    Reward => "reward",
 });
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -305,14 +309,37 @@ pub struct Band {
     /// The exact set of ratios the band holds.
     pub range: Interval,
     /// The range as the school wrote it, for messages and tables.
-    pub written: RangeAst,
+    pub written: String,
+    /// Where the written range leaves an end open, the two readings and the one chosen.
+    pub ambiguity: Option<Ambiguity>,
     pub stage: Option<StageRef>,
+    /// `or CONDITION`: the band also holds where the condition does.
+    pub also: Option<Condition>,
+    /// `on enter when CONDITION:`: the entry actions fire only where it holds.
+    pub enter_guard: Option<Condition>,
     pub on_enter: Vec<Action>,
+    /// `every school_week:`: actions on the first school day of each school week a pupil
+    /// stays in the band.
+    pub weekly: Vec<Action>,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
     /// a period, or not again within some school weeks.
     pub repeat: Repeat,
     pub loc: Loc,
     pub range_loc: Loc,
+}
+
+/// A band range whose words leave one end open (`Below 96%- 94%`: is 94% in?), and the reading
+/// the policy states with `read as`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ambiguity {
+    /// The percentage the words leave open.
+    pub at: Percent,
+    /// The reading stated (`read as`), which is the band's range.
+    pub chosen: Interval,
+    /// The other reading of the same words.
+    pub other: Interval,
+    /// Where `read as` is written.
+    pub loc: Loc,
 }
 
 /// One end of an interval: the percentage, and whether the interval includes it.
@@ -400,6 +427,44 @@ impl Interval {
     }
 }
 
+impl Interval {
+    /// The interval in the exact range syntax a `read as` takes: `94% .. 96%`.
+    pub fn exact_text(&self) -> String {
+        let (lo, lo_in) = match self.lo {
+            Bound::Included(p) => (p, true),
+            Bound::Excluded(p) => (p, false),
+            Bound::Unbounded => (Percent::ZERO, true),
+        };
+        let (hi, hi_in) = match self.hi {
+            Bound::Included(p) => (p, true),
+            Bound::Excluded(p) => (p, false),
+            Bound::Unbounded => (Percent::HUNDRED, true),
+        };
+        let op = match (lo_in, hi_in) {
+            (true, false) => "..",
+            (true, true) => "..=",
+            (false, false) => "<..",
+            (false, true) => "<..=",
+        };
+        format!("{lo} {op} {hi}")
+    }
+
+    /// The interval in words a reader checks at a glance: `94% ≤ x < 96%`.
+    pub fn inequality_text(&self) -> String {
+        let lo = match self.lo {
+            Bound::Included(p) => format!("{p} ≤ "),
+            Bound::Excluded(p) => format!("{p} < "),
+            Bound::Unbounded => String::new(),
+        };
+        let hi = match self.hi {
+            Bound::Included(p) => format!(" ≤ {p}"),
+            Bound::Excluded(p) => format!(" < {p}"),
+            Bound::Unbounded => String::new(),
+        };
+        format!("{lo}x{hi}")
+    }
+}
+
 impl std::fmt::Display for Interval {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.lo {
@@ -458,6 +523,8 @@ pub enum Repeat {
     NotWithin {
         school_weeks: u32,
     },
+    /// `on each L`: every school day the condition holds, not only its rising edge.
+    Each,
 }
 
 impl std::fmt::Display for Repeat {
@@ -469,6 +536,7 @@ impl std::fmt::Display for Repeat {
             Repeat::NotWithin { school_weeks } => {
                 write!(f, "not again within {school_weeks} school_weeks")
             }
+            Repeat::Each => f.write_str("on each marked day"),
         }
     }
 }
@@ -484,12 +552,29 @@ pub struct Plan {
     pub name: String,
     pub stage: StageRef,
     pub review_after_weeks: u32,
-    pub target: Condition,
+    /// `review after 4 to 6 school_weeks`: the last week the policy allows; the review falls
+    /// due at the first.
+    pub review_until_weeks: Option<u32>,
+    pub target: PlanTarget,
     pub escalate_to: Option<StageRef>,
     pub on_open: Vec<Action>,
     pub on_miss: Vec<Action>,
     pub on_met: Vec<Action>,
     pub loc: Loc,
+}
+
+/// What a plan's review decides on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanTarget {
+    /// A condition the engine decides: met or missed.
+    Condition(Condition),
+    /// A criterion the policy leaves to staff (`judged "no significant improvement" by
+    /// attendance_lead`): the review is a task for that role, and the engine decides nothing.
+    Judged {
+        criterion: String,
+        by: String,
+        loc: Loc,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -513,6 +598,12 @@ pub enum ActionKind {
     Refer(Recipient),
     Consider(Matter),
     PenaltyWarning,
+    /// A sanction or a reward, its label the note (`detention "lunchtime"`, `certificate
+    /// "100% this half term"`).
+    Detention,
+    Certificate,
+    Sticker,
+    Reward,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -544,6 +635,10 @@ impl ActionKind {
             ActionKind::Refer(r) => format!("refer:{r}"),
             ActionKind::Consider(m) => format!("consider:{}", m.keyword()),
             ActionKind::PenaltyWarning => "penalty_warning".into(),
+            ActionKind::Detention => "detention".into(),
+            ActionKind::Certificate => "certificate".into(),
+            ActionKind::Sticker => "sticker".into(),
+            ActionKind::Reward => "reward".into(),
         }
     }
 
@@ -565,7 +660,11 @@ impl ActionKind {
             | ActionKind::Review
             | ActionKind::Support
             | ActionKind::Notify(_)
-            | ActionKind::Refer(_) => false,
+            | ActionKind::Refer(_)
+            | ActionKind::Detention
+            | ActionKind::Certificate
+            | ActionKind::Sticker
+            | ActionKind::Reward => false,
         }
     }
 }

@@ -215,37 +215,102 @@ pub struct BandAst {
     pub id: Sp<String>,
     pub label: Option<Sp<String>>,
     pub range: Sp<RangeAst>,
+    /// `read as 94% .. 96%`: the reading the author chose where the written range leaves an
+    /// endpoint open (`Below 96%- 94%`).
+    pub reading: Option<Sp<RangeAst>>,
+    /// `or CONDITION`: the band also holds where the condition does (`below 90% or
+    /// unauthorised(year_to_date) >= 10 sessions`).
+    pub or_when: Option<Sp<Expr>>,
+    /// `defines persistent_absence`: the band is also this definition.
+    pub defines: Option<Sp<String>>,
     pub stage: Option<Sp<String>>,
+    /// `on enter when CONDITION:`: the entry actions fire only where the guard holds.
+    pub enter_when: Option<Sp<Expr>>,
     pub on_enter: Vec<Sp<ActionAst>>,
     /// How often the entry actions may fire: `once per term`, `not again within 4
     /// school_weeks`; every entry when absent.
     pub repeat: Option<Sp<RepeatAst>>,
+    /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
+    /// stays in the band.
+    pub weekly: Vec<Sp<ActionAst>>,
 }
 
-/// A band's bounds, in the form the school wrote them.
+/// A band's bounds: the text the school wrote, printed back as it is, and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RangeAst {
+    /// The range as written (`Below 96%- 94%`, `≥ 95% and < 98%`), with comments dropped and
+    /// any line break or run of other white space inside it written as one space.
+    pub written: String,
+    pub form: RangeForm,
+}
+
+impl RangeAst {
+    /// The written text of a range, as [`RangeAst::written`] keeps it.
+    pub fn written_text(raw: &str) -> String {
+        let mut out = String::with_capacity(raw.len());
+        let mut space = String::new();
+        for line in raw.split('\n') {
+            let code = line.split('#').next().unwrap_or("");
+            if !out.is_empty() || !space.is_empty() {
+                space.push('\n');
+            }
+            for c in code.chars() {
+                if c.is_whitespace() {
+                    space.push(c);
+                    continue;
+                }
+                if !space.is_empty() && !out.is_empty() {
+                    if space.chars().all(|s| s == ' ') {
+                        out.push_str(&space);
+                    } else {
+                        out.push(' ');
+                    }
+                }
+                space.clear();
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RangeAst {
+pub enum RangeForm {
+    /// `94% - 96%`, `98 - 100%`, `Below 96%- 94%`, `90% ..= 92%`
     Between {
-        first: Percent,
+        first: Endpoint,
         op: RangeOp,
-        second: Percent,
+        second: Endpoint,
     },
-    Below {
-        value: Percent,
-        form: BelowForm,
-    },
-    AtMost {
-        value: Percent,
-        form: AndForm,
-    },
-    Above {
-        value: Percent,
-        form: AboveForm,
-    },
-    AtLeast {
-        value: Percent,
-        form: AndForm,
-    },
+    /// `below 90%`, `90% or less`, `at least 96%`, ...
+    One(OneSided),
+    /// `>= 95% and < 98%`
+    Both(OneSided, OneSided),
+}
+
+/// One end of a written range: `95%`, `98` (no `%`), `below 96%`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub value: Percent,
+    /// Whether the number was written with `%`.
+    pub percent_sign: bool,
+    /// `below 96%` (the range stops short of 96%), `above 90%`.
+    pub word: Option<EndWord>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndWord {
+    Below,
+    Above,
+}
+
+/// A bound on one side: strict (`below`, `above`) or not (`at most`, `at least`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OneSided {
+    Below(Percent),
+    AtMost(Percent),
+    Above(Percent),
+    AtLeast(Percent),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,7 +323,7 @@ pub enum RangeOp {
     Open,
     /// `a <..= b`: a < x ≤ b
     OpenClosed,
-    /// `a - b`: inclusive, either order, as schools write it
+    /// `a - b` (or an en or em dash): inclusive, either order, as schools write it
     Dash,
     /// `a to b`: inclusive, either order
     To,
@@ -275,28 +340,6 @@ impl RangeOp {
             RangeOp::To => "to",
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BelowForm {
-    Below,
-    LessThan,
-    Symbol,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AboveForm {
-    Above,
-    MoreThan,
-    Symbol,
-}
-
-/// `90% and below`, `90% or below`, `<= 90%` (and the same for above).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AndForm {
-    And,
-    Or,
-    Symbol,
 }
 
 /// An exact percentage in millionths (`100%` is 1,000,000), so `95.9%` compares exactly with
@@ -347,7 +390,10 @@ pub struct StepAst {
 pub struct TriggerAst {
     pub name: Sp<String>,
     pub min_possible: Option<Sp<u32>>,
-    pub when: Sp<Expr>,
+    /// `on each L` (a code) or `on each {L, U}`: fires on every school day with such a mark.
+    /// A trigger has this or a `when`.
+    pub each: Option<Sp<Vec<Sp<String>>>>,
+    pub when: Option<Sp<Expr>>,
     pub actions: Vec<Sp<ActionAst>>,
     pub stage: Option<Sp<String>>,
     pub repeat: Option<Sp<RepeatAst>>,
@@ -394,8 +440,16 @@ pub struct PlanAst {
 pub enum PlanItem {
     Review {
         school_weeks: Sp<u32>,
+        /// `review after 4 to 6 school_weeks`: the last week of the range.
+        until: Option<Sp<u32>>,
     },
     Target(Sp<Expr>),
+    /// `target judged "no significant improvement" by attendance_lead`: the policy leaves
+    /// the criterion to staff.
+    Judged {
+        criterion: Sp<String>,
+        by: Sp<String>,
+    },
     EscalateTo(Sp<String>),
     On {
         event: PlanEvent,
@@ -520,6 +574,8 @@ pub enum Operand {
     Percent(Percent),
     Count {
         value: u32,
+        /// `3.5 days`: the count is `value` and a half.
+        half: bool,
         unit: Option<CountUnit>,
     },
     /// `10% of absent(year_to_date)`
@@ -541,6 +597,10 @@ pub enum CountUnit {
     Session,
     SchoolDays,
     Days,
+    Day,
+    /// A half day is one session (`7 half_days`).
+    HalfDays,
+    HalfDay,
 }
 
 impl CountUnit {
@@ -550,7 +610,18 @@ impl CountUnit {
             CountUnit::Session => "session",
             CountUnit::SchoolDays => "school_days",
             CountUnit::Days => "days",
+            CountUnit::Day => "day",
+            CountUnit::HalfDays => "half_days",
+            CountUnit::HalfDay => "half_day",
         }
+    }
+
+    /// Whether the unit is whole days (`days`, `school_days`): two sessions each.
+    pub fn is_days(self) -> bool {
+        matches!(
+            self,
+            CountUnit::Days | CountUnit::Day | CountUnit::SchoolDays
+        )
     }
 }
 
@@ -593,5 +664,14 @@ mod tests {
         assert_eq!(Percent(959_900).to_string(), "95.99%");
         assert_eq!(Percent(1).to_string(), "0.0001%");
         assert_eq!(Percent::HUNDRED.to_string(), "100%");
+    }
+
+    #[test]
+    fn a_range_is_kept_as_written_less_comments_and_line_breaks() {
+        assert_eq!(RangeAst::written_text("Below 96%- 94%"), "Below 96%- 94%");
+        assert_eq!(RangeAst::written_text("98  -  100%"), "98  -  100%");
+        assert_eq!(RangeAst::written_text("95% # low\n  - 98%"), "95% - 98%");
+        assert_eq!(RangeAst::written_text("95%\t-\u{a0}98%"), "95% - 98%");
+        assert_eq!(RangeAst::written_text("≥ 95% and < 98%"), "≥ 95% and < 98%");
     }
 }

@@ -37,6 +37,10 @@ pub fn scan(text: &str, dialect: Dialect) -> Vec<Comment> {
                 line_has_code = true;
                 i = skip_string(bytes, i, dialect);
             }
+            _ if dialect == Dialect::Dsl && bytes[i..].starts_with("\u{201c}".as_bytes()) => {
+                line_has_code = true;
+                i = skip_curly_string(text, i);
+            }
             b'#' if !(dialect == Dialect::Dsl && is_code_in_set(bytes, i)) => {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
                 let raw = &text[i + 1..end];
@@ -112,6 +116,23 @@ pub fn unescape_from_toml(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Past a DSL string in curly quotes (`“...”`, as a word processor writes them), or to the end
+/// of its line if it is not closed there.
+fn skip_curly_string(text: &str, start: usize) -> usize {
+    let mut chars = text[start..].char_indices().skip(1);
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '\n' => return start + at,
+            '\u{201d}' => return start + at + c.len_utf8(),
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 fn skip_string(bytes: &[u8], start: usize, dialect: Dialect) -> usize {
@@ -443,6 +464,14 @@ mod tests {
             .map(|c| (c.text.as_str(), c.trailing))
             .collect();
         assert_eq!(texts, vec![("yes", true), ("own", false)]);
+    }
+
+    #[test]
+    fn scan_skips_curly_quoted_strings() {
+        let text = "a \u{201c}# not \"x\"\u{201d} # yes\n";
+        let found = scan(text, Dialect::Dsl);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "yes");
     }
 
     #[test]

@@ -395,14 +395,25 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::on_enter => "`on enter:`",
         Rule::range
         | Rule::range_between
+        | Rule::range_both
+        | Rule::range_one
+        | Rule::endpoint
         | Rule::range_below
         | Rule::range_at_most
         | Rule::range_above
         | Rule::range_at_least => "a range of percentages (`90% - 92%`, `below 90%`)",
         Rule::range_op => "a range operator (`-`, `to`, `..`, `..=`, `<..`, `<..=`)",
-        Rule::below_word => "`below`",
-        Rule::above_word => "`above`",
+        Rule::range_and => "`and`",
+        Rule::bare_number => "a number (`98`)",
+        Rule::endpoint_word | Rule::below_word | Rule::at_most_word => "`below`",
+        Rule::above_word | Rule::at_least_word => "`above`",
         Rule::and_or => "`and below` or `or below`",
+        Rule::at_most_suffix => "`below`, `under` or `less`",
+        Rule::at_least_suffix => "`above`, `over` or `more`",
+        Rule::reading => "`read as RANGE`",
+        Rule::band_defines => "`defines NAME`",
+        Rule::band_or => "`or CONDITION`",
+        Rule::band_weekly => "`every school_week: ACTIONS`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -414,6 +425,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a plan line (`review after`, `target`, `escalate to`, `on open|miss|met:`)"
         }
         Rule::plan_event => "`open`, `miss` or `met`",
+        Rule::on_each => "`on each CODE`",
+        Rule::review_until => "`to N` (a range of weeks)",
+        Rule::judged => "`judged \"criterion\" by ROLE`",
         Rule::actions | Rule::action => "an action (`letter ID`, `meeting ID`, `contact`, ...)",
         Rule::action_target => "an action target",
         Rule::responsible => "`by ROLE`",
@@ -437,7 +451,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::kw_not => "`not`",
         Rule::cmp_op => "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
         Rule::operand | Rule::share | Rule::count | Rule::call => "a value or metric",
-        Rule::count_unit => "a unit (`sessions`, or `school_days` after `consecutive_days(...)`)",
+        Rule::count_unit => "a unit (`sessions`, `days`, `half_days`)",
+        Rule::fraction => "a half (`3.5 days`)",
         Rule::argument => "a window or register code",
         Rule::path => "a name",
         Rule::window
@@ -451,7 +466,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::code_set => "a set of codes (`{N, O}`)",
         Rule::code => "a register code",
         Rule::ident | Rule::keyword | Rule::word => "a name",
-        Rule::string | Rule::string_inner => "a quoted string",
+        Rule::string | Rule::string_inner | Rule::curly_inner => "a quoted string",
         Rule::integer => "a whole number",
         Rule::percent => "a percentage (`90%`)",
         Rule::date => "a date (`2024-09-04`)",
@@ -547,8 +562,14 @@ impl<'s> Builder<'s> {
     fn string(&self, pair: &Pr<'_>) -> Sp<String> {
         // Exactly one quote off each end: a string may end in an escaped quote (`"say \"hi\""`).
         let text = pair.as_str();
-        let inner = text.strip_prefix('"').unwrap_or(text);
-        let inner = inner.strip_suffix('"').unwrap_or(inner);
+        let inner = text
+            .strip_prefix('"')
+            .or_else(|| text.strip_prefix('\u{201c}'))
+            .unwrap_or(text);
+        let inner = inner
+            .strip_suffix('"')
+            .or_else(|| inner.strip_suffix('\u{201d}'))
+            .unwrap_or(inner);
         self.sp(pair, unescape(inner))
     }
 
@@ -872,21 +893,41 @@ impl<'s> Builder<'s> {
         let mut id = None;
         let mut label = None;
         let mut range = None;
+        let mut reading = None;
+        let mut or_when = None;
+        let mut defines = None;
         let mut stage = None;
         let mut on_enter = Vec::new();
+        let mut enter_when = None;
         let mut repeat = None;
+        let mut weekly = Vec::new();
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
                 Rule::string => label = Some(self.string(&p)),
                 Rule::range => range = Some(self.range(p)),
+                Rule::reading => reading = p.into_inner().next().map(|r| self.range(r)),
+                Rule::band_or => {
+                    or_when = p
+                        .into_inner()
+                        .find(|e| e.as_rule() == Rule::expr)
+                        .map(|e| self.condition(e))
+                }
+                Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
+                Rule::band_weekly => {
+                    if let Some(a) = p.into_inner().next() {
+                        weekly = self.actions(a);
+                    }
+                }
                 _ => {
                     for part in p.into_inner() {
-                        if part.as_rule() == Rule::band_repeat {
-                            repeat = Some(self.repeat(part));
-                        } else {
-                            on_enter = self.actions(part);
+                        match part.as_rule() {
+                            Rule::band_repeat => repeat = Some(self.repeat(part)),
+                            Rule::when_clause => {
+                                enter_when = part.into_inner().next().map(|e| self.condition(e))
+                            }
+                            _ => on_enter = self.actions(part),
                         }
                     }
                 }
@@ -895,92 +936,108 @@ impl<'s> Builder<'s> {
         BandAst {
             id: id.unwrap_or_else(|| self.ident(&pair)),
             label,
-            range: range.unwrap_or_else(|| {
-                self.sp(
-                    &pair,
-                    RangeAst::AtLeast {
-                        value: Percent::ZERO,
-                        form: AndForm::Symbol,
-                    },
-                )
-            }),
+            range: range.unwrap_or_else(|| self.sp(&pair, empty_range())),
+            reading,
+            or_when,
+            defines,
             stage,
+            enter_when,
             on_enter,
             repeat,
+            weekly,
         }
     }
 
     fn range(&mut self, pair: Pr<'_>) -> Sp<RangeAst> {
         let loc = self.loc(&pair);
+        let written = RangeAst::written_text(pair.as_str());
         let Some(shape) = pair.into_inner().next() else {
-            return Sp::new(
-                RangeAst::AtLeast {
-                    value: Percent::ZERO,
-                    form: AndForm::Symbol,
-                },
-                loc,
-            );
+            return Sp::new(empty_range(), loc);
+        };
+        let form = match shape.as_rule() {
+            Rule::range_between => {
+                let mut ends = Vec::new();
+                let mut op = RangeOp::Dash;
+                for part in shape.into_inner() {
+                    if part.as_rule() == Rule::range_op {
+                        op = match part.as_str() {
+                            ".." => RangeOp::HalfOpen,
+                            "..=" => RangeOp::Closed,
+                            "<.." => RangeOp::Open,
+                            "<..=" => RangeOp::OpenClosed,
+                            t if t.eq_ignore_ascii_case("to") => RangeOp::To,
+                            _ => RangeOp::Dash,
+                        };
+                    } else {
+                        ends.push(self.endpoint(part));
+                    }
+                }
+                let first = ends.first().copied().unwrap_or(ZERO_END);
+                let second = ends.get(1).copied().unwrap_or(ZERO_END);
+                RangeForm::Between { first, op, second }
+            }
+            Rule::range_both => {
+                let sides: Vec<OneSided> = shape
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::range_one)
+                    .map(|p| self.one_sided(p))
+                    .collect();
+                let first = sides
+                    .first()
+                    .copied()
+                    .unwrap_or(OneSided::AtLeast(Percent::ZERO));
+                let second = sides.get(1).copied().unwrap_or(first);
+                RangeForm::Both(first, second)
+            }
+            _ => RangeForm::One(self.one_sided(shape)),
+        };
+        Sp::new(RangeAst { written, form }, loc)
+    }
+
+    /// `below 90%`, `90% or less`, `at least 96%`, ... (a `range_one`).
+    fn one_sided(&mut self, pair: Pr<'_>) -> OneSided {
+        let Some(shape) = pair.into_inner().next() else {
+            return OneSided::AtLeast(Percent::ZERO);
         };
         let rule = shape.as_rule();
-        let parts: Vec<Pr<'_>> = shape.into_inner().collect();
-        let percents: Vec<Percent> = parts
-            .iter()
-            .filter(|p| p.as_rule() == Rule::percent)
-            .map(|p| self.percent(p))
-            .collect();
-        let value = percents.first().copied().unwrap_or_default();
-        let word = |rule: Rule| {
-            parts
-                .iter()
-                .find(|p| p.as_rule() == rule)
-                .map(|p| p.as_str().to_string())
-        };
-        let node = match rule {
-            Rule::range_between => {
-                let op = match word(Rule::range_op).as_deref() {
-                    Some("..") => RangeOp::HalfOpen,
-                    Some("..=") => RangeOp::Closed,
-                    Some("<..") => RangeOp::Open,
-                    Some("<..=") => RangeOp::OpenClosed,
-                    Some("to") => RangeOp::To,
-                    _ => RangeOp::Dash,
-                };
-                RangeAst::Between {
-                    first: value,
-                    op,
-                    second: percents.get(1).copied().unwrap_or_default(),
+        let value = shape
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::percent)
+            .map_or(Percent::ZERO, |p| self.percent(&p));
+        match rule {
+            Rule::range_below => OneSided::Below(value),
+            Rule::range_at_most => OneSided::AtMost(value),
+            Rule::range_above => OneSided::Above(value),
+            _ => OneSided::AtLeast(value),
+        }
+    }
+
+    fn endpoint(&mut self, pair: Pr<'_>) -> Endpoint {
+        let mut end = ZERO_END;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::endpoint_word => {
+                    let below = part
+                        .into_inner()
+                        .next()
+                        .is_some_and(|w| w.as_rule() == Rule::below_word);
+                    end.word = Some(if below {
+                        EndWord::Below
+                    } else {
+                        EndWord::Above
+                    });
+                }
+                Rule::percent => {
+                    end.value = self.percent(&part);
+                    end.percent_sign = true;
+                }
+                _ => {
+                    end.value = self.percent(&part);
+                    end.percent_sign = false;
                 }
             }
-            Rule::range_below => {
-                let form = match word(Rule::below_word) {
-                    Some(w) if w == "below" => BelowForm::Below,
-                    Some(_) => BelowForm::LessThan,
-                    None => BelowForm::Symbol,
-                };
-                RangeAst::Below { value, form }
-            }
-            Rule::range_above => {
-                let form = match word(Rule::above_word) {
-                    Some(w) if w == "above" => AboveForm::Above,
-                    Some(_) => AboveForm::MoreThan,
-                    None => AboveForm::Symbol,
-                };
-                RangeAst::Above { value, form }
-            }
-            _ => {
-                let form = match word(Rule::and_or).as_deref() {
-                    Some("and") => AndForm::And,
-                    Some(_) => AndForm::Or,
-                    None => AndForm::Symbol,
-                };
-                if rule == Rule::range_at_most {
-                    RangeAst::AtMost { value, form }
-                } else {
-                    RangeAst::AtLeast { value, form }
-                }
-            }
-        };
-        Sp::new(node, loc)
+        }
+        end
     }
 
     fn escalation(&mut self, children: Vec<Pr<'_>>) -> EscalationAst {
@@ -1025,12 +1082,23 @@ impl<'s> Builder<'s> {
         let mut name = None;
         let mut min_possible = None;
         let mut when = None;
+        let mut each = None;
         let mut actions = Vec::new();
         let mut stage = None;
         let mut repeat = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => name = Some(self.string(&p)),
+                Rule::on_each => {
+                    each = p.into_inner().next().map(|c| {
+                        if c.as_rule() == Rule::code_set {
+                            self.code_set(c)
+                        } else {
+                            let code = self.ident(&c);
+                            Sp::new(vec![code.clone()], code.loc)
+                        }
+                    })
+                }
                 Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
                 Rule::expr => when = Some(self.condition(p)),
                 Rule::actions => actions = self.actions(p),
@@ -1041,7 +1109,11 @@ impl<'s> Builder<'s> {
         TriggerAst {
             name: name.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             min_possible,
-            when: when.unwrap_or_else(|| Sp::new(Expr::Flag(String::new()), fallback)),
+            when: when.or_else(|| {
+                each.is_none()
+                    .then(|| Sp::new(Expr::Flag(String::new()), fallback))
+            }),
+            each,
             actions,
             stage,
             repeat,
@@ -1104,7 +1176,21 @@ impl<'s> Builder<'s> {
         match (rule, first) {
             (Rule::plan_review, Some(n)) => PlanItem::Review {
                 school_weeks: self.u32(&n),
+                until: children
+                    .get(1)
+                    .and_then(|u| u.clone().into_inner().next())
+                    .map(|n| self.u32(&n)),
             },
+            (Rule::plan_target, Some(j)) if j.as_rule() == Rule::judged => {
+                let mut parts = j.clone().into_inner();
+                let criterion = parts
+                    .next()
+                    .map_or_else(|| self.sp(&j, String::new()), |c| self.string(&c));
+                let by = parts
+                    .next()
+                    .map_or_else(|| self.sp(&j, String::new()), |r| self.ident(&r));
+                PlanItem::Judged { criterion, by }
+            }
             (Rule::plan_target, Some(e)) => PlanItem::Target(self.condition(e)),
             (Rule::plan_escalate, Some(s)) => PlanItem::EscalateTo(self.ident(&s)),
             (_, Some(event)) => {
@@ -1123,6 +1209,7 @@ impl<'s> Builder<'s> {
                 }
             }
             (_, None) => PlanItem::Review {
+                until: None,
                 school_weeks: self.sp(&pair, 0),
             },
         }
@@ -1298,10 +1385,10 @@ impl<'s> Builder<'s> {
                     [lhs, op, rhs] => {
                         let op = match op.as_str() {
                             "<" => CmpOp::Lt,
-                            "<=" => CmpOp::Le,
+                            "<=" | "\u{2264}" => CmpOp::Le,
                             ">" => CmpOp::Gt,
                             "==" => CmpOp::Eq,
-                            "!=" => CmpOp::Ne,
+                            "!=" | "\u{2260}" => CmpOp::Ne,
                             _ => CmpOp::Ge,
                         };
                         let lhs = self.operand(lhs.clone());
@@ -1330,15 +1417,41 @@ impl<'s> Builder<'s> {
         let node = match inner.as_rule() {
             Rule::percent => Operand::Percent(self.percent(&inner)),
             Rule::count => {
-                let mut parts = inner.into_inner();
-                let value = parts.next().map_or(0, |n| self.u32(&n).node);
-                let unit = parts.next().map(|u| match u.as_str() {
-                    "sessions" => CountUnit::Sessions,
-                    "session" => CountUnit::Session,
-                    "school_days" => CountUnit::SchoolDays,
-                    _ => CountUnit::Days,
-                });
-                Operand::Count { value, unit }
+                let mut value = 0;
+                let mut half = false;
+                let mut unit = None;
+                let written = inner.clone();
+                for part in inner.into_inner() {
+                    match part.as_rule() {
+                        Rule::integer => value = self.u32(&part).node,
+                        Rule::fraction => {
+                            // A half is the only fraction of a count: half a day is a session.
+                            let digits = part.as_str().trim_start_matches('.');
+                            if digits.trim_end_matches('0') == "5" {
+                                half = true;
+                            } else if !digits.bytes().all(|b| b == b'0') {
+                                self.error(
+                                    &written,
+                                    SyntaxError::NotWholeOrHalf {
+                                        text: format!("{value}{}", part.as_str()),
+                                    },
+                                );
+                            }
+                        }
+                        _ => {
+                            unit = Some(match part.as_str() {
+                                "sessions" => CountUnit::Sessions,
+                                "session" => CountUnit::Session,
+                                "school_days" => CountUnit::SchoolDays,
+                                "half_days" => CountUnit::HalfDays,
+                                "half_day" => CountUnit::HalfDay,
+                                "day" => CountUnit::Day,
+                                _ => CountUnit::Days,
+                            })
+                        }
+                    }
+                }
+                Operand::Count { value, half, unit }
             }
             Rule::share => {
                 let mut parts = inner.into_inner();
@@ -1407,6 +1520,20 @@ impl<'s> Builder<'s> {
         Sp::new(codes, loc)
     }
 }
+
+/// What a range that failed to build stands for; the parse error is reported already.
+fn empty_range() -> RangeAst {
+    RangeAst {
+        written: String::new(),
+        form: RangeForm::One(OneSided::AtLeast(Percent::ZERO)),
+    }
+}
+
+const ZERO_END: Endpoint = Endpoint {
+    value: Percent::ZERO,
+    percent_sign: true,
+    word: None,
+};
 
 fn is_keyword_token(pair: &Pr<'_>) -> bool {
     matches!(pair.as_rule(), Rule::kw_and | Rule::kw_or | Rule::kw_not)

@@ -19,6 +19,8 @@ pub enum SyntaxError {
     NumberTooLarge { text: String },
     #[error("`{text}` has more than four decimal places")]
     PercentTooPrecise { text: String },
+    #[error("`{text}` is not a whole number or a half")]
+    NotWholeOrHalf { text: String },
     #[error("a condition nested more than {limit} levels deep")]
     TooDeep { limit: usize },
     #[error("a condition of more than {limit} terms")]
@@ -53,6 +55,7 @@ impl Problem for SyntaxError {
             SyntaxError::InvalidTime { .. } => "syntax::invalid_time",
             SyntaxError::NumberTooLarge { .. } => "syntax::number_too_large",
             SyntaxError::PercentTooPrecise { .. } => "syntax::percent_too_precise",
+            SyntaxError::NotWholeOrHalf { .. } => "syntax::not_whole_or_half",
             SyntaxError::TooDeep { .. } => "syntax::too_deep",
             SyntaxError::TooManyTerms { .. } => "syntax::too_many_terms",
             SyntaxError::TooLarge { .. } => "syntax::too_large",
@@ -82,6 +85,9 @@ impl Problem for SyntaxError {
             SyntaxError::PercentTooPrecise { .. } => {
                 Some("percentages are exact to four decimal places, e.g. `95.9%`".into())
             }
+            SyntaxError::NotWholeOrHalf { .. } => Some(
+                "a count is whole, or a half day: `3.5 days` (7 sessions), `7 half_days`".into(),
+            ),
             SyntaxError::TooDeep { .. } => {
                 Some("split the condition into definitions with `define`".into())
             }

@@ -144,17 +144,21 @@ impl Printer {
                             .as_ref()
                             .map(|r| format!(" {}", repeat(&r.node)))
                             .unwrap_or_default();
+                        let on_enter = on_enter_head(&band.node);
                         let one_line =
-                            format!("{head} on enter: {}{limit}", actions(&band.node.on_enter));
+                            format!("{head} {on_enter}{}{limit}", actions(&band.node.on_enter));
                         if fits(&one_line, d + 1, band.node.on_enter.len()) {
                             self.line(d + 1, &one_line);
                         } else {
                             self.line(d + 1, &head);
-                            self.actions_block(d + 2, "on enter: ", &band.node.on_enter);
+                            self.actions_block(d + 2, &on_enter, &band.node.on_enter);
                             if let Some(r) = &band.node.repeat {
                                 self.line(d + 2, &repeat(&r.node));
                             }
                         }
+                    }
+                    if !band.node.weekly.is_empty() {
+                        self.actions_block(d + 2, "every school_week: ", &band.node.weekly);
                     }
                 }
                 self.comments(&bands.trailing, d + 1);
@@ -190,7 +194,12 @@ impl Printer {
                     let _ = write!(head, " from {} possible sessions", n.node);
                 }
                 self.line(d, &head);
-                self.line(d + 1, &format!("when {}", expr(&t.when.node)));
+                if let Some(each) = &t.each {
+                    self.line(d + 1, &format!("on each {}", each_codes(&each.node)));
+                }
+                if let Some(when) = &t.when {
+                    self.line(d + 1, &format!("when {}", expr(&when.node)));
+                }
                 self.actions_block(d + 1, "then ", &t.actions);
                 if let Some(stage) = &t.stage {
                     self.line(d + 1, &format!("stage {}", stage.node));
@@ -207,10 +216,20 @@ impl Printer {
                 for item in &plan.items {
                     self.comments(&item.comments, d + 1);
                     let text = match &item.node {
-                        PlanItem::Review { school_weeks } => {
-                            format!("review after {} school_weeks", school_weeks.node)
-                        }
+                        PlanItem::Review {
+                            school_weeks,
+                            until,
+                        } => match until {
+                            Some(u) => format!(
+                                "review after {} to {} school_weeks",
+                                school_weeks.node, u.node
+                            ),
+                            None => format!("review after {} school_weeks", school_weeks.node),
+                        },
                         PlanItem::Target(e) => format!("target {}", expr(&e.node)),
+                        PlanItem::Judged { criterion, by } => {
+                            format!("target judged {} by {}", quote(&criterion.node), by.node)
+                        }
                         PlanItem::EscalateTo(s) => format!("escalate to {}", s.node),
                         PlanItem::On { event, actions: a } => {
                             self.actions_block(d + 1, &format!("on {}: ", event.keyword()), a);
@@ -350,6 +369,15 @@ fn band_head(band: &BandAst) -> String {
         let _ = write!(text, " {}", quote(&l.node));
     }
     let _ = write!(text, " {}", range(&band.range.node));
+    if let Some(r) = &band.reading {
+        let _ = write!(text, " read as {}", range(&r.node));
+    }
+    if let Some(e) = &band.or_when {
+        let _ = write!(text, " or {}", expr(&e.node));
+    }
+    if let Some(d) = &band.defines {
+        let _ = write!(text, " defines {}", d.node);
+    }
     if let Some(s) = &band.stage {
         let _ = write!(text, " stage {}", s.node);
     }
@@ -357,44 +385,35 @@ fn band_head(band: &BandAst) -> String {
 }
 
 pub fn band_line(band: &BandAst) -> String {
-    let mut text = format!("band {}", band.id.node);
-    if let Some(l) = &band.label {
-        let _ = write!(text, " {}", quote(&l.node));
-    }
-    let _ = write!(text, " {}", range(&band.range.node));
-    if let Some(s) = &band.stage {
-        let _ = write!(text, " stage {}", s.node);
-    }
+    let mut text = band_head(band);
     if !band.on_enter.is_empty() {
-        let _ = write!(text, " on enter: {}", actions(&band.on_enter));
+        let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
+    }
+    if !band.weekly.is_empty() {
+        let _ = write!(text, " every school_week: {}", actions(&band.weekly));
     }
     text
 }
 
-pub fn range(range: &RangeAst) -> String {
-    match *range {
-        RangeAst::Between { first, op, second } => format!("{first} {} {second}", op.token()),
-        RangeAst::Below { value, form } => match form {
-            BelowForm::Below => format!("below {value}"),
-            BelowForm::LessThan => format!("less than {value}"),
-            BelowForm::Symbol => format!("< {value}"),
-        },
-        RangeAst::Above { value, form } => match form {
-            AboveForm::Above => format!("above {value}"),
-            AboveForm::MoreThan => format!("more than {value}"),
-            AboveForm::Symbol => format!("> {value}"),
-        },
-        RangeAst::AtMost { value, form } => match form {
-            AndForm::And => format!("{value} and below"),
-            AndForm::Or => format!("{value} or below"),
-            AndForm::Symbol => format!("<= {value}"),
-        },
-        RangeAst::AtLeast { value, form } => match form {
-            AndForm::And => format!("{value} and above"),
-            AndForm::Or => format!("{value} or above"),
-            AndForm::Symbol => format!(">= {value}"),
-        },
+/// The codes of `on each`: one code bare (`L`), several as a set (`{L, U}`).
+pub fn each_codes(list: &[Sp<String>]) -> String {
+    match list {
+        [one] => one.node.clone(),
+        _ => codes(list),
     }
+}
+
+/// `on enter: `, or with its guard `on enter when CONDITION: `.
+fn on_enter_head(band: &BandAst) -> String {
+    match &band.enter_when {
+        Some(when) => format!("on enter when {}: ", expr(&when.node)),
+        None => "on enter: ".into(),
+    }
+}
+
+/// A range is printed as the school wrote it.
+pub fn range(range: &RangeAst) -> String {
+    range.written.clone()
 }
 
 pub fn penalty_item(item: &PenaltyItem) -> String {
@@ -529,8 +548,8 @@ fn write_operand(out: &mut String, o: &Operand) {
         Operand::Percent(p) => {
             let _ = write!(out, "{p}");
         }
-        Operand::Count { value, unit } => {
-            let _ = write!(out, "{value}");
+        Operand::Count { value, half, unit } => {
+            let _ = write!(out, "{value}{}", if *half { ".5" } else { "" });
             if let Some(u) = unit {
                 let _ = write!(out, " {}", u.keyword());
             }

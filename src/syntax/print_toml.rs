@@ -10,7 +10,7 @@ use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Ta
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::print_dsl::{actions, codes, expr, money, range, repeat, time};
+use super::print_dsl::{actions, codes, each_codes, expr, money, range, repeat, time};
 use crate::diagnostic::{Diagnostic, Problem as _};
 use crate::source::Loc;
 
@@ -269,7 +269,12 @@ impl Writer {
                     if let Some(n) = &tr.min_possible {
                         t.insert("min_possible", TomlItem::Value(int(n.node)));
                     }
-                    t.insert("when", TomlItem::Value(text(&expr(&tr.when.node))));
+                    if let Some(each) = &tr.each {
+                        t.insert("on_each", TomlItem::Value(text(&each_codes(&each.node))));
+                    }
+                    if let Some(when) = &tr.when {
+                        t.insert("when", TomlItem::Value(text(&expr(&when.node))));
+                    }
                     t.insert("then", TomlItem::Value(text(&actions(&tr.actions))));
                     if let Some(stage) = &tr.stage {
                         t.insert("stage", TomlItem::Value(text(&stage.node)));
@@ -404,8 +409,26 @@ impl Writer {
                 s.insert("label", TomlItem::Value(text(&label.node)));
             }
             s.insert("range", TomlItem::Value(text(&range(&d.range.node))));
+            if let Some(r) = &d.reading {
+                s.insert("read_as", TomlItem::Value(text(&range(&r.node))));
+            }
+            if let Some(e) = &d.or_when {
+                s.insert("or_when", TomlItem::Value(text(&expr(&e.node))));
+            }
+            if let Some(n) = &d.defines {
+                s.insert("defines", TomlItem::Value(text(&n.node)));
+            }
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
+            }
+            if let Some(when) = &d.enter_when {
+                s.insert("on_enter_when", TomlItem::Value(text(&expr(&when.node))));
+            }
+            if !d.weekly.is_empty() {
+                s.insert(
+                    "every_school_week",
+                    TomlItem::Value(text(&actions(&d.weekly))),
+                );
             }
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));
@@ -451,10 +474,20 @@ impl Writer {
         for item in &p.items {
             let c = &item.comments;
             match &item.node {
-                PlanItem::Review { school_weeks } => {
-                    _ = keys.add("review_after", int(school_weeks.node), c)
+                PlanItem::Review {
+                    school_weeks,
+                    until,
+                } => {
+                    keys.add("review_after", int(school_weeks.node), c);
+                    if let Some(u) = until {
+                        keys.add("review_until", int(u.node), &[]);
+                    }
                 }
                 PlanItem::Target(e) => _ = keys.add("target", text(&expr(&e.node)), c),
+                PlanItem::Judged { criterion, by } => {
+                    keys.add("judged", text(&criterion.node), c);
+                    keys.add("judged_by", text(&by.node), &[]);
+                }
                 PlanItem::EscalateTo(s) => _ = keys.add("escalate_to", text(&s.node), c),
                 PlanItem::On { event, actions } => {
                     let key = format!("on_{}", event.keyword());

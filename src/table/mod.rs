@@ -15,8 +15,8 @@ pub use render::{render_json, render_markdown, render_text};
 use crate::check::CheckedPolicy;
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::model::{
-    Action, Calendar, Condition, CountMetric, Origin, Percent, Policy, RatioMetric, Repeat,
-    SessionClass, Window,
+    Action, ActionKind, Calendar, Condition, CountMetric, Origin, Percent, PlanTarget, Policy,
+    RatioMetric, Repeat, SessionClass, Window,
 };
 use crate::source::Loc;
 
@@ -69,6 +69,17 @@ pub struct Row {
     pub kind: RowKind,
     /// All must hold (a conjunction); a rule that holds in several ways has several rows.
     pub when: Vec<Atom>,
+    /// A band's range as the school wrote it (`Below 96%- 94%`), beside its exact interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+    /// A band's `or CONDITION`: rows of which any, as well as `when`, puts a pupil in the band
+    /// (each with the band set's evidence guard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub also: Option<Vec<Vec<Atom>>>,
+    /// A band's guard on its entry actions (`on enter when ...:`), as rows of which any may
+    /// hold; `None` when the actions fire on every entry (`Some` of no rows: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<Vec<Vec<Atom>>>,
     /// False when the conjunction can hold for no pupil (its intervals do not meet).
     pub satisfiable: bool,
     pub event: Event,
@@ -90,6 +101,11 @@ pub enum RowKind {
     PlanOpen,
     PlanMissed,
     PlanMet,
+    /// The review of a plan whose target the policy leaves to staff: a task, not a decision.
+    PlanJudged,
+    /// A band's `every school_week:` actions, on the first school day of each school week a
+    /// pupil stays in it.
+    BandWeekly,
 }
 
 /// When the row's actions happen.
@@ -104,9 +120,14 @@ pub enum Event {
     Holds,
     /// The pupil reaches the plan's stage.
     EnterStage(String),
+    /// The first school day of a school week, the pupil in the band since the week before.
+    WeekInBand,
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
+        /// The last week of a range the policy gives (`review after 4 to 6 school_weeks`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until_school_weeks: Option<u32>,
         escalate_to: Option<String>,
     },
 }
@@ -167,6 +188,23 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         let guard = min_possible_atom(set.window, set.min_possible);
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         for band in &set.bands {
+            let entry_guard = band.enter_guard.as_ref().map(|c| {
+                spread(c, &band.id, &band.loc)
+                    .into_iter()
+                    .filter(|(_, satisfiable)| *satisfiable)
+                    .map(|(atoms, _)| atoms)
+                    .collect()
+            });
+            let also = band.also.as_ref().map(|c| {
+                spread(c, &band.id, &band.loc)
+                    .into_iter()
+                    .filter(|(_, satisfiable)| *satisfiable)
+                    .map(|(mut atoms, _)| {
+                        atoms.extend(min_possible_atom(set.window, set.min_possible));
+                        atoms
+                    })
+                    .collect()
+            });
             let mut when = vec![Atom::Ratio {
                 metric: set.metric,
                 window: set.window,
@@ -181,10 +219,42 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::Band,
                     satisfiable: dnf::satisfiable(&when),
                     when,
+                    written: Some(band.written.clone()),
+                    guard: entry_guard,
+                    also,
                     event: Event::EnterBand,
                     actions: actions(&band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
                     repeat: band.repeat,
+                    origin: set.origin,
+                    source: SourceRef::of(&band.loc),
+                    loc: band.loc.clone(),
+                },
+            );
+        }
+        // Each band's weekly actions, after the set's bands so their rows stay one per band.
+        for band in set.bands.iter().filter(|b| !b.weekly.is_empty()) {
+            let mut when = vec![Atom::Ratio {
+                metric: set.metric,
+                window: set.window,
+                interval: band.range,
+            }];
+            when.extend(guard.clone());
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: band.id.clone(),
+                    kind: RowKind::BandWeekly,
+                    satisfiable: dnf::satisfiable(&when),
+                    when,
+                    written: Some(band.written.clone()),
+                    guard: None,
+                    also: None,
+                    event: Event::WeekInBand,
+                    actions: actions(&band.weekly),
+                    stage: band.stage.as_ref().map(|s| s.id.clone()),
+                    repeat: Repeat::RisingEdge,
                     origin: set.origin,
                     source: SourceRef::of(&band.loc),
                     loc: band.loc.clone(),
@@ -214,6 +284,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         kind: RowKind::Step,
                         when,
                         satisfiable,
+                        written: None,
+                        guard: None,
+                        also: None,
                         event: Event::ReachDay(step.day),
                         actions: actions(&step.actions),
                         stage: None,
@@ -238,6 +311,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::Trigger,
                     when,
                     satisfiable,
+                    written: None,
+                    guard: None,
+                    also: None,
                     event: Event::Holds,
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
@@ -261,6 +337,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     hi: plan.stage.rank,
                     names: vec![plan.stage.id.clone()],
                 }],
+                written: None,
+                guard: None,
+                also: None,
                 satisfiable: true,
                 event: Event::EnterStage(plan.stage.id.clone()),
                 actions: actions(&plan.on_open),
@@ -273,11 +352,46 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         );
         let review = |escalate: bool| Event::Review {
             after_school_weeks: plan.review_after_weeks,
+            until_school_weeks: plan.review_until_weeks,
             escalate_to: escalate
                 .then(|| plan.escalate_to.as_ref().map(|s| s.id.clone()))
                 .flatten(),
         };
-        let missed = Condition::Not(Box::new(plan.target.clone()));
+        let target = match &plan.target {
+            PlanTarget::Condition(c) => c,
+            PlanTarget::Judged { criterion, by, loc } => {
+                // Staff judge the target: on the review day the row always holds, and its one
+                // action is the review task for the named role.
+                let task = Action {
+                    kind: ActionKind::Review,
+                    note: Some(format!("judge the plan's target: {criterion}")),
+                    by: Some(by.clone()),
+                    loc: loc.clone(),
+                };
+                push(
+                    &mut rows,
+                    Row {
+                        id: String::new(),
+                        rule: plan.name.clone(),
+                        kind: RowKind::PlanJudged,
+                        when: Vec::new(),
+                        satisfiable: true,
+                        written: None,
+                        guard: None,
+                        also: None,
+                        event: review(false),
+                        actions: actions(std::slice::from_ref(&task)),
+                        stage: Some(plan.stage.id.clone()),
+                        repeat: Repeat::RisingEdge,
+                        origin: Origin::School,
+                        source: SourceRef::of(loc),
+                        loc: loc.clone(),
+                    },
+                );
+                continue;
+            }
+        };
+        let missed = Condition::Not(Box::new(target.clone()));
         for (when, satisfiable) in spread(&missed, &plan.name, &plan.loc) {
             push(
                 &mut rows,
@@ -287,6 +401,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::PlanMissed,
                     when,
                     satisfiable,
+                    written: None,
+                    guard: None,
+                    also: None,
                     event: review(true),
                     actions: actions(&plan.on_miss),
                     stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
@@ -297,7 +414,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 },
             );
         }
-        for (when, satisfiable) in spread(&plan.target, &plan.name, &plan.loc) {
+        for (when, satisfiable) in spread(target, &plan.name, &plan.loc) {
             push(
                 &mut rows,
                 Row {
@@ -306,6 +423,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     kind: RowKind::PlanMet,
                     when,
                     satisfiable,
+                    written: None,
+                    guard: None,
+                    also: None,
                     event: review(false),
                     actions: actions(&plan.on_met),
                     stage: Some(plan.stage.id.clone()),

@@ -8,22 +8,27 @@ use crate::model::Repeat;
 fn event_text(event: &Event) -> String {
     match event {
         Event::EnterBand => "on entering the band".into(),
+        Event::WeekInBand => {
+            "on the first school day of each school week the pupil stays in the band".into()
+        }
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
         Event::Review {
             after_school_weeks,
-            escalate_to: Some(stage),
+            until_school_weeks,
+            escalate_to,
         } => {
-            format!(
-                "at review after {after_school_weeks} school weeks; target missed: escalate to {stage}"
-            )
-        }
-        Event::Review {
-            after_school_weeks,
-            escalate_to: None,
-        } => {
-            format!("at review after {after_school_weeks} school weeks")
+            let weeks = match until_school_weeks {
+                Some(until) => format!("{after_school_weeks} to {until}"),
+                None => after_school_weeks.to_string(),
+            };
+            match escalate_to {
+                Some(stage) => format!(
+                    "at review after {weeks} school weeks; target missed: escalate to {stage}"
+                ),
+                None => format!("at review after {weeks} school weeks"),
+            }
         }
     }
 }
@@ -47,6 +52,8 @@ fn kind_text(row: &Row) -> &'static str {
         super::RowKind::PlanOpen => "plan opens",
         super::RowKind::PlanMissed => "plan missed",
         super::RowKind::PlanMet => "plan met",
+        super::RowKind::PlanJudged => "plan review (judged by staff)",
+        super::RowKind::BandWeekly => "band, weekly",
     }
 }
 
@@ -94,6 +101,29 @@ pub fn render_text(table: &DecisionTable) -> String {
         if row.when.is_empty() {
             let _ = writeln!(out, "     when  always");
         }
+        if let Some(written) = &row.written {
+            let _ = writeln!(out, "     as written \"{written}\"");
+        }
+        for atoms in row.also.iter().flatten() {
+            let atoms: Vec<String> = atoms.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "     or    {}", atoms.join(" and "));
+        }
+        if row.guard.as_ref().is_some_and(Vec::is_empty) {
+            let _ = writeln!(out, "     only if never (the guard can hold for no pupil)");
+        }
+        for (i, atoms) in row.guard.iter().flatten().enumerate() {
+            let atoms: Vec<String> = atoms.iter().map(ToString::to_string).collect();
+            let atoms = if atoms.is_empty() {
+                "always".to_string()
+            } else {
+                atoms.join(" and ")
+            };
+            let _ = writeln!(
+                out,
+                "     {} {atoms}",
+                if i == 0 { "only if" } else { "     or" }
+            );
+        }
         if !row.satisfiable {
             let _ = writeln!(out, "     NEVER HOLDS: its conditions exclude each other");
         }
@@ -135,6 +165,13 @@ pub fn render_markdown(table: &DecisionTable) -> String {
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for row in &table.rows {
         let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
+        if let Some(written) = &row.written {
+            when.push(format!("(written `{written}`)"));
+        }
+        for atoms in row.also.iter().flatten() {
+            let atoms: Vec<String> = atoms.iter().map(|a| format!("`{a}`")).collect();
+            when.push(format!("or {}", atoms.join(" and ")));
+        }
         if !row.satisfiable {
             when.push("**never holds**".into());
         }

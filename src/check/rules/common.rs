@@ -414,7 +414,7 @@ pub fn school_band_sets(policy: &Policy) -> impl Iterator<Item = &BandSet> {
 
 /// The text of a band's range as the school wrote it: `93.9% - 90%`.
 pub fn written(band: &Band) -> String {
-    band.range_loc.text().to_string()
+    band.written.clone()
 }
 
 /// The example sentence for a region of a band table, or `None` when no pupil within a school

@@ -36,11 +36,13 @@ mod at210_definitions_disagree;
 mod at211_terms_overlap;
 mod at212_action_misses_definition_boundary;
 mod at213_band_never_reached;
+mod at230_plan_target_left_to_staff;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
 mod at304_actions_repeat_as_attendance_bobs;
 mod at305_trigger_without_evidence_guard;
+mod at320_band_wording_ambiguous;
 mod common;
 
 use super::Rule;
@@ -82,11 +84,13 @@ pub static RULES: &[&Rule] = &[
     &at211_terms_overlap::RULE,
     &at212_action_misses_definition_boundary::RULE,
     &at213_band_never_reached::RULE,
+    &at230_plan_target_left_to_staff::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,
     &at304_actions_repeat_as_attendance_bobs::RULE,
     &at305_trigger_without_evidence_guard::RULE,
+    &at320_band_wording_ambiguous::RULE,
 ];
 
 /// The rule with this code (`AT001`, any case) or name.

@@ -9,7 +9,8 @@ enum Value {
     Ratio(RatioMetric, Window),
     Count(CountMetric),
     Percent(Percent),
-    Number(u32, Option<CountUnit>),
+    /// A count as written: the number, whether it has a half (`3.5`), and its unit.
+    Number(u32, bool, Option<CountUnit>),
     Share(Percent, CountMetric),
     YearGroup,
     Stage,
@@ -22,7 +23,9 @@ impl Value {
             Value::Ratio(m, _) => format!("`{}(...)` (a percentage)", m.keyword()),
             Value::Count(m) => format!("`{m}` (a count)"),
             Value::Percent(p) => format!("`{p}`"),
-            Value::Number(n, _) => format!("the number `{n}`"),
+            Value::Number(n, half, _) => {
+                format!("the number `{n}{}`", if *half { ".5" } else { "" })
+            }
             Value::Share(p, m) => format!("`{p} of {m}`"),
             Value::YearGroup => "`pupil.year_group`".into(),
             Value::Stage => "`pupil.stage`".into(),
@@ -150,7 +153,7 @@ impl Lowerer {
     fn operand(&mut self, o: &Sp<Operand>) -> Option<Value> {
         match &o.node {
             Operand::Percent(p) => Some(Value::Percent(self.percent(*p, &o.loc))),
-            Operand::Count { value, unit } => Some(Value::Number(*value, *unit)),
+            Operand::Count { value, half, unit } => Some(Value::Number(*value, *half, *unit)),
             Operand::Share { percent, of } => {
                 let p = self.percent(*percent, &o.loc);
                 match self.operand(of)? {
@@ -327,21 +330,8 @@ impl Lowerer {
                 op,
                 value,
             }),
-            (Value::Count(metric), Value::Number(value, unit)) => {
-                if let Some(unit) = unit {
-                    let days = matches!(metric, CountMetric::ConsecutiveDays { .. });
-                    let unit_is_days = matches!(unit, CountUnit::Days | CountUnit::SchoolDays);
-                    if days != unit_is_days {
-                        self.error(
-                            rloc,
-                            ModelError::WrongUnit {
-                                name: metric.to_string(),
-                                expected: if days { "school days" } else { "sessions" },
-                                unit: unit.keyword().to_string(),
-                            },
-                        );
-                    }
-                }
+            (Value::Count(metric), Value::Number(value, half, unit)) => {
+                let value = self.count_value(&metric, value, half, unit, rloc);
                 Some(Condition::Count { metric, op, value })
             }
             (Value::Count(lhs), Value::Share(percent, rhs)) => Some(Condition::Share {
@@ -356,7 +346,7 @@ impl Lowerer {
                 percent: Percent::HUNDRED,
                 rhs,
             }),
-            (Value::YearGroup, Value::Number(value, None)) => {
+            (Value::YearGroup, Value::Number(value, false, None)) => {
                 Some(Condition::YearGroup { op, value })
             }
             (Value::Stage, Value::StageName(stage)) => Some(Condition::Stage { op, stage }),
@@ -370,6 +360,53 @@ impl Lowerer {
                 );
                 None
             }
+        }
+    }
+
+    /// A count compared with a metric, in the metric's own unit: a run of days in days, any
+    /// other count in sessions, where a day (`3.5 days`) is two sessions and a half day one.
+    fn count_value(
+        &mut self,
+        metric: &CountMetric,
+        value: u32,
+        half: bool,
+        unit: Option<CountUnit>,
+        loc: &Loc,
+    ) -> u32 {
+        let run_of_days = matches!(metric, CountMetric::ConsecutiveDays { .. });
+        let in_days = unit.is_some_and(CountUnit::is_days);
+        // A run is counted in days; any other count in sessions, days or half days.
+        if let Some(unit) = unit
+            && run_of_days
+            && !in_days
+        {
+            self.error(
+                loc,
+                ModelError::WrongUnit {
+                    name: metric.to_string(),
+                    expected: "school days",
+                    unit: unit.keyword().to_string(),
+                },
+            );
+        }
+        if half && (run_of_days || !in_days) {
+            self.error(
+                loc,
+                ModelError::HalfNotWhole {
+                    written: format!("{value}.5"),
+                    unit: if run_of_days {
+                        "school days"
+                    } else {
+                        "sessions"
+                    },
+                },
+            );
+        }
+        if in_days && !run_of_days {
+            // No school has four billion sessions: a larger count saturates rather than wraps.
+            value.saturating_mul(2).saturating_add(u32::from(half))
+        } else {
+            value
         }
     }
 }

@@ -123,7 +123,10 @@ impl Lowerer {
         let (mut on_open, mut on_miss, mut on_met) = (Vec::new(), Vec::new(), Vec::new());
         for item in &plan.items {
             match &item.node {
-                ast::PlanItem::Review { school_weeks } => {
+                ast::PlanItem::Review {
+                    school_weeks,
+                    until,
+                } => {
                     if school_weeks.node == 0 {
                         self.error(
                             &school_weeks.loc,
@@ -132,11 +135,37 @@ impl Lowerer {
                             },
                         );
                     }
-                    self.once(&mut review, school_weeks.node, "review after", &item.loc);
+                    if let Some(u) = until
+                        && u.node < school_weeks.node
+                    {
+                        self.error(
+                            &u.loc,
+                            ModelError::ReversedDates {
+                                what: "the review period",
+                                start: format!("{} school weeks", school_weeks.node),
+                                end: format!("{} school weeks", u.node),
+                            },
+                        );
+                    }
+                    let weeks = (school_weeks.node, until.as_ref().map(|u| u.node));
+                    self.once(&mut review, weeks, "review after", &item.loc);
                 }
                 ast::PlanItem::Target(e) => {
                     if let Some(c) = self.condition(e) {
-                        self.once(&mut target, c, "target", &item.loc);
+                        self.once(&mut target, PlanTarget::Condition(c), "target", &item.loc);
+                    }
+                }
+                ast::PlanItem::Judged { criterion, by } => {
+                    if self.roles.contains(&by.node) {
+                        let judged = PlanTarget::Judged {
+                            criterion: criterion.node.clone(),
+                            by: by.node.clone(),
+                            loc: item.loc.clone(),
+                        };
+                        self.once(&mut target, judged, "target", &item.loc);
+                    } else {
+                        let candidates = self.for_help(&self.roles);
+                        self.unknown(&by.loc, "role", &by.node, candidates);
                     }
                 }
                 ast::PlanItem::EscalateTo(s) => {
@@ -164,10 +193,12 @@ impl Lowerer {
             );
         }
         if target.is_none()
-            && !plan
-                .items
-                .iter()
-                .any(|i| matches!(i.node, ast::PlanItem::Target(_)))
+            && !plan.items.iter().any(|i| {
+                matches!(
+                    i.node,
+                    ast::PlanItem::Target(_) | ast::PlanItem::Judged { .. }
+                )
+            })
         {
             self.error(
                 loc,
@@ -200,7 +231,8 @@ impl Lowerer {
         Some(Plan {
             name: plan.name.node.clone(),
             stage,
-            review_after_weeks: review?,
+            review_after_weeks: review?.0,
+            review_until_weeks: review?.1,
             target: target?,
             escalate_to,
             on_open,
@@ -333,7 +365,11 @@ impl Lowerer {
             | Verb::HomeVisit
             | Verb::Review
             | Verb::Support
-            | Verb::PenaltyWarning => {
+            | Verb::PenaltyWarning
+            | Verb::Detention
+            | Verb::Certificate
+            | Verb::Sticker
+            | Verb::Reward => {
                 if let Some(t) = &a.target {
                     self.error(
                         &t.loc,
@@ -348,6 +384,10 @@ impl Lowerer {
                     Verb::HomeVisit => ActionKind::HomeVisit,
                     Verb::Review => ActionKind::Review,
                     Verb::Support => ActionKind::Support,
+                    Verb::Detention => ActionKind::Detention,
+                    Verb::Certificate => ActionKind::Certificate,
+                    Verb::Sticker => ActionKind::Sticker,
+                    Verb::Reward => ActionKind::Reward,
                     _ => ActionKind::PenaltyWarning,
                 }
             }

@@ -178,6 +178,13 @@ impl Lowerer {
                     }
                 }
                 ast::Item::Define(def) => l.definitions.push(def.name.node.clone()),
+                ast::Item::Bands(bands) => {
+                    for band in &bands.bands {
+                        if let Some(name) = &band.node.defines {
+                            l.definitions.push(name.node.clone());
+                        }
+                    }
+                }
                 ast::Item::Ratified(date) => l.judged_on = date.node,
                 ast::Item::Extends(_) => extends = true,
                 _ => {}
@@ -405,7 +412,9 @@ impl Lowerer {
                 }
             }
             ast::Item::Bands(bands) => {
-                if let Some(set) = self.band_set(bands, loc, &model.band_sets) {
+                if let Some(set) =
+                    self.band_set(bands, loc, &model.band_sets, &mut model.definitions)
+                {
                     model.band_sets.push(set);
                 }
             }
@@ -438,10 +447,14 @@ impl Lowerer {
                 });
             }
             ast::Item::Trigger(t) => {
-                let condition = self.condition(&t.when);
+                let condition = self.trigger_condition(t);
                 let actions = self.actions(&t.actions);
                 let stage = t.stage.as_ref().and_then(|s| self.stage_ref(s));
-                let repeat = self.repeat(t.repeat.as_ref());
+                let repeat = if t.each.is_some() {
+                    Repeat::Each
+                } else {
+                    self.repeat(t.repeat.as_ref())
+                };
                 if let Some(condition) = condition {
                     model.triggers.push(Trigger {
                         name: t.name.node.clone(),
@@ -508,5 +521,32 @@ impl Lowerer {
             return Percent::HUNDRED;
         }
         p
+    }
+
+    /// A trigger's condition: its `when`, or for `on each CODES` a mark of one of the codes
+    /// on the day (`count(CODES, last 1 school_days) >= 1`), which fires every such day.
+    fn trigger_condition(&mut self, t: &ast::TriggerAst) -> Option<Condition> {
+        let Some(each) = &t.each else {
+            return t.when.as_ref().and_then(|w| self.condition(w));
+        };
+        if let Some(r) = &t.repeat {
+            self.error(&r.loc, ModelError::EachWithRepeat);
+        }
+        if each.node.is_empty() {
+            self.error(&each.loc, ModelError::EmptyCodeSet);
+        }
+        let codes = self.code_set(&each.node);
+        let marked = Condition::Count {
+            metric: CountMetric::Codes {
+                codes,
+                window: Window::LastDays(1),
+            },
+            op: CmpOp::Ge,
+            value: 1,
+        };
+        Some(match &t.when {
+            Some(w) => Condition::All(vec![marked, self.condition(w)?]),
+            None => marked,
+        })
     }
 }

@@ -149,9 +149,14 @@ struct BandToml {
     id: Str,
     label: Option<Str>,
     range: Str,
+    read_as: Option<Str>,
+    or_when: Option<Str>,
+    defines: Option<Str>,
     stage: Option<Str>,
+    on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,
+    every_school_week: Option<Str>,
 }
 
 #[derive(Deserialize)]
@@ -176,7 +181,8 @@ struct StepToml {
 struct TriggerToml {
     name: Str,
     min_possible: Option<Spanned<u32>>,
-    when: Str,
+    on_each: Option<Str>,
+    when: Option<Str>,
     then: Str,
     stage: Option<Str>,
     repeat: Option<Str>,
@@ -188,7 +194,10 @@ struct PlanToml {
     name: Str,
     at: Str,
     review_after: Option<Spanned<u32>>,
+    review_until: Option<Spanned<u32>>,
     target: Option<Str>,
+    judged: Option<Str>,
+    judged_by: Option<Str>,
     escalate_to: Option<Str>,
     on_open: Option<Str>,
     on_miss: Option<Str>,

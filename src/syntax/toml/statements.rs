@@ -195,8 +195,29 @@ impl Cx<'_> {
             Some(Parsed::Range(r)) => Some(r),
             _ => None,
         };
+        let reading = self.optional(&b.read_as, |cx, v| {
+            match cx.fragment(Fragment::Range, v)? {
+                Parsed::Range(r) => Some(r),
+                _ => None,
+            }
+        });
+        let defines = self.optional(&b.defines, |cx, v| cx.name(v));
+        let or_when = self.optional(&b.or_when, |cx, v| cx.expr(v));
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
+        let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
+        let weekly = self.optional(&b.every_school_week, |cx, v| cx.actions(v));
+        if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
+            // A guard with no actions to guard.
+            self.error(
+                v.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "on_enter".into(),
+                    table: "[[bands.band]]".into(),
+                },
+            );
+            return None;
+        }
         let repeat = self.optional(&b.repeat, |cx, v| {
             match cx.fragment(Fragment::BandRepeat, v)? {
                 Parsed::Repeat(r) => Some(r),
@@ -208,9 +229,14 @@ impl Cx<'_> {
             id: id?,
             label,
             range: range?,
+            reading: reading.ok()?,
+            or_when: or_when.ok()?,
+            defines: defines.ok()?,
             stage: stage.ok()?,
+            enter_when: enter_when.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
+            weekly: weekly.ok()?.unwrap_or_default(),
         })
     }
 
@@ -254,7 +280,44 @@ impl Cx<'_> {
 
     pub(super) fn trigger(&mut self, raw: &Raw<'_>) -> Option<Item> {
         let t: TriggerToml = self.de(raw, "[[trigger]]")?;
-        let when = self.expr(&t.when);
+        if t.on_each.is_none() && t.when.is_none() {
+            self.error(
+                raw.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "when".into(),
+                    table: "[[trigger]]".into(),
+                },
+            );
+            return None;
+        }
+        let when = self.optional(&t.when, |cx, v| cx.expr(v));
+        let each = self.optional(&t.on_each, |cx, v| {
+            // One code bare (`L`) or a set (`{L, U}`), as the DSL writes them.
+            if v.get_ref().trim_start().starts_with('{') {
+                return match cx.fragment(Fragment::Codes, v)? {
+                    Parsed::Codes(c) => Some(c),
+                    _ => None,
+                };
+            }
+            let text = v.get_ref().as_str();
+            let whole = PolicyParser::parse(Rule::code, text)
+                .ok()
+                .and_then(|mut pairs| pairs.next())
+                .is_some_and(|p| p.as_str().len() == text.len());
+            if !whole {
+                cx.error(
+                    v.span(),
+                    SyntaxError::Toml {
+                        message: format!(
+                            "`{text}` is not a register code: write one code (`L`) or a set (`{{L, U}}`)"
+                        ),
+                    },
+                );
+                return None;
+            }
+            let loc = cx.loc(v.span());
+            Some(Sp::new(vec![Sp::new(text.to_string(), loc.clone())], loc))
+        });
         let actions = self.actions(&t.then);
         let stage = self.optional(&t.stage, |cx, v| cx.name(v));
         let repeat = self.optional(&t.repeat, |cx, v| {
@@ -270,7 +333,8 @@ impl Cx<'_> {
         Some(Item::Trigger(TriggerAst {
             name: self.string(&t.name),
             min_possible,
-            when: when?,
+            each: each.ok()?,
+            when: when.ok()?,
             actions: actions?,
             stage: stage.ok()?,
             repeat: repeat.ok()?,
@@ -282,12 +346,57 @@ impl Cx<'_> {
         let stage = self.name(&p.at);
         let mut items = Vec::new();
         let mut ok = true;
+        let until = p
+            .review_until
+            .as_ref()
+            .map(|u| Sp::new(*u.get_ref(), self.loc(u.span())));
         if let Some(n) = &p.review_after {
             let school_weeks = Sp::new(*n.get_ref(), self.loc(n.span()));
             items.push(Node::new(
-                PlanItem::Review { school_weeks },
+                PlanItem::Review {
+                    school_weeks,
+                    until,
+                },
                 self.key_value(t, "review_after", n.span()),
             ));
+        } else if let Some(u) = &p.review_until {
+            // The end of a range of weeks says nothing without its start.
+            self.error(
+                u.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "review_after".into(),
+                    table: "[[plan]]".into(),
+                },
+            );
+            ok = false;
+        }
+        match (&p.judged, &p.judged_by) {
+            (Some(c), Some(b)) => match self.name(b) {
+                Some(by) => items.push(Node::new(
+                    PlanItem::Judged {
+                        criterion: self.string(c),
+                        by,
+                    },
+                    self.key_value(t, "judged", c.span()),
+                )),
+                None => ok = false,
+            },
+            (Some(v), None) | (None, Some(v)) => {
+                let missing = if p.judged.is_some() {
+                    "judged_by"
+                } else {
+                    "judged"
+                };
+                self.error(
+                    v.span(),
+                    SyntaxError::TomlMissingKey {
+                        key: missing.into(),
+                        table: "[[plan]]".into(),
+                    },
+                );
+                ok = false;
+            }
+            (None, None) => {}
         }
         if let Some(v) = &p.target {
             match self.expr(v) {
