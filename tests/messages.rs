@@ -26,10 +26,7 @@ fn a_review_range_is_read_and_a_reversed_one_is_reported_at_its_end() {
     // `4-6 school_weeks` was a syntax error pointing at `review`; it is now a range of periods.
     let text = "policy \"Review\" {\n  plan \"stage one\" at facilitate {\n    review after 4-6 school_weeks\n    target attendance(rolling 6 school_weeks) >= 90%\n  }\n}\n";
     let (found, _) = check("review.policy", text);
-    assert!(
-        found.iter().all(|d| d.code.starts_with("AT")),
-        "{found:?}"
-    );
+    assert!(found.iter().all(|d| d.code.starts_with("AT")), "{found:?}");
     // Reversed, the error points at `4`, column 20 of line 3, the end that comes too early.
     let reversed = text.replace("4-6", "6-4");
     let (found, rendered) = check("review.policy", &reversed);
