@@ -43,19 +43,28 @@ pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
 /// program's new file gets (0666 less the user's umask): the temporary file is created with
 /// that mode and the kernel applies the umask, as it would to `open(2)`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with_mode(path, bytes, None)
+    write_with_mode(path, &mut |w| w.write_all(bytes), None)
+}
+
+/// [`write_atomically`] of what `write` writes, through a buffer: an output of a million
+/// rows is written as it is made, never held whole in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write_with_mode(path, write, None)
 }
 
 /// [`write_atomically`], keeping the mode of the file it replaces (`attend fmt --write`
 /// rewrites a policy without changing who may read it).
 pub fn replace_keeping_mode(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
-    write_with_mode(path, bytes, existing)
+    write_with_mode(path, &mut |w| w.write_all(bytes), existing)
 }
 
 fn write_with_mode(
     path: &Path,
-    bytes: &[u8],
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     keep: Option<std::fs::Permissions>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
@@ -67,7 +76,11 @@ fn write_with_mode(
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush()?;
+    }
     if let Some(permissions) = keep {
         tmp.as_file().set_permissions(permissions)?;
     }
