@@ -1,7 +1,7 @@
 //! The command line: the only place that reads files, writes files and prints. Each
 //! subcommand loads its inputs, runs the library's pipeline and renders the results.
 
-mod done;
+pub mod done;
 mod fs;
 mod generate;
 mod letters;

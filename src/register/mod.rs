@@ -11,6 +11,7 @@ mod ids;
 mod input;
 mod long;
 mod pupils;
+mod rows;
 mod slots;
 
 use std::borrow::Cow;
