@@ -29,7 +29,12 @@ impl IdList {
     /// Appends an id and returns its index; `None` when the list holds [`MAX_PUPILS`] ids or
     /// the id is longer than 64 bytes (the longest valid id).
     pub fn push(&mut self, id: &[u8]) -> Option<u32> {
-        if self.ends.len() >= MAX_PUPILS || id.len() > 64 {
+        self.push_within(id, MAX_PUPILS)
+    }
+
+    /// [`IdList::push`] with a limit of `limit` ids.
+    fn push_within(&mut self, id: &[u8], limit: usize) -> Option<u32> {
+        if self.ends.len() >= limit || id.len() > 64 {
             return None;
         }
         let index = u32::try_from(self.ends.len()).ok()?;
@@ -138,5 +143,14 @@ mod tests {
         assert_eq!(ids.push(&[b'a'; 64]), Some(0));
         assert_eq!(ids.push(&[b'a'; 65]), None);
         assert_eq!(ids.len(), 1);
+    }
+
+    #[test]
+    fn no_id_is_listed_past_the_limit() {
+        let mut ids = IdList::default();
+        assert_eq!(ids.push_within(b"P1", 2), Some(0));
+        assert_eq!(ids.push_within(b"P2", 2), Some(1));
+        assert_eq!(ids.push_within(b"P3", 2), None);
+        assert_eq!((ids.len(), ids.text(1)), (2, "P2"));
     }
 }
