@@ -212,7 +212,8 @@ pub struct LedgerScenario {
 pub fn ledger_scenario() -> &'static LedgerScenario {
     static SCENARIO: OnceLock<LedgerScenario> = OnceLock::new();
     SCENARIO.get_or_init(|| {
-        let text = include_str!("../../tests/scenarios/same_action_from_two_rules_is_one_row.scenario");
+        let text =
+            include_str!("../../tests/scenarios/same_action_from_two_rules_is_one_row.scenario");
         let parts = sections(text);
         let get = |name: &str| {
             parts

@@ -558,6 +558,9 @@ fn ledger_text(path: &Path, recorded: &Recorded, out: Option<&Path>) -> String {
     text
 }
 
+/// Writes one output file's bytes as they are made.
+type WriteFile<'a> = dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()> + 'a;
+
 /// Writes actions.csv and summary.csv, and withdrawn.csv when there is a ledger, each
 /// through a temporary file and a rename.
 pub fn write_outputs(
@@ -580,10 +583,7 @@ pub fn write_outputs(
         None => ("", String::new()),
     };
     // The two files with a row per action or pupil are written as they are made.
-    let mut files: Vec<(
-        &str,
-        Box<dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>>,
-    )> = vec![
+    let mut files: Vec<(&str, Box<WriteFile<'_>>)> = vec![
         (
             "actions.csv",
             Box::new(|w| engine::write_actions_csv(table, days, register, outcome, &status, w)),
