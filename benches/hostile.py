@@ -91,9 +91,26 @@ def ctf(d):
 
 
 def compact_field(d):
-    # One row whose marks field is 20 MiB of `/`: two years of school days, then closed days.
+    # One row whose marks field is 20 MiB of `/`: longer than a row may be.
     return write(os.path.join(d, "compact.csv"), [
         b"pupil_id,start_date,marks\n", b"P1,2024-09-05,", *repeated(b"/", 20 * MIB), b"\n"])
+
+
+def compact_marks(d):
+    # One row whose marks field is 4 MiB less 1 KiB of `/`, within the limit: a school year,
+    # then millions of marks on days that are not school days, each a problem.
+    return write(os.path.join(d, "compact_marks.csv"), [
+        b"pupil_id,start_date,marks\n", b"P1,2024-09-05,", *repeated(b"/", 4 * MIB - 1024),
+        b"\n"])
+
+
+def pupils_field(d):
+    # A pupils file whose second pupil has a 20 MiB carer's address, its line ends quoted.
+    pupils = write(os.path.join(d, "pupils.csv"), [
+        b"pupil_id,date_of_birth,year_group,carer_address\nP1,2015-05-01,4,\n",
+        b"P2,2015-05-01,4,\"1 Road\n", *repeated(b"x", 20 * MIB), b"\"\n"])
+    register = write(os.path.join(d, "one.csv"), [LONG_HEADER, b"P1,2024-09-05,AM,/\n"])
+    return pupils, register
 
 
 def million(d):
@@ -152,10 +169,16 @@ def main():
             ("open quote", open_quote, POLICY, cal, 5, 200, 2, r"open_quote\.csv:2:18\n"),
             ("CTF 40k marks", ctf, POLICY, cal, 5, 200, 2, r"ctf\.xml:3:\d+\n"),
             ("CTF 40k marks -k", ctf, POLICY, cal + keep, 5, 200, 2, r"29236 more problems"),
-            ("compact 20 MiB", compact_field, POLICY, cal, 5, 200, 2, r"compact\.csv:2:\d+\n"),
-            ("compact 20 MiB -k", compact_field, POLICY, cal + keep, 5, 200, 2,
-             r"20960756 more problems"),
-            ("1M pupils one day", million, NATIONAL, cal + ["--allow-missing"], 30, 500, 0, None),
+            ("compact 20 MiB row", compact_field, POLICY, cal + keep, 5, 200, 2,
+             r"(?s)row_too_long.*compact\.csv:2:1\n"),
+            ("compact 4 MiB marks", compact_marks, POLICY, cal, 5, 200, 2,
+             r"compact_marks\.csv:2:\d+\n"),
+            ("compact 4 MiB marks -k", compact_marks, POLICY, cal + keep, 5, 200, 2,
+             r"4182516 more problems"),
+            ("pupils 20 MiB row", lambda d: pupils_field(d)[1], POLICY,
+             cal + ["--pupils", os.path.join(tmp, "pupils.csv")], 5, 200, 2,
+             r"(?s)row_too_long.*pupils\.csv:3:1\n"),
+            ("1M pupils one day", million, NATIONAL, cal + ["--allow-missing"], 5, 200, 0, None),
             ("calendar 0000-9999", lambda d: wide_reg, NATIONAL, ["--calendar", wide_cal],
              5, 200, 0, None),
         ]

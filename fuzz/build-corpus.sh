@@ -150,6 +150,33 @@ P1,X,/\,LN
 P2,Y,C1C1,#
 EOF
 
+# The ledger: the scenario the target records (its actions.csv with `done` filled in), and
+# ledger files an `attend run` and an `attend done` wrote, which the fuzzer corrupts.
+attend=target/debug/attend
+[ -x "$attend" ] || cargo build --quiet --bin attend
+ledger_dir=$(mktemp -d)
+scenario=tests/scenarios/same_action_from_two_rules_is_one_row.scenario
+section policy "$scenario" >"$ledger_dir/s.policy"
+section calendar "$scenario" >"$ledger_dir/s.calendar"
+section register "$scenario" >"$ledger_dir/r.csv"
+if "$attend" run "$ledger_dir/s.policy" --calendar "$ledger_dir/s.calendar" \
+    --register "$ledger_dir/r.csv" --allow-missing --allow-errors --out "$ledger_dir/out" \
+    --no-report -q \
+    --ledger "$ledger_dir/ledger.sqlite" >/dev/null 2>&1; then
+    add ledger "$ledger_dir/ledger.sqlite"
+    awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $NF = "2024-09-16"; print }' \
+        "$ledger_dir/out/actions.csv" >"$ledger_dir/done.csv"
+    add ledger "$ledger_dir/out/actions.csv" "$ledger_dir/done.csv"
+    "$attend" done --import "$ledger_dir/done.csv" --ledger "$ledger_dir/ledger.sqlite" \
+        >/dev/null 2>&1 && add ledger "$ledger_dir/ledger.sqlite"
+fi
+rm -rf "$ledger_dir"
+add_text ledger <<'CSV'
+id,done,note
+0000000,yes,letter posted
+deadbeef,2024-09-16,
+CSV
+
 du -sh "$corpus"
 for d in "$corpus"/*/; do
     echo "$(basename "$d"): $(find "$d" -type f | wc -l) files"

@@ -381,17 +381,16 @@ fn engine_result(case: &Case) -> Result<Results, String> {
         };
         fired.insert((
             days.date(f.day).to_string(),
-            register.pupils[f.pupil].id.clone(),
+            register.id(f.pupil).to_string(),
             rule,
         ));
     }
     let summary = register
-        .pupils
-        .iter()
+        .ids()
         .zip(&outcome.summary)
         .map(|(p, s)| {
             (
-                p.id.clone(),
+                p.to_string(),
                 [s.possible, s.present, s.authorised, s.unauthorised],
             )
         })

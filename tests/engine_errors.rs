@@ -48,11 +48,7 @@ fn problems(register: &str, keep_going: bool, with_pupils: bool) -> String {
         None,
         &options,
     ) {
-        Ok(r) => format!(
-            "accepted: {} pupils, {} sessions\n",
-            r.pupils.len(),
-            r.sessions()
-        ),
+        Ok(r) => format!("accepted: {} pupils, {} sessions\n", r.len(), r.sessions()),
         Err(problems) => problems.iter().map(ToString::to_string).collect(),
     }
 }

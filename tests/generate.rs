@@ -238,7 +238,7 @@ fn generated_register_runs_through_the_national_policy() {
     )
     .expect("the register reads without problems");
     assert!(register.warnings.is_empty());
-    assert_eq!(register.pupils.len(), 2000);
+    assert_eq!(register.len(), 2000);
     let outcome = engine::run(&table, &days, &register);
     assert_eq!(outcome.summary.len(), 2000);
     assert!(

@@ -277,3 +277,51 @@ fn a_calendar_of_many_years_costs_nothing_per_pupil() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_compact_row_longer_than_the_limit_is_reported_at_its_line() {
+    // A marks field of 4 MiB + 1 KiB on line 3, after a good row: the csv crate would hold
+    // it whole; the reader stops at the limit with the row's line.
+    let dir = temp();
+    let mut file = b"pupil_id,start_date,marks\nP1,2024-09-05,/\\\nP2,2024-09-05,\"".to_vec();
+    file.resize(file.len() + MAX_ROW + 1024, b'/');
+    file.extend_from_slice(b"\"\nP3,2024-09-05,/\\\n");
+    let run = run(dir.path(), "m.csv", &file, &["--keep-going"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        headlines(&run.stderr),
+        ["error[register::row_too_long]: row longer than 4194304 bytes"]
+    );
+    assert!(run.stderr.contains("--> m.csv:3:1\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("help: a register row is"),
+        "{}",
+        run.stderr
+    );
+    assert_excerpts_short(&run.stderr);
+}
+
+#[test]
+fn a_pupils_row_longer_than_the_limit_is_reported_at_its_line() {
+    // A carer's address of 4 MiB + 1 KiB, its line ends quoted, on the third row.
+    let dir = temp();
+    let mut pupils =
+        b"pupil_id,date_of_birth,year_group,carer_address\nP1,2015-05-01,4,\nP2,2015-05-01,4,\"1 Road\n"
+            .to_vec();
+    pupils.resize(pupils.len() + MAX_ROW + 1024, b'x');
+    pupils.extend_from_slice(b"\"\nP3,2015-05-01,4,\n");
+    std::fs::write(dir.path().join("pupils.csv"), &pupils).expect("write the pupils file");
+    let register = b"pupil_id,date,session,mark\nP1,2024-09-05,AM,/\n";
+    let run = run(dir.path(), "r.csv", register, &["--pupils", "pupils.csv"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        headlines(&run.stderr),
+        ["error[register::row_too_long]: row longer than 4194304 bytes"]
+    );
+    assert!(
+        run.stderr.contains("--> pupils.csv:3:1\n"),
+        "{}",
+        run.stderr
+    );
+    assert_excerpts_short(&run.stderr);
+}

@@ -481,3 +481,48 @@ fn out_is_never_a_folder_attend_did_not_make() {
     );
     assert_eq!(school.read("out/thesis.docx"), "precious");
 }
+
+#[test]
+fn a_staging_folder_a_killed_run_left_is_removed_by_the_next_run() {
+    let school = School::new();
+    school.register(&[DAY1_AM, DAY1_PM, DAY2]);
+    let staging = || {
+        let mut names: Vec<String> = std::fs::read_dir(school.dir.path())
+            .expect("the folder reads")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".attend-out"))
+            .collect();
+        names.sort();
+        names
+    };
+    // Killed with its outputs written to its staging folder: the folder and its lock stay.
+    let crashed = school
+        .run_cmd()
+        .env("ATTEND_CRASH_AT", "outputs")
+        .output()
+        .expect("runs");
+    assert!(!crashed.status.success());
+    let left = staging();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[1].ends_with(".lock"), "{left:?}");
+    // A folder another run is writing (its lock held), one a run has just made (no lock
+    // yet), and a folder of another name: all left alone.
+    let dir = school.dir.path();
+    std::fs::create_dir(dir.join(".attend-out-live")).expect("mkdir");
+    let held = std::fs::File::create(dir.join(".attend-out-live.lock")).expect("lock file");
+    held.lock().expect("locked");
+    std::fs::create_dir(dir.join(".attend-out-young")).expect("mkdir");
+    std::fs::create_dir(dir.join(".attend-outside")).expect("mkdir");
+    school.run();
+    assert_eq!(
+        staging(),
+        [
+            ".attend-out-live",
+            ".attend-out-live.lock",
+            ".attend-out-young",
+            ".attend-outside"
+        ]
+    );
+    drop(held);
+}

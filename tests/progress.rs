@@ -74,7 +74,7 @@ fn the_library_reports_bytes_read_and_pupils_evaluated() {
 
     let evaluating = Counter::default();
     let outcome = engine::run_with_progress(&table, &days, &register, &evaluating);
-    let n = register.pupils.len() as u64;
+    let n = register.len() as u64;
     assert!(n > 0);
     assert_eq!(evaluating.len.load(Ordering::SeqCst), n);
     assert_eq!(evaluating.done.load(Ordering::SeqCst), n);

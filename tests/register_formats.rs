@@ -82,7 +82,7 @@ fn read(name: &str, bytes: Vec<u8>, case: &Case) -> Result<Register, String> {
 }
 
 fn same_register(a: &Register, b: &Register) {
-    let ids = |r: &Register| r.pupils.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    let ids = |r: &Register| r.ids().map(str::to_string).collect::<Vec<_>>();
     assert_eq!(ids(a), ids(b));
     assert_eq!((a.first, a.days, a.span), (b.first, b.days, b.span));
     assert_eq!(a.marks, b.marks);
@@ -329,7 +329,7 @@ fn a_upn_keyed_register_meets_a_upn_keyed_pupils_file() {
             None,
             &options(keep_upn),
         )
-        .map(|r| r.pupils.iter().map(|p| p.id.clone()).collect::<Vec<_>>())
+        .map(|r| r.ids().map(str::to_string).collect::<Vec<_>>())
         .map_err(|p| p.iter().map(ToString::to_string).collect::<String>())
     };
     assert_eq!(run(by_column, false), Ok(vec!["P1".to_string()]));
@@ -735,7 +735,7 @@ fn a_ctf_meets_a_pupils_file_with_its_upns() {
             None,
             &options,
         )
-        .map(|r| (r.pupils[0].id.clone(), r.sessions()))
+        .map(|r| (r.id(0).to_string(), r.sessions()))
         .map_err(|p| p.iter().map(ToString::to_string).collect::<String>())
     };
     // 4 school days (Wednesday is the INSET day) x 2 sessions.

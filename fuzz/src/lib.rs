@@ -210,8 +210,59 @@ pub fn run_scenario(text: &str) {
             engine::on_day_text(&table, &days, &register, &outcome, day);
         }
     }
-    if !register.pupils.is_empty() {
+    if !register.is_empty() {
         let (trace, fired) = engine::explain(&table, &days, &register, 0);
         engine::explain_text(&table, &days, &register, 0, &trace, &fired);
     }
+}
+
+/// A run the `ledger` target records into each ledger it opens: a policy, its table, a
+/// register and what the engine found in it.
+pub struct LedgerScenario {
+    pub table: table::DecisionTable,
+    pub days: SchoolDays,
+    pub register: register::Register,
+    pub outcome: engine::Outcome,
+}
+
+/// The run of tests/scenarios/same_action_from_two_rules_is_one_row.scenario (a pupil with
+/// several actions on several days), made once.
+pub fn ledger_scenario() -> &'static LedgerScenario {
+    static SCENARIO: OnceLock<LedgerScenario> = OnceLock::new();
+    SCENARIO.get_or_init(|| {
+        let text =
+            include_str!("../../tests/scenarios/same_action_from_two_rules_is_one_row.scenario");
+        let parts = sections(text);
+        let get = |name: &str| {
+            parts
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.clone())
+                .unwrap_or_default()
+        };
+        let policy = Source::new("scenario.policy", get("policy"));
+        let calendar = Source::new("scenario.calendar", get("calendar"));
+        let Some(checked) = analyse(&policy, Some(&calendar)).checked else {
+            panic!("the ledger scenario's policy does not check");
+        };
+        let (table, _) = table::compile(&checked);
+        let days = SchoolDays::new(&table.calendar);
+        let input = Input::bytes("register.csv", get("register").into_bytes());
+        let options = ReadOptions {
+            allow_missing: true,
+            ..read_options()
+        };
+        let Ok(register) =
+            register::read_register(&input, &table.calendar, &days, None, None, &options)
+        else {
+            panic!("the ledger scenario's register does not read");
+        };
+        let outcome = engine::run(&table, &days, &register);
+        LedgerScenario {
+            table,
+            days,
+            register,
+            outcome,
+        }
+    })
 }

@@ -43,11 +43,18 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
 
 /// The requests an edited actions CSV makes, each with its line; or the problem, in words.
 fn read_import(path: &Path, today: NaiveDate) -> Result<Vec<(u64, DoneRequest)>, String> {
-    let shown = path.display();
-    let mut csv = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    read_import_from(file, &path.display().to_string(), today)
+}
+
+/// [`read_import`] of what `reader` holds, shown in messages as `shown`.
+pub fn read_import_from(
+    reader: impl std::io::Read,
+    shown: &str,
+    today: NaiveDate,
+) -> Result<Vec<(u64, DoneRequest)>, String> {
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = csv
         .headers()
         .map_err(|e| format!("`{shown}` is not a CSV file: {e}"))?

@@ -1,17 +1,26 @@
 //! Reading inputs as text with a clear error, and writing outputs so that nothing is ever left
 //! half-written: a temporary file beside the target, then a rename.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::{Source, Span};
+use crate::syntax::MAX_FILE_BYTES;
 use crate::syntax::error::SyntaxError;
 
 /// Reads a file into a [`Source`]. A file that is not UTF-8 is a diagnostic, not a panic.
+/// Only the first [`MAX_FILE_BYTES`] and a few bytes more are read: a longer file is refused
+/// at the first byte past the limit, so reading the rest of it would be time spent for nothing.
 pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let read = || -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        std::io::Read::take(std::fs::File::open(path)?, MAX_FILE_BYTES as u64 + 4)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    let mut bytes = read().map_err(|e| {
         Box::new(Diagnostic {
             code: "input::unreadable".into(),
             severity: crate::diagnostic::Severity::Error,
@@ -24,6 +33,13 @@ pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
             source: None,
         })
     })?;
+    // A character cut where the reading stopped is past the limit: the file is refused for
+    // its size, not for that.
+    if let Err(e) = std::str::from_utf8(&bytes)
+        && e.valid_up_to() > MAX_FILE_BYTES
+    {
+        bytes.truncate(e.valid_up_to());
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source::new(name, text)),
         Err(e) => {
@@ -43,19 +59,28 @@ pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
 /// program's new file gets (0666 less the user's umask): the temporary file is created with
 /// that mode and the kernel applies the umask, as it would to `open(2)`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with_mode(path, bytes, None)
+    write_with_mode(path, &mut |w| w.write_all(bytes), None)
+}
+
+/// [`write_atomically`] of what `write` writes, through a buffer: an output of a million
+/// rows is written as it is made, never held whole in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write_with_mode(path, write, None)
 }
 
 /// [`write_atomically`], keeping the mode of the file it replaces (`attend fmt --write`
 /// rewrites a policy without changing who may read it).
 pub fn replace_keeping_mode(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
-    write_with_mode(path, bytes, existing)
+    write_with_mode(path, &mut |w| w.write_all(bytes), existing)
 }
 
 fn write_with_mode(
     path: &Path,
-    bytes: &[u8],
+    write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     keep: Option<std::fs::Permissions>,
 ) -> std::io::Result<()> {
     let dir = match path.parent() {
@@ -67,7 +92,11 @@ fn write_with_mode(
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush()?;
+    }
     if let Some(permissions) = keep {
         tmp.as_file().set_permissions(permissions)?;
     }
@@ -82,7 +111,70 @@ fn write_with_mode(
 /// one's outputs as they were.
 pub struct Staged {
     target: PathBuf,
+    /// Dropped (removed, when not committed) before the lock is let go.
     dir: tempfile::TempDir,
+    /// `<dir>.lock`, locked while this run uses the folder: a later run removes a staging
+    /// folder whose lock no one holds (the run that made it was killed).
+    _lock: StagingLock,
+}
+
+/// The prefix of a staging folder's name.
+const STAGING: &str = ".attend-out-";
+
+/// How old a staging folder without a lock file must be to be left behind by a killed run
+/// rather than one just starting (it makes the folder, then its lock).
+const UNLOCKED_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+struct StagingLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Drop for StagingLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// `<dir>.lock`, beside the staging folder `dir` (inside it, it would become an output).
+fn lock_path(dir: &Path) -> PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Removes the staging folders in `parent` that runs killed before finishing left behind:
+/// those whose lock file no process holds locked, and those with none that are over an hour
+/// old. A folder in use, or of another name, is left alone.
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_staging = name
+            .to_str()
+            .is_some_and(|n| n.starts_with(STAGING) && !n.ends_with(".lock"));
+        if !is_staging || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = entry.path();
+        let lock = lock_path(&dir);
+        let stale = match std::fs::OpenOptions::new().write(true).open(&lock) {
+            // Held by a live run: `WouldBlock`. A file system without locks: left alone.
+            Ok(file) => file.try_lock().is_ok(),
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > UNLOCKED_AGE),
+        };
+        if stale {
+            let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_file(&lock);
+        }
+    }
 }
 
 impl Staged {
@@ -112,16 +204,22 @@ impl Staged {
         };
         std::fs::create_dir_all(&parent)
             .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        remove_stale(&parent);
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".attend-out-");
+        builder.prefix(STAGING);
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
         let dir = builder
             .tempdir_in(&parent)
             .map_err(|e| format!("cannot create a folder in `{}`: {e}", parent.display()))?;
+        let path = lock_path(dir.path());
+        let file = std::fs::File::create(&path)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|e| format!("cannot create `{}`: {e}", path.display()))?;
         Ok(Staged {
             target: target.to_path_buf(),
             dir,
+            _lock: StagingLock { path, _file: file },
         })
     }
 

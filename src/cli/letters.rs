@@ -144,7 +144,7 @@ pub fn write(
             }
             continue;
         };
-        let Some(pupil) = register.pupils.get(f.pupil) else {
+        let Some(pupil) = register.pupil(f.pupil) else {
             continue;
         };
         let [possible, present, unauthorised] =

@@ -4,7 +4,7 @@
 mod calendar;
 mod check;
 mod config;
-mod done;
+pub mod done;
 mod fs;
 mod generate;
 mod letters;

@@ -228,7 +228,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     // A CTF carries each pupil's date of birth and year group, so only warn when the
     // register gave no attributes either.
     let attributes_known = register
-        .pupils
+        .records()
         .iter()
         .any(|p| p.dob.is_some() || p.year_group.is_some());
     if pupils.is_none() && !attributes_known && uses_pupil_attributes(&table) {
@@ -246,8 +246,8 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         .transpose()?;
     let explain_index = match &args.explain {
         Some(id) => {
-            let Some(index) = register.pupils.iter().position(|p| p.id == *id) else {
-                let ids = register.pupils.iter().map(|p| p.id.as_str());
+            let Some(index) = register.find(id) else {
+                let ids = register.ids();
                 let help = crate::diagnostic::did_you_mean_help(id, ids)
                     .map(|h| format!("\n  = help: {h}"))
                     .unwrap_or_default();
@@ -575,6 +575,9 @@ fn ledger_text(path: &Path, recorded: &Recorded, out: Option<&Path>) -> String {
     text
 }
 
+/// Writes one output file's bytes as they are made.
+type WriteFile<'a> = dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()> + 'a;
+
 /// Writes actions.csv and summary.csv, and withdrawn.csv when there is a ledger, each
 /// through a temporary file and a rename.
 pub fn write_outputs(
@@ -589,29 +592,31 @@ pub fn write_outputs(
         eprintln!("error: cannot create `{}`: {e}", dir.display());
         return Err(EXIT_FAILURE);
     }
-    let actions = match recorded {
-        Some(r) => engine::actions_csv_with(table, days, register, outcome, &|key| match r
-            .status
-            .get(&key)
-        {
-            Some(s) => (
-                if s.new { "new" } else { "unchanged" },
-                s.done.clone().unwrap_or_default(),
-            ),
-            None => ("", String::new()),
-        }),
-        None => engine::actions_csv(table, days, register, outcome),
+    let status = |key: u64| match recorded.and_then(|r| r.status.get(&key)) {
+        Some(s) => (
+            if s.new { "new" } else { "unchanged" },
+            s.done.clone().unwrap_or_default(),
+        ),
+        None => ("", String::new()),
     };
-    let mut files = vec![
-        ("actions.csv", actions),
-        ("summary.csv", engine::summary_csv(table, register, outcome)),
+    // The two files with a row per action or pupil are written as they are made.
+    let mut files: Vec<(&str, Box<WriteFile<'_>>)> = vec![
+        (
+            "actions.csv",
+            Box::new(|w| engine::write_actions_csv(table, days, register, outcome, &status, w)),
+        ),
+        (
+            "summary.csv",
+            Box::new(|w| engine::write_summary_csv(table, register, outcome, w)),
+        ),
     ];
     if let Some(r) = recorded {
-        files.push(("withdrawn.csv", ledger::withdrawn_csv(&r.withdrawn)));
+        let withdrawn = ledger::withdrawn_csv(&r.withdrawn);
+        files.push(("withdrawn.csv", Box::new(move |w| w.write_all(&withdrawn))));
     }
-    for (name, bytes) in &files {
+    for (name, write) in &mut files {
         let path = dir.join(name);
-        if let Err(e) = fs::write_atomically(&path, bytes) {
+        if let Err(e) = fs::write_atomically_with(&path, write) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return Err(EXIT_FAILURE);
         }
@@ -850,7 +855,7 @@ fn write_report(
         register,
         &crate::simulate::Minutes::default(),
     );
-    let cohort = format!("the register's {} pupils", register.pupils.len());
+    let cohort = format!("the register's {} pupils", register.len());
     let html = crate::report::html(&crate::report::Report {
         title: "Attendance policy report",
         cohort: &cohort,

@@ -132,7 +132,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
                 &options,
             )
             .map_err(show_problems)?;
-            let what = format!("{} pupils from {}", register.pupils.len(), reg.display());
+            let what = format!("{} pupils from {}", register.len(), reg.display());
             (register, what)
         }
         (_, _, Some(n)) => {

@@ -75,8 +75,9 @@ pub struct PupilSummary {
     pub present: u32,
     pub authorised: u32,
     pub unauthorised: u32,
-    /// Per band set, the row of the band held.
-    pub bands: Vec<Option<usize>>,
+    /// Per band set, the row of the band held; held inline for up to two band sets, so a
+    /// million summaries need no allocation each.
+    pub bands: smallvec::SmallVec<[Option<u32>; 2]>,
     pub stage: usize,
     pub persistent: bool,
     pub severe: bool,
@@ -213,7 +214,7 @@ pub fn evaluate(
         bands: state
             .bands
             .iter()
-            .map(|b| b.map(|rule| plan.band_sets_row(rule)))
+            .map(|b| b.map(|rule| u32::try_from(plan.band_sets_row(rule)).unwrap_or(u32::MAX)))
             .collect(),
         stage: day_state.stage,
         persistent: summary_day.is_some() && holds_any(&plan.persistent),

@@ -12,6 +12,7 @@ pub use evidence::percent_tenths;
 pub use output::{
     Due, SHORT_ID, action_id, action_key, actions_csv, actions_csv_with, due, each_action,
     explain_text, on_day_text, short_id, step_name, summary_csv, terminal_summary,
+    write_actions_csv, write_summary_csv,
 };
 pub use plan::Plan;
 
@@ -20,6 +21,9 @@ use rayon::prelude::*;
 use crate::progress::{NoProgress, Progress};
 use crate::register::Register;
 use crate::table::{DecisionTable, SchoolDays};
+
+/// Pupils evaluated by one task.
+const BLOCK: usize = 256;
 
 /// Everything a run found.
 #[derive(Clone, Debug)]
@@ -44,28 +48,39 @@ pub fn run_with_progress(
     register: &Register,
     progress: &dyn Progress,
 ) -> Outcome {
-    progress.set_len(register.pupils.len() as u64);
+    let pupils = register.len();
+    progress.set_len(pupils as u64);
     let plan = Plan::new(table);
     let span = register.span.unwrap_or((0, 0));
     let shared = eval::Shared::new(&plan, days, span);
-    let per_pupil: Vec<(Vec<Fired>, PupilSummary)> = register
-        .pupils
-        .par_iter()
-        .enumerate()
-        .with_min_len(256)
-        .map(|(i, pupil)| {
-            let marks = register.marks_between(i, span.0, span.1);
-            let evaluated = eval::evaluate(&shared, i, pupil, marks, None);
-            progress.inc(1);
-            evaluated
+    // Evaluation reads attributes, never the id: a pupil the register alone names is one
+    // with none known.
+    let nobody = crate::register::Pupil::unknown(String::new());
+    // Pupils are evaluated in blocks, each block's actions and summaries gathered in one
+    // list, so a million pupils cost a summary each and no list per pupil.
+    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>)> = (0..pupils.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
+            let mut fired = Vec::new();
+            let mut summary = Vec::with_capacity(pupils.len());
+            for i in pupils {
+                let pupil = register.record(i).unwrap_or(&nobody);
+                let marks = register.marks_between(i, span.0, span.1);
+                let (f, s) = eval::evaluate(&shared, i, pupil, marks, None);
+                fired.extend(f);
+                summary.push(s);
+            }
+            progress.inc(summary.len() as u64);
+            (fired, summary)
         })
         .collect();
     progress.finish();
     let mut fired = Vec::new();
-    let mut summary = Vec::with_capacity(per_pupil.len());
-    for (f, s) in per_pupil {
+    let mut summary = Vec::with_capacity(pupils);
+    for (f, s) in blocks {
         fired.extend(f);
-        summary.push(s);
+        summary.extend(s);
     }
     // Stable: within a pupil and day, the order the rules fired in (table order).
     fired.sort_by_key(|f| (f.day, f.pupil));
@@ -87,13 +102,13 @@ pub fn explain(
     let span = register.span.unwrap_or((0, 0));
     let shared = eval::Shared::new(&plan, days, span);
     let mut trace = Vec::new();
-    let Some(record) = register.pupils.get(pupil) else {
+    let Some(record) = register.pupil(pupil) else {
         return (trace, Vec::new());
     };
     let (fired, _) = eval::evaluate(
         &shared,
         pupil,
-        record,
+        &record,
         register.marks_between(pupil, span.0, span.1),
         Some(&mut trace),
     );

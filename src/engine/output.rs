@@ -165,10 +165,7 @@ pub const SHORT_ID: usize = 8;
 impl Due<'_> {
     /// The action's stable key: the first rule's (the one whose row `actions.csv` names).
     pub fn key(&self, days: &SchoolDays, register: &Register) -> u64 {
-        let pupil = register
-            .pupils
-            .get(self.fired.pupil)
-            .map_or("", |p| p.id.as_str());
+        let pupil = register.id(self.fired.pupil);
         action_key(
             pupil,
             &self.row.rule,
@@ -208,9 +205,23 @@ pub fn actions_csv_with(
     outcome: &Outcome,
     ledger: &dyn Fn(u64) -> (&'static str, String),
 ) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(outcome.fired.len() * 180 + 64));
+    let mut out = Vec::with_capacity(outcome.fired.len() * 180 + 64);
     // Writing to a Vec cannot fail.
-    let _ = w.write_record([
+    let _ = write_actions_csv(table, days, register, outcome, ledger, &mut out);
+    out
+}
+
+/// [`actions_csv_with`], written to `out` as it is made.
+pub fn write_actions_csv(
+    table: &DecisionTable,
+    days: &SchoolDays,
+    register: &Register,
+    outcome: &Outcome,
+    ledger: &dyn Fn(u64) -> (&'static str, String),
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
         "id",
         "date",
         "pupil_id",
@@ -223,18 +234,18 @@ pub fn actions_csv_with(
         "responsible_name",
         "ledger",
         "done",
-    ]);
+    ])?;
     let mut date_text = (usize::MAX, String::new());
     for d in due(table, &outcome.fired) {
         let f = d.fired;
         if date_text.0 != f.day {
             date_text = (f.day, days.date(f.day).to_string());
         }
-        let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
+        let pupil = register.id(f.pupil);
         let responsible = d.responsible();
         let key = d.key(days, register);
         let (status, done) = ledger(key);
-        let _ = w.write_record([
+        w.write_record([
             short_id(key).as_str(),
             date_text.1.as_str(),
             pupil,
@@ -247,17 +258,17 @@ pub fn actions_csv_with(
             responsible.and_then(|r| table.role_name(r)).unwrap_or(""),
             status,
             done.as_str(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    w.flush()
 }
 
 /// The bands a pupil holds, one per band set, joined with `;`.
-fn bands_text(table: &DecisionTable, bands: &[Option<usize>]) -> String {
+fn bands_text(table: &DecisionTable, bands: &[Option<u32>]) -> String {
     bands
         .iter()
         .map(|b| {
-            b.and_then(|r| table.rows.get(r))
+            b.and_then(|r| table.rows.get(r as usize))
                 .map_or("", |r| r.rule.as_str())
         })
         .collect::<Vec<_>>()
@@ -266,8 +277,21 @@ fn bands_text(table: &DecisionTable, bands: &[Option<usize>]) -> String {
 
 /// `pupil_id,possible,present,authorised,unauthorised,attendance,band,stage,persistent,severe`.
 pub fn summary_csv(table: &DecisionTable, register: &Register, outcome: &Outcome) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(outcome.summary.len() * 64 + 128));
-    let _ = w.write_record([
+    let mut out = Vec::with_capacity(outcome.summary.len() * 64 + 128);
+    // Writing to a Vec cannot fail.
+    let _ = write_summary_csv(table, register, outcome, &mut out);
+    out
+}
+
+/// [`summary_csv`], written to `out` as it is made.
+pub fn write_summary_csv(
+    table: &DecisionTable,
+    register: &Register,
+    outcome: &Outcome,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
         "pupil_id",
         "possible",
         "present",
@@ -278,10 +302,10 @@ pub fn summary_csv(table: &DecisionTable, register: &Register, outcome: &Outcome
         "stage",
         "persistent",
         "severe",
-    ]);
-    for (pupil, s) in register.pupils.iter().zip(&outcome.summary) {
-        let _ = w.write_record([
-            pupil.id.as_str(),
+    ])?;
+    for (pupil, s) in register.ids().zip(&outcome.summary) {
+        w.write_record([
+            pupil,
             &s.possible.to_string(),
             &s.present.to_string(),
             &s.authorised.to_string(),
@@ -291,9 +315,9 @@ pub fn summary_csv(table: &DecisionTable, register: &Register, outcome: &Outcome
             stage_name(table, s.stage),
             if s.persistent { "true" } else { "false" },
             if s.severe { "true" } else { "false" },
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    w.flush()
 }
 
 /// The counts a person wants after a run.
@@ -352,10 +376,12 @@ pub fn terminal_summary(
 fn taken_so_far(days: &SchoolDays, register: &Register, outcome: &Outcome) -> Option<String> {
     let (last, session) = register.taken_to()?;
     let waiting = register.not_yet_taken(|p| {
-        register.pupils.get(p).is_some_and(|pupil| {
-            let (from, to) = super::eval::roll(days, pupil, outcome.span);
-            (from..to).contains(&last)
-        })
+        // A pupil the register alone names is on roll on every day of the span.
+        p < register.len()
+            && register.record(p).is_none_or(|pupil| {
+                let (from, to) = super::eval::roll(days, pupil, outcome.span);
+                (from..to).contains(&last)
+            })
     });
     (waiting > 0).then(|| {
         format!(
@@ -382,7 +408,7 @@ pub fn on_day_text(
     for d in due(table, today) {
         let f = d.fired;
         let who = d.responsible().unwrap_or("(no one named)");
-        let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
+        let pupil = register.id(f.pupil);
         let note = d.note();
         let note = if note.is_empty() {
             String::new()
@@ -430,10 +456,10 @@ pub fn explain_text(
     trace: &[TraceEvent],
     fired: &[Fired],
 ) -> String {
-    let Some(record) = register.pupils.get(pupil) else {
+    if pupil >= register.len() {
         return String::new();
-    };
-    let mut out = format!("timeline of pupil {}\n", record.id);
+    }
+    let mut out = format!("timeline of pupil {}\n", register.id(pupil));
     let mut by_day: BTreeMap<usize, (Vec<&TraceEvent>, Vec<&Fired>)> = BTreeMap::new();
     for t in trace {
         by_day.entry(t.day).or_default().0.push(t);

@@ -11,7 +11,7 @@ pub use schema::VERSION;
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::engine::{self, Outcome};
 use crate::register::Register;
@@ -234,7 +234,6 @@ impl Run<'_> {
             params![info.at, info.policy, info.register, first_date, last_date],
         )?;
         let run = tx.last_insert_rowid();
-        let pupils: FxHashSet<&str> = register.pupils.iter().map(|p| p.id.as_str()).collect();
         let mut earlier: FxHashMap<u64, Earlier> = FxHashMap::default();
         {
             let mut select = tx.prepare(
@@ -245,7 +244,7 @@ impl Run<'_> {
             while let Some(row) = rows.next()? {
                 let id: String = row.get(0)?;
                 let pupil_id: String = row.get(1)?;
-                if !pupils.contains(pupil_id.as_str()) {
+                if register.find(&pupil_id).is_none() {
                     continue;
                 }
                 let Ok(key) = u64::from_str_radix(&id, 16) else {
@@ -291,7 +290,7 @@ impl Run<'_> {
                 if date_text.0 != f.day {
                     date_text = (f.day, days.date(f.day).to_string());
                 }
-                let pupil = register.pupils.get(f.pupil).map_or("", |p| p.id.as_str());
+                let pupil = register.id(f.pupil);
                 insert.execute(params![
                     engine::action_id(key),
                     date_text.1,
@@ -354,12 +353,6 @@ impl Run<'_> {
             "UPDATE actions SET withdrawn_run = ?2, withdrawn_reason = ?3, marks_before = ?4,
                marks_after = ?5 WHERE id = ?1",
         )?;
-        let index: FxHashMap<&str, usize> = register
-            .pupils
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.as_str(), i))
-            .collect();
         let (span_first, span_last) = register.span.unwrap_or((0, 0));
         let mut gone: Vec<(u64, Earlier)> = earlier.into_iter().collect();
         gone.sort_by_key(|(key, _)| *key);
@@ -367,9 +360,9 @@ impl Run<'_> {
             let before: Option<(String, String)> = old_marks
                 .query_row([&e.pupil_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            let now = index
-                .get(e.pupil_id.as_str())
-                .map(|i| register.marks_between(*i, span_first, span_last))
+            let now = register
+                .find(&e.pupil_id)
+                .map(|i| register.marks_between(i, span_first, span_last))
                 .unwrap_or(&[]);
             let now_text = marks::text(now);
             let until = NaiveDate::parse_from_str(&e.date, "%Y-%m-%d").unwrap_or_default();
@@ -414,11 +407,11 @@ impl Run<'_> {
         with_actions.sort_unstable();
         with_actions.dedup();
         for i in with_actions {
-            let Some(pupil) = register.pupils.get(i) else {
+            if i >= register.len() {
                 continue;
-            };
+            }
             let text = marks::text(register.marks_between(i, first, last));
-            upsert.execute(params![pupil.id, first_date, text])?;
+            upsert.execute(params![register.id(i), first_date, text])?;
         }
         Ok(())
     }

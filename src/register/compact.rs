@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::error::{InputProblem, RegisterError};
 use super::long::roll_text;
+use super::rows::{RowLimit, overlong_problem};
 use super::slots::{Collected, LocalSlots, Slots, widen};
 use super::{Context, Decoded, parse_date, session_name};
 
@@ -190,10 +191,17 @@ pub(crate) fn read(
     reader: Box<dyn BufRead + Send>,
 ) -> Result<Collected, Vec<InputProblem>> {
     let name = &ctx.input.name;
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(RowLimit::new(reader));
     let headers = csv
         .byte_headers()
-        .map_err(|_| vec![InputProblem::new(RegisterError::NotText, name, 1, 1)])?
+        .map_err(|e| {
+            vec![
+                overlong_problem(&e, name)
+                    .unwrap_or_else(|| InputProblem::new(RegisterError::NotText, name, 1, 1)),
+            ]
+        })?
         .clone();
     let columns: Vec<String> = headers
         .iter()
@@ -230,7 +238,9 @@ pub(crate) fn read(
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
-                    problems.push(InputProblem::new(RegisterError::NotText, name, line, 1));
+                    problems.push(overlong_problem(&e, name).unwrap_or_else(|| {
+                        InputProblem::new(RegisterError::NotText, name, line, 1)
+                    }));
                     break;
                 }
             }

@@ -117,6 +117,8 @@ pub enum RegisterError {
     Empty,
     #[error("{count} more problems not shown")]
     TooMany { count: usize },
+    #[error("more than {limit} pupils in one register")]
+    TooManyPupils { limit: usize },
 }
 
 impl Problem for RegisterError {
@@ -154,6 +156,7 @@ impl Problem for RegisterError {
             RegisterError::LossyMapping { .. } => "register::lossy_mapping",
             RegisterError::Empty => "register::empty",
             RegisterError::TooMany { .. } => "register::too_many",
+            RegisterError::TooManyPupils { .. } => "register::too_many_pupils",
         }
     }
 
@@ -236,6 +239,9 @@ impl Problem for RegisterError {
             }
             RegisterError::UnmappedCode { .. } => Some("add a row for it to the codes map".into()),
             RegisterError::TooMany { .. } => Some("fix these first, then run again".into()),
+            RegisterError::TooManyPupils { .. } => {
+                Some("a register is one school's (or one trust's) pupils; split the file".into())
+            }
             _ => None,
         }
     }

@@ -10,16 +10,20 @@ mod compact;
 mod ctf;
 mod error;
 mod grid;
+mod ids;
 mod input;
 mod json;
 mod long;
 mod pupils;
 mod records;
+mod rows;
 mod sims;
 mod slots;
 mod year_group;
 
 use std::io::BufRead;
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
@@ -27,6 +31,7 @@ pub use codes_map::CodesMap;
 pub use columns::{ColumnMap, parse_uk_date};
 pub use ctf::pseudonym;
 pub use error::{EXCERPT, FORMATS, InputProblem, MAX_PROBLEMS, MAX_ROW, Position, RegisterError};
+pub use ids::MAX_PUPILS;
 pub use input::{Format, Input};
 pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
 
@@ -40,8 +45,13 @@ pub const NO_MARK: u8 = u8::MAX;
 /// Everything the engine needs to know about the sessions of every pupil.
 #[derive(Clone, Debug)]
 pub struct Register {
-    /// Sorted by id; a pupil's index here is its index everywhere else.
-    pub pupils: Vec<Pupil>,
+    /// Every pupil's id, sorted; a pupil's index here is its index everywhere else.
+    ids: ids::IdList,
+    /// The pupils whose attributes are known (from a pupils file or the register itself),
+    /// and per pupil its place there (`u32::MAX`: none). Empty when none are known: a
+    /// register of a million pupils and no pupils file keeps only their ids.
+    records: Vec<Pupil>,
+    record_of: Vec<u32>,
     /// The first school day held: the register's marks start here, not at the calendar's
     /// first day, so a calendar of many years costs nothing per pupil.
     pub first: usize,
@@ -57,6 +67,106 @@ pub struct Register {
 }
 
 impl Register {
+    /// A register of whole pupil records, pupil `i` with row `i` of `days * 2` marks in
+    /// `marks` (a row the marks do not reach is unmarked), put in id order. A pupil whose id
+    /// is not a valid pupil id or repeats an earlier one is left out, and so is any past
+    /// [`MAX_PUPILS`].
+    pub fn new(
+        pupils: Vec<Pupil>,
+        first: usize,
+        days: usize,
+        marks: &[u8],
+        span: Option<(usize, usize)>,
+    ) -> Register {
+        let width = days * 2;
+        let mut order: Vec<usize> = (0..pupils.len())
+            .filter(|i| valid_pupil_id(pupils[*i].id.as_bytes()))
+            .collect();
+        order.sort_by(|a, b| pupils[*a].id.cmp(&pupils[*b].id));
+        order.dedup_by(|a, b| pupils[*a].id == pupils[*b].id);
+        order.truncate(MAX_PUPILS);
+        let mut ids = ids::IdList::default();
+        let mut sorted = Vec::with_capacity(order.len() * width);
+        for &i in &order {
+            ids.push(pupils[i].id.as_bytes());
+            let row = marks.get(i * width..).unwrap_or(&[]);
+            let row = row.get(..width).unwrap_or(row);
+            sorted.extend_from_slice(row);
+            sorted.resize(ids.len() * width, NO_MARK);
+        }
+        let mut records: Vec<Option<Pupil>> = pupils.into_iter().map(Some).collect();
+        let records: Vec<Pupil> = order.iter().filter_map(|i| records[*i].take()).collect();
+        let record_of = (0..records.len())
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        Register {
+            ids,
+            records,
+            record_of,
+            first,
+            days,
+            marks: sorted,
+            span,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// How many pupils.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Pupil `i`'s id; empty outside the register.
+    pub fn id(&self, i: usize) -> &str {
+        self.ids.text(i)
+    }
+
+    /// Every pupil's id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.id(i))
+    }
+
+    /// The index of the pupil with this id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.ids.get(mid).cmp(id.as_bytes()) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    /// Pupil `i`'s attributes as far as they are known (a pupil the register alone names
+    /// has only its id).
+    pub fn pupil(&self, i: usize) -> Option<Cow<'_, Pupil>> {
+        if i >= self.len() {
+            return None;
+        }
+        match self.record(i) {
+            Some(p) => Some(Cow::Borrowed(p)),
+            None => Some(Cow::Owned(Pupil::unknown(self.id(i).to_string()))),
+        }
+    }
+
+    /// Pupil `i`'s record, when a pupils file or the register gave one.
+    pub fn record(&self, i: usize) -> Option<&Pupil> {
+        let at = *self.record_of.get(i)?;
+        self.records.get(at as usize)
+    }
+
+    /// The pupils whose attributes are known.
+    pub fn records(&self) -> &[Pupil] {
+        &self.records
+    }
+
     /// A pupil's marks on the days held: `(day - first) * 2 + session`.
     pub fn marks_of(&self, pupil: usize) -> &[u8] {
         let width = self.days * 2;
@@ -92,7 +202,7 @@ impl Register {
     /// on are not yet taken: neither possible nor absent.
     pub fn taken_to(&self) -> Option<(usize, usize)> {
         let (_, last) = self.span?;
-        let afternoon = (0..self.pupils.len()).any(|p| self.mark(p, last, 1) != NO_MARK);
+        let afternoon = (0..self.len()).any(|p| self.mark(p, last, 1) != NO_MARK);
         Some((last, usize::from(afternoon)))
     }
 
@@ -102,7 +212,7 @@ impl Register {
         let Some((last, session)) = self.taken_to() else {
             return 0;
         };
-        (0..self.pupils.len())
+        (0..self.len())
             .filter(|p| on_roll(*p))
             .map(|p| {
                 (session..2)

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::error::{InputProblem, RegisterError};
 use super::input::Input;
+use super::rows::{RowLimit, overlong_problem};
 use super::{parse_date, valid_pupil_id};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,11 +133,17 @@ fn list(text: &str) -> Vec<String> {
 /// Reads a pupils CSV; `limit` is how many problems to collect before stopping.
 pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProblem>> {
     let reader = input.open().map_err(|p| vec![p])?;
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(RowLimit::new(reader));
     let name = &input.name;
     let headers = match csv.byte_headers() {
         Ok(h) => h.clone(),
-        Err(_) => return Err(vec![InputProblem::new(RegisterError::NotText, name, 1, 1)]),
+        Err(e) => {
+            let problem = overlong_problem(&e, name)
+                .unwrap_or_else(|| InputProblem::new(RegisterError::NotText, name, 1, 1));
+            return Err(vec![problem]);
+        }
     };
     let columns: Vec<String> = headers
         .iter()
@@ -189,7 +196,11 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
-                problems.push(InputProblem::new(RegisterError::NotText, name, line, 1));
+                problems.push(
+                    overlong_problem(&e, name).unwrap_or_else(|| {
+                        InputProblem::new(RegisterError::NotText, name, line, 1)
+                    }),
+                );
                 break;
             }
         }

@@ -1,19 +1,18 @@
 //! Where readers put marks: one row of sessions per pupil, over the school days the register
 //! has reached so far (not the whole calendar), shared by the reading threads. Each thread
 //! keeps its own cache of the pupils it has seen, so the shared map is locked once per pupil
-//! and thread, not once per row.
+//! and thread, not once per row. Ids are kept compactly ([`IdList`]): a million pupils cost
+//! tens of bytes each here, not an allocation per id and per map.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use std::collections::HashMap;
 
-// Pupil ids come from files written by many hands: their maps use std's keyed SipHash, which
-// a file cannot make collide, not FxHash (ids that share a prefix, or were chosen to, pile
-// up in one bucket group).
-type IdMap<V> = HashMap<Box<[u8]>, V>;
+use rayon::slice::ParallelSliceMut;
 
 use super::error::{InputProblem, RegisterError};
+use super::ids::{IdHasher, IdIndex, IdList, MAX_PUPILS};
 use super::{Context, NO_MARK, Pupil, Register, session_name, valid_pupil_id};
 
 /// A pupil as a reader sees it: its row in the store and the school days it is on roll
@@ -24,12 +23,46 @@ pub(crate) struct Entry {
     pub roll: (usize, usize),
 }
 
+/// An [`Entry`] as a thread's cache keeps it.
+#[derive(Clone, Copy, Debug)]
+struct Compact {
+    index: u32,
+    roll: (u32, u32),
+}
+
+impl Compact {
+    fn new(entry: Entry) -> Compact {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Compact {
+            index: narrow(entry.index),
+            roll: (narrow(entry.roll.0), narrow(entry.roll.1)),
+        }
+    }
+
+    fn entry(self) -> Entry {
+        Entry {
+            index: self.index as usize,
+            roll: (self.roll.0 as usize, self.roll.1 as usize),
+        }
+    }
+}
+
 struct Shared {
-    map: IdMap<usize>,
-    ids: Vec<Box<[u8]>>,
-    rolls: Vec<(usize, usize)>,
+    index: IdIndex,
+    ids: IdList,
+    /// The rolls of the pupils file's pupils, which come first; every other pupil is on
+    /// roll on every school day.
+    rolls: Vec<(u32, u32)>,
     /// Pupil records that came with the register itself (CTF), by row.
     records: HashMap<usize, Pupil>,
+}
+
+impl Shared {
+    fn roll(&self, i: usize, days: usize) -> (usize, usize) {
+        self.rolls
+            .get(i)
+            .map_or((0, days), |(a, b)| (*a as usize, *b as usize))
+    }
 }
 
 /// The marks of every pupil over a window of school days, pupil-major, AM then PM. It grows
@@ -64,6 +97,8 @@ pub(crate) struct Slots {
     days: usize,
     /// Only the pupils file's pupils may appear.
     closed: bool,
+    /// Hashes ids for the shared map and every thread's cache alike.
+    hasher: IdHasher,
     shared: Mutex<Shared>,
     store: RwLock<Store>,
 }
@@ -71,21 +106,29 @@ pub(crate) struct Slots {
 impl Slots {
     pub fn new(ctx: &Context<'_>) -> Slots {
         let days = ctx.days.len();
+        let hasher = IdHasher::default();
         let mut shared = Shared {
-            map: IdMap::default(),
-            ids: Vec::new(),
+            index: IdIndex::default(),
+            ids: IdList::default(),
             rolls: Vec::new(),
             records: HashMap::default(),
         };
         if let Some(pupils) = ctx.pupils {
             for pupil in pupils.iter() {
-                let roll = roll_of(ctx, pupil);
-                add(&mut shared, pupil.id.as_bytes(), roll);
+                // The pupils file holds each id once; past `MAX_PUPILS` a pupil is left out,
+                // and its register rows are reported as not in the pupils file.
+                if let Some(i) = shared.ids.push(pupil.id.as_bytes()) {
+                    shared.index.insert(i, hasher.hash(pupil.id.as_bytes()));
+                    let (from, to) = roll_of(ctx, pupil);
+                    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                    shared.rolls.push((narrow(from), narrow(to)));
+                }
             }
         }
         Slots {
             days,
             closed: ctx.pupils.is_some(),
+            hasher,
             store: RwLock::new(Store {
                 first: 0,
                 held: 0,
@@ -100,25 +143,29 @@ impl Slots {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The pupil's row, adding the pupil on first sight unless a pupils file closes the set.
-    pub fn get(&self, id: &[u8]) -> Result<Entry, RegisterError> {
+    /// The pupil's row, adding the pupil on first sight unless a pupils file closes the set;
+    /// `hash` is the id's [`IdHasher::hash`] with this store's hasher.
+    fn get(&self, id: &[u8], hash: u32) -> Result<Entry, RegisterError> {
         let mut shared = self.lock();
-        if let Some(&index) = shared.map.get(id) {
+        if let Some(index) = shared.index.find(&shared.ids, id, hash) {
             return Ok(Entry {
                 index,
-                roll: shared.rolls[index],
+                roll: shared.roll(index, self.days),
             });
         }
-        let text = String::from_utf8_lossy(id).into_owned();
+        let text = || String::from_utf8_lossy(id).into_owned();
         if !valid_pupil_id(id) {
-            return Err(RegisterError::BadPupilId { text });
+            return Err(RegisterError::BadPupilId { text: text() });
         }
         if self.closed {
-            return Err(RegisterError::UnknownPupil { pupil: text });
+            return Err(RegisterError::UnknownPupil { pupil: text() });
         }
-        let index = add(&mut shared, id, (0, self.days));
+        let Some(index) = shared.ids.push(id) else {
+            return Err(RegisterError::TooManyPupils { limit: MAX_PUPILS });
+        };
+        shared.index.insert(index, hash);
         Ok(Entry {
-            index,
+            index: index as usize,
             roll: (0, self.days),
         })
     }
@@ -126,7 +173,8 @@ impl Slots {
     /// Attaches the pupil record a register carried (CTF), replacing the row's roll.
     pub fn set_record(&self, id: &[u8], pupil: Pupil) {
         let mut shared = self.lock();
-        if let Some(i) = shared.map.get(id).copied() {
+        let hash = self.hasher.hash(id);
+        if let Some(i) = shared.index.find(&shared.ids, id, hash) {
             shared.records.insert(i, pupil);
         }
     }
@@ -189,23 +237,14 @@ impl Slots {
         LocalSlots {
             slots: self,
             store: None,
-            cache: IdMap::default(),
+            cache: IdIndex::default(),
             entries: Vec::new(),
-            ids: Vec::new(),
-            spans: Vec::new(),
+            ids: IdList::default(),
             next: Vec::new(),
             last: None,
             stored: 0,
         }
     }
-}
-
-fn add(shared: &mut Shared, id: &[u8], roll: (usize, usize)) -> usize {
-    let i = shared.ids.len();
-    shared.ids.push(id.into());
-    shared.rolls.push(roll);
-    shared.map.insert(id.into(), i);
-    i
 }
 
 /// The school days a pupil is on roll, from their admission and leaving dates.
@@ -225,14 +264,12 @@ pub(crate) struct LocalSlots<'s> {
     /// lets it go so that another thread can widen it.
     store: Option<RwLockReadGuard<'s, Store>>,
     /// Id → index into `entries`: rows are found without touching the shared map.
-    cache: IdMap<usize>,
-    entries: Vec<Entry>,
-    /// Each entry's id, as a range of `ids`, and the entry last seen after it: exports list
-    /// pupils in the same order day after day, so the next row's pupil is usually predicted
-    /// without hashing.
-    ids: Vec<u8>,
-    spans: Vec<(usize, usize)>,
-    next: Vec<usize>,
+    cache: IdIndex,
+    entries: Vec<Compact>,
+    /// Each entry's id, and the entry last seen after it: exports list pupils in the same
+    /// order day after day, so the next row's pupil is usually predicted without hashing.
+    ids: IdList,
+    next: Vec<u32>,
     last: Option<usize>,
     /// Marks recorded through this view.
     pub stored: u64,
@@ -240,47 +277,43 @@ pub(crate) struct LocalSlots<'s> {
 
 impl LocalSlots<'_> {
     #[inline]
-    fn id(&self, i: usize) -> &[u8] {
-        self.spans
-            .get(i)
-            .and_then(|(a, b)| self.ids.get(*a..*b))
-            .unwrap_or(&[])
-    }
-
-    #[inline]
     pub fn get(&mut self, id: &[u8]) -> Result<Entry, RegisterError> {
-        let index = match self.last {
-            Some(i) if same(self.id(i), id) => i,
-            Some(i)
-                if self
-                    .next
-                    .get(i)
-                    .is_some_and(|n| *n != usize::MAX && same(self.id(*n), id)) =>
-            {
-                self.next[i]
+        let predicted = self.last.and_then(|i| {
+            if same(self.ids.get(i), id) {
+                return Some(i);
             }
-            last => {
-                let j = match self.cache.get(id) {
-                    Some(j) => *j,
+            let n = *self.next.get(i)? as usize;
+            same(self.ids.get(n), id).then_some(n)
+        });
+        let index = match predicted {
+            Some(i) => i,
+            None => {
+                let hash = self.slots.hasher.hash(id);
+                let j = match self.cache.find(&self.ids, id, hash) {
+                    Some(j) => j,
                     None => {
-                        let e = self.slots.get(id)?;
-                        self.entries.push(e);
-                        let start = self.ids.len();
-                        self.ids.extend_from_slice(id);
-                        self.spans.push((start, self.ids.len()));
-                        self.next.push(usize::MAX);
-                        self.cache.insert(id.into(), self.entries.len() - 1);
-                        self.entries.len() - 1
+                        let e = self.slots.get(id, hash)?;
+                        // The shared list took the id, so it is valid and this one can too.
+                        let Some(j) = self.ids.push(id) else {
+                            return Err(RegisterError::TooManyPupils { limit: MAX_PUPILS });
+                        };
+                        self.entries.push(Compact::new(e));
+                        self.next.push(u32::MAX);
+                        self.cache.insert(j, hash);
+                        j as usize
                     }
                 };
-                if let Some(slot) = last.and_then(|i| self.next.get_mut(i)) {
-                    *slot = j;
+                if let Some(slot) = self.last.and_then(|i| self.next.get_mut(i)) {
+                    *slot = u32::try_from(j).unwrap_or(u32::MAX);
                 }
                 j
             }
         };
         self.last = Some(index);
-        self.entries.get(index).copied().ok_or(RegisterError::Empty)
+        self.entries
+            .get(index)
+            .map(|c| c.entry())
+            .ok_or(RegisterError::Empty)
     }
 
     /// Records a mark; `Err` when the session already has one. Plain loads and stores, not
@@ -330,7 +363,11 @@ impl LocalSlots<'_> {
         else {
             return;
         };
-        let Some(cell) = self.store.as_ref().and_then(|s| s.cell(entry.index, slot)) else {
+        let Some(cell) = self
+            .store
+            .as_ref()
+            .and_then(|s| s.cell(entry.index as usize, slot))
+        else {
             return;
         };
         #[cfg(target_arch = "x86_64")]
@@ -387,6 +424,7 @@ pub(crate) fn finish(
         .shared
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
+    let days = slots.days;
     let store = slots
         .store
         .into_inner()
@@ -407,14 +445,23 @@ pub(crate) fn finish(
             .is_some_and(|m| m.load(Ordering::Relaxed) != NO_MARK)
     });
     let taken_to = last * 2 + usize::from(afternoon_taken);
-    let mut order: Vec<usize> = (0..shared.ids.len()).collect();
-    order.sort_by(|a, b| shared.ids[*a].cmp(&shared.ids[*b]));
+    // Ids are unique, and `IdList` holds at most `MAX_PUPILS`, so an index fits a `u32`.
+    let mut order: Vec<u32> = (0..shared.ids.len())
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect();
+    order.par_sort_unstable_by(|a, b| shared.ids.get(*a as usize).cmp(shared.ids.get(*b as usize)));
     // The register holds the span's days only; every mark recorded is within it.
     let width = (last + 1 - first) * 2;
     let mut marks = Vec::with_capacity(order.len() * width);
-    let mut pupils = Vec::with_capacity(order.len());
+    let mut ids = IdList::default();
+    // Attributes are kept only for the pupils that have them.
+    let mut records = Vec::new();
+    let mut record_of = Vec::new();
+    let any_records = ctx.pupils.is_some() || !shared.records.is_empty();
     for &i in &order {
-        let id = String::from_utf8_lossy(&shared.ids[i]).into_owned();
+        let i = i as usize;
+        let id = shared.ids.get(i);
+        ids.push(id);
         let start = marks.len();
         marks.extend((first * 2..(last + 1) * 2).map(|slot| {
             store
@@ -422,7 +469,7 @@ pub(crate) fn finish(
                 .map_or(NO_MARK, |m| m.load(Ordering::Relaxed))
         }));
         let row = &mut marks[start..];
-        let roll = shared.rolls[i];
+        let roll = shared.roll(i, days);
         let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
         let mut missing: Option<(usize, usize)> = None;
         let mut count = 0;
@@ -442,7 +489,7 @@ pub(crate) fn finish(
         if let Some((day, session)) = missing {
             if problems.len() < limit {
                 let error = RegisterError::MissingMark {
-                    pupil: id.clone(),
+                    pupil: String::from_utf8_lossy(id).into_owned(),
                     date: ctx.days.date(day).to_string(),
                     session: session_name(session),
                     more: count - 1,
@@ -452,18 +499,28 @@ pub(crate) fn finish(
                 dropped += 1;
             }
         }
-        let record = shared.records.remove(&i);
-        let pupil = match ctx.pupils.and_then(|p| p.get(&id)) {
-            Some(p) => p.clone(),
-            None => record.unwrap_or_else(|| Pupil::unknown(id)),
-        };
-        pupils.push(pupil);
+        if any_records {
+            let text = std::str::from_utf8(id).unwrap_or("");
+            let record = shared.records.remove(&i);
+            let pupil = ctx.pupils.and_then(|p| p.get(text)).cloned().or(record);
+            let at = pupil.map_or(u32::MAX, |p| {
+                records.push(p);
+                u32::try_from(records.len() - 1).unwrap_or(u32::MAX)
+            });
+            record_of.push(at);
+        }
     }
     if !problems.is_empty() {
         return Err(truncate(problems, dropped, limit));
     }
+    ids.shrink_to_fit();
+    if records.is_empty() {
+        record_of = Vec::new();
+    }
     Ok(Register {
-        pupils,
+        ids,
+        records,
+        record_of,
         first,
         days: last + 1 - first,
         marks,

@@ -71,19 +71,12 @@ pub fn register_from_cohort(cohort: &Cohort, days: &SchoolDays) -> Register {
     // Like a register read from files, it holds the days of its span only.
     let (first, last) = span.unwrap_or((0, 0));
     let held = if span.is_some() { last + 1 - first } else { 0 };
-    let marks = marks
+    let marks: Vec<u8> = marks
         .chunks(width.max(1))
         .flat_map(|row| row.get(first * 2..(first + held) * 2).unwrap_or(&[]))
         .copied()
         .collect();
-    Register {
-        pupils,
-        first,
-        days: held,
-        marks,
-        span,
-        warnings: Vec::new(),
-    }
+    Register::new(pupils, first, held, &marks, span)
 }
 
 /// The groups every figure is split by. A pupil is in `All` and in each group whose
@@ -305,7 +298,10 @@ pub fn compare(
     minutes: &Minutes,
 ) -> Simulation {
     let span = register.span.unwrap_or((0, 0));
-    let masks: Vec<u8> = register.pupils.iter().map(Group::mask).collect();
+    let masks: Vec<u8> = (0..register.len())
+        .filter_map(|i| register.pupil(i))
+        .map(|p| Group::mask(&p))
+        .collect();
     let mut pupils = [0u64; 6];
     for m in &masks {
         add(&mut pupils, *m, 1);
@@ -328,7 +324,7 @@ pub fn compare(
         }
     }
     // Weekly snapshots within the budget: every `step` weeks, always the last.
-    let n = register.pupils.len().max(1);
+    let n = register.len().max(1);
     let cost_all: usize = week_last.iter().map(|d| (d - span.0 + 1) * n).sum();
     let step = cost_all.div_ceil(SNAPSHOT_BUDGET).max(1);
     let mut week_days: Vec<usize> = week_last
@@ -378,7 +374,7 @@ fn add(counts: &mut [u64; 6], mask: u8, by: u64) {
 /// Each pupil's attendance (present over possible sessions) over the span.
 fn attendance_of(register: &Register, span: (usize, usize)) -> Vec<Option<u32>> {
     let classes: Vec<codes::MarkClass> = codes::table().rows().iter().map(|r| r.class).collect();
-    (0..register.pupils.len())
+    (0..register.len())
         .map(|i| {
             let (mut possible, mut present) = (0u64, 0u64);
             for m in register.marks_between(i, span.0, span.1) {
@@ -419,8 +415,8 @@ fn figures(
     let span = outcome.span;
     let formalise_rank = stage_rank(table, "formalise", 2);
     let enforce_rank = stage_rank(table, "enforce", 1);
-    let mut reached = vec![0usize; register.pupils.len()];
-    let mut enforced = vec![false; register.pupils.len()];
+    let mut reached = vec![0usize; register.len()];
+    let mut enforced = vec![false; register.len()];
     let mut actions: BTreeMap<String, [u64; 6]> = BTreeMap::new();
     let mut weekly = vec![0u64; week_first.len()];
     let mut spent = [0u64; 6];
@@ -451,11 +447,7 @@ fn figures(
         }
         if f.day >= last_week {
             due.push(Due {
-                pupil: register
-                    .pupils
-                    .get(f.pupil)
-                    .map(|p| p.id.clone())
-                    .unwrap_or_default(),
+                pupil: register.id(f.pupil).to_string(),
                 date: days.date(f.day),
                 action: a.action.clone(),
                 responsible: d.responsible().unwrap_or_default().to_string(),
@@ -553,7 +545,8 @@ fn snapshot(
             add(c, mask, 1);
         }
         for row in s.bands.iter().flatten() {
-            if let Some((_, c)) = band_index.get(row).and_then(|b| bands.get_mut(*b)) {
+            let row = *row as usize;
+            if let Some((_, c)) = band_index.get(&row).and_then(|b| bands.get_mut(*b)) {
                 add(c, mask, 1);
             }
         }
