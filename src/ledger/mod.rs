@@ -112,6 +112,10 @@ impl Ledger {
     /// Takes a connection `cli` has opened and brings its schema up to date.
     pub fn new(mut conn: Connection) -> Result<Ledger, LedgerError> {
         conn.busy_timeout(std::time::Duration::from_secs(BUSY_SECONDS))?;
+        // A ledger file may come from anywhere (copied between machines, restored from a
+        // backup): SQL functions written into its schema (views, triggers) must not run with
+        // side effects, so the schema is not trusted.
+        conn.pragma_update(None, "trusted_schema", false)?;
         schema::migrate(&mut conn)?;
         Ok(Ledger { conn })
     }
