@@ -687,6 +687,29 @@ fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
 }
 
 #[test]
+fn fmt_to_toml_refuses_a_one_line_statement_after_a_block() {
+    // `extends`, `phase` and the like are keys of TOML's `[policy]` table, printed above every
+    // block: one written after a definition would move up on the way back (found by fuzzing
+    // fmt_roundtrip), so the conversion is refused, pointing at it.
+    let file = "fuzz/regressions/fmt_roundtrip/extends-after-a-block.policy";
+    let run = attend(&["fmt", "--to", "toml", file]);
+    no_panic(&run, file);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("syntax::toml_cannot_order"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`extends` comes after a block here"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(":4:3]"), "{}", run.stderr);
+}
+
+#[test]
 fn fmt_to_toml_refuses_a_second_stages_block() {
     // TOML reads every `[[stage]]` as one list at the first one's place, so a second `stages`
     // block would merge into the first and move the `meetings` between them on the next

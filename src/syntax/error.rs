@@ -45,6 +45,8 @@ pub enum SyntaxError {
     TomlNothing,
     #[error("{what} is stated again here, and TOML holds it once")]
     TomlCannotRepeat { what: String },
+    #[error("{what} comes after a block here, and TOML keeps it in `[policy]` above every block")]
+    TomlCannotOrder { what: String },
 }
 
 impl Problem for SyntaxError {
@@ -66,6 +68,7 @@ impl Problem for SyntaxError {
             SyntaxError::TomlMissingKey { .. } => "syntax::toml_missing_key",
             SyntaxError::TomlNothing => "syntax::toml_nothing",
             SyntaxError::TomlCannotRepeat { .. } => "syntax::toml_cannot_repeat",
+            SyntaxError::TomlCannotOrder { .. } => "syntax::toml_cannot_order",
         }
     }
 
@@ -112,6 +115,9 @@ impl Problem for SyntaxError {
             SyntaxError::TomlCannotRepeat { .. } => Some(
                 "keep one of the two (`attend check` reports the repeat too), then convert".into(),
             ),
+            SyntaxError::TomlCannotOrder { what } => Some(format!(
+                "move {what} up, before the first block or definition, then convert"
+            )),
         }
     }
 }

@@ -646,8 +646,33 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
             repeats.push(SyntaxError::TomlCannotRepeat { what: what() }.at(loc));
         }
     };
+    // The one-line statements are keys of `[policy]`, which TOML prints above every table:
+    // one written after a block would move up on the way back, so it is refused like a repeat.
+    let mut after_block = false;
+    let mut misplaced = Vec::new();
     for item in &policy.node.items {
         let loc = &item.loc;
+        let key = match &item.node {
+            Item::Extends(_) => Some("`extends`"),
+            Item::Urn(_) => Some("`urn`"),
+            Item::Phase(_) => Some("`phase`"),
+            Item::Document(_) => Some("`document`"),
+            Item::SchoolType(_) => Some("`type`"),
+            Item::Target(_) => Some("`target`"),
+            Item::Ratified(_) => Some("`ratified`"),
+            Item::Review(_) => Some("`review`"),
+            _ => None,
+        };
+        match key {
+            Some(what) if after_block => misplaced.push(
+                SyntaxError::TomlCannotOrder {
+                    what: what.to_string(),
+                }
+                .at(loc),
+            ),
+            Some(_) => {}
+            None => after_block = true,
+        }
         match &item.node {
             Item::Extends(_) => once("extends".into(), &|| "`extends`".into(), loc),
             Item::Urn(_) => once("urn".into(), &|| "`urn`".into(), loc),
@@ -706,5 +731,6 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
             _ => {}
         }
     }
+    repeats.extend(misplaced);
     repeats
 }
