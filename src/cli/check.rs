@@ -11,7 +11,7 @@ use super::output::{DiagnosticFormat, render_diagnostics};
 use super::summary::{self, SummaryFormat};
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, color_stdout, fs, load, plural, show_errors};
 use crate::analyse;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::source::Source;
 
 #[derive(Args, Debug)]
@@ -200,19 +200,7 @@ fn policies_under(folder: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walk {
-        let entry = entry.map_err(|e| {
-            Box::new(Diagnostic {
-                code: "input::unreadable".into(),
-                severity: Severity::Error,
-                message: format!("cannot read `{}`: {e}", folder.display()),
-                loc: None,
-                label: None,
-                related: Vec::new(),
-                help: None,
-                url: None,
-                source: None,
-            })
-        })?;
+        let entry = entry.map_err(|e| super::fs::unreadable(&folder.display(), &e))?;
         let path = entry.path();
         if !entry.file_type().is_file() {
             continue;

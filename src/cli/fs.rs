@@ -12,6 +12,21 @@ use crate::syntax::error::SyntaxError;
 /// Reads a file into a [`Source`]. A file that is not UTF-8 is a diagnostic, not a panic.
 /// Only the first [`MAX_FILE_BYTES`] and a few bytes more are read: a longer file is refused
 /// at the first byte past the limit, so reading the rest of it would be time spent for nothing.
+/// The error for a file or folder the system would not let `attend` read.
+pub fn unreadable(name: &dyn std::fmt::Display, e: &dyn std::fmt::Display) -> Box<Diagnostic> {
+    Box::new(Diagnostic {
+        code: "input::unreadable".into(),
+        severity: crate::diagnostic::Severity::Error,
+        message: format!("cannot read `{name}`: {e}"),
+        loc: None,
+        label: None,
+        related: Vec::new(),
+        help: None,
+        url: None,
+        source: None,
+    })
+}
+
 pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
     let name = path.display().to_string();
     let read = || -> std::io::Result<Vec<u8>> {
@@ -20,19 +35,7 @@ pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
             .read_to_end(&mut bytes)?;
         Ok(bytes)
     };
-    let mut bytes = read().map_err(|e| {
-        Box::new(Diagnostic {
-            code: "input::unreadable".into(),
-            severity: crate::diagnostic::Severity::Error,
-            message: format!("cannot read `{name}`: {e}"),
-            loc: None,
-            label: None,
-            related: Vec::new(),
-            help: None,
-            url: None,
-            source: None,
-        })
-    })?;
+    let mut bytes = read().map_err(|e| unreadable(&name, &e))?;
     // A character cut where the reading stopped is past the limit: the file is refused for
     // its size, not for that.
     if let Err(e) = std::str::from_utf8(&bytes)

@@ -186,6 +186,16 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
     let mut band_sets = Vec::new();
     for set in &policy.band_sets {
         let guard = min_possible_atom(set.window, set.min_possible);
+        // A band holds while the pupil's ratio is in its range and the set's evidence guard holds.
+        let band_when = |interval| {
+            let mut when = vec![Atom::Ratio {
+                metric: set.metric,
+                window: set.window,
+                interval,
+            }];
+            when.extend(guard.clone());
+            when
+        };
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         for band in &set.bands {
             let entry_guard = band.enter_guard.as_ref().map(|c| {
@@ -205,12 +215,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     })
                     .collect()
             });
-            let mut when = vec![Atom::Ratio {
-                metric: set.metric,
-                window: set.window,
-                interval: band.range,
-            }];
-            when.extend(guard.clone());
+            let when = band_when(band.range);
             push(
                 &mut rows,
                 Row {
@@ -234,12 +239,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         }
         // Each band's weekly actions, after the set's bands so their rows stay one per band.
         for band in set.bands.iter().filter(|b| !b.weekly.is_empty()) {
-            let mut when = vec![Atom::Ratio {
-                metric: set.metric,
-                window: set.window,
-                interval: band.range,
-            }];
-            when.extend(guard.clone());
+            let when = band_when(band.range);
             push(
                 &mut rows,
                 Row {
