@@ -73,6 +73,16 @@ for t in "${targets[@]}"; do
         for f in $found; do
             echo "-- reproduce: fuzz/target/x86_64-unknown-linux-gnu/release/$t fuzz/$f"
         done
+        # What went wrong and the input itself, kept for the end of the output: a CI log is
+        # often read from its tail only, and the finding must be reproducible from it alone.
+        {
+            echo "-- $t: $(grep -m1 -E "panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|deadly signal|out-of-memory|timeout after" "$logs/$t.log" || echo "exit status $status")"
+            grep -m1 -A3 "panicked at" "$logs/$t.log" | tail -n +2 | cut -c1-300
+            for f in $found; do
+                echo "-- $f ($(wc -c <"$f") bytes), base64 (decode with base64 -d):"
+                head -c 3000 "$f" | base64 -w 100
+            done
+        } >>"$logs/findings"
     fi
 done
 
@@ -84,6 +94,10 @@ for t in "${targets[@]}"; do
     cov=$(grep -oP '^#\d+:?\s+(DONE\s+)?cov: \K\d+' "$logs/$t.log" | tail -1 || echo "-")
     printf '%-18s %12s executions  cov %s\n' "$t" "$runs" "$cov"
 done
+if [ -s "$logs/findings" ]; then
+    echo "== findings"
+    cat "$logs/findings"
+fi
 rm -rf "$logs"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED: ${failed[*]}"

@@ -335,6 +335,33 @@ fn done_imports_an_edited_actions_csv_and_refuses_unknown_ids() {
 }
 
 #[test]
+fn done_import_refuses_a_row_longer_than_the_limit_with_its_line() {
+    let school = School::new();
+    school.register(&[DAY1_AM, DAY1_PM, DAY2]);
+    school.run();
+    let actions = school.read("out/actions.csv");
+    let mut lines: Vec<String> = actions.lines().map(String::from).collect();
+    lines[1].push_str("2024-09-06");
+    // A 5 MiB note on the third line, beyond the 4 MiB row limit every reader shares.
+    lines.insert(2, format!("x,{}", "y".repeat(5 << 20)));
+    school.write("edited.csv", &(lines.join("\n") + "\n"));
+    let out = school
+        .attend()
+        .args(["done", "--import", "edited.csv"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`edited.csv` line 3: the row is longer than 4194304 bytes"),
+        "{stderr}"
+    );
+    // Nothing was recorded: the first row's request was not applied before the refusal.
+    school.run();
+    assert!(!school.actions().contains(" unchanged 2024-09-06 "));
+}
+
+#[test]
 fn a_crash_mid_run_leaves_the_ledger_and_the_outputs_as_they_were() {
     let school = School::new();
     school.register(&[DAY1_AM, DAY1_PM]);

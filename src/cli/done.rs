@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use super::{EXIT_FAILURE, EXIT_OK};
 use crate::diagnostic::Problem;
 use crate::ledger::{Done, DoneRequest};
+use crate::register::MAX_ROW;
+use crate::register::rows::{RowLimit, overlong_problem};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(
@@ -54,10 +56,21 @@ pub fn read_import_from(
     shown: &str,
     today: NaiveDate,
 ) -> Result<Vec<(u64, DoneRequest)>, String> {
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    // The same row limit as the register readers: the csv crate would hold a row however long.
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(RowLimit::new(reader));
+    let overlong = |e: &csv::Error| {
+        overlong_problem(e, shown).map(|problem| {
+            format!(
+                "`{shown}` line {}: the row is longer than {MAX_ROW} bytes\n  = help: an actions.csv row is a few hundred bytes; import the file `attend run` wrote",
+                problem.at.line
+            )
+        })
+    };
     let headers = csv
         .headers()
-        .map_err(|e| format!("`{shown}` is not a CSV file: {e}"))?
+        .map_err(|e| overlong(&e).unwrap_or_else(|| format!("`{shown}` is not a CSV file: {e}")))?
         .clone();
     let col = |name: &str| {
         headers.iter().position(|h| {
@@ -74,7 +87,8 @@ pub fn read_import_from(
     let note_col = col("note").or_else(|| col("done_note"));
     let mut requests = Vec::new();
     for record in csv.records() {
-        let record = record.map_err(|e| format!("`{shown}`: {e}"))?;
+        let record =
+            record.map_err(|e| overlong(&e).unwrap_or_else(|| format!("`{shown}`: {e}")))?;
         let line = record.position().map_or(0, csv::Position::line);
         let done = record.get(done_col).unwrap_or("").trim();
         if matches!(

@@ -16,7 +16,7 @@ mod json;
 mod long;
 mod pupils;
 mod records;
-mod rows;
+pub(crate) mod rows;
 mod sims;
 mod slots;
 mod year_group;
