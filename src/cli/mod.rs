@@ -297,6 +297,37 @@ fn refuse_errors(
     Ok(())
 }
 
+/// What a report made from a policy run with `--allow-errors` says at its top, so figures that
+/// follow a policy that breaks the law or contradicts itself never pass for a checked one:
+/// the file, how many errors, and the first of them with its line.
+fn run_with_errors_note(
+    path: &std::path::Path,
+    found: &[crate::diagnostic::Diagnostic],
+) -> Option<String> {
+    let errors: Vec<_> = found.iter().filter(|d| d.is_error()).collect();
+    let first = errors.first()?;
+    let at = first
+        .position()
+        .map(|(_, line, _)| format!(" (line {line})"))
+        .unwrap_or_default();
+    let more = match errors.len() {
+        1 => String::new(),
+        2 => ", and 1 more".to_string(),
+        n => format!(", and {} more", n - 1),
+    };
+    Some(format!(
+        "`{}` was run as written with {} that `attend check` reports (`--allow-errors`): {} [{}]{at}{more}. These figures follow that policy, errors included.",
+        path.display(),
+        if errors.len() == 1 {
+            "1 error".to_string()
+        } else {
+            format!("{} errors", errors.len())
+        },
+        first.message,
+        first.code,
+    ))
+}
+
 /// What `run` and `simulate` say of a policy that does not parse or names what it does not
 /// define: its errors, and that not even `--allow-errors` can run it.
 fn refuse_malformed(

@@ -321,7 +321,12 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         let report = if args.no_report {
             None
         } else {
-            Some(write_report(out, &table, &days, &register, &outcome)?)
+            let warnings: Vec<String> = super::run_with_errors_note(&args.policy, &found)
+                .into_iter()
+                .collect();
+            Some(write_report(
+                out, &warnings, &table, &days, &register, &outcome,
+            )?)
         };
         crash_point("outputs");
         staged.commit().map_err(|e| {
@@ -733,7 +738,7 @@ pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
             &outcome,
             None,
         )?;
-        write_report(staged.path(), table, &days, &register, &outcome)?;
+        write_report(staged.path(), &[], table, &days, &register, &outcome)?;
         staged.commit().map_err(|e| {
             eprintln!("error: {e}");
             EXIT_FAILURE
@@ -842,6 +847,7 @@ fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
 /// register's pupils as the cohort, from the run already made.
 fn write_report(
     dir: &Path,
+    warnings: &[String],
     table: &table::DecisionTable,
     days: &SchoolDays,
     register: &register::Register,
@@ -862,6 +868,7 @@ fn write_report(
         sim: &sim,
         tables,
         days,
+        warnings,
     });
     let path = dir.join("report.html");
     fs::write_atomically(&path, html.as_bytes()).map_err(|e| {
