@@ -75,6 +75,12 @@ pub enum Test {
         lo: usize,
         hi: usize,
     },
+    /// The day's half-term (or term) number in its academic year lies in `lo..=hi`.
+    Period {
+        per: crate::model::Period,
+        lo: u32,
+        hi: Option<u32>,
+    },
 }
 
 /// A compiled row: the tests that must all hold, and the table row it came from.
@@ -93,6 +99,9 @@ pub struct TriggerGroup {
     pub repeat: Repeat,
     /// The stage rank the trigger puts the pupil in while its condition holds.
     pub stage: Option<usize>,
+    /// The only days the trigger is looked at (`at end of term`, `every 2 school_weeks`);
+    /// every school day when `None`.
+    pub looked_at: Option<crate::model::LookedAt>,
 }
 
 #[derive(Clone, Debug)]
@@ -249,6 +258,7 @@ impl Plan {
                         rules,
                         repeat: row.repeat,
                         stage: row.stage.as_deref().and_then(rank),
+                        looked_at: super::schedule::looked_at(&row.event),
                     });
                     r = end;
                 }
@@ -499,6 +509,11 @@ impl Plan {
                 hi: range.hi,
             },
             Atom::Stage { lo, hi, .. } => Test::Stage { lo: *lo, hi: *hi },
+            Atom::Period { per, range } => Test::Period {
+                per: *per,
+                lo: range.lo,
+                hi: range.hi,
+            },
         };
         self.tests.push(test);
         self.tests.len() - 1

@@ -8,6 +8,7 @@ mod error;
 mod lower;
 pub mod national;
 pub mod normal;
+pub mod schedule;
 
 use std::ops::Bound;
 
@@ -22,7 +23,8 @@ pub use error::ModelError;
 pub use lower::{lower, lower_calendar};
 
 use crate::source::Loc;
-pub use crate::syntax::ast::{ClosureKind, CmpOp, Percent, Period, RangeAst};
+pub use crate::syntax::ast::{ClosureKind, CmpOp, LookedAt, Percent, Period, RangeAst};
+pub use schedule::{Schedule, Scheduled, ScheduledLhs, Threshold};
 
 /// Whether a rule was written by the school or merged in from the national baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -62,6 +64,8 @@ pub struct Policy {
     pub plans: Vec<Plan>,
     pub penalty_notices: PenaltyNotices,
     pub limits: Limits,
+    /// Thresholds that change with the half-term or term (`schedule`).
+    pub schedules: Vec<Schedule>,
 }
 
 impl Policy {
@@ -507,6 +511,9 @@ pub struct Trigger {
     pub repeat: Repeat,
     pub loc: Loc,
     pub origin: Origin,
+    /// `at end of term`, `every 2 school_weeks`: the only days the trigger is looked at;
+    /// every school day when `None`.
+    pub looked_at: Option<LookedAt>,
 }
 
 /// When a true condition fires again (DESIGN.md §4).

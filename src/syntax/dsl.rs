@@ -24,6 +24,8 @@ pub const MAX_TERMS: usize = 1_000;
 
 type Pr<'a> = Pair<'a, Rule>;
 
+mod schedule;
+
 /// Where the first term past [`MAX_TERMS`] is, in the order written; `None` within the limit.
 /// Walks with its own stack, not by recursion.
 fn term_past_limit(expr: &Sp<Expr>) -> Option<Loc> {
@@ -107,6 +109,10 @@ pub enum Fragment {
     BandRepeat,
     Time,
     Percent,
+    /// A schedule row's value: a count (`3.5 days`) or a percentage.
+    ScheduleValue,
+    /// When a trigger is looked at: `at end of term`, `every 2 school_weeks`.
+    LookedAt,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -120,6 +126,8 @@ pub enum Parsed {
     Repeat(Sp<RepeatAst>),
     Time(u16),
     Percent(Percent),
+    Operand(Sp<Operand>),
+    LookedAt(Sp<LookedAt>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -140,6 +148,8 @@ pub fn parse_fragment(
         Fragment::BandRepeat => Rule::band_repeat_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
+        Fragment::ScheduleValue => Rule::schedule_value_only,
+        Fragment::LookedAt => Rule::looked_at_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -157,6 +167,8 @@ pub fn parse_fragment(
         Fragment::Repeat | Fragment::BandRepeat => Parsed::Repeat(b.repeat(inner)),
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
+        Fragment::ScheduleValue => Parsed::Operand(b.schedule_value(inner)),
+        Fragment::LookedAt => Parsed::LookedAt(b.looked_at(inner)),
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -426,6 +438,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::plan_event => "`open`, `miss` or `met`",
         Rule::on_each => "`on each CODE`",
+        Rule::schedule => "a statement (`urn`, `calendar`, `bands`, `trigger`, ...)",
+        Rule::schedule_row => "a schedule row (`1: 3.5 days`)",
+        Rule::schedule_value => "a count or percentage (`3.5 days`, `96%`)",
+        Rule::looked_at | Rule::looked_end | Rule::looked_every => {
+            "`at end of half_term|term|year` or `every N school_weeks`"
+        }
         Rule::review_until => "`to N` (a range of weeks)",
         Rule::judged => "`judged \"criterion\" by ROLE`",
         Rule::actions | Rule::action => "an action (`letter ID`, `meeting ID`, `contact`, ...)",
@@ -483,6 +501,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::band_repeat_only
         | Rule::time_only
         | Rule::percent_only
+        | Rule::schedule_value_only
+        | Rule::looked_at_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -697,6 +717,7 @@ impl<'s> Builder<'s> {
             (Rule::bands, _) => Item::Bands(self.bands(children)),
             (Rule::escalation, _) => Item::Escalation(self.escalation(children)),
             (Rule::trigger, _) => Item::Trigger(self.trigger(children)),
+            (Rule::schedule, _) => Item::Schedule(self.schedule(children)),
             (Rule::plan, _) => Item::Plan(self.plan(children)),
             (Rule::penalty_notices, _) => Item::PenaltyNotices(
                 children
@@ -1086,9 +1107,11 @@ impl<'s> Builder<'s> {
         let mut actions = Vec::new();
         let mut stage = None;
         let mut repeat = None;
+        let mut looked_at = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => name = Some(self.string(&p)),
+                Rule::looked_at => looked_at = Some(self.looked_at(p)),
                 Rule::on_each => {
                     each = p.into_inner().next().map(|c| {
                         if c.as_rule() == Rule::code_set {
@@ -1117,6 +1140,7 @@ impl<'s> Builder<'s> {
             actions,
             stage,
             repeat,
+            looked_at,
         }
     }
 

@@ -118,6 +118,12 @@ pub enum Event {
     ReachDay(u32),
     /// The condition holds, with the row's repeat behaviour.
     Holds,
+    /// The last school day of each period (`at end of half_term`), if the condition holds
+    /// on that day's figures.
+    EndOf(crate::model::Period),
+    /// The first school day of every Nth school week of the year (`every 2 school_weeks`),
+    /// if the condition holds and did not at the look before.
+    LookedEvery { school_weeks: u32 },
     /// The pupil reaches the plan's stage.
     EnterStage(String),
     /// The first school day of a school week, the pupil in the band since the week before.
@@ -314,7 +320,13 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: None,
                     guard: None,
                     also: None,
-                    event: Event::Holds,
+                    event: match trigger.looked_at {
+                        None => Event::Holds,
+                        Some(crate::model::LookedAt::EndOf(p)) => Event::EndOf(p),
+                        Some(crate::model::LookedAt::Every { school_weeks }) => {
+                            Event::LookedEvery { school_weeks }
+                        }
+                    },
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
                     repeat: trigger.repeat,

@@ -13,6 +13,18 @@ fn event_text(event: &Event) -> String {
         }
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
+        Event::EndOf(period) => format!(
+            "on the last school day of each {} when it holds",
+            period.keyword().replace('_', "-")
+        ),
+        Event::LookedEvery { school_weeks: 1 } => {
+            "looked at on the first school day of each school week".into()
+        }
+        Event::LookedEvery { school_weeks } => format!(
+            "looked at on the first school day of school weeks 1, {}, {}, ... of the year",
+            1 + school_weeks,
+            1 + 2 * school_weeks
+        ),
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
         Event::Review {
             after_school_weeks,

@@ -23,6 +23,7 @@ mod at106_enforcement_before_support;
 mod at107_policy_omits_required_content;
 mod at108_severe_absence_without_local_authority;
 mod at110_definition_counts_days_not_share;
+mod at111_schedule_disagrees_with_national_share;
 mod at201_attendance_in_no_band;
 mod at202_attendance_in_several_bands;
 mod at203_stages_share_one_band;
@@ -71,6 +72,7 @@ pub static RULES: &[&Rule] = &[
     &at107_policy_omits_required_content::RULE,
     &at108_severe_absence_without_local_authority::RULE,
     &at110_definition_counts_days_not_share::RULE,
+    &at111_schedule_disagrees_with_national_share::RULE,
     &at201_attendance_in_no_band::RULE,
     &at202_attendance_in_several_bands::RULE,
     &at203_stages_share_one_band::RULE,

@@ -326,11 +326,18 @@ impl Cx<'_> {
                 _ => None,
             }
         });
+        let looked_at = self.optional(&t.looked_at, |cx, v| {
+            match cx.fragment(Fragment::LookedAt, v)? {
+                Parsed::LookedAt(l) => Some(l),
+                _ => None,
+            }
+        });
         let min_possible = t
             .min_possible
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         Some(Item::Trigger(TriggerAst {
+            looked_at: looked_at.ok()?,
             name: self.string(&t.name),
             min_possible,
             each: each.ok()?,
