@@ -58,7 +58,10 @@ pub enum Atom {
     },
     /// The day falls in a half-term (or term) whose number in its academic year, from 1, is
     /// in the range: a schedule's row holds in its own period.
-    Period { per: Period, range: CountRange },
+    Period {
+        per: Period,
+        range: CountRange,
+    },
 }
 
 /// Inclusive whole-number range; `hi` of `None` is unbounded.
@@ -569,9 +572,9 @@ pub fn satisfiable(conj: &[Atom]) -> bool {
     !flags_clash
         && conj.iter().all(|a| match a {
             Atom::Ratio { interval, .. } => !interval.is_empty(),
-            Atom::Count { range, .. }
-            | Atom::YearGroup { range }
-            | Atom::Period { range, .. } => !range.is_empty(),
+            Atom::Count { range, .. } | Atom::YearGroup { range } | Atom::Period { range, .. } => {
+                !range.is_empty()
+            }
             Atom::Stage { lo, hi, .. } => lo <= hi,
             Atom::Share { .. } | Atom::Flag { .. } => true,
         })
@@ -642,7 +645,11 @@ impl fmt::Display for Atom {
                 _ => write!(f, "pupil.stage in {{{}}}", names.join(", ")),
             },
             Atom::Period { per, range } => {
-                write!(f, "{}", range_text(&format!("{}_of_year", per.keyword()), *range))
+                write!(
+                    f,
+                    "{}",
+                    range_text(&format!("{}_of_year", per.keyword()), *range)
+                )
             }
         }
     }

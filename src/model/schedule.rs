@@ -169,9 +169,7 @@ pub fn closes(calendar: &Calendar, per: Period) -> Vec<Close> {
         let half = year
             .closures
             .iter()
-            .filter(|c| {
-                c.kind == ClosureKind::HalfTerm && c.end < date && c.start > terms[t].start
-            })
+            .filter(|c| c.kind == ClosureKind::HalfTerm && c.end < date && c.start > terms[t].start)
             .count();
         let now = match per {
             Period::HalfTerm => (t, half),
@@ -196,6 +194,24 @@ pub fn closes(calendar: &Calendar, per: Period) -> Vec<Close> {
     out
 }
 
+/// The calendar the checker compares schedules and looked-at triggers over when a policy
+/// gives no term dates: the illustrative 2024-25 calendar shipped with attend.
+const ILLUSTRATIVE: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
+
+static ILLUSTRATIVE_CALENDAR: std::sync::LazyLock<Calendar> = std::sync::LazyLock::new(|| {
+    let src = crate::source::Source::new("camden-2024-25.calendar", ILLUSTRATIVE);
+    match crate::syntax::dsl::parse_file(&src) {
+        Ok(crate::syntax::ast::File::Calendars(file)) => super::lower_calendar(&file).0,
+        _ => Calendar::default(),
+    }
+});
+
+/// The illustrative 2024-25 calendar (`policies/calendars/camden-2024-25.calendar`): 191
+/// school days in half-terms of 37, 35, 29, 30, 23 and 37.
+pub fn illustrative_calendar() -> &'static Calendar {
+    &ILLUSTRATIVE_CALENDAR
+}
+
 /// What can be wrong with a schedule as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScheduleProblem {
@@ -203,7 +219,10 @@ pub enum ScheduleProblem {
     PerYear,
     PeriodZero,
     /// A row for a period at or before the row above it.
-    OutOfOrder { period: String, after: String },
+    OutOfOrder {
+        period: String,
+        after: String,
+    },
     /// A cumulative count lower than the period's before.
     Decreases {
         name: String,
@@ -213,7 +232,9 @@ pub enum ScheduleProblem {
         before_value: String,
     },
     /// Counts and percentages in one schedule.
-    Mixed { name: String },
+    Mixed {
+        name: String,
+    },
     /// A period the policy's own calendar does not have.
     NotInCalendar {
         period: String,
@@ -221,7 +242,9 @@ pub enum ScheduleProblem {
         have: usize,
     },
     /// A half anywhere but days (`3.5 sessions`).
-    HalfNotWhole { written: String },
+    HalfNotWhole {
+        written: String,
+    },
     /// `every 0 school_weeks`.
     EveryZero,
 }

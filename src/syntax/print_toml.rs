@@ -466,7 +466,10 @@ impl Writer {
             let mut s = Table::new();
             self.header(&mut s, &row.comments);
             s.insert("period", TomlItem::Value(int(row.node.period.node)));
-            s.insert("value", TomlItem::Value(text(&operand(&row.node.value.node))));
+            s.insert(
+                "value",
+                TomlItem::Value(text(&operand(&row.node.value.node))),
+            );
             if let Some(l) = &row.node.label {
                 s.insert("label", TomlItem::Value(text(&l.node)));
             }

@@ -2,15 +2,12 @@
 //! half-term or term, compared at each period's close with the national share of the
 //! sessions possible to that day over the policy's own calendar.
 
-use std::sync::LazyLock;
-
 use super::common::*;
-use crate::model::schedule::{Close, closes, period_name};
+use crate::model::schedule::{Close, closes, illustrative_calendar, period_name};
 use crate::model::{
-    Calendar, CmpOp, Condition, CountMetric, Origin, Period, Schedule, ScheduledLhs,
-    SessionClass, Threshold, Window,
+    CmpOp, Condition, CountMetric, Origin, Period, Schedule, ScheduledLhs, SessionClass, Threshold,
+    Window,
 };
-use crate::source::Source;
 
 pub static RULE: Rule = Rule {
     code: "AT111",
@@ -41,23 +38,12 @@ from the school's own term dates.",
     check,
 };
 
-/// The calendar the schedules are compared over when the policy gives no term dates.
-const ILLUSTRATIVE: &str = include_str!("../../../policies/calendars/camden-2024-25.calendar");
-
-static DEFAULT_CALENDAR: LazyLock<Calendar> = LazyLock::new(|| {
-    let src = Source::new("camden-2024-25.calendar", ILLUSTRATIVE);
-    match crate::syntax::dsl::parse_file(&src) {
-        Ok(crate::syntax::ast::File::Calendars(file)) => crate::model::lower_calendar(&file).0,
-        _ => Calendar::default(),
-    }
-});
-
 fn check(ctx: &Context) -> Vec<Finding> {
     let own = ctx.policy.calendar.has_dates();
     let calendar = if own {
         &ctx.policy.calendar
     } else {
-        &*DEFAULT_CALENDAR
+        illustrative_calendar()
     };
     let year = calendar
         .years
@@ -204,13 +190,13 @@ mod tests {
     #[test]
     fn the_illustrative_year_closes_its_half_terms_where_its_dates_say() {
         // 2024-25: 37, 35, 29, 30, 23 and 37 school days, 191 in all.
-        let ends = closes(&DEFAULT_CALENDAR, Period::HalfTerm);
+        let ends = closes(illustrative_calendar(), Period::HalfTerm);
         let days: Vec<u32> = ends.iter().map(|c| c.days).collect();
         assert_eq!(days, [37, 72, 101, 131, 154, 191]);
         let last: Vec<String> = ends.iter().map(|c| c.last.to_string()).collect();
         assert_eq!(last[0], "2024-10-25");
         assert_eq!(last[5], "2025-07-22");
-        let terms: Vec<u32> = closes(&DEFAULT_CALENDAR, Period::Term)
+        let terms: Vec<u32> = closes(illustrative_calendar(), Period::Term)
             .iter()
             .map(|c| c.days)
             .collect();

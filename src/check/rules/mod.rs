@@ -43,6 +43,7 @@ mod at302_letter_never_sent;
 mod at303_meeting_never_held;
 mod at304_actions_repeat_as_attendance_bobs;
 mod at305_trigger_without_evidence_guard;
+mod at306_trigger_looked_at_every_few_weeks;
 mod at320_band_wording_ambiguous;
 mod common;
 
@@ -92,6 +93,7 @@ pub static RULES: &[&Rule] = &[
     &at303_meeting_never_held::RULE,
     &at304_actions_repeat_as_attendance_bobs::RULE,
     &at305_trigger_without_evidence_guard::RULE,
+    &at306_trigger_looked_at_every_few_weeks::RULE,
     &at320_band_wording_ambiguous::RULE,
 ];
 

@@ -26,7 +26,10 @@ impl Lowerer {
             let r = &row.node;
             let n = r.period.node;
             if n == 0 {
-                self.error(&r.period.loc, ModelError::Schedule(ScheduleProblem::PeriodZero));
+                self.error(
+                    &r.period.loc,
+                    ModelError::Schedule(ScheduleProblem::PeriodZero),
+                );
                 continue;
             }
             if let Some(before) = rows.last()
@@ -119,7 +122,10 @@ impl Lowerer {
             let (left, right) = match &lhs {
                 ScheduledLhs::Count(m) => (
                     format!("`{m}` (a count)"),
-                    format!("the schedule `{}` of percentages (`{}`)", s.name, row.written),
+                    format!(
+                        "the schedule `{}` of percentages (`{}`)",
+                        s.name, row.written
+                    ),
                 ),
                 ScheduledLhs::Ratio(m, _) => (
                     format!("`{}(...)` (a percentage)", m.keyword()),

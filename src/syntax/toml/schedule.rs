@@ -29,7 +29,9 @@ impl Cx<'_> {
         if let Some(sub) = get(t, "row") {
             for raw in self.elements(sub, "[[schedule.row]]") {
                 match self.schedule_row(raw) {
-                    Some(row) => rows.push(Node::new(row, self.loc(raw.span().start..extent(raw, 0)))),
+                    Some(row) => {
+                        rows.push(Node::new(row, self.loc(raw.span().start..extent(raw, 0))))
+                    }
                     None => ok = false,
                 }
             }
