@@ -1,0 +1,88 @@
+//! Schedules and triggers looked at on some days only: the rows the table compiles them to,
+//! and the normal form of a schedule negated (each row's comparison turned round in its own
+//! period, and every period without a row holding).
+
+use attend::model::normal;
+use attend::source::Source;
+use attend::syntax::ast::File;
+
+fn policy(text: &str) -> attend::model::Policy {
+    let src = Source::new("t.policy", text);
+    let Ok(File::Policy(ast)) = attend::syntax::parse(&src) else {
+        panic!("parses");
+    };
+    let (policy, diagnostics) = attend::model::lower(&ast);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    policy
+}
+
+#[test]
+fn the_compiled_table_has_a_row_per_period() {
+    let text = std::fs::read_to_string("tests/forms/schedules.policy").expect("the form");
+    let analysis = attend::analyse(&Source::new("tests/forms/schedules.policy", text), None);
+    let checked = analysis.checked.expect("no model errors");
+    let (table, problems) = attend::table::compile(&checked);
+    assert!(problems.is_empty());
+    insta::assert_snapshot!(attend::table::render_text(&table));
+}
+
+#[test]
+fn a_schedule_negated_holds_in_the_periods_it_has_no_row_for() {
+    // Rows for half-terms 1 and 3 only: 3.5 days = 7 sessions, 10 days = 20 sessions.
+    let p = policy(
+        "policy \"P\" {\n  schedule s per half_term {\n    1: 3.5 days\n    3: 10 days\n  }\n  \
+         define d when not (absent(year_to_date) >= s)\n}\n",
+    );
+    let def = p.definitions.iter().find(|d| d.name == "d").expect("d");
+    let rows = normal::rows(&p, &def.condition).expect("rows");
+    let texts: Vec<String> = rows
+        .iter()
+        .map(|(atoms, _)| {
+            atoms
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            // In half-term 1, fewer than 7 sessions; in half-term 3, fewer than 20.
+            "absent(year_to_date) <= 6 and half_term_of_year == 1",
+            "absent(year_to_date) <= 19 and half_term_of_year == 3",
+            // Half-term 2 and from half-term 4 on: no row, so `absent >= s` does not hold.
+            "half_term_of_year == 2",
+            "half_term_of_year >= 4",
+        ]
+    );
+}
+
+#[test]
+fn a_percentage_schedule_reads_attendance() {
+    // Per term: 97%, 96.5%: `attendance(year_to_date) < s` is `present * 100 < 97 * possible`
+    // in term 1 and `present * 1000 < 965 * possible` in term 2.
+    let p = policy(
+        "policy \"P\" {\n  schedule s per term {\n    1: 97%\n    2: 96.5%\n  }\n  \
+         define d when attendance(year_to_date) < s\n}\n",
+    );
+    let def = p.definitions.iter().find(|d| d.name == "d").expect("d");
+    let rows = normal::rows(&p, &def.condition).expect("rows");
+    let texts: Vec<String> = rows
+        .iter()
+        .map(|(atoms, _)| {
+            atoms
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "attendance(year_to_date) < 97% and term_of_year == 1",
+            "attendance(year_to_date) < 96.5% and term_of_year == 2",
+        ]
+    );
+}
