@@ -86,3 +86,34 @@ fn a_percentage_schedule_reads_attendance() {
         ]
     );
 }
+
+/// The rule codes `attend check` reports, each with its line.
+fn findings(text: &str) -> Vec<(String, usize)> {
+    let analysis = attend::analyse(&Source::new("t.policy", text), None);
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.starts_with("AT"))
+        .map(|d| (d.code.clone(), d.loc.as_ref().map_or(0, |l| l.line_col().0)))
+        .collect()
+}
+
+#[test]
+fn a_trigger_looked_at_the_end_of_a_period_cannot_fire_in_the_first_days_or_bob() {
+    // Line 2 is looked at on the last school day of each term only: no evidence guard is needed
+    // (AT305), it fires at most once a term (AT304), and the daily trigger on line 3, though
+    // its condition and actions are the same, acts on other days (not AT207).
+    let text = "policy \"T\" {\n  \
+        trigger \"end of term\" at end of term when attendance(year_to_date) < 90% then contact \"below 90%\"\n  \
+        trigger \"daily\" when attendance(year_to_date) < 90% then contact \"below 90%\"\n}\n";
+    let found = findings(text);
+    for code in ["AT304", "AT305", "AT207"] {
+        assert!(
+            !found.contains(&(code.to_string(), 2)),
+            "{code} on line 2: {found:?}"
+        );
+    }
+    assert!(!found.contains(&("AT207".to_string(), 3)), "{found:?}");
+    assert!(found.contains(&("AT305".to_string(), 3)), "{found:?}");
+    assert!(found.contains(&("AT304".to_string(), 3)), "{found:?}");
+}
