@@ -117,3 +117,45 @@ fn a_trigger_looked_at_the_end_of_a_period_cannot_fire_in_the_first_days_or_bob(
     assert!(found.contains(&("AT305".to_string(), 3)), "{found:?}");
     assert!(found.contains(&("AT304".to_string(), 3)), "{found:?}");
 }
+
+#[test]
+fn periods_are_numbered_in_their_year_and_end_on_the_calendars_last_school_day() {
+    // Two years. 2024-25: autumn 2 Sep - 20 Dec with half-term 28 Oct - 1 Nov; spring 6 Jan -
+    // 4 Apr with half-term 17 - 21 Feb. 2025-26: autumn 1 Sep - 19 Dec, no half-term.
+    let text = "calendar \"2024-25\" {\n  term autumn 2024-09-02 .. 2024-12-20\n  \
+        half_term 2024-10-28 .. 2024-11-01\n  term spring 2025-01-06 .. 2025-04-04\n  \
+        half_term 2025-02-17 .. 2025-02-21\n}\ncalendar \"2025-26\" {\n  \
+        term autumn 2025-09-01 .. 2025-12-19\n}\n";
+    let src = Source::new("t.calendar", text);
+    let Ok(File::Calendars(file)) = attend::syntax::parse(&src) else {
+        panic!("parses");
+    };
+    let (calendar, problems) = attend::model::lower_calendar(&file);
+    assert!(problems.is_empty());
+    let days = attend::table::SchoolDays::new(&calendar);
+    let at = |y, m, d| {
+        days.index(chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date"))
+            .expect("a school day")
+    };
+    use attend::model::Period::{HalfTerm, Term};
+    // Fri 25 Oct 2024 is the last school day of half-term 1 (the next is Mon 4 Nov, half-term 2).
+    assert_eq!(days.in_year(HalfTerm, at(2024, 10, 25)), 1);
+    assert!(days.is_last_of(HalfTerm, at(2024, 10, 25)));
+    assert!(!days.is_last_of(Term, at(2024, 10, 25)));
+    assert_eq!(days.in_year(HalfTerm, at(2024, 11, 4)), 2);
+    // Spring's half-terms are the year's third and fourth; spring is term 2.
+    assert_eq!(days.in_year(HalfTerm, at(2025, 1, 6)), 3);
+    assert_eq!(days.in_year(HalfTerm, at(2025, 2, 24)), 4);
+    assert_eq!(days.in_year(Term, at(2025, 2, 24)), 2);
+    assert!(days.is_last_of(Term, at(2025, 4, 4)));
+    // The next year counts from 1 again; its last school day ends every period.
+    assert_eq!(days.in_year(HalfTerm, at(2025, 9, 1)), 1);
+    assert_eq!(days.in_year(Term, at(2025, 9, 1)), 1);
+    assert!(days.is_last_of(attend::model::Period::Year, at(2025, 12, 19)));
+    // School weeks count from the year's first: Mon 2 Sep 2024 is week 1, Mon 9 Sep week 2;
+    // the half-term week has no school day and is no school week, so Mon 4 Nov is week 9.
+    assert_eq!(days.week_in_year(at(2024, 9, 2)), 1);
+    assert_eq!(days.week_in_year(at(2024, 9, 9)), 2);
+    assert_eq!(days.week_in_year(at(2024, 11, 4)), 9);
+    assert_eq!(days.week_in_year(at(2025, 9, 1)), 1);
+}
