@@ -259,6 +259,8 @@ fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, v
 struct State {
     /// Per band set: (set, index in set) of the band held.
     bands: Vec<Option<(usize, usize)>>,
+    /// Per band set: the school week the pupil entered the band held.
+    entered: Vec<u32>,
     /// Per band set, per band: the school day and week its entry actions last fired.
     band_fired: Vec<Vec<Option<(usize, u32)>>>,
     held: Vec<bool>,
@@ -275,6 +277,7 @@ impl State {
     fn new(plan: &Plan) -> State {
         State {
             bands: vec![None; plan.band_sets.len()],
+            entered: vec![0; plan.band_sets.len()],
             band_fired: plan.band_sets.iter().map(|s| vec![None; s.len()]).collect(),
             held: vec![false; plan.triggers.len()],
             last_fired: vec![None; plan.triggers.len()],
@@ -403,10 +406,12 @@ impl State {
                     }
                 }
                 self.bands[s] = now;
+                self.entered[s] = week;
             } else if let Some((_, i)) = now
                 && day > 0
                 && days.week(day - 1) != week
                 && let Some(Some(rule)) = plan.band_weekly.get(s).and_then(|w| w.get(i))
+                && super::schedule::weekly_due(plan, s, i, week, self.entered[s])
             {
                 // In the band since last week, on the first school day of this one.
                 let stage = plan.band_stage[s][i].unwrap_or(previous_stage);

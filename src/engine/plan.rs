@@ -145,6 +145,8 @@ pub struct Plan {
     pub band_also: Vec<Vec<Vec<Rule>>>,
     /// Per band set, per band: the row of its `every school_week:` actions, if any.
     pub band_weekly: Vec<Vec<Option<Rule>>>,
+    /// Per band set, per band: every how many school weeks its weekly actions fire (1: each).
+    pub band_weekly_every: Vec<Vec<u32>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -174,6 +176,7 @@ impl Plan {
             band_guard: Vec::new(),
             band_also: Vec::new(),
             band_weekly: Vec::new(),
+            band_weekly_every: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -202,6 +205,7 @@ impl Plan {
             let mut guards = Vec::new();
             let mut also = Vec::new();
             let mut weekly = Vec::new();
+            let mut weekly_every = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
@@ -221,6 +225,10 @@ impl Plan {
                         .iter()
                         .position(|w| w.kind == RowKind::BandWeekly && w.rule == row.rule);
                     weekly.push(week_row.map(|w| plan.rule(w, &table.rows[w].when)));
+                    weekly_every.push(match week_row.map(|w| &table.rows[w].event) {
+                        Some(Event::WeeksInBand { school_weeks }) => (*school_weeks).max(1),
+                        _ => 1,
+                    });
                 }
             }
             plan.band_sets.push(rules);
@@ -229,6 +237,7 @@ impl Plan {
             plan.band_guard.push(guards);
             plan.band_also.push(also);
             plan.band_weekly.push(weekly);
+            plan.band_weekly_every.push(weekly_every);
         }
         let mut r = 0;
         while r < table.rows.len() {

@@ -46,3 +46,22 @@ pub(super) fn look(days: &SchoolDays, looked_at: Option<LookedAt>, day: usize) -
         }
     }
 }
+
+/// Whether a band's weekly actions are due in school week `week` for a pupil who entered the
+/// band in week `entered`: every week, or every Nth week after it (`every N school_weeks:`).
+pub(super) fn weekly_due(
+    plan: &super::plan::Plan,
+    set: usize,
+    band: usize,
+    week: u32,
+    entered: u32,
+) -> bool {
+    let every = plan
+        .band_weekly_every
+        .get(set)
+        .and_then(|s| s.get(band))
+        .copied()
+        .unwrap_or(1)
+        .max(1);
+    week.saturating_sub(entered).is_multiple_of(every)
+}

@@ -325,6 +325,9 @@ pub struct Band {
     /// `every school_week:`: actions on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Action>,
+    /// `every N school_weeks:`: the weekly actions on every Nth school week in the band,
+    /// counted from the week the pupil entered it (1: every week).
+    pub weekly_every: u32,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
     /// a period, or not again within some school weeks.
     pub repeat: Repeat,

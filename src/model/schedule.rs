@@ -275,7 +275,7 @@ impl ScheduleProblem {
             ScheduleProblem::HalfNotWhole { written } => {
                 format!("`{written}` is not a whole number of sessions")
             }
-            ScheduleProblem::EveryZero => "a trigger looked at every 0 school weeks".into(),
+            ScheduleProblem::EveryZero => "every 0 school weeks is never".into(),
         }
     }
 

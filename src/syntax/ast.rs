@@ -234,6 +234,8 @@ pub struct BandAst {
     /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Sp<ActionAst>>,
+    /// `every 2 school_weeks:`: the weekly actions every Nth school week in the band instead.
+    pub weekly_every: Option<Sp<u32>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.

@@ -425,7 +425,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::reading => "`read as RANGE`",
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
-        Rule::band_weekly => "`every school_week: ACTIONS`",
+        Rule::band_weekly => "`every school_week: ACTIONS` or `every N school_weeks: ACTIONS`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -922,6 +922,7 @@ impl<'s> Builder<'s> {
         let mut enter_when = None;
         let mut repeat = None;
         let mut weekly = Vec::new();
+        let mut weekly_every = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -937,8 +938,12 @@ impl<'s> Builder<'s> {
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 Rule::band_weekly => {
-                    if let Some(a) = p.into_inner().next() {
-                        weekly = self.actions(a);
+                    for a in p.into_inner() {
+                        if a.as_rule() == Rule::integer {
+                            weekly_every = Some(self.u32(&a));
+                        } else {
+                            weekly = self.actions(a);
+                        }
                     }
                 }
                 _ => {
@@ -966,6 +971,7 @@ impl<'s> Builder<'s> {
             on_enter,
             repeat,
             weekly,
+            weekly_every,
         }
     }
 

@@ -158,7 +158,11 @@ impl Printer {
                         }
                     }
                     if !band.node.weekly.is_empty() {
-                        self.actions_block(d + 2, "every school_week: ", &band.node.weekly);
+                        let every = match band.node.weekly_every.as_ref().map(|n| n.node) {
+                            Some(n) if n != 1 => format!("every {n} school_weeks: "),
+                            _ => "every school_week: ".to_string(),
+                        };
+                        self.actions_block(d + 2, &every, &band.node.weekly);
                     }
                 }
                 self.comments(&bands.trailing, d + 1);

@@ -437,6 +437,9 @@ impl Writer {
                     "every_school_week",
                     TomlItem::Value(text(&actions(&d.weekly))),
                 );
+                if let Some(n) = d.weekly_every.as_ref().filter(|n| n.node != 1) {
+                    s.insert("weekly_every", TomlItem::Value(int(n.node)));
+                }
             }
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));

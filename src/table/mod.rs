@@ -128,6 +128,9 @@ pub enum Event {
     EnterStage(String),
     /// The first school day of a school week, the pupil in the band since the week before.
     WeekInBand,
+    /// `every N school_weeks:`: the first school day of every Nth school week after the week
+    /// the pupil entered the band, the pupil in it since.
+    WeeksInBand { school_weeks: u32 },
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
@@ -257,7 +260,10 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: Some(band.written.clone()),
                     guard: None,
                     also: None,
-                    event: Event::WeekInBand,
+                    event: match band.weekly_every {
+                        0 | 1 => Event::WeekInBand,
+                        n => Event::WeeksInBand { school_weeks: n },
+                    },
                     actions: actions(&band.weekly),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
                     repeat: Repeat::RisingEdge,

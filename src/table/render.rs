@@ -11,6 +11,10 @@ fn event_text(event: &Event) -> String {
         Event::WeekInBand => {
             "on the first school day of each school week the pupil stays in the band".into()
         }
+        Event::WeeksInBand { school_weeks } => format!(
+            "on the first school day of every {} school weeks after the pupil enters the band, while the pupil stays in it",
+            school_weeks
+        ),
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
         Event::EndOf(period) => format!(

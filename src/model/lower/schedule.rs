@@ -166,6 +166,18 @@ impl Lowerer {
         }
     }
 
+    /// A band's `every N school_weeks:` (1 for `every school_week:`).
+    pub(super) fn weekly_every(&mut self, b: &ast::BandAst) -> u32 {
+        match &b.weekly_every {
+            Some(n) if n.node == 0 => {
+                self.error(&n.loc, ModelError::Schedule(ScheduleProblem::EveryZero));
+                1
+            }
+            Some(n) => n.node,
+            None => 1,
+        }
+    }
+
     pub(super) fn looked_at(&mut self, t: &ast::TriggerAst) -> Option<LookedAt> {
         let l = t.looked_at.as_ref()?;
         if let LookedAt::Every { school_weeks: 0 } = l.node {

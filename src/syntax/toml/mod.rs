@@ -159,6 +159,8 @@ struct BandToml {
     on_enter: Option<Str>,
     repeat: Option<Str>,
     every_school_week: Option<Str>,
+    /// With `every_school_week`: every Nth school week in the band instead.
+    weekly_every: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -207,6 +207,21 @@ impl Cx<'_> {
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
         let weekly = self.optional(&b.every_school_week, |cx, v| cx.actions(v));
+        if let (Some(n), None) = (&b.weekly_every, &b.every_school_week) {
+            // How often, with no actions to repeat.
+            self.error(
+                n.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "every_school_week".into(),
+                    table: "[[bands.band]]".into(),
+                },
+            );
+            return None;
+        }
+        let weekly_every = b
+            .weekly_every
+            .as_ref()
+            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -237,6 +252,7 @@ impl Cx<'_> {
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
             weekly: weekly.ok()?.unwrap_or_default(),
+            weekly_every,
         })
     }
 
