@@ -101,6 +101,8 @@ struct Day<'p> {
     date: NaiveDate,
     pupil: &'p Pupil,
     compulsory: Option<bool>,
+    /// The day's half-term and term numbers in its academic year (schedules).
+    in_year: [u32; 2],
 }
 
 /// Evaluates one pupil over the span, whose marks (from the span's first day) are `marks`;
@@ -143,6 +145,7 @@ pub fn evaluate(
         date: days.date(first),
         pupil,
         compulsory: None,
+        in_year: [0; 2],
     };
     let mut run_start = vec![0usize; plan.runs.len()];
     let mut extended = vec![false; plan.runs.len()];
@@ -183,6 +186,7 @@ pub fn evaluate(
         }
         fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
         day_state.date = days.date(day);
+        day_state.in_year = super::schedule::in_year(days, day);
         day_state.compulsory = csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
         summary_day = Some(day);
         state.step(
@@ -255,6 +259,8 @@ fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, v
 struct State {
     /// Per band set: (set, index in set) of the band held.
     bands: Vec<Option<(usize, usize)>>,
+    /// Per band set: the school week the pupil entered the band held.
+    entered: Vec<u32>,
     /// Per band set, per band: the school day and week its entry actions last fired.
     band_fired: Vec<Vec<Option<(usize, u32)>>>,
     held: Vec<bool>,
@@ -271,6 +277,7 @@ impl State {
     fn new(plan: &Plan) -> State {
         State {
             bands: vec![None; plan.band_sets.len()],
+            entered: vec![0; plan.band_sets.len()],
             band_fired: plan.band_sets.iter().map(|s| vec![None; s.len()]).collect(),
             held: vec![false; plan.triggers.len()],
             last_fired: vec![None; plan.triggers.len()],
@@ -399,10 +406,12 @@ impl State {
                     }
                 }
                 self.bands[s] = now;
+                self.entered[s] = week;
             } else if let Some((_, i)) = now
                 && day > 0
                 && days.week(day - 1) != week
                 && let Some(Some(rule)) = plan.band_weekly.get(s).and_then(|w| w.get(i))
+                && super::schedule::weekly_due(plan, s, i, week, self.entered[s])
             {
                 // In the band since last week, on the first school day of this one.
                 let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
@@ -442,8 +451,14 @@ impl State {
             d.stage = stage;
         }
         for (t, trigger) in plan.triggers.iter().enumerate() {
+            // A trigger looked at on some days only is neither fired nor changed on the rest:
+            // its rising edge is from one look to the next; each period's end is a look of
+            // its own.
+            let Some(fresh) = super::schedule::look(days, trigger.looked_at, day) else {
+                continue;
+            };
             let now = self.holds[t];
-            let was = self.held[t];
+            let was = self.held[t] && !fresh;
             let fires = now && fires(days, trigger.repeat, was, self.last_fired[t], day, week);
             if let Some(tr) = trace.as_deref_mut()
                 && (now != was || fires)
@@ -660,6 +675,10 @@ fn test(plan: &Plan, t: usize, d: &Day<'_>) -> bool {
             .and_then(|y| y.number())
             .is_some_and(|n| n >= *lo && hi.is_none_or(|h| n <= h)),
         Test::Stage { lo, hi } => (*lo..=*hi).contains(&d.stage),
+        Test::Period { per, lo, hi } => {
+            let n = super::schedule::of(d.in_year, *per);
+            n >= *lo && hi.is_none_or(|h| n <= h)
+        }
     }
 }
 

@@ -115,6 +115,11 @@ pub fn describe(
                 "pupil.stage {}",
                 plan.stages.get(stage).map_or("", String::as_str)
             ),
+            (Atom::Period { per, .. }, _) => format!(
+                "{} of {}",
+                crate::model::schedule::period_name(*per, shared.days.in_year(*per, day)),
+                shared.days.year_label(day)
+            ),
             _ => atom.to_string(),
         };
         parts.push(part);

@@ -6,6 +6,7 @@ mod eval;
 mod evidence;
 mod output;
 mod plan;
+mod schedule;
 
 pub use eval::{Fired, PupilSummary, TraceEvent, compulsory_school_age, ratio_in};
 pub use evidence::percent_tenths;

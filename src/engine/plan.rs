@@ -75,6 +75,12 @@ pub enum Test {
         lo: usize,
         hi: usize,
     },
+    /// The day's half-term (or term) number in its academic year lies in `lo..=hi`.
+    Period {
+        per: crate::model::Period,
+        lo: u32,
+        hi: Option<u32>,
+    },
 }
 
 /// A compiled row: the tests that must all hold, and the table row it came from.
@@ -93,6 +99,9 @@ pub struct TriggerGroup {
     pub repeat: Repeat,
     /// The stage rank the trigger puts the pupil in while its condition holds.
     pub stage: Option<usize>,
+    /// The only days the trigger is looked at (`at end of term`, `every 2 school_weeks`);
+    /// every school day when `None`.
+    pub looked_at: Option<crate::model::LookedAt>,
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +145,8 @@ pub struct Plan {
     pub band_also: Vec<Vec<Vec<Rule>>>,
     /// Per band set, per band: the row of its `every school_week:` actions, if any.
     pub band_weekly: Vec<Vec<Option<Rule>>>,
+    /// Per band set, per band: every how many school weeks its weekly actions fire (1: each).
+    pub band_weekly_every: Vec<Vec<u32>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -165,6 +176,7 @@ impl Plan {
             band_guard: Vec::new(),
             band_also: Vec::new(),
             band_weekly: Vec::new(),
+            band_weekly_every: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -193,6 +205,7 @@ impl Plan {
             let mut guards = Vec::new();
             let mut also = Vec::new();
             let mut weekly = Vec::new();
+            let mut weekly_every = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
@@ -212,6 +225,10 @@ impl Plan {
                         .iter()
                         .position(|w| w.kind == RowKind::BandWeekly && w.rule == row.rule);
                     weekly.push(week_row.map(|w| plan.rule(w, &table.rows[w].when)));
+                    weekly_every.push(match week_row.map(|w| &table.rows[w].event) {
+                        Some(Event::WeeksInBand { school_weeks }) => (*school_weeks).max(1),
+                        _ => 1,
+                    });
                 }
             }
             plan.band_sets.push(rules);
@@ -220,6 +237,7 @@ impl Plan {
             plan.band_guard.push(guards);
             plan.band_also.push(also);
             plan.band_weekly.push(weekly);
+            plan.band_weekly_every.push(weekly_every);
         }
         let mut r = 0;
         while r < table.rows.len() {
@@ -249,6 +267,7 @@ impl Plan {
                         rules,
                         repeat: row.repeat,
                         stage: row.stage.as_deref().and_then(rank),
+                        looked_at: super::schedule::looked_at(&row.event),
                     });
                     r = end;
                 }
@@ -499,6 +518,11 @@ impl Plan {
                 hi: range.hi,
             },
             Atom::Stage { lo, hi, .. } => Test::Stage { lo: *lo, hi: *hi },
+            Atom::Period { per, range } => Test::Period {
+                per: *per,
+                lo: range.lo,
+                hi: range.hi,
+            },
         };
         self.tests.push(test);
         self.tests.len() - 1

@@ -101,6 +101,8 @@ pub enum ModelError {
     NoNextStage { stage: String },
     #[error("the built-in national policy has a problem: {message}")]
     NationalBroken { message: String },
+    #[error("{}", .0.message())]
+    Schedule(super::schedule::ScheduleProblem),
 }
 
 impl Problem for ModelError {
@@ -158,6 +160,7 @@ impl Problem for ModelError {
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
             ModelError::NationalBroken { .. } => "model::national_broken",
+            ModelError::Schedule(p) => p.code(),
         }
     }
 
@@ -253,6 +256,7 @@ impl Problem for ModelError {
             ModelError::UnknownBase { .. } => Some("write `extends national`".into()),
             ModelError::NoNextStage { .. } => Some("say `escalate to STAGE`".into()),
             ModelError::NationalBroken { .. } => Some("this is a bug in attend; please report it".into()),
+            ModelError::Schedule(p) => Some(p.help()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod error;
 mod lower;
 pub mod national;
 pub mod normal;
+pub mod schedule;
 
 use std::ops::Bound;
 
@@ -22,7 +23,8 @@ pub use error::ModelError;
 pub use lower::{lower, lower_calendar};
 
 use crate::source::Loc;
-pub use crate::syntax::ast::{ClosureKind, CmpOp, Percent, Period, RangeAst};
+pub use crate::syntax::ast::{ClosureKind, CmpOp, LookedAt, Percent, Period, RangeAst};
+pub use schedule::{Schedule, Scheduled, ScheduledLhs, Threshold};
 
 /// Whether a rule was written by the school or merged in from the national baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -62,6 +64,8 @@ pub struct Policy {
     pub plans: Vec<Plan>,
     pub penalty_notices: PenaltyNotices,
     pub limits: Limits,
+    /// Thresholds that change with the half-term or term (`schedule`).
+    pub schedules: Vec<Schedule>,
 }
 
 impl Policy {
@@ -321,6 +325,9 @@ pub struct Band {
     /// `every school_week:`: actions on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Action>,
+    /// `every N school_weeks:`: the weekly actions on every Nth school week in the band,
+    /// counted from the week the pupil entered it (1: every week).
+    pub weekly_every: u32,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
     /// a period, or not again within some school weeks.
     pub repeat: Repeat,
@@ -507,6 +514,9 @@ pub struct Trigger {
     pub repeat: Repeat,
     pub loc: Loc,
     pub origin: Origin,
+    /// `at end of term`, `every 2 school_weeks`: the only days the trigger is looked at;
+    /// every school day when `None`.
+    pub looked_at: Option<LookedAt>,
 }
 
 /// When a true condition fires again (DESIGN.md §4).

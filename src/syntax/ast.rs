@@ -83,6 +83,7 @@ pub enum Item {
     Plan(PlanAst),
     PenaltyNotices(Vec<Node<PenaltyItem>>),
     Limits(Vec<Node<LimitAst>>),
+    Schedule(ScheduleAst),
 }
 
 /// `id "text"` in `roles`, `procedures`, `letters` and `meetings`.
@@ -233,6 +234,8 @@ pub struct BandAst {
     /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Sp<ActionAst>>,
+    /// `every 2 school_weeks:`: the weekly actions every Nth school week in the band instead.
+    pub weekly_every: Option<Sp<u32>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.
@@ -397,6 +400,9 @@ pub struct TriggerAst {
     pub actions: Vec<Sp<ActionAst>>,
     pub stage: Option<Sp<String>>,
     pub repeat: Option<Sp<RepeatAst>>,
+    /// `at end of half_term`, `every 2 school_weeks`: the days the trigger is looked at;
+    /// every school day when absent.
+    pub looked_at: Option<Sp<LookedAt>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -505,6 +511,36 @@ pub struct LimitAst {
     pub name: Sp<String>,
     pub value: Sp<u32>,
     pub unit: Option<Sp<String>>,
+}
+
+/// When a trigger is looked at, if not every school day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LookedAt {
+    /// `at end of half_term`: on the last school day of each period.
+    EndOf(Period),
+    /// `every 2 school_weeks`: on the first school day of every Nth school week of the year.
+    Every { school_weeks: u32 },
+}
+
+/// `schedule NAME ["wording"] per PERIOD { N: VALUE ["label"] ... }`: a threshold that
+/// changes with the half-term or term of the year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleAst {
+    pub name: Sp<String>,
+    pub wording: Option<Sp<String>>,
+    pub per: Sp<Period>,
+    pub rows: Vec<Node<ScheduleRowAst>>,
+    /// Comments after the last row, inside the block: they stay there.
+    pub trailing: Vec<String>,
+}
+
+/// `1: 3.5 days "Close of first half-term"`: the value for the period of that number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleRowAst {
+    pub period: Sp<u32>,
+    /// A count (`3.5 days`, `7 sessions`) or a percentage (`96%`).
+    pub value: Sp<Operand>,
+    pub label: Option<Sp<String>>,
 }
 
 // ------------------------------------------------------------------ the condition language

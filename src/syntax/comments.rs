@@ -369,6 +369,15 @@ fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<Slot<'a>>) {
                 leaf(b, out);
             }
         }
+        Item::Schedule(schedule) => {
+            let ScheduleAst { rows, trailing, .. } = schedule;
+            if let Some(slot) = out.get_mut(at) {
+                slot.2 = Some(trailing);
+            }
+            for r in rows {
+                leaf(r, out);
+            }
+        }
         Item::Escalation(esc) => {
             for s in &mut esc.steps {
                 leaf(s, out);

@@ -24,6 +24,8 @@ pub const MAX_TERMS: usize = 1_000;
 
 type Pr<'a> = Pair<'a, Rule>;
 
+mod schedule;
+
 /// Where the first term past [`MAX_TERMS`] is, in the order written; `None` within the limit.
 /// Walks with its own stack, not by recursion.
 fn term_past_limit(expr: &Sp<Expr>) -> Option<Loc> {
@@ -107,6 +109,10 @@ pub enum Fragment {
     BandRepeat,
     Time,
     Percent,
+    /// A schedule row's value: a count (`3.5 days`) or a percentage.
+    ScheduleValue,
+    /// When a trigger is looked at: `at end of term`, `every 2 school_weeks`.
+    LookedAt,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -120,6 +126,8 @@ pub enum Parsed {
     Repeat(Sp<RepeatAst>),
     Time(u16),
     Percent(Percent),
+    Operand(Sp<Operand>),
+    LookedAt(Sp<LookedAt>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -140,6 +148,8 @@ pub fn parse_fragment(
         Fragment::BandRepeat => Rule::band_repeat_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
+        Fragment::ScheduleValue => Rule::schedule_value_only,
+        Fragment::LookedAt => Rule::looked_at_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -157,6 +167,8 @@ pub fn parse_fragment(
         Fragment::Repeat | Fragment::BandRepeat => Parsed::Repeat(b.repeat(inner)),
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
+        Fragment::ScheduleValue => Parsed::Operand(b.schedule_value(inner)),
+        Fragment::LookedAt => Parsed::LookedAt(b.looked_at(inner)),
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -413,7 +425,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::reading => "`read as RANGE`",
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
-        Rule::band_weekly => "`every school_week: ACTIONS`",
+        Rule::band_weekly => "`every school_week: ACTIONS` or `every N school_weeks: ACTIONS`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -426,6 +438,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::plan_event => "`open`, `miss` or `met`",
         Rule::on_each => "`on each CODE`",
+        Rule::schedule => "a statement (`urn`, `calendar`, `bands`, `trigger`, ...)",
+        Rule::schedule_row => "a schedule row (`1: 3.5 days`)",
+        Rule::schedule_value => "a count or percentage (`3.5 days`, `96%`)",
+        Rule::looked_at | Rule::looked_end | Rule::looked_every => {
+            "`at end of half_term|term|year` or `every N school_weeks`"
+        }
         Rule::review_until => "`to N` (a range of weeks)",
         Rule::judged => "`judged \"criterion\" by ROLE`",
         Rule::actions | Rule::action => "an action (`letter ID`, `meeting ID`, `contact`, ...)",
@@ -483,6 +501,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::band_repeat_only
         | Rule::time_only
         | Rule::percent_only
+        | Rule::schedule_value_only
+        | Rule::looked_at_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -697,6 +717,7 @@ impl<'s> Builder<'s> {
             (Rule::bands, _) => Item::Bands(self.bands(children)),
             (Rule::escalation, _) => Item::Escalation(self.escalation(children)),
             (Rule::trigger, _) => Item::Trigger(self.trigger(children)),
+            (Rule::schedule, _) => Item::Schedule(self.schedule(children)),
             (Rule::plan, _) => Item::Plan(self.plan(children)),
             (Rule::penalty_notices, _) => Item::PenaltyNotices(
                 children
@@ -901,6 +922,7 @@ impl<'s> Builder<'s> {
         let mut enter_when = None;
         let mut repeat = None;
         let mut weekly = Vec::new();
+        let mut weekly_every = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -916,8 +938,12 @@ impl<'s> Builder<'s> {
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 Rule::band_weekly => {
-                    if let Some(a) = p.into_inner().next() {
-                        weekly = self.actions(a);
+                    for a in p.into_inner() {
+                        if a.as_rule() == Rule::integer {
+                            weekly_every = Some(self.u32(&a));
+                        } else {
+                            weekly = self.actions(a);
+                        }
                     }
                 }
                 _ => {
@@ -945,6 +971,7 @@ impl<'s> Builder<'s> {
             on_enter,
             repeat,
             weekly,
+            weekly_every,
         }
     }
 
@@ -1086,9 +1113,11 @@ impl<'s> Builder<'s> {
         let mut actions = Vec::new();
         let mut stage = None;
         let mut repeat = None;
+        let mut looked_at = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => name = Some(self.string(&p)),
+                Rule::looked_at => looked_at = Some(self.looked_at(p)),
                 Rule::on_each => {
                     each = p.into_inner().next().map(|c| {
                         if c.as_rule() == Rule::code_set {
@@ -1117,6 +1146,7 @@ impl<'s> Builder<'s> {
             actions,
             stage,
             repeat,
+            looked_at,
         }
     }
 

@@ -158,10 +158,28 @@ impl Printer {
                         }
                     }
                     if !band.node.weekly.is_empty() {
-                        self.actions_block(d + 2, "every school_week: ", &band.node.weekly);
+                        let every = match band.node.weekly_every.as_ref().map(|n| n.node) {
+                            Some(n) if n != 1 => format!("every {n} school_weeks: "),
+                            _ => "every school_week: ".to_string(),
+                        };
+                        self.actions_block(d + 2, &every, &band.node.weekly);
                     }
                 }
                 self.comments(&bands.trailing, d + 1);
+                self.line(d, "}");
+            }
+            Item::Schedule(schedule) => {
+                let mut head = format!("schedule {}", schedule.name.node);
+                if let Some(w) = &schedule.wording {
+                    let _ = write!(head, " {}", quote(&w.node));
+                }
+                let _ = write!(head, " per {} {{", schedule.per.node.keyword());
+                self.line(d, &head);
+                for row in &schedule.rows {
+                    self.comments(&row.comments, d + 1);
+                    self.line(d + 1, &schedule_row(&row.node));
+                }
+                self.comments(&schedule.trailing, d + 1);
                 self.line(d, "}");
             }
             Item::Escalation(esc) => {
@@ -194,6 +212,9 @@ impl Printer {
                     let _ = write!(head, " from {} possible sessions", n.node);
                 }
                 self.line(d, &head);
+                if let Some(l) = &t.looked_at {
+                    self.line(d + 1, &looked_at(&l.node));
+                }
                 if let Some(each) = &t.each {
                     self.line(d + 1, &format!("on each {}", each_codes(&each.node)));
                 }
@@ -318,6 +339,7 @@ fn is_block(item: &Item) -> bool {
             | Item::Plan(_)
             | Item::PenaltyNotices(_)
             | Item::Limits(_)
+            | Item::Schedule(_)
     )
 }
 
@@ -443,6 +465,24 @@ pub fn money(pence: u64) -> String {
     } else {
         format!("£{}.{:02}", pence / 100, pence % 100)
     }
+}
+
+/// `at end of half_term`, `every 2 school_weeks` (`every school_week` for one).
+pub fn looked_at(l: &LookedAt) -> String {
+    match l {
+        LookedAt::EndOf(period) => format!("at end of {}", period.keyword()),
+        LookedAt::Every { school_weeks: 1 } => "every school_week".into(),
+        LookedAt::Every { school_weeks } => format!("every {school_weeks} school_weeks"),
+    }
+}
+
+/// `1: 3.5 days "Close of first half-term"`.
+pub fn schedule_row(row: &ScheduleRowAst) -> String {
+    let mut text = format!("{}: {}", row.period.node, operand(&row.value.node));
+    if let Some(l) = &row.label {
+        let _ = write!(text, " {}", quote(&l.node));
+    }
+    text
 }
 
 pub fn repeat(r: &RepeatAst) -> String {

@@ -10,7 +10,9 @@ use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Ta
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::print_dsl::{actions, codes, each_codes, expr, money, range, repeat, time};
+use super::print_dsl::{
+    actions, codes, each_codes, expr, looked_at, money, operand, range, repeat, time,
+};
 use crate::diagnostic::{Diagnostic, Problem as _};
 use crate::source::Loc;
 
@@ -142,6 +144,7 @@ struct Sections {
     escalation: ArrayOfTables,
     trigger: ArrayOfTables,
     plan: ArrayOfTables,
+    schedule: ArrayOfTables,
     penalty_notices: Option<Merged>,
     limits: Option<Merged>,
 }
@@ -282,9 +285,13 @@ impl Writer {
                     if let Some(r) = &tr.repeat {
                         t.insert("repeat", TomlItem::Value(text(&repeat(&r.node))));
                     }
+                    if let Some(l) = &tr.looked_at {
+                        t.insert("looked_at", TomlItem::Value(text(&looked_at(&l.node))));
+                    }
                     out.trigger.push(t);
                 }
                 Item::Plan(p) => out.plan.push(self.plan(p, comments)),
+                Item::Schedule(sc) => out.schedule.push(self.schedule(sc, comments)),
                 Item::PenaltyNotices(entries) => {
                     self.penalty_notices(&mut out.penalty_notices, comments, entries)
                 }
@@ -322,6 +329,7 @@ impl Writer {
         insert_tables(doc, "escalation", out.escalation);
         insert_tables(doc, "trigger", out.trigger);
         insert_tables(doc, "plan", out.plan);
+        insert_tables(doc, "schedule", out.schedule);
         if let Some(merged) = out.penalty_notices {
             doc.insert("penalty_notices", TomlItem::Table(merged.finish()));
         }
@@ -429,6 +437,9 @@ impl Writer {
                     "every_school_week",
                     TomlItem::Value(text(&actions(&d.weekly))),
                 );
+                if let Some(n) = d.weekly_every.as_ref().filter(|n| n.node != 1) {
+                    s.insert("weekly_every", TomlItem::Value(int(n.node)));
+                }
             }
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));
@@ -440,6 +451,35 @@ impl Writer {
         }
         insert_sub_tables(&mut t, "band", bands);
         self.after.extend(b.trailing.iter().cloned());
+        t
+    }
+
+    /// `[[schedule]]` with a `[[schedule.row]]` per period; comments after the last row stay
+    /// in the block, as a `bands` block's do.
+    fn schedule(&mut self, sc: &ScheduleAst, comments: &[String]) -> Table {
+        let mut t = Table::new();
+        self.header(&mut t, comments);
+        t.insert("name", TomlItem::Value(text(&sc.name.node)));
+        if let Some(w) = &sc.wording {
+            t.insert("wording", TomlItem::Value(text(&w.node)));
+        }
+        t.insert("per", TomlItem::Value(text(sc.per.node.keyword())));
+        let mut rows = ArrayOfTables::new();
+        for row in &sc.rows {
+            let mut s = Table::new();
+            self.header(&mut s, &row.comments);
+            s.insert("period", TomlItem::Value(int(row.node.period.node)));
+            s.insert(
+                "value",
+                TomlItem::Value(text(&operand(&row.node.value.node))),
+            );
+            if let Some(l) = &row.node.label {
+                s.insert("label", TomlItem::Value(text(&l.node)));
+            }
+            rows.push(s);
+        }
+        insert_sub_tables(&mut t, "row", rows);
+        self.after.extend(sc.trailing.iter().cloned());
         t
     }
 

@@ -118,10 +118,19 @@ pub enum Event {
     ReachDay(u32),
     /// The condition holds, with the row's repeat behaviour.
     Holds,
+    /// The last school day of each period (`at end of half_term`), if the condition holds
+    /// on that day's figures.
+    EndOf(crate::model::Period),
+    /// The first school day of every Nth school week of the year (`every 2 school_weeks`),
+    /// if the condition holds and did not at the look before.
+    LookedEvery { school_weeks: u32 },
     /// The pupil reaches the plan's stage.
     EnterStage(String),
     /// The first school day of a school week, the pupil in the band since the week before.
     WeekInBand,
+    /// `every N school_weeks:`: the first school day of every Nth school week after the week
+    /// the pupil entered the band, the pupil in it since.
+    WeeksInBand { school_weeks: u32 },
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
@@ -251,7 +260,10 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: Some(band.written.clone()),
                     guard: None,
                     also: None,
-                    event: Event::WeekInBand,
+                    event: match band.weekly_every {
+                        0 | 1 => Event::WeekInBand,
+                        n => Event::WeeksInBand { school_weeks: n },
+                    },
                     actions: actions(&band.weekly),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
                     repeat: Repeat::RisingEdge,
@@ -314,7 +326,13 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: None,
                     guard: None,
                     also: None,
-                    event: Event::Holds,
+                    event: match trigger.looked_at {
+                        None => Event::Holds,
+                        Some(crate::model::LookedAt::EndOf(p)) => Event::EndOf(p),
+                        Some(crate::model::LookedAt::Every { school_weeks }) => {
+                            Event::LookedEvery { school_weeks }
+                        }
+                    },
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
                     repeat: trigger.repeat,

@@ -11,8 +11,24 @@ fn event_text(event: &Event) -> String {
         Event::WeekInBand => {
             "on the first school day of each school week the pupil stays in the band".into()
         }
+        Event::WeeksInBand { school_weeks } => format!(
+            "on the first school day of every {} school weeks after the pupil enters the band, while the pupil stays in it",
+            school_weeks
+        ),
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
+        Event::EndOf(period) => format!(
+            "on the last school day of each {} when it holds",
+            period.keyword().replace('_', "-")
+        ),
+        Event::LookedEvery { school_weeks: 1 } => {
+            "looked at on the first school day of each school week".into()
+        }
+        Event::LookedEvery { school_weeks } => format!(
+            "looked at on the first school day of school weeks 1, {}, {}, ... of the year",
+            1 + school_weeks,
+            1 + 2 * school_weeks
+        ),
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
         Event::Review {
             after_school_weeks,

@@ -23,6 +23,7 @@ mod at106_enforcement_before_support;
 mod at107_policy_omits_required_content;
 mod at108_severe_absence_without_local_authority;
 mod at110_definition_counts_days_not_share;
+mod at111_schedule_disagrees_with_national_share;
 mod at201_attendance_in_no_band;
 mod at202_attendance_in_several_bands;
 mod at203_stages_share_one_band;
@@ -42,6 +43,7 @@ mod at302_letter_never_sent;
 mod at303_meeting_never_held;
 mod at304_actions_repeat_as_attendance_bobs;
 mod at305_trigger_without_evidence_guard;
+mod at306_trigger_looked_at_every_few_weeks;
 mod at320_band_wording_ambiguous;
 mod common;
 
@@ -71,6 +73,7 @@ pub static RULES: &[&Rule] = &[
     &at107_policy_omits_required_content::RULE,
     &at108_severe_absence_without_local_authority::RULE,
     &at110_definition_counts_days_not_share::RULE,
+    &at111_schedule_disagrees_with_national_share::RULE,
     &at201_attendance_in_no_band::RULE,
     &at202_attendance_in_several_bands::RULE,
     &at203_stages_share_one_band::RULE,
@@ -90,6 +93,7 @@ pub static RULES: &[&Rule] = &[
     &at303_meeting_never_held::RULE,
     &at304_actions_repeat_as_attendance_bobs::RULE,
     &at305_trigger_without_evidence_guard::RULE,
+    &at306_trigger_looked_at_every_few_weeks::RULE,
     &at320_band_wording_ambiguous::RULE,
 ];
 

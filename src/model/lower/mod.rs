@@ -7,6 +7,7 @@ mod calendar;
 mod conditions;
 mod definitions;
 mod escalation;
+mod schedule;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
@@ -140,6 +141,8 @@ struct Lowerer {
     declared: HashSet<(&'static str, String)>,
     /// Date the policy is judged on, for retired codes.
     judged_on: NaiveDate,
+    /// The schedules, lowered first so conditions anywhere can name them.
+    schedules: Vec<Schedule>,
 }
 
 impl Lowerer {
@@ -154,6 +157,7 @@ impl Lowerer {
             definitions: Names::default(),
             declared: HashSet::new(),
             judged_on: codes_2024(),
+            schedules: Vec::new(),
         }
     }
 
@@ -186,6 +190,7 @@ impl Lowerer {
                     }
                 }
                 ast::Item::Ratified(date) => l.judged_on = date.node,
+                ast::Item::Schedule(s) => l.schedule(s, &item.loc),
                 ast::Item::Extends(_) => extends = true,
                 _ => {}
             }
@@ -257,10 +262,12 @@ impl Lowerer {
             plans: Vec::new(),
             penalty_notices: PenaltyNotices::default(),
             limits: Limits::default(),
+            schedules: self.schedules.clone(),
         };
         for item in &policy.node.items {
             self.item(item, &mut model);
         }
+        self.schedules_in_calendar(&model);
         self.check_unique_rule_names(&model);
         model
     }
@@ -465,6 +472,7 @@ impl Lowerer {
                         repeat,
                         loc: loc.clone(),
                         origin: Origin::School,
+                        looked_at: self.looked_at(t),
                     });
                 }
             }
@@ -483,6 +491,8 @@ impl Lowerer {
                     self.limit(i, &mut model.limits);
                 }
             }
+            // Lowered up front, in `new()`.
+            ast::Item::Schedule(_) => {}
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod calendar;
 mod errors;
+mod schedule;
 mod statements;
 mod strings;
 mod values;
@@ -31,7 +32,7 @@ type Str = Spanned<String>;
 type Any = Spanned<::toml::Value>;
 
 /// The keys a TOML policy or calendar file may have at the top level.
-const TOP_KEYS: [&str; 15] = [
+const TOP_KEYS: [&str; 16] = [
     "policy",
     "cite",
     "roles",
@@ -47,6 +48,7 @@ const TOP_KEYS: [&str; 15] = [
     "plan",
     "penalty_notices",
     "limits",
+    "schedule",
 ];
 
 /// Tables nest only a few levels in this schema; deeper junk is not walked (stack safety).
@@ -157,6 +159,8 @@ struct BandToml {
     on_enter: Option<Str>,
     repeat: Option<Str>,
     every_school_week: Option<Str>,
+    /// With `every_school_week`: every Nth school week in the band instead.
+    weekly_every: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +190,7 @@ struct TriggerToml {
     then: Str,
     stage: Option<Str>,
     repeat: Option<Str>,
+    looked_at: Option<Str>,
 }
 
 #[derive(Deserialize)]
@@ -328,6 +333,9 @@ impl Cx<'_> {
                     self.each(raw, "[[trigger]]", &mut items, |cx, raw, _| cx.trigger(raw))
                 }
                 "plan" => self.each(raw, "[[plan]]", &mut items, |cx, raw, t| cx.plan(raw, t)),
+                "schedule" => self.each(raw, "[[schedule]]", &mut items, |cx, raw, t| {
+                    cx.schedule(raw, t)
+                }),
                 "penalty_notices" => items.extend(self.penalty_notices(raw)),
                 "limits" => items.extend(self.limits(raw)),
                 other => {

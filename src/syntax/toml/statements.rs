@@ -207,6 +207,21 @@ impl Cx<'_> {
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
         let weekly = self.optional(&b.every_school_week, |cx, v| cx.actions(v));
+        if let (Some(n), None) = (&b.weekly_every, &b.every_school_week) {
+            // How often, with no actions to repeat.
+            self.error(
+                n.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "every_school_week".into(),
+                    table: "[[bands.band]]".into(),
+                },
+            );
+            return None;
+        }
+        let weekly_every = b
+            .weekly_every
+            .as_ref()
+            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -237,6 +252,7 @@ impl Cx<'_> {
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
             weekly: weekly.ok()?.unwrap_or_default(),
+            weekly_every,
         })
     }
 
@@ -326,11 +342,18 @@ impl Cx<'_> {
                 _ => None,
             }
         });
+        let looked_at = self.optional(&t.looked_at, |cx, v| {
+            match cx.fragment(Fragment::LookedAt, v)? {
+                Parsed::LookedAt(l) => Some(l),
+                _ => None,
+            }
+        });
         let min_possible = t
             .min_possible
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         Some(Item::Trigger(TriggerAst {
+            looked_at: looked_at.ok()?,
             name: self.string(&t.name),
             min_possible,
             each: each.ok()?,

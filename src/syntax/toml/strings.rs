@@ -81,6 +81,8 @@ impl Placement {
             Parsed::Codes(codes) => self.fix_codes(codes),
             Parsed::Window(w) => self.fix_loc(&mut w.loc),
             Parsed::Repeat(r) => self.fix_loc(&mut r.loc),
+            Parsed::Operand(o) => self.fix_loc(&mut o.loc),
+            Parsed::LookedAt(l) => self.fix_loc(&mut l.loc),
             Parsed::Time(_) | Parsed::Percent(_) => {}
         }
     }
