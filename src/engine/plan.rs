@@ -136,6 +136,8 @@ pub struct Plan {
     pub band_also: Vec<Vec<Vec<Rule>>>,
     /// Per band set, per band: the row of its `every school_week:` actions, if any.
     pub band_weekly: Vec<Vec<Option<Rule>>>,
+    /// Per band set: its ladder, if it is one (src/engine/ladder.rs).
+    pub ladders: Vec<Option<super::ladder::LadderPlan>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -165,6 +167,7 @@ impl Plan {
             band_guard: Vec::new(),
             band_also: Vec::new(),
             band_weekly: Vec::new(),
+            ladders: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -220,6 +223,9 @@ impl Plan {
             plan.band_guard.push(guards);
             plan.band_also.push(also);
             plan.band_weekly.push(weekly);
+            let ladder = table.ladders.iter().find(|l| l.rows == *set);
+            let ladder = ladder.map(|l| super::ladder::LadderPlan::new(&mut plan, l));
+            plan.ladders.push(ladder);
         }
         let mut r = 0;
         while r < table.rows.len() {
@@ -331,6 +337,7 @@ impl Plan {
             .chain(plan.band_guard.iter().flatten().flatten().flatten())
             .chain(plan.band_also.iter().flatten().flatten())
             .chain(plan.band_weekly.iter().flatten().flatten())
+            .chain(plan.ladders.iter().flatten().flat_map(|l| l.rules()))
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(
@@ -448,7 +455,7 @@ impl Plan {
         }
     }
 
-    fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
+    pub(super) fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
         let tests = atoms.iter().map(|a| self.test(a)).collect();
         Rule {
             row,

@@ -13,6 +13,8 @@ use super::grammar::{PolicyParser, Rule};
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::{Loc, Source, Span};
 
+mod ladder;
+
 /// Conditions nested deeper than this are refused, which keeps every later recursive walk
 /// (lowering, printing, dropping) far from the stack limit whatever the input.
 pub const MAX_DEPTH: usize = 64;
@@ -107,6 +109,10 @@ pub enum Fragment {
     BandRepeat,
     Time,
     Percent,
+    /// A ladder stage's `held ...` (TOML `held = "until end of year"`).
+    Held,
+    /// A ladder's `in order ...` (TOML `order = "in order"`).
+    Order,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -120,6 +126,8 @@ pub enum Parsed {
     Repeat(Sp<RepeatAst>),
     Time(u16),
     Percent(Percent),
+    Held(Sp<HeldAst>),
+    Order(Sp<OrderAst>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -140,6 +148,8 @@ pub fn parse_fragment(
         Fragment::BandRepeat => Rule::band_repeat_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
+        Fragment::Held => Rule::held_only,
+        Fragment::Order => Rule::order_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -157,6 +167,8 @@ pub fn parse_fragment(
         Fragment::Repeat | Fragment::BandRepeat => Parsed::Repeat(b.repeat(inner)),
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
+        Fragment::Held => Parsed::Held(b.held_body(inner)),
+        Fragment::Order => Parsed::Order(b.order(inner)),
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -414,6 +426,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
         Rule::band_weekly => "`every school_week: ACTIONS`",
+        Rule::bands_word | Rule::ladder_word => "`bands` or `ladder`",
+        Rule::ladder_order => "`in order` (or `in order after N school_weeks`)",
+        Rule::band_held
+        | Rule::held_body
+        | Rule::held_until_end
+        | Rule::held_for
+        | Rule::held_until => {
+            "`held until end of half_term|term|year`, `held for N school_weeks` or `held until CONDITION`"
+        }
+        Rule::held_unit => "`school_weeks` or `school_days`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -483,6 +505,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::band_repeat_only
         | Rule::time_only
         | Rule::percent_only
+        | Rule::held_only
+        | Rule::order_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -870,12 +894,20 @@ impl<'s> Builder<'s> {
         let mut window = None;
         let mut min_possible = None;
         let mut bands = Vec::new();
+        let mut ladder = None;
+        let mut order = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::ident => metric = Some(self.ident(&p)),
                 Rule::window => window = Some(self.window(p)),
                 Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::bands_word => {
+                    if p.into_inner().next().is_some() {
+                        ladder.get_or_insert(LadderAst { order: None });
+                    }
+                }
+                Rule::ladder_order => order = Some(self.order(p)),
                 _ => bands.push(self.node(&p, |b, p| b.band(p))),
             }
         }
@@ -886,6 +918,7 @@ impl<'s> Builder<'s> {
             min_possible,
             bands,
             trailing: Vec::new(),
+            ladder: self.ladder_head(ladder, order),
         }
     }
 
@@ -901,6 +934,7 @@ impl<'s> Builder<'s> {
         let mut enter_when = None;
         let mut repeat = None;
         let mut weekly = Vec::new();
+        let mut held = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -915,6 +949,7 @@ impl<'s> Builder<'s> {
                 }
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
+                Rule::band_held => held = Some(self.held(p)),
                 Rule::band_weekly => {
                     if let Some(a) = p.into_inner().next() {
                         weekly = self.actions(a);
@@ -945,6 +980,7 @@ impl<'s> Builder<'s> {
             on_enter,
             repeat,
             weekly,
+            held,
         }
     }
 

@@ -122,13 +122,20 @@ impl Printer {
                 self.line(d, &text);
             }
             Item::Bands(bands) => {
-                let mut head = String::from("bands");
+                let mut head = String::from(if bands.ladder.is_some() {
+                    "ladder"
+                } else {
+                    "bands"
+                });
                 if let Some(l) = &bands.label {
                     let _ = write!(head, " {}", quote(&l.node));
                 }
                 let _ = write!(head, " {} over {}", bands.metric.node, bands.window.node);
                 if let Some(n) = &bands.min_possible {
                     let _ = write!(head, " from {} possible sessions", n.node);
+                }
+                if let Some(order) = bands.ladder.as_ref().and_then(|l| l.order.as_ref()) {
+                    let _ = write!(head, " {}", order_text(&order.node));
                 }
                 head.push_str(" {");
                 self.line(d, &head);
@@ -381,6 +388,9 @@ fn band_head(band: &BandAst) -> String {
     if let Some(s) = &band.stage {
         let _ = write!(text, " stage {}", s.node);
     }
+    if let Some(h) = &band.held {
+        let _ = write!(text, " {}", held_text(&h.node));
+    }
     text
 }
 
@@ -576,5 +586,34 @@ fn write_operand(out: &mut String, o: &Operand) {
             out.push(')');
         }
         Operand::Path(p) => out.push_str(p),
+    }
+}
+
+/// A ladder's `in order [after N school_weeks]`.
+pub fn order_text(order: &OrderAst) -> String {
+    match order.after_weeks {
+        Some(n) => format!("in order after {n} school_weeks"),
+        None => "in order".into(),
+    }
+}
+
+/// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, `held until
+/// CONDITION for 4 school_weeks`.
+pub fn held_text(held: &HeldAst) -> String {
+    format!("held {}", held_body(held))
+}
+
+/// What follows `held` (a TOML `held` string).
+pub fn held_body(held: &HeldAst) -> String {
+    match held {
+        HeldAst::UntilEnd(p) => format!("until end of {}", p.keyword()),
+        HeldAst::For(span) => format!("for {} {}", span.count, span.unit()),
+        HeldAst::Until { when, span } => {
+            let mut text = format!("until {}", expr(&when.node));
+            if let Some(span) = span {
+                let _ = write!(text, " for {} {}", span.count, span.unit());
+            }
+            text
+        }
     }
 }

@@ -437,3 +437,37 @@ pub fn unreachable_note(set: &BandSet) -> String {
         format!("no pupil with at most {max} possible sessions can have it")
     }
 }
+
+/// The band tables the school wrote that are tables, not ladders: a pupil is in the first band
+/// that holds (a ladder's stages nest by design; AT240-AT243 check them).
+pub fn school_band_tables(policy: &Policy) -> impl Iterator<Item = &BandSet> {
+    school_band_sets(policy).filter(|s| s.ladder.is_none())
+}
+
+/// The ladders the school wrote.
+pub fn school_ladders(
+    policy: &Policy,
+) -> impl Iterator<Item = (&BandSet, &crate::model::ladder::Ladder)> {
+    school_band_sets(policy).filter_map(|s| s.ladder.as_ref().map(|l| (s, l)))
+}
+
+/// The ladder syntax, for help lines that point to it.
+pub const LADDER_HELP: &str = "write the table as a ladder, whose deepest stage reached applies: `ladder attendance over year_to_date from 20 possible sessions in order { band stage_1 \"Stage 1\" under 97% stage monitor  band stage_2 \"Stage 2\" under 95% stage listen }`";
+
+/// Whether every percentage of `inner` is in `outer` (0% and 100% as the open ends).
+pub fn within(inner: &Interval, outer: &Interval) -> bool {
+    use crate::model::Percent;
+    use std::ops::Bound;
+    let close = |i: &Interval| Interval {
+        lo: match i.lo {
+            Bound::Unbounded => Bound::Included(Percent::ZERO),
+            b => b,
+        },
+        hi: match i.hi {
+            Bound::Unbounded => Bound::Included(Percent::HUNDRED),
+            b => b,
+        },
+    };
+    let (inner, outer) = (close(inner), close(outer));
+    inner.is_empty() || inner.intersect(&outer) == inner
+}

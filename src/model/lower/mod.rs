@@ -7,6 +7,7 @@ mod calendar;
 mod conditions;
 mod definitions;
 mod escalation;
+mod ladder;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;

@@ -4,6 +4,7 @@
 
 mod calendar;
 mod errors;
+mod ladder;
 mod statements;
 mod strings;
 mod values;
@@ -139,6 +140,8 @@ struct BandsToml {
     metric: Str,
     over: Str,
     min_possible: Option<Spanned<u32>>,
+    ladder: Option<Spanned<bool>>,
+    order: Option<Str>,
     #[serde(rename = "band")]
     _band: Option<IgnoredAny>,
 }
@@ -153,6 +156,7 @@ struct BandToml {
     or_when: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,
+    held: Option<Str>,
     on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,

@@ -177,7 +177,8 @@ impl Cx<'_> {
             .min_possible
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
-        let (metric, window) = (metric?, window?);
+        let ladder = self.ladder(head.ladder.as_ref(), head.order.as_ref());
+        let (metric, window, ladder) = (metric?, window?, ladder.ok()?);
         ok.then_some(Item::Bands(BandsAst {
             label,
             metric,
@@ -185,6 +186,7 @@ impl Cx<'_> {
             min_possible,
             bands,
             trailing: Vec::new(),
+            ladder,
         }))
     }
 
@@ -207,6 +209,7 @@ impl Cx<'_> {
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
         let weekly = self.optional(&b.every_school_week, |cx, v| cx.actions(v));
+        let held = self.optional(&b.held, |cx, v| cx.held(v));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -237,6 +240,7 @@ impl Cx<'_> {
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
             weekly: weekly.ok()?.unwrap_or_default(),
+            held: held.ok()?,
         })
     }
 

@@ -82,6 +82,13 @@ impl Placement {
             Parsed::Window(w) => self.fix_loc(&mut w.loc),
             Parsed::Repeat(r) => self.fix_loc(&mut r.loc),
             Parsed::Time(_) | Parsed::Percent(_) => {}
+            Parsed::Order(o) => self.fix_loc(&mut o.loc),
+            Parsed::Held(h) => {
+                self.fix_loc(&mut h.loc);
+                if let HeldAst::Until { when, .. } = &mut h.node {
+                    self.fix_expr(when);
+                }
+            }
         }
     }
 
