@@ -141,9 +141,12 @@ impl Printer {
                 self.line(d, &head);
                 for band in &bands.bands {
                     self.comments(&band.comments, d + 1);
-                    let head = band_head(&band.node);
+                    let (head, held) = band_head_held(&band.node, d + 1);
                     if band.node.on_enter.is_empty() {
                         self.line(d + 1, &head);
+                        if let Some(held) = &held {
+                            self.line(d + 2, held);
+                        }
                     } else {
                         let limit = band
                             .node
@@ -154,10 +157,13 @@ impl Printer {
                         let on_enter = on_enter_head(&band.node);
                         let one_line =
                             format!("{head} {on_enter}{}{limit}", actions(&band.node.on_enter));
-                        if fits(&one_line, d + 1, band.node.on_enter.len()) {
+                        if held.is_none() && fits(&one_line, d + 1, band.node.on_enter.len()) {
                             self.line(d + 1, &one_line);
                         } else {
                             self.line(d + 1, &head);
+                            if let Some(held) = &held {
+                                self.line(d + 2, held);
+                            }
                             self.actions_block(d + 2, &on_enter, &band.node.on_enter);
                             if let Some(r) = &band.node.repeat {
                                 self.line(d + 2, &repeat(&r.node));
@@ -388,14 +394,30 @@ fn band_head(band: &BandAst) -> String {
     if let Some(s) = &band.stage {
         let _ = write!(text, " stage {}", s.node);
     }
-    if let Some(h) = &band.held {
-        let _ = write!(text, " {}", held_text(&h.node));
-    }
     text
+}
+
+/// A band's head, with its `held ...` on the same line where the two fit in 100 columns, else
+/// the `held ...` line to print under it.
+fn band_head_held(band: &BandAst, depth: usize) -> (String, Option<String>) {
+    let head = band_head(band);
+    let Some(h) = &band.held else {
+        return (head, None);
+    };
+    let held = held_text(&h.node);
+    let joined = format!("{head} {held}");
+    if depth * INDENT.len() + joined.chars().count() <= 100 {
+        (joined, None)
+    } else {
+        (head, Some(held))
+    }
 }
 
 pub fn band_line(band: &BandAst) -> String {
     let mut text = band_head(band);
+    if let Some(h) = &band.held {
+        let _ = write!(text, " {}", held_text(&h.node));
+    }
     if !band.on_enter.is_empty() {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
