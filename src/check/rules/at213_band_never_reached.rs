@@ -73,9 +73,15 @@ fn check(ctx: &Context) -> Vec<Finding> {
             )
             .label("every value here is in an earlier band")
             .help(if set.bands.iter().take(i).any(|b| b.range == band.range) {
-                "stages at the same attendance follow each other in time, not in the table: keep one band and move pupils on with a support plan (`plan \"...\" at facilitate { review after 6 school_weeks  target attendance(rolling 6 school_weeks) >= 90%  escalate to formalise }`)"
+                String::from("stages at the same attendance follow each other in time, not in the table: keep one band and move pupils on with a support plan (`plan \"...\" at facilitate { review after 6 school_weeks  target attendance(rolling 6 school_weeks) >= 90%  escalate to formalise }`), or write a `ladder` whose stages share the range, entered `in order after 3 school_weeks`")
             } else {
-                LADDER_HELP
+                let ladder: Vec<&crate::model::Band> = set
+                    .bands
+                    .iter()
+                    .take(i + 1)
+                    .filter(|b| !b.range.intersect(&band.range).is_empty())
+                    .collect();
+                ladder_help(set, &ladder)
             });
             for b in set.bands.iter().take(i) {
                 if !b.range.intersect(&band.range).is_empty() {

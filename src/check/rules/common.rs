@@ -451,8 +451,27 @@ pub fn school_ladders(
     school_band_sets(policy).filter_map(|s| s.ladder.as_ref().map(|l| (s, l)))
 }
 
-/// The ladder syntax, for help lines that point to it.
-pub const LADDER_HELP: &str = "write the table as a ladder, whose deepest stage reached applies: `ladder attendance over year_to_date from 20 possible sessions in order { band stage_1 \"Stage 1\" under 97% stage monitor  band stage_2 \"Stage 2\" under 95% stage listen }`";
+/// A help line that rewrites a table's bands as a ladder (`ladder ... { band ... }`), the form
+/// for cumulative "under X%" stages.
+pub fn ladder_help(set: &BandSet, bands: &[&Band]) -> String {
+    let guard = match set.min_possible {
+        0 => String::new(),
+        n => format!(" from {n} possible sessions"),
+    };
+    let stages: Vec<String> = bands
+        .iter()
+        .map(|b| {
+            let stage = b.stage.as_ref().map(|s| format!(" stage {}", s.id));
+            format!("band {} {}{}", b.id, b.written, stage.unwrap_or_default())
+        })
+        .collect();
+    format!(
+        "if a pupil goes deeper through these stages, write the table as a ladder, whose deepest stage reached applies (add `in order` for one stage at a time): `ladder {} over {}{guard} {{ {} }}`",
+        set.metric.keyword(),
+        set.window,
+        stages.join("  ")
+    )
+}
 
 /// Whether every percentage of `inner` is in `outer` (0% and 100% as the open ends).
 pub fn within(inner: &Interval, outer: &Interval) -> bool {
