@@ -12,7 +12,8 @@ fn compile(path: &str) -> DecisionTable {
     let errors: Vec<_> = analysis
         .diagnostics
         .iter()
-        .filter(|d| d.is_error())
+        // The rules' findings (AT codes) are not the point here: a malformed form is.
+        .filter(|d| d.is_error() && !d.code.starts_with("AT"))
         .cloned()
         .collect();
     assert!(

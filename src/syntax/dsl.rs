@@ -379,6 +379,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::cites
         | Rule::stages
         | Rule::bands
+        | Rule::bands_word
+        | Rule::ladder_word
         | Rule::define
         | Rule::escalation
         | Rule::trigger
@@ -426,7 +428,6 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
         Rule::band_weekly => "`every school_week: ACTIONS`",
-        Rule::bands_word | Rule::ladder_word => "`bands` or `ladder`",
         Rule::ladder_order => "`in order` (or `in order after N school_weeks`)",
         Rule::band_held
         | Rule::held_body

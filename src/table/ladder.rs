@@ -80,10 +80,9 @@ pub(super) fn lines(table: &DecisionTable, row: usize) -> Vec<String> {
         k + 1,
         ladder.rows.len(),
         match (k, ladder.in_order_after_weeks) {
-            (0, _) | (_, None) => "entered when it is the deepest that holds".to_string(),
-            (_, Some(0)) => format!(
-                "entered only from stage {k}, at most one stage a school day; the deepest that holds applies"
-            ),
+            (_, None) => "entered when it is the deepest stage that holds".to_string(),
+            (0, Some(_)) => "entered first, when any stage holds".to_string(),
+            (_, Some(0)) => format!("entered only from stage {k}, one stage a school day"),
             (_, Some(n)) =>
                 format!("entered only from stage {k}, no sooner than {n} school weeks after it"),
         }
@@ -115,7 +114,7 @@ fn held_text(held: &HeldRows) -> String {
                 rows.join(" or ")
             };
             match (count, unit) {
-                (Some(n), Some(u)) => format!("held until {exit}, for {n} {u}"),
+                (Some(n), Some(u)) => format!("held until {exit} has held for {n} {u}"),
                 _ => format!("held until {exit}"),
             }
         }
