@@ -703,7 +703,7 @@ pub enum HeldAst {
     For(HeldSpan),
     /// `held until CONDITION [for N school_days|school_weeks]`.
     Until {
-        when: Sp<Expr>,
+        when: Box<Sp<Expr>>,
         span: Option<HeldSpan>,
     },
 }

@@ -73,7 +73,10 @@ impl Builder<'_> {
                 let when = when.unwrap_or_else(|| {
                     Sp::new(crate::syntax::ast::Expr::Flag(String::new()), loc.clone())
                 });
-                HeldAst::Until { when, span }
+                HeldAst::Until {
+                    when: Box::new(when),
+                    span,
+                }
             }
             None => HeldAst::UntilEnd(Period::Term),
         };
