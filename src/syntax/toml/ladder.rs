@@ -16,9 +16,9 @@ impl Cx<'_> {
             Some(v) if !on => {
                 self.error(
                     v.span(),
-                    SyntaxError::TomlMissingKey {
-                        key: "ladder = true".into(),
-                        table: "[[bands]] (an order is a ladder's)".into(),
+                    SyntaxError::Unexpected {
+                        found: "`order` in a table of bands".into(),
+                        expected: vec!["`ladder = true` beside it (an order is a ladder's)".into()],
                     },
                 );
                 return Err(());
