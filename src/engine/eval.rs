@@ -263,6 +263,8 @@ struct State {
     entered: Vec<u32>,
     /// Per band set, per band: the school day and week its entry actions last fired.
     band_fired: Vec<Vec<Option<(usize, u32)>>>,
+    /// Per band set: where the pupil is on it, if it is a ladder.
+    ladders: Vec<super::ladder::LadderState>,
     held: Vec<bool>,
     last_fired: Vec<Option<(usize, u32)>>,
     plan_open: Vec<Option<u32>>,
@@ -279,6 +281,7 @@ impl State {
             bands: vec![None; plan.band_sets.len()],
             entered: vec![0; plan.band_sets.len()],
             band_fired: plan.band_sets.iter().map(|s| vec![None; s.len()]).collect(),
+            ladders: vec![super::ladder::LadderState::default(); plan.band_sets.len()],
             held: vec![false; plan.triggers.len()],
             last_fired: vec![None; plan.triggers.len()],
             plan_open: vec![None; plan.plans.len()],
@@ -349,7 +352,26 @@ impl State {
                 also.and_then(|a| a.get(i))
                     .and_then(|rules| rules.iter().find(|r| holds(plan, r, d)))
             };
-            let found = (0..set.len()).find_map(|i| holding(i).map(|rule| (i, rule)));
+            // A ladder moves by its own rule (src/engine/ladder.rs); only a climb fires.
+            let mut climbed = true;
+            let found = match plan.ladders.get(s).and_then(Option::as_ref) {
+                Some(ladder) => {
+                    let holding_now: Vec<bool> =
+                        (0..set.len()).map(|i| holding(i).is_some()).collect();
+                    let current = self.bands[s].map(|(_, i)| i);
+                    let (to, how) = ladder.step(
+                        &mut self.ladders[s],
+                        current,
+                        &holding_now,
+                        day,
+                        days,
+                        |rules| rules.iter().any(|r| holds(plan, r, d)),
+                    );
+                    climbed = how == super::ladder::Move::Climb;
+                    to.and_then(|i| Some((i, holding(i).or_else(|| set.get(i))?)))
+                }
+                None => (0..set.len()).find_map(|i| holding(i).map(|rule| (i, rule))),
+            };
             let now = found.map(|(i, _)| (s, i));
             if now != self.bands[s] {
                 if let Some(t) = trace.as_deref_mut() {
@@ -372,7 +394,9 @@ impl State {
                         what,
                     });
                 }
-                if let Some((_, i)) = now {
+                if let Some((_, i)) = now
+                    && climbed
+                {
                     let repeat = plan.band_repeat[s][i];
                     let last = self.band_fired[s][i];
                     let guard = plan.band_guard.get(s).and_then(|g| g.get(i)).and_then(|g| {

@@ -4,6 +4,7 @@
 
 mod eval;
 mod evidence;
+mod ladder;
 mod output;
 mod plan;
 mod schedule;

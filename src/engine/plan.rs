@@ -147,6 +147,8 @@ pub struct Plan {
     pub band_weekly: Vec<Vec<Option<Rule>>>,
     /// Per band set, per band: every how many school weeks its weekly actions fire (1: each).
     pub band_weekly_every: Vec<Vec<u32>>,
+    /// Per band set: its ladder, if it is one (src/engine/ladder.rs).
+    pub ladders: Vec<Option<super::ladder::LadderPlan>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -177,6 +179,7 @@ impl Plan {
             band_also: Vec::new(),
             band_weekly: Vec::new(),
             band_weekly_every: Vec::new(),
+            ladders: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -238,6 +241,9 @@ impl Plan {
             plan.band_also.push(also);
             plan.band_weekly.push(weekly);
             plan.band_weekly_every.push(weekly_every);
+            let ladder = table.ladders.iter().find(|l| l.rows == *set);
+            let ladder = ladder.map(|l| super::ladder::LadderPlan::new(&mut plan, l));
+            plan.ladders.push(ladder);
         }
         let mut r = 0;
         while r < table.rows.len() {
@@ -350,6 +356,7 @@ impl Plan {
             .chain(plan.band_guard.iter().flatten().flatten().flatten())
             .chain(plan.band_also.iter().flatten().flatten())
             .chain(plan.band_weekly.iter().flatten().flatten())
+            .chain(plan.ladders.iter().flatten().flat_map(|l| l.rules()))
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(
@@ -467,7 +474,7 @@ impl Plan {
         }
     }
 
-    fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
+    pub(super) fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
         let tests = atoms.iter().map(|a| self.test(a)).collect();
         Rule {
             row,

@@ -5,6 +5,7 @@
 mod calendar;
 mod condition;
 mod error;
+pub mod ladder;
 mod lower;
 pub mod national;
 pub mod normal;
@@ -304,6 +305,8 @@ pub struct BandSet {
     pub bands: Vec<Band>,
     pub loc: Loc,
     pub origin: Origin,
+    /// Written `ladder`: the bands are stages entered in order of depth (src/model/ladder.rs).
+    pub ladder: Option<ladder::Ladder>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -209,7 +209,8 @@ fn ratio_intervals(op: CmpOp, value: Percent) -> Vec<Interval> {
 }
 
 /// Absence in an interval is attendance in the mirrored interval.
-fn mirror(i: Interval) -> Interval {
+/// An absence interval as the attendance interval it is (absence = 100% − attendance).
+pub fn mirror(i: Interval) -> Interval {
     let flip = |b: Bound<Percent>| match b {
         Bound::Included(p) => Bound::Included(Percent(Percent::SCALE.saturating_sub(p.0))),
         Bound::Excluded(p) => Bound::Excluded(Percent(Percent::SCALE.saturating_sub(p.0))),

@@ -209,6 +209,8 @@ pub struct BandsAst {
     pub bands: Vec<Node<BandAst>>,
     /// Comments after the last band, inside the block: they stay there.
     pub trailing: Vec<String>,
+    /// Written `ladder` rather than `bands`: stages passed through in order of depth.
+    pub ladder: Option<LadderAst>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,6 +238,8 @@ pub struct BandAst {
     pub weekly: Vec<Sp<ActionAst>>,
     /// `every 2 school_weeks:`: the weekly actions every Nth school week in the band instead.
     pub weekly_every: Option<Sp<u32>>,
+    /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, ...
+    pub held: Option<Sp<HeldAst>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.
@@ -709,5 +713,50 @@ mod tests {
         assert_eq!(RangeAst::written_text("95% # low\n  - 98%"), "95% - 98%");
         assert_eq!(RangeAst::written_text("95%\t-\u{a0}98%"), "95% - 98%");
         assert_eq!(RangeAst::written_text("≥ 95% and < 98%"), "≥ 95% and < 98%");
+    }
+}
+
+/// A `ladder` head's extras: whether its stages are entered one at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LadderAst {
+    /// `in order` (`after N school_weeks`): each stage only from the one before it.
+    pub order: Option<Sp<OrderAst>>,
+}
+
+/// `in order [after N school_weeks]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderAst {
+    /// The school weeks a pupil spends on a stage before the next can be entered.
+    pub after_weeks: Option<u32>,
+}
+
+/// How long a ladder stage holds a pupil who entered it, whatever their figures do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeldAst {
+    /// `held until end of half_term|term|year`.
+    UntilEnd(Period),
+    /// `held for N school_days|school_weeks`.
+    For(HeldSpan),
+    /// `held until CONDITION [for N school_days|school_weeks]`.
+    Until {
+        when: Box<Sp<Expr>>,
+        span: Option<HeldSpan>,
+    },
+}
+
+/// `N school_days` or `N school_weeks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldSpan {
+    pub count: u32,
+    pub weeks: bool,
+}
+
+impl HeldSpan {
+    pub fn unit(self) -> &'static str {
+        if self.weeks {
+            "school_weeks"
+        } else {
+            "school_days"
+        }
     }
 }

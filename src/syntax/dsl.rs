@@ -13,6 +13,8 @@ use super::grammar::{PolicyParser, Rule};
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::{Loc, Source, Span};
 
+mod ladder;
+
 /// Conditions nested deeper than this are refused, which keeps every later recursive walk
 /// (lowering, printing, dropping) far from the stack limit whatever the input.
 pub const MAX_DEPTH: usize = 64;
@@ -113,6 +115,10 @@ pub enum Fragment {
     ScheduleValue,
     /// When a trigger is looked at: `at end of term`, `every 2 school_weeks`.
     LookedAt,
+    /// A ladder stage's `held ...` (TOML `held = "until end of year"`).
+    Held,
+    /// A ladder's `in order ...` (TOML `order = "in order"`).
+    Order,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -128,6 +134,8 @@ pub enum Parsed {
     Percent(Percent),
     Operand(Sp<Operand>),
     LookedAt(Sp<LookedAt>),
+    Held(Sp<HeldAst>),
+    Order(Sp<OrderAst>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -150,6 +158,8 @@ pub fn parse_fragment(
         Fragment::Percent => Rule::percent_only,
         Fragment::ScheduleValue => Rule::schedule_value_only,
         Fragment::LookedAt => Rule::looked_at_only,
+        Fragment::Held => Rule::held_only,
+        Fragment::Order => Rule::order_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -169,6 +179,8 @@ pub fn parse_fragment(
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
         Fragment::ScheduleValue => Parsed::Operand(b.schedule_value(inner)),
         Fragment::LookedAt => Parsed::LookedAt(b.looked_at(inner)),
+        Fragment::Held => Parsed::Held(b.held_body(inner)),
+        Fragment::Order => Parsed::Order(b.order(inner)),
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -379,6 +391,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::cites
         | Rule::stages
         | Rule::bands
+        | Rule::bands_word
+        | Rule::ladder_word
         | Rule::define
         | Rule::escalation
         | Rule::trigger
@@ -426,6 +440,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
         Rule::band_weekly => "`every school_week: ACTIONS` or `every N school_weeks: ACTIONS`",
+        Rule::ladder_order => "`in order` (or `in order after N school_weeks`)",
+        Rule::band_held
+        | Rule::held_body
+        | Rule::held_until_end
+        | Rule::held_for
+        | Rule::held_until => {
+            "`held until end of half_term|term|year`, `held for N school_weeks` or `held until CONDITION`"
+        }
+        Rule::held_unit => "`school_weeks` or `school_days`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -503,6 +526,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::percent_only
         | Rule::schedule_value_only
         | Rule::looked_at_only
+        | Rule::held_only
+        | Rule::order_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -891,12 +916,20 @@ impl<'s> Builder<'s> {
         let mut window = None;
         let mut min_possible = None;
         let mut bands = Vec::new();
+        let mut ladder = None;
+        let mut order = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::ident => metric = Some(self.ident(&p)),
                 Rule::window => window = Some(self.window(p)),
                 Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::bands_word => {
+                    if p.into_inner().next().is_some() {
+                        ladder.get_or_insert(LadderAst { order: None });
+                    }
+                }
+                Rule::ladder_order => order = Some(self.order(p)),
                 _ => bands.push(self.node(&p, |b, p| b.band(p))),
             }
         }
@@ -907,6 +940,7 @@ impl<'s> Builder<'s> {
             min_possible,
             bands,
             trailing: Vec::new(),
+            ladder: self.ladder_head(ladder, order),
         }
     }
 
@@ -923,6 +957,7 @@ impl<'s> Builder<'s> {
         let mut repeat = None;
         let mut weekly = Vec::new();
         let mut weekly_every = None;
+        let mut held = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -937,6 +972,7 @@ impl<'s> Builder<'s> {
                 }
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
+                Rule::band_held => held = Some(self.held(p)),
                 Rule::band_weekly => {
                     for a in p.into_inner() {
                         if a.as_rule() == Rule::integer {
@@ -972,6 +1008,7 @@ impl<'s> Builder<'s> {
             repeat,
             weekly,
             weekly_every,
+            held,
         }
     }
 

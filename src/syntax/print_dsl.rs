@@ -122,7 +122,11 @@ impl Printer {
                 self.line(d, &text);
             }
             Item::Bands(bands) => {
-                let mut head = String::from("bands");
+                let mut head = String::from(if bands.ladder.is_some() {
+                    "ladder"
+                } else {
+                    "bands"
+                });
                 if let Some(l) = &bands.label {
                     let _ = write!(head, " {}", quote(&l.node));
                 }
@@ -130,13 +134,19 @@ impl Printer {
                 if let Some(n) = &bands.min_possible {
                     let _ = write!(head, " from {} possible sessions", n.node);
                 }
+                if let Some(order) = bands.ladder.as_ref().and_then(|l| l.order.as_ref()) {
+                    let _ = write!(head, " {}", order_text(&order.node));
+                }
                 head.push_str(" {");
                 self.line(d, &head);
                 for band in &bands.bands {
                     self.comments(&band.comments, d + 1);
-                    let head = band_head(&band.node);
+                    let (head, held) = band_head_held(&band.node, d + 1);
                     if band.node.on_enter.is_empty() {
                         self.line(d + 1, &head);
+                        if let Some(held) = &held {
+                            self.line(d + 2, held);
+                        }
                     } else {
                         let limit = band
                             .node
@@ -147,10 +157,13 @@ impl Printer {
                         let on_enter = on_enter_head(&band.node);
                         let one_line =
                             format!("{head} {on_enter}{}{limit}", actions(&band.node.on_enter));
-                        if fits(&one_line, d + 1, band.node.on_enter.len()) {
+                        if held.is_none() && fits(&one_line, d + 1, band.node.on_enter.len()) {
                             self.line(d + 1, &one_line);
                         } else {
                             self.line(d + 1, &head);
+                            if let Some(held) = &held {
+                                self.line(d + 2, held);
+                            }
                             self.actions_block(d + 2, &on_enter, &band.node.on_enter);
                             if let Some(r) = &band.node.repeat {
                                 self.line(d + 2, &repeat(&r.node));
@@ -406,8 +419,27 @@ fn band_head(band: &BandAst) -> String {
     text
 }
 
+/// A band's head, with its `held ...` on the same line where the two fit in 100 columns, else
+/// the `held ...` line to print under it.
+fn band_head_held(band: &BandAst, depth: usize) -> (String, Option<String>) {
+    let head = band_head(band);
+    let Some(h) = &band.held else {
+        return (head, None);
+    };
+    let held = held_text(&h.node);
+    let joined = format!("{head} {held}");
+    if depth * INDENT.len() + joined.chars().count() <= 100 {
+        (joined, None)
+    } else {
+        (head, Some(held))
+    }
+}
+
 pub fn band_line(band: &BandAst) -> String {
     let mut text = band_head(band);
+    if let Some(h) = &band.held {
+        let _ = write!(text, " {}", held_text(&h.node));
+    }
     if !band.on_enter.is_empty() {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
@@ -616,5 +648,34 @@ fn write_operand(out: &mut String, o: &Operand) {
             out.push(')');
         }
         Operand::Path(p) => out.push_str(p),
+    }
+}
+
+/// A ladder's `in order [after N school_weeks]`.
+pub fn order_text(order: &OrderAst) -> String {
+    match order.after_weeks {
+        Some(n) => format!("in order after {n} school_weeks"),
+        None => "in order".into(),
+    }
+}
+
+/// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, `held until
+/// CONDITION for 4 school_weeks`.
+pub fn held_text(held: &HeldAst) -> String {
+    format!("held {}", held_body(held))
+}
+
+/// What follows `held` (a TOML `held` string).
+pub fn held_body(held: &HeldAst) -> String {
+    match held {
+        HeldAst::UntilEnd(p) => format!("until end of {}", p.keyword()),
+        HeldAst::For(span) => format!("for {} {}", span.count, span.unit()),
+        HeldAst::Until { when, span } => {
+            let mut text = format!("until {}", expr(&when.node));
+            if let Some(span) = span {
+                let _ = write!(text, " for {} {}", span.count, span.unit());
+            }
+            text
+        }
     }
 }

@@ -407,6 +407,13 @@ impl Writer {
         if let Some(n) = &b.min_possible {
             t.insert("min_possible", TomlItem::Value(int(n.node)));
         }
+        if let Some(ladder) = &b.ladder {
+            t.insert("ladder", TomlItem::Value(true.into()));
+            if let Some(order) = &ladder.order {
+                let order = super::print_dsl::order_text(&order.node);
+                t.insert("order", TomlItem::Value(text(&order)));
+            }
+        }
         let mut bands = ArrayOfTables::new();
         for band in &b.bands {
             let mut s = Table::new();
@@ -428,6 +435,10 @@ impl Writer {
             }
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
+            }
+            if let Some(held) = &d.held {
+                let held = super::print_dsl::held_body(&held.node);
+                s.insert("held", TomlItem::Value(text(&held)));
             }
             if let Some(when) = &d.enter_when {
                 s.insert("on_enter_when", TomlItem::Value(text(&expr(&when.node))));

@@ -3,6 +3,7 @@
 //! same policy always gives the same rows in the same order. The engine reads only this.
 
 mod days;
+mod ladder;
 mod render;
 
 use serde::Serialize;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use crate::model::normal as dnf;
 pub use crate::model::normal::{Atom, CountRange};
 pub use days::{Closed, SchoolDays};
+pub use ladder::{HeldRows, LadderRows};
 pub use render::{render_json, render_markdown, render_text};
 
 use crate::check::CheckedPolicy;
@@ -32,6 +34,9 @@ pub struct DecisionTable {
     /// Each band set's rows, as indices into `rows`: a pupil holds at most one band of a set.
     #[serde(skip)]
     pub band_sets: Vec<Vec<usize>>,
+    /// The ladders among the band sets (src/table/ladder.rs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ladders: Vec<LadderRows>,
     /// The statistical measures a summary reports (persistent and severe absence), each as
     /// rows of atoms of which any may hold; the national definition wins over the school's.
     #[serde(skip)]
@@ -193,6 +198,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
             }
         };
     let mut band_sets = Vec::new();
+    let mut ladders = Vec::new();
     for set in &policy.band_sets {
         let guard = min_possible_atom(set.window, set.min_possible);
         // A band holds while the pupil's ratio is in its range and the set's evidence guard holds.
@@ -206,6 +212,16 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
             when
         };
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
+        if let Some(ladder) = &set.ladder {
+            let band_rows = (rows.len()..rows.len() + set.bands.len()).collect();
+            ladders.push(ladder::rows(ladder, band_rows, |c| {
+                spread(c, set.label.as_deref().unwrap_or("ladder"), &set.loc)
+                    .into_iter()
+                    .filter(|(_, satisfiable)| *satisfiable)
+                    .map(|(atoms, _)| atoms)
+                    .collect()
+            }));
+        }
         for band in &set.bands {
             let entry_guard = band.enter_guard.as_ref().map(|c| {
                 spread(c, &band.id, &band.loc)
@@ -461,6 +477,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         rows,
         calendar: policy.calendar.clone(),
         band_sets,
+        ladders,
         measures: Measures {
             persistent: measure(policy, "persistent_absence", Percent::whole(10)),
             severe: measure(policy, "severe_absence", Percent::whole(50)),

@@ -93,7 +93,7 @@ pub fn render_text(table: &DecisionTable) -> String {
         "stages, least to most severe: {}",
         table.stages.join(" < ")
     );
-    for row in &table.rows {
+    for (index, row) in table.rows.iter().enumerate() {
         out.push('\n');
         let origin = match row.origin {
             crate::model::Origin::School => "",
@@ -158,6 +158,9 @@ pub fn render_text(table: &DecisionTable) -> String {
         if let Some(stage) = &row.stage {
             let _ = writeln!(out, "     stage {stage}");
         }
+        for line in super::ladder::lines(table, index) {
+            let _ = writeln!(out, "     {line}");
+        }
     }
     out
 }
@@ -179,7 +182,7 @@ pub fn render_markdown(table: &DecisionTable) -> String {
         "| # | kind | rule | when | event | then | stage | source |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-    for row in &table.rows {
+    for (index, row) in table.rows.iter().enumerate() {
         let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
         if let Some(written) = &row.written {
             when.push(format!("(written `{written}`)"));
@@ -194,6 +197,11 @@ pub fn render_markdown(table: &DecisionTable) -> String {
         let mut event = event_text(&row.event);
         if let Some(repeat) = repeat_text(row) {
             let _ = write!(event, "; {repeat}");
+        }
+        if row.kind == super::RowKind::Band
+            && let Some(note) = super::ladder::note(table, index)
+        {
+            let _ = write!(event, "; {note}");
         }
         let actions: Vec<String> = row.actions.iter().map(action_text).collect();
         let _ = writeln!(

@@ -38,6 +38,10 @@ mod at211_terms_overlap;
 mod at212_action_misses_definition_boundary;
 mod at213_band_never_reached;
 mod at230_plan_target_left_to_staff;
+mod at240_ladder_stages_not_nested;
+mod at241_ladder_stage_repeated;
+mod at242_ladder_exit_never_holds;
+mod at243_ladder_holds_national_measure;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
@@ -88,6 +92,10 @@ pub static RULES: &[&Rule] = &[
     &at212_action_misses_definition_boundary::RULE,
     &at213_band_never_reached::RULE,
     &at230_plan_target_left_to_staff::RULE,
+    &at240_ladder_stages_not_nested::RULE,
+    &at241_ladder_stage_repeated::RULE,
+    &at242_ladder_exit_never_holds::RULE,
+    &at243_ladder_holds_national_measure::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,

@@ -62,7 +62,9 @@ impl Lowerer {
                 range_loc: b.range.loc.clone(),
             });
         }
+        let ladder = self.ladder(bands);
         let set = BandSet {
+            ladder,
             label: bands.label.as_ref().map(|l| l.node.clone()),
             metric: metric?,
             window,

@@ -8,6 +8,7 @@ mod conditions;
 mod definitions;
 mod escalation;
 mod schedule;
+mod ladder;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;

@@ -5,6 +5,7 @@
 mod calendar;
 mod errors;
 mod schedule;
+mod ladder;
 mod statements;
 mod strings;
 mod values;
@@ -141,6 +142,8 @@ struct BandsToml {
     metric: Str,
     over: Str,
     min_possible: Option<Spanned<u32>>,
+    ladder: Option<Spanned<bool>>,
+    order: Option<Str>,
     #[serde(rename = "band")]
     _band: Option<IgnoredAny>,
 }
@@ -155,6 +158,7 @@ struct BandToml {
     or_when: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,
+    held: Option<Str>,
     on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,

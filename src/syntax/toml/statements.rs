@@ -177,7 +177,8 @@ impl Cx<'_> {
             .min_possible
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
-        let (metric, window) = (metric?, window?);
+        let ladder = self.ladder(head.ladder.as_ref(), head.order.as_ref());
+        let (metric, window, ladder) = (metric?, window?, ladder.ok()?);
         ok.then_some(Item::Bands(BandsAst {
             label,
             metric,
@@ -185,6 +186,7 @@ impl Cx<'_> {
             min_possible,
             bands,
             trailing: Vec::new(),
+            ladder,
         }))
     }
 
@@ -222,6 +224,7 @@ impl Cx<'_> {
             .weekly_every
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let held = self.optional(&b.held, |cx, v| cx.held(v));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -253,6 +256,7 @@ impl Cx<'_> {
             repeat: repeat.ok()?,
             weekly: weekly.ok()?.unwrap_or_default(),
             weekly_every,
+            held: held.ok()?,
         })
     }
 

@@ -84,6 +84,13 @@ impl Placement {
             Parsed::Operand(o) => self.fix_loc(&mut o.loc),
             Parsed::LookedAt(l) => self.fix_loc(&mut l.loc),
             Parsed::Time(_) | Parsed::Percent(_) => {}
+            Parsed::Order(o) => self.fix_loc(&mut o.loc),
+            Parsed::Held(h) => {
+                self.fix_loc(&mut h.loc);
+                if let HeldAst::Until { when, .. } = &mut h.node {
+                    self.fix_expr(when);
+                }
+            }
         }
     }
 
