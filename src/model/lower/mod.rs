@@ -7,8 +7,8 @@ mod calendar;
 mod conditions;
 mod definitions;
 mod escalation;
-mod schedule;
 mod ladder;
+mod schedule;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;

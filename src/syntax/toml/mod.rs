@@ -4,8 +4,8 @@
 
 mod calendar;
 mod errors;
-mod schedule;
 mod ladder;
+mod schedule;
 mod statements;
 mod strings;
 mod values;
