@@ -24,6 +24,9 @@ pub const MAX_TERMS: usize = 1_000;
 
 type Pr<'a> = Pair<'a, Rule>;
 
+mod local_authority;
+mod school_day;
+
 /// Where the first term past [`MAX_TERMS`] is, in the order written; `None` within the limit.
 /// Walks with its own stack, not by recursion.
 fn term_past_limit(expr: &Sp<Expr>) -> Option<Loc> {
@@ -107,6 +110,12 @@ pub enum Fragment {
     BandRepeat,
     Time,
     Percent,
+    /// A school-day line (`lunch 12:00 to 13:00`), `[[calendar.day]]`'s `line`.
+    DayLine,
+    /// `years 1 to 2` after `for`, a session's or a school-day line's `for`.
+    DayGroup,
+    /// A penalty-notice threshold's count (`2.5 days`), `threshold_count` in TOML.
+    ThresholdCount,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -120,6 +129,10 @@ pub enum Parsed {
     Repeat(Sp<RepeatAst>),
     Time(u16),
     Percent(Percent),
+    DayLine(DayLine),
+    DayGroup(Sp<DayGroup>),
+    /// The count in sessions, and how it was written.
+    ThresholdCount(Sp<u32>, Option<ThresholdCount>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -140,6 +153,9 @@ pub fn parse_fragment(
         Fragment::BandRepeat => Rule::band_repeat_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
+        Fragment::DayLine => Rule::day_line_only,
+        Fragment::DayGroup => Rule::day_group_only,
+        Fragment::ThresholdCount => Rule::threshold_count_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -157,6 +173,12 @@ pub fn parse_fragment(
         Fragment::Repeat | Fragment::BandRepeat => Parsed::Repeat(b.repeat(inner)),
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
+        Fragment::DayLine => Parsed::DayLine(b.day_line(inner)),
+        Fragment::DayGroup => Parsed::DayGroup(b.day_group(inner)),
+        Fragment::ThresholdCount => {
+            let (sessions, written) = b.threshold_count(&inner);
+            Parsed::ThresholdCount(sessions, written)
+        }
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -387,6 +409,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a calendar line (`session`, `term`, `half_term`, `holiday`, `bank_holiday`, `inset`, `closed`)"
         }
         Rule::session_time | Rule::session_time_kind => "`opens`, `late_after` or `closes`",
+        Rule::day_line | Rule::day_time | Rule::day_time_kind | Rule::day_span | Rule::day_week => {
+            "a school-day line (`gates_open`, `lunch`, `day_ends`, `registers_due`, `school_week`)"
+        }
+        Rule::day_group | Rule::group_phase | Rule::group_years => {
+            "`for years 1 to 2` or `for phase primary`"
+        }
+        Rule::year_number => "a year group (`R`, `1` ... `14`)",
         Rule::date_range => "a date range",
         Rule::stage_entry => "a stage (`name [is framework_stage] [\"text\"]`)",
         Rule::evidence => "`from N possible sessions`",
@@ -436,6 +465,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a penalty notice line (`threshold`, `limit`, `fine`, `second_fine`)"
         }
         Rule::fine_kind => "`fine` or `second_fine`",
+        Rule::threshold_count => "a count (`10 sessions`, `5 days`)",
+        Rule::threshold_codes => "`counting {G, N, O, U}`",
         Rule::money => "an amount (`£80`)",
         Rule::limit => "a limit (`register_open 30 minutes`)",
         Rule::limit_unit => "`minutes` or `sessions`",
@@ -483,6 +514,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::band_repeat_only
         | Rule::time_only
         | Rule::percent_only
+        | Rule::day_line_only
+        | Rule::day_group_only
+        | Rule::threshold_count_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -761,9 +795,14 @@ impl<'s> Builder<'s> {
                 let name = children
                     .first()
                     .map_or_else(|| self.ident(&pair), |p| self.ident(p));
+                let group = children
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::day_group)
+                    .map(|p| self.day_group(p.clone()));
                 let times = children
                     .iter()
                     .skip(1)
+                    .filter(|p| p.as_rule() == Rule::session_time)
                     .map(|t| {
                         let mut inner = t.clone().into_inner();
                         let kind = match inner.next().map(|k| k.as_str().to_string()).as_deref() {
@@ -775,8 +814,9 @@ impl<'s> Builder<'s> {
                         self.sp(t, SessionTime { kind, minutes })
                     })
                     .collect();
-                CalendarItem::Session { name, times }
+                CalendarItem::Session { name, times, group }
             }
+            Rule::day_line => CalendarItem::Day(self.day_line(pair)),
             Rule::term => {
                 let name = children
                     .first()
@@ -1219,13 +1259,7 @@ impl<'s> Builder<'s> {
         let rule = pair.as_rule();
         let children: Vec<Pr<'_>> = pair.clone().into_inner().collect();
         match rule {
-            Rule::penalty_threshold => PenaltyItem::Threshold {
-                sessions: self.u32_or_zero(children.first(), &pair),
-                window: match children.get(1) {
-                    Some(w) => self.window(w.clone()),
-                    None => self.sp(&pair, WindowAst::YearToDate),
-                },
-            },
+            Rule::penalty_threshold => self.penalty_threshold(&pair, &children),
             Rule::penalty_limit => PenaltyItem::Limit {
                 notices: self.u32_or_zero(children.first(), &pair),
                 years: self.u32_or_zero(children.get(1), &pair),

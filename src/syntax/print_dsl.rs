@@ -323,13 +323,17 @@ fn is_block(item: &Item) -> bool {
 
 pub fn calendar_item(item: &CalendarItem) -> String {
     match item {
-        CalendarItem::Session { name, times } => {
+        CalendarItem::Session { name, times, group } => {
             let mut text = format!("session {}", name.node);
             for t in times {
                 let _ = write!(text, " {} {}", t.node.kind.keyword(), time(t.node.minutes));
             }
+            if let Some(g) = group {
+                let _ = write!(text, " for {}", g.node);
+            }
             text
         }
+        CalendarItem::Day(line) => day_line(line),
         CalendarItem::Term { name, dates } => {
             format!("term {} {}", name.node, date_range(&dates.node))
         }
@@ -352,6 +356,25 @@ pub fn date_range(range: &DateRange) -> String {
         Some(end) => format!("{} .. {}", range.start.node, end.node),
         None => range.start.node.to_string(),
     }
+}
+
+/// A school-day line as the DSL writes it (also `[[calendar.day]]`'s `line` in TOML).
+pub fn day_line(line: &DayLine) -> String {
+    let clock = |t: &chrono::NaiveTime| t.format("%H:%M").to_string();
+    let mut text = match &line.what {
+        DayWhat::At { kind, time } => format!("{} {}", kind.keyword(), clock(&time.node)),
+        DayWhat::Lunch { starts, ends } => {
+            format!("lunch {} to {}", clock(&starts.node), clock(&ends.node))
+        }
+        DayWhat::Week { minutes } => match minutes.node % 60 {
+            0 => format!("school_week {} hours", minutes.node / 60),
+            m => format!("school_week {} hours {m} minutes", minutes.node / 60),
+        },
+    };
+    if let Some(g) = &line.group {
+        let _ = write!(text, " for {}", g.node);
+    }
+    text
 }
 
 pub fn time(minutes: u16) -> String {
@@ -418,8 +441,18 @@ pub fn range(range: &RangeAst) -> String {
 
 pub fn penalty_item(item: &PenaltyItem) -> String {
     match item {
-        PenaltyItem::Threshold { sessions, window } => {
-            format!("threshold {} sessions in {}", sessions.node, window.node)
+        PenaltyItem::Threshold {
+            sessions,
+            window,
+            written,
+            codes: counted,
+        } => {
+            let count = written.map_or(format!("{} sessions", sessions.node), |w| w.to_string());
+            let mut text = format!("threshold {count} in {}", window.node);
+            if let Some(c) = counted {
+                let _ = write!(text, " counting {}", codes(&c.node));
+            }
+            text
         }
         PenaltyItem::Limit { notices, years } => {
             format!("limit {} in {} years", notices.node, years.node)

@@ -39,16 +39,19 @@ fn check(ctx: &Context) -> Vec<Finding> {
         }
         None => 30,
     };
-    for s in &policy.calendar.sessions {
+    let groups = policy.calendar.school_day.group_sessions();
+    let whole = policy.calendar.sessions.iter().map(|s| (None, s));
+    for (group, s) in whole.chain(groups.map(|(g, s)| (Some(g), s))) {
         let Some(minutes) = s.open_minutes() else {
             continue;
         };
+        let whom = group.map_or(String::new(), |g| format!(" for {g}"));
         if u32::from(minutes) > limit {
             out.push(
                 Finding::new(
                     &s.loc,
                     format!(
-                        "the `{}` register is open for {minutes} minutes, longer than {limit}",
+                        "the `{}` register{whom} is open for {minutes} minutes, longer than {limit}",
                         s.session
                     ),
                 )

@@ -28,21 +28,68 @@ fn check(ctx: &Context) -> Vec<Finding> {
         .iter()
         .filter_map(|s| Some((s, s.open_minutes()?)))
         .collect();
+    let mut out = groups(ctx);
     let Some((first, first_minutes)) = timed.first() else {
-        return Vec::new();
+        return out;
     };
-    timed
-        .iter()
-        .skip(1)
-        .filter(|(_, m)| m != first_minutes)
-        .map(|(s, m)| {
-            Finding::new(&s.loc, format!(
+    out.extend(
+        timed
+            .iter()
+            .skip(1)
+            .filter(|(_, m)| m != first_minutes)
+            .map(|(s, m)| {
+                Finding::new(&s.loc, format!(
                 "the `{}` register is open for {m} minutes, the `{}` register for {first_minutes}",
                 s.session, first.session
             ))
             .label(format!("open {m} minutes"))
             .related(&first.loc, format!("open {first_minutes} minutes"))
             .help("keep every register open for the same time")
-        })
-        .collect()
+            }),
+    );
+    out
+}
+
+/// A group with its own register times (`session pm ... for years 1 to 2`) is compared within
+/// itself, its morning with its afternoon; two groups may differ from each other.
+fn groups(ctx: &Context) -> Vec<Finding> {
+    let calendar = &ctx.policy.calendar;
+    let mut out = Vec::new();
+    for day in calendar.school_day.days(&calendar.sessions).iter().skip(1) {
+        let (Some(am), Some(pm)) = (day.am, day.pm) else {
+            continue;
+        };
+        let whole =
+            |s: &crate::model::RegisterTimes| calendar.sessions.iter().any(|c| std::ptr::eq(c, s));
+        if whole(am) && whole(pm) {
+            continue;
+        }
+        let (Some(a), Some(p)) = (am.open_minutes(), pm.open_minutes()) else {
+            continue;
+        };
+        if a == p {
+            continue;
+        }
+        // The group's own session is the one reported.
+        let (here, there, m, other) = if whole(pm) {
+            (am, pm, a, p)
+        } else {
+            (pm, am, p, a)
+        };
+        out.push(
+            Finding::new(
+                &here.loc,
+                format!(
+                    "{} the `{}` register is open for {m} minutes, the `{}` register for {other}",
+                    day.whom(),
+                    here.session,
+                    there.session
+                ),
+            )
+            .label(format!("open {m} minutes"))
+            .related(&there.loc, format!("open {other} minutes"))
+            .help("keep every register open for the same time"),
+        );
+    }
+    out
 }

@@ -50,11 +50,23 @@ fn check(ctx: &Context) -> Vec<Finding> {
     }
     let p = ctx.policy;
     let has_procedure = |topic: ProcedureTopic| p.procedures.iter().any(|x| x.topic == topic);
+    // Register times stated only group by group (`session am ... for years 1 to 2`) are
+    // stated: every day the policy describes is asked for both closes.
+    let days = p.calendar.school_day.days(&p.calendar.sessions);
     let closes = |name: SessionName| {
-        p.calendar
+        let stated =
+            |s: Option<&crate::model::RegisterTimes>| s.is_some_and(|s| s.closes.is_some());
+        let whole = p
+            .calendar
             .sessions
             .iter()
-            .any(|s| s.session == name && s.closes.is_some())
+            .any(|s| s.session == name && s.closes.is_some());
+        let groups = days.len() > 1
+            && days.iter().skip(1).all(|d| match name {
+                SessionName::Am => stated(d.am),
+                SessionName::Pm => stated(d.pm),
+            });
+        whole || groups
     };
     let actions = school_actions(p);
     let described = |fw: FrameworkStage| {

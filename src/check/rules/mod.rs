@@ -23,6 +23,7 @@ mod at106_enforcement_before_support;
 mod at107_policy_omits_required_content;
 mod at108_severe_absence_without_local_authority;
 mod at110_definition_counts_days_not_share;
+mod at115_school_week_shorter_than_expected;
 mod at201_attendance_in_no_band;
 mod at202_attendance_in_several_bands;
 mod at203_stages_share_one_band;
@@ -37,6 +38,7 @@ mod at211_terms_overlap;
 mod at212_action_misses_definition_boundary;
 mod at213_band_never_reached;
 mod at230_plan_target_left_to_staff;
+mod at240_afternoon_register_opens_before_lunch_ends;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
@@ -44,6 +46,8 @@ mod at304_actions_repeat_as_attendance_bobs;
 mod at305_trigger_without_evidence_guard;
 mod at320_band_wording_ambiguous;
 mod common;
+#[cfg(test)]
+mod testing;
 
 use super::Rule;
 
@@ -71,6 +75,7 @@ pub static RULES: &[&Rule] = &[
     &at107_policy_omits_required_content::RULE,
     &at108_severe_absence_without_local_authority::RULE,
     &at110_definition_counts_days_not_share::RULE,
+    &at115_school_week_shorter_than_expected::RULE,
     &at201_attendance_in_no_band::RULE,
     &at202_attendance_in_several_bands::RULE,
     &at203_stages_share_one_band::RULE,
@@ -85,6 +90,7 @@ pub static RULES: &[&Rule] = &[
     &at212_action_misses_definition_boundary::RULE,
     &at213_band_never_reached::RULE,
     &at230_plan_target_left_to_staff::RULE,
+    &at240_afternoon_register_opens_before_lunch_ends::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,

@@ -7,6 +7,7 @@ mod calendar;
 mod conditions;
 mod definitions;
 mod escalation;
+mod school_day;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;

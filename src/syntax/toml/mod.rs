@@ -88,6 +88,8 @@ struct CalendarToml {
     _term: Option<IgnoredAny>,
     #[serde(rename = "closure")]
     _closure: Option<IgnoredAny>,
+    #[serde(rename = "day")]
+    _day: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +99,17 @@ struct SessionToml {
     opens: Option<Any>,
     late_after: Option<Any>,
     closes: Option<Any>,
+    /// `for = "years 1 to 2"`: one group's register times.
+    #[serde(rename = "for")]
+    group: Option<Str>,
+}
+
+/// `[[calendar.day]]`: one school-day line, in the DSL's words (`line = "lunch 12:00 to
+/// 13:00"`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayToml {
+    line: Str,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +221,10 @@ struct PlanToml {
 #[serde(deny_unknown_fields)]
 struct PenaltyToml {
     threshold_sessions: Option<Spanned<u32>>,
+    /// `"2.5 days"`: a threshold written in days or half days, in place of the sessions.
+    threshold_count: Option<Str>,
+    /// `"{G, O}"`: the codes the threshold counts.
+    threshold_codes: Option<Str>,
     threshold_window: Option<Str>,
     limit_notices: Option<Spanned<u32>>,
     limit_years: Option<Spanned<u32>>,

@@ -476,21 +476,59 @@ impl Cx<'_> {
             }
         }
         if let Some(head) = head {
-            match (&head.threshold_sessions, &head.threshold_window) {
-                (Some(n), Some(w)) => match self.window(w) {
+            let count = match &head.threshold_count {
+                Some(c) => match self.fragment(Fragment::ThresholdCount, c) {
+                    Some(Parsed::ThresholdCount(n, written)) => {
+                        Some((n, written, c.span(), "threshold_count"))
+                    }
+                    _ => {
+                        ok = false;
+                        None
+                    }
+                },
+                None => head.threshold_sessions.as_ref().map(|n| {
+                    (
+                        Sp::new(*n.get_ref(), self.loc(n.span())),
+                        None,
+                        n.span(),
+                        "threshold_sessions",
+                    )
+                }),
+            };
+            let counted = match &head.threshold_codes {
+                Some(c) => match self.fragment(Fragment::Codes, c) {
+                    Some(Parsed::Codes(codes)) => Some(codes),
+                    _ => {
+                        ok = false;
+                        None
+                    }
+                },
+                None => None,
+            };
+            match (count, &head.threshold_window) {
+                (Some((sessions, written, n_span, key)), Some(w)) => match self.window(w) {
                     Some(window) => {
-                        let sessions = Sp::new(*n.get_ref(), self.loc(n.span()));
-                        let start = self.key_value(t, "threshold_sessions", n.span()).span.start;
+                        let start = self.key_value(t, key, n_span.clone()).span.start;
+                        let mut end = n_span.end.max(w.span().end);
+                        if let Some(c) = &head.threshold_codes {
+                            end = end.max(c.span().end);
+                        }
                         let loc = self.loc(
                             start.min(self.key_value(t, "threshold_window", w.span()).span.start)
-                                ..n.span().end.max(w.span().end),
+                                ..end,
                         );
-                        items.push(Node::new(PenaltyItem::Threshold { sessions, window }, loc));
+                        let item = PenaltyItem::Threshold {
+                            sessions,
+                            window,
+                            written,
+                            codes: counted,
+                        };
+                        items.push(Node::new(item, loc));
                     }
                     None => ok = false,
                 },
-                (Some(n), None) => {
-                    ok &= self.missing("threshold_window", "[penalty_notices]", n.span())
+                (Some((_, _, n_span, _)), None) => {
+                    ok &= self.missing("threshold_window", "[penalty_notices]", n_span)
                 }
                 (None, Some(w)) => {
                     ok &= self.missing("threshold_sessions", "[penalty_notices]", w.span())
