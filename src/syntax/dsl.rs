@@ -412,7 +412,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::day_line | Rule::day_time | Rule::day_time_kind | Rule::day_span | Rule::day_week => {
             "a school-day line (`gates_open`, `lunch`, `day_ends`, `registers_due`, `school_week`)"
         }
-        Rule::day_group | Rule::group_phase | Rule::group_years => {
+        Rule::day_group | Rule::group_who | Rule::group_phase | Rule::group_years => {
             "`for years 1 to 2` or `for phase primary`"
         }
         Rule::year_number => "a year group (`R`, `1` ... `14`)",

@@ -60,7 +60,12 @@ impl Builder<'_> {
 
     pub(super) fn day_group(&mut self, pair: Pr<'_>) -> Sp<DayGroup> {
         let loc_pair = pair.clone();
-        let group = match pair.into_inner().next() {
+        // `for years 1 to 2` in the DSL; `years 1 to 2` (a `group_who`) in TOML's `for`.
+        let who = match pair.as_rule() {
+            Rule::day_group => pair.into_inner().next(),
+            _ => Some(pair),
+        };
+        let group = match who.and_then(|w| w.into_inner().next()) {
             Some(g) if g.as_rule() == Rule::group_phase => {
                 let name = g
                     .into_inner()
