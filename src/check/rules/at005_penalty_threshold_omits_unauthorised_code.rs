@@ -125,3 +125,30 @@ fn check(ctx: &Context) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::findings_of;
+
+    #[test]
+    fn a_threshold_counting_some_codes_is_reported() {
+        // `counting {G, O}` leaves out N and U.
+        let found = findings_of(
+            "AT005",
+            r#"policy "LA" { document code_of_conduct
+                penalty_notices { threshold 5 days in rolling 10 school_weeks counting {G, O} } }"#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("leaving `N` and `U` out"), "{found:?}");
+    }
+
+    #[test]
+    fn a_threshold_counting_every_unauthorised_code_is_not() {
+        let found = findings_of(
+            "AT005",
+            r#"policy "LA" { document code_of_conduct
+                penalty_notices { threshold 10 sessions in rolling 10 school_weeks counting {G, N, O, U} } }"#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+}

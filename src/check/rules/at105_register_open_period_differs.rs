@@ -93,3 +93,40 @@ fn groups(ctx: &Context) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::findings_of;
+
+    #[test]
+    fn two_groups_may_differ_from_each_other() {
+        // Whole school: am 08:50-09:20 (30 min), pm 13:15-13:45 (30 min). KS1 has its own
+        // am 08:40-09:00 (20 min) and pm 12:45-13:05 (20 min): each group is even within
+        // itself, so nothing differs, although 30 ≠ 20.
+        let found = findings_of(
+            "AT105",
+            r#"policy "P" { calendar {
+                session am opens 08:50 closes 09:20
+                session pm opens 13:15 closes 13:45
+                session am opens 08:40 closes 09:00 for years 1 to 2
+                session pm opens 12:45 closes 13:05 for years 1 to 2
+            } }"#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_group_uneven_within_itself_is_reported() {
+        // KS1's own pm 12:45-13:00 is 15 min against the whole school's am 08:50-09:20, 30 min.
+        let found = findings_of(
+            "AT105",
+            r#"policy "P" { calendar {
+                session am opens 08:50 closes 09:20
+                session pm opens 13:15 closes 13:45
+                session pm opens 12:45 closes 13:00 for years 1 to 2
+            } }"#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("for years 1 to 2 the `pm` register is open for 15 minutes"));
+    }
+}
