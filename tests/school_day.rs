@@ -97,3 +97,21 @@ fn a_half_in_sessions_is_refused() {
         analysis.diagnostics
     );
 }
+
+#[test]
+fn an_evidence_guard_in_days_is_sessions() {
+    // from 5.5 possible days = 11 sessions; from 10 possible days = 20 sessions.
+    let p = policy(
+        r#"policy "LA" { document code_of_conduct
+            bands attendance over year_to_date from 5.5 possible days { band low below 90% }
+            trigger "t" from 10 possible days when absent(year_to_date) >= 1 then contact
+        }"#,
+    );
+    assert_eq!(p.band_sets[0].min_possible, 11);
+    let t = p
+        .triggers
+        .iter()
+        .find(|t| t.name == "t")
+        .expect("the trigger");
+    assert_eq!(t.min_possible, 20);
+}

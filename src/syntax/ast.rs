@@ -209,6 +209,8 @@ pub struct BandsAst {
     pub metric: Sp<String>,
     pub window: Sp<WindowAst>,
     pub min_possible: Option<Sp<u32>>,
+    /// How the evidence guard was written when not in sessions (`from 10 possible days`).
+    pub min_possible_written: Option<ThresholdCount>,
     pub bands: Vec<Node<BandAst>>,
     /// Comments after the last band, inside the block: they stay there.
     pub trailing: Vec<String>,
@@ -394,6 +396,8 @@ pub struct StepAst {
 pub struct TriggerAst {
     pub name: Sp<String>,
     pub min_possible: Option<Sp<u32>>,
+    /// How the evidence guard was written when not in sessions (`from 10 possible days`).
+    pub min_possible_written: Option<ThresholdCount>,
     /// `on each L` (a code) or `on each {L, U}`: fires on every school day with such a mark.
     /// A trigger has this or a `when`.
     pub each: Option<Sp<Vec<Sp<String>>>>,

@@ -418,7 +418,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::year_number => "a year group (`R`, `1` ... `14`)",
         Rule::date_range => "a date range",
         Rule::stage_entry => "a stage (`name [is framework_stage] [\"text\"]`)",
-        Rule::evidence => "`from N possible sessions`",
+        Rule::evidence => "`from N possible sessions` (or `days`)",
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
         Rule::on_enter => "`on enter:`",
@@ -909,13 +909,18 @@ impl<'s> Builder<'s> {
         let mut metric = None;
         let mut window = None;
         let mut min_possible = None;
+        let mut min_possible_written = None;
         let mut bands = Vec::new();
         for p in children {
             match p.as_rule() {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::ident => metric = Some(self.ident(&p)),
                 Rule::window => window = Some(self.window(p)),
-                Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::evidence => {
+                    let (n, written) = self.threshold_count(&p);
+                    min_possible = Some(n);
+                    min_possible_written = written;
+                }
                 _ => bands.push(self.node(&p, |b, p| b.band(p))),
             }
         }
@@ -924,6 +929,7 @@ impl<'s> Builder<'s> {
             metric: metric.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             window: window.unwrap_or_else(|| Sp::new(WindowAst::YearToDate, fallback)),
             min_possible,
+            min_possible_written,
             bands,
             trailing: Vec::new(),
         }
@@ -1121,6 +1127,7 @@ impl<'s> Builder<'s> {
         let fallback = self.src.loc(Span::default());
         let mut name = None;
         let mut min_possible = None;
+        let mut min_possible_written = None;
         let mut when = None;
         let mut each = None;
         let mut actions = Vec::new();
@@ -1139,7 +1146,11 @@ impl<'s> Builder<'s> {
                         }
                     })
                 }
-                Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::evidence => {
+                    let (n, written) = self.threshold_count(&p);
+                    min_possible = Some(n);
+                    min_possible_written = written;
+                }
                 Rule::expr => when = Some(self.condition(p)),
                 Rule::actions => actions = self.actions(p),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
@@ -1149,6 +1160,7 @@ impl<'s> Builder<'s> {
         TriggerAst {
             name: name.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             min_possible,
+            min_possible_written,
             when: when.or_else(|| {
                 each.is_none()
                     .then(|| Sp::new(Expr::Flag(String::new()), fallback))

@@ -128,7 +128,11 @@ impl Printer {
                 }
                 let _ = write!(head, " {} over {}", bands.metric.node, bands.window.node);
                 if let Some(n) = &bands.min_possible {
-                    let _ = write!(head, " from {} possible sessions", n.node);
+                    let _ = write!(
+                        head,
+                        " from {}",
+                        evidence(n.node, bands.min_possible_written)
+                    );
                 }
                 head.push_str(" {");
                 self.line(d, &head);
@@ -191,7 +195,7 @@ impl Printer {
             Item::Trigger(t) => {
                 let mut head = format!("trigger {}", quote(&t.name.node));
                 if let Some(n) = &t.min_possible {
-                    let _ = write!(head, " from {} possible sessions", n.node);
+                    let _ = write!(head, " from {}", evidence(n.node, t.min_possible_written));
                 }
                 self.line(d, &head);
                 if let Some(each) = &t.each {
@@ -355,6 +359,17 @@ pub fn date_range(range: &DateRange) -> String {
     match &range.end {
         Some(end) => format!("{} .. {}", range.start.node, end.node),
         None => range.start.node.to_string(),
+    }
+}
+
+/// An evidence guard's count after `from`: `20 possible sessions`, `10 possible days`.
+pub fn evidence(sessions: u32, written: Option<ThresholdCount>) -> String {
+    match written {
+        Some(w) => {
+            let half = if w.half { ".5" } else { "" };
+            format!("{}{half} possible {}", w.value, w.unit.keyword())
+        }
+        None => format!("{sessions} possible sessions"),
     }
 }
 

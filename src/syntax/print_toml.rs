@@ -267,7 +267,13 @@ impl Writer {
                     self.header(&mut t, comments);
                     t.insert("name", TomlItem::Value(text(&tr.name.node)));
                     if let Some(n) = &tr.min_possible {
-                        t.insert("min_possible", TomlItem::Value(int(n.node)));
+                        match tr.min_possible_written {
+                            Some(w) => t.insert(
+                                "min_possible_count",
+                                TomlItem::Value(text(&w.to_string())),
+                            ),
+                            None => t.insert("min_possible", TomlItem::Value(int(n.node))),
+                        };
                     }
                     if let Some(each) = &tr.each {
                         t.insert("on_each", TomlItem::Value(text(&each_codes(&each.node))));
@@ -406,7 +412,10 @@ impl Writer {
         t.insert("metric", TomlItem::Value(text(&b.metric.node)));
         t.insert("over", TomlItem::Value(text(&b.window.node.to_string())));
         if let Some(n) = &b.min_possible {
-            t.insert("min_possible", TomlItem::Value(int(n.node)));
+            match b.min_possible_written {
+                Some(w) => t.insert("min_possible_count", TomlItem::Value(text(&w.to_string()))),
+                None => t.insert("min_possible", TomlItem::Value(int(n.node))),
+            };
         }
         let mut bands = ArrayOfTables::new();
         for band in &b.bands {

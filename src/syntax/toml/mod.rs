@@ -152,6 +152,8 @@ struct BandsToml {
     metric: Str,
     over: Str,
     min_possible: Option<Spanned<u32>>,
+    /// `"10 days"`: an evidence guard written in days, in place of `min_possible`.
+    min_possible_count: Option<Str>,
     #[serde(rename = "band")]
     _band: Option<IgnoredAny>,
 }
@@ -194,6 +196,8 @@ struct StepToml {
 struct TriggerToml {
     name: Str,
     min_possible: Option<Spanned<u32>>,
+    /// `"10 days"`: an evidence guard written in days, in place of `min_possible`.
+    min_possible_count: Option<Str>,
     on_each: Option<Str>,
     when: Option<Str>,
     then: Str,

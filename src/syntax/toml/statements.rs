@@ -173,16 +173,15 @@ impl Cx<'_> {
         let metric = self.name(&head.metric);
         let window = self.window(&head.over);
         let label = head.label.as_ref().map(|l| self.string(l));
-        let min_possible = head
-            .min_possible
-            .as_ref()
-            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let (min_possible, min_possible_written) =
+            self.evidence(head.min_possible.as_ref(), head.min_possible_count.as_ref());
         let (metric, window) = (metric?, window?);
         ok.then_some(Item::Bands(BandsAst {
             label,
             metric,
             window,
             min_possible,
+            min_possible_written,
             bands,
             trailing: Vec::new(),
         }))
@@ -326,13 +325,12 @@ impl Cx<'_> {
                 _ => None,
             }
         });
-        let min_possible = t
-            .min_possible
-            .as_ref()
-            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let (min_possible, min_possible_written) =
+            self.evidence(t.min_possible.as_ref(), t.min_possible_count.as_ref());
         Some(Item::Trigger(TriggerAst {
             name: self.string(&t.name),
             min_possible,
+            min_possible_written,
             each: each.ok()?,
             when: when.ok()?,
             actions: actions?,
@@ -560,6 +558,24 @@ impl Cx<'_> {
                 self.loc(raw.span().start..extent(raw, 0)),
             )
         })
+    }
+
+    /// An evidence guard: `min_possible = 20`, or `min_possible_count = "10 days"`.
+    fn evidence(
+        &mut self,
+        sessions: Option<&Spanned<u32>>,
+        count: Option<&Str>,
+    ) -> (Option<Sp<u32>>, Option<ThresholdCount>) {
+        if let Some(c) = count
+            && let Some(Parsed::ThresholdCount(n, written)) =
+                self.fragment(Fragment::ThresholdCount, c)
+        {
+            return (Some(n), written);
+        }
+        (
+            sessions.map(|n| Sp::new(*n.get_ref(), self.loc(n.span()))),
+            None,
+        )
     }
 
     /// Reports a key that must come with another; always `false`, for `ok &= ...`.
