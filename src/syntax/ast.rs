@@ -643,6 +643,8 @@ pub enum Argument {
     Window(WindowAst),
     Codes(Vec<Sp<String>>),
     Code(String),
+    /// `3 years`: the period of `notices_issued(3 years)`.
+    Years(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

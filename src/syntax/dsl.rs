@@ -485,6 +485,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::count_unit => "a unit (`sessions`, `days`, `half_days`)",
         Rule::fraction => "a half (`3.5 days`)",
         Rule::argument => "a window or register code",
+        Rule::years => "a number of years (`3 years`)",
         Rule::path => "a name",
         Rule::window
         | Rule::year_to_date
@@ -1530,6 +1531,9 @@ impl<'s> Builder<'s> {
         let node = match pair.into_inner().next() {
             Some(p) if p.as_rule() == Rule::window => Argument::Window(self.window(p).node),
             Some(p) if p.as_rule() == Rule::code_set => Argument::Codes(self.code_set(p).node),
+            Some(p) if p.as_rule() == Rule::years => {
+                Argument::Years(p.into_inner().next().map_or(0, |n| self.u32(&n).node))
+            }
             Some(p) => Argument::Code(p.as_str().to_string()),
             None => Argument::Codes(Vec::new()),
         };

@@ -619,6 +619,9 @@ fn write_operand(out: &mut String, o: &Operand) {
                     }
                     Argument::Codes(c) => out.push_str(&codes(c)),
                     Argument::Code(c) => out.push_str(c),
+                    Argument::Years(n) => {
+                        let _ = write!(out, "{n} years");
+                    }
                 }
             }
             out.push(')');

@@ -83,6 +83,7 @@ fn merge_national(model: &mut Policy, national: &Policy) {
 
 /// The metrics the condition language knows, for "did you mean".
 const METRICS: &[&str] = &[
+    "notices_issued",
     "attendance",
     "absence",
     "possible",
