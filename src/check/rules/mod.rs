@@ -14,6 +14,7 @@ mod at010_school_year_too_short;
 mod at011_sessions_on_bank_holiday;
 mod at012_term_time_holiday_authorised;
 mod at013_legal_step_not_on_penalty_threshold;
+mod at014_third_penalty_notice_within_three_years;
 mod at101_persistent_absence_not_national;
 mod at102_severe_absence_not_national;
 mod at103_register_open_longer_than_limit;
@@ -66,6 +67,7 @@ pub static RULES: &[&Rule] = &[
     &at011_sessions_on_bank_holiday::RULE,
     &at012_term_time_holiday_authorised::RULE,
     &at013_legal_step_not_on_penalty_threshold::RULE,
+    &at014_third_penalty_notice_within_three_years::RULE,
     &at101_persistent_absence_not_national::RULE,
     &at102_severe_absence_not_national::RULE,
     &at103_register_open_longer_than_limit::RULE,
