@@ -9,7 +9,8 @@ pub static RULE: Rule = Rule {
     source: "WT, registration (national-rules.md §5)",
     in_force: InForce::from(REG24_IN_FORCE),
     docs: Docs {
-        what: "Each session whose register opening and closing times are both stated: the \
+        what: "Each session whose register opening and closing times are both stated (the whole \
+school's, and each group's own: `session am ... for years 1 to 2`): the \
 register must close no more than `register_open` minutes (30 from the national baseline) after \
 it opens. A `limits { register_open N }` of the school's above 30 is reported too.",
         why: "The register should stay open for no longer than 30 minutes from when it begins to be \

@@ -10,7 +10,9 @@ pub static RULE: Rule = Rule {
     in_force: InForce::from(REG24_IN_FORCE),
     docs: Docs {
         what: "Sessions whose opening and closing times are both stated: each register must stay \
-open for the same number of minutes.",
+open for the same number of minutes. A group with register times of its own (`session pm ... \
+for years 1 to 2`) is compared within itself, its morning with its afternoon (the whole \
+school's where it states none); two groups may differ from each other.",
         why: "How long the register stays open should be the same for every session \
 (national-rules.md §5, as restated by LA guidance; WT's own words were not read for attend). \
 Different periods make the line between `L` and `U` depend on the time of day.",
