@@ -96,6 +96,8 @@ pub struct Entry {
 pub struct CalendarAst {
     pub label: Option<Sp<String>>,
     pub items: Vec<Node<CalendarItem>>,
+    /// Comments after the last line, inside the block: they stay there.
+    pub trailing: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -785,7 +785,11 @@ impl<'s> Builder<'s> {
                 items.push(self.node(&p, |b, p| b.calendar_item(p)));
             }
         }
-        CalendarAst { label, items }
+        CalendarAst {
+            label,
+            items,
+            trailing: Vec::new(),
+        }
     }
 
     fn calendar_item(&mut self, pair: Pr<'_>) -> CalendarItem {

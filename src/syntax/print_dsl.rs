@@ -303,6 +303,7 @@ impl Printer {
             self.comments(&item.comments, d + 1);
             self.line(d + 1, &calendar_item(&item.node));
         }
+        self.comments(&cal.trailing, d + 1);
         self.line(d, "}");
     }
 }

@@ -400,6 +400,9 @@ impl Writer {
         insert_sub_tables(&mut t, "term", terms);
         insert_sub_tables(&mut t, "closure", closures);
         insert_sub_tables(&mut t, "day", days);
+        // Comments after the last line go straight after the calendar's last table, so they
+        // read back into it.
+        self.after.extend(cal.trailing.iter().cloned());
         t
     }
 

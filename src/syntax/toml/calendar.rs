@@ -36,7 +36,11 @@ impl Cx<'_> {
         }
         items.sort_by_key(|i| i.loc.span.start);
         let label = header.and_then(|h| h.label).map(|l| self.string(&l));
-        ok.then_some(CalendarAst { label, items })
+        ok.then_some(CalendarAst {
+            label,
+            items,
+            trailing: Vec::new(),
+        })
     }
 
     fn session(&mut self, raw: &Raw<'_>) -> Option<CalendarItem> {
