@@ -38,8 +38,8 @@ mod at210_definitions_disagree;
 mod at211_terms_overlap;
 mod at212_action_misses_definition_boundary;
 mod at213_band_never_reached;
+mod at214_afternoon_register_opens_before_lunch_ends;
 mod at230_plan_target_left_to_staff;
-mod at240_afternoon_register_opens_before_lunch_ends;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
@@ -91,8 +91,8 @@ pub static RULES: &[&Rule] = &[
     &at211_terms_overlap::RULE,
     &at212_action_misses_definition_boundary::RULE,
     &at213_band_never_reached::RULE,
+    &at214_afternoon_register_opens_before_lunch_ends::RULE,
     &at230_plan_target_left_to_staff::RULE,
-    &at240_afternoon_register_opens_before_lunch_ends::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,

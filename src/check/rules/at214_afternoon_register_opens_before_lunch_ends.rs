@@ -1,10 +1,10 @@
-//! AT240: the afternoon register opens while lunch is still going on, for the whole school or
+//! AT214: the afternoon register opens while lunch is still going on, for the whole school or
 //! for a group with its own times.
 
 use super::common::*;
 
 pub static RULE: Rule = Rule {
-    code: "AT240",
+    code: "AT214",
     name: "afternoon-register-opens-before-lunch-ends",
     severity: Severity::Warning,
     source: "the policy's own times",
@@ -67,7 +67,7 @@ mod tests {
     fn a_register_during_lunch_is_reported() {
         // pm opens 12:55 < lunch ends 13:00.
         let found = findings_of(
-            "AT240",
+            "AT214",
             r#"policy "P" { calendar { session pm opens 12:55 closes 13:10  lunch 12:00 to 13:00 } }"#,
         );
         assert_eq!(found.len(), 1, "{found:?}");
@@ -78,7 +78,7 @@ mod tests {
     fn a_register_as_lunch_ends_is_not() {
         // pm opens 13:00 = lunch ends 13:00: not before.
         let found = findings_of(
-            "AT240",
+            "AT214",
             r#"policy "P" { calendar { session pm opens 13:00 closes 13:10  lunch 12:00 to 13:00 } }"#,
         );
         assert!(found.is_empty(), "{found:?}");
@@ -90,7 +90,7 @@ mod tests {
         // school's lunch to 13:15 but its own register opens at 13:05 (< 13:15: reported);
         // the whole school's register at 13:15 is fine.
         let found = findings_of(
-            "AT240",
+            "AT214",
             r#"policy "P" { calendar {
                 session pm opens 13:15 closes 13:30
                 lunch 12:15 to 13:15
