@@ -24,6 +24,8 @@ pub struct Shared<'a> {
     /// Per window of the plan, per school day of the span (from its first day): the first
     /// day of the window, clamped to the span's first day.
     starts: Vec<Vec<u32>>,
+    /// Whether penalty notices from before the run were given (a ledger was read).
+    pub history: bool,
 }
 
 impl<'a> Shared<'a> {
@@ -44,7 +46,14 @@ impl<'a> Shared<'a> {
             days,
             span,
             starts,
+            history: false,
         }
+    }
+
+    /// Marks the run as one that read penalty notices from before it.
+    pub fn with_history(mut self, history: &super::notices::NoticeHistory) -> Self {
+        self.history = !history.is_empty();
+        self
     }
 
     /// The first day of window `w` on school day `day` of the span, clamped to the span.
@@ -97,6 +106,8 @@ struct Day<'p> {
     values: Vec<u32>,
     /// `runs[r]`: current length of run r.
     runs: Vec<u32>,
+    /// `notices[n]`: penalty notices in the period of `Plan::notices[n]`, before today.
+    notices: Vec<u32>,
     stage: usize,
     date: NaiveDate,
     pupil: &'p Pupil,
@@ -111,6 +122,18 @@ pub fn evaluate(
     shared: &Shared<'_>,
     index: usize,
     pupil: &Pupil,
+    marks: &[u8],
+    trace: Option<&mut Vec<TraceEvent>>,
+) -> (Vec<Fired>, PupilSummary) {
+    evaluate_with(shared, index, pupil, &[], marks, trace)
+}
+
+/// [`evaluate`], with the penalty notices the pupil had before the span (`prior`).
+pub fn evaluate_with(
+    shared: &Shared<'_>,
+    index: usize,
+    pupil: &Pupil,
+    prior: &[NaiveDate],
     marks: &[u8],
     trace: Option<&mut Vec<TraceEvent>>,
 ) -> (Vec<Fired>, PupilSummary) {
@@ -141,6 +164,7 @@ pub fn evaluate(
     let mut day_state = Day {
         values: vec![0; plan.metrics.len()],
         runs: vec![0; plan.runs.len()],
+        notices: vec![0; plan.notices.len()],
         stage: 0,
         date: days.date(first),
         pupil,
@@ -187,6 +211,18 @@ pub fn evaluate(
         fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
         day_state.date = days.date(day);
         day_state.in_year = super::schedule::in_year(days, day);
+        if !plan.notices.is_empty() {
+            // Notices the run asked for on earlier days, and those from before it.
+            let asked = fired
+                .iter()
+                .filter(|f: &&Fired| f.day < day && plan.notice_rows.get(f.row) == Some(&true))
+                .map(|f| days.date(f.day));
+            let dates: Vec<NaiveDate> = asked.chain(prior.iter().copied()).collect();
+            for (n, years) in plan.notices.iter().enumerate() {
+                day_state.notices[n] =
+                    super::notices::count(dates.iter().copied(), day_state.date, *years);
+            }
+        }
         day_state.compulsory = csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
         summary_day = Some(day);
         state.step(
@@ -325,6 +361,7 @@ impl State {
                 d.pupil,
                 d.compulsory,
                 d.stage,
+                d.notices.as_slice(),
             )
         };
         let fire = |rule: &Rule, d: &Day<'_>, stage: usize, fired: &mut Vec<Fired>| {
@@ -659,6 +696,7 @@ fn value(d: &Day<'_>, v: Value) -> u64 {
     u64::from(match v {
         Value::Metric(m) => d.values.get(m).copied().unwrap_or(0),
         Value::Run(r) => d.runs.get(r).copied().unwrap_or(0),
+        Value::Notices(n) => d.notices.get(n).copied().unwrap_or(0),
     })
 }
 

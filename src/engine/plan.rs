@@ -40,6 +40,8 @@ pub enum Value {
     Metric(usize),
     /// The current length of a run: index into [`Plan::runs`].
     Run(usize),
+    /// Penalty notices in a period: index into [`Plan::notices`].
+    Notices(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -161,6 +163,10 @@ pub struct Plan {
     pub row_names: Vec<String>,
     /// The metrics rules read every day (the rest are read only for the summary).
     pub daily: Vec<usize>,
+    /// Per `notices_issued(N years)` the rules read: N.
+    pub notices: Vec<u32>,
+    /// Per table row: whether its actions include a penalty notice.
+    pub notice_rows: Vec<bool>,
 }
 
 impl Plan {
@@ -189,6 +195,16 @@ impl Plan {
             stages: table.stages.clone(),
             row_names: table.rows.iter().map(|r| r.rule.clone()).collect(),
             daily: Vec::new(),
+            notices: Vec::new(),
+            notice_rows: table
+                .rows
+                .iter()
+                .map(|r| {
+                    r.actions
+                        .iter()
+                        .any(|a| a.action == super::notices::NOTICE_ACTION)
+                })
+                .collect(),
         };
         let ytd = |plan: &mut Plan, class| {
             let counter = plan.counter(CounterKind::Class(class));
@@ -380,7 +396,7 @@ impl Plan {
                         .iter()
                         .filter_map(|v| match v {
                             Value::Metric(m) => Some(*m),
-                            Value::Run(_) => None,
+                            Value::Run(_) | Value::Notices(_) => None,
                         })
                         .collect(),
                     _ => Vec::new(),
@@ -471,6 +487,16 @@ impl Plan {
                 Value::Metric(self.metric(c, *window))
             }
             CountMetric::ConsecutiveDays { codes } => Value::Run(self.run(codes)),
+            CountMetric::NoticesIssued { years } => {
+                let i = match self.notices.iter().position(|y| y == years) {
+                    Some(i) => i,
+                    None => {
+                        self.notices.push(*years);
+                        self.notices.len() - 1
+                    }
+                };
+                Value::Notices(i)
+            }
         }
     }
 

@@ -184,6 +184,12 @@ pub enum CountMetric {
     ConsecutiveDays {
         codes: CodeSet,
     },
+    /// Penalty notices for the pupil in the last `years` years before today: those the run
+    /// itself asked staff to consider, and those the ledger records as done before the run's
+    /// first day (src/engine/notices.rs).
+    NoticesIssued {
+        years: u32,
+    },
 }
 
 impl fmt::Display for CountMetric {
@@ -192,6 +198,7 @@ impl fmt::Display for CountMetric {
             CountMetric::Sessions { class, window } => write!(f, "{}({window})", class.keyword()),
             CountMetric::Codes { codes, window } => write!(f, "count({codes}, {window})"),
             CountMetric::ConsecutiveDays { codes } => write!(f, "consecutive_days({codes})"),
+            CountMetric::NoticesIssued { years } => write!(f, "notices_issued({years} years)"),
         }
     }
 }

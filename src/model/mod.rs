@@ -10,6 +10,7 @@ mod lower;
 pub mod national;
 pub mod normal;
 pub mod schedule;
+pub mod school_day;
 
 use std::ops::Bound;
 
@@ -79,6 +80,9 @@ impl Policy {
     pub fn with_calendar(mut self, calendar: Calendar) -> Policy {
         if !calendar.sessions.is_empty() {
             self.calendar.sessions = calendar.sessions;
+        }
+        if !calendar.school_day.is_empty() {
+            self.calendar.school_day = calendar.school_day;
         }
         self.calendar.years = calendar.years;
         self
@@ -693,6 +697,9 @@ pub struct PenaltyNotices {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PenaltyThreshold {
     pub sessions: u32,
+    /// `counting {G, O}`: the codes a local authority's threshold counts; every unauthorised
+    /// code when the policy names none.
+    pub codes: Option<CodeSet>,
     pub window: Window,
     pub loc: Loc,
     pub origin: Origin,

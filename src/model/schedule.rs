@@ -156,6 +156,7 @@ pub fn closes(calendar: &Calendar, per: Period) -> Vec<Close> {
     let one = Calendar {
         sessions: Vec::new(),
         years: vec![year.clone()],
+        school_day: Default::default(),
     };
     let mut terms: Vec<_> = year.terms.iter().collect();
     terms.sort_by_key(|t| t.start);

@@ -26,7 +26,9 @@ pub const MAX_TERMS: usize = 1_000;
 
 type Pr<'a> = Pair<'a, Rule>;
 
+mod local_authority;
 mod schedule;
+mod school_day;
 
 /// Where the first term past [`MAX_TERMS`] is, in the order written; `None` within the limit.
 /// Walks with its own stack, not by recursion.
@@ -119,6 +121,12 @@ pub enum Fragment {
     Held,
     /// A ladder's `in order ...` (TOML `order = "in order"`).
     Order,
+    /// A school-day line (`lunch 12:00 to 13:00`), `[[calendar.day]]`'s `line`.
+    DayLine,
+    /// `years 1 to 2` after `for`, a session's or a school-day line's `for`.
+    DayGroup,
+    /// A penalty-notice threshold's count (`2.5 days`), `threshold_count` in TOML.
+    ThresholdCount,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -136,6 +144,10 @@ pub enum Parsed {
     LookedAt(Sp<LookedAt>),
     Held(Sp<HeldAst>),
     Order(Sp<OrderAst>),
+    DayLine(DayLine),
+    DayGroup(Sp<DayGroup>),
+    /// The count in sessions, and how it was written.
+    ThresholdCount(Sp<u32>, Option<ThresholdCount>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -160,6 +172,9 @@ pub fn parse_fragment(
         Fragment::LookedAt => Rule::looked_at_only,
         Fragment::Held => Rule::held_only,
         Fragment::Order => Rule::order_only,
+        Fragment::DayLine => Rule::day_line_only,
+        Fragment::DayGroup => Rule::day_group_only,
+        Fragment::ThresholdCount => Rule::threshold_count_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -181,6 +196,12 @@ pub fn parse_fragment(
         Fragment::LookedAt => Parsed::LookedAt(b.looked_at(inner)),
         Fragment::Held => Parsed::Held(b.held_body(inner)),
         Fragment::Order => Parsed::Order(b.order(inner)),
+        Fragment::DayLine => Parsed::DayLine(b.day_line(inner)),
+        Fragment::DayGroup => Parsed::DayGroup(b.day_group(inner)),
+        Fragment::ThresholdCount => {
+            let (sessions, written) = b.threshold_count(&inner);
+            Parsed::ThresholdCount(sessions, written)
+        }
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -413,9 +434,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a calendar line (`session`, `term`, `half_term`, `holiday`, `bank_holiday`, `inset`, `closed`)"
         }
         Rule::session_time | Rule::session_time_kind => "`opens`, `late_after` or `closes`",
+        Rule::day_line | Rule::day_time | Rule::day_time_kind | Rule::day_span | Rule::day_week => {
+            "a school-day line (`gates_open`, `lunch`, `day_ends`, `registers_due`, `school_week`)"
+        }
+        Rule::day_group | Rule::group_who | Rule::group_phase | Rule::group_years => {
+            "`for years 1 to 2` or `for phase primary`"
+        }
+        Rule::year_number => "a year group (`R`, `1` ... `14`)",
         Rule::date_range => "a date range",
         Rule::stage_entry => "a stage (`name [is framework_stage] [\"text\"]`)",
-        Rule::evidence => "`from N possible sessions`",
+        Rule::evidence => "`from N possible sessions` (or `days`)",
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
         Rule::on_enter => "`on enter:`",
@@ -477,6 +505,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a penalty notice line (`threshold`, `limit`, `fine`, `second_fine`)"
         }
         Rule::fine_kind => "`fine` or `second_fine`",
+        Rule::threshold_count => "a count (`10 sessions`, `5 days`)",
+        Rule::threshold_codes => "`counting {G, N, O, U}`",
         Rule::money => "an amount (`£80`)",
         Rule::limit => "a limit (`register_open 30 minutes`)",
         Rule::limit_unit => "`minutes` or `sessions`",
@@ -495,6 +525,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::count_unit => "a unit (`sessions`, `days`, `half_days`)",
         Rule::fraction => "a half (`3.5 days`)",
         Rule::argument => "a window or register code",
+        Rule::years => "a number of years (`3 years`)",
         Rule::path => "a name",
         Rule::window
         | Rule::year_to_date
@@ -528,6 +559,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::looked_at_only
         | Rule::held_only
         | Rule::order_only
+        | Rule::day_line_only
+        | Rule::day_group_only
+        | Rule::threshold_count_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -796,7 +830,11 @@ impl<'s> Builder<'s> {
                 items.push(self.node(&p, |b, p| b.calendar_item(p)));
             }
         }
-        CalendarAst { label, items }
+        CalendarAst {
+            label,
+            items,
+            trailing: Vec::new(),
+        }
     }
 
     fn calendar_item(&mut self, pair: Pr<'_>) -> CalendarItem {
@@ -807,9 +845,14 @@ impl<'s> Builder<'s> {
                 let name = children
                     .first()
                     .map_or_else(|| self.ident(&pair), |p| self.ident(p));
+                let group = children
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::day_group)
+                    .map(|p| self.day_group(p.clone()));
                 let times = children
                     .iter()
                     .skip(1)
+                    .filter(|p| p.as_rule() == Rule::session_time)
                     .map(|t| {
                         let mut inner = t.clone().into_inner();
                         let kind = match inner.next().map(|k| k.as_str().to_string()).as_deref() {
@@ -821,8 +864,9 @@ impl<'s> Builder<'s> {
                         self.sp(t, SessionTime { kind, minutes })
                     })
                     .collect();
-                CalendarItem::Session { name, times }
+                CalendarItem::Session { name, times, group }
             }
+            Rule::day_line => CalendarItem::Day(self.day_line(pair)),
             Rule::term => {
                 let name = children
                     .first()
@@ -915,6 +959,7 @@ impl<'s> Builder<'s> {
         let mut metric = None;
         let mut window = None;
         let mut min_possible = None;
+        let mut min_possible_written = None;
         let mut bands = Vec::new();
         let mut ladder = None;
         let mut order = None;
@@ -923,13 +968,17 @@ impl<'s> Builder<'s> {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::ident => metric = Some(self.ident(&p)),
                 Rule::window => window = Some(self.window(p)),
-                Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
                 Rule::bands_word => {
                     if p.into_inner().next().is_some() {
                         ladder.get_or_insert(LadderAst { order: None });
                     }
                 }
                 Rule::ladder_order => order = Some(self.order(p)),
+                Rule::evidence => {
+                    let (n, written) = self.threshold_count(&p);
+                    min_possible = Some(n);
+                    min_possible_written = written;
+                }
                 _ => bands.push(self.node(&p, |b, p| b.band(p))),
             }
         }
@@ -938,6 +987,7 @@ impl<'s> Builder<'s> {
             metric: metric.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             window: window.unwrap_or_else(|| Sp::new(WindowAst::YearToDate, fallback)),
             min_possible,
+            min_possible_written,
             bands,
             trailing: Vec::new(),
             ladder: self.ladder_head(ladder, order),
@@ -1145,6 +1195,7 @@ impl<'s> Builder<'s> {
         let fallback = self.src.loc(Span::default());
         let mut name = None;
         let mut min_possible = None;
+        let mut min_possible_written = None;
         let mut when = None;
         let mut each = None;
         let mut actions = Vec::new();
@@ -1165,7 +1216,11 @@ impl<'s> Builder<'s> {
                         }
                     })
                 }
-                Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::evidence => {
+                    let (n, written) = self.threshold_count(&p);
+                    min_possible = Some(n);
+                    min_possible_written = written;
+                }
                 Rule::expr => when = Some(self.condition(p)),
                 Rule::actions => actions = self.actions(p),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
@@ -1175,6 +1230,7 @@ impl<'s> Builder<'s> {
         TriggerAst {
             name: name.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             min_possible,
+            min_possible_written,
             when: when.or_else(|| {
                 each.is_none()
                     .then(|| Sp::new(Expr::Flag(String::new()), fallback))
@@ -1286,13 +1342,7 @@ impl<'s> Builder<'s> {
         let rule = pair.as_rule();
         let children: Vec<Pr<'_>> = pair.clone().into_inner().collect();
         match rule {
-            Rule::penalty_threshold => PenaltyItem::Threshold {
-                sessions: self.u32_or_zero(children.first(), &pair),
-                window: match children.get(1) {
-                    Some(w) => self.window(w.clone()),
-                    None => self.sp(&pair, WindowAst::YearToDate),
-                },
-            },
+            Rule::penalty_threshold => self.penalty_threshold(&pair, &children),
             Rule::penalty_limit => PenaltyItem::Limit {
                 notices: self.u32_or_zero(children.first(), &pair),
                 years: self.u32_or_zero(children.get(1), &pair),
@@ -1551,6 +1601,9 @@ impl<'s> Builder<'s> {
         let node = match pair.into_inner().next() {
             Some(p) if p.as_rule() == Rule::window => Argument::Window(self.window(p).node),
             Some(p) if p.as_rule() == Rule::code_set => Argument::Codes(self.code_set(p).node),
+            Some(p) if p.as_rule() == Rule::years => {
+                Argument::Years(p.into_inner().next().map_or(0, |n| self.u32(&n).node))
+            }
             Some(p) => Argument::Code(p.as_str().to_string()),
             None => Argument::Codes(Vec::new()),
         };

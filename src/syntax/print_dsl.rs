@@ -132,7 +132,11 @@ impl Printer {
                 }
                 let _ = write!(head, " {} over {}", bands.metric.node, bands.window.node);
                 if let Some(n) = &bands.min_possible {
-                    let _ = write!(head, " from {} possible sessions", n.node);
+                    let _ = write!(
+                        head,
+                        " from {}",
+                        evidence(n.node, bands.min_possible_written)
+                    );
                 }
                 if let Some(order) = bands.ladder.as_ref().and_then(|l| l.order.as_ref()) {
                     let _ = write!(head, " {}", order_text(&order.node));
@@ -222,7 +226,7 @@ impl Printer {
             Item::Trigger(t) => {
                 let mut head = format!("trigger {}", quote(&t.name.node));
                 if let Some(n) = &t.min_possible {
-                    let _ = write!(head, " from {} possible sessions", n.node);
+                    let _ = write!(head, " from {}", evidence(n.node, t.min_possible_written));
                 }
                 self.line(d, &head);
                 if let Some(l) = &t.looked_at {
@@ -333,6 +337,7 @@ impl Printer {
             self.comments(&item.comments, d + 1);
             self.line(d + 1, &calendar_item(&item.node));
         }
+        self.comments(&cal.trailing, d + 1);
         self.line(d, "}");
     }
 }
@@ -358,13 +363,17 @@ fn is_block(item: &Item) -> bool {
 
 pub fn calendar_item(item: &CalendarItem) -> String {
     match item {
-        CalendarItem::Session { name, times } => {
+        CalendarItem::Session { name, times, group } => {
             let mut text = format!("session {}", name.node);
             for t in times {
                 let _ = write!(text, " {} {}", t.node.kind.keyword(), time(t.node.minutes));
             }
+            if let Some(g) = group {
+                let _ = write!(text, " for {}", g.node);
+            }
             text
         }
+        CalendarItem::Day(line) => day_line(line),
         CalendarItem::Term { name, dates } => {
             format!("term {} {}", name.node, date_range(&dates.node))
         }
@@ -387,6 +396,36 @@ pub fn date_range(range: &DateRange) -> String {
         Some(end) => format!("{} .. {}", range.start.node, end.node),
         None => range.start.node.to_string(),
     }
+}
+
+/// An evidence guard's count after `from`: `20 possible sessions`, `10 possible days`.
+pub fn evidence(sessions: u32, written: Option<ThresholdCount>) -> String {
+    match written {
+        Some(w) => {
+            let half = if w.half { ".5" } else { "" };
+            format!("{}{half} possible {}", w.value, w.unit.keyword())
+        }
+        None => format!("{sessions} possible sessions"),
+    }
+}
+
+/// A school-day line as the DSL writes it (also `[[calendar.day]]`'s `line` in TOML).
+pub fn day_line(line: &DayLine) -> String {
+    let clock = |t: &chrono::NaiveTime| t.format("%H:%M").to_string();
+    let mut text = match &line.what {
+        DayWhat::At { kind, time } => format!("{} {}", kind.keyword(), clock(&time.node)),
+        DayWhat::Lunch { starts, ends } => {
+            format!("lunch {} to {}", clock(&starts.node), clock(&ends.node))
+        }
+        DayWhat::Week { minutes } => match minutes.node % 60 {
+            0 => format!("school_week {} hours", minutes.node / 60),
+            m => format!("school_week {} hours {m} minutes", minutes.node / 60),
+        },
+    };
+    if let Some(g) = &line.group {
+        let _ = write!(text, " for {}", g.node);
+    }
+    text
 }
 
 pub fn time(minutes: u16) -> String {
@@ -472,8 +511,18 @@ pub fn range(range: &RangeAst) -> String {
 
 pub fn penalty_item(item: &PenaltyItem) -> String {
     match item {
-        PenaltyItem::Threshold { sessions, window } => {
-            format!("threshold {} sessions in {}", sessions.node, window.node)
+        PenaltyItem::Threshold {
+            sessions,
+            window,
+            written,
+            codes: counted,
+        } => {
+            let count = written.map_or(format!("{} sessions", sessions.node), |w| w.to_string());
+            let mut text = format!("threshold {count} in {}", window.node);
+            if let Some(c) = counted {
+                let _ = write!(text, " counting {}", codes(&c.node));
+            }
+            text
         }
         PenaltyItem::Limit { notices, years } => {
             format!("limit {} in {} years", notices.node, years.node)
@@ -643,6 +692,9 @@ fn write_operand(out: &mut String, o: &Operand) {
                     }
                     Argument::Codes(c) => out.push_str(&codes(c)),
                     Argument::Code(c) => out.push_str(c),
+                    Argument::Years(n) => {
+                        let _ = write!(out, "{n} years");
+                    }
                 }
             }
             out.push(')');

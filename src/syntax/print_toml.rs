@@ -11,7 +11,7 @@ use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Ta
 use super::ast::*;
 use super::error::SyntaxError;
 use super::print_dsl::{
-    actions, codes, each_codes, expr, looked_at, money, operand, range, repeat, time,
+    actions, codes, day_line, each_codes, expr, looked_at, money, operand, range, repeat, time,
 };
 use crate::diagnostic::{Diagnostic, Problem as _};
 use crate::source::Loc;
@@ -270,7 +270,13 @@ impl Writer {
                     self.header(&mut t, comments);
                     t.insert("name", TomlItem::Value(text(&tr.name.node)));
                     if let Some(n) = &tr.min_possible {
-                        t.insert("min_possible", TomlItem::Value(int(n.node)));
+                        match tr.min_possible_written {
+                            Some(w) => t.insert(
+                                "min_possible_count",
+                                TomlItem::Value(text(&w.to_string())),
+                            ),
+                            None => t.insert("min_possible", TomlItem::Value(int(n.node))),
+                        };
                     }
                     if let Some(each) = &tr.each {
                         t.insert("on_each", TomlItem::Value(text(&each_codes(&each.node))));
@@ -358,18 +364,26 @@ impl Writer {
         let mut sessions = ArrayOfTables::new();
         let mut terms = ArrayOfTables::new();
         let mut closures = ArrayOfTables::new();
+        let mut days = ArrayOfTables::new();
         for item in &cal.items {
             let mut s = Table::new();
             self.header(&mut s, &item.comments);
             match &item.node {
-                CalendarItem::Session { name, times } => {
+                CalendarItem::Session { name, times, group } => {
                     let mut keys = Keys::default();
                     keys.add("name", text(&name.node), &[]);
                     for t in times {
                         keys.add(t.node.kind.keyword(), text(&time(t.node.minutes)), &[]);
                     }
+                    if let Some(g) = group {
+                        keys.add("for", text(&g.node.to_string()), &[]);
+                    }
                     keys.write(&mut s);
                     sessions.push(s);
+                }
+                CalendarItem::Day(line) => {
+                    s.insert("line", TomlItem::Value(text(&day_line(line))));
+                    days.push(s);
                 }
                 CalendarItem::Term { name, dates } => {
                     s.insert("name", TomlItem::Value(text(&name.node)));
@@ -393,6 +407,10 @@ impl Writer {
         insert_sub_tables(&mut t, "session", sessions);
         insert_sub_tables(&mut t, "term", terms);
         insert_sub_tables(&mut t, "closure", closures);
+        insert_sub_tables(&mut t, "day", days);
+        // Comments after the last line go straight after the calendar's last table, so they
+        // read back into it.
+        self.after.extend(cal.trailing.iter().cloned());
         t
     }
 
@@ -405,7 +423,10 @@ impl Writer {
         t.insert("metric", TomlItem::Value(text(&b.metric.node)));
         t.insert("over", TomlItem::Value(text(&b.window.node.to_string())));
         if let Some(n) = &b.min_possible {
-            t.insert("min_possible", TomlItem::Value(int(n.node)));
+            match b.min_possible_written {
+                Some(w) => t.insert("min_possible_count", TomlItem::Value(text(&w.to_string()))),
+                None => t.insert("min_possible", TomlItem::Value(int(n.node))),
+            };
         }
         if let Some(ladder) = &b.ladder {
             t.insert("ladder", TomlItem::Value(true.into()));
@@ -566,17 +587,29 @@ impl Writer {
         self.merged(slot, comments);
         for entry in entries {
             match &entry.node {
-                PenaltyItem::Threshold { sessions, window } => {
+                PenaltyItem::Threshold {
+                    sessions,
+                    window,
+                    written,
+                    codes: counted,
+                } => {
+                    // A count in days is `threshold_count = "2.5 days"` in place of
+                    // `threshold_sessions`.
+                    let (key, value) = match written {
+                        Some(w) => ("threshold_count", text(&w.to_string())),
+                        None => ("threshold_sessions", int(sessions.node)),
+                    };
                     if let Some(merged) = slot.as_mut()
-                        && merged.keys.add(
-                            "threshold_sessions",
-                            int(sessions.node),
-                            &entry.comments,
-                        )
+                        && merged.keys.add(key, value, &entry.comments)
                     {
                         merged
                             .keys
                             .add("threshold_window", text(&window.node.to_string()), &[]);
+                        if let Some(c) = counted {
+                            merged
+                                .keys
+                                .add("threshold_codes", text(&codes(&c.node)), &[]);
+                        }
                     }
                 }
                 PenaltyItem::Limit { notices, years } => {

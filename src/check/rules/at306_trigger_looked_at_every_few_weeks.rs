@@ -73,6 +73,7 @@ fn longest_wait(calendar: &Calendar, n: u32) -> Option<(usize, String, String)> 
     let one = Calendar {
         sessions: Vec::new(),
         years: vec![year.clone()],
+        school_day: Default::default(),
     };
     let days = one.school_days();
     let mut looks = Vec::new();

@@ -265,6 +265,27 @@ impl Lowerer {
                     window: window?,
                 }))
             }
+            "notices_issued" => {
+                const EXPECTED: &str = "a number of years, e.g. `notices_issued(3 years)`";
+                if !self.arity(args, 1, n, EXPECTED, loc) {
+                    return None;
+                }
+                match args.first().map(|a| &a.node) {
+                    Some(Argument::Years(years)) if *years > 0 => {
+                        Some(Value::Count(CountMetric::NoticesIssued { years: *years }))
+                    }
+                    _ => {
+                        self.error(
+                            loc,
+                            ModelError::WrongArguments {
+                                name: name.node.clone(),
+                                expected: EXPECTED,
+                            },
+                        );
+                        None
+                    }
+                }
+            }
             "consecutive_days" => {
                 const EXPECTED: &str = "codes, e.g. `consecutive_days({N, O})`";
                 if !self.arity(args, 1, n, EXPECTED, loc) {

@@ -9,6 +9,7 @@ mod definitions;
 mod escalation;
 mod ladder;
 mod schedule;
+mod school_day;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
@@ -84,6 +85,7 @@ fn merge_national(model: &mut Policy, national: &Policy) {
 
 /// The metrics the condition language knows, for "did you mean".
 const METRICS: &[&str] = &[
+    "notices_issued",
     "attendance",
     "absence",
     "possible",

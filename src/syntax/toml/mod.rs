@@ -91,6 +91,8 @@ struct CalendarToml {
     _term: Option<IgnoredAny>,
     #[serde(rename = "closure")]
     _closure: Option<IgnoredAny>,
+    #[serde(rename = "day")]
+    _day: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +102,17 @@ struct SessionToml {
     opens: Option<Any>,
     late_after: Option<Any>,
     closes: Option<Any>,
+    /// `for = "years 1 to 2"`: one group's register times.
+    #[serde(rename = "for")]
+    group: Option<Str>,
+}
+
+/// `[[calendar.day]]`: one school-day line, in the DSL's words (`line = "lunch 12:00 to
+/// 13:00"`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayToml {
+    line: Str,
 }
 
 #[derive(Deserialize)]
@@ -144,6 +157,8 @@ struct BandsToml {
     min_possible: Option<Spanned<u32>>,
     ladder: Option<Spanned<bool>>,
     order: Option<Str>,
+    /// `"10 days"`: an evidence guard written in days, in place of `min_possible`.
+    min_possible_count: Option<Str>,
     #[serde(rename = "band")]
     _band: Option<IgnoredAny>,
 }
@@ -189,6 +204,8 @@ struct StepToml {
 struct TriggerToml {
     name: Str,
     min_possible: Option<Spanned<u32>>,
+    /// `"10 days"`: an evidence guard written in days, in place of `min_possible`.
+    min_possible_count: Option<Str>,
     on_each: Option<Str>,
     when: Option<Str>,
     then: Str,
@@ -217,6 +234,10 @@ struct PlanToml {
 #[serde(deny_unknown_fields)]
 struct PenaltyToml {
     threshold_sessions: Option<Spanned<u32>>,
+    /// `"2.5 days"`: a threshold written in days or half days, in place of the sessions.
+    threshold_count: Option<Str>,
+    /// `"{G, O}"`: the codes the threshold counts.
+    threshold_codes: Option<Str>,
     threshold_window: Option<Str>,
     limit_notices: Option<Spanned<u32>>,
     limit_years: Option<Spanned<u32>>,

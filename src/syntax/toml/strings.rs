@@ -91,6 +91,21 @@ impl Placement {
                     self.fix_expr(when);
                 }
             }
+            Parsed::DayLine(line) => {
+                match &mut line.what {
+                    DayWhat::At { time, .. } => self.fix_loc(&mut time.loc),
+                    DayWhat::Lunch { starts, ends } => {
+                        self.fix_loc(&mut starts.loc);
+                        self.fix_loc(&mut ends.loc);
+                    }
+                    DayWhat::Week { minutes } => self.fix_loc(&mut minutes.loc),
+                }
+                if let Some(g) = &mut line.group {
+                    self.fix_loc(&mut g.loc);
+                }
+            }
+            Parsed::DayGroup(g) => self.fix_loc(&mut g.loc),
+            Parsed::ThresholdCount(n, _) => self.fix_loc(&mut n.loc),
         }
     }
 
