@@ -104,14 +104,26 @@ fn run_inner(args: &InitArgs) -> Result<(), String> {
     ];
     write_all(&args.folder, &files, args.force)?;
     if !progress::quiet() {
-        let folder = args.folder.display();
+        let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+        let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+        let here = args.folder == Path::new(".");
         println!(
-            "wrote {} in {folder}\n\nNext:\n  \
+            "wrote {} and {last}{}\n\nNext, in {}:\n  \
              1. Replace the placeholder term dates in {CALENDAR} with your school's.\n  \
-             2. Read the comments in {POLICY} and change what they say to change.\n  \
-             3. Run `attend check {POLICY}` in {folder} (attend.toml gives it the calendar).\n  \
-             4. Run it on your register: `attend run {POLICY} --calendar {CALENDAR} --register REGISTER --pupils PUPILS --out out`.",
-            files.map(|(name, _)| name).join(", "),
+             2. Read the comments in {POLICY} and change what they tell you to.\n  \
+             3. attend check {POLICY}        (attend.toml gives it the calendar)\n  \
+             4. attend run {POLICY} --calendar {CALENDAR} --register REGISTER --pupils PUPILS --out out",
+            rest.join(", "),
+            if here {
+                String::new()
+            } else {
+                format!(" in {}", args.folder.display())
+            },
+            if here {
+                "this folder".to_string()
+            } else {
+                args.folder.display().to_string()
+            },
         );
     }
     Ok(())
@@ -121,11 +133,12 @@ fn run_inner(args: &InitArgs) -> Result<(), String> {
 /// half-made folder would mix the school's files with new ones.
 fn write_all(folder: &Path, files: &[(&str, String)], force: bool) -> Result<(), String> {
     if !force {
+        // Named as the user named the folder: `attend.toml`, not `./attend.toml`.
         let existing: Vec<String> = files
             .iter()
             .map(|(name, _)| folder.join(name))
             .filter(|path| path.exists())
-            .map(|path| format!("`{}`", path.display()))
+            .map(|path| format!("`{}`", path.strip_prefix(".").unwrap_or(&path).display()))
             .collect();
         if !existing.is_empty() {
             return Err(format!(

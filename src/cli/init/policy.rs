@@ -64,8 +64,8 @@ pub fn policy(answers: &Answers) -> String {
     let urn_hint = if answers.urn.is_some() {
         ""
     } else {
-        "  # The school's unique reference number goes above this, as `urn 123456` on a line of its\n  \
-         # own: it names the school in a trust's `attend check --summary`.\n  #\n"
+        "  # Write the school's unique reference number (URN) above this comment, as `urn 123456`:\n  \
+         # it names the school in a trust's `attend check --summary`.\n  #\n"
     };
     let under_age = if answers.phase == Phase::Nursery {
         "\n  # Children below compulsory school age (the term after their fifth birthday) are not\n  \
