@@ -85,7 +85,10 @@ pub fn pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
 }
 
 fn collect(command: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
-    let man = clap_mangen::Man::new(command.clone());
+    // Every page names the program and version, not the subcommand (clap_mangen's default for
+    // a subcommand, which has no version of its own, is its bare name).
+    let man = clap_mangen::Man::new(command.clone())
+        .source(format!("attend {}", env!("CARGO_PKG_VERSION")));
     let mut roff = Vec::new();
     man.render(&mut roff)?;
     pages.push((man.get_filename(), roff));
