@@ -33,8 +33,14 @@ fn pest_rules(text: &str) -> BTreeMap<String, Rule> {
         // `name = { ...`, `name = _{ ...`, `name = @{ ...` starts a rule at the line's start.
         if !line.starts_with(char::is_whitespace)
             && let Some((name, body)) = line.split_once('=')
-            && name.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && body.trim_start().trim_start_matches(['_', '@', '$', '!']).starts_with('{')
+            && name
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && body
+                .trim_start()
+                .trim_start_matches(['_', '@', '$', '!'])
+                .starts_with('{')
         {
             current = Some(name.trim().to_string());
             rules.insert(name.trim().to_string(), Rule::default());
@@ -149,7 +155,13 @@ fn the_policy_grammar_names_every_keyword_of_policy_pest() {
     // used only as `!keyword`, yet its words are the language's keywords.
     let keywords: BTreeSet<String> = rules.values().flat_map(|r| r.words.clone()).collect();
     // The reading of pest found the language: a statement, a range word, a window, a unit.
-    for word in ["escalation", "below", "year_to_date", "school_weeks", "late_after"] {
+    for word in [
+        "escalation",
+        "below",
+        "year_to_date",
+        "school_weeks",
+        "late_after",
+    ] {
         assert!(keywords.contains(word), "{word} not read from policy.pest");
     }
     let highlighted = grammar_words(&read_grammar("attend-policy.tmLanguage.json"));
@@ -165,8 +177,18 @@ fn the_calendar_grammar_names_every_keyword_a_calendar_file_can_hold() {
     let pest = std::fs::read_to_string(root().join("grammar/policy.pest")).expect("the grammar");
     let rules = pest_rules(&pest);
     let keywords = words_from(&rules, "calendar_file");
-    for word in ["calendar", "session", "half_term", "bank_holiday", "opens", "to"] {
-        assert!(keywords.contains(word), "{word} not reached from calendar_file");
+    for word in [
+        "calendar",
+        "session",
+        "half_term",
+        "bank_holiday",
+        "opens",
+        "to",
+    ] {
+        assert!(
+            keywords.contains(word),
+            "{word} not reached from calendar_file"
+        );
     }
     // Not reached: the calendar rules name no policy statement (`ident`'s `!keyword` is a
     // lookahead, not a use).

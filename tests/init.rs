@@ -169,7 +169,10 @@ fn a_secondary_policy_with_a_urn_checks_clean_and_runs() {
     let school = dir.path().join("school");
     let policy = read(&school.join("attendance.policy"));
     // The name is quoted as the language reads it back; the secondary school day and roles.
-    assert!(policy.contains("policy \"St Anne's \\\"Academy\\\"\" {"), "{policy}");
+    assert!(
+        policy.contains("policy \"St Anne's \\\"Academy\\\"\" {"),
+        "{policy}"
+    );
     assert!(policy.contains("\n  urn 123456\n"), "{policy}");
     assert!(policy.contains("\n  phase secondary\n"), "{policy}");
     assert!(
@@ -205,7 +208,10 @@ fn every_phase_and_a_year_with_a_late_easter_check_clean() {
     ];
     for phase in phases {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let init = attend(dir.path(), &["init", "--phase", phase, "--name", "A School"]);
+        let init = attend(
+            dir.path(),
+            &["init", "--phase", phase, "--name", "A School"],
+        );
         assert_eq!(init.code, 0, "{phase}: {}", init.stderr);
         checks_clean(dir.path());
     }
@@ -213,12 +219,17 @@ fn every_phase_and_a_year_with_a_late_easter_check_clean() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let init = attend(
         dir.path(),
-        &["init", "--phase", "primary", "--name", "A School", "--year", "2037"],
+        &[
+            "init", "--phase", "primary", "--name", "A School", "--year", "2037",
+        ],
     );
     assert_eq!(init.code, 0, "{}", init.stderr);
     let calendar = read(&dir.path().join("school.calendar"));
     assert!(calendar.contains("calendar \"2037-38\" {"), "{calendar}");
-    assert!(calendar.contains("term summer 2038-05-03 .. "), "{calendar}");
+    assert!(
+        calendar.contains("term summer 2038-05-03 .. "),
+        "{calendar}"
+    );
     checks_clean(dir.path());
 }
 
@@ -231,7 +242,12 @@ fn an_unknown_phase_is_refused_with_the_phases_there_are() {
     );
     assert_eq!(init.code, 2);
     insta::assert_snapshot!("init_unknown_phase", init.stderr);
-    assert!(std::fs::read_dir(dir.path()).expect("a folder").next().is_none());
+    assert!(
+        std::fs::read_dir(dir.path())
+            .expect("a folder")
+            .next()
+            .is_none()
+    );
 }
 
 #[test]
@@ -254,7 +270,12 @@ fn a_missing_value_without_a_terminal_names_the_flag_to_pass() {
             .map(|r| r.stderr)
             .join("---\n")
     );
-    assert!(std::fs::read_dir(dir.path()).expect("a folder").next().is_none());
+    assert!(
+        std::fs::read_dir(dir.path())
+            .expect("a folder")
+            .next()
+            .is_none()
+    );
 }
 
 #[test]
@@ -268,12 +289,22 @@ fn an_existing_file_is_kept_unless_force() {
     assert_eq!(init.code, 2);
     insta::assert_snapshot!("init_existing_file", init.stderr);
     // Nothing was written, and the school's file is as it was.
-    assert_eq!(read(&dir.path().join("attend.toml")), "deny = \"warning\"\n");
+    assert_eq!(
+        read(&dir.path().join("attend.toml")),
+        "deny = \"warning\"\n"
+    );
     assert!(!dir.path().join("attendance.policy").exists());
 
     let forced = attend(
         dir.path(),
-        &["init", "--phase", "primary", "--name", "Test School", "--force"],
+        &[
+            "init",
+            "--phase",
+            "primary",
+            "--name",
+            "Test School",
+            "--force",
+        ],
     );
     assert_eq!(forced.code, 0, "{}", forced.stderr);
     assert!(read(&dir.path().join("attend.toml")).contains("calendar = \"school.calendar\""));
@@ -288,7 +319,14 @@ fn a_folder_that_cannot_be_made_is_an_error_naming_it() {
     std::fs::write(dir.path().join("taken"), "").expect("writable");
     let init = attend(
         dir.path(),
-        &["init", "taken/school", "--phase", "primary", "--name", "Test School"],
+        &[
+            "init",
+            "taken/school",
+            "--phase",
+            "primary",
+            "--name",
+            "Test School",
+        ],
     );
     assert_eq!(init.code, 2);
     assert!(

@@ -82,7 +82,9 @@ fn every_shell_gets_a_script_naming_every_subcommand() {
     let unknown = attend(dir.path(), &["completions", "tcsh"]);
     assert_eq!(unknown.code, 2);
     assert!(
-        unknown.stderr.contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        unknown
+            .stderr
+            .contains("[possible values: bash, elvish, fish, powershell, zsh]"),
         "{}",
         unknown.stderr
     );
@@ -131,7 +133,12 @@ fn man_out_writes_attend_1_and_a_page_per_subcommand() {
     expected.sort();
     let mut written: Vec<String> = std::fs::read_dir(&folder)
         .expect("the folder was made")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     written.sort();
     assert_eq!(written, expected);
@@ -152,7 +159,10 @@ fn man_out_writes_attend_1_and_a_page_per_subcommand() {
     );
     // The main page lists each command's page.
     assert!(main.contains(".SH SUBCOMMANDS"), "{main}");
-    for path in subcommands().iter().filter(|p| p.len() == 1 && p[0] != "help") {
+    for path in subcommands()
+        .iter()
+        .filter(|p| p.len() == 1 && p[0] != "help")
+    {
         let page = format!("attend\\-{}(1)", path[0]);
         assert!(main.contains(&page), "attend.1 does not list {page}");
     }
@@ -188,7 +198,8 @@ fn man_out_into_a_file_is_an_error_naming_it() {
     let run = attend(dir.path(), &["man", "--out", "taken/man1"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.starts_with("error: cannot create `taken/man1`: "),
+        run.stderr
+            .starts_with("error: cannot create `taken/man1`: "),
         "{}",
         run.stderr
     );

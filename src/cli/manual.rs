@@ -63,11 +63,7 @@ pub fn man(args: &ManArgs) -> u8 {
         }
     }
     if !progress::quiet() {
-        eprintln!(
-            "wrote {} manual pages in {}",
-            pages.len(),
-            out.display()
-        );
+        eprintln!("wrote {} manual pages in {}", pages.len(), out.display());
     }
     EXIT_OK
 }

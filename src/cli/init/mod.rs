@@ -14,13 +14,15 @@ use super::{EXIT_FAILURE, EXIT_OK, fs, progress};
 use crate::model::Phase;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  attend init --phase primary --name \"Test School\"\n  \
+#[command(
+    after_help = "Examples:\n  attend init --phase primary --name \"Test School\"\n  \
     attend init school --phase secondary --name \"St Anne's Academy\" --urn 123456\n\n\
     Writes attendance.policy, school.calendar (term dates to replace with the school's), \
     attend.toml and letters/ in FOLDER. On a terminal it asks for a phase or name not given; \
     elsewhere it says which flag to pass. An existing file is left alone unless --force.\n\n\
     Exit status: 0 written, 2 a value missing or wrong, a file already there, or a file that \
-    cannot be written (nothing is written then).")]
+    cannot be written (nothing is written then)."
+)]
 pub struct InitArgs {
     /// The folder to write into (made if missing)
     #[arg(default_value = ".", value_name = "FOLDER")]
@@ -83,7 +85,10 @@ fn run_inner(args: &InitArgs) -> Result<(), String> {
         Some(name) => checked_name(name)?,
         None if interactive => ask_name(&mut std::io::stdin().lock(), &mut std::io::stderr())?,
         None => {
-            return Err("`attend init` needs the school's name\n  = help: pass `--name \"Your School\"`".to_string());
+            return Err(
+                "`attend init` needs the school's name\n  = help: pass `--name \"Your School\"`"
+                    .to_string(),
+            );
         }
     };
     let year = args.year.unwrap_or_else(|| terms::academic_year_of(today));
@@ -144,7 +149,11 @@ fn write_all(folder: &Path, files: &[(&str, String)], force: bool) -> Result<(),
             return Err(format!(
                 "{} already {}, so nothing was written\n  = help: pass `--force` to replace {}, or give `attend init` another folder",
                 existing.join(", "),
-                if existing.len() == 1 { "exists" } else { "exist" },
+                if existing.len() == 1 {
+                    "exists"
+                } else {
+                    "exist"
+                },
                 if existing.len() == 1 { "it" } else { "them" },
             ));
         }
@@ -165,7 +174,9 @@ fn write_all(folder: &Path, files: &[(&str, String)], force: bool) -> Result<(),
 fn today() -> Result<NaiveDate, String> {
     match std::env::var("ATTEND_TODAY") {
         Ok(text) => NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-            format!("ATTEND_TODAY=`{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`")
+            format!(
+                "ATTEND_TODAY=`{text}` is not a date\n  = help: dates are ISO 8601: `YYYY-MM-DD`"
+            )
         }),
         Err(_) => Ok(chrono::Local::now().date_naive()),
     }
@@ -183,7 +194,9 @@ fn phases_but(but: &str) -> String {
 fn checked_name(name: &str) -> Result<String, String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err("the school's name is empty\n  = help: pass `--name \"Your School\"`".to_string());
+        return Err(
+            "the school's name is empty\n  = help: pass `--name \"Your School\"`".to_string(),
+        );
     }
     if name.chars().any(char::is_control) {
         return Err("the school's name has a line break or another control character\n  = help: pass the name on one line: `--name \"Your School\"`".to_string());
@@ -197,7 +210,11 @@ const TRIES: usize = 3;
 fn ask_phase(input: &mut dyn BufRead, prompt: &mut dyn Write) -> Result<Phase, String> {
     let all: Vec<&str> = Phase::keywords().collect();
     for _ in 0..TRIES {
-        let answer = ask(input, prompt, &format!("School phase ({}): ", all.join(", ")))?;
+        let answer = ask(
+            input,
+            prompt,
+            &format!("School phase ({}): ", all.join(", ")),
+        )?;
         if let Some(phase) = Phase::from_keyword(&answer) {
             return Ok(phase);
         }

@@ -83,7 +83,11 @@ pub fn skeleton(year: i32) -> Option<String> {
                 ),
                 None,
             ),
-            closure(after_half, format!("inset {after_half} \"INSET day\""), None),
+            closure(
+                after_half,
+                format!("inset {after_half} \"INSET day\""),
+                None,
+            ),
             closure(
                 christmas,
                 format!(
@@ -97,7 +101,11 @@ pub fn skeleton(year: i32) -> Option<String> {
                 format!("term spring {spring_start} .. {spring_end}"),
                 None,
             ),
-            closure(spring_start, format!("inset {spring_start} \"INSET day\""), None),
+            closure(
+                spring_start,
+                format!("inset {spring_start} \"INSET day\""),
+                None,
+            ),
             closure(
                 spring_half,
                 format!(
@@ -119,7 +127,11 @@ pub fn skeleton(year: i32) -> Option<String> {
                 format!("term summer {summer_start} .. {summer_end}"),
                 None,
             ),
-            closure(summer_start, format!("inset {summer_start} \"INSET day\""), None),
+            closure(
+                summer_start,
+                format!("inset {summer_start} \"INSET day\""),
+                None,
+            ),
             closure(
                 summer_half,
                 format!(
@@ -157,14 +169,19 @@ pub fn skeleton(year: i32) -> Option<String> {
     // makes the year's total.
     let days = lower(&closed)?.school_days();
     let summer_end = *days.get(PUPIL_DAYS - 1)?;
-    let in_term: Vec<_> = in_term.into_iter().filter(|(d, _)| *d <= summer_end).collect();
+    let in_term: Vec<_> = in_term
+        .into_iter()
+        .filter(|(d, _)| *d <= summer_end)
+        .collect();
     build(summer_end, &in_term)
 }
 
 /// The skeleton's text read back as the library reads a `.calendar` file.
 fn lower(text: &str) -> Option<crate::model::Calendar> {
     let src = Source::new("school.calendar", text);
-    crate::load_calendar(&src).ok().map(|(calendar, _)| calendar)
+    crate::load_calendar(&src)
+        .ok()
+        .map(|(calendar, _)| calendar)
 }
 
 fn render(year: i32, lines: &[Line]) -> String {
@@ -216,7 +233,8 @@ fn monday_on_or_after(date: NaiveDate) -> Option<NaiveDate> {
 }
 
 fn last_friday_on_or_before(date: NaiveDate) -> Option<NaiveDate> {
-    let back = (date.weekday().num_days_from_monday() + 7 - Weekday::Fri.num_days_from_monday()) % 7;
+    let back =
+        (date.weekday().num_days_from_monday() + 7 - Weekday::Fri.num_days_from_monday()) % 7;
     date.checked_sub_days(Days::new(u64::from(back)))
 }
 
@@ -283,6 +301,9 @@ mod tests {
         // = 70: from Monday 2027-04-05, the 15 weeks to 16 July are 75 weekdays, less INSET 1,
         // the early May bank holiday 1 and half term 5 = 68; Monday 19 and Tuesday 20 July
         // make 70.
-        assert!(text.contains("term summer 2027-04-05 .. 2027-07-20"), "{text}");
+        assert!(
+            text.contains("term summer 2027-04-05 .. 2027-07-20"),
+            "{text}"
+        );
     }
 }
