@@ -7,7 +7,9 @@ mod config;
 pub mod done;
 mod fs;
 mod generate;
+mod init;
 mod letters;
+mod manual;
 mod output;
 mod progress;
 mod rules;
@@ -133,6 +135,12 @@ enum Command {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
     },
+    /// Start a school's policy: attendance.policy, a calendar skeleton, letters, attend.toml
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(manual::CompletionsArgs),
+    /// Print the manual page, or write a page per command with --out
+    Man(manual::ManArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -194,6 +202,9 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Calendar { command } => calendar::run(&command),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
     };
     ExitCode::from(code)
 }
