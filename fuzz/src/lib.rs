@@ -204,6 +204,7 @@ pub fn run_scenario(text: &str) {
         sim: &sim,
         tables,
         days: &days,
+        warnings: &["a policy run with `--allow-errors`".to_string()],
     });
     if let Some((first, last)) = register.span {
         for day in [first, (first + last) / 2, last] {
