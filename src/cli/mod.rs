@@ -8,6 +8,7 @@ pub mod done;
 mod fs;
 mod generate;
 mod letters;
+mod lsp;
 mod output;
 mod progress;
 mod rules;
@@ -133,6 +134,9 @@ enum Command {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
     },
+    /// Serve the Language Server Protocol on standard input and output, for editors
+    #[command(after_help = "Example (an editor starts it):\n  attend lsp\n\nSee docs/editors.md.")]
+    Lsp,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -194,6 +198,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Calendar { command } => calendar::run(&command),
+        Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }
