@@ -69,7 +69,9 @@ impl Client {
         let id = self.next_id;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
-            let message = self.receive().unwrap_or_else(|| panic!("no answer to `{method}`"));
+            let message = self
+                .receive()
+                .unwrap_or_else(|| panic!("no answer to `{method}`"));
             if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
                 return message;
             }
@@ -83,7 +85,11 @@ impl Client {
 
     /// The diagnostics published for a version of the document.
     fn diagnostics(&mut self, version: i64) -> Value {
-        if let Some(i) = self.notifications.iter().position(|n| is_published(n, version)) {
+        if let Some(i) = self
+            .notifications
+            .iter()
+            .position(|n| is_published(n, version))
+        {
             return self.notifications.remove(i)["params"].clone();
         }
         loop {
@@ -120,7 +126,8 @@ impl Client {
 }
 
 fn is_published(message: &Value, version: i64) -> bool {
-    message["method"] == "textDocument/publishDiagnostics" && message["params"]["version"] == version
+    message["method"] == "textDocument/publishDiagnostics"
+        && message["params"]["version"] == version
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {
@@ -145,7 +152,10 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 
 /// The seed policy's URI: its real path, so its letter templates are read beside it.
 static URI: LazyLock<String> = LazyLock::new(|| {
-    format!("file://{}/tests/lsp/seed.policy", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "file://{}/tests/lsp/seed.policy",
+        env!("CARGO_MANIFEST_DIR")
+    )
 });
 
 /// The URI as the snapshots write it.
@@ -167,7 +177,11 @@ fn position_of(text: &str, needle: &str, nth: usize, offset: usize) -> (u32, u32
         .unwrap_or_else(|| panic!("`{needle}` is in the text"));
     let line_start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..byte].matches('\n').count();
-    let column: usize = text[line_start..byte].chars().map(char::len_utf16).sum::<usize>() + offset;
+    let column: usize = text[line_start..byte]
+        .chars()
+        .map(char::len_utf16)
+        .sum::<usize>()
+        + offset;
     (line as u32, column as u32)
 }
 
@@ -181,7 +195,10 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
     let text = seed();
     let mut client = Client::start();
     let mut init = client.initialize(0);
-    assert_eq!(init["result"]["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        init["result"]["serverInfo"]["version"],
+        env!("CARGO_PKG_VERSION")
+    );
     init["result"]["serverInfo"]["version"] = json!("VERSION");
     insta::assert_snapshot!("initialize", pretty(&init["result"]));
 
@@ -197,7 +214,10 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
         .as_array()
         .and_then(|all| all.iter().find(|d| d["code"] == "model::unknown_letter"))
         .expect("the planted error is reported");
-    assert_eq!(unknown["range"]["start"], json!({"line": line, "character": column}));
+    assert_eq!(
+        unknown["range"]["start"],
+        json!({"line": line, "character": column})
+    );
     insta::assert_snapshot!("diagnostics_planted", pretty(&normalised(&planted)));
 
     let actions = client.request(
@@ -230,15 +250,51 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
     insta::assert_snapshot!("diagnostics_cleared", pretty(&normalised(&cleared)));
 
     let requests = [
-        ("hover_finding", "textDocument/hover", position_of(&fixed, "below 90%", 0, 2)),
-        ("hover_band", "textDocument/hover", position_of(&fixed, "monitored", 0, 1)),
-        ("hover_code", "textDocument/hover", position_of(&fixed, "{N, O}", 0, 1)),
-        ("hover_metric", "textDocument/hover", position_of(&fixed, "attendance over", 0, 2)),
-        ("completion_code_set", "textDocument/completion", position_of(&fixed, "{N, O}", 0, 1)),
-        ("completion_role", "textDocument/completion", position_of(&fixed, "by attendance_lead", 0, 3)),
-        ("completion_in_bands", "textDocument/completion", position_of(&fixed, "band expected", 0, 0)),
-        ("completion_top", "textDocument/completion", position_of(&fixed, "roles {", 0, 0)),
-        ("definition_letter", "textDocument/definition", position_of(&fixed, "letter concern", 1, 8)),
+        (
+            "hover_finding",
+            "textDocument/hover",
+            position_of(&fixed, "below 90%", 0, 2),
+        ),
+        (
+            "hover_band",
+            "textDocument/hover",
+            position_of(&fixed, "monitored", 0, 1),
+        ),
+        (
+            "hover_code",
+            "textDocument/hover",
+            position_of(&fixed, "{N, O}", 0, 1),
+        ),
+        (
+            "hover_metric",
+            "textDocument/hover",
+            position_of(&fixed, "attendance over", 0, 2),
+        ),
+        (
+            "completion_code_set",
+            "textDocument/completion",
+            position_of(&fixed, "{N, O}", 0, 1),
+        ),
+        (
+            "completion_role",
+            "textDocument/completion",
+            position_of(&fixed, "by attendance_lead", 0, 3),
+        ),
+        (
+            "completion_in_bands",
+            "textDocument/completion",
+            position_of(&fixed, "band expected", 0, 0),
+        ),
+        (
+            "completion_top",
+            "textDocument/completion",
+            position_of(&fixed, "roles {", 0, 0),
+        ),
+        (
+            "definition_letter",
+            "textDocument/definition",
+            position_of(&fixed, "letter concern", 1, 8),
+        ),
     ];
     for (name, method, (line, character)) in requests {
         let reply = client.request(method, at(line, character));
@@ -248,9 +304,15 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
     let mut params = at(line, character);
     params["context"] = json!({"includeDeclaration": true});
     let references = client.request("textDocument/references", params);
-    insta::assert_snapshot!("references_role", pretty(&normalised(&references["result"])));
+    insta::assert_snapshot!(
+        "references_role",
+        pretty(&normalised(&references["result"]))
+    );
 
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": *URI}}));
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": *URI}}),
+    );
     insta::assert_snapshot!("document_symbols", pretty(&normalised(&symbols["result"])));
 
     // Formatting a policy written out of canonical form gives `attend fmt`'s text as one edit.
@@ -271,8 +333,14 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
         .output()
         .expect("attend fmt runs");
     let canonical = String::from_utf8(fmt.stdout).expect("utf-8");
-    assert_eq!(edits[0]["newText"], canonical.replace("letter concen", "letter concern"));
-    assert_eq!(edits[0]["range"]["start"], json!({"line": 0, "character": 0}));
+    assert_eq!(
+        edits[0]["newText"],
+        canonical.replace("letter concen", "letter concern")
+    );
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
 
     let (shutdown, status) = client.shutdown();
     assert_eq!(shutdown["result"], Value::Null);
@@ -304,7 +372,12 @@ fn pretty(value: &Value) -> String {
 fn corpus() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["policies", "policies/toml", "policies/real", "policies/calendars"] {
+    for dir in [
+        "policies",
+        "policies/toml",
+        "policies/real",
+        "policies/calendars",
+    ] {
         let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
             .expect("a bundled folder")
             .map(|e| e.expect("an entry").path())
@@ -337,8 +410,28 @@ impl Dice {
 
 /// Tokens a mutation inserts: the language's punctuation and words, and Word's characters.
 const TOKENS: &[&str] = &[
-    "{", "}", "\"", "band ", " when ", "%", "“", "–", "\n", "# ", "..", "<..=", " and ", "day 0:",
-    "letter ", "stage ", "(", ")", "{N, O", "999999999999%", "\u{feff}", "𝄞",
+    "{",
+    "}",
+    "\"",
+    "band ",
+    " when ",
+    "%",
+    "“",
+    "–",
+    "\n",
+    "# ",
+    "..",
+    "<..=",
+    " and ",
+    "day 0:",
+    "letter ",
+    "stage ",
+    "(",
+    ")",
+    "{N, O",
+    "999999999999%",
+    "\u{feff}",
+    "𝄞",
 ];
 
 /// The text mutated as the never-panics property test mutates it: a span deleted, a token
@@ -365,7 +458,9 @@ fn mutated(text: &str, dice: &mut Dice) -> String {
             }
             3 => bytes.truncate(at),
             _ => {
-                let stray: Vec<u8> = (0..1 + dice.below(6)).map(|_| dice.below(256) as u8).collect();
+                let stray: Vec<u8> = (0..1 + dice.below(6))
+                    .map(|_| dice.below(256) as u8)
+                    .collect();
                 bytes.splice(at..at, stray);
             }
         }
@@ -405,14 +500,21 @@ fn every_bundled_policy_and_its_mutations_are_answered() {
                 let line = dice.below(lines);
                 let character = dice.below(60);
                 let position = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
-                for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition"] {
+                for method in [
+                    "textDocument/hover",
+                    "textDocument/completion",
+                    "textDocument/definition",
+                ] {
                     asked.push((method, position.clone()));
                 }
                 let mut references = position.clone();
                 references["context"] = json!({"includeDeclaration": true});
                 asked.push(("textDocument/references", references));
             }
-            asked.push(("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}})));
+            asked.push((
+                "textDocument/documentSymbol",
+                json!({"textDocument": {"uri": uri}}),
+            ));
             asked.push((
                 "textDocument/formatting",
                 json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
@@ -433,7 +535,10 @@ fn every_bundled_policy_and_its_mutations_are_answered() {
                 );
             }
         }
-        client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
     }
     let (_, status) = client.shutdown();
     assert!(status.success(), "the server exits cleanly: {status}");
@@ -453,7 +558,10 @@ fn a_burst_of_changes_publishes_the_newest_version_only() {
         json!({"textDocument": {"uri": uri, "languageId": "attend", "version": 1, "text": text}}),
     );
     for version in 2..=5 {
-        let typed = text.replace("letter concen", &format!("letter conc{}", "e".repeat(version)));
+        let typed = text.replace(
+            "letter concen",
+            &format!("letter conc{}", "e".repeat(version)),
+        );
         client.notify(
             "textDocument/didChange",
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": typed}]}),
@@ -466,7 +574,10 @@ fn a_burst_of_changes_publishes_the_newest_version_only() {
         .iter()
         .filter(|n| n["method"] == "textDocument/publishDiagnostics")
         .collect();
-    assert!(published.is_empty(), "stale versions were published: {published:?}");
+    assert!(
+        published.is_empty(),
+        "stale versions were published: {published:?}"
+    );
     let (_, status) = client.shutdown();
     assert!(status.success());
 }

@@ -18,26 +18,71 @@ use crate::syntax::{self, ast::File};
 const STATEMENTS: &[(&str, &str)] = &[
     ("extends", "extends ${1:national}"),
     ("urn", "urn ${1:100000}"),
-    ("phase", "phase ${1|primary,secondary,all_through,special,alternative_provision|}"),
+    (
+        "phase",
+        "phase ${1|primary,secondary,all_through,special,alternative_provision|}",
+    ),
     ("document", "document ${1:excerpt}"),
     ("type", "type ${1:academy}"),
     ("target", "target ${1:96}%"),
     ("ratified", "ratified ${1:2025-09-01}"),
     ("review", "review ${1:2026-09-01}"),
-    ("cites", "cites ${1|act,regulations,guidance,policy|} \"${2:title}\""),
-    ("roles", "roles {\n  ${1:attendance_lead} \"${2:Attendance Lead}\"\n}"),
-    ("procedures", "procedures {\n  ${1:first_day_calling} \"${2:what staff do}\"\n}"),
-    ("letters", "letters {\n  ${1:concern} \"${2:Attendance concern}\"\n}"),
-    ("meetings", "meetings {\n  ${1:attendance_meeting} \"${2:Attendance meeting with parents}\"\n}"),
-    ("calendar", "calendar \"${1:2025-26}\" {\n  session am opens 08:40 late_after 08:55 closes 09:10\n  term autumn ${2:2025-09-03} to ${3:2025-12-19}\n}"),
-    ("stages", "stages {\n  ${1:monitor} is monitor \"${2:what happens}\"\n}"),
-    ("define", "define ${1:persistent_absence} when ${2:attendance(year_to_date) < 90%}"),
-    ("bands", "bands attendance over ${1:year_to_date} {\n  band ${2:expected} \"${3:Expected}\" ${4:96%} and above stage ${5:expect}\n}"),
-    ("escalation", "escalation \"${1:first day absence}\" days marked {${2:N}} {\n  day 1: ${3:contact \"call home\" by attendance_officer}\n}"),
-    ("trigger", "trigger \"${1:name}\" when ${2:unauthorised(rolling 10 school_weeks) >= 10 sessions} then ${3:consider penalty_notice}"),
-    ("plan", "plan \"${1:attendance plan}\" at ${2:facilitate} {\n  review after ${3:6} school_weeks\n  target ${4:attendance(rolling 6 school_weeks) >= 90%}\n}"),
-    ("penalty_notices", "penalty_notices {\n  threshold ${1:10} sessions in rolling ${2:10} school_weeks\n  limit ${3:2} in ${4:3} years\n}"),
-    ("limits", "limits {\n  ${1:register_open} ${2:30} ${3|minutes,sessions|}\n}"),
+    (
+        "cites",
+        "cites ${1|act,regulations,guidance,policy|} \"${2:title}\"",
+    ),
+    (
+        "roles",
+        "roles {\n  ${1:attendance_lead} \"${2:Attendance Lead}\"\n}",
+    ),
+    (
+        "procedures",
+        "procedures {\n  ${1:first_day_calling} \"${2:what staff do}\"\n}",
+    ),
+    (
+        "letters",
+        "letters {\n  ${1:concern} \"${2:Attendance concern}\"\n}",
+    ),
+    (
+        "meetings",
+        "meetings {\n  ${1:attendance_meeting} \"${2:Attendance meeting with parents}\"\n}",
+    ),
+    (
+        "calendar",
+        "calendar \"${1:2025-26}\" {\n  session am opens 08:40 late_after 08:55 closes 09:10\n  term autumn ${2:2025-09-03} to ${3:2025-12-19}\n}",
+    ),
+    (
+        "stages",
+        "stages {\n  ${1:monitor} is monitor \"${2:what happens}\"\n}",
+    ),
+    (
+        "define",
+        "define ${1:persistent_absence} when ${2:attendance(year_to_date) < 90%}",
+    ),
+    (
+        "bands",
+        "bands attendance over ${1:year_to_date} {\n  band ${2:expected} \"${3:Expected}\" ${4:96%} and above stage ${5:expect}\n}",
+    ),
+    (
+        "escalation",
+        "escalation \"${1:first day absence}\" days marked {${2:N}} {\n  day 1: ${3:contact \"call home\" by attendance_officer}\n}",
+    ),
+    (
+        "trigger",
+        "trigger \"${1:name}\" when ${2:unauthorised(rolling 10 school_weeks) >= 10 sessions} then ${3:consider penalty_notice}",
+    ),
+    (
+        "plan",
+        "plan \"${1:attendance plan}\" at ${2:facilitate} {\n  review after ${3:6} school_weeks\n  target ${4:attendance(rolling 6 school_weeks) >= 90%}\n}",
+    ),
+    (
+        "penalty_notices",
+        "penalty_notices {\n  threshold ${1:10} sessions in rolling ${2:10} school_weeks\n  limit ${3:2} in ${4:3} years\n}",
+    ),
+    (
+        "limits",
+        "limits {\n  ${1:register_open} ${2:30} ${3|minutes,sessions|}\n}",
+    ),
 ];
 
 /// A band in a bands block.
@@ -45,16 +90,40 @@ const BAND: &str = "band ${1:id} \"${2:Label}\" ${3:96%} and above stage ${4:exp
 
 /// What a condition is made of besides metrics.
 const CONDITION_WORDS: &[&str] = &[
-    "and", "or", "not", "year_to_date", "this_term", "this_half_term", "rolling", "last",
-    "school_weeks", "school_days", "sessions", "days", "half_days", "pupil.sen",
-    "pupil.sen_support", "pupil.ehc_plan", "pupil.fsm", "pupil.social_worker",
-    "pupil.looked_after", "pupil.child_protection_plan", "pupil.compulsory_school_age",
-    "pupil.year_group", "pupil.stage",
+    "and",
+    "or",
+    "not",
+    "year_to_date",
+    "this_term",
+    "this_half_term",
+    "rolling",
+    "last",
+    "school_weeks",
+    "school_days",
+    "sessions",
+    "days",
+    "half_days",
+    "pupil.sen",
+    "pupil.sen_support",
+    "pupil.ehc_plan",
+    "pupil.fsm",
+    "pupil.social_worker",
+    "pupil.looked_after",
+    "pupil.child_protection_plan",
+    "pupil.compulsory_school_age",
+    "pupil.year_group",
+    "pupil.stage",
 ];
 
 /// The six stages of the framework, which `extends national` declares.
-const FRAMEWORK_STAGES: &[&str] =
-    &["expect", "monitor", "listen", "facilitate", "formalise", "enforce"];
+const FRAMEWORK_STAGES: &[&str] = &[
+    "expect",
+    "monitor",
+    "listen",
+    "facilitate",
+    "formalise",
+    "enforce",
+];
 
 pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse> {
     let offset = doc.offset(position);
@@ -69,12 +138,29 @@ pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse
         let mut items: Vec<CompletionItem> = declared
             .iter()
             .filter(|(kind, _, _)| kinds.contains(kind))
-            .map(|(kind, name, detail)| item(name, CompletionItemKind::REFERENCE, Some(kind.as_str()), detail.as_deref()))
+            .map(|(kind, name, detail)| {
+                item(
+                    name,
+                    CompletionItemKind::REFERENCE,
+                    Some(kind.as_str()),
+                    detail.as_deref(),
+                )
+            })
             .collect();
         if kinds.contains(&NameKind::Stage) {
-            items.extend(FRAMEWORK_STAGES.iter().filter(|s| !declared.iter().any(|(_, n, _)| n == *s)).map(|s| {
-                item(s, CompletionItemKind::ENUM_MEMBER, Some("stage"), Some("a stage of the support-first framework"))
-            }));
+            items.extend(
+                FRAMEWORK_STAGES
+                    .iter()
+                    .filter(|s| !declared.iter().any(|(_, n, _)| n == *s))
+                    .map(|s| {
+                        item(
+                            s,
+                            CompletionItemKind::ENUM_MEMBER,
+                            Some("stage"),
+                            Some("a stage of the support-first framework"),
+                        )
+                    }),
+            );
         }
         items
     };
@@ -83,7 +169,14 @@ pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse
             .rows()
             .iter()
             .filter(|c| c.valid_to.is_none())
-            .map(|c| item(c.code, CompletionItemKind::CONSTANT, Some(c.class.as_str()), Some(&c.meaning)))
+            .map(|c| {
+                item(
+                    c.code,
+                    CompletionItemKind::CONSTANT,
+                    Some(c.class.as_str()),
+                    Some(&c.meaning),
+                )
+            })
             .collect()
     } else {
         match previous.trim_end_matches(':') {
@@ -95,9 +188,15 @@ pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse
             _ if in_condition(context) => {
                 let mut items: Vec<CompletionItem> = METRICS
                     .iter()
-                    .map(|(m, what)| item(m, CompletionItemKind::FUNCTION, Some("metric"), Some(what)))
+                    .map(|(m, what)| {
+                        item(m, CompletionItemKind::FUNCTION, Some("metric"), Some(what))
+                    })
                     .collect();
-                items.extend(CONDITION_WORDS.iter().map(|w| item(w, CompletionItemKind::KEYWORD, None, None)));
+                items.extend(
+                    CONDITION_WORDS
+                        .iter()
+                        .map(|w| item(w, CompletionItemKind::KEYWORD, None, None)),
+                );
                 items.extend(named(&[NameKind::Definition]));
                 items
             }
@@ -111,7 +210,12 @@ pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse
     Some(CompletionResponse::Array(items))
 }
 
-fn item(label: &str, kind: CompletionItemKind, detail: Option<&str>, doc: Option<&str>) -> CompletionItem {
+fn item(
+    label: &str,
+    kind: CompletionItemKind,
+    detail: Option<&str>,
+    doc: Option<&str>,
+) -> CompletionItem {
     CompletionItem {
         label: label.to_string(),
         kind: Some(kind),
@@ -137,9 +241,11 @@ fn snippet(keyword: &str, body: &str) -> CompletionItem {
 fn in_condition(context: &str) -> bool {
     let words: Vec<&str> = context.split_whitespace().collect();
     let last = words.last().copied().unwrap_or("");
-    words.iter().any(|w| *w == "when" || w.ends_with("when"))
-        && !words.iter().any(|w| *w == "then")
-        || ["when", "and", "or", "not", "target", "(", ">=", "<=", ">", "<", "of"].contains(&last)
+    words.iter().any(|w| *w == "when" || w.ends_with("when")) && !words.contains(&"then")
+        || [
+            "when", "and", "or", "not", "target", "(", ">=", "<=", ">", "<", "of",
+        ]
+        .contains(&last)
         || last.ends_with('(')
 }
 
@@ -176,7 +282,10 @@ fn block(before: &str) -> Block {
         1 => Block::Top,
         _ => {
             let at = opened.last().copied().unwrap_or(0);
-            let line_start = before.get(..at).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
+            let line_start = before
+                .get(..at)
+                .and_then(|b| b.rfind('\n'))
+                .map_or(0, |i| i + 1);
             let opener = before.get(line_start..at).unwrap_or("");
             if opener.trim_start().starts_with("bands") {
                 Block::Bands
@@ -193,8 +302,16 @@ fn declared_names(doc: &Document, offset: usize) -> Vec<(NameKind, String, Optio
     let text = doc.text();
     let parsed = syntax::parse(&doc.src).ok().or_else(|| {
         let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
-        let end = text.get(offset..)?.find('\n').map_or(text.len(), |i| offset + i);
-        let blanked = format!("{}{}{}", text.get(..start)?, " ".repeat(end - start), text.get(end..)?);
+        let end = text
+            .get(offset..)?
+            .find('\n')
+            .map_or(text.len(), |i| offset + i);
+        let blanked = format!(
+            "{}{}{}",
+            text.get(..start)?,
+            " ".repeat(end - start),
+            text.get(end..)?
+        );
         syntax::parse(&Source::new(doc.src.name(), blanked)).ok()
     });
     match parsed {
@@ -237,7 +354,10 @@ mod tests {
         for (keyword, snippet) in STATEMENTS {
             let text = format!("policy \"Snippet\" {{\n  {}\n}}\n", expanded(snippet));
             let parsed = syntax::parse(&Source::new("snippet.policy", text.clone()));
-            assert!(parsed.is_ok(), "the `{keyword}` snippet does not parse:\n{text}\n{parsed:?}");
+            assert!(
+                parsed.is_ok(),
+                "the `{keyword}` snippet does not parse:\n{text}\n{parsed:?}"
+            );
         }
     }
 

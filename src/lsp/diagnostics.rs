@@ -22,7 +22,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::syntax::{self, ast::File};
 
 /// The version of each open document that may be published.
-pub type Versions = Arc<Mutex<HashMap<Uri, i32>>>;
+/// Keyed by the URI's text (`Uri` has interior mutability, so is no key).
+pub type Versions = Arc<Mutex<HashMap<String, i32>>>;
 
 type Outbox = crossbeam_channel::Sender<Message>;
 
@@ -32,7 +33,12 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn start(outbox: Outbox, versions: Versions, debounce: Duration, findings: Findings) -> Worker {
+    pub fn start(
+        outbox: Outbox,
+        versions: Versions,
+        debounce: Duration,
+        findings: Findings,
+    ) -> Worker {
         let (jobs, inbox) = mpsc::channel::<Document>();
         let thread = std::thread::spawn(move || {
             run(&inbox, &outbox, &versions, debounce, findings);
@@ -66,7 +72,7 @@ fn run(
     debounce: Duration,
     findings: Findings,
 ) {
-    let mut pending: HashMap<Uri, (Document, Instant)> = HashMap::new();
+    let mut pending: HashMap<String, (Document, Instant)> = HashMap::new();
     loop {
         let next = pending.values().map(|(_, due)| *due).min();
         let received = match next {
@@ -75,13 +81,16 @@ fn run(
         };
         match received {
             Ok(doc) => {
-                pending.insert(doc.uri.clone(), (doc, Instant::now() + debounce));
+                pending.insert(
+                    doc.uri.as_str().to_string(),
+                    (doc, Instant::now() + debounce),
+                );
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
         }
         let now = Instant::now();
-        let due: Vec<Uri> = pending
+        let due: Vec<String> = pending
             .iter()
             .filter(|(_, (_, at))| *at <= now)
             .map(|(uri, _)| uri.clone())
@@ -90,15 +99,22 @@ fn run(
             let Some((doc, _)) = pending.remove(&uri) else {
                 continue;
             };
-            let current = |versions: &HashMap<Uri, i32>| versions.get(&doc.uri) == Some(&doc.version);
+            let current = |versions: &HashMap<String, i32>| {
+                versions.get(doc.uri.as_str()) == Some(&doc.version)
+            };
             if !versions.lock().is_ok_and(|v| current(&v)) {
                 continue;
             }
-            let Ok(diagnostics) = catch_unwind(AssertUnwindSafe(|| diagnose(&doc, findings))) else {
-                eprintln!("attend lsp: failed analysing `{}`", doc.uri.as_str());
+            let Ok(diagnostics) = catch_unwind(AssertUnwindSafe(|| diagnose(&doc, findings)))
+            else {
+                let _ = outbox.send(super::log(&format!(
+                    "failed analysing `{}`",
+                    doc.uri.as_str()
+                )));
                 continue;
             };
-            let params = PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
+            let params =
+                PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
             // Checked and sent under the lock, so a close or newer version cannot slip between.
             if let Ok(versions) = versions.lock()
                 && current(&versions)
@@ -110,15 +126,22 @@ fn run(
 }
 
 fn publish(params: PublishDiagnosticsParams) -> Message {
-    Message::Notification(Notification::new(PublishDiagnostics::METHOD.to_string(), params))
+    Message::Notification(Notification::new(
+        PublishDiagnostics::METHOD.to_string(),
+        params,
+    ))
 }
 
 /// Clears a closed document's diagnostics, and stops any analysis of it being published.
 pub fn clear(outbox: &Outbox, versions: &Versions, uri: Uri) -> Result<(), LspError> {
     let mut versions = versions.lock().map_err(|_| LspError::Disconnected)?;
-    versions.remove(&uri);
+    versions.remove(uri.as_str());
     outbox
-        .send(publish(PublishDiagnosticsParams::new(uri, Vec::new(), None)))
+        .send(publish(PublishDiagnosticsParams::new(
+            uri,
+            Vec::new(),
+            None,
+        )))
         .map_err(|_| LspError::Disconnected)
 }
 
@@ -191,7 +214,10 @@ pub fn to_lsp(doc: &Document, d: &Diagnostic) -> lsp_types::Diagnostic {
 fn data(d: &Diagnostic) -> Option<serde_json::Value> {
     let mut data = serde_json::Map::new();
     if let Some(rule) = crate::check::rules::find(&d.code) {
-        data.insert("explain".into(), format!("attend explain {}", rule.code).into());
+        data.insert(
+            "explain".into(),
+            format!("attend explain {}", rule.code).into(),
+        );
     }
     if let Some(help) = &d.help {
         data.insert("help".into(), help.clone().into());

@@ -73,8 +73,12 @@ impl Document {
             .take_while(|&(_, c)| is_word(c))
             .last()
             .map_or(offset, |(i, _)| i);
-        let end = text.get(offset..)?.find(|c| !is_word(c)).map_or(text.len(), |i| offset + i);
-        (start < end).then(|| (&text[start..end], Span::new(start, end)))
+        let end = text
+            .get(offset..)?
+            .find(|c| !is_word(c))
+            .map_or(text.len(), |i| offset + i);
+        let word = text.get(start..end).filter(|w| !w.is_empty())?;
+        Some((word, Span::new(start, end)))
     }
 }
 
@@ -88,9 +92,9 @@ pub fn path_of(uri: &Uri) -> PathBuf {
     let bytes = rest.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied(), bytes.get(i + 2).copied()) {
+    let hex = |b: u8| (b as char).to_digit(16);
+    while let Some(&byte) = bytes.get(i) {
+        match (byte, bytes.get(i + 1).copied(), bytes.get(i + 2).copied()) {
             (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
                 let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
                 out.push(u8::try_from(value).unwrap_or(b'?'));

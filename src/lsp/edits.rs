@@ -36,6 +36,8 @@ pub fn code_actions(
         .filter_map(|d| {
             let edit = did_you_mean(doc, d).or_else(|| inclusive_boundary(doc, d))?;
             let title = format!("replace with `{}`", edit.new_text);
+            // lsp-types keys a workspace edit by `Uri`, which clippy sees as mutable.
+            #[allow(clippy::mutable_key_type)]
             let changes = HashMap::from([(doc.uri.clone(), vec![edit])]);
             Some(CodeActionOrCommand::CodeAction(CodeAction {
                 title,
@@ -89,15 +91,32 @@ fn inclusive_boundary(doc: &Document, d: &lsp_types::Diagnostic) -> Option<TextE
     if d.code != Some(lsp_types::NumberOrString::String(BOUNDARY_RULE.into())) {
         return None;
     }
-    let written = doc.text().get(doc.offset(d.range.start)..doc.offset(d.range.end))?;
+    let written = doc
+        .text()
+        .get(doc.offset(d.range.start)..doc.offset(d.range.end))?;
     let lower = written.trim().to_lowercase();
-    const BELOW: &[&str] = &["below", "under", "less than", "lower than", "fewer than", "<"];
-    const ABOVE: &[&str] = &["above", "over", "more than", "greater than", "higher than", ">"];
+    const BELOW: &[&str] = &[
+        "below",
+        "under",
+        "less than",
+        "lower than",
+        "fewer than",
+        "<",
+    ];
+    const ABOVE: &[&str] = &[
+        "above",
+        "over",
+        "more than",
+        "greater than",
+        "higher than",
+        ">",
+    ];
     let strip = |words: &[&str]| {
         words.iter().find_map(|w| {
             let rest = lower.strip_prefix(w)?.trim();
             let digits = rest.strip_suffix('%')?;
-            let is_number = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+            let is_number =
+                !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
             (is_number && !rest.starts_with('=')).then(|| rest.to_string())
         })
     };

@@ -29,14 +29,23 @@ pub const METRICS: &[(&str, &str)] = &[
         "sessions counted in the attendance denominator: every mark except the not-counted \
          ones (`X`, `Q`, `Y1`–`Y7`, `D`, `Z`, `#`)",
     ),
-    ("present", "possible sessions marked present or at an approved educational activity"),
-    ("absent", "possible sessions marked absent, authorised or not"),
+    (
+        "present",
+        "possible sessions marked present or at an approved educational activity",
+    ),
+    (
+        "absent",
+        "possible sessions marked absent, authorised or not",
+    ),
     ("authorised", "sessions of authorised absence"),
     (
         "unauthorised",
         "sessions of unauthorised absence, counted in whole sessions",
     ),
-    ("count", "`count(CODES, W)`: the sessions in the window marked with one of the codes"),
+    (
+        "count",
+        "`count(CODES, W)`: the sessions in the window marked with one of the codes",
+    ),
     (
         "consecutive_days",
         "`consecutive_days(CODES)`: the run of consecutive school days, up to today, marked \

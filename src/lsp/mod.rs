@@ -23,8 +23,8 @@ use lsp_types::notification::{
     Notification as NotificationTrait,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition,
-    HoverRequest, References, Request as RequestTrait,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    References, Request as RequestTrait,
 };
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
@@ -118,9 +118,21 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// A message for the editor's log of the server (`window/logMessage`): the server itself
+/// prints nothing, since its standard output is the protocol.
+fn log(message: &str) -> Message {
+    use lsp_types::notification::LogMessage;
+    let params = lsp_types::LogMessageParams {
+        typ: lsp_types::MessageType::ERROR,
+        message: format!("attend lsp: {message}"),
+    };
+    Message::Notification(Notification::new(LogMessage::METHOD.to_string(), params))
+}
+
 struct Server {
     findings: Findings,
-    documents: HashMap<Uri, Document>,
+    /// Keyed by the URI's text (`Uri` has interior mutability, so is no key).
+    documents: HashMap<String, Document>,
     worker: diagnostics::Worker,
     /// The version of each open document whose diagnostics may be published; the worker
     /// publishes only for it, so a stale analysis never reaches the editor.
@@ -203,24 +215,32 @@ impl Server {
 
     fn document(&self, uri: &Uri) -> Result<&Document, LspError> {
         self.documents
-            .get(uri)
+            .get(uri.as_str())
             .ok_or_else(|| LspError::NotOpen(uri.as_str().to_string()))
     }
 
     /// Keeps the open documents' text, and has the worker analyse each new version.
     fn notice(&mut self, connection: &Connection, notification: Notification) {
         let method = notification.method.clone();
-        let noticed = catch_unwind(AssertUnwindSafe(|| {
-            self.sync(connection, notification)
-        }));
+        let noticed = catch_unwind(AssertUnwindSafe(|| self.sync(connection, notification)));
         match noticed {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("attend lsp: `{method}`: {e}"),
-            Err(_) => eprintln!("attend lsp: failed handling `{method}`"),
+            Ok(Err(e)) => {
+                let _ = connection.sender.send(log(&format!("`{method}`: {e}")));
+            }
+            Err(_) => {
+                let _ = connection
+                    .sender
+                    .send(log(&format!("failed handling `{method}`")));
+            }
         }
     }
 
-    fn sync(&mut self, connection: &Connection, notification: Notification) -> Result<(), LspError> {
+    fn sync(
+        &mut self,
+        connection: &Connection,
+        notification: Notification,
+    ) -> Result<(), LspError> {
         let method = notification.method.as_str();
         match method {
             DidOpenTextDocument::METHOD => {
@@ -245,7 +265,7 @@ impl Server {
                 let params: lsp_types::DidCloseTextDocumentParams =
                     serde_json::from_value(notification.params)?;
                 let uri = params.text_document.uri;
-                self.documents.remove(&uri);
+                self.documents.remove(uri.as_str());
                 diagnostics::clear(&connection.sender, &self.published, uri)?;
             }
             _ => {}
@@ -255,9 +275,9 @@ impl Server {
 
     fn changed(&mut self, doc: Document) {
         if let Ok(mut published) = self.published.lock() {
-            published.insert(doc.uri.clone(), doc.version);
+            published.insert(doc.uri.as_str().to_string(), doc.version);
         }
         self.worker.analyse(doc.clone());
-        self.documents.insert(doc.uri.clone(), doc);
+        self.documents.insert(doc.uri.as_str().to_string(), doc);
     }
 }

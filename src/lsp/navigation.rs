@@ -48,7 +48,9 @@ pub fn names(file: &File) -> Vec<Name> {
     };
     let mut out = Vec::new();
     for item in &ast.node.items {
-        let entries = |kind, entries: &Vec<crate::syntax::ast::Node<crate::syntax::ast::Entry>>, out: &mut Vec<Name>| {
+        let entries = |kind,
+                       entries: &Vec<crate::syntax::ast::Node<crate::syntax::ast::Entry>>,
+                       out: &mut Vec<Name>| {
             out.extend(entries.iter().map(|e| Name {
                 kind,
                 name: e.node.id.node.clone(),
@@ -175,10 +177,16 @@ pub fn symbols(doc: &Document) -> Option<Vec<DocumentSymbol>> {
     let file = doc.parse()?;
     let symbol = |name: String, detail: Option<String>, kind, loc: &Loc, at: &Loc, children| {
         let range = doc.range_of(loc)?;
-        let selection = doc.range_of(at).filter(|s| s.start >= range.start && s.end <= range.end);
+        let selection = doc
+            .range_of(at)
+            .filter(|s| s.start >= range.start && s.end <= range.end);
         #[allow(deprecated)] // the field is, but the struct has no other constructor
         Some(DocumentSymbol {
-            name: if name.is_empty() { "(unnamed)".into() } else { name },
+            name: if name.is_empty() {
+                "(unnamed)".into()
+            } else {
+                name
+            },
             detail,
             kind,
             tags: None,
@@ -193,12 +201,32 @@ pub fn symbols(doc: &Document) -> Option<Vec<DocumentSymbol>> {
         File::Policy(ast) => {
             for item in &ast.node.items {
                 let loc = &item.loc;
-                let entries = |title: &str, kind, entries: &Vec<crate::syntax::ast::Node<crate::syntax::ast::Entry>>| {
+                let entries = |title: &str,
+                               kind,
+                               entries: &Vec<
+                    crate::syntax::ast::Node<crate::syntax::ast::Entry>,
+                >| {
                     let children = entries
                         .iter()
-                        .filter_map(|e| symbol(e.node.id.node.clone(), Some(e.node.text.node.clone()), kind, &e.loc, &e.node.id.loc, None))
+                        .filter_map(|e| {
+                            symbol(
+                                e.node.id.node.clone(),
+                                Some(e.node.text.node.clone()),
+                                kind,
+                                &e.loc,
+                                &e.node.id.loc,
+                                None,
+                            )
+                        })
                         .collect();
-                    symbol(title.into(), None, SymbolKind::NAMESPACE, loc, loc, Some(children))
+                    symbol(
+                        title.into(),
+                        None,
+                        SymbolKind::NAMESPACE,
+                        loc,
+                        loc,
+                        Some(children),
+                    )
                 };
                 let found = match &item.node {
                     Item::Bands(bands) => {
@@ -207,19 +235,61 @@ pub fn symbols(doc: &Document) -> Option<Vec<DocumentSymbol>> {
                             .iter()
                             .filter_map(|b| {
                                 let detail = Some(b.node.range.node.written.clone());
-                                symbol(b.node.id.node.clone(), detail, SymbolKind::ENUM_MEMBER, &b.loc, &b.node.id.loc, None)
+                                symbol(
+                                    b.node.id.node.clone(),
+                                    detail,
+                                    SymbolKind::ENUM_MEMBER,
+                                    &b.loc,
+                                    &b.node.id.loc,
+                                    None,
+                                )
                             })
                             .collect();
                         let name = bands.label.as_ref().map_or_else(
                             || format!("bands {}", bands.metric.node),
                             |l| format!("bands \"{}\"", l.node),
                         );
-                        symbol(name, Some(bands.metric.node.clone()), SymbolKind::ENUM, loc, loc, Some(children))
+                        symbol(
+                            name,
+                            Some(bands.metric.node.clone()),
+                            SymbolKind::ENUM,
+                            loc,
+                            loc,
+                            Some(children),
+                        )
                     }
-                    Item::Escalation(e) => symbol(e.name.node.clone(), Some("escalation".into()), SymbolKind::EVENT, loc, &e.name.loc, None),
-                    Item::Trigger(t) => symbol(t.name.node.clone(), Some("trigger".into()), SymbolKind::EVENT, loc, &t.name.loc, None),
-                    Item::Plan(p) => symbol(p.name.node.clone(), Some(format!("plan at {}", p.stage.node)), SymbolKind::OBJECT, loc, &p.name.loc, None),
-                    Item::Define(d) => symbol(d.name.node.clone(), Some("definition".into()), SymbolKind::CONSTANT, loc, &d.name.loc, None),
+                    Item::Escalation(e) => symbol(
+                        e.name.node.clone(),
+                        Some("escalation".into()),
+                        SymbolKind::EVENT,
+                        loc,
+                        &e.name.loc,
+                        None,
+                    ),
+                    Item::Trigger(t) => symbol(
+                        t.name.node.clone(),
+                        Some("trigger".into()),
+                        SymbolKind::EVENT,
+                        loc,
+                        &t.name.loc,
+                        None,
+                    ),
+                    Item::Plan(p) => symbol(
+                        p.name.node.clone(),
+                        Some(format!("plan at {}", p.stage.node)),
+                        SymbolKind::OBJECT,
+                        loc,
+                        &p.name.loc,
+                        None,
+                    ),
+                    Item::Define(d) => symbol(
+                        d.name.node.clone(),
+                        Some("definition".into()),
+                        SymbolKind::CONSTANT,
+                        loc,
+                        &d.name.loc,
+                        None,
+                    ),
                     Item::Letters(e) => entries("letters", SymbolKind::FILE, e),
                     Item::Roles(e) => entries("roles", SymbolKind::FIELD, e),
                     Item::Meetings(e) => entries("meetings", SymbolKind::EVENT, e),
@@ -227,9 +297,25 @@ pub fn symbols(doc: &Document) -> Option<Vec<DocumentSymbol>> {
                     Item::Stages(stages) => {
                         let children = stages
                             .iter()
-                            .filter_map(|s| symbol(s.node.id.node.clone(), s.node.text.as_ref().map(|t| t.node.clone()), SymbolKind::ENUM_MEMBER, &s.loc, &s.node.id.loc, None))
+                            .filter_map(|s| {
+                                symbol(
+                                    s.node.id.node.clone(),
+                                    s.node.text.as_ref().map(|t| t.node.clone()),
+                                    SymbolKind::ENUM_MEMBER,
+                                    &s.loc,
+                                    &s.node.id.loc,
+                                    None,
+                                )
+                            })
                             .collect();
-                        symbol("stages".into(), None, SymbolKind::NAMESPACE, loc, loc, Some(children))
+                        symbol(
+                            "stages".into(),
+                            None,
+                            SymbolKind::NAMESPACE,
+                            loc,
+                            loc,
+                            Some(children),
+                        )
                     }
                     Item::Calendar(cal) => calendar(doc, cal, loc),
                     _ => None,
@@ -238,13 +324,21 @@ pub fn symbols(doc: &Document) -> Option<Vec<DocumentSymbol>> {
             }
         }
         File::Calendars(cals) => {
-            out.extend(cals.calendars.iter().filter_map(|c| calendar(doc, &c.node, &c.loc)));
+            out.extend(
+                cals.calendars
+                    .iter()
+                    .filter_map(|c| calendar(doc, &c.node, &c.loc)),
+            );
         }
     }
     Some(out)
 }
 
-fn calendar(doc: &Document, cal: &crate::syntax::ast::CalendarAst, loc: &Loc) -> Option<DocumentSymbol> {
+fn calendar(
+    doc: &Document,
+    cal: &crate::syntax::ast::CalendarAst,
+    loc: &Loc,
+) -> Option<DocumentSymbol> {
     let range = doc.range_of(loc)?;
     let children = cal
         .items
@@ -269,7 +363,10 @@ fn calendar(doc: &Document, cal: &crate::syntax::ast::CalendarAst, loc: &Loc) ->
         .collect();
     #[allow(deprecated)] // the field is, but the struct has no other constructor
     Some(DocumentSymbol {
-        name: cal.label.as_ref().map_or_else(|| "calendar".into(), |l| format!("calendar \"{}\"", l.node)),
+        name: cal
+            .label
+            .as_ref()
+            .map_or_else(|| "calendar".into(), |l| format!("calendar \"{}\"", l.node)),
         detail: None,
         kind: SymbolKind::MODULE,
         tags: None,
