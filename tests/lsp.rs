@@ -295,6 +295,21 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
             "textDocument/definition",
             position_of(&fixed, "letter concern", 1, 8),
         ),
+        (
+            "definition_defined",
+            "textDocument/definition",
+            position_of(&fixed, "persistent_absence and", 0, 3),
+        ),
+        (
+            "completion_condition",
+            "textDocument/completion",
+            position_of(&fixed, "persistent_absence and", 0, 0),
+        ),
+        (
+            "hover_metric_in_condition",
+            "textDocument/hover",
+            position_of(&fixed, "unauthorised(this_term)", 0, 4),
+        ),
     ];
     for (name, method, (line, character)) in requests {
         let reply = client.request(method, at(line, character));
@@ -307,6 +322,18 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
     insta::assert_snapshot!(
         "references_role",
         pretty(&normalised(&references["result"]))
+    );
+    // Without the declaration: the meeting's one use, in the trigger.
+    let (line, character) = position_of(&fixed, "attendance_meeting \"", 0, 1);
+    let mut params = at(line, character);
+    params["context"] = json!({"includeDeclaration": false});
+    let references = client.request("textDocument/references", params);
+    let uses = references["result"].as_array().expect("locations");
+    let (line, character) = position_of(&fixed, "attendance_meeting by", 0, 0);
+    assert_eq!(uses.len(), 1);
+    assert_eq!(
+        uses[0]["range"]["start"],
+        json!({"line": line, "character": character})
     );
 
     let symbols = client.request(
