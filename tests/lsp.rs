@@ -608,3 +608,76 @@ fn a_burst_of_changes_publishes_the_newest_version_only() {
     let (_, status) = client.shutdown();
     assert!(status.success());
 }
+
+/// The TOML surface: a misspelt metric inside a condition string is reported at the word
+/// itself, fixed by its "did you mean", and the canonical TOML needs no formatting.
+#[test]
+fn a_toml_policy_is_checked_inside_its_strings() {
+    let fmt = assert_cmd::Command::cargo_bin("attend")
+        .expect("binary")
+        .args(["fmt", "--to", "toml", "tests/lsp/seed.policy"])
+        .output()
+        .expect("attend fmt runs");
+    let toml = String::from_utf8(fmt.stdout).expect("utf-8");
+    let text = toml
+        .replace("letter concen ", "letter concern ")
+        .replace("unauthorised(this_term)", "unauthorized(this_term)");
+    let uri = format!("file://{}/tests/lsp/seed.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut client = Client::start();
+    client.initialize(0);
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "toml", "version": 1, "text": text}}),
+    );
+    let published = client.diagnostics(1);
+    let metric = published["diagnostics"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["code"] == "model::unknown_metric"))
+        .expect("the misspelt metric is reported");
+    let (line, character) = position_of(&text, "unauthorized", 0, 0);
+    assert_eq!(
+        metric["range"]["start"],
+        json!({"line": line, "character": character})
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": metric["range"],
+            "context": {"diagnostics": [metric]},
+        }),
+    );
+    let edit = &actions["result"][0]["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "unauthorised");
+    assert_eq!(edit["range"], metric["range"]);
+    let formatting = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        formatting["result"],
+        json!([]),
+        "canonical TOML needs no edit"
+    );
+    let (_, status) = client.shutdown();
+    assert!(status.success());
+}
+
+/// Requests the server cannot answer get an error, and the server carries on.
+#[test]
+fn malformed_requests_are_answered_with_errors() {
+    let mut client = Client::start();
+    client.initialize(0);
+    let malformed = client.request("textDocument/hover", json!({"textDocument": 7}));
+    assert_eq!(malformed["error"]["code"], -32602, "{malformed}");
+    let not_open = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": "file:///nowhere.policy"}}),
+    );
+    assert_eq!(not_open["error"]["code"], -32602, "{not_open}");
+    let unknown = client.request("workspace/symbol", json!({"query": "band"}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let (shutdown, status) = client.shutdown();
+    assert_eq!(shutdown["result"], Value::Null);
+    assert!(status.success());
+}
