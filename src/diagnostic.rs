@@ -42,8 +42,21 @@ pub trait Problem: fmt::Display {
     fn label(&self) -> Option<String> {
         None
     }
+    /// When the fix is mechanical: the text written at the problem's location and the text
+    /// that replaces it (the misspelt name and its "did you mean"). An editor offers it as a
+    /// quick fix; it is kept only where the location holds exactly that text.
+    fn replacement(&self) -> Option<(&str, String)> {
+        None
+    }
 
     fn at(&self, loc: &Loc) -> Diagnostic {
+        let fix = self
+            .replacement()
+            .filter(|(written, _)| loc.text() == *written)
+            .map(|(_, replacement)| Fix {
+                loc: loc.clone(),
+                replacement,
+            });
         Diagnostic {
             code: self.code().to_string(),
             severity: self.severity(),
@@ -54,6 +67,7 @@ pub trait Problem: fmt::Display {
             help: self.help(),
             url: None,
             source: None,
+            fix,
         }
     }
 }
@@ -74,6 +88,15 @@ pub struct Diagnostic {
     pub url: Option<String>,
     /// The document and paragraph a national rule enforces.
     pub source: Option<String>,
+    /// A machine-applicable fix (`attend lsp`'s quick fixes); no renderer prints it.
+    pub fix: Option<Fix>,
+}
+
+/// Text that fixes a finding: `replacement` written in place of what `loc` covers.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub loc: Loc,
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -280,6 +303,7 @@ pub fn more_problems(count: usize, first: Option<Loc>, worst: Severity) -> Diagn
         )),
         url: None,
         source: None,
+        fix: None,
     }
 }
 
@@ -312,6 +336,7 @@ mod tests {
             help: None,
             url: None,
             source: None,
+            fix: None,
         }
     }
 

@@ -13,7 +13,7 @@ use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position,
-    PublishDiagnosticsParams, Range, Uri,
+    PublishDiagnosticsParams, Range, TextEdit, Uri,
 };
 
 use super::document::Document;
@@ -206,13 +206,20 @@ pub fn to_lsp(doc: &Document, d: &Diagnostic) -> lsp_types::Diagnostic {
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: data(d),
+        data: data(doc, d),
     }
 }
 
-/// What a client may want besides the message: the command documenting the rule, the help.
-fn data(d: &Diagnostic) -> Option<serde_json::Value> {
+/// What a client may want besides the message: the command documenting the rule, the help,
+/// and the mechanical fix as a text edit, which the quick fix reads back.
+fn data(doc: &Document, d: &Diagnostic) -> Option<serde_json::Value> {
     let mut data = serde_json::Map::new();
+    if let Some(fix) = &d.fix
+        && let Some(range) = doc.range_of(&fix.loc)
+        && let Ok(edit) = serde_json::to_value(TextEdit::new(range, fix.replacement.clone()))
+    {
+        data.insert("fix".into(), edit);
+    }
     if let Some(rule) = crate::check::rules::find(&d.code) {
         data.insert(
             "explain".into(),

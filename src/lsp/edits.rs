@@ -1,7 +1,7 @@
 //! Edits the server offers: the whole document in `attend fmt`'s canonical form, and a quick
-//! fix for each finding whose fix is mechanical: a "did you mean `X`?", and a band's strict
-//! boundary that should include the value a definition includes (AT212: `below 90%` made
-//! `90% and below`).
+//! fix for each finding whose fix is mechanical: the one it carries (a misspelt name and its
+//! "did you mean", `Diagnostic::fix`), and a band's strict boundary that should include the
+//! value a definition includes (AT212: `below 90%` made `90% and below`).
 
 use std::collections::HashMap;
 
@@ -34,7 +34,7 @@ pub fn code_actions(
     diagnostics
         .iter()
         .filter_map(|d| {
-            let edit = did_you_mean(doc, d).or_else(|| inclusive_boundary(doc, d))?;
+            let edit = carried(d).or_else(|| inclusive_boundary(doc, d))?;
             let title = format!("replace with `{}`", edit.new_text);
             // lsp-types keys a workspace edit by `Uri`, which clippy sees as mutable.
             #[allow(clippy::mutable_key_type)]
@@ -51,35 +51,11 @@ pub fn code_actions(
         .collect()
 }
 
-/// The first backticked text of `text` after `after`.
-fn backticked<'a>(text: &'a str, after: &str) -> Option<&'a str> {
-    let rest = text.get(text.find(after)? + after.len()..)?;
-    let start = rest.find('`')? + 1;
-    let len = rest.get(start..)?.find('`')?;
-    rest.get(start..start + len)
-}
-
-/// "did you mean `X`?": the misspelt name in the finding's range (the first backticked word of
-/// its message, or the whole range when it is one word) replaced by `X`.
-fn did_you_mean(doc: &Document, d: &lsp_types::Diagnostic) -> Option<TextEdit> {
-    let suggestion = backticked(&d.message, "did you mean")?;
-    let start = doc.offset(d.range.start);
-    let end = doc.offset(d.range.end);
-    let written = doc.text().get(start..end)?;
-    let is_word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
-    let (at, len) = if is_word(written) {
-        (start, written.len())
-    } else {
-        let wrong = backticked(&d.message, "")?;
-        (start + written.find(wrong)?, wrong.len())
-    };
-    if doc.text().get(at..at + len)? == suggestion {
-        return None;
-    }
-    Some(TextEdit::new(
-        Range::new(doc.position(at), doc.position(at + len)),
-        suggestion.to_string(),
-    ))
+/// The fix the finding carries (`Diagnostic::fix`, published in its `data`): a misspelt name
+/// and its "did you mean".
+fn carried(d: &lsp_types::Diagnostic) -> Option<TextEdit> {
+    let fix = d.data.as_ref()?.get("fix")?;
+    serde_json::from_value(fix.clone()).ok()
 }
 
 /// The national rule whose finding is a strict boundary that should be inclusive.
