@@ -386,6 +386,47 @@ fn a_calendar_file_gets_its_own_diagnostics() {
     );
     let published = client.diagnostics(1);
     insta::assert_snapshot!("calendar_diagnostics", pretty(&published));
+    // In a calendar block, what a calendar holds.
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 2}}),
+    );
+    let labels: Vec<&str> = completion["result"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "session",
+            "term",
+            "half_term",
+            "holiday",
+            "bank_holiday",
+            "inset",
+            "closed"
+        ]
+    );
+    let fixed = text.replace("2025-02-30", "2025-12-19");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(client.diagnostics(2)["diagnostics"], json!([]));
+    let fixed = text.replace("2025-02-30", "2025-12-19");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(client.diagnostics(2)["diagnostics"], json!([]));
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(symbols["result"][0]["name"], "calendar \"2025-26\"");
+    assert_eq!(symbols["result"][0]["children"][0]["name"], "term autumn");
     let (_, status) = client.shutdown();
     assert!(status.success());
 }

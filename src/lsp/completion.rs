@@ -85,6 +85,29 @@ const STATEMENTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What a calendar block holds, each with a snippet.
+const CALENDAR_ITEMS: &[(&str, &str)] = &[
+    (
+        "session",
+        "session ${1|am,pm|} opens ${2:08:40} late_after ${3:08:55} closes ${4:09:10}",
+    ),
+    (
+        "term",
+        "term ${1:autumn} ${2:2025-09-03} to ${3:2025-12-19}",
+    ),
+    ("half_term", "half_term ${1:2025-10-27} to ${2:2025-10-31}"),
+    (
+        "holiday",
+        "holiday ${1:2025-12-22} to ${2:2026-01-02} \"${3:Christmas}\"",
+    ),
+    (
+        "bank_holiday",
+        "bank_holiday ${1:2026-05-04} \"${2:Early May}\"",
+    ),
+    ("inset", "inset ${1:2025-09-01}"),
+    ("closed", "closed ${1:2026-02-02} \"${2:snow}\""),
+];
+
 /// A band in a bands block.
 const BAND: &str = "band ${1:id} \"${2:Label}\" ${3:96%} and above stage ${4:expect}";
 
@@ -200,9 +223,10 @@ pub fn complete(doc: &Document, position: Position) -> Option<CompletionResponse
                 items.extend(named(&[NameKind::Definition]));
                 items
             }
-            _ => match block(before) {
+            _ => match block(before, doc.src.name().ends_with(".calendar")) {
                 Block::Top => STATEMENTS.iter().map(|(k, s)| snippet(k, s)).collect(),
                 Block::Bands => vec![snippet("band", BAND)],
+                Block::Calendar => CALENDAR_ITEMS.iter().map(|(k, s)| snippet(k, s)).collect(),
                 Block::Other => Vec::new(),
             },
         }
@@ -252,12 +276,13 @@ fn in_condition(context: &str) -> bool {
 enum Block {
     Top,
     Bands,
+    Calendar,
     Other,
 }
 
 /// The block the offset is in: the keyword opening the innermost unclosed `{` (quoted text and
-/// comments skipped).
-fn block(before: &str) -> Block {
+/// comments skipped). In a `.calendar` file, the outer blocks are calendars.
+fn block(before: &str, calendar_file: bool) -> Block {
     let mut opened: Vec<usize> = Vec::new();
     let mut in_string = false;
     let mut in_comment = false;
@@ -279,6 +304,7 @@ fn block(before: &str) -> Block {
     }
     match opened.len() {
         0 => Block::Other,
+        1 if calendar_file => Block::Calendar,
         1 => Block::Top,
         _ => {
             let at = opened.last().copied().unwrap_or(0);
@@ -286,9 +312,11 @@ fn block(before: &str) -> Block {
                 .get(..at)
                 .and_then(|b| b.rfind('\n'))
                 .map_or(0, |i| i + 1);
-            let opener = before.get(line_start..at).unwrap_or("");
-            if opener.trim_start().starts_with("bands") {
+            let opener = before.get(line_start..at).unwrap_or("").trim_start();
+            if opener.starts_with("bands") {
                 Block::Bands
+            } else if opener.starts_with("calendar") {
+                Block::Calendar
             } else {
                 Block::Other
             }
@@ -354,6 +382,18 @@ mod tests {
         for (keyword, snippet) in STATEMENTS {
             let text = format!("policy \"Snippet\" {{\n  {}\n}}\n", expanded(snippet));
             let parsed = syntax::parse(&Source::new("snippet.policy", text.clone()));
+            assert!(
+                parsed.is_ok(),
+                "the `{keyword}` snippet does not parse:\n{text}\n{parsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_calendar_snippet_parses_in_a_calendar_file() {
+        for (keyword, snippet) in CALENDAR_ITEMS {
+            let text = format!("calendar \"2025-26\" {{\n  {}\n}}\n", expanded(snippet));
+            let parsed = syntax::parse(&Source::new("terms.calendar", text.clone()));
             assert!(
                 parsed.is_ok(),
                 "the `{keyword}` snippet does not parse:\n{text}\n{parsed:?}"
