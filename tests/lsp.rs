@@ -306,6 +306,11 @@ fn an_editor_session_on_a_policy_with_a_planted_error() {
             position_of(&fixed, "persistent_absence and", 0, 0),
         ),
         (
+            "hover_letter",
+            "textDocument/hover",
+            position_of(&fixed, "letter concern", 1, 9),
+        ),
+        (
             "hover_metric_in_condition",
             "textDocument/hover",
             position_of(&fixed, "unauthorised(this_term)", 0, 4),

@@ -61,7 +61,8 @@ pub fn hover(doc: &Document, position: Position, findings: Findings) -> Option<H
     let (word, span) = doc.word_at(offset)?;
     let text = band(doc, word, span.start)
         .or_else(|| code(doc, word, span.start))
-        .or_else(|| metric(word))?;
+        .or_else(|| metric(word))
+        .or_else(|| declared(doc, word))?;
     let mut hover = markdown(text);
     hover.range = Some(doc.range(span));
     Some(hover)
@@ -179,6 +180,17 @@ pub fn in_code_set(text: &str, at: usize) -> bool {
         || ["each", "count(", "consecutive_days("]
             .iter()
             .any(|w| trimmed.ends_with(w))
+}
+
+/// A declared name: what kind of name it is and what the policy says of it.
+fn declared(doc: &Document, word: &str) -> Option<String> {
+    let file = doc.parse()?;
+    let names = super::navigation::names(&file);
+    let name = names.iter().find(|n| n.name == word)?;
+    Some(match &name.detail {
+        Some(detail) => format!("{} `{}`: {detail}", name.kind.as_str(), name.name),
+        None => format!("{} `{}`", name.kind.as_str(), name.name),
+    })
 }
 
 fn metric(word: &str) -> Option<String> {

@@ -103,7 +103,8 @@ pub fn capabilities() -> ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec!["{".into(), ":".into(), " ".into()]),
+            // Not a space: an author types many, and names are asked for as they are typed.
+            trigger_characters: Some(vec!["{".into(), ":".into(), "(".into()]),
             ..CompletionOptions::default()
         }),
         definition_provider: Some(OneOf::Left(true)),
