@@ -362,6 +362,38 @@ mod tests {
         assert_eq!(limit_per_file(shown.clone()).len(), shown.len());
     }
 
+    /// A misspelt name whose replacement is known.
+    struct Misspelt;
+
+    impl fmt::Display for Misspelt {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("unknown letter `concen`")
+        }
+    }
+
+    impl Problem for Misspelt {
+        fn code(&self) -> &'static str {
+            "test::misspelt"
+        }
+        fn replacement(&self) -> Option<(&str, String)> {
+            Some(("concen", "concern".into()))
+        }
+    }
+
+    #[test]
+    fn a_fix_is_kept_only_where_the_location_holds_the_text_it_replaces() {
+        let src = Source::new("a.policy", "letter concen by office");
+        let at_name = Misspelt.at(&src.loc(Span::new(7, 13)));
+        let fix = at_name.fix.expect("a fix at the name");
+        assert_eq!(
+            (fix.loc.span, fix.replacement.as_str()),
+            (Span::new(7, 13), "concern")
+        );
+        // A location covering more than the name (the whole action) gets no fix: replacing it
+        // would delete the rest.
+        assert!(Misspelt.at(&src.loc(Span::new(0, 23))).fix.is_none());
+    }
+
     #[test]
     fn thousands_are_separated() {
         assert_eq!(thousands(7), "7");
