@@ -1037,6 +1037,19 @@ fn a_policy_with_errors_is_refused_unless_allow_errors() {
         "{}",
         allowed.stderr
     );
+    // The report says so at its top too: it may be read far from the terminal that ran it.
+    let report = std::fs::read_to_string(d.join("out/report.html")).expect("report.html");
+    let warning = report
+        .lines()
+        .find(|l| l.starts_with("<p class=\"warn\""))
+        .unwrap_or_default();
+    assert!(
+        warning.contains(
+            "was run as written with 10 errors that `attend check` reports (`--allow-errors`)"
+        ) && warning.contains("[AT")
+            && warning.contains(", and 9 more. These figures follow that policy, errors included."),
+        "{warning}"
+    );
     // The corrected policy has no errors: it runs, and the note counts its warnings.
     let corrected = root().join("policies/corrected/kings-cross-academy.policy");
     let run = run_policy_in(root(), &corrected, &[&args[..], &[out]].concat(), &[]);

@@ -264,6 +264,36 @@ fn simulate_names_a_policy_it_cannot_run_and_carries_on_to_the_others() {
     );
 }
 
+#[test]
+fn simulate_with_allow_errors_says_so_above_its_figures_and_in_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = attend_in(
+        Path::new(ROOT),
+        &[
+            "simulate",
+            "tests/rules/AT201.policy",
+            "--cohort",
+            "20",
+            "--allow-errors",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let first = out.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(
+            "WARNING: `tests/rules/AT201.policy` was run as written with 1 error that `attend check` reports (`--allow-errors`): "
+        ) && first.contains("[AT201] (line "),
+        "{out}"
+    );
+    let report = std::fs::read_to_string(dir.path().join("report.html")).expect("report.html");
+    assert!(
+        report.contains("<p class=\"warn\" role=\"alert\">`tests/rules/AT201.policy` was run as written with 1 error"),
+        "{report}"
+    );
+}
+
 /// Prints `text` (a file of `surface`) in canonical form as `to`.
 fn print(name: &str, text: &str, to: attend::syntax::Surface) -> String {
     let file = attend::syntax::parse(&Source::new(name, text)).expect("the text parses");

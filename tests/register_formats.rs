@@ -747,3 +747,45 @@ fn a_ctf_meets_a_pupils_file_with_its_upns() {
     let neither = "pupil_id,date_of_birth,year_group\nP1,2016-03-14,3\n";
     insta::assert_snapshot!(read(neither).err().unwrap_or_default());
 }
+
+/// A SIMS file big enough to be read in several chunks (a chunk is 4 MiB or more), with a
+/// stray closing tag well past the first chunk: each later chunk may close the root, so it
+/// must still see a closing tag with records after it as a stray, as the first chunk does.
+#[test]
+fn a_stray_closing_tag_past_the_first_chunk_of_a_sims_file_is_an_error() {
+    let record = |pupil: u32, date: &str, session: &str| {
+        format!(
+            "  <SessionAttendance>\n    <PersonID>{pupil}</PersonID>\n    <AttendanceDate>{date}T00:00:00</AttendanceDate>\n    <SessionName>{session}</SessionName>\n    <AttendanceMark>/</AttendanceMark>\n    <MinsLate>0</MinsLate>\n    <Comments/>\n  </SessionAttendance>\n"
+        )
+    };
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<SessionAttendances>\n");
+    let mut stray_line = 0;
+    for pupil in 0..30_000u32 {
+        if pupil == 20_000 {
+            stray_line = xml.lines().count() + 1;
+            xml.push_str("  </Stray>\n");
+        }
+        xml.push_str(&record(100_000 + pupil, "2024-09-02", "AM"));
+    }
+    xml.push_str("</SessionAttendances>\n");
+    assert!(
+        xml.len() > 5 << 20,
+        "{} bytes: not past the first chunk",
+        xml.len()
+    );
+    let sims = Case {
+        codes: Some("sims-codes.csv"),
+        format: Some(Format::Sims),
+        ..Case::default()
+    };
+    let problems = read("big-sims.xml", xml.clone().into_bytes(), &sims).expect_err("a stray tag");
+    assert!(
+        problems.contains(&format!("big-sims.xml:{stray_line}:"))
+            && problems.contains("the closing tag `</Stray>` closes no element opened before it"),
+        "{problems}"
+    );
+    // The same file without the stray tag reads.
+    let clean = xml.replace("  </Stray>\n", "");
+    assert!(read("big-sims.xml", clean.into_bytes(), &sims).is_ok());
+}

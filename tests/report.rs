@@ -41,6 +41,7 @@ fn page() -> String {
         sim: &sim,
         tables: &tables,
         days: &days,
+        warnings: &[],
     })
 }
 

@@ -7,8 +7,10 @@ mod config;
 pub mod done;
 mod fs;
 mod generate;
+mod init;
 mod letters;
 mod lsp;
+mod manual;
 mod output;
 mod progress;
 mod rules;
@@ -134,6 +136,12 @@ enum Command {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
     },
+    /// Start a school's policy: attendance.policy, a calendar skeleton, letters, attend.toml
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(manual::CompletionsArgs),
+    /// Print the manual page, or write a page per command with --out
+    Man(manual::ManArgs),
     /// Serve the Language Server Protocol on standard input and output, for editors
     #[command(after_help = "Example (an editor starts it):\n  attend lsp\n\nSee docs/editors.md.")]
     Lsp,
@@ -198,6 +206,9 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Calendar { command } => calendar::run(&command),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => manual::completions(&args),
+        Command::Man(args) => manual::man(&args),
         Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
@@ -300,6 +311,37 @@ fn refuse_errors(
         );
     }
     Ok(())
+}
+
+/// What a report made from a policy run with `--allow-errors` says at its top, so figures that
+/// follow a policy that breaks the law or contradicts itself never pass for a checked one:
+/// the file, how many errors, and the first of them with its line.
+fn run_with_errors_note(
+    path: &std::path::Path,
+    found: &[crate::diagnostic::Diagnostic],
+) -> Option<String> {
+    let errors: Vec<_> = found.iter().filter(|d| d.is_error()).collect();
+    let first = errors.first()?;
+    let at = first
+        .position()
+        .map(|(_, line, _)| format!(" (line {line})"))
+        .unwrap_or_default();
+    let more = match errors.len() {
+        1 => String::new(),
+        2 => ", and 1 more".to_string(),
+        n => format!(", and {} more", n - 1),
+    };
+    Some(format!(
+        "`{}` was run as written with {} that `attend check` reports (`--allow-errors`): {} [{}]{at}{more}. These figures follow that policy, errors included.",
+        path.display(),
+        if errors.len() == 1 {
+            "1 error".to_string()
+        } else {
+            format!("{} errors", errors.len())
+        },
+        first.message,
+        first.code,
+    ))
 }
 
 /// What `run` and `simulate` say of a policy that does not parse or names what it does not

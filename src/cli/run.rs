@@ -98,6 +98,30 @@ pub fn default_ledger(out: &Path) -> PathBuf {
     }
 }
 
+/// The penalty notices done before the register's first day, from the ledger the run keeps,
+/// when a rule reads `notices_issued(...)` and the ledger exists; none otherwise.
+fn notice_history(
+    args: &RunArgs,
+    table: &crate::table::DecisionTable,
+    days: &crate::table::SchoolDays,
+    span: (usize, usize),
+) -> Result<engine::notices::NoticeHistory, u8> {
+    let path = match (&args.ledger, args.no_ledger, &args.out) {
+        (_, true, _) => None,
+        (Some(path), _, _) => Some(path.clone()),
+        (None, false, Some(out)) => Some(default_ledger(out)),
+        (None, false, None) => None,
+    };
+    let Some(path) = path.filter(|p| p.exists() && engine::reads_notices(table)) else {
+        return Ok(Default::default());
+    };
+    let ledger = open_ledger(&path)?;
+    ledger.notices_before(days.date(span.0)).map_err(|e| {
+        print_ledger_error(&path, &e);
+        EXIT_FAILURE
+    })
+}
+
 /// The ledger's file name when `--ledger` does not give one.
 pub const LEDGER_NAME: &str = "attend-ledger.sqlite";
 
@@ -259,11 +283,13 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         None => None,
     };
     let read_time = started.elapsed();
-    let outcome = engine::run_with_progress(
+    let history = notice_history(args, &table, &days, span)?;
+    let outcome = engine::run_with_history(
         &table,
         &days,
         &register,
         &Bar::new("evaluating", Unit::Pupils),
+        &history,
     );
     let eval_time = started.elapsed() - read_time;
     let ledger_path = match (&args.ledger, args.no_ledger, &args.out) {
@@ -321,7 +347,12 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         let report = if args.no_report {
             None
         } else {
-            Some(write_report(out, &table, &days, &register, &outcome)?)
+            let warnings: Vec<String> = super::run_with_errors_note(&args.policy, &found)
+                .into_iter()
+                .collect();
+            Some(write_report(
+                out, &warnings, &table, &days, &register, &outcome,
+            )?)
         };
         crash_point("outputs");
         staged.commit().map_err(|e| {
@@ -733,7 +764,7 @@ pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
             &outcome,
             None,
         )?;
-        write_report(staged.path(), table, &days, &register, &outcome)?;
+        write_report(staged.path(), &[], table, &days, &register, &outcome)?;
         staged.commit().map_err(|e| {
             eprintln!("error: {e}");
             EXIT_FAILURE
@@ -842,6 +873,7 @@ fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
 /// register's pupils as the cohort, from the run already made.
 fn write_report(
     dir: &Path,
+    warnings: &[String],
     table: &table::DecisionTable,
     days: &SchoolDays,
     register: &register::Register,
@@ -862,6 +894,7 @@ fn write_report(
         sim: &sim,
         tables,
         days,
+        warnings,
     });
     let path = dir.join("report.html");
     fs::write_atomically(&path, html.as_bytes()).map_err(|e| {

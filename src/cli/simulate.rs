@@ -77,6 +77,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         None => bundled_calendar(),
     };
     let mut tables = Vec::new();
+    let mut warnings = Vec::new();
     let mut refused = None;
     for path in &args.policies {
         let src = load(path)?;
@@ -91,6 +92,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
             refused = Some(code);
             continue;
         }
+        warnings.extend(super::run_with_errors_note(path, &found));
         let (table, diagnostics) = table::compile(&checked);
         if diagnostics.iter().any(|d| d.is_error()) {
             show_errors(&diagnostics);
@@ -173,6 +175,9 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     let spinner = Bar::spinner("simulating");
     let sim = simulate::simulate(&tables, &days, &register, &minutes);
     spinner.finish();
+    for warning in &warnings {
+        println!("WARNING: {warning}\n");
+    }
     print!("{}", sim.text(&days));
     let html = crate::report::html(&crate::report::Report {
         title: "Attendance policy comparison",
@@ -180,6 +185,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         sim: &sim,
         tables: &tables,
         days: &days,
+        warnings: &warnings,
     });
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create `{}`: {e}", args.out.display());

@@ -24,6 +24,8 @@ pub struct Shared<'a> {
     /// Per window of the plan, per school day of the span (from its first day): the first
     /// day of the window, clamped to the span's first day.
     starts: Vec<Vec<u32>>,
+    /// Whether penalty notices from before the run were given (a ledger was read).
+    pub history: bool,
 }
 
 impl<'a> Shared<'a> {
@@ -44,7 +46,14 @@ impl<'a> Shared<'a> {
             days,
             span,
             starts,
+            history: false,
         }
+    }
+
+    /// Marks the run as one that read penalty notices from before it.
+    pub fn with_history(mut self, history: &super::notices::NoticeHistory) -> Self {
+        self.history = !history.is_empty();
+        self
     }
 
     /// The first day of window `w` on school day `day` of the span, clamped to the span.
@@ -97,10 +106,14 @@ struct Day<'p> {
     values: Vec<u32>,
     /// `runs[r]`: current length of run r.
     runs: Vec<u32>,
+    /// `notices[n]`: penalty notices in the period of `Plan::notices[n]`, before today.
+    notices: Vec<u32>,
     stage: usize,
     date: NaiveDate,
     pupil: &'p Pupil,
     compulsory: Option<bool>,
+    /// The day's half-term and term numbers in its academic year (schedules).
+    in_year: [u32; 2],
 }
 
 /// Evaluates one pupil over the span, whose marks (from the span's first day) are `marks`;
@@ -109,6 +122,18 @@ pub fn evaluate(
     shared: &Shared<'_>,
     index: usize,
     pupil: &Pupil,
+    marks: &[u8],
+    trace: Option<&mut Vec<TraceEvent>>,
+) -> (Vec<Fired>, PupilSummary) {
+    evaluate_with(shared, index, pupil, &[], marks, trace)
+}
+
+/// [`evaluate`], with the penalty notices the pupil had before the span (`prior`).
+pub fn evaluate_with(
+    shared: &Shared<'_>,
+    index: usize,
+    pupil: &Pupil,
+    prior: &[NaiveDate],
     marks: &[u8],
     trace: Option<&mut Vec<TraceEvent>>,
 ) -> (Vec<Fired>, PupilSummary) {
@@ -139,10 +164,12 @@ pub fn evaluate(
     let mut day_state = Day {
         values: vec![0; plan.metrics.len()],
         runs: vec![0; plan.runs.len()],
+        notices: vec![0; plan.notices.len()],
         stage: 0,
         date: days.date(first),
         pupil,
         compulsory: None,
+        in_year: [0; 2],
     };
     let mut run_start = vec![0usize; plan.runs.len()];
     let mut extended = vec![false; plan.runs.len()];
@@ -183,6 +210,19 @@ pub fn evaluate(
         }
         fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
         day_state.date = days.date(day);
+        day_state.in_year = super::schedule::in_year(days, day);
+        if !plan.notices.is_empty() {
+            // Notices the run asked for on earlier days, and those from before it.
+            let asked = fired
+                .iter()
+                .filter(|f: &&Fired| f.day < day && plan.notice_rows.get(f.row) == Some(&true))
+                .map(|f| days.date(f.day));
+            let dates: Vec<NaiveDate> = asked.chain(prior.iter().copied()).collect();
+            for (n, years) in plan.notices.iter().enumerate() {
+                day_state.notices[n] =
+                    super::notices::count(dates.iter().copied(), day_state.date, *years);
+            }
+        }
         day_state.compulsory = csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
         summary_day = Some(day);
         state.step(
@@ -255,8 +295,12 @@ fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, v
 struct State {
     /// Per band set: (set, index in set) of the band held.
     bands: Vec<Option<(usize, usize)>>,
+    /// Per band set: the school week the pupil entered the band held.
+    entered: Vec<u32>,
     /// Per band set, per band: the school day and week its entry actions last fired.
     band_fired: Vec<Vec<Option<(usize, u32)>>>,
+    /// Per band set: where the pupil is on it, if it is a ladder.
+    ladders: Vec<super::ladder::LadderState>,
     held: Vec<bool>,
     last_fired: Vec<Option<(usize, u32)>>,
     plan_open: Vec<Option<u32>>,
@@ -271,7 +315,9 @@ impl State {
     fn new(plan: &Plan) -> State {
         State {
             bands: vec![None; plan.band_sets.len()],
+            entered: vec![0; plan.band_sets.len()],
             band_fired: plan.band_sets.iter().map(|s| vec![None; s.len()]).collect(),
+            ladders: vec![super::ladder::LadderState::default(); plan.band_sets.len()],
             held: vec![false; plan.triggers.len()],
             last_fired: vec![None; plan.triggers.len()],
             plan_open: vec![None; plan.plans.len()],
@@ -315,6 +361,7 @@ impl State {
                 d.pupil,
                 d.compulsory,
                 d.stage,
+                d.notices.as_slice(),
             )
         };
         let fire = |rule: &Rule, d: &Day<'_>, stage: usize, fired: &mut Vec<Fired>| {
@@ -342,7 +389,26 @@ impl State {
                 also.and_then(|a| a.get(i))
                     .and_then(|rules| rules.iter().find(|r| holds(plan, r, d)))
             };
-            let found = (0..set.len()).find_map(|i| holding(i).map(|rule| (i, rule)));
+            // A ladder moves by its own rule (src/engine/ladder.rs); only a climb fires.
+            let mut climbed = true;
+            let found = match plan.ladders.get(s).and_then(Option::as_ref) {
+                Some(ladder) => {
+                    let holding_now: Vec<bool> =
+                        (0..set.len()).map(|i| holding(i).is_some()).collect();
+                    let current = self.bands[s].map(|(_, i)| i);
+                    let (to, how) = ladder.step(
+                        &mut self.ladders[s],
+                        current,
+                        &holding_now,
+                        day,
+                        days,
+                        |rules| rules.iter().any(|r| holds(plan, r, d)),
+                    );
+                    climbed = how == super::ladder::Move::Climb;
+                    to.and_then(|i| Some((i, holding(i).or_else(|| set.get(i))?)))
+                }
+                None => (0..set.len()).find_map(|i| holding(i).map(|rule| (i, rule))),
+            };
             let now = found.map(|(i, _)| (s, i));
             if now != self.bands[s] {
                 if let Some(t) = trace.as_deref_mut() {
@@ -365,7 +431,9 @@ impl State {
                         what,
                     });
                 }
-                if let Some((_, i)) = now {
+                if let Some((_, i)) = now
+                    && climbed
+                {
                     let repeat = plan.band_repeat[s][i];
                     let last = self.band_fired[s][i];
                     let guard = plan.band_guard.get(s).and_then(|g| g.get(i)).and_then(|g| {
@@ -399,10 +467,12 @@ impl State {
                     }
                 }
                 self.bands[s] = now;
+                self.entered[s] = week;
             } else if let Some((_, i)) = now
                 && day > 0
                 && days.week(day - 1) != week
                 && let Some(Some(rule)) = plan.band_weekly.get(s).and_then(|w| w.get(i))
+                && super::schedule::weekly_due(plan, s, i, week, self.entered[s])
             {
                 // In the band since last week, on the first school day of this one.
                 let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
@@ -442,8 +512,14 @@ impl State {
             d.stage = stage;
         }
         for (t, trigger) in plan.triggers.iter().enumerate() {
+            // A trigger looked at on some days only is neither fired nor changed on the rest:
+            // its rising edge is from one look to the next; each period's end is a look of
+            // its own.
+            let Some(fresh) = super::schedule::look(days, trigger.looked_at, day) else {
+                continue;
+            };
             let now = self.holds[t];
-            let was = self.held[t];
+            let was = self.held[t] && !fresh;
             let fires = now && fires(days, trigger.repeat, was, self.last_fired[t], day, week);
             if let Some(tr) = trace.as_deref_mut()
                 && (now != was || fires)
@@ -620,6 +696,7 @@ fn value(d: &Day<'_>, v: Value) -> u64 {
     u64::from(match v {
         Value::Metric(m) => d.values.get(m).copied().unwrap_or(0),
         Value::Run(r) => d.runs.get(r).copied().unwrap_or(0),
+        Value::Notices(n) => d.notices.get(n).copied().unwrap_or(0),
     })
 }
 
@@ -660,6 +737,10 @@ fn test(plan: &Plan, t: usize, d: &Day<'_>) -> bool {
             .and_then(|y| y.number())
             .is_some_and(|n| n >= *lo && hi.is_none_or(|h| n <= h)),
         Test::Stage { lo, hi } => (*lo..=*hi).contains(&d.stage),
+        Test::Period { per, lo, hi } => {
+            let n = super::schedule::of(d.in_year, *per);
+            n >= *lo && hi.is_none_or(|h| n <= h)
+        }
     }
 }
 

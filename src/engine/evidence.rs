@@ -32,6 +32,7 @@ pub fn describe(
     pupil: &Pupil,
     compulsory: Option<bool>,
     stage: usize,
+    notices: &[u32],
 ) -> String {
     let plan = shared.plan;
     let date = shared.days.date(day);
@@ -48,6 +49,7 @@ pub fn describe(
     let value = |v: Value| match v {
         Value::Metric(m) => values.get(m).copied().unwrap_or(0),
         Value::Run(r) => runs.get(r).copied().unwrap_or(0),
+        Value::Notices(n) => notices.get(n).copied().unwrap_or(0),
     };
     let count = |metric: &CountMetric, v: Value| -> String {
         let n = value(v);
@@ -61,6 +63,11 @@ pub fn describe(
             (CountMetric::ConsecutiveDays { codes }, Value::Run(r)) => {
                 let from = shared.days.date(run_start.get(r).copied().unwrap_or(day));
                 format!("{n} consecutive school days marked {codes} {from}..{date}")
+            }
+            (CountMetric::NoticesIssued { years }, Value::Notices(_)) => {
+                let from = super::notices::period_start(date, *years);
+                let to = date.pred_opt().unwrap_or(date);
+                format!("{n} penalty notices {from}..{to}")
             }
             _ => format!("{metric} {n}"),
         }
@@ -114,6 +121,11 @@ pub fn describe(
             (Atom::Stage { .. }, _) => format!(
                 "pupil.stage {}",
                 plan.stages.get(stage).map_or("", String::as_str)
+            ),
+            (Atom::Period { per, .. }, _) => format!(
+                "{} of {}",
+                crate::model::schedule::period_name(*per, shared.days.in_year(*per, day)),
+                shared.days.year_label(day)
             ),
             _ => atom.to_string(),
         };

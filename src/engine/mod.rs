@@ -4,8 +4,11 @@
 
 mod eval;
 mod evidence;
+mod ladder;
+pub mod notices;
 mod output;
 mod plan;
+mod schedule;
 
 pub use eval::{Fired, PupilSummary, TraceEvent, compulsory_school_age, ratio_in};
 pub use evidence::percent_tenths;
@@ -89,6 +92,60 @@ pub fn run_with_progress(
         summary,
         span,
     }
+}
+
+/// [`run_with_progress`] with the penalty notices pupils had before the register's first day
+/// (`notices_issued(N years)` counts them; see [`notices`]).
+pub fn run_with_history(
+    table: &DecisionTable,
+    days: &SchoolDays,
+    register: &Register,
+    progress: &dyn Progress,
+    history: &notices::NoticeHistory,
+) -> Outcome {
+    let pupils = register.len();
+    progress.set_len(pupils as u64);
+    let plan = Plan::new(table);
+    let span = register.span.unwrap_or((0, 0));
+    let shared = eval::Shared::new(&plan, days, span).with_history(history);
+    let nobody = crate::register::Pupil::unknown(String::new());
+    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>)> = (0..pupils.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
+            let mut fired = Vec::new();
+            let mut summary = Vec::with_capacity(pupils.len());
+            for i in pupils {
+                let pupil = register.record(i).unwrap_or(&nobody);
+                let prior = history.of(register.id(i));
+                let marks = register.marks_between(i, span.0, span.1);
+                let (f, s) = eval::evaluate_with(&shared, i, pupil, prior, marks, None);
+                fired.extend(f);
+                summary.push(s);
+            }
+            progress.inc(summary.len() as u64);
+            (fired, summary)
+        })
+        .collect();
+    progress.finish();
+    let mut fired = Vec::new();
+    let mut summary = Vec::with_capacity(pupils);
+    for (f, s) in blocks {
+        fired.extend(f);
+        summary.extend(s);
+    }
+    fired.sort_by_key(|f| (f.day, f.pupil));
+    Outcome {
+        fired,
+        summary,
+        span,
+    }
+}
+
+/// Whether any rule of the table reads `notices_issued(...)`, so a run needs the ledger's
+/// history.
+pub fn reads_notices(table: &DecisionTable) -> bool {
+    !Plan::new(table).notices.is_empty()
 }
 
 /// One pupil's timeline: each day a rule changed state, with the numbers.

@@ -40,6 +40,8 @@ pub enum Value {
     Metric(usize),
     /// The current length of a run: index into [`Plan::runs`].
     Run(usize),
+    /// Penalty notices in a period: index into [`Plan::notices`].
+    Notices(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +77,12 @@ pub enum Test {
         lo: usize,
         hi: usize,
     },
+    /// The day's half-term (or term) number in its academic year lies in `lo..=hi`.
+    Period {
+        per: crate::model::Period,
+        lo: u32,
+        hi: Option<u32>,
+    },
 }
 
 /// A compiled row: the tests that must all hold, and the table row it came from.
@@ -93,6 +101,9 @@ pub struct TriggerGroup {
     pub repeat: Repeat,
     /// The stage rank the trigger puts the pupil in while its condition holds.
     pub stage: Option<usize>,
+    /// The only days the trigger is looked at (`at end of term`, `every 2 school_weeks`);
+    /// every school day when `None`.
+    pub looked_at: Option<crate::model::LookedAt>,
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +147,10 @@ pub struct Plan {
     pub band_also: Vec<Vec<Vec<Rule>>>,
     /// Per band set, per band: the row of its `every school_week:` actions, if any.
     pub band_weekly: Vec<Vec<Option<Rule>>>,
+    /// Per band set, per band: every how many school weeks its weekly actions fire (1: each).
+    pub band_weekly_every: Vec<Vec<u32>>,
+    /// Per band set: its ladder, if it is one (src/engine/ladder.rs).
+    pub ladders: Vec<Option<super::ladder::LadderPlan>>,
     pub triggers: Vec<TriggerGroup>,
     pub steps: Vec<StepRule>,
     pub plans: Vec<PlanGroup>,
@@ -148,6 +163,10 @@ pub struct Plan {
     pub row_names: Vec<String>,
     /// The metrics rules read every day (the rest are read only for the summary).
     pub daily: Vec<usize>,
+    /// Per `notices_issued(N years)` the rules read: N.
+    pub notices: Vec<u32>,
+    /// Per table row: whether its actions include a penalty notice.
+    pub notice_rows: Vec<bool>,
 }
 
 impl Plan {
@@ -165,6 +184,8 @@ impl Plan {
             band_guard: Vec::new(),
             band_also: Vec::new(),
             band_weekly: Vec::new(),
+            band_weekly_every: Vec::new(),
+            ladders: Vec::new(),
             triggers: Vec::new(),
             steps: Vec::new(),
             plans: Vec::new(),
@@ -174,6 +195,16 @@ impl Plan {
             stages: table.stages.clone(),
             row_names: table.rows.iter().map(|r| r.rule.clone()).collect(),
             daily: Vec::new(),
+            notices: Vec::new(),
+            notice_rows: table
+                .rows
+                .iter()
+                .map(|r| {
+                    r.actions
+                        .iter()
+                        .any(|a| a.action == super::notices::NOTICE_ACTION)
+                })
+                .collect(),
         };
         let ytd = |plan: &mut Plan, class| {
             let counter = plan.counter(CounterKind::Class(class));
@@ -193,6 +224,7 @@ impl Plan {
             let mut guards = Vec::new();
             let mut also = Vec::new();
             let mut weekly = Vec::new();
+            let mut weekly_every = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
@@ -212,6 +244,10 @@ impl Plan {
                         .iter()
                         .position(|w| w.kind == RowKind::BandWeekly && w.rule == row.rule);
                     weekly.push(week_row.map(|w| plan.rule(w, &table.rows[w].when)));
+                    weekly_every.push(match week_row.map(|w| &table.rows[w].event) {
+                        Some(Event::WeeksInBand { school_weeks }) => (*school_weeks).max(1),
+                        _ => 1,
+                    });
                 }
             }
             plan.band_sets.push(rules);
@@ -220,6 +256,10 @@ impl Plan {
             plan.band_guard.push(guards);
             plan.band_also.push(also);
             plan.band_weekly.push(weekly);
+            plan.band_weekly_every.push(weekly_every);
+            let ladder = table.ladders.iter().find(|l| l.rows == *set);
+            let ladder = ladder.map(|l| super::ladder::LadderPlan::new(&mut plan, l));
+            plan.ladders.push(ladder);
         }
         let mut r = 0;
         while r < table.rows.len() {
@@ -249,6 +289,7 @@ impl Plan {
                         rules,
                         repeat: row.repeat,
                         stage: row.stage.as_deref().and_then(rank),
+                        looked_at: super::schedule::looked_at(&row.event),
                     });
                     r = end;
                 }
@@ -331,6 +372,7 @@ impl Plan {
             .chain(plan.band_guard.iter().flatten().flatten().flatten())
             .chain(plan.band_also.iter().flatten().flatten())
             .chain(plan.band_weekly.iter().flatten().flatten())
+            .chain(plan.ladders.iter().flatten().flat_map(|l| l.rules()))
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))
             .chain(
@@ -354,7 +396,7 @@ impl Plan {
                         .iter()
                         .filter_map(|v| match v {
                             Value::Metric(m) => Some(*m),
-                            Value::Run(_) => None,
+                            Value::Run(_) | Value::Notices(_) => None,
                         })
                         .collect(),
                     _ => Vec::new(),
@@ -445,10 +487,20 @@ impl Plan {
                 Value::Metric(self.metric(c, *window))
             }
             CountMetric::ConsecutiveDays { codes } => Value::Run(self.run(codes)),
+            CountMetric::NoticesIssued { years } => {
+                let i = match self.notices.iter().position(|y| y == years) {
+                    Some(i) => i,
+                    None => {
+                        self.notices.push(*years);
+                        self.notices.len() - 1
+                    }
+                };
+                Value::Notices(i)
+            }
         }
     }
 
-    fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
+    pub(super) fn rule(&mut self, row: usize, atoms: &[Atom]) -> Rule {
         let tests = atoms.iter().map(|a| self.test(a)).collect();
         Rule {
             row,
@@ -499,6 +551,11 @@ impl Plan {
                 hi: range.hi,
             },
             Atom::Stage { lo, hi, .. } => Test::Stage { lo: *lo, hi: *hi },
+            Atom::Period { per, range } => Test::Period {
+                per: *per,
+                lo: range.lo,
+                hi: range.hi,
+            },
         };
         self.tests.push(test);
         self.tests.len() - 1

@@ -4,6 +4,7 @@
 
 mod error;
 mod marks;
+mod notices;
 mod schema;
 
 pub use error::LedgerError;

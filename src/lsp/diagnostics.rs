@@ -19,7 +19,7 @@ use lsp_types::{
 use super::document::Document;
 use super::{Findings, LspError};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::syntax::{self, ast::File};
+use crate::syntax::{self, Surface, ast::File};
 
 /// The version of each open document that may be published.
 /// Keyed by the URI's text (`Uri` has interior mutability, so is no key).
@@ -153,8 +153,13 @@ pub fn diagnose(doc: &Document, findings: Findings) -> Vec<lsp_types::Diagnostic
         .collect()
 }
 
-/// What `attend check` finds in a policy; for a calendar file, what lowering it finds.
+/// What `attend check` finds in a policy; for a calendar file, what lowering it finds; nothing
+/// for a TOML file that is neither (an editor may send every `.toml`: `Cargo.toml`,
+/// `attend.toml`).
 pub fn check(doc: &Document, findings: Findings) -> Vec<Diagnostic> {
+    if Surface::of_path(doc.src.name()) == Surface::Toml && !is_attend_toml(doc) {
+        return Vec::new();
+    }
     match syntax::parse(&doc.src) {
         Ok(File::Calendars(_)) => match crate::load_calendar(&doc.src) {
             Ok((_, found)) | Err(found) => found,
@@ -163,6 +168,22 @@ pub fn check(doc: &Document, findings: Findings) -> Vec<Diagnostic> {
             let analysis = crate::analyse(&doc.src, None);
             findings(&doc.path(), &doc.src, &analysis)
         }
+    }
+}
+
+/// Whether a TOML document is a policy or calendar: it has a `[policy]` table or
+/// `[[calendar]]` tables, as `attend check DIR` tells them. A file too broken to read as TOML
+/// is one when a line of it opens such a table, so its problems are still reported.
+fn is_attend_toml(doc: &Document) -> bool {
+    if doc.path().file_name().is_some_and(|n| n == "attend.toml") {
+        return false;
+    }
+    match toml::from_str::<toml::Table>(doc.text()) {
+        Ok(table) => table.contains_key("policy") || table.contains_key("calendar"),
+        Err(_) => doc
+            .text()
+            .lines()
+            .any(|l| matches!(l.trim(), "[policy]" | "[[calendar]]")),
     }
 }
 

@@ -10,6 +10,8 @@ use crate::source::Loc;
 pub struct Calendar {
     pub sessions: Vec<RegisterTimes>,
     pub years: Vec<AcademicYear>,
+    /// Gates, lunch, end of day, registers due, the week; and groups' own register times.
+    pub school_day: super::school_day::SchoolDay,
 }
 
 crate::model::keyword_enum!(SessionName {

@@ -44,6 +44,8 @@ pub enum Condition {
     },
     /// A named definition (`persistent_absence`).
     Defined(String),
+    /// A metric compared with a schedule's row for the period of the day.
+    Scheduled(Box<super::Scheduled>),
 }
 
 impl Condition {
@@ -67,6 +69,7 @@ impl Condition {
                 });
             }
             Condition::Count { metric, .. } => out.push(metric.clone()),
+            Condition::Scheduled(s) => s.count_metrics(out),
             Condition::Share { lhs, rhs, .. } => {
                 out.push(lhs.clone());
                 out.push(rhs.clone());
@@ -131,6 +134,7 @@ impl fmt::Display for Condition {
             }
             Condition::Stage { op, stage } => write!(f, "pupil.stage {} {}", op.token(), stage.id),
             Condition::Defined(name) => f.write_str(name),
+            Condition::Scheduled(s) => write!(f, "{s}"),
         }
     }
 }
@@ -180,6 +184,12 @@ pub enum CountMetric {
     ConsecutiveDays {
         codes: CodeSet,
     },
+    /// Penalty notices for the pupil in the last `years` years before today: those the run
+    /// itself asked staff to consider, and those the ledger records as done before the run's
+    /// first day (src/engine/notices.rs).
+    NoticesIssued {
+        years: u32,
+    },
 }
 
 impl fmt::Display for CountMetric {
@@ -188,6 +198,7 @@ impl fmt::Display for CountMetric {
             CountMetric::Sessions { class, window } => write!(f, "{}({window})", class.keyword()),
             CountMetric::Codes { codes, window } => write!(f, "count({codes}, {window})"),
             CountMetric::ConsecutiveDays { codes } => write!(f, "consecutive_days({codes})"),
+            CountMetric::NoticesIssued { years } => write!(f, "notices_issued({years} years)"),
         }
     }
 }

@@ -95,12 +95,18 @@ pub enum ModelError {
     HalfNotWhole { written: String, unit: &'static str },
     #[error("an `on each` trigger fires on every marked day, so it takes no limit")]
     EachWithRepeat,
+    #[error("`held` keeps a pupil on a ladder's stage, and `{band}` is in a table of bands")]
+    HeldOutsideLadder { band: String },
+    #[error("`held for 0 {unit}` holds the pupil for no time at all")]
+    HeldForNothing { unit: &'static str },
     #[error("`extends {name}`: only `national` can be extended")]
     UnknownBase { name: String },
     #[error("the stage `{stage}` has no stage after it to escalate to")]
     NoNextStage { stage: String },
     #[error("the built-in national policy has a problem: {message}")]
     NationalBroken { message: String },
+    #[error("{}", .0.message())]
+    Schedule(super::schedule::ScheduleProblem),
 }
 
 impl Problem for ModelError {
@@ -155,9 +161,12 @@ impl Problem for ModelError {
             ModelError::WrongUnit { .. } => "model::wrong_unit",
             ModelError::HalfNotWhole { .. } => "model::half_not_whole",
             ModelError::EachWithRepeat => "model::each_with_repeat",
+            ModelError::HeldOutsideLadder { .. } => "model::held_outside_ladder",
+            ModelError::HeldForNothing { .. } => "model::held_for_nothing",
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
             ModelError::NationalBroken { .. } => "model::national_broken",
+            ModelError::Schedule(p) => p.code(),
         }
     }
 
@@ -264,9 +273,16 @@ impl Problem for ModelError {
             ModelError::EachWithRepeat => Some(
                 "remove the limit, or write the trigger with `when count(L, this_term) >= N`".into(),
             ),
+            ModelError::HeldOutsideLadder { .. } => Some(
+                "write the set as `ladder` in place of `bands` (its stages nested: `under 96%`, `under 94%`, ...), or drop `held`".into(),
+            ),
+            ModelError::HeldForNothing { .. } => {
+                Some("give a number of school days or weeks of at least 1, or drop `held`".into())
+            }
             ModelError::UnknownBase { .. } => Some("write `extends national`".into()),
             ModelError::NoNextStage { .. } => Some("say `escalate to STAGE`".into()),
             ModelError::NationalBroken { .. } => Some("this is a bug in attend; please report it".into()),
+            ModelError::Schedule(p) => Some(p.help()),
         }
     }
 }

@@ -5,9 +5,12 @@
 mod calendar;
 mod condition;
 mod error;
+pub mod ladder;
 mod lower;
 pub mod national;
 pub mod normal;
+pub mod schedule;
+pub mod school_day;
 
 use std::ops::Bound;
 
@@ -22,7 +25,8 @@ pub use error::ModelError;
 pub use lower::{lower, lower_calendar};
 
 use crate::source::Loc;
-pub use crate::syntax::ast::{ClosureKind, CmpOp, Percent, Period, RangeAst};
+pub use crate::syntax::ast::{ClosureKind, CmpOp, LookedAt, Percent, Period, RangeAst};
+pub use schedule::{Schedule, Scheduled, ScheduledLhs, Threshold};
 
 /// Whether a rule was written by the school or merged in from the national baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -62,6 +66,8 @@ pub struct Policy {
     pub plans: Vec<Plan>,
     pub penalty_notices: PenaltyNotices,
     pub limits: Limits,
+    /// Thresholds that change with the half-term or term (`schedule`).
+    pub schedules: Vec<Schedule>,
 }
 
 impl Policy {
@@ -74,6 +80,9 @@ impl Policy {
     pub fn with_calendar(mut self, calendar: Calendar) -> Policy {
         if !calendar.sessions.is_empty() {
             self.calendar.sessions = calendar.sessions;
+        }
+        if !calendar.school_day.is_empty() {
+            self.calendar.school_day = calendar.school_day;
         }
         self.calendar.years = calendar.years;
         self
@@ -300,6 +309,8 @@ pub struct BandSet {
     pub bands: Vec<Band>,
     pub loc: Loc,
     pub origin: Origin,
+    /// Written `ladder`: the bands are stages entered in order of depth (src/model/ladder.rs).
+    pub ladder: Option<ladder::Ladder>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -321,6 +332,9 @@ pub struct Band {
     /// `every school_week:`: actions on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Action>,
+    /// `every N school_weeks:`: the weekly actions on every Nth school week in the band,
+    /// counted from the week the pupil entered it (1: every week).
+    pub weekly_every: u32,
     /// How often the entry actions fire: on every entry ([`Repeat::RisingEdge`]), at most once
     /// a period, or not again within some school weeks.
     pub repeat: Repeat,
@@ -507,6 +521,9 @@ pub struct Trigger {
     pub repeat: Repeat,
     pub loc: Loc,
     pub origin: Origin,
+    /// `at end of term`, `every 2 school_weeks`: the only days the trigger is looked at;
+    /// every school day when `None`.
+    pub looked_at: Option<LookedAt>,
 }
 
 /// When a true condition fires again (DESIGN.md §4).
@@ -680,6 +697,9 @@ pub struct PenaltyNotices {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PenaltyThreshold {
     pub sessions: u32,
+    /// `counting {G, O}`: the codes a local authority's threshold counts; every unauthorised
+    /// code when the policy names none.
+    pub codes: Option<CodeSet>,
     pub window: Window,
     pub loc: Loc,
     pub origin: Origin,

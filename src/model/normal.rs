@@ -11,7 +11,8 @@ use std::ops::Bound;
 use serde::{Serialize, Serializer};
 
 use super::{
-    CmpOp, Condition, CountMetric, Interval, Percent, Policy, PupilFlag, RatioMetric, Window,
+    CmpOp, Condition, CountMetric, Interval, Percent, Period, Policy, PupilFlag, RatioMetric,
+    Window,
 };
 
 /// More conjunctions than this from one condition is a sign of a condition nobody can read.
@@ -54,6 +55,12 @@ pub enum Atom {
         lo: usize,
         hi: usize,
         names: Vec<String>,
+    },
+    /// The day falls in a half-term (or term) whose number in its academic year, from 1, is
+    /// in the range: a schedule's row holds in its own period.
+    Period {
+        per: Period,
+        range: CountRange,
     },
 }
 
@@ -202,7 +209,8 @@ fn ratio_intervals(op: CmpOp, value: Percent) -> Vec<Interval> {
 }
 
 /// Absence in an interval is attendance in the mirrored interval.
-fn mirror(i: Interval) -> Interval {
+/// An absence interval as the attendance interval it is (absence = 100% − attendance).
+pub fn mirror(i: Interval) -> Interval {
     let flip = |b: Bound<Percent>| match b {
         Bound::Included(p) => Bound::Included(Percent(Percent::SCALE.saturating_sub(p.0))),
         Bound::Excluded(p) => Bound::Excluded(Percent(Percent::SCALE.saturating_sub(p.0))),
@@ -305,6 +313,52 @@ impl<'p> Spreader<'p> {
                 Some(acc.into_iter().map(merge).collect())
             }
             Condition::Not(inner) => self.spread(inner, !negate, depth + 1),
+            Condition::Scheduled(s) => {
+                // Each row holds on the days of its own period; negated, each row's comparison
+                // is negated in its period, and a day of a period with no row holds.
+                let mut out: Dnf = Vec::new();
+                for &(period, threshold) in &s.rows {
+                    let at = Atom::Period {
+                        per: s.per,
+                        range: CountRange {
+                            lo: period,
+                            hi: Some(period),
+                        },
+                    };
+                    let row = s.row_condition(threshold);
+                    let mut inner = Spreader {
+                        policy,
+                        definitions: HashMap::new(),
+                    };
+                    for mut conj in inner.spread(&row, negate, depth + 1)? {
+                        conj.push(at.clone());
+                        out.push(conj);
+                    }
+                }
+                if negate {
+                    let mut next = 1u32;
+                    for &(period, _) in &s.rows {
+                        if period > next {
+                            out.push(vec![Atom::Period {
+                                per: s.per,
+                                range: CountRange {
+                                    lo: next,
+                                    hi: Some(period - 1),
+                                },
+                            }]);
+                        }
+                        next = period.saturating_add(1);
+                    }
+                    out.push(vec![Atom::Period {
+                        per: s.per,
+                        range: CountRange { lo: next, hi: None },
+                    }]);
+                }
+                if out.len() > MAX_ROWS {
+                    return None;
+                }
+                Some(out.into_iter().map(merge).collect())
+            }
             Condition::Defined(name) => {
                 let key = (name.as_str(), negate);
                 if let Some(done) = self.definitions.get(&key) {
@@ -442,6 +496,7 @@ enum Key {
     Stage,
     Share(CountMetric, CmpOp, Percent, CountMetric),
     Flag(PupilFlag, bool),
+    Period(Period),
 }
 
 impl Atom {
@@ -458,6 +513,7 @@ impl Atom {
                 rhs,
             } => Key::Share(lhs.clone(), *op, *percent, rhs.clone()),
             Atom::Flag { flag, value } => Key::Flag(*flag, *value),
+            Atom::Period { per, .. } => Key::Period(*per),
         }
     }
 }
@@ -479,7 +535,8 @@ fn merge(conj: Vec<Atom>) -> Vec<Atom> {
                 *i1 = intersect(*i1, i2);
             }
             (Atom::Count { range: r1, .. }, Atom::Count { range: r2, .. })
-            | (Atom::YearGroup { range: r1 }, Atom::YearGroup { range: r2 }) => {
+            | (Atom::YearGroup { range: r1 }, Atom::YearGroup { range: r2 })
+            | (Atom::Period { range: r1, .. }, Atom::Period { range: r2, .. }) => {
                 *r1 = r1.intersect(r2);
             }
             (
@@ -516,7 +573,9 @@ pub fn satisfiable(conj: &[Atom]) -> bool {
     !flags_clash
         && conj.iter().all(|a| match a {
             Atom::Ratio { interval, .. } => !interval.is_empty(),
-            Atom::Count { range, .. } | Atom::YearGroup { range } => !range.is_empty(),
+            Atom::Count { range, .. } | Atom::YearGroup { range } | Atom::Period { range, .. } => {
+                !range.is_empty()
+            }
             Atom::Stage { lo, hi, .. } => lo <= hi,
             Atom::Share { .. } | Atom::Flag { .. } => true,
         })
@@ -531,6 +590,7 @@ impl Atom {
             Atom::YearGroup { .. } => 3,
             Atom::Stage { .. } => 4,
             Atom::Flag { .. } => 5,
+            Atom::Period { .. } => 6,
         }
     }
 }
@@ -585,6 +645,13 @@ impl fmt::Display for Atom {
                 [one] => write!(f, "pupil.stage == {one}"),
                 _ => write!(f, "pupil.stage in {{{}}}", names.join(", ")),
             },
+            Atom::Period { per, range } => {
+                write!(
+                    f,
+                    "{}",
+                    range_text(&format!("{}_of_year", per.keyword()), *range)
+                )
+            }
         }
     }
 }

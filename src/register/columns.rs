@@ -272,6 +272,7 @@ mod tests {
         let calendar = Calendar {
             sessions: Vec::new(),
             years: Vec::new(),
+            ..Default::default()
         };
         assert_eq!(parse_session_text(&calendar, b"am"), Some(0));
         assert_eq!(parse_session_text(&calendar, b"Afternoon"), Some(1));

@@ -111,6 +111,10 @@ fn parse_chunk(
     let mut records = 0u64;
     let mut element_at = 0u64;
     let mut open: Option<Field> = None;
+    // A chunk after the first may close what an earlier chunk opened (the root, at the end of
+    // the file), so quick-xml is told to allow unmatched ends there; but chunks end just after
+    // a record, so an unmatched end followed by more elements is a stray tag, not the root's.
+    let mut unmatched_end: Option<(u64, String)> = None;
     while found.len() < limit {
         let at = xml.buffer_position();
         let event = match xml.read_event() {
@@ -124,6 +128,15 @@ fn parse_chunk(
                 break;
             }
         };
+        if let (Some((end_at, name)), Event::Start(_) | Event::Empty(_)) = (&unmatched_end, &event)
+        {
+            let error = RegisterError::BadRecord {
+                format: FORMAT,
+                reason: format!("the closing tag `</{name}>` closes no element opened before it"),
+            };
+            found.push(AtOffset::new(*end_at, error));
+            break;
+        }
         match event {
             Event::Start(e) => {
                 depth += 1;
@@ -171,8 +184,12 @@ fn parse_chunk(
                     });
                 }
             }
-            Event::End(_) => {
+            Event::End(e) => {
                 open = None;
+                if depth == 0 && unmatched_end.is_none() {
+                    let name = e.name().as_ref().to_string();
+                    unmatched_end = Some((at, name));
+                }
                 let closing = depth;
                 depth = depth.saturating_sub(1);
                 if record_depth == Some(closing) {

@@ -18,6 +18,8 @@ pub struct Report<'a> {
     pub sim: &'a Simulation,
     pub tables: &'a [DecisionTable],
     pub days: &'a SchoolDays,
+    /// Shown above everything else: a policy run with `--allow-errors`, in words.
+    pub warnings: &'a [String],
 }
 
 const POLICY: [&str; 6] = [
@@ -58,6 +60,7 @@ table{border-collapse:collapse;width:100%;font-size:13px;font-variant-numeric:ta
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--rule)}
 th{font-weight:600;background:var(--panel)}
 td.n,th.n{text-align:right}
+p.warn{background:#fff5f5;border-left:4px solid #c53030;padding:8px 12px;margin:12px 0}
 .chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 ";
 
@@ -81,6 +84,9 @@ pub fn html(r: &Report<'_>) -> String {
         sim.weeks.len(),
         sim.pupils[0]
     );
+    for warning in r.warnings {
+        let _ = writeln!(o, "<p class=\"warn\" role=\"alert\">{}</p>", esc(warning));
+    }
     o.push_str(&legend(&names));
     o.push_str(&summary_table(sim));
     o.push_str(&histogram(sim));

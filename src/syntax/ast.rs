@@ -83,6 +83,7 @@ pub enum Item {
     Plan(PlanAst),
     PenaltyNotices(Vec<Node<PenaltyItem>>),
     Limits(Vec<Node<LimitAst>>),
+    Schedule(ScheduleAst),
 }
 
 /// `id "text"` in `roles`, `procedures`, `letters` and `meetings`.
@@ -96,6 +97,8 @@ pub struct Entry {
 pub struct CalendarAst {
     pub label: Option<Sp<String>>,
     pub items: Vec<Node<CalendarItem>>,
+    /// Comments after the last line, inside the block: they stay there.
+    pub trailing: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +106,11 @@ pub enum CalendarItem {
     Session {
         name: Sp<String>,
         times: Vec<Sp<SessionTime>>,
+        /// `for years 1 to 2`: these register times are one group's, not the whole school's.
+        group: Option<Sp<DayGroup>>,
     },
+    /// A line of the school day: gates, lunch, end of day, registers due, the week's length.
+    Day(DayLine),
     Term {
         name: Sp<String>,
         dates: Sp<DateRange>,
@@ -205,9 +212,13 @@ pub struct BandsAst {
     pub metric: Sp<String>,
     pub window: Sp<WindowAst>,
     pub min_possible: Option<Sp<u32>>,
+    /// How the evidence guard was written when not in sessions (`from 10 possible days`).
+    pub min_possible_written: Option<ThresholdCount>,
     pub bands: Vec<Node<BandAst>>,
     /// Comments after the last band, inside the block: they stay there.
     pub trailing: Vec<String>,
+    /// Written `ladder` rather than `bands`: stages passed through in order of depth.
+    pub ladder: Option<LadderAst>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -233,6 +244,10 @@ pub struct BandAst {
     /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Sp<ActionAst>>,
+    /// `every 2 school_weeks:`: the weekly actions every Nth school week in the band instead.
+    pub weekly_every: Option<Sp<u32>>,
+    /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, ...
+    pub held: Option<Sp<HeldAst>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.
@@ -390,6 +405,8 @@ pub struct StepAst {
 pub struct TriggerAst {
     pub name: Sp<String>,
     pub min_possible: Option<Sp<u32>>,
+    /// How the evidence guard was written when not in sessions (`from 10 possible days`).
+    pub min_possible_written: Option<ThresholdCount>,
     /// `on each L` (a code) or `on each {L, U}`: fires on every school day with such a mark.
     /// A trigger has this or a `when`.
     pub each: Option<Sp<Vec<Sp<String>>>>,
@@ -397,6 +414,9 @@ pub struct TriggerAst {
     pub actions: Vec<Sp<ActionAst>>,
     pub stage: Option<Sp<String>>,
     pub repeat: Option<Sp<RepeatAst>>,
+    /// `at end of half_term`, `every 2 school_weeks`: the days the trigger is looked at;
+    /// every school day when absent.
+    pub looked_at: Option<Sp<LookedAt>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -486,8 +506,13 @@ pub struct ActionAst {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PenaltyItem {
     Threshold {
+        /// The count in sessions (`5 days` is 10).
         sessions: Sp<u32>,
         window: Sp<WindowAst>,
+        /// How the count was written when not in sessions (`2.5 days`, `5 half_days`).
+        written: Option<ThresholdCount>,
+        /// `counting {G, O}`: the codes the threshold counts, where the policy names them.
+        codes: Option<Sp<Vec<Sp<String>>>>,
     },
     Limit {
         notices: Sp<u32>,
@@ -505,6 +530,36 @@ pub struct LimitAst {
     pub name: Sp<String>,
     pub value: Sp<u32>,
     pub unit: Option<Sp<String>>,
+}
+
+/// When a trigger is looked at, if not every school day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LookedAt {
+    /// `at end of half_term`: on the last school day of each period.
+    EndOf(Period),
+    /// `every 2 school_weeks`: on the first school day of every Nth school week of the year.
+    Every { school_weeks: u32 },
+}
+
+/// `schedule NAME ["wording"] per PERIOD { N: VALUE ["label"] ... }`: a threshold that
+/// changes with the half-term or term of the year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleAst {
+    pub name: Sp<String>,
+    pub wording: Option<Sp<String>>,
+    pub per: Sp<Period>,
+    pub rows: Vec<Node<ScheduleRowAst>>,
+    /// Comments after the last row, inside the block: they stay there.
+    pub trailing: Vec<String>,
+}
+
+/// `1: 3.5 days "Close of first half-term"`: the value for the period of that number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleRowAst {
+    pub period: Sp<u32>,
+    /// A count (`3.5 days`, `7 sessions`) or a percentage (`96%`).
+    pub value: Sp<Operand>,
+    pub label: Option<Sp<String>>,
 }
 
 // ------------------------------------------------------------------ the condition language
@@ -630,6 +685,8 @@ pub enum Argument {
     Window(WindowAst),
     Codes(Vec<Sp<String>>),
     Code(String),
+    /// `3 years`: the period of `notices_issued(3 years)`.
+    Years(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -673,5 +730,141 @@ mod tests {
         assert_eq!(RangeAst::written_text("95% # low\n  - 98%"), "95% - 98%");
         assert_eq!(RangeAst::written_text("95%\t-\u{a0}98%"), "95% - 98%");
         assert_eq!(RangeAst::written_text("≥ 95% and < 98%"), "≥ 95% and < 98%");
+    }
+}
+
+/// A `ladder` head's extras: whether its stages are entered one at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LadderAst {
+    /// `in order` (`after N school_weeks`): each stage only from the one before it.
+    pub order: Option<Sp<OrderAst>>,
+}
+
+/// `in order [after N school_weeks]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrderAst {
+    /// The school weeks a pupil spends on a stage before the next can be entered.
+    pub after_weeks: Option<u32>,
+}
+
+/// How long a ladder stage holds a pupil who entered it, whatever their figures do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeldAst {
+    /// `held until end of half_term|term|year`.
+    UntilEnd(Period),
+    /// `held for N school_days|school_weeks`.
+    For(HeldSpan),
+    /// `held until CONDITION [for N school_days|school_weeks]`.
+    Until {
+        when: Box<Sp<Expr>>,
+        span: Option<HeldSpan>,
+    },
+}
+
+/// `N school_days` or `N school_weeks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldSpan {
+    pub count: u32,
+    pub weeks: bool,
+}
+
+impl HeldSpan {
+    pub fn unit(self) -> &'static str {
+        if self.weeks {
+            "school_weeks"
+        } else {
+            "school_days"
+        }
+    }
+}
+/// A line of the school day (`lunch 12:00 to 13:00 for years 1 to 2`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayLine {
+    pub what: DayWhat,
+    pub group: Option<Sp<DayGroup>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DayWhat {
+    /// `gates_open 08:40`, `day_ends 15:15`, `registers_due 09:30`.
+    At {
+        kind: DayTimeKind,
+        time: Sp<chrono::NaiveTime>,
+    },
+    /// `lunch 12:00 to 13:00`.
+    Lunch {
+        starts: Sp<chrono::NaiveTime>,
+        ends: Sp<chrono::NaiveTime>,
+    },
+    /// `school_week 32 hours 30 minutes`: the length of the week the policy states.
+    Week { minutes: Sp<u32> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DayTimeKind {
+    GatesOpen,
+    DayEnds,
+    RegistersDue,
+}
+
+impl DayTimeKind {
+    pub const ALL: [DayTimeKind; 3] = [
+        DayTimeKind::GatesOpen,
+        DayTimeKind::DayEnds,
+        DayTimeKind::RegistersDue,
+    ];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DayTimeKind::GatesOpen => "gates_open",
+            DayTimeKind::DayEnds => "day_ends",
+            DayTimeKind::RegistersDue => "registers_due",
+        }
+    }
+
+    pub fn from_keyword(word: &str) -> Option<DayTimeKind> {
+        DayTimeKind::ALL.into_iter().find(|k| k.keyword() == word)
+    }
+}
+
+/// Whom a school-day line is for: some year groups (`years 1 to 2`, reception is `R`, year 0)
+/// or one phase of a through-school (`phase secondary`). The phase is resolved in the model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DayGroup {
+    Years { first: u8, last: u8 },
+    Phase(String),
+}
+
+impl std::fmt::Display for DayGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let year = |n: u8| {
+            if n == 0 {
+                "R".to_string()
+            } else {
+                n.to_string()
+            }
+        };
+        match self {
+            DayGroup::Years { first, last } if first == last => write!(f, "year {}", year(*first)),
+            DayGroup::Years { first, last } => {
+                write!(f, "years {} to {}", year(*first), year(*last))
+            }
+            DayGroup::Phase(p) => write!(f, "phase {p}"),
+        }
+    }
+}
+
+/// A penalty-notice threshold as written in days or half days: `value` and a half, in `unit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThresholdCount {
+    pub value: u32,
+    pub half: bool,
+    pub unit: CountUnit,
+}
+
+impl std::fmt::Display for ThresholdCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let half = if self.half { ".5" } else { "" };
+        write!(f, "{}{half} {}", self.value, self.unit.keyword())
     }
 }

@@ -318,8 +318,9 @@ fn collect_nodes<'a>(file: &'a mut File, out: &mut Vec<Slot<'a>>) {
                     loc,
                     node,
                 } = cal;
+                let at = out.len();
                 out.push((loc.span, comments, None));
-                calendar_nodes(node, out);
+                calendar_nodes(node, at, out);
             }
         }
     }
@@ -335,8 +336,16 @@ fn leaf<'a, T>(node: &'a mut Node<T>, out: &mut Vec<Slot<'a>>) -> &'a mut T {
     node
 }
 
-fn calendar_nodes<'a>(cal: &'a mut CalendarAst, out: &mut Vec<Slot<'a>>) {
-    for item in &mut cal.items {
+/// A calendar's lines; `at` is the calendar's own slot, which keeps the comments after its
+/// last line.
+fn calendar_nodes<'a>(cal: &'a mut CalendarAst, at: usize, out: &mut Vec<Slot<'a>>) {
+    let CalendarAst {
+        items, trailing, ..
+    } = cal;
+    if let Some(slot) = out.get_mut(at) {
+        slot.2 = Some(trailing);
+    }
+    for item in items {
         leaf(item, out);
     }
 }
@@ -352,7 +361,7 @@ fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<Slot<'a>>) {
                 leaf(e, out);
             }
         }
-        Item::Calendar(cal) => calendar_nodes(cal, out),
+        Item::Calendar(cal) => calendar_nodes(cal, at, out),
         Item::Stages(entries) => {
             for e in entries {
                 leaf(e, out);
@@ -367,6 +376,15 @@ fn item_nodes<'a>(item: &'a mut Node<Item>, out: &mut Vec<Slot<'a>>) {
             }
             for b in bands {
                 leaf(b, out);
+            }
+        }
+        Item::Schedule(schedule) => {
+            let ScheduleAst { rows, trailing, .. } = schedule;
+            if let Some(slot) = out.get_mut(at) {
+                slot.2 = Some(trailing);
+            }
+            for r in rows {
+                leaf(r, out);
             }
         }
         Item::Escalation(esc) => {

@@ -13,6 +13,8 @@ use super::grammar::{PolicyParser, Rule};
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::{Loc, Source, Span};
 
+mod ladder;
+
 /// Conditions nested deeper than this are refused, which keeps every later recursive walk
 /// (lowering, printing, dropping) far from the stack limit whatever the input.
 pub const MAX_DEPTH: usize = 64;
@@ -23,6 +25,10 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_TERMS: usize = 1_000;
 
 type Pr<'a> = Pair<'a, Rule>;
+
+mod local_authority;
+mod schedule;
+mod school_day;
 
 /// Where the first term past [`MAX_TERMS`] is, in the order written; `None` within the limit.
 /// Walks with its own stack, not by recursion.
@@ -107,6 +113,20 @@ pub enum Fragment {
     BandRepeat,
     Time,
     Percent,
+    /// A schedule row's value: a count (`3.5 days`) or a percentage.
+    ScheduleValue,
+    /// When a trigger is looked at: `at end of term`, `every 2 school_weeks`.
+    LookedAt,
+    /// A ladder stage's `held ...` (TOML `held = "until end of year"`).
+    Held,
+    /// A ladder's `in order ...` (TOML `order = "in order"`).
+    Order,
+    /// A school-day line (`lunch 12:00 to 13:00`), `[[calendar.day]]`'s `line`.
+    DayLine,
+    /// `years 1 to 2` after `for`, a session's or a school-day line's `for`.
+    DayGroup,
+    /// A penalty-notice threshold's count (`2.5 days`), `threshold_count` in TOML.
+    ThresholdCount,
 }
 
 /// A fragment parsed from part of a file (a TOML string whose text starts at `offset`).
@@ -120,6 +140,14 @@ pub enum Parsed {
     Repeat(Sp<RepeatAst>),
     Time(u16),
     Percent(Percent),
+    Operand(Sp<Operand>),
+    LookedAt(Sp<LookedAt>),
+    Held(Sp<HeldAst>),
+    Order(Sp<OrderAst>),
+    DayLine(DayLine),
+    DayGroup(Sp<DayGroup>),
+    /// The count in sessions, and how it was written.
+    ThresholdCount(Sp<u32>, Option<ThresholdCount>),
 }
 
 /// Parses one fragment. `text` is the fragment as the parser should see it and `offset` the
@@ -140,6 +168,13 @@ pub fn parse_fragment(
         Fragment::BandRepeat => Rule::band_repeat_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
+        Fragment::ScheduleValue => Rule::schedule_value_only,
+        Fragment::LookedAt => Rule::looked_at_only,
+        Fragment::Held => Rule::held_only,
+        Fragment::Order => Rule::order_only,
+        Fragment::DayLine => Rule::day_line_only,
+        Fragment::DayGroup => Rule::day_group_only,
+        Fragment::ThresholdCount => Rule::threshold_count_only,
     };
     let root = parse_rule(src, rule, text, offset)?;
     let Some(inner) = root.into_inner().next() else {
@@ -157,6 +192,16 @@ pub fn parse_fragment(
         Fragment::Repeat | Fragment::BandRepeat => Parsed::Repeat(b.repeat(inner)),
         Fragment::Time => Parsed::Time(b.time(&inner)),
         Fragment::Percent => Parsed::Percent(b.percent(&inner)),
+        Fragment::ScheduleValue => Parsed::Operand(b.schedule_value(inner)),
+        Fragment::LookedAt => Parsed::LookedAt(b.looked_at(inner)),
+        Fragment::Held => Parsed::Held(b.held_body(inner)),
+        Fragment::Order => Parsed::Order(b.order(inner)),
+        Fragment::DayLine => Parsed::DayLine(b.day_line(inner)),
+        Fragment::DayGroup => Parsed::DayGroup(b.day_group(inner)),
+        Fragment::ThresholdCount => {
+            let (sessions, written) = b.threshold_count(&inner);
+            Parsed::ThresholdCount(sessions, written)
+        }
     };
     if b.errors.is_empty() {
         Ok(parsed)
@@ -367,6 +412,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::cites
         | Rule::stages
         | Rule::bands
+        | Rule::bands_word
+        | Rule::ladder_word
         | Rule::define
         | Rule::escalation
         | Rule::trigger
@@ -387,9 +434,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a calendar line (`session`, `term`, `half_term`, `holiday`, `bank_holiday`, `inset`, `closed`)"
         }
         Rule::session_time | Rule::session_time_kind => "`opens`, `late_after` or `closes`",
+        Rule::day_line | Rule::day_time | Rule::day_time_kind | Rule::day_span | Rule::day_week => {
+            "a school-day line (`gates_open`, `lunch`, `day_ends`, `registers_due`, `school_week`)"
+        }
+        Rule::day_group | Rule::group_who | Rule::group_phase | Rule::group_years => {
+            "`for years 1 to 2` or `for phase primary`"
+        }
+        Rule::year_number => "a year group (`R`, `1` ... `14`)",
         Rule::date_range => "a date range",
         Rule::stage_entry => "a stage (`name [is framework_stage] [\"text\"]`)",
-        Rule::evidence => "`from N possible sessions`",
+        Rule::evidence => "`from N possible sessions` (or `days`)",
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
         Rule::on_enter => "`on enter:`",
@@ -413,7 +467,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::reading => "`read as RANGE`",
         Rule::band_defines => "`defines NAME`",
         Rule::band_or => "`or CONDITION`",
-        Rule::band_weekly => "`every school_week: ACTIONS`",
+        Rule::band_weekly => "`every school_week: ACTIONS` or `every N school_weeks: ACTIONS`",
+        Rule::ladder_order => "`in order` (or `in order after N school_weeks`)",
+        Rule::band_held
+        | Rule::held_body
+        | Rule::held_until_end
+        | Rule::held_for
+        | Rule::held_until => {
+            "`held until end of half_term|term|year`, `held for N school_weeks` or `held until CONDITION`"
+        }
+        Rule::held_unit => "`school_weeks` or `school_days`",
         Rule::step => "a step (`day N: action`)",
         Rule::when_clause => "`when`",
         Rule::repeat | Rule::repeat_once | Rule::repeat_every | Rule::repeat_not_within => {
@@ -426,6 +489,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         }
         Rule::plan_event => "`open`, `miss` or `met`",
         Rule::on_each => "`on each CODE`",
+        Rule::schedule => "a statement (`urn`, `calendar`, `bands`, `trigger`, ...)",
+        Rule::schedule_row => "a schedule row (`1: 3.5 days`)",
+        Rule::schedule_value => "a count or percentage (`3.5 days`, `96%`)",
+        Rule::looked_at | Rule::looked_end | Rule::looked_every => {
+            "`at end of half_term|term|year` or `every N school_weeks`"
+        }
         Rule::review_until => "`to N` (a range of weeks)",
         Rule::judged => "`judged \"criterion\" by ROLE`",
         Rule::actions | Rule::action => "an action (`letter ID`, `meeting ID`, `contact`, ...)",
@@ -436,6 +505,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
             "a penalty notice line (`threshold`, `limit`, `fine`, `second_fine`)"
         }
         Rule::fine_kind => "`fine` or `second_fine`",
+        Rule::threshold_count => "a count (`10 sessions`, `5 days`)",
+        Rule::threshold_codes => "`counting {G, N, O, U}`",
         Rule::money => "an amount (`£80`)",
         Rule::limit => "a limit (`register_open 30 minutes`)",
         Rule::limit_unit => "`minutes` or `sessions`",
@@ -454,6 +525,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::count_unit => "a unit (`sessions`, `days`, `half_days`)",
         Rule::fraction => "a half (`3.5 days`)",
         Rule::argument => "a window or register code",
+        Rule::years => "a number of years (`3 years`)",
         Rule::path => "a name",
         Rule::window
         | Rule::year_to_date
@@ -483,6 +555,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::band_repeat_only
         | Rule::time_only
         | Rule::percent_only
+        | Rule::schedule_value_only
+        | Rule::looked_at_only
+        | Rule::held_only
+        | Rule::order_only
+        | Rule::day_line_only
+        | Rule::day_group_only
+        | Rule::threshold_count_only
         | Rule::item
         | Rule::calendar_item
         | Rule::plan_item
@@ -697,6 +776,7 @@ impl<'s> Builder<'s> {
             (Rule::bands, _) => Item::Bands(self.bands(children)),
             (Rule::escalation, _) => Item::Escalation(self.escalation(children)),
             (Rule::trigger, _) => Item::Trigger(self.trigger(children)),
+            (Rule::schedule, _) => Item::Schedule(self.schedule(children)),
             (Rule::plan, _) => Item::Plan(self.plan(children)),
             (Rule::penalty_notices, _) => Item::PenaltyNotices(
                 children
@@ -750,7 +830,11 @@ impl<'s> Builder<'s> {
                 items.push(self.node(&p, |b, p| b.calendar_item(p)));
             }
         }
-        CalendarAst { label, items }
+        CalendarAst {
+            label,
+            items,
+            trailing: Vec::new(),
+        }
     }
 
     fn calendar_item(&mut self, pair: Pr<'_>) -> CalendarItem {
@@ -761,9 +845,14 @@ impl<'s> Builder<'s> {
                 let name = children
                     .first()
                     .map_or_else(|| self.ident(&pair), |p| self.ident(p));
+                let group = children
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::day_group)
+                    .map(|p| self.day_group(p.clone()));
                 let times = children
                     .iter()
                     .skip(1)
+                    .filter(|p| p.as_rule() == Rule::session_time)
                     .map(|t| {
                         let mut inner = t.clone().into_inner();
                         let kind = match inner.next().map(|k| k.as_str().to_string()).as_deref() {
@@ -775,8 +864,9 @@ impl<'s> Builder<'s> {
                         self.sp(t, SessionTime { kind, minutes })
                     })
                     .collect();
-                CalendarItem::Session { name, times }
+                CalendarItem::Session { name, times, group }
             }
+            Rule::day_line => CalendarItem::Day(self.day_line(pair)),
             Rule::term => {
                 let name = children
                     .first()
@@ -869,13 +959,26 @@ impl<'s> Builder<'s> {
         let mut metric = None;
         let mut window = None;
         let mut min_possible = None;
+        let mut min_possible_written = None;
         let mut bands = Vec::new();
+        let mut ladder = None;
+        let mut order = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::ident => metric = Some(self.ident(&p)),
                 Rule::window => window = Some(self.window(p)),
-                Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::bands_word => {
+                    if p.into_inner().next().is_some() {
+                        ladder.get_or_insert(LadderAst { order: None });
+                    }
+                }
+                Rule::ladder_order => order = Some(self.order(p)),
+                Rule::evidence => {
+                    let (n, written) = self.threshold_count(&p);
+                    min_possible = Some(n);
+                    min_possible_written = written;
+                }
                 _ => bands.push(self.node(&p, |b, p| b.band(p))),
             }
         }
@@ -884,8 +987,10 @@ impl<'s> Builder<'s> {
             metric: metric.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             window: window.unwrap_or_else(|| Sp::new(WindowAst::YearToDate, fallback)),
             min_possible,
+            min_possible_written,
             bands,
             trailing: Vec::new(),
+            ladder: self.ladder_head(ladder, order),
         }
     }
 
@@ -901,6 +1006,8 @@ impl<'s> Builder<'s> {
         let mut enter_when = None;
         let mut repeat = None;
         let mut weekly = Vec::new();
+        let mut weekly_every = None;
+        let mut held = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -915,9 +1022,14 @@ impl<'s> Builder<'s> {
                 }
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
+                Rule::band_held => held = Some(self.held(p)),
                 Rule::band_weekly => {
-                    if let Some(a) = p.into_inner().next() {
-                        weekly = self.actions(a);
+                    for a in p.into_inner() {
+                        if a.as_rule() == Rule::integer {
+                            weekly_every = Some(self.u32(&a));
+                        } else {
+                            weekly = self.actions(a);
+                        }
                     }
                 }
                 _ => {
@@ -945,6 +1057,8 @@ impl<'s> Builder<'s> {
             on_enter,
             repeat,
             weekly,
+            weekly_every,
+            held,
         }
     }
 
@@ -1081,14 +1195,17 @@ impl<'s> Builder<'s> {
         let fallback = self.src.loc(Span::default());
         let mut name = None;
         let mut min_possible = None;
+        let mut min_possible_written = None;
         let mut when = None;
         let mut each = None;
         let mut actions = Vec::new();
         let mut stage = None;
         let mut repeat = None;
+        let mut looked_at = None;
         for p in children {
             match p.as_rule() {
                 Rule::string => name = Some(self.string(&p)),
+                Rule::looked_at => looked_at = Some(self.looked_at(p)),
                 Rule::on_each => {
                     each = p.into_inner().next().map(|c| {
                         if c.as_rule() == Rule::code_set {
@@ -1099,7 +1216,11 @@ impl<'s> Builder<'s> {
                         }
                     })
                 }
-                Rule::evidence => min_possible = p.into_inner().next().map(|n| self.u32(&n)),
+                Rule::evidence => {
+                    let (n, written) = self.threshold_count(&p);
+                    min_possible = Some(n);
+                    min_possible_written = written;
+                }
                 Rule::expr => when = Some(self.condition(p)),
                 Rule::actions => actions = self.actions(p),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
@@ -1109,6 +1230,7 @@ impl<'s> Builder<'s> {
         TriggerAst {
             name: name.unwrap_or_else(|| Sp::new(String::new(), fallback.clone())),
             min_possible,
+            min_possible_written,
             when: when.or_else(|| {
                 each.is_none()
                     .then(|| Sp::new(Expr::Flag(String::new()), fallback))
@@ -1117,6 +1239,7 @@ impl<'s> Builder<'s> {
             actions,
             stage,
             repeat,
+            looked_at,
         }
     }
 
@@ -1219,13 +1342,7 @@ impl<'s> Builder<'s> {
         let rule = pair.as_rule();
         let children: Vec<Pr<'_>> = pair.clone().into_inner().collect();
         match rule {
-            Rule::penalty_threshold => PenaltyItem::Threshold {
-                sessions: self.u32_or_zero(children.first(), &pair),
-                window: match children.get(1) {
-                    Some(w) => self.window(w.clone()),
-                    None => self.sp(&pair, WindowAst::YearToDate),
-                },
-            },
+            Rule::penalty_threshold => self.penalty_threshold(&pair, &children),
             Rule::penalty_limit => PenaltyItem::Limit {
                 notices: self.u32_or_zero(children.first(), &pair),
                 years: self.u32_or_zero(children.get(1), &pair),
@@ -1484,6 +1601,9 @@ impl<'s> Builder<'s> {
         let node = match pair.into_inner().next() {
             Some(p) if p.as_rule() == Rule::window => Argument::Window(self.window(p).node),
             Some(p) if p.as_rule() == Rule::code_set => Argument::Codes(self.code_set(p).node),
+            Some(p) if p.as_rule() == Rule::years => {
+                Argument::Years(p.into_inner().next().map_or(0, |n| self.u32(&n).node))
+            }
             Some(p) => Argument::Code(p.as_str().to_string()),
             None => Argument::Codes(Vec::new()),
         };

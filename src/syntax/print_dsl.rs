@@ -122,21 +122,35 @@ impl Printer {
                 self.line(d, &text);
             }
             Item::Bands(bands) => {
-                let mut head = String::from("bands");
+                let mut head = String::from(if bands.ladder.is_some() {
+                    "ladder"
+                } else {
+                    "bands"
+                });
                 if let Some(l) = &bands.label {
                     let _ = write!(head, " {}", quote(&l.node));
                 }
                 let _ = write!(head, " {} over {}", bands.metric.node, bands.window.node);
                 if let Some(n) = &bands.min_possible {
-                    let _ = write!(head, " from {} possible sessions", n.node);
+                    let _ = write!(
+                        head,
+                        " from {}",
+                        evidence(n.node, bands.min_possible_written)
+                    );
+                }
+                if let Some(order) = bands.ladder.as_ref().and_then(|l| l.order.as_ref()) {
+                    let _ = write!(head, " {}", order_text(&order.node));
                 }
                 head.push_str(" {");
                 self.line(d, &head);
                 for band in &bands.bands {
                     self.comments(&band.comments, d + 1);
-                    let head = band_head(&band.node);
+                    let (head, held) = band_head_held(&band.node, d + 1);
                     if band.node.on_enter.is_empty() {
                         self.line(d + 1, &head);
+                        if let Some(held) = &held {
+                            self.line(d + 2, held);
+                        }
                     } else {
                         let limit = band
                             .node
@@ -147,10 +161,13 @@ impl Printer {
                         let on_enter = on_enter_head(&band.node);
                         let one_line =
                             format!("{head} {on_enter}{}{limit}", actions(&band.node.on_enter));
-                        if fits(&one_line, d + 1, band.node.on_enter.len()) {
+                        if held.is_none() && fits(&one_line, d + 1, band.node.on_enter.len()) {
                             self.line(d + 1, &one_line);
                         } else {
                             self.line(d + 1, &head);
+                            if let Some(held) = &held {
+                                self.line(d + 2, held);
+                            }
                             self.actions_block(d + 2, &on_enter, &band.node.on_enter);
                             if let Some(r) = &band.node.repeat {
                                 self.line(d + 2, &repeat(&r.node));
@@ -158,10 +175,28 @@ impl Printer {
                         }
                     }
                     if !band.node.weekly.is_empty() {
-                        self.actions_block(d + 2, "every school_week: ", &band.node.weekly);
+                        let every = match band.node.weekly_every.as_ref().map(|n| n.node) {
+                            Some(n) if n != 1 => format!("every {n} school_weeks: "),
+                            _ => "every school_week: ".to_string(),
+                        };
+                        self.actions_block(d + 2, &every, &band.node.weekly);
                     }
                 }
                 self.comments(&bands.trailing, d + 1);
+                self.line(d, "}");
+            }
+            Item::Schedule(schedule) => {
+                let mut head = format!("schedule {}", schedule.name.node);
+                if let Some(w) = &schedule.wording {
+                    let _ = write!(head, " {}", quote(&w.node));
+                }
+                let _ = write!(head, " per {} {{", schedule.per.node.keyword());
+                self.line(d, &head);
+                for row in &schedule.rows {
+                    self.comments(&row.comments, d + 1);
+                    self.line(d + 1, &schedule_row(&row.node));
+                }
+                self.comments(&schedule.trailing, d + 1);
                 self.line(d, "}");
             }
             Item::Escalation(esc) => {
@@ -191,9 +226,12 @@ impl Printer {
             Item::Trigger(t) => {
                 let mut head = format!("trigger {}", quote(&t.name.node));
                 if let Some(n) = &t.min_possible {
-                    let _ = write!(head, " from {} possible sessions", n.node);
+                    let _ = write!(head, " from {}", evidence(n.node, t.min_possible_written));
                 }
                 self.line(d, &head);
+                if let Some(l) = &t.looked_at {
+                    self.line(d + 1, &looked_at(&l.node));
+                }
                 if let Some(each) = &t.each {
                     self.line(d + 1, &format!("on each {}", each_codes(&each.node)));
                 }
@@ -299,6 +337,7 @@ impl Printer {
             self.comments(&item.comments, d + 1);
             self.line(d + 1, &calendar_item(&item.node));
         }
+        self.comments(&cal.trailing, d + 1);
         self.line(d, "}");
     }
 }
@@ -318,18 +357,23 @@ fn is_block(item: &Item) -> bool {
             | Item::Plan(_)
             | Item::PenaltyNotices(_)
             | Item::Limits(_)
+            | Item::Schedule(_)
     )
 }
 
 pub fn calendar_item(item: &CalendarItem) -> String {
     match item {
-        CalendarItem::Session { name, times } => {
+        CalendarItem::Session { name, times, group } => {
             let mut text = format!("session {}", name.node);
             for t in times {
                 let _ = write!(text, " {} {}", t.node.kind.keyword(), time(t.node.minutes));
             }
+            if let Some(g) = group {
+                let _ = write!(text, " for {}", g.node);
+            }
             text
         }
+        CalendarItem::Day(line) => day_line(line),
         CalendarItem::Term { name, dates } => {
             format!("term {} {}", name.node, date_range(&dates.node))
         }
@@ -352,6 +396,36 @@ pub fn date_range(range: &DateRange) -> String {
         Some(end) => format!("{} .. {}", range.start.node, end.node),
         None => range.start.node.to_string(),
     }
+}
+
+/// An evidence guard's count after `from`: `20 possible sessions`, `10 possible days`.
+pub fn evidence(sessions: u32, written: Option<ThresholdCount>) -> String {
+    match written {
+        Some(w) => {
+            let half = if w.half { ".5" } else { "" };
+            format!("{}{half} possible {}", w.value, w.unit.keyword())
+        }
+        None => format!("{sessions} possible sessions"),
+    }
+}
+
+/// A school-day line as the DSL writes it (also `[[calendar.day]]`'s `line` in TOML).
+pub fn day_line(line: &DayLine) -> String {
+    let clock = |t: &chrono::NaiveTime| t.format("%H:%M").to_string();
+    let mut text = match &line.what {
+        DayWhat::At { kind, time } => format!("{} {}", kind.keyword(), clock(&time.node)),
+        DayWhat::Lunch { starts, ends } => {
+            format!("lunch {} to {}", clock(&starts.node), clock(&ends.node))
+        }
+        DayWhat::Week { minutes } => match minutes.node % 60 {
+            0 => format!("school_week {} hours", minutes.node / 60),
+            m => format!("school_week {} hours {m} minutes", minutes.node / 60),
+        },
+    };
+    if let Some(g) = &line.group {
+        let _ = write!(text, " for {}", g.node);
+    }
+    text
 }
 
 pub fn time(minutes: u16) -> String {
@@ -384,8 +458,27 @@ fn band_head(band: &BandAst) -> String {
     text
 }
 
+/// A band's head, with its `held ...` on the same line where the two fit in 100 columns, else
+/// the `held ...` line to print under it.
+fn band_head_held(band: &BandAst, depth: usize) -> (String, Option<String>) {
+    let head = band_head(band);
+    let Some(h) = &band.held else {
+        return (head, None);
+    };
+    let held = held_text(&h.node);
+    let joined = format!("{head} {held}");
+    if depth * INDENT.len() + joined.chars().count() <= 100 {
+        (joined, None)
+    } else {
+        (head, Some(held))
+    }
+}
+
 pub fn band_line(band: &BandAst) -> String {
     let mut text = band_head(band);
+    if let Some(h) = &band.held {
+        let _ = write!(text, " {}", held_text(&h.node));
+    }
     if !band.on_enter.is_empty() {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
@@ -418,8 +511,18 @@ pub fn range(range: &RangeAst) -> String {
 
 pub fn penalty_item(item: &PenaltyItem) -> String {
     match item {
-        PenaltyItem::Threshold { sessions, window } => {
-            format!("threshold {} sessions in {}", sessions.node, window.node)
+        PenaltyItem::Threshold {
+            sessions,
+            window,
+            written,
+            codes: counted,
+        } => {
+            let count = written.map_or(format!("{} sessions", sessions.node), |w| w.to_string());
+            let mut text = format!("threshold {count} in {}", window.node);
+            if let Some(c) = counted {
+                let _ = write!(text, " counting {}", codes(&c.node));
+            }
+            text
         }
         PenaltyItem::Limit { notices, years } => {
             format!("limit {} in {} years", notices.node, years.node)
@@ -443,6 +546,24 @@ pub fn money(pence: u64) -> String {
     } else {
         format!("£{}.{:02}", pence / 100, pence % 100)
     }
+}
+
+/// `at end of half_term`, `every 2 school_weeks` (`every school_week` for one).
+pub fn looked_at(l: &LookedAt) -> String {
+    match l {
+        LookedAt::EndOf(period) => format!("at end of {}", period.keyword()),
+        LookedAt::Every { school_weeks: 1 } => "every school_week".into(),
+        LookedAt::Every { school_weeks } => format!("every {school_weeks} school_weeks"),
+    }
+}
+
+/// `1: 3.5 days "Close of first half-term"`.
+pub fn schedule_row(row: &ScheduleRowAst) -> String {
+    let mut text = format!("{}: {}", row.period.node, operand(&row.value.node));
+    if let Some(l) = &row.label {
+        let _ = write!(text, " {}", quote(&l.node));
+    }
+    text
 }
 
 pub fn repeat(r: &RepeatAst) -> String {
@@ -571,10 +692,42 @@ fn write_operand(out: &mut String, o: &Operand) {
                     }
                     Argument::Codes(c) => out.push_str(&codes(c)),
                     Argument::Code(c) => out.push_str(c),
+                    Argument::Years(n) => {
+                        let _ = write!(out, "{n} years");
+                    }
                 }
             }
             out.push(')');
         }
         Operand::Path(p) => out.push_str(p),
+    }
+}
+
+/// A ladder's `in order [after N school_weeks]`.
+pub fn order_text(order: &OrderAst) -> String {
+    match order.after_weeks {
+        Some(n) => format!("in order after {n} school_weeks"),
+        None => "in order".into(),
+    }
+}
+
+/// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, `held until
+/// CONDITION for 4 school_weeks`.
+pub fn held_text(held: &HeldAst) -> String {
+    format!("held {}", held_body(held))
+}
+
+/// What follows `held` (a TOML `held` string).
+pub fn held_body(held: &HeldAst) -> String {
+    match held {
+        HeldAst::UntilEnd(p) => format!("until end of {}", p.keyword()),
+        HeldAst::For(span) => format!("for {} {}", span.count, span.unit()),
+        HeldAst::Until { when, span } => {
+            let mut text = format!("until {}", expr(&when.node));
+            if let Some(span) = span {
+                let _ = write!(text, " for {} {}", span.count, span.unit());
+            }
+            text
+        }
     }
 }

@@ -10,7 +10,9 @@ use toml_edit::{ArrayOfTables, Date, Datetime, DocumentMut, Item as TomlItem, Ta
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::print_dsl::{actions, codes, each_codes, expr, money, range, repeat, time};
+use super::print_dsl::{
+    actions, codes, day_line, each_codes, expr, looked_at, money, operand, range, repeat, time,
+};
 use crate::diagnostic::{Diagnostic, Problem as _};
 use crate::source::Loc;
 
@@ -142,6 +144,7 @@ struct Sections {
     escalation: ArrayOfTables,
     trigger: ArrayOfTables,
     plan: ArrayOfTables,
+    schedule: ArrayOfTables,
     penalty_notices: Option<Merged>,
     limits: Option<Merged>,
 }
@@ -267,7 +270,13 @@ impl Writer {
                     self.header(&mut t, comments);
                     t.insert("name", TomlItem::Value(text(&tr.name.node)));
                     if let Some(n) = &tr.min_possible {
-                        t.insert("min_possible", TomlItem::Value(int(n.node)));
+                        match tr.min_possible_written {
+                            Some(w) => t.insert(
+                                "min_possible_count",
+                                TomlItem::Value(text(&w.to_string())),
+                            ),
+                            None => t.insert("min_possible", TomlItem::Value(int(n.node))),
+                        };
                     }
                     if let Some(each) = &tr.each {
                         t.insert("on_each", TomlItem::Value(text(&each_codes(&each.node))));
@@ -282,9 +291,13 @@ impl Writer {
                     if let Some(r) = &tr.repeat {
                         t.insert("repeat", TomlItem::Value(text(&repeat(&r.node))));
                     }
+                    if let Some(l) = &tr.looked_at {
+                        t.insert("looked_at", TomlItem::Value(text(&looked_at(&l.node))));
+                    }
                     out.trigger.push(t);
                 }
                 Item::Plan(p) => out.plan.push(self.plan(p, comments)),
+                Item::Schedule(sc) => out.schedule.push(self.schedule(sc, comments)),
                 Item::PenaltyNotices(entries) => {
                     self.penalty_notices(&mut out.penalty_notices, comments, entries)
                 }
@@ -322,6 +335,7 @@ impl Writer {
         insert_tables(doc, "escalation", out.escalation);
         insert_tables(doc, "trigger", out.trigger);
         insert_tables(doc, "plan", out.plan);
+        insert_tables(doc, "schedule", out.schedule);
         if let Some(merged) = out.penalty_notices {
             doc.insert("penalty_notices", TomlItem::Table(merged.finish()));
         }
@@ -350,18 +364,26 @@ impl Writer {
         let mut sessions = ArrayOfTables::new();
         let mut terms = ArrayOfTables::new();
         let mut closures = ArrayOfTables::new();
+        let mut days = ArrayOfTables::new();
         for item in &cal.items {
             let mut s = Table::new();
             self.header(&mut s, &item.comments);
             match &item.node {
-                CalendarItem::Session { name, times } => {
+                CalendarItem::Session { name, times, group } => {
                     let mut keys = Keys::default();
                     keys.add("name", text(&name.node), &[]);
                     for t in times {
                         keys.add(t.node.kind.keyword(), text(&time(t.node.minutes)), &[]);
                     }
+                    if let Some(g) = group {
+                        keys.add("for", text(&g.node.to_string()), &[]);
+                    }
                     keys.write(&mut s);
                     sessions.push(s);
+                }
+                CalendarItem::Day(line) => {
+                    s.insert("line", TomlItem::Value(text(&day_line(line))));
+                    days.push(s);
                 }
                 CalendarItem::Term { name, dates } => {
                     s.insert("name", TomlItem::Value(text(&name.node)));
@@ -385,6 +407,10 @@ impl Writer {
         insert_sub_tables(&mut t, "session", sessions);
         insert_sub_tables(&mut t, "term", terms);
         insert_sub_tables(&mut t, "closure", closures);
+        insert_sub_tables(&mut t, "day", days);
+        // Comments after the last line go straight after the calendar's last table, so they
+        // read back into it.
+        self.after.extend(cal.trailing.iter().cloned());
         t
     }
 
@@ -397,7 +423,17 @@ impl Writer {
         t.insert("metric", TomlItem::Value(text(&b.metric.node)));
         t.insert("over", TomlItem::Value(text(&b.window.node.to_string())));
         if let Some(n) = &b.min_possible {
-            t.insert("min_possible", TomlItem::Value(int(n.node)));
+            match b.min_possible_written {
+                Some(w) => t.insert("min_possible_count", TomlItem::Value(text(&w.to_string()))),
+                None => t.insert("min_possible", TomlItem::Value(int(n.node))),
+            };
+        }
+        if let Some(ladder) = &b.ladder {
+            t.insert("ladder", TomlItem::Value(true.into()));
+            if let Some(order) = &ladder.order {
+                let order = super::print_dsl::order_text(&order.node);
+                t.insert("order", TomlItem::Value(text(&order)));
+            }
         }
         let mut bands = ArrayOfTables::new();
         for band in &b.bands {
@@ -421,6 +457,10 @@ impl Writer {
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
             }
+            if let Some(held) = &d.held {
+                let held = super::print_dsl::held_body(&held.node);
+                s.insert("held", TomlItem::Value(text(&held)));
+            }
             if let Some(when) = &d.enter_when {
                 s.insert("on_enter_when", TomlItem::Value(text(&expr(&when.node))));
             }
@@ -429,6 +469,9 @@ impl Writer {
                     "every_school_week",
                     TomlItem::Value(text(&actions(&d.weekly))),
                 );
+                if let Some(n) = d.weekly_every.as_ref().filter(|n| n.node != 1) {
+                    s.insert("weekly_every", TomlItem::Value(int(n.node)));
+                }
             }
             if !d.on_enter.is_empty() {
                 s.insert("on_enter", TomlItem::Value(text(&actions(&d.on_enter))));
@@ -440,6 +483,35 @@ impl Writer {
         }
         insert_sub_tables(&mut t, "band", bands);
         self.after.extend(b.trailing.iter().cloned());
+        t
+    }
+
+    /// `[[schedule]]` with a `[[schedule.row]]` per period; comments after the last row stay
+    /// in the block, as a `bands` block's do.
+    fn schedule(&mut self, sc: &ScheduleAst, comments: &[String]) -> Table {
+        let mut t = Table::new();
+        self.header(&mut t, comments);
+        t.insert("name", TomlItem::Value(text(&sc.name.node)));
+        if let Some(w) = &sc.wording {
+            t.insert("wording", TomlItem::Value(text(&w.node)));
+        }
+        t.insert("per", TomlItem::Value(text(sc.per.node.keyword())));
+        let mut rows = ArrayOfTables::new();
+        for row in &sc.rows {
+            let mut s = Table::new();
+            self.header(&mut s, &row.comments);
+            s.insert("period", TomlItem::Value(int(row.node.period.node)));
+            s.insert(
+                "value",
+                TomlItem::Value(text(&operand(&row.node.value.node))),
+            );
+            if let Some(l) = &row.node.label {
+                s.insert("label", TomlItem::Value(text(&l.node)));
+            }
+            rows.push(s);
+        }
+        insert_sub_tables(&mut t, "row", rows);
+        self.after.extend(sc.trailing.iter().cloned());
         t
     }
 
@@ -515,17 +587,29 @@ impl Writer {
         self.merged(slot, comments);
         for entry in entries {
             match &entry.node {
-                PenaltyItem::Threshold { sessions, window } => {
+                PenaltyItem::Threshold {
+                    sessions,
+                    window,
+                    written,
+                    codes: counted,
+                } => {
+                    // A count in days is `threshold_count = "2.5 days"` in place of
+                    // `threshold_sessions`.
+                    let (key, value) = match written {
+                        Some(w) => ("threshold_count", text(&w.to_string())),
+                        None => ("threshold_sessions", int(sessions.node)),
+                    };
                     if let Some(merged) = slot.as_mut()
-                        && merged.keys.add(
-                            "threshold_sessions",
-                            int(sessions.node),
-                            &entry.comments,
-                        )
+                        && merged.keys.add(key, value, &entry.comments)
                     {
                         merged
                             .keys
                             .add("threshold_window", text(&window.node.to_string()), &[]);
+                        if let Some(c) = counted {
+                            merged
+                                .keys
+                                .add("threshold_codes", text(&codes(&c.node)), &[]);
+                        }
                     }
                 }
                 PenaltyItem::Limit { notices, years } => {

@@ -250,6 +250,40 @@ impl SchoolDays {
         of.get(day).copied().unwrap_or(0)
     }
 
+    /// The number of the period holding `day` within its academic year, from 1: the third
+    /// half-term of the year is 3, whatever the calendar's earlier years held.
+    pub fn in_year(&self, period: Period, day: usize) -> u32 {
+        let first = self
+            .year
+            .get(day)
+            .and_then(|y| self.year_start.get(*y as usize))
+            .map_or(0, |s| *s as usize);
+        let of = match period {
+            Period::HalfTerm => &self.half_term,
+            Period::Term => &self.term,
+            Period::Year => return 1,
+        };
+        let at = |d: usize| of.get(d).copied().unwrap_or(0);
+        at(day).saturating_sub(at(first)) + 1
+    }
+
+    /// The number of the school week holding `day` within its academic year, from 1.
+    pub fn week_in_year(&self, day: usize) -> u32 {
+        let first = self
+            .year
+            .get(day)
+            .and_then(|y| self.year_start.get(*y as usize))
+            .map_or(0, |s| *s as usize);
+        self.week(day).saturating_sub(self.week(first)) + 1
+    }
+
+    /// Whether `day` is the last school day of its period in the calendar (the next school
+    /// day is in another period, or there is none).
+    pub fn is_last_of(&self, period: Period, day: usize) -> bool {
+        day < self.len()
+            && (day + 1 >= self.len() || self.period(period, day + 1) != self.period(period, day))
+    }
+
     /// The index of the first school day of the window at `day`; the window is
     /// `start..=day`, empty when `start > day` (a window of zero weeks or days).
     pub fn window_start(&self, window: Window, day: usize) -> usize {

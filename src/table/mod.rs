@@ -3,6 +3,7 @@
 //! same policy always gives the same rows in the same order. The engine reads only this.
 
 mod days;
+mod ladder;
 mod render;
 
 use serde::Serialize;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use crate::model::normal as dnf;
 pub use crate::model::normal::{Atom, CountRange};
 pub use days::{Closed, SchoolDays};
+pub use ladder::{HeldRows, LadderRows};
 pub use render::{render_json, render_markdown, render_text};
 
 use crate::check::CheckedPolicy;
@@ -32,6 +34,9 @@ pub struct DecisionTable {
     /// Each band set's rows, as indices into `rows`: a pupil holds at most one band of a set.
     #[serde(skip)]
     pub band_sets: Vec<Vec<usize>>,
+    /// The ladders among the band sets (src/table/ladder.rs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ladders: Vec<LadderRows>,
     /// The statistical measures a summary reports (persistent and severe absence), each as
     /// rows of atoms of which any may hold; the national definition wins over the school's.
     #[serde(skip)]
@@ -118,10 +123,19 @@ pub enum Event {
     ReachDay(u32),
     /// The condition holds, with the row's repeat behaviour.
     Holds,
+    /// The last school day of each period (`at end of half_term`), if the condition holds
+    /// on that day's figures.
+    EndOf(crate::model::Period),
+    /// The first school day of every Nth school week of the year (`every 2 school_weeks`),
+    /// if the condition holds and did not at the look before.
+    LookedEvery { school_weeks: u32 },
     /// The pupil reaches the plan's stage.
     EnterStage(String),
     /// The first school day of a school week, the pupil in the band since the week before.
     WeekInBand,
+    /// `every N school_weeks:`: the first school day of every Nth school week after the week
+    /// the pupil entered the band, the pupil in it since.
+    WeeksInBand { school_weeks: u32 },
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
@@ -184,6 +198,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
             }
         };
     let mut band_sets = Vec::new();
+    let mut ladders = Vec::new();
     for set in &policy.band_sets {
         let guard = min_possible_atom(set.window, set.min_possible);
         // A band holds while the pupil's ratio is in its range and the set's evidence guard holds.
@@ -197,6 +212,16 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
             when
         };
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
+        if let Some(ladder) = &set.ladder {
+            let band_rows = (rows.len()..rows.len() + set.bands.len()).collect();
+            ladders.push(ladder::rows(ladder, band_rows, |c| {
+                spread(c, set.label.as_deref().unwrap_or("ladder"), &set.loc)
+                    .into_iter()
+                    .filter(|(_, satisfiable)| *satisfiable)
+                    .map(|(atoms, _)| atoms)
+                    .collect()
+            }));
+        }
         for band in &set.bands {
             let entry_guard = band.enter_guard.as_ref().map(|c| {
                 spread(c, &band.id, &band.loc)
@@ -251,7 +276,10 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: Some(band.written.clone()),
                     guard: None,
                     also: None,
-                    event: Event::WeekInBand,
+                    event: match band.weekly_every {
+                        0 | 1 => Event::WeekInBand,
+                        n => Event::WeeksInBand { school_weeks: n },
+                    },
                     actions: actions(&band.weekly),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
                     repeat: Repeat::RisingEdge,
@@ -314,7 +342,13 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: None,
                     guard: None,
                     also: None,
-                    event: Event::Holds,
+                    event: match trigger.looked_at {
+                        None => Event::Holds,
+                        Some(crate::model::LookedAt::EndOf(p)) => Event::EndOf(p),
+                        Some(crate::model::LookedAt::Every { school_weeks }) => {
+                            Event::LookedEvery { school_weeks }
+                        }
+                    },
                     actions: actions(&trigger.actions),
                     stage: trigger.stage.as_ref().map(|s| s.id.clone()),
                     repeat: trigger.repeat,
@@ -443,6 +477,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         rows,
         calendar: policy.calendar.clone(),
         band_sets,
+        ladders,
         measures: Measures {
             persistent: measure(policy, "persistent_absence", Percent::whole(10)),
             severe: measure(policy, "severe_absence", Percent::whole(50)),

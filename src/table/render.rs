@@ -11,8 +11,24 @@ fn event_text(event: &Event) -> String {
         Event::WeekInBand => {
             "on the first school day of each school week the pupil stays in the band".into()
         }
+        Event::WeeksInBand { school_weeks } => format!(
+            "on the first school day of every {} school weeks after the pupil enters the band, while the pupil stays in it",
+            school_weeks
+        ),
         Event::ReachDay(day) => format!("on the day the run reaches day {day}"),
         Event::Holds => "when it holds".into(),
+        Event::EndOf(period) => format!(
+            "on the last school day of each {} when it holds",
+            period.keyword().replace('_', "-")
+        ),
+        Event::LookedEvery { school_weeks: 1 } => {
+            "looked at on the first school day of each school week".into()
+        }
+        Event::LookedEvery { school_weeks } => format!(
+            "looked at on the first school day of school weeks 1, {}, {}, ... of the year",
+            1 + school_weeks,
+            1 + 2 * school_weeks
+        ),
         Event::EnterStage(stage) => format!("on reaching stage {stage}"),
         Event::Review {
             after_school_weeks,
@@ -77,7 +93,7 @@ pub fn render_text(table: &DecisionTable) -> String {
         "stages, least to most severe: {}",
         table.stages.join(" < ")
     );
-    for row in &table.rows {
+    for (index, row) in table.rows.iter().enumerate() {
         out.push('\n');
         let origin = match row.origin {
             crate::model::Origin::School => "",
@@ -142,6 +158,9 @@ pub fn render_text(table: &DecisionTable) -> String {
         if let Some(stage) = &row.stage {
             let _ = writeln!(out, "     stage {stage}");
         }
+        for line in super::ladder::lines(table, index) {
+            let _ = writeln!(out, "     {line}");
+        }
     }
     out
 }
@@ -163,7 +182,7 @@ pub fn render_markdown(table: &DecisionTable) -> String {
         "| # | kind | rule | when | event | then | stage | source |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-    for row in &table.rows {
+    for (index, row) in table.rows.iter().enumerate() {
         let mut when: Vec<String> = row.when.iter().map(|a| format!("`{a}`")).collect();
         if let Some(written) = &row.written {
             when.push(format!("(written `{written}`)"));
@@ -178,6 +197,11 @@ pub fn render_markdown(table: &DecisionTable) -> String {
         let mut event = event_text(&row.event);
         if let Some(repeat) = repeat_text(row) {
             let _ = write!(event, "; {repeat}");
+        }
+        if row.kind == super::RowKind::Band
+            && let Some(note) = super::ladder::note(table, index)
+        {
+            let _ = write!(event, "; {note}");
         }
         let actions: Vec<String> = row.actions.iter().map(action_text).collect();
         let _ = writeln!(

@@ -62,6 +62,7 @@ fn counts_unauthorised(ctx: &Context, row: &[Atom]) -> bool {
             CountMetric::Codes { codes, .. } | CountMetric::ConsecutiveDays { codes } => {
                 !codes.0.is_empty() && codes.0.iter().all(|c| unauthorised.contains(&c.as_str()))
             }
+            CountMetric::NoticesIssued { .. } => false,
         },
         _ => false,
     })

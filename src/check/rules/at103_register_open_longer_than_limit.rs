@@ -9,7 +9,8 @@ pub static RULE: Rule = Rule {
     source: "WT, registration (national-rules.md §5)",
     in_force: InForce::from(REG24_IN_FORCE),
     docs: Docs {
-        what: "Each session whose register opening and closing times are both stated: the \
+        what: "Each session whose register opening and closing times are both stated (the whole \
+school's, and each group's own: `session am ... for years 1 to 2`): the \
 register must close no more than `register_open` minutes (30 from the national baseline) after \
 it opens. A `limits { register_open N }` of the school's above 30 is reported too.",
         why: "The register should stay open for no longer than 30 minutes from when it begins to be \
@@ -39,16 +40,19 @@ fn check(ctx: &Context) -> Vec<Finding> {
         }
         None => 30,
     };
-    for s in &policy.calendar.sessions {
+    let groups = policy.calendar.school_day.group_sessions();
+    let whole = policy.calendar.sessions.iter().map(|s| (None, s));
+    for (group, s) in whole.chain(groups.map(|(g, s)| (Some(g), s))) {
         let Some(minutes) = s.open_minutes() else {
             continue;
         };
+        let whom = group.map_or(String::new(), |g| format!(" for {g}"));
         if u32::from(minutes) > limit {
             out.push(
                 Finding::new(
                     &s.loc,
                     format!(
-                        "the `{}` register is open for {minutes} minutes, longer than {limit}",
+                        "the `{}` register{whom} is open for {minutes} minutes, longer than {limit}",
                         s.session
                     ),
                 )

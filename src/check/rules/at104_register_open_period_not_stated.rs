@@ -26,7 +26,11 @@ closes within 30 minutes, nor when arrival becomes `U`.",
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = one_session_only(ctx).into_iter().collect::<Vec<_>>();
-    for s in &ctx.policy.calendar.sessions {
+    let calendar = &ctx.policy.calendar;
+    let groups = calendar.school_day.group_sessions();
+    let whole = calendar.sessions.iter().map(|s| (None, s));
+    for (group, s) in whole.chain(groups.map(|(g, s)| (Some(g), s))) {
+        let whom = group.map_or(String::new(), |g| format!(" for {g}"));
         let missing = match (s.opens, s.closes) {
             (Some(_), Some(_)) => continue,
             (None, Some(_)) => "opens",
@@ -40,7 +44,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         out.push(
             Finding::new(
                 &s.loc,
-                format!("the policy does not say when the {name} register {missing}"),
+                format!("the policy does not say when the {name} register{whom} {missing}"),
             )
             .label(format!("no `{}` time", missing.replace(" or ", "` or `")))
             .help("state both times, e.g. `session pm opens 13:15 closes 13:45`"),

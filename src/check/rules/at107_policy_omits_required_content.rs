@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
         what: "That a school's policy states each item the guidance lists, in one finding that \
 lists every item it omits:
 - register times: when the morning and afternoon registers close (`calendar { session am ... \
-closes HH:MM  session pm ... closes HH:MM }`);
+closes HH:MM  session pm ... closes HH:MM }`), or every group's where the times are stated \
+group by group (`session am ... for years 1 to 2`);
 - the senior attendance champion (the role `champion`);
 - how parents report absence (procedure `reporting_absence`);
 - how the school follows up absence (procedure `following_up`);
@@ -50,11 +51,23 @@ fn check(ctx: &Context) -> Vec<Finding> {
     }
     let p = ctx.policy;
     let has_procedure = |topic: ProcedureTopic| p.procedures.iter().any(|x| x.topic == topic);
+    // Register times stated only group by group (`session am ... for years 1 to 2`) are
+    // stated: every day the policy describes is asked for both closes.
+    let days = p.calendar.school_day.days(&p.calendar.sessions);
     let closes = |name: SessionName| {
-        p.calendar
+        let stated =
+            |s: Option<&crate::model::RegisterTimes>| s.is_some_and(|s| s.closes.is_some());
+        let whole = p
+            .calendar
             .sessions
             .iter()
-            .any(|s| s.session == name && s.closes.is_some())
+            .any(|s| s.session == name && s.closes.is_some());
+        let groups = days.len() > 1
+            && days.iter().skip(1).all(|d| match name {
+                SessionName::Am => stated(d.am),
+                SessionName::Pm => stated(d.pm),
+            });
+        whole || groups
     };
     let actions = school_actions(p);
     let described = |fw: FrameworkStage| {
@@ -187,4 +200,42 @@ fn stage_only(policy: &crate::model::Policy, c: &crate::model::Condition) -> boo
             })
         })
     })
+}
+
+#[cfg(test)]
+mod school_day_tests {
+    use super::super::testing::findings_of;
+
+    #[test]
+    fn register_times_stated_group_by_group_are_stated() {
+        // No whole-school `session`: years R to 6 and 7 to 11 each give both closes.
+        let found = findings_of(
+            "AT107",
+            r#"policy "Through school" { phase all_through calendar {
+                session am opens 08:40 closes 09:00 for years R to 6
+                session pm opens 13:00 closes 13:20 for years R to 6
+                session am opens 08:30 closes 08:50 for years 7 to 11
+                session pm opens 13:30 closes 13:50 for years 7 to 11
+            } }"#,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(!found[0].contains("register"), "{found:?}");
+    }
+
+    #[test]
+    fn a_group_without_its_afternoon_close_is_missing_it() {
+        // Years 7 to 11 state no afternoon register and there is no whole-school one.
+        let found = findings_of(
+            "AT107",
+            r#"policy "Through school" { phase all_through calendar {
+                session am opens 08:40 closes 09:00 for years R to 6
+                session pm opens 13:00 closes 13:20 for years R to 6
+                session am opens 08:30 closes 08:50 for years 7 to 11
+            } }"#,
+        );
+        assert!(
+            found[0].contains("when the afternoon register closes"),
+            "{found:?}"
+        );
+    }
 }

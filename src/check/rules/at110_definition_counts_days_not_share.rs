@@ -39,6 +39,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         let one = crate::model::Calendar {
             sessions: Vec::new(),
             years: vec![year.clone()],
+            ..Default::default()
         };
         (one.school_days().len(), year.label.clone())
     });

@@ -33,7 +33,7 @@ including 96%), `below 94%`.",
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for set in school_band_sets(ctx.policy) {
+    for set in school_band_tables(ctx.policy) {
         let groups = band_groups(set);
         let sets: Vec<Vec<crate::model::Interval>> =
             groups.iter().map(|g| vec![g.interval]).collect();

@@ -27,7 +27,7 @@ sessions is in both.",
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for set in school_band_sets(ctx.policy) {
+    for set in school_band_tables(ctx.policy) {
         let groups = band_groups(set);
         for g in &groups {
             if g.members.len() > 1 && g.stages().len() < 2 {

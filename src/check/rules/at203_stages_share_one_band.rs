@@ -28,7 +28,7 @@ target is missed, or a trigger `when pupil.stage >= formalise and ...`.",
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for set in school_band_sets(ctx.policy) {
+    for set in school_band_tables(ctx.policy) {
         for g in band_groups(set) {
             let stages = g.stages();
             if stages.len() < 2 {

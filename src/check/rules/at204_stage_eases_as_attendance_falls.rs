@@ -26,7 +26,7 @@ band b "low" below 90% stage monitor"#,
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for set in school_band_sets(ctx.policy) {
+    for set in school_band_tables(ctx.policy) {
         let mut staged: Vec<(&Band, Interval)> = set
             .bands
             .iter()

@@ -24,7 +24,9 @@ depends on the order the engine happens to read them.",
 }
 trigger "severe" when attendance(year_to_date) < 80% then notify local_authority stage formalise"#,
         fix: "Give the trigger the stage of the band it falls in, or narrow its condition so it \
-holds only where that stage applies.",
+holds only where that stage applies. Where the band and the trigger are stages a pupil goes \
+deeper through (\"under 95%\", then \"under 90%\"), write them as the stages of one `ladder`, \
+whose deepest stage reached applies (docs/language.md, Ladders).",
     },
     check,
 };
@@ -84,7 +86,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
         }
         let Some(stage) = &t.stage else { continue };
         let rows = ratio_rows(policy, t);
-        for set in school_band_sets(policy) {
+        // A ladder's stages are meant to be gone deeper than: its own checks are AT240-AT243.
+        for set in school_band_tables(policy) {
             for band in &set.bands {
                 let Some(band_stage) = &band.stage else {
                     continue;
@@ -118,7 +121,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
                         ))
                         .label(format!("stage `{}`", stage.id))
                         .related(&band.range_loc, format!("stage `{}`", band_stage.id))
-                        .help("give the trigger the stage of the band it falls in, or narrow its condition"),
+                        .help("give the trigger the stage of the band it falls in, or narrow its condition; where they are stages a pupil goes deeper through (\"under 95%\", then \"under 90%\"), write them as one `ladder` (docs/language.md, Ladders)"),
                     );
                 }
             }

@@ -120,7 +120,8 @@ fn closed(row: &[Atom], min_possible: u32) -> Option<String> {
             | Atom::Share { .. }
             | Atom::Flag { .. }
             | Atom::YearGroup { .. }
-            | Atom::Stage { .. } => {}
+            | Atom::Stage { .. }
+            | Atom::Period { .. } => {}
         }
     }
     None

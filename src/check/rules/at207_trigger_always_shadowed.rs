@@ -42,6 +42,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
             if i == j
                 || !same_actions(t, other)
                 || other.repeat != t.repeat
+                // Looked at on other days, it acts on other days.
+                || other.looked_at != t.looked_at
                 || other.min_possible > t.min_possible
             {
                 continue;

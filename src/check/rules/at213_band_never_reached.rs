@@ -22,17 +22,19 @@ stage.",
   band stage_1 "under 95%" below 95% stage listen
   band stage_2 "under 90%" below 90% stage facilitate
 }"#,
-        fix: "Make the bands a ladder of disjoint ranges: `band stage_1 \"under 95%\" 90% .. 95%` \
-and `band stage_2 \"under 90%\" below 90%`, or write the most serious band first. Where several \
-stages share one range because they follow each other in time (\"Stage 2 only after Stage 1\"), \
-keep one band and move pupils on with a support plan's `escalate to`.",
+        fix: "Where the table is a cumulative ladder (each line \"under\" a lower figure, the \
+deepest that applies wins), write it as one: `ladder attendance over year_to_date from 20 possible \
+sessions in order { band stage_1 \"Stage 1\" under 95% stage listen  band stage_2 \"Stage 2\" \
+under 90% stage facilitate }` (docs/language.md, Ladders); `in order` keeps \"Stage 2 only after \
+Stage 1\". Otherwise make the bands disjoint ranges (`90% .. 95%` above `below 90%`), or write \
+the most serious band first.",
     },
     check,
 };
 
 fn check(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
-    for set in school_band_sets(ctx.policy) {
+    for set in school_band_tables(ctx.policy) {
         for (i, band) in set.bands.iter().enumerate() {
             let earlier: Vec<Interval> = set.bands.iter().take(i).map(|b| b.range).collect();
             if earlier.is_empty() || band.range.is_empty() {
@@ -71,9 +73,15 @@ fn check(ctx: &Context) -> Vec<Finding> {
             )
             .label("every value here is in an earlier band")
             .help(if set.bands.iter().take(i).any(|b| b.range == band.range) {
-                "stages at the same attendance follow each other in time, not in the table: keep one band and move pupils on with a support plan (`plan \"...\" at facilitate { review after 6 school_weeks  target attendance(rolling 6 school_weeks) >= 90%  escalate to formalise }`)"
+                String::from("stages at the same attendance follow each other in time, not in the table: keep one band and move pupils on with a support plan (`plan \"...\" at facilitate { review after 6 school_weeks  target attendance(rolling 6 school_weeks) >= 90%  escalate to formalise }`), or write a `ladder` whose stages share the range, entered `in order after 3 school_weeks`")
             } else {
-                "make the bands a ladder of disjoint ranges (e.g. `90% .. 95%` above `below 90%`), or write the most serious band first"
+                let ladder: Vec<&crate::model::Band> = set
+                    .bands
+                    .iter()
+                    .take(i + 1)
+                    .filter(|b| !b.range.intersect(&band.range).is_empty())
+                    .collect();
+                ladder_help(set, &ladder)
             });
             for b in set.bands.iter().take(i) {
                 if !b.range.intersect(&band.range).is_empty() {

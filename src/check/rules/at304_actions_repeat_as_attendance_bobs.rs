@@ -43,6 +43,12 @@ fn bobbing_ratio(policy: &crate::model::Policy, c: &Condition, depth: usize) -> 
         Condition::Ratio { window, .. } => {
             matches!(window, Window::YearToDate | Window::RollingWeeks(_)).then_some(*window)
         }
+        Condition::Scheduled(s) => match s.lhs {
+            crate::model::ScheduledLhs::Ratio(_, window) => {
+                matches!(window, Window::YearToDate | Window::RollingWeeks(_)).then_some(window)
+            }
+            crate::model::ScheduledLhs::Count(_) => None,
+        },
         Condition::Defined(name) => policy
             .definitions
             .iter()
@@ -81,8 +87,11 @@ fn check(ctx: &Context) -> Vec<Finding> {
         .iter()
         .filter(|t| t.origin == Origin::School)
     {
-        // `repeat every` says the school means the action to repeat.
-        if trigger.repeat != Repeat::RisingEdge {
+        // `repeat every` says the school means the action to repeat; a trigger looked at only
+        // at the end of each period fires at most once a period.
+        if trigger.repeat != Repeat::RisingEdge
+            || matches!(trigger.looked_at, Some(crate::model::LookedAt::EndOf(_)))
+        {
             continue;
         }
         if let Some(window) = bobbing_ratio(policy, &trigger.condition, 0) {

@@ -35,6 +35,8 @@ fn check(ctx: &Context) -> Vec<Finding> {
         .triggers
         .iter()
         .filter(|t| t.origin == Origin::School && t.min_possible == 0 && !t.actions.is_empty())
+        // Looked at only at the end of a half-term or later: never in the first days.
+        .filter(|t| !matches!(t.looked_at, Some(crate::model::LookedAt::EndOf(_))))
         .filter(|t| {
             normal::rows(ctx.policy, &t.condition).is_some_and(|rows| {
                 rows.iter().any(|(row, ok)| *ok && holds_at_zero(row))

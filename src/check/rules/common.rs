@@ -437,3 +437,56 @@ pub fn unreachable_note(set: &BandSet) -> String {
         format!("no pupil with at most {max} possible sessions can have it")
     }
 }
+
+/// The band tables the school wrote that are tables, not ladders: a pupil is in the first band
+/// that holds (a ladder's stages nest by design; AT240-AT243 check them).
+pub fn school_band_tables(policy: &Policy) -> impl Iterator<Item = &BandSet> {
+    school_band_sets(policy).filter(|s| s.ladder.is_none())
+}
+
+/// The ladders the school wrote.
+pub fn school_ladders(
+    policy: &Policy,
+) -> impl Iterator<Item = (&BandSet, &crate::model::ladder::Ladder)> {
+    school_band_sets(policy).filter_map(|s| s.ladder.as_ref().map(|l| (s, l)))
+}
+
+/// A help line that rewrites a table's bands as a ladder (`ladder ... { band ... }`), the form
+/// for cumulative "under X%" stages.
+pub fn ladder_help(set: &BandSet, bands: &[&Band]) -> String {
+    let guard = match set.min_possible {
+        0 => String::new(),
+        n => format!(" from {n} possible sessions"),
+    };
+    let stages: Vec<String> = bands
+        .iter()
+        .map(|b| {
+            let stage = b.stage.as_ref().map(|s| format!(" stage {}", s.id));
+            format!("band {} {}{}", b.id, b.written, stage.unwrap_or_default())
+        })
+        .collect();
+    format!(
+        "if a pupil goes deeper through these stages, write the table as a ladder, whose deepest stage reached applies (add `in order` for one stage at a time): `ladder {} over {}{guard} {{ {} }}`",
+        set.metric.keyword(),
+        set.window,
+        stages.join("  ")
+    )
+}
+
+/// Whether every percentage of `inner` is in `outer` (0% and 100% as the open ends).
+pub fn within(inner: &Interval, outer: &Interval) -> bool {
+    use crate::model::Percent;
+    use std::ops::Bound;
+    let close = |i: &Interval| Interval {
+        lo: match i.lo {
+            Bound::Unbounded => Bound::Included(Percent::ZERO),
+            b => b,
+        },
+        hi: match i.hi {
+            Bound::Unbounded => Bound::Included(Percent::HUNDRED),
+            b => b,
+        },
+    };
+    let (inner, outer) = (close(inner), close(outer));
+    inner.is_empty() || inner.intersect(&outer) == inner
+}

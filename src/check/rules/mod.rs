@@ -14,6 +14,7 @@ mod at010_school_year_too_short;
 mod at011_sessions_on_bank_holiday;
 mod at012_term_time_holiday_authorised;
 mod at013_legal_step_not_on_penalty_threshold;
+mod at014_third_penalty_notice_within_three_years;
 mod at101_persistent_absence_not_national;
 mod at102_severe_absence_not_national;
 mod at103_register_open_longer_than_limit;
@@ -23,6 +24,8 @@ mod at106_enforcement_before_support;
 mod at107_policy_omits_required_content;
 mod at108_severe_absence_without_local_authority;
 mod at110_definition_counts_days_not_share;
+mod at111_schedule_disagrees_with_national_share;
+mod at115_school_week_shorter_than_expected;
 mod at201_attendance_in_no_band;
 mod at202_attendance_in_several_bands;
 mod at203_stages_share_one_band;
@@ -36,14 +39,22 @@ mod at210_definitions_disagree;
 mod at211_terms_overlap;
 mod at212_action_misses_definition_boundary;
 mod at213_band_never_reached;
+mod at214_afternoon_register_opens_before_lunch_ends;
 mod at230_plan_target_left_to_staff;
+mod at240_ladder_stages_not_nested;
+mod at241_ladder_stage_repeated;
+mod at242_ladder_exit_never_holds;
+mod at243_ladder_holds_national_measure;
 mod at301_bands_without_evidence_guard;
 mod at302_letter_never_sent;
 mod at303_meeting_never_held;
 mod at304_actions_repeat_as_attendance_bobs;
 mod at305_trigger_without_evidence_guard;
+mod at306_trigger_looked_at_every_few_weeks;
 mod at320_band_wording_ambiguous;
 mod common;
+#[cfg(test)]
+mod testing;
 
 use super::Rule;
 
@@ -62,6 +73,7 @@ pub static RULES: &[&Rule] = &[
     &at011_sessions_on_bank_holiday::RULE,
     &at012_term_time_holiday_authorised::RULE,
     &at013_legal_step_not_on_penalty_threshold::RULE,
+    &at014_third_penalty_notice_within_three_years::RULE,
     &at101_persistent_absence_not_national::RULE,
     &at102_severe_absence_not_national::RULE,
     &at103_register_open_longer_than_limit::RULE,
@@ -71,6 +83,8 @@ pub static RULES: &[&Rule] = &[
     &at107_policy_omits_required_content::RULE,
     &at108_severe_absence_without_local_authority::RULE,
     &at110_definition_counts_days_not_share::RULE,
+    &at111_schedule_disagrees_with_national_share::RULE,
+    &at115_school_week_shorter_than_expected::RULE,
     &at201_attendance_in_no_band::RULE,
     &at202_attendance_in_several_bands::RULE,
     &at203_stages_share_one_band::RULE,
@@ -84,12 +98,18 @@ pub static RULES: &[&Rule] = &[
     &at211_terms_overlap::RULE,
     &at212_action_misses_definition_boundary::RULE,
     &at213_band_never_reached::RULE,
+    &at214_afternoon_register_opens_before_lunch_ends::RULE,
     &at230_plan_target_left_to_staff::RULE,
+    &at240_ladder_stages_not_nested::RULE,
+    &at241_ladder_stage_repeated::RULE,
+    &at242_ladder_exit_never_holds::RULE,
+    &at243_ladder_holds_national_measure::RULE,
     &at301_bands_without_evidence_guard::RULE,
     &at302_letter_never_sent::RULE,
     &at303_meeting_never_held::RULE,
     &at304_actions_repeat_as_attendance_bobs::RULE,
     &at305_trigger_without_evidence_guard::RULE,
+    &at306_trigger_looked_at_every_few_weeks::RULE,
     &at320_band_wording_ambiguous::RULE,
 ];
 

@@ -43,6 +43,7 @@ impl Lowerer {
             let also = b.or_when.as_ref().and_then(|e| self.condition(e));
             let on_enter = self.actions(&b.on_enter);
             let weekly = self.actions(&b.weekly);
+            let weekly_every = self.weekly_every(b);
             let repeat = self.repeat(b.repeat.as_ref());
             out.push(Band {
                 id: b.id.node.clone(),
@@ -55,12 +56,15 @@ impl Lowerer {
                 enter_guard,
                 on_enter,
                 weekly,
+                weekly_every,
                 repeat,
                 loc: band.loc.clone(),
                 range_loc: b.range.loc.clone(),
             });
         }
+        let ladder = self.ladder(bands);
         let set = BandSet {
+            ladder,
             label: bands.label.as_ref().map(|l| l.node.clone()),
             metric: metric?,
             window,

@@ -14,7 +14,8 @@ impl Lowerer {
         let mut seen_here = HashSet::new();
         for item in &cal.items {
             match &item.node {
-                ast::CalendarItem::Session { name, times } => {
+                ast::CalendarItem::Day(line) => self.day_line(line, &item.loc, into),
+                ast::CalendarItem::Session { name, times, group } => {
                     let Some(session) = SessionName::from_keyword(&name.node) else {
                         self.unknown(
                             &name.loc,
@@ -24,7 +25,7 @@ impl Lowerer {
                         );
                         continue;
                     };
-                    if !seen_here.insert(session) {
+                    if group.is_none() && !seen_here.insert(session) {
                         self.error(
                             &name.loc,
                             ModelError::Duplicate {
@@ -68,6 +69,10 @@ impl Lowerer {
                                 session: name.node.clone(),
                             },
                         );
+                    }
+                    if let Some(group) = group {
+                        self.group_session(register, group, into);
+                        continue;
                     }
                     // Each academic year's block may restate the register times; they are one
                     // set for the school. A restatement may leave out a time the first gave, or

@@ -15,6 +15,8 @@ enum Value {
     YearGroup,
     Stage,
     StageName(StageRef),
+    /// A schedule's name: its row for the period of the day.
+    Schedule(usize),
 }
 
 impl Value {
@@ -30,6 +32,7 @@ impl Value {
             Value::YearGroup => "`pupil.year_group`".into(),
             Value::Stage => "`pupil.stage`".into(),
             Value::StageName(s) => format!("the stage `{}`", s.id),
+            Value::Schedule(_) => "a schedule".into(),
         }
     }
 }
@@ -184,6 +187,9 @@ impl Lowerer {
                     None
                 }
                 other => {
+                    if let Some(i) = self.schedules.iter().position(|s| s.name == other) {
+                        return Some(Value::Schedule(i));
+                    }
                     let name = Sp::new(other.to_string(), o.loc.clone());
                     self.stage_ref(&name).map(Value::StageName)
                 }
@@ -259,6 +265,27 @@ impl Lowerer {
                     window: window?,
                 }))
             }
+            "notices_issued" => {
+                const EXPECTED: &str = "a number of years, e.g. `notices_issued(3 years)`";
+                if !self.arity(args, 1, n, EXPECTED, loc) {
+                    return None;
+                }
+                match args.first().map(|a| &a.node) {
+                    Some(Argument::Years(years)) if *years > 0 => {
+                        Some(Value::Count(CountMetric::NoticesIssued { years: *years }))
+                    }
+                    _ => {
+                        self.error(
+                            loc,
+                            ModelError::WrongArguments {
+                                name: name.node.clone(),
+                                expected: EXPECTED,
+                            },
+                        );
+                        None
+                    }
+                }
+            }
             "consecutive_days" => {
                 const EXPECTED: &str = "codes, e.g. `consecutive_days({N, O})`";
                 if !self.arity(args, 1, n, EXPECTED, loc) {
@@ -313,10 +340,18 @@ impl Lowerer {
         // Put the metric on the left: `10 <= x` is `x >= 10`.
         let literal_left = matches!(
             l,
-            Value::Percent(_) | Value::Number(..) | Value::Share(..) | Value::StageName(_)
+            Value::Percent(_)
+                | Value::Number(..)
+                | Value::Share(..)
+                | Value::StageName(_)
+                | Value::Schedule(_)
         ) && !matches!(
             r,
-            Value::Percent(_) | Value::Number(..) | Value::Share(..) | Value::StageName(_)
+            Value::Percent(_)
+                | Value::Number(..)
+                | Value::Share(..)
+                | Value::StageName(_)
+                | Value::Schedule(_)
         );
         let (l, op, r, rloc) = if literal_left {
             (r, op.flipped(), l, &lhs.loc)
@@ -350,6 +385,12 @@ impl Lowerer {
                 Some(Condition::YearGroup { op, value })
             }
             (Value::Stage, Value::StageName(stage)) => Some(Condition::Stage { op, stage }),
+            (Value::Count(metric), Value::Schedule(i)) => {
+                self.scheduled(ScheduledLhs::Count(metric), op, i, loc)
+            }
+            (Value::Ratio(metric, window), Value::Schedule(i)) => {
+                self.scheduled(ScheduledLhs::Ratio(metric, window), op, i, loc)
+            }
             (l, r) => {
                 self.error(
                     loc,

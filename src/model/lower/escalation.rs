@@ -249,10 +249,17 @@ impl Lowerer {
     ) {
         let loc = item.loc.clone();
         match &item.node {
-            ast::PenaltyItem::Threshold { sessions, window } => {
+            ast::PenaltyItem::Threshold {
+                sessions,
+                window,
+                codes,
+                ..
+            } => {
                 let window = self.window(&window.node, &window.loc);
+                let codes = codes.as_ref().map(|c| self.code_set(&c.node));
                 let value = PenaltyThreshold {
                     sessions: sessions.node,
+                    codes,
                     window,
                     loc: loc.clone(),
                     origin: Origin::School,

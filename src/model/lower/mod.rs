@@ -7,6 +7,9 @@ mod calendar;
 mod conditions;
 mod definitions;
 mod escalation;
+mod ladder;
+mod schedule;
+mod school_day;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
@@ -82,6 +85,7 @@ fn merge_national(model: &mut Policy, national: &Policy) {
 
 /// The metrics the condition language knows, for "did you mean".
 const METRICS: &[&str] = &[
+    "notices_issued",
     "attendance",
     "absence",
     "possible",
@@ -140,6 +144,8 @@ struct Lowerer {
     declared: HashSet<(&'static str, String)>,
     /// Date the policy is judged on, for retired codes.
     judged_on: NaiveDate,
+    /// The schedules, lowered first so conditions anywhere can name them.
+    schedules: Vec<Schedule>,
 }
 
 impl Lowerer {
@@ -154,6 +160,7 @@ impl Lowerer {
             definitions: Names::default(),
             declared: HashSet::new(),
             judged_on: codes_2024(),
+            schedules: Vec::new(),
         }
     }
 
@@ -186,6 +193,7 @@ impl Lowerer {
                     }
                 }
                 ast::Item::Ratified(date) => l.judged_on = date.node,
+                ast::Item::Schedule(s) => l.schedule(s, &item.loc),
                 ast::Item::Extends(_) => extends = true,
                 _ => {}
             }
@@ -257,10 +265,12 @@ impl Lowerer {
             plans: Vec::new(),
             penalty_notices: PenaltyNotices::default(),
             limits: Limits::default(),
+            schedules: self.schedules.clone(),
         };
         for item in &policy.node.items {
             self.item(item, &mut model);
         }
+        self.schedules_in_calendar(&model);
         self.check_unique_rule_names(&model);
         model
     }
@@ -465,6 +475,7 @@ impl Lowerer {
                         repeat,
                         loc: loc.clone(),
                         origin: Origin::School,
+                        looked_at: self.looked_at(t),
                     });
                 }
             }
@@ -483,6 +494,8 @@ impl Lowerer {
                     self.limit(i, &mut model.limits);
                 }
             }
+            // Lowered up front, in `new()`.
+            ast::Item::Schedule(_) => {}
         }
     }
 

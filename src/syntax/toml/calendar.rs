@@ -16,12 +16,14 @@ impl Cx<'_> {
             ("session", "[[calendar.session]]"),
             ("term", "[[calendar.term]]"),
             ("closure", "[[calendar.closure]]"),
+            ("day", "[[calendar.day]]"),
         ] {
             let Some(sub) = get(t, key) else { continue };
             for raw in self.elements(sub, table) {
                 let item = match key {
                     "session" => self.session(raw),
                     "term" => self.term(raw),
+                    "day" => self.day_line(raw),
                     _ => self.closure(raw),
                 };
                 match item {
@@ -34,7 +36,11 @@ impl Cx<'_> {
         }
         items.sort_by_key(|i| i.loc.span.start);
         let label = header.and_then(|h| h.label).map(|l| self.string(&l));
-        ok.then_some(CalendarAst { label, items })
+        ok.then_some(CalendarAst {
+            label,
+            items,
+            trailing: Vec::new(),
+        })
     }
 
     fn session(&mut self, raw: &Raw<'_>) -> Option<CalendarItem> {
@@ -60,8 +66,23 @@ impl Cx<'_> {
             }
         }
         times.sort_by_key(|t| t.loc.span.start);
+        let group = match &s.group {
+            Some(g) => match self.fragment(Fragment::DayGroup, g)? {
+                Parsed::DayGroup(g) => Some(g),
+                _ => None,
+            },
+            None => None,
+        };
         let name = name?;
-        ok.then_some(CalendarItem::Session { name, times })
+        ok.then_some(CalendarItem::Session { name, times, group })
+    }
+
+    fn day_line(&mut self, raw: &Raw<'_>) -> Option<CalendarItem> {
+        let d: DayToml = self.de(raw, "[[calendar.day]]")?;
+        match self.fragment(Fragment::DayLine, &d.line)? {
+            Parsed::DayLine(line) => Some(CalendarItem::Day(line)),
+            _ => None,
+        }
     }
 
     fn date_range(&mut self, from: &Any, to: &Option<Any>) -> Option<Sp<DateRange>> {

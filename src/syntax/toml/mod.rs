@@ -4,6 +4,8 @@
 
 mod calendar;
 mod errors;
+mod ladder;
+mod schedule;
 mod statements;
 mod strings;
 mod values;
@@ -31,7 +33,7 @@ type Str = Spanned<String>;
 type Any = Spanned<::toml::Value>;
 
 /// The keys a TOML policy or calendar file may have at the top level.
-const TOP_KEYS: [&str; 15] = [
+const TOP_KEYS: [&str; 16] = [
     "policy",
     "cite",
     "roles",
@@ -47,6 +49,7 @@ const TOP_KEYS: [&str; 15] = [
     "plan",
     "penalty_notices",
     "limits",
+    "schedule",
 ];
 
 /// Tables nest only a few levels in this schema; deeper junk is not walked (stack safety).
@@ -88,6 +91,8 @@ struct CalendarToml {
     _term: Option<IgnoredAny>,
     #[serde(rename = "closure")]
     _closure: Option<IgnoredAny>,
+    #[serde(rename = "day")]
+    _day: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +102,17 @@ struct SessionToml {
     opens: Option<Any>,
     late_after: Option<Any>,
     closes: Option<Any>,
+    /// `for = "years 1 to 2"`: one group's register times.
+    #[serde(rename = "for")]
+    group: Option<Str>,
+}
+
+/// `[[calendar.day]]`: one school-day line, in the DSL's words (`line = "lunch 12:00 to
+/// 13:00"`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayToml {
+    line: Str,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +155,10 @@ struct BandsToml {
     metric: Str,
     over: Str,
     min_possible: Option<Spanned<u32>>,
+    ladder: Option<Spanned<bool>>,
+    order: Option<Str>,
+    /// `"10 days"`: an evidence guard written in days, in place of `min_possible`.
+    min_possible_count: Option<Str>,
     #[serde(rename = "band")]
     _band: Option<IgnoredAny>,
 }
@@ -153,10 +173,13 @@ struct BandToml {
     or_when: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,
+    held: Option<Str>,
     on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,
     every_school_week: Option<Str>,
+    /// With `every_school_week`: every Nth school week in the band instead.
+    weekly_every: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -181,11 +204,14 @@ struct StepToml {
 struct TriggerToml {
     name: Str,
     min_possible: Option<Spanned<u32>>,
+    /// `"10 days"`: an evidence guard written in days, in place of `min_possible`.
+    min_possible_count: Option<Str>,
     on_each: Option<Str>,
     when: Option<Str>,
     then: Str,
     stage: Option<Str>,
     repeat: Option<Str>,
+    looked_at: Option<Str>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +234,10 @@ struct PlanToml {
 #[serde(deny_unknown_fields)]
 struct PenaltyToml {
     threshold_sessions: Option<Spanned<u32>>,
+    /// `"2.5 days"`: a threshold written in days or half days, in place of the sessions.
+    threshold_count: Option<Str>,
+    /// `"{G, O}"`: the codes the threshold counts.
+    threshold_codes: Option<Str>,
     threshold_window: Option<Str>,
     limit_notices: Option<Spanned<u32>>,
     limit_years: Option<Spanned<u32>>,
@@ -328,6 +358,9 @@ impl Cx<'_> {
                     self.each(raw, "[[trigger]]", &mut items, |cx, raw, _| cx.trigger(raw))
                 }
                 "plan" => self.each(raw, "[[plan]]", &mut items, |cx, raw, t| cx.plan(raw, t)),
+                "schedule" => self.each(raw, "[[schedule]]", &mut items, |cx, raw, t| {
+                    cx.schedule(raw, t)
+                }),
                 "penalty_notices" => items.extend(self.penalty_notices(raw)),
                 "limits" => items.extend(self.limits(raw)),
                 other => {

@@ -173,18 +173,19 @@ impl Cx<'_> {
         let metric = self.name(&head.metric);
         let window = self.window(&head.over);
         let label = head.label.as_ref().map(|l| self.string(l));
-        let min_possible = head
-            .min_possible
-            .as_ref()
-            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
-        let (metric, window) = (metric?, window?);
+        let ladder = self.ladder(head.ladder.as_ref(), head.order.as_ref());
+        let (min_possible, min_possible_written) =
+            self.evidence(head.min_possible.as_ref(), head.min_possible_count.as_ref());
+        let (metric, window, ladder) = (metric?, window?, ladder.ok()?);
         ok.then_some(Item::Bands(BandsAst {
             label,
             metric,
             window,
             min_possible,
+            min_possible_written,
             bands,
             trailing: Vec::new(),
+            ladder,
         }))
     }
 
@@ -207,6 +208,22 @@ impl Cx<'_> {
         let on_enter = self.optional(&b.on_enter, |cx, v| cx.actions(v));
         let enter_when = self.optional(&b.on_enter_when, |cx, v| cx.expr(v));
         let weekly = self.optional(&b.every_school_week, |cx, v| cx.actions(v));
+        if let (Some(n), None) = (&b.weekly_every, &b.every_school_week) {
+            // How often, with no actions to repeat.
+            self.error(
+                n.span(),
+                SyntaxError::TomlMissingKey {
+                    key: "every_school_week".into(),
+                    table: "[[bands.band]]".into(),
+                },
+            );
+            return None;
+        }
+        let weekly_every = b
+            .weekly_every
+            .as_ref()
+            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let held = self.optional(&b.held, |cx, v| cx.held(v));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -237,6 +254,8 @@ impl Cx<'_> {
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
             weekly: weekly.ok()?.unwrap_or_default(),
+            weekly_every,
+            held: held.ok()?,
         })
     }
 
@@ -326,13 +345,19 @@ impl Cx<'_> {
                 _ => None,
             }
         });
-        let min_possible = t
-            .min_possible
-            .as_ref()
-            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
+        let looked_at = self.optional(&t.looked_at, |cx, v| {
+            match cx.fragment(Fragment::LookedAt, v)? {
+                Parsed::LookedAt(l) => Some(l),
+                _ => None,
+            }
+        });
+        let (min_possible, min_possible_written) =
+            self.evidence(t.min_possible.as_ref(), t.min_possible_count.as_ref());
         Some(Item::Trigger(TriggerAst {
+            looked_at: looked_at.ok()?,
             name: self.string(&t.name),
             min_possible,
+            min_possible_written,
             each: each.ok()?,
             when: when.ok()?,
             actions: actions?,
@@ -476,21 +501,59 @@ impl Cx<'_> {
             }
         }
         if let Some(head) = head {
-            match (&head.threshold_sessions, &head.threshold_window) {
-                (Some(n), Some(w)) => match self.window(w) {
+            let count = match &head.threshold_count {
+                Some(c) => match self.fragment(Fragment::ThresholdCount, c) {
+                    Some(Parsed::ThresholdCount(n, written)) => {
+                        Some((n, written, c.span(), "threshold_count"))
+                    }
+                    _ => {
+                        ok = false;
+                        None
+                    }
+                },
+                None => head.threshold_sessions.as_ref().map(|n| {
+                    (
+                        Sp::new(*n.get_ref(), self.loc(n.span())),
+                        None,
+                        n.span(),
+                        "threshold_sessions",
+                    )
+                }),
+            };
+            let counted = match &head.threshold_codes {
+                Some(c) => match self.fragment(Fragment::Codes, c) {
+                    Some(Parsed::Codes(codes)) => Some(codes),
+                    _ => {
+                        ok = false;
+                        None
+                    }
+                },
+                None => None,
+            };
+            match (count, &head.threshold_window) {
+                (Some((sessions, written, n_span, key)), Some(w)) => match self.window(w) {
                     Some(window) => {
-                        let sessions = Sp::new(*n.get_ref(), self.loc(n.span()));
-                        let start = self.key_value(t, "threshold_sessions", n.span()).span.start;
+                        let start = self.key_value(t, key, n_span.clone()).span.start;
+                        let mut end = n_span.end.max(w.span().end);
+                        if let Some(c) = &head.threshold_codes {
+                            end = end.max(c.span().end);
+                        }
                         let loc = self.loc(
                             start.min(self.key_value(t, "threshold_window", w.span()).span.start)
-                                ..n.span().end.max(w.span().end),
+                                ..end,
                         );
-                        items.push(Node::new(PenaltyItem::Threshold { sessions, window }, loc));
+                        let item = PenaltyItem::Threshold {
+                            sessions,
+                            window,
+                            written,
+                            codes: counted,
+                        };
+                        items.push(Node::new(item, loc));
                     }
                     None => ok = false,
                 },
-                (Some(n), None) => {
-                    ok &= self.missing("threshold_window", "[penalty_notices]", n.span())
+                (Some((_, _, n_span, _)), None) => {
+                    ok &= self.missing("threshold_window", "[penalty_notices]", n_span)
                 }
                 (None, Some(w)) => {
                     ok &= self.missing("threshold_sessions", "[penalty_notices]", w.span())
@@ -522,6 +585,24 @@ impl Cx<'_> {
                 self.loc(raw.span().start..extent(raw, 0)),
             )
         })
+    }
+
+    /// An evidence guard: `min_possible = 20`, or `min_possible_count = "10 days"`.
+    fn evidence(
+        &mut self,
+        sessions: Option<&Spanned<u32>>,
+        count: Option<&Str>,
+    ) -> (Option<Sp<u32>>, Option<ThresholdCount>) {
+        if let Some(c) = count
+            && let Some(Parsed::ThresholdCount(n, written)) =
+                self.fragment(Fragment::ThresholdCount, c)
+        {
+            return (Some(n), written);
+        }
+        (
+            sessions.map(|n| Sp::new(*n.get_ref(), self.loc(n.span()))),
+            None,
+        )
     }
 
     /// Reports a key that must come with another; always `false`, for `ok &= ...`.

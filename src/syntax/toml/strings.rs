@@ -81,7 +81,31 @@ impl Placement {
             Parsed::Codes(codes) => self.fix_codes(codes),
             Parsed::Window(w) => self.fix_loc(&mut w.loc),
             Parsed::Repeat(r) => self.fix_loc(&mut r.loc),
+            Parsed::Operand(o) => self.fix_loc(&mut o.loc),
+            Parsed::LookedAt(l) => self.fix_loc(&mut l.loc),
             Parsed::Time(_) | Parsed::Percent(_) => {}
+            Parsed::Order(o) => self.fix_loc(&mut o.loc),
+            Parsed::Held(h) => {
+                self.fix_loc(&mut h.loc);
+                if let HeldAst::Until { when, .. } = &mut h.node {
+                    self.fix_expr(when);
+                }
+            }
+            Parsed::DayLine(line) => {
+                match &mut line.what {
+                    DayWhat::At { time, .. } => self.fix_loc(&mut time.loc),
+                    DayWhat::Lunch { starts, ends } => {
+                        self.fix_loc(&mut starts.loc);
+                        self.fix_loc(&mut ends.loc);
+                    }
+                    DayWhat::Week { minutes } => self.fix_loc(&mut minutes.loc),
+                }
+                if let Some(g) = &mut line.group {
+                    self.fix_loc(&mut g.loc);
+                }
+            }
+            Parsed::DayGroup(g) => self.fix_loc(&mut g.loc),
+            Parsed::ThresholdCount(n, _) => self.fix_loc(&mut n.loc),
         }
     }
 
