@@ -80,6 +80,14 @@ const STATEMENTS: &[(&str, &str)] = &[
         "penalty_notices {\n  threshold ${1:10} sessions in rolling ${2:10} school_weeks\n  limit ${3:2} in ${4:3} years\n}",
     ),
     (
+        "ladder",
+        "ladder \"${1:stages}\" attendance over ${2:year_to_date} from 20 possible sessions in order {\n  band ${3:stage_1} \"${4:Stage 1}\" ${5:under 96%} stage ${6:monitor}\n}",
+    ),
+    (
+        "schedule",
+        "schedule ${1:pa_days} per ${2|half_term,term|} {\n  1: ${3:3.5 days}\n}",
+    ),
+    (
         "limits",
         "limits {\n  ${1:register_open} ${2:30} ${3|minutes,sessions|}\n}",
     ),
@@ -313,7 +321,7 @@ fn block(before: &str, calendar_file: bool) -> Block {
                 .and_then(|b| b.rfind('\n'))
                 .map_or(0, |i| i + 1);
             let opener = before.get(line_start..at).unwrap_or("").trim_start();
-            if opener.starts_with("bands") {
+            if opener.starts_with("bands") || opener.starts_with("ladder") {
                 Block::Bands
             } else if opener.starts_with("calendar") {
                 Block::Calendar
