@@ -12,10 +12,10 @@
 # The server waits DEBOUNCE_MS after the last change before analysing (150 ms by default, so
 # a word typed costs one analysis): an editor sees the figure below plus that wait.
 #
-# Measured on the project's 2-core machine while the test suite ran beside it (2026-12-02,
-# load average 4.6), on policies/toml/kings-cross-academy.toml (24,103 bytes, 29 findings):
-#   debounce 0 ms     median 3.2 ms, max 9.5 ms
-#   debounce 150 ms   median 154.2 ms, max 180.9 ms
+# Measured on the project's 2-core machine while other helpers' builds shared it (2026-12-02,
+# load average 6.1), on policies/toml/kings-cross-academy.toml (24,103 bytes, 29 findings):
+#   debounce 0 ms     median 3.6 ms, max 12.5 ms
+#   debounce 150 ms   median 158.1 ms, max 199.1 ms
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
