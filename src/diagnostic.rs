@@ -42,8 +42,21 @@ pub trait Problem: fmt::Display {
     fn label(&self) -> Option<String> {
         None
     }
+    /// When the fix is mechanical: the text written at the problem's location and the text
+    /// that replaces it (the misspelt name and its "did you mean"). An editor offers it as a
+    /// quick fix; it is kept only where the location holds exactly that text.
+    fn replacement(&self) -> Option<(&str, String)> {
+        None
+    }
 
     fn at(&self, loc: &Loc) -> Diagnostic {
+        let fix = self
+            .replacement()
+            .filter(|(written, _)| loc.text() == *written)
+            .map(|(_, replacement)| Fix {
+                loc: loc.clone(),
+                replacement,
+            });
         Diagnostic {
             code: self.code().to_string(),
             severity: self.severity(),
@@ -54,6 +67,7 @@ pub trait Problem: fmt::Display {
             help: self.help(),
             url: None,
             source: None,
+            fix,
         }
     }
 }
@@ -74,6 +88,15 @@ pub struct Diagnostic {
     pub url: Option<String>,
     /// The document and paragraph a national rule enforces.
     pub source: Option<String>,
+    /// A machine-applicable fix (`attend lsp`'s quick fixes); no renderer prints it.
+    pub fix: Option<Fix>,
+}
+
+/// Text that fixes a finding: `replacement` written in place of what `loc` covers.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub loc: Loc,
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -280,6 +303,7 @@ pub fn more_problems(count: usize, first: Option<Loc>, worst: Severity) -> Diagn
         )),
         url: None,
         source: None,
+        fix: None,
     }
 }
 
@@ -312,6 +336,7 @@ mod tests {
             help: None,
             url: None,
             source: None,
+            fix: None,
         }
     }
 
@@ -335,6 +360,38 @@ mod tests {
         assert_eq!(note.position(), Some(("a.policy", 1, 101)));
         // Limiting again changes nothing.
         assert_eq!(limit_per_file(shown.clone()).len(), shown.len());
+    }
+
+    /// A misspelt name whose replacement is known.
+    struct Misspelt;
+
+    impl fmt::Display for Misspelt {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("unknown letter `concen`")
+        }
+    }
+
+    impl Problem for Misspelt {
+        fn code(&self) -> &'static str {
+            "test::misspelt"
+        }
+        fn replacement(&self) -> Option<(&str, String)> {
+            Some(("concen", "concern".into()))
+        }
+    }
+
+    #[test]
+    fn a_fix_is_kept_only_where_the_location_holds_the_text_it_replaces() {
+        let src = Source::new("a.policy", "letter concen by office");
+        let at_name = Misspelt.at(&src.loc(Span::new(7, 13)));
+        let fix = at_name.fix.expect("a fix at the name");
+        assert_eq!(
+            (fix.loc.span, fix.replacement.as_str()),
+            (Span::new(7, 13), "concern")
+        );
+        // A location covering more than the name (the whole action) gets no fix: replacing it
+        // would delete the rest.
+        assert!(Misspelt.at(&src.loc(Span::new(0, 23))).fix.is_none());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod html;
 pub mod ics;
 pub mod ledger;
 pub mod letters;
+pub mod lsp;
 pub mod model;
 pub mod progress;
 pub mod register;

@@ -195,6 +195,7 @@ impl Rule {
             help: finding.help,
             url: Some(self.url()),
             source: Some(self.source.to_string()),
+            fix: None,
         }
     }
 

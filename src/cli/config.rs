@@ -104,6 +104,7 @@ pub fn load(path: &Path) -> Result<Config, Box<Diagnostic>> {
             help: Some(help.to_string()),
             url: None,
             source: None,
+            fix: None,
         })
     };
     let raw: Raw = toml::from_str(src.text()).map_err(|e| {

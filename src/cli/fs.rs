@@ -24,6 +24,7 @@ pub fn unreadable(name: &dyn std::fmt::Display, e: &dyn std::fmt::Display) -> Bo
         help: None,
         url: None,
         source: None,
+        fix: None,
     })
 }
 

@@ -9,6 +9,7 @@ mod fs;
 mod generate;
 mod init;
 mod letters;
+mod lsp;
 mod manual;
 mod output;
 mod progress;
@@ -141,6 +142,9 @@ enum Command {
     Completions(manual::CompletionsArgs),
     /// Print the manual page, or write a page per command with --out
     Man(manual::ManArgs),
+    /// Serve the Language Server Protocol on standard input and output, for editors
+    #[command(after_help = "Example (an editor starts it):\n  attend lsp\n\nSee docs/editors.md.")]
+    Lsp,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -205,6 +209,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => manual::completions(&args),
         Command::Man(args) => manual::man(&args),
+        Command::Lsp => lsp::run(),
     };
     ExitCode::from(code)
 }

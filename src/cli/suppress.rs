@@ -167,5 +167,6 @@ fn problem(src: &Source, span: Span, code: &str, message: String, help: String) 
         help: Some(help),
         url: None,
         source: None,
+        fix: None,
     }
 }

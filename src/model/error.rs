@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::diagnostic::{Problem, Severity, did_you_mean_help};
+use crate::diagnostic::{Problem, Severity, did_you_mean, did_you_mean_help};
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ModelError {
@@ -174,6 +174,20 @@ impl Problem for ModelError {
         match self {
             ModelError::RetiredCode { .. } => Severity::Warning,
             _ => Severity::Error,
+        }
+    }
+
+    fn replacement(&self) -> Option<(&str, String)> {
+        match self {
+            ModelError::Unknown {
+                name, candidates, ..
+            } => did_you_mean(name, candidates.iter().map(String::as_str))
+                .map(|s| (name.as_str(), s.to_string())),
+            ModelError::UnknownCode {
+                code,
+                suggestion: Some(s),
+            } => Some((code.as_str(), s.clone())),
+            _ => None,
         }
     }
 
