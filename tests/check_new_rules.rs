@@ -203,3 +203,21 @@ fn at002_a_ten_day_ladder_that_misses_a_code_and_at104_a_missing_afternoon_regis
     // An excerpt is not asked for what a whole policy must contain.
     assert!(at("AT107").is_empty() && at("AT108").is_empty());
 }
+
+#[test]
+fn at104_an_afternoon_register_stated_year_group_by_year_group_is_stated() {
+    // Flax Bourton: one morning register for all, the afternoon's by year group.
+    let by_years = "  document excerpt\n  calendar {\n    session am opens 08:55 closes 09:15\n    session pm opens 13:00 closes 13:15 for years R to 3\n    session pm opens 13:10 closes 13:25 for years 4 to 6\n  }\n";
+    let f = found("AT104", by_years);
+    assert!(f.is_empty(), "{f:?}");
+    // Helena Romanes: each phase's morning register, and no afternoon register anywhere.
+    let by_phase = "  document excerpt\n  calendar {\n    session am opens 09:00 closes 09:10 for phase primary\n    session am opens 08:40 closes 08:55 for phase secondary\n  }\n";
+    let f = found("AT104", by_phase);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].0
+            .contains("not when the afternoon register opens or closes")
+            && f[0].1 == 5,
+        "{f:?}"
+    );
+}

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
         what: "Each session the calendar states (`session am ...`, `session pm ...`) must give \
 both when its register opens and when it closes. A policy that states no register times at all \
 is reported by AT107 instead; one that states the register times of one session only (the \
-morning's) is reported here, at the session it states.",
+morning's) is reported here, at the session it states. A session stated year group by year \
+group or phase by phase (`for years R to 3`) is stated.",
         why: "The policy must state how long the register stays open, and it should be the same \
 for every session (national-rules.md §5); the school day's timings and register-close times are \
 part of what a policy must contain (§10). Without both ends nobody can tell whether the register \
@@ -53,14 +54,19 @@ fn check(ctx: &Context) -> Vec<Finding> {
     out
 }
 
-/// A calendar that states one session's register and not the other's: the document set out to
-/// give register times, so the missing one is a gap in it, even in an excerpt.
+/// A calendar that states one session's register and not the other's, for the whole school or
+/// any group: the document set out to give register times, so the missing one is a gap in it,
+/// even in an excerpt.
 fn one_session_only(ctx: &Context) -> Option<Finding> {
     if ctx.partial {
         return None;
     }
-    let sessions = &ctx.policy.calendar.sessions;
-    let stated = |name: SessionName| sessions.iter().find(|s| s.session == name);
+    // A session stated group by group (`for years R to 3`, `for phase primary`) is stated: the
+    // whole school's line is looked at first, then each group's in the order written.
+    let calendar = &ctx.policy.calendar;
+    let groups = calendar.school_day.group_sessions().map(|(_, s)| s);
+    let sessions: Vec<_> = calendar.sessions.iter().chain(groups).collect();
+    let stated = |name: SessionName| sessions.iter().copied().find(|s| s.session == name);
     let (given, missing) = match (stated(SessionName::Am), stated(SessionName::Pm)) {
         (Some(am), None) => (am, "afternoon"),
         (None, Some(pm)) => (pm, "morning"),
