@@ -214,6 +214,12 @@ pub fn to_lsp(doc: &Document, d: &Diagnostic) -> lsp_types::Diagnostic {
         message.push_str("\nsource: ");
         message.push_str(source);
     }
+    // The rule's documentation is one command away, as on the command line; the protocol's
+    // `codeDescription` wants a web address, which a rule page in the repository is not.
+    if let Some(rule) = crate::check::rules::find(&d.code) {
+        message.push_str("\nmore: attend explain ");
+        message.push_str(rule.code);
+    }
     lsp_types::Diagnostic {
         range,
         severity: Some(match d.severity {
