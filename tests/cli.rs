@@ -671,6 +671,17 @@ fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
             ":4:5]",
             "letter `concern` is stated again here",
         ),
+        // A session's time is one key of its TOML table (found by fuzzing fmt_roundtrip in CI).
+        (
+            "fuzz/regressions/fmt_roundtrip/session-time-repeated.policy",
+            ":6:28]",
+            "`opens` of session `am` is stated again here",
+        ),
+        (
+            "fuzz/regressions/fmt_roundtrip/session-time-repeated-in-a-calendar-file.calendar",
+            ":3:39]",
+            "`closes` of session `am` is stated again here",
+        ),
     ] {
         let run = attend(&["fmt", "--to", "toml", file]);
         no_panic(&run, file);

@@ -12,8 +12,15 @@ use crate::syntax::error::SyntaxError;
 /// setting or a `stages` block written twice. TOML keeps one value per key, so converting such a policy would
 /// drop the repeat silently; `attend fmt --to toml` refuses it at the repeat instead.
 pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
-    let File::Policy(policy) = file else {
-        return Vec::new();
+    let policy = match file {
+        File::Policy(policy) => policy,
+        File::Calendars(file) => {
+            return file
+                .calendars
+                .iter()
+                .flat_map(|c| calendar_repeats(&c.node))
+                .collect();
+        }
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut repeats = Vec::new();
@@ -26,6 +33,7 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
     // one written after a block would move up on the way back, so it is refused like a repeat.
     let mut after_block = false;
     let mut misplaced = Vec::new();
+    let mut in_calendars = Vec::new();
     for item in &policy.node.items {
         let loc = &item.loc;
         let key = match &item.node {
@@ -104,9 +112,30 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
                     );
                 }
             }
+            Item::Calendar(calendar) => in_calendars.extend(calendar_repeats(calendar)),
             _ => {}
         }
     }
     repeats.extend(misplaced);
+    repeats.extend(in_calendars);
+    repeats
+}
+
+/// A session's time written twice (`opens 08:50 opens 13:00`): each time is one key of the
+/// session's table.
+fn calendar_repeats(calendar: &CalendarAst) -> Vec<Diagnostic> {
+    let mut repeats = Vec::new();
+    for item in &calendar.items {
+        let CalendarItem::Session { name, times, .. } = &item.node else {
+            continue;
+        };
+        let mut seen = HashSet::new();
+        for time in times {
+            if !seen.insert(time.node.kind) {
+                let what = format!("`{}` of session `{}`", time.node.kind.keyword(), name.node);
+                repeats.push(SyntaxError::TomlCannotRepeat { what }.at(&time.loc));
+            }
+        }
+    }
     repeats
 }
