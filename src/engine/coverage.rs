@@ -84,13 +84,23 @@ fn part_of(kind: RowKind) -> Part {
     }
 }
 
+/// The line a row's entry is keyed by: a band's weekly row is its band's whatever its line.
+fn line_of(row: &crate::table::Row, part: Part) -> usize {
+    if part == Part::Band {
+        0
+    } else {
+        row.source.line
+    }
+}
+
 /// Counts how often each rule of `table` fired in `outcome`.
 pub fn coverage(table: &DecisionTable, outcome: &Outcome) -> Coverage {
-    // Rows that say one thing in several ways (an `or` in a condition) make one entry; a
-    // band's weekly actions are its band's.
+    // Rows of one statement (an `or` in a condition makes several) are one entry; two
+    // statements of one step (`day 5:` and `day 5 when ...:`) are two, told apart by their
+    // lines. A band's weekly actions are its band's.
     let mut entries: Vec<Entry> = Vec::new();
     let mut entry_of_row: Vec<usize> = Vec::with_capacity(table.rows.len());
-    let mut index: BTreeMap<(Part, &str, String), usize> = BTreeMap::new();
+    let mut index: BTreeMap<(Part, &str, String, usize), usize> = BTreeMap::new();
     for row in &table.rows {
         let part = part_of(row.kind);
         let step = match part {
@@ -98,7 +108,7 @@ pub fn coverage(table: &DecisionTable, outcome: &Outcome) -> Coverage {
             Part::Step | Part::Plan => super::step_name(row),
         };
         let at = *index
-            .entry((part, row.rule.as_str(), step.clone()))
+            .entry((part, row.rule.as_str(), step.clone(), line_of(row, part)))
             .or_insert_with(|| {
                 entries.push(Entry {
                     part,
