@@ -400,10 +400,13 @@ fn equity(sim: &Simulation) -> String {
         [a] => (a.clone(), a.clone()),
         _ => (String::new(), String::new()),
     };
+    let reaching = if solid == pale {
+        esc(&solid).to_string()
+    } else {
+        format!("{} (solid) and {} (pale)", esc(&solid), esc(&pale))
+    };
     let mut o = format!(
-        "<h2>Who the policy falls on</h2>\n<p class=\"how\">Share of each group reaching {} (solid) and {} (pale) over the period, per policy. A stricter policy that falls mainly on pupils with SEND or a social worker shows as taller bars in those groups than in &ldquo;None of these&rdquo;.</p>\n",
-        esc(&solid),
-        esc(&pale)
+        "<h2>Who the policy falls on</h2>\n<p class=\"how\">Share of each group reaching {reaching} over the period, per policy. A stricter policy that falls mainly on pupils with SEND or a social worker shows as taller bars in those groups than in &ldquo;None of these&rdquo;.</p>\n"
     );
     let names: Vec<&str> = sim.policies.iter().map(|p| p.label.as_str()).collect();
     o.push_str(&legend(&names));
