@@ -469,3 +469,17 @@ fn policies_of_one_name_are_told_apart_and_the_phase_follows_the_policies() {
         "{html}"
     );
 }
+
+#[test]
+fn the_help_states_the_default_minutes_in_force() {
+    let out = Command::cargo_bin("attend")
+        .expect("binary")
+        .args(["simulate", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains(&format!("changes one): {}.", Minutes::default().describe())),
+        "the help's minutes differ from simulate::DEFAULT_MINUTES:\n{help}"
+    );
+}

@@ -19,7 +19,7 @@ use crate::{analyse, model, table};
     attend simulate policies/corrected/kings-cross-academy.policy \\\n    policies/corrected/attendance-thresholds.policy \\\n    \
     --cohort 2000 --seed 1 --out sim\n  \
     attend simulate school.policy --register register.csv --pupils pupils.csv \\\n    \
-    --calendar term-dates.calendar --minutes letter=15 --out sim\n\n\
+    --minutes letter=15 --out sim\n\n\
     Each policy runs on its own term dates; one that gives none runs on the bundled \
     illustrative Camden 2024-25 calendar, and --calendar runs every policy on that file. \
     Policies whose calendars differ are refused: one register has one calendar.\n\
