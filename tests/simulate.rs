@@ -463,6 +463,10 @@ fn policies_of_one_name_are_told_apart_and_the_phase_follows_the_policies() {
         "{stdout}"
     );
     // King's Cross Academy states `phase primary`: the cohort is a primary one.
+    assert!(
+        stdout.contains("Cohort: synthetic primary cohort of 20 pupils (seed 1)"),
+        "{stdout}"
+    );
     let html = std::fs::read_to_string(dir.path().join("sim/report.html")).expect("html");
     assert!(
         html.contains("synthetic primary cohort of 20 pupils"),
@@ -481,5 +485,53 @@ fn the_help_states_the_default_minutes_in_force() {
     assert!(
         help.contains(&format!("changes one): {}.", Minutes::default().describe())),
         "the help's minutes differ from simulate::DEFAULT_MINUTES:\n{help}"
+    );
+}
+
+#[test]
+fn policies_stating_different_phases_need_phase() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("secondary.policy");
+    let text = std::fs::read_to_string("policies/corrected/kings-cross-academy.policy")
+        .expect("policy")
+        .replace("  phase primary\n", "  phase secondary\n")
+        .replace(
+            "\"../letters/",
+            &format!("\"{}/policies/letters/", env!("CARGO_MANIFEST_DIR")),
+        );
+    std::fs::write(&copy, text).expect("write");
+    let run = |extra: &[&str]| {
+        Command::cargo_bin("attend")
+            .expect("binary")
+            .args(["simulate", "policies/corrected/kings-cross-academy.policy"])
+            .arg(&copy)
+            .args(["--cohort", "10", "--out"])
+            .arg(dir.path().join("sim"))
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("error[simulate::phases_differ]: `policies/corrected/kings-cross-academy.policy` is a primary policy and"), "{stderr}");
+    assert!(
+        stderr.contains("help: choose it with `--phase primary` or `--phase secondary`"),
+        "{stderr}"
+    );
+    let chosen = run(&["--phase", "secondary"]);
+    assert!(
+        chosen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&chosen.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&chosen.stderr);
+    assert!(
+        stderr.contains("note: `--phase` overrides the phase `policies/corrected/kings-cross-academy.policy` states"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&chosen.stdout)
+            .contains("Cohort: synthetic secondary cohort of 10 pupils")
     );
 }

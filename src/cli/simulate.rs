@@ -253,6 +253,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     for warning in &warnings {
         println!("WARNING: {warning}\n");
     }
+    println!("Cohort: {cohort}");
     print!("{}", sim.text(&days));
     let html = crate::report::html(&crate::report::Report {
         title: "Attendance policy comparison",
@@ -293,10 +294,20 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
 /// phases need `--phase`.
 fn cohort_phase(arg: Option<PhaseArg>, loaded: &[Loaded]) -> Result<Phase, u8> {
     if let Some(arg) = arg {
-        return Ok(match arg {
+        let phase = match arg {
             PhaseArg::Primary => Phase::Primary,
             PhaseArg::Secondary => Phase::Secondary,
-        });
+        };
+        for l in loaded
+            .iter()
+            .filter(|l| l.phase.is_some_and(|p| p != phase))
+        {
+            eprintln!(
+                "note: `--phase` overrides the phase `{}` states",
+                l.path.display()
+            );
+        }
+        return Ok(phase);
     }
     let stated: Vec<&Loaded> = loaded.iter().filter(|l| l.phase.is_some()).collect();
     let Some(first) = stated.first() else {
