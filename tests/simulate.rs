@@ -195,7 +195,8 @@ fn stages_are_counted_as_each_pupil_reaches_them_and_a_band_gap_is_no_stage() {
     assert_eq!(last.stages[at("expect")][0], 1);
     assert_eq!(last.stages[at("formalise")][0], 0);
     assert_eq!(last.stages[at("enforce")][0], 2);
-    assert_eq!(last.no_stage[0], 1);
+    assert_eq!(last.no_band[0], 1);
+    assert_eq!(last.no_stage[0], 0);
     let band = |name: &str| {
         last.bands
             .iter()

@@ -255,8 +255,9 @@ pub struct Snapshot {
     pub bands: Vec<(String, [u64; 6])>,
     /// Pupils per stage (in stage order), per group.
     pub stages: Vec<[u64; 6]>,
-    /// Pupils at no stage: in no band (or a band without a stage) and raised by nothing.
+    /// Pupils at no stage, raised by nothing: in a band without a stage, and in no band.
     pub no_stage: [u64; 6],
+    pub no_band: [u64; 6],
 }
 
 /// One pupil's actions on the last school week with data.
@@ -598,8 +599,10 @@ fn figures(
 /// The row of the band table that counts the pupils in no band of any band set.
 pub const NO_BAND: &str = "in no band";
 
-/// The row of the stage table that counts the pupils at no stage.
-pub const NO_STAGE: &str = "no stage (in no band)";
+/// The rows of the stage table that count the pupils at no stage: in a band that names
+/// none, and in no band.
+pub const NO_STAGE: &str = "no stage: in a band without one";
+pub const NO_STAGE_NO_BAND: &str = "no stage: in no band";
 
 fn snapshot(
     table: &DecisionTable,
@@ -625,6 +628,7 @@ fn snapshot(
     }
     let mut stages = vec![[0u64; 6]; table.stages.len().max(1)];
     let mut no_stage = [0u64; 6];
+    let mut unstaged_no_band = [0u64; 6];
     let mut no_band = [0u64; 6];
     for (i, s) in outcome.summary.iter().enumerate() {
         let mask = masks.get(i).copied().unwrap_or(1);
@@ -639,12 +643,21 @@ fn snapshot(
                 .get(*row as usize)
                 .is_some_and(|r| r.stage.is_some())
         });
+        let unbanded = s.bands.iter().all(Option::is_none);
         if s.stage == 0 && !staged {
-            add(&mut no_stage, mask, 1);
+            add(
+                if unbanded {
+                    &mut unstaged_no_band
+                } else {
+                    &mut no_stage
+                },
+                mask,
+                1,
+            );
         } else if let Some(c) = stages.get_mut(s.stage) {
             add(c, mask, 1);
         }
-        if !table.band_sets.is_empty() && s.bands.iter().all(Option::is_none) {
+        if !table.band_sets.is_empty() && unbanded {
             add(&mut no_band, mask, 1);
         }
         for row in s.bands.iter().flatten() {
@@ -662,6 +675,7 @@ fn snapshot(
         bands,
         stages,
         no_stage,
+        no_band: unstaged_no_band,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The simulation's figures as a reader sees them: the text tables `attend simulate` prints
 //! and the CSV it writes, one column per policy.
 
-use super::{Group, NO_STAGE, Simulation};
+use super::{Group, NO_STAGE, NO_STAGE_NO_BAND, Simulation};
 use crate::table::SchoolDays;
 
 fn share(n: u64, of: u64) -> String {
@@ -175,18 +175,27 @@ impl Simulation {
                 .iter()
                 .enumerate()
                 .map(|(i, stage)| {
+                    // A stage no rule puts a pupil at is not the policy's: `—`, not 0.
+                    let staged = p.staged.get(i).copied().unwrap_or(false);
                     std::iter::once(stage.clone())
-                        .chain(
-                            p.half_terms
-                                .iter()
-                                .map(|s| s.stages.get(i).map_or(0, |c| c[0]).to_string()),
-                        )
+                        .chain(p.half_terms.iter().map(|s| {
+                            if staged {
+                                s.stages.get(i).map_or(0, |c| c[0]).to_string()
+                            } else {
+                                "—".to_string()
+                            }
+                        }))
                         .collect()
                 })
                 .collect();
             rows.push(
                 std::iter::once(NO_STAGE.to_string())
                     .chain(p.half_terms.iter().map(|s| s.no_stage[0].to_string()))
+                    .collect(),
+            );
+            rows.push(
+                std::iter::once(NO_STAGE_NO_BAND.to_string())
+                    .chain(p.half_terms.iter().map(|s| s.no_band[0].to_string()))
                     .collect(),
             );
             out.push_str(&table_text(&head, &rows));
@@ -363,13 +372,14 @@ impl Simulation {
                             Some(n),
                         );
                     }
-                    let v = s.no_stage[g];
-                    put(
-                        &format!("stage:{NO_STAGE}@{date}"),
-                        gid,
-                        v.to_string(),
-                        Some(n),
-                    );
+                    for (what, v) in [("in_band", s.no_stage[g]), ("no_band", s.no_band[g])] {
+                        put(
+                            &format!("no_stage_{what}@{date}"),
+                            gid,
+                            v.to_string(),
+                            Some(n),
+                        );
+                    }
                     for (band, c) in &s.bands {
                         put(
                             &format!("band:{band}@{date}"),
