@@ -21,7 +21,8 @@ use crate::{analyse, table};
     --register examples/data/register.csv --pupils examples/data/pupils.csv --out out\n  \
     attend run school.policy --register marks.csv.gz --pupils pupils.csv --out out --on 2024-11-18\n  \
     attend run school.policy --register today.csv --pupils pupils.csv --on today\n  \
-    attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n\n\
+    attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n  \
+    attend run school.policy --register register.csv --pupils pupils.csv --coverage\n\n\
     Exit status: 0 done, 1 `attend check` finds errors in the policy (refused without \
     --allow-errors), 2 the policy cannot be read or an input has errors (nothing is written)."
 )]
