@@ -195,6 +195,14 @@ fn the_run_report_renders() {
     ]);
     let r = render(&out.join("report.html"), 4, &dir.path().join("shot"));
     assert_renders(&r, 4);
+    // Issue 12: the coverage section, each rule with its policy line, the dead ones flagged.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Coverage</h2>"));
+    assert!(
+        html.contains("kings-cross-academy.policy:308</code>"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>dead in practice</strong>"));
     keep(&r.png, "run-report-screenshot.png");
 }
 

@@ -21,7 +21,8 @@ use crate::{analyse, table};
     --register examples/data/register.csv --pupils examples/data/pupils.csv --out out\n  \
     attend run school.policy --register marks.csv.gz --pupils pupils.csv --out out --on 2024-11-18\n  \
     attend run school.policy --register today.csv --pupils pupils.csv --on today\n  \
-    attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n\n\
+    attend run school.policy --register register.csv --pupils pupils.csv --explain P0042\n  \
+    attend run school.policy --register register.csv --pupils pupils.csv --coverage\n\n\
     Exit status: 0 done, 1 `attend check` finds errors in the policy (refused without \
     --allow-errors), 2 the policy cannot be read or an input has errors (nothing is written)."
 )]
@@ -49,8 +50,8 @@ pub struct RunArgs {
     /// School-local codes: local,national (or mis_mark,mark,valid_from,valid_to)
     #[arg(long, value_name = "FILE")]
     pub codes_map: Option<PathBuf>,
-    /// Directory for actions.csv and summary.csv (required unless --on or --explain)
-    #[arg(long, value_name = "DIR", required_unless_present_any = ["on", "explain"])]
+    /// Directory for actions.csv and summary.csv (required unless --on, --explain or --coverage)
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["on", "explain", "coverage"])]
     pub out: Option<PathBuf>,
     /// Print the actions due on this school day, grouped by who is responsible: a date,
     /// `today`, or `yesterday` (the school day before today)
@@ -59,6 +60,10 @@ pub struct RunArgs {
     /// Print this pupil's timeline: each day a rule changed state, with the numbers
     #[arg(long, value_name = "PUPIL")]
     pub explain: Option<String>,
+    /// Print how often each band, trigger, escalation step and plan fired on the register,
+    /// with its policy line, and the rules that never fired (dead in practice)
+    #[arg(long)]
+    pub coverage: bool,
     /// Report every bad row (up to --max-errors) instead of stopping at the first
     #[arg(long)]
     pub keep_going: bool,
@@ -407,6 +412,10 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             ledger_time.as_secs_f64(),
             (started.elapsed() - read_time - eval_time - ledger_time).as_secs_f64()
         );
+    }
+    if args.coverage {
+        let coverage = engine::coverage::coverage(&table, &outcome);
+        print!("{}", coverage.text(register.len()));
     }
     if let Some(day) = on_day {
         print!(

@@ -12,16 +12,23 @@ use crate::progress::Progress;
 use crate::register::{self, Input, ReadOptions};
 use crate::simulate::{self, Minutes};
 use crate::table::SchoolDays;
-use crate::{analyse, table};
+use crate::{analyse, model, table};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "Examples:\n  \
     attend simulate policies/corrected/kings-cross-academy.policy \\\n    policies/corrected/attendance-thresholds.policy \\\n    \
     --cohort 2000 --seed 1 --out sim\n  \
     attend simulate school.policy --register register.csv --pupils pupils.csv \\\n    \
-    --calendar term-dates.calendar --minutes letter=15 --out sim\n\n\
-    Every policy is run over one calendar: --calendar, or the bundled illustrative Camden \
-    2024-25 calendar.\n\
+    --minutes letter=15 --out sim\n\n\
+    Each policy runs on its own term dates; one that gives none runs on the bundled \
+    illustrative Camden 2024-25 calendar, and --calendar runs every policy on that file. \
+    Policies whose calendars differ are refused: one register has one calendar.\n\
+    The cohort's phase is the policies' own `phase` (primary, or secondary) when they state \
+    one; --phase chooses it otherwise, or overrides it.\n\
+    Staff time counts each action once, on the day it is due, at these minutes per action \
+    (--minutes KIND=MIN changes one): letter 10, contact 5, meeting 45, home_visit 45, \
+    review 5, notify 10, refer 30, consider 15, penalty_warning 20, support 30, detention 5, \
+    certificate 1, sticker 0, reward 2.\n\
     Exit status: 0 done, 1 `attend check` finds errors in a policy (refused without \
     --allow-errors), 2 a policy cannot be read or an input has errors (nothing is written).")]
 pub struct SimulateArgs {
@@ -42,14 +49,15 @@ pub struct SimulateArgs {
     /// A synthetic cohort of N pupils, made in memory
     #[arg(long, value_name = "N", required_unless_present = "register")]
     pub cohort: Option<usize>,
-    #[arg(long, value_enum, default_value = "secondary")]
-    pub phase: PhaseArg,
+    /// The synthetic cohort's phase [default: the policies' own `phase`, or secondary]
+    #[arg(long, value_enum)]
+    pub phase: Option<PhaseArg>,
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) used for every policy
+    /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) replacing every policy's own term dates
     #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
-    /// Staff minutes per action kind, e.g. `--minutes letter=15 --minutes meeting=60`
+    /// Staff minutes per action of a kind, e.g. `--minutes letter=15 --minutes meeting=60` (the defaults are below)
     #[arg(long, value_name = "KIND=MIN")]
     pub minutes: Vec<String>,
     /// Simulate policies `attend check` finds errors in as written, instead of refusing
@@ -67,28 +75,51 @@ pub fn run(args: &SimulateArgs) -> u8 {
     }
 }
 
+/// A policy read, checked and compiled, with what the comparison says of it.
+struct Loaded {
+    path: PathBuf,
+    table: table::DecisionTable,
+    /// The calendar it runs on, in words.
+    calendar: String,
+    check: String,
+    phase: Option<Phase>,
+}
+
 fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     let minutes = Minutes::default().with(&args.minutes).map_err(|e| {
-        eprintln!("error[simulate::bad_minutes]: {e}\n  = help: write `--minutes letter=15`");
+        eprintln!(
+            "error[simulate::bad_minutes]: {e}\n  = help: write `--minutes letter=15`; the defaults: {}",
+            Minutes::default().describe()
+        );
         EXIT_FAILURE
     })?;
-    let calendar = match &args.calendar {
-        Some(path) => load(path)?,
-        None => bundled_calendar(),
-    };
-    let mut tables = Vec::new();
+    let given = args.calendar.as_deref().map(load).transpose()?;
+    let mut loaded: Vec<Loaded> = Vec::new();
     let mut warnings = Vec::new();
     let mut refused = None;
     for path in &args.policies {
         let src = load(path)?;
-        let analysis = analyse(&src, Some(&calendar));
+        // The policy's own term dates, unless `--calendar` replaces them; one with none (or
+        // one that does not compile) is run and checked on the bundled calendar.
+        let mut calendar = given.clone();
+        let mut analysis = analyse(&src, calendar.as_ref());
+        let own = calendar.is_none()
+            && analysis
+                .checked
+                .as_ref()
+                .is_some_and(|c| c.policy().calendar.has_dates());
+        if calendar.is_none() && !own {
+            calendar = Some(bundled_calendar());
+            analysis = analyse(&src, calendar.as_ref());
+        }
         let found = super::findings(path, &src, &analysis);
         let Some(checked) = analysis.checked else {
-            refused = Some(super::refuse_malformed(path, Some(&calendar), &found));
+            refused = Some(super::refuse_malformed(path, calendar.as_ref(), &found));
             continue;
         };
         // Every policy is looked at, so one run names each that has errors.
-        if let Err(code) = super::refuse_errors(path, Some(&calendar), &found, args.allow_errors) {
+        if let Err(code) = super::refuse_errors(path, calendar.as_ref(), &found, args.allow_errors)
+        {
             refused = Some(code);
             continue;
         }
@@ -98,19 +129,60 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
             show_errors(&diagnostics);
             return Err(EXIT_FINDINGS);
         }
-        tables.push(table);
+        let phase = match checked.policy().phase.as_ref().map(|(p, _)| *p) {
+            Some(model::Phase::Nursery | model::Phase::Primary) => Some(Phase::Primary),
+            Some(model::Phase::Secondary) => Some(Phase::Secondary),
+            _ => None,
+        };
+        loaded.push(Loaded {
+            path: path.clone(),
+            calendar: match &calendar {
+                Some(c) => c.name().to_string(),
+                None => "its own term dates".to_string(),
+            },
+            check: super::count_findings(&found),
+            phase,
+            table,
+        });
     }
     if let Some(code) = refused {
         return Err(code);
     }
-    let Some(first) = tables.first() else {
+    let Some(first) = loaded.first() else {
         return Err(EXIT_FAILURE);
     };
-    let days = SchoolDays::new(&first.calendar);
+    let days = SchoolDays::new(&first.table.calendar);
     if days.is_empty() {
         eprintln!("error[simulate::no_school_days]: the calendar has no school days");
         return Err(EXIT_FAILURE);
     }
+    let school_days =
+        |d: &SchoolDays| -> Vec<chrono::NaiveDate> { (0..d.len()).map(|i| d.date(i)).collect() };
+    let first_days = school_days(&days);
+    if let Some(other) = loaded
+        .iter()
+        .find(|l| school_days(&SchoolDays::new(&l.table.calendar)) != first_days)
+    {
+        let other_days = SchoolDays::new(&other.table.calendar);
+        let describe = |l: &Loaded, d: &SchoolDays| {
+            let span = match (d.len(), d.len().checked_sub(1)) {
+                (0, _) | (_, None) => "no school days".to_string(),
+                (n, Some(last)) => format!("{n} school days, {} to {}", d.date(0), d.date(last)),
+            };
+            format!("`{}` runs on {} ({span})", l.path.display(), l.calendar)
+        };
+        eprintln!(
+            "error[simulate::calendars_differ]: the policies' calendars differ: {}, but {}; one register can be simulated on one calendar only\n  \
+             = help: run every policy on the same calendar with `--calendar FILE`",
+            describe(first, &days),
+            describe(other, &other_days)
+        );
+        return Err(EXIT_FAILURE);
+    }
+    let tables: Vec<table::DecisionTable> = loaded.iter().map(|l| l.table.clone()).collect();
+    let Some(first) = tables.first() else {
+        return Err(EXIT_FAILURE);
+    };
     let (register, cohort) = match (&args.register, &args.pupils, args.cohort) {
         (Some(reg), Some(pupils), _) => {
             let options = ReadOptions {
@@ -143,10 +215,7 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
                 .take_while(|d| days.academic_year(*d) == first_year)
                 .map(|d| days.date(d))
                 .collect();
-            let phase = match args.phase {
-                PhaseArg::Primary => Phase::Primary,
-                PhaseArg::Secondary => Phase::Secondary,
-            };
+            let phase = cohort_phase(args.phase, &loaded)?;
             let config = Config {
                 cohort: n,
                 phase,
@@ -173,11 +242,18 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         }
     };
     let spinner = Bar::spinner("simulating");
-    let sim = simulate::simulate(&tables, &days, &register, &minutes);
+    let mut sim = simulate::simulate(&tables, &days, &register, &minutes);
     spinner.finish();
+    let files: Vec<String> = loaded
+        .iter()
+        .map(|l| l.path.display().to_string())
+        .collect();
+    let checks: Vec<String> = loaded.iter().map(|l| l.check.clone()).collect();
+    simulate::name_policies(&mut sim, &files, &checks);
     for warning in &warnings {
         println!("WARNING: {warning}\n");
     }
+    println!("Cohort: {cohort}");
     print!("{}", sim.text(&days));
     let html = crate::report::html(&crate::report::Report {
         title: "Attendance policy comparison",
@@ -211,4 +287,46 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         args.out.join("report.html").display()
     );
     Ok(())
+}
+
+/// The synthetic cohort's phase: `--phase`, else the phase the policies state (primary or
+/// secondary; a nursery counts as primary), else secondary. Policies stating different
+/// phases need `--phase`.
+fn cohort_phase(arg: Option<PhaseArg>, loaded: &[Loaded]) -> Result<Phase, u8> {
+    if let Some(arg) = arg {
+        let phase = match arg {
+            PhaseArg::Primary => Phase::Primary,
+            PhaseArg::Secondary => Phase::Secondary,
+        };
+        for l in loaded
+            .iter()
+            .filter(|l| l.phase.is_some_and(|p| p != phase))
+        {
+            eprintln!(
+                "note: `--phase` overrides the phase `{}` states",
+                l.path.display()
+            );
+        }
+        return Ok(phase);
+    }
+    let stated: Vec<&Loaded> = loaded.iter().filter(|l| l.phase.is_some()).collect();
+    let Some(first) = stated.first() else {
+        return Ok(Phase::Secondary);
+    };
+    if let Some(other) = stated.iter().find(|l| l.phase != first.phase) {
+        let word = |l: &Loaded| match l.phase {
+            Some(Phase::Primary) => "primary",
+            _ => "secondary",
+        };
+        eprintln!(
+            "error[simulate::phases_differ]: `{}` is a {} policy and `{}` a {} one, so the cohort's phase is not clear\n  \
+             = help: choose it with `--phase primary` or `--phase secondary`",
+            first.path.display(),
+            word(first),
+            other.path.display(),
+            word(other)
+        );
+        return Err(EXIT_FAILURE);
+    }
+    Ok(first.phase.unwrap_or(Phase::Secondary))
 }

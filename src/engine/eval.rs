@@ -88,6 +88,13 @@ pub struct PupilSummary {
     /// million summaries need no allocation each.
     pub bands: smallvec::SmallVec<[Option<u32>; 2]>,
     pub stage: usize,
+    /// Bit `r`: the pupil's stage was rank `r` on some school day on roll, stated by a band,
+    /// trigger or plan (a pupil in no band with a stage is at no stage, not the first one);
+    /// ranks past 63 count as 63.
+    pub reached: u64,
+    /// Per band set, bit `i`: band `i` of the set held on some school day on roll (bands past
+    /// the 64th count as the 64th).
+    pub held: smallvec::SmallVec<[u64; 2]>,
     pub persistent: bool,
     pub severe: bool,
 }
@@ -174,6 +181,8 @@ pub fn evaluate_with(
     let mut run_start = vec![0usize; plan.runs.len()];
     let mut extended = vec![false; plan.runs.len()];
     let mut summary_day = None;
+    let mut reached = 0u64;
+    let mut held: smallvec::SmallVec<[u64; 2]> = smallvec::smallvec![0; plan.band_sets.len()];
     for day in first..=last {
         // Runs advance on every school day, on roll or not: a day with no possible session
         // neither extends nor breaks them.
@@ -235,6 +244,22 @@ pub fn evaluate_with(
             &mut fired,
             trace.as_deref_mut(),
         );
+        let mut staged = false;
+        for (s, band) in state.bands.iter().enumerate() {
+            if let Some((_, i)) = band {
+                if let Some(h) = held.get_mut(s) {
+                    *h |= 1 << (*i).min(63);
+                }
+                staged |= plan
+                    .band_stage
+                    .get(s)
+                    .and_then(|b| b.get(*i))
+                    .is_some_and(Option::is_some);
+            }
+        }
+        if staged || day_state.stage > 0 {
+            reached |= 1 << day_state.stage.min(63);
+        }
     }
     // Summary metrics are only read at the last day evaluated.
     if let Some(day) = summary_day {
@@ -257,6 +282,8 @@ pub fn evaluate_with(
             .map(|b| b.map(|rule| u32::try_from(plan.band_sets_row(rule)).unwrap_or(u32::MAX)))
             .collect(),
         stage: day_state.stage,
+        reached,
+        held,
         persistent: summary_day.is_some() && holds_any(&plan.persistent),
         severe: summary_day.is_some() && holds_any(&plan.severe),
     };

@@ -2,6 +2,7 @@
 //! [`DecisionTable`] and the [`Register`]: the calendar, stage order, measures and rows all
 //! come from the table. Pupils are independent, so they are evaluated on every core.
 
+pub mod coverage;
 mod eval;
 mod evidence;
 mod ladder;

@@ -7,6 +7,8 @@
 use std::fmt::Write;
 
 use crate::simulate::{Group, Simulation};
+
+mod coverage;
 use crate::table::DecisionTable;
 use crate::table::SchoolDays;
 
@@ -67,7 +69,7 @@ p.warn{background:#fff5f5;border-left:4px solid #c53030;padding:8px 12px;margin:
 /// The whole page.
 pub fn html(r: &Report<'_>) -> String {
     let sim = r.sim;
-    let names: Vec<&str> = sim.policies.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = sim.policies.iter().map(|p| p.label.as_str()).collect();
     let mut o = String::new();
     let _ = write!(
         o,
@@ -94,6 +96,7 @@ pub fn html(r: &Report<'_>) -> String {
     o.push_str(&caseload(sim, r.days));
     o.push_str(&equity(sim));
     o.push_str(&due(sim));
+    o.push_str(&coverage::section(sim));
     o.push_str("</main>\n</body>\n</html>\n");
     o
 }
@@ -153,14 +156,14 @@ fn y_axis(o: &mut String, max: f64, suffix: &str) -> f64 {
 }
 
 fn summary_table(sim: &Simulation) -> String {
-    let mut o = String::from(
-        "<h2>At a glance</h2>\n<p class=\"how\">Totals over the whole period; staff time uses the minutes per action kind given to <code>attend simulate</code>.</p>\n<table>\n<tr><th>Measure</th>",
+    let mut o = format!(
+        "<h2>At a glance</h2>\n<p class=\"how\">Totals over the whole period. A pupil reaches a stage when it is their stage on some school day; &mdash; means no rule of the policy puts a pupil at that stage. Staff time counts each action once, on the day it is due, at these minutes per action: {} (<code>--minutes KIND=MIN</code> changes one).</p>\n<table>\n<tr><th>Measure</th>",
+        esc(&sim.minutes.describe())
     );
     for p in &sim.policies {
-        let _ = write!(o, "<th class=\"n\">{}</th>", esc(&p.name));
+        let _ = write!(o, "<th class=\"n\">{}</th>", esc(&p.label));
     }
     o.push_str("</tr>\n");
-    let all = sim.pupils[0].max(1) as f64;
     let mut row = |label: &str, f: &dyn Fn(&crate::simulate::PolicyFigures) -> String| {
         let _ = write!(o, "<tr><td>{}</td>", esc(label));
         for p in &sim.policies {
@@ -168,6 +171,12 @@ fn summary_table(sim: &Simulation) -> String {
         }
         o.push_str("</tr>\n");
     };
+    if sim.policies.iter().any(|p| !p.file.is_empty()) {
+        row("File", &|p| p.file.clone());
+    }
+    if sim.policies.iter().any(|p| !p.check.is_empty()) {
+        row("attend check", &|p| p.check.clone());
+    }
     row("Actions", &|p| {
         p.actions.values().map(|c| c[0]).sum::<u64>().to_string()
     });
@@ -176,23 +185,23 @@ fn summary_table(sim: &Simulation) -> String {
             p.actions.get(&kind).map_or(0, |c| c[0]).to_string()
         });
     }
-    row("Pupils reaching formalise", &|p| {
-        format!(
-            "{} ({:.1}%)",
-            p.formalise[0],
-            p.formalise[0] as f64 * 100.0 / all
-        )
-    });
-    row("Pupils reaching enforce", &|p| {
-        format!(
-            "{} ({:.1}%)",
-            p.enforce[0],
-            p.enforce[0] as f64 * 100.0 / all
-        )
-    });
+    for stage in sim.stage_names() {
+        row(&format!("Pupils reaching {stage}"), &|p| {
+            sim.reaching_text(p, &stage, 0)
+        });
+    }
     row("Staff hours", &|p| {
         format!("{:.1}", p.minutes[0] as f64 / 60.0)
     });
+    for kind in sim.kinds() {
+        let each = sim.minutes.of(&kind);
+        row(&format!("· {kind} ({each} min each)"), &|p| {
+            format!(
+                "{:.1}",
+                p.minutes_by_kind.get(&kind).copied().unwrap_or(0) as f64 / 60.0
+            )
+        });
+    }
     o.push_str("</table>\n");
     o
 }
@@ -283,7 +292,7 @@ fn weekly(sim: &Simulation) -> String {
     let mut o = String::from(
         "<h2>Actions per week</h2>\n<p class=\"how\">Actions the policy requires each school week (letters, contacts, meetings and the rest together), one line per policy.</p>\n",
     );
-    let names: Vec<&str> = sim.policies.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = sim.policies.iter().map(|p| p.label.as_str()).collect();
     o.push_str(&legend(&names));
     svg_open(&mut o, "Actions per week", H);
     let max = sim
@@ -336,15 +345,15 @@ fn x_dates(o: &mut String, dates: &[chrono::NaiveDate], x_of: &dyn Fn(usize) -> 
 
 fn caseload(sim: &Simulation, days: &SchoolDays) -> String {
     let mut o = String::from(
-        "<h2>Caseload by stage</h2>\n<p class=\"how\">Pupils at each stage at the end of the school week (stacked); the lightest band is the first stage. Taller dark segments mean more families in formal support or enforcement.</p>\n",
+        "<h2>Caseload by stage</h2>\n<p class=\"how\">Pupils at each stage at the end of the school week (stacked); the lightest band is the first stage, and pupils at no stage (in no band, or in a band without a stage) are left out. Taller dark segments mean more families in formal support or enforcement.</p>\n",
     );
     for p in &sim.policies {
-        let _ = write!(o, "<h3>{}</h3>\n<div class=\"legend\">", esc(&p.name));
+        let _ = write!(o, "<h3>{}</h3>\n<div class=\"legend\">", esc(&p.label));
         for (i, s) in p.stages.iter().enumerate() {
             let _ = write!(o, "<span style=\"--c:{}\">{}</span>", STAGE[i % 8], esc(s));
         }
         o.push_str("</div>\n");
-        svg_open(&mut o, &format!("Caseload by stage: {}", p.name), H);
+        svg_open(&mut o, &format!("Caseload by stage: {}", p.label), H);
         let max = p
             .weeks
             .iter()
@@ -382,10 +391,24 @@ fn caseload(sim: &Simulation, days: &SchoolDays) -> String {
 }
 
 fn equity(sim: &Simulation) -> String {
-    let mut o = String::from(
-        "<h2>Who the policy falls on</h2>\n<p class=\"how\">Share of each group reaching formalise (solid) and enforce (pale) over the period, per policy. A stricter policy that falls mainly on pupils with SEND or a social worker shows as taller bars in those groups than in &ldquo;None of these&rdquo;.</p>\n",
+    // The two highest stages any policy names (formalise and enforce in the national
+    // framework's words); a policy without one draws no bar for it.
+    let stages = sim.stage_names();
+    let top: Vec<String> = stages.iter().rev().take(2).rev().cloned().collect();
+    let (solid, pale) = match top.as_slice() {
+        [a, b] => (a.clone(), b.clone()),
+        [a] => (a.clone(), a.clone()),
+        _ => (String::new(), String::new()),
+    };
+    let reaching = if solid == pale {
+        esc(&solid).to_string()
+    } else {
+        format!("{} (solid) and {} (pale)", esc(&solid), esc(&pale))
+    };
+    let mut o = format!(
+        "<h2>Who the policy falls on</h2>\n<p class=\"how\">Share of each group reaching {reaching} over the period, per policy. A stricter policy that falls mainly on pupils with SEND or a social worker shows as taller bars in those groups than in &ldquo;None of these&rdquo;.</p>\n"
     );
-    let names: Vec<&str> = sim.policies.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = sim.policies.iter().map(|p| p.label.as_str()).collect();
     o.push_str(&legend(&names));
     let height = H + 14.0;
     svg_open(
@@ -404,7 +427,10 @@ fn equity(sim: &Simulation) -> String {
         .policies
         .iter()
         .flat_map(|p| (0..6).map(move |g| (p, g)))
-        .map(|(p, g)| share(p.formalise[g].max(p.enforce[g]), g))
+        .map(|(p, g)| {
+            let at = |s: &str| p.reaching(s).map_or(0, |c| c[g]);
+            share(at(&solid).max(at(&pale)), g)
+        })
         .fold(0.0, f64::max);
     let top = y_axis(&mut o, max.max(1.0), "%");
     let groups = Group::ALL.len() as f64;
@@ -414,10 +440,8 @@ fn equity(sim: &Simulation) -> String {
     for (g, group) in Group::ALL.iter().enumerate() {
         let x0 = L + gw * g as f64 + 8.0;
         for (pi, p) in sim.policies.iter().enumerate() {
-            for (k, (value, opacity)) in [(p.formalise[g], 1.0), (p.enforce[g], 0.45)]
-                .iter()
-                .enumerate()
-            {
+            let at = |s: &str| p.reaching(s).map_or(0, |c| c[g]);
+            for (k, (value, opacity)) in [(at(&solid), 1.0), (at(&pale), 0.45)].iter().enumerate() {
                 let v = share(*value, g);
                 let h = (v / top) * (H - T - B);
                 let _ = write!(
@@ -428,8 +452,8 @@ fn equity(sim: &Simulation) -> String {
                     (bw - 1.0).max(0.5),
                     colour(pi),
                     esc(group.label()),
-                    esc(&p.name),
-                    if k == 0 { "formalise" } else { "enforce" }
+                    esc(&p.label),
+                    esc(if k == 0 { &solid } else { &pale })
                 );
             }
         }
@@ -460,7 +484,7 @@ fn due(sim: &Simulation) -> String {
             o,
             "<h3><span class=\"chip\" style=\"background:{}\"></span>{} — {} actions</h3>\n",
             colour(pi),
-            esc(&p.name),
+            esc(&p.label),
             p.due.len()
         );
         if p.due.is_empty() {

@@ -156,42 +156,88 @@ impl Group {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Minutes(pub BTreeMap<String, u32>);
 
+/// The default minutes of staff time per action kind, and what each assumes. Each action a
+/// policy asks for counts once, on the day it is due (as `actions.csv` lists it), so these
+/// are the minutes of one such action, not of a case.
+pub const DEFAULT_MINUTES: [(&str, u32, &str); 14] = [
+    ("letter", 10, "a standard letter merged, checked and sent"),
+    ("contact", 5, "a call, text or email to a parent"),
+    ("meeting", 45, "a meeting with a family, with its note"),
+    ("home_visit", 45, "a visit to the home, with travel"),
+    (
+        "review",
+        5,
+        "a look at the pupil's record and a decision noted",
+    ),
+    ("notify", 10, "an email or call to a colleague or service"),
+    ("refer", 30, "a referral form to a service"),
+    ("consider", 15, "a decision on a case, recorded"),
+    (
+        "penalty_warning",
+        20,
+        "a penalty notice warning drafted and sent",
+    ),
+    (
+        "support",
+        30,
+        "support set up: a plan, a mentor, a programme",
+    ),
+    ("detention", 5, "a pupil's share of a supervised detention"),
+    ("certificate", 1, "a certificate printed"),
+    ("sticker", 0, "no staff time to speak of"),
+    ("reward", 2, "a reward given"),
+];
+
 impl Default for Minutes {
     fn default() -> Minutes {
-        let pairs = [
-            ("letter", 10),
-            ("contact", 5),
-            ("home_visit", 60),
-            ("meeting", 45),
-            ("review", 15),
-            ("notify", 30),
-            ("refer", 30),
-            ("consider", 30),
-            ("penalty_warning", 20),
-            ("support", 30),
-        ];
-        Minutes(pairs.iter().map(|(k, m)| (k.to_string(), *m)).collect())
+        Minutes(
+            DEFAULT_MINUTES
+                .iter()
+                .map(|(k, m, _)| (k.to_string(), *m))
+                .collect(),
+        )
     }
 }
 
 impl Minutes {
-    /// Minutes for one action of this kind; a kind with no figure counts 15.
+    /// Minutes for one action of this kind (every kind of the language has a figure).
     pub fn of(&self, kind: &str) -> u32 {
         self.0.get(kind).copied().unwrap_or(15)
     }
 
-    /// Applies `KIND=MIN` overrides; an error names the first one that does not parse.
+    /// Applies `KIND=MIN` overrides; an error names the first one that does not parse or
+    /// names no action kind (with the kind it is nearest, if any).
     pub fn with(mut self, overrides: &[String]) -> Result<Minutes, String> {
         for o in overrides {
             let Some((kind, min)) = o.split_once('=') else {
                 return Err(format!("`{o}` is not KIND=MINUTES"));
             };
+            let kind = kind.trim();
+            if !DEFAULT_MINUTES.iter().any(|(k, _, _)| *k == kind) {
+                let kinds = DEFAULT_MINUTES.iter().map(|(k, _, _)| *k);
+                let hint = crate::diagnostic::did_you_mean_help(kind, kinds)
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "`{kind}` in `{o}` is not an action kind{hint} (the kinds: {})",
+                    DEFAULT_MINUTES.map(|(k, _, _)| k).join(", ")
+                ));
+            }
             let Ok(min) = min.trim().parse::<u32>() else {
                 return Err(format!("`{min}` in `{o}` is not a whole number of minutes"));
             };
-            self.0.insert(kind.trim().to_string(), min);
+            self.0.insert(kind.to_string(), min);
         }
         Ok(self)
+    }
+
+    /// The minutes in force, `letter 10, contact 5, ...`, in the order of [`DEFAULT_MINUTES`].
+    pub fn describe(&self) -> String {
+        DEFAULT_MINUTES
+            .iter()
+            .map(|(k, _, _)| format!("{k} {}", self.of(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -209,6 +255,9 @@ pub struct Snapshot {
     pub bands: Vec<(String, [u64; 6])>,
     /// Pupils per stage (in stage order), per group.
     pub stages: Vec<[u64; 6]>,
+    /// Pupils at no stage, raised by nothing: in a band without a stage, and in no band.
+    pub no_stage: [u64; 6],
+    pub no_band: [u64; 6],
 }
 
 /// One pupil's actions on the last school week with data.
@@ -224,6 +273,12 @@ pub struct Due {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyFigures {
     pub name: String,
+    /// The column heading: the name, with the file's name when two policies share a name.
+    pub label: String,
+    /// The policy's file as given (empty when the caller gave none).
+    pub file: String,
+    /// What `attend check` says of it (`0 errors, 2 warnings`; empty when not given).
+    pub check: String,
     pub stages: Vec<String>,
     /// Per band set, each band's name and its attendance interval over its window (lowest
     /// and highest percent, in millionths), when its condition is one.
@@ -232,17 +287,36 @@ pub struct PolicyFigures {
     pub actions: BTreeMap<String, [u64; 6]>,
     /// Actions per school week of [`Simulation::weeks`].
     pub weekly: Vec<u64>,
-    /// Pupils reaching formalise (or beyond), and enforce, per group.
-    pub formalise: [u64; 6],
-    pub enforce: [u64; 6],
+    /// Per stage (in stage order), the pupils whose stage it was on some school day, per
+    /// group: each pupil counted at every stage they actually reached, and at no other.
+    pub reached: Vec<[u64; 6]>,
+    /// Per stage, whether some rule of the policy (a band, trigger or plan) puts a pupil at
+    /// it: a stage none does is one the policy does not have in practice.
+    pub staged: Vec<bool>,
     /// Minutes of staff time, per group.
     pub minutes: [u64; 6],
+    /// Minutes of staff time per action kind (all pupils).
+    pub minutes_by_kind: BTreeMap<String, u64>,
+    /// How often each band, trigger, step and plan fired.
+    pub coverage: engine::coverage::Coverage,
     /// At the end of each half-term with data, and at the last day with data.
     pub half_terms: Vec<Snapshot>,
     /// At the last day of each school week with data (the caseload over the year).
     pub weeks: Vec<Snapshot>,
     /// Actions due in the last school week with data.
     pub due: Vec<Due>,
+}
+
+impl PolicyFigures {
+    /// Pupils reaching the stage of this name, per group; `None` when the policy has no
+    /// such stage, or no rule of it puts a pupil there.
+    pub fn reaching(&self, stage: &str) -> Option<[u64; 6]> {
+        let i = self.stages.iter().position(|s| s == stage)?;
+        if !self.staged.get(i).copied().unwrap_or(false) {
+            return None;
+        }
+        Some(self.reached.get(i).copied().unwrap_or_default())
+    }
 }
 
 /// A band's name and its year-to-date (or other window's) attendance range.
@@ -269,6 +343,8 @@ pub struct Simulation {
     pub week_days: Vec<usize>,
     pub half_term_days: Vec<usize>,
     pub policies: Vec<PolicyFigures>,
+    /// The minutes per action kind the staff time is counted at.
+    pub minutes: Minutes,
 }
 
 /// How often to take the weekly caseload: at most this many pupil-days of extra evaluation
@@ -362,6 +438,37 @@ pub fn compare(
         week_days,
         half_term_days,
         policies,
+        minutes: minutes.clone(),
+    }
+}
+
+/// Names each policy's column after its file (`files[i]`, as given) and what `attend check`
+/// says of it (`checks[i]`). Policies of one name are told apart by their file's name, or
+/// by the whole path when that is the same too.
+pub fn name_policies(sim: &mut Simulation, files: &[String], checks: &[String]) {
+    let names: Vec<String> = sim.policies.iter().map(|p| p.name.clone()).collect();
+    let base = |f: &str| {
+        std::path::Path::new(f)
+            .file_name()
+            .map_or_else(|| f.to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    for (i, p) in sim.policies.iter_mut().enumerate() {
+        let file = files.get(i).cloned().unwrap_or_default();
+        p.check = checks.get(i).cloned().unwrap_or_default();
+        let twins: Vec<usize> = (0..names.len()).filter(|j| names[*j] == p.name).collect();
+        if twins.len() > 1 {
+            let same_base = twins
+                .iter()
+                .filter(|j| files.get(**j).map(|f| base(f)) == Some(base(&file)))
+                .count();
+            let tell = if same_base > 1 {
+                file.clone()
+            } else {
+                base(&file)
+            };
+            p.label = format!("{} ({tell})", p.name);
+        }
+        p.file = file;
     }
 }
 
@@ -394,14 +501,6 @@ fn attendance_of(register: &Register, span: (usize, usize)) -> Vec<Option<u32>> 
         .collect()
 }
 
-fn stage_rank(table: &DecisionTable, id: &str, from_end: usize) -> usize {
-    table
-        .stages
-        .iter()
-        .position(|s| s == id)
-        .unwrap_or_else(|| table.stages.len().saturating_sub(from_end))
-}
-
 #[allow(clippy::too_many_arguments)]
 fn figures(
     table: &DecisionTable,
@@ -415,21 +514,14 @@ fn figures(
     half_term_days: &[usize],
 ) -> PolicyFigures {
     let span = outcome.span;
-    let formalise_rank = stage_rank(table, "formalise", 2);
-    let enforce_rank = stage_rank(table, "enforce", 1);
-    let mut reached = vec![0usize; register.len()];
-    let mut enforced = vec![false; register.len()];
     let mut actions: BTreeMap<String, [u64; 6]> = BTreeMap::new();
     let mut weekly = vec![0u64; week_first.len()];
     let mut spent = [0u64; 6];
+    let mut minutes_by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut due = Vec::new();
     let last_week = week_first.last().copied().unwrap_or(span.0);
-    for f in &outcome.fired {
-        if let Some(r) = reached.get_mut(f.pupil) {
-            *r = (*r).max(f.stage);
-        }
-    }
-    // An action several rules ask for on one day is done once, as `actions.csv` lists it.
+    // An action several rules ask for on one day is done once, as `actions.csv` lists it;
+    // each is counted once, on its day, and costs its kind's minutes once.
     for d in engine::due(table, &outcome.fired) {
         let (f, a) = (d.fired, d.action);
         let mask = masks.get(f.pupil).copied().unwrap_or(1);
@@ -437,15 +529,12 @@ fn figures(
             .partition_point(|d| *d <= f.day)
             .saturating_sub(1);
         let kind = action_kind(&a.action);
+        let cost = u64::from(minutes.of(kind));
         add(actions.entry(kind.to_string()).or_default(), mask, 1);
-        add(&mut spent, mask, u64::from(minutes.of(kind)));
+        add(&mut spent, mask, cost);
+        *minutes_by_kind.entry(kind.to_string()).or_default() += cost;
         if let Some(w) = weekly.get_mut(week) {
             *w += 1;
-        }
-        if a.enforcement
-            && let Some(e) = enforced.get_mut(f.pupil)
-        {
-            *e = true;
         }
         if f.day >= last_week {
             due.push(Due {
@@ -467,34 +556,17 @@ fn figures(
             snap(day, outcome)
         } else {
             truncated.span = Some((span.0, day));
-            let o = engine::run(table, days, &truncated);
-            for (i, p) in o.summary.iter().enumerate() {
-                if let Some(r) = reached.get_mut(i) {
-                    *r = (*r).max(p.stage);
-                }
-            }
-            snap(day, &o)
+            snap(day, &engine::run(table, days, &truncated))
         };
         cache.insert(day, s);
     }
+    let mut reached = vec![[0u64; 6]; table.stages.len()];
     for (i, p) in outcome.summary.iter().enumerate() {
-        if let Some(r) = reached.get_mut(i) {
-            *r = (*r).max(p.stage);
-        }
-    }
-    let mut formalise = [0u64; 6];
-    let mut enforce = [0u64; 6];
-    for (i, r) in reached.iter().enumerate() {
         let mask = masks.get(i).copied().unwrap_or(1);
-        // An enforcement action (a penalty warning, a penalty notice considered) is enforce
-        // whatever stage the policy names, and enforce is beyond formalise: so the counts
-        // nest, and "reaching formalise" includes every pupil "reaching enforce".
-        let enforced = *r >= enforce_rank || enforced.get(i).copied().unwrap_or(false);
-        if enforced {
-            add(&mut enforce, mask, 1);
-        }
-        if enforced || *r >= formalise_rank {
-            add(&mut formalise, mask, 1);
+        for (rank, counts) in reached.iter_mut().enumerate() {
+            if p.reached & (1 << rank.min(63)) != 0 {
+                add(counts, mask, 1);
+            }
         }
     }
     let pick = |list: &[usize]| -> Vec<Snapshot> {
@@ -502,18 +574,35 @@ fn figures(
     };
     PolicyFigures {
         name: table.policy.clone(),
+        label: table.policy.clone(),
+        file: String::new(),
+        check: String::new(),
         stages: table.stages.clone(),
         bands: bands_of(table),
         actions,
         weekly,
-        formalise,
-        enforce,
+        reached,
+        staged: table
+            .stages
+            .iter()
+            .map(|s| table.rows.iter().any(|r| r.stage.as_ref() == Some(s)))
+            .collect(),
         minutes: spent,
+        minutes_by_kind,
+        coverage: engine::coverage::coverage(table, outcome),
         half_terms: pick(half_term_days),
         weeks: pick(week_days),
         due,
     }
 }
+
+/// The row of the band table that counts the pupils in no band of any band set.
+pub const NO_BAND: &str = "in no band";
+
+/// The rows of the stage table that count the pupils at no stage: in a band that names
+/// none, and in no band.
+pub const NO_STAGE: &str = "no stage: in a band without one";
+pub const NO_STAGE_NO_BAND: &str = "no stage: in no band";
 
 fn snapshot(
     table: &DecisionTable,
@@ -538,13 +627,38 @@ fn snapshot(
         }
     }
     let mut stages = vec![[0u64; 6]; table.stages.len().max(1)];
+    let mut no_stage = [0u64; 6];
+    let mut unstaged_no_band = [0u64; 6];
+    let mut no_band = [0u64; 6];
     for (i, s) in outcome.summary.iter().enumerate() {
         let mask = masks.get(i).copied().unwrap_or(1);
         if s.possible == 0 {
             continue;
         }
-        if let Some(c) = stages.get_mut(s.stage) {
+        // A pupil in no band, or in bands without a stage, is at the first stage only by
+        // default: counted at no stage unless something (a trigger, a plan) raised it.
+        let staged = s.bands.iter().flatten().any(|row| {
+            table
+                .rows
+                .get(*row as usize)
+                .is_some_and(|r| r.stage.is_some())
+        });
+        let unbanded = s.bands.iter().all(Option::is_none);
+        if s.stage == 0 && !staged {
+            add(
+                if unbanded {
+                    &mut unstaged_no_band
+                } else {
+                    &mut no_stage
+                },
+                mask,
+                1,
+            );
+        } else if let Some(c) = stages.get_mut(s.stage) {
             add(c, mask, 1);
+        }
+        if !table.band_sets.is_empty() && unbanded {
+            add(&mut no_band, mask, 1);
         }
         for row in s.bands.iter().flatten() {
             let row = *row as usize;
@@ -553,7 +667,16 @@ fn snapshot(
             }
         }
     }
-    Snapshot { day, bands, stages }
+    if !table.band_sets.is_empty() {
+        bands.push((NO_BAND.to_string(), no_band));
+    }
+    Snapshot {
+        day,
+        bands,
+        stages,
+        no_stage,
+        no_band: unstaged_no_band,
+    }
 }
 
 /// The bands of the first band set with their attendance ranges.
