@@ -195,7 +195,7 @@ fn read(
 ) -> Result<Register, Vec<Diagnostic>> {
     let options = ReadOptions {
         keep_going: true,
-        max_errors: 20,
+        max_errors: 5,
         ..ReadOptions::default()
     };
     let place = |section: &Section, problems: Vec<InputProblem>| -> Vec<Diagnostic> {
