@@ -42,8 +42,10 @@ pub fn failure_text(place: &str, case: &Case, result: &CaseResult) -> String {
             pupil.pupil
         );
         // The timeline's own first line names the pupil: the heading above says it.
+        // A row that asks for nothing (a band entered) prints `->  (band, ...)`: its
+        // entry is already on the line above.
         for line in pupil.trace.lines().skip(1) {
-            if line.is_empty() {
+            if line.is_empty() || line.trim_start().starts_with("->  (") {
                 continue;
             }
             let _ = writeln!(out, "    {line}");
