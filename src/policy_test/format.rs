@@ -115,10 +115,10 @@ pub enum TestFileError {
     SectionOutsideTest(String),
     #[error("this test has a second `--- {0}` section")]
     DuplicateSection(String),
-    #[error("the test `{0}` has no `--- register` section")]
-    NoRegister(String),
-    #[error("the test `{0}` expects nothing")]
-    NoExpectations(String),
+    #[error("this test has no `--- register` section")]
+    NoRegister,
+    #[error("this test has no `--- expect` section")]
+    NoExpectations,
     #[error("this file holds no tests")]
     NoTests,
     #[error("a test needs a name")]
@@ -158,8 +158,8 @@ impl Problem for TestFileError {
             TestFileError::UnknownSection(_) => "test::unknown_section",
             TestFileError::SectionOutsideTest(_) => "test::section_outside_test",
             TestFileError::DuplicateSection(_) => "test::duplicate_section",
-            TestFileError::NoRegister(_) => "test::no_register",
-            TestFileError::NoExpectations(_) => "test::no_expectations",
+            TestFileError::NoRegister => "test::no_register",
+            TestFileError::NoExpectations => "test::no_expectations",
             TestFileError::NoTests => "test::no_tests",
             TestFileError::NoName => "test::no_name",
             TestFileError::DuplicateSetting(_) => "test::duplicate_setting",
@@ -194,10 +194,10 @@ impl Problem for TestFileError {
             TestFileError::DuplicateSection(_) => {
                 "put all its lines in one section, or start a new test with `test: NAME`".into()
             }
-            TestFileError::NoRegister(_) => {
+            TestFileError::NoRegister => {
                 "add `--- register` and a compact marks CSV: `pupil_id,start_date,marks`".into()
             }
-            TestFileError::NoExpectations(_) => format!("add `--- expect` and its lines: {FORMS}"),
+            TestFileError::NoExpectations => format!("add `--- expect` and its lines: {FORMS}"),
             TestFileError::NoTests => "start a test with `test: NAME` (docs/testing.md)".into(),
             TestFileError::NoName => "write what the test shows: `test: day 3 brings the three-day letter`".into(),
             TestFileError::DuplicateSetting(key) => format!("a test file names one {key}"),
@@ -233,7 +233,11 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
         Pupils,
         Register,
         Expect,
+        /// After a section with a name it does not know: its lines are not looked at.
+        Unknown,
     }
+    // Whether each test has an `--- expect` section, though all its lines be wrong.
+    let mut expects: Vec<bool> = Vec::new();
     let mut at = In::Top;
     let text = source.text();
     let mut offset = 0;
@@ -263,13 +267,16 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
                 "pupils" => (In::Pupils, case.pupils.replace(section()).is_some()),
                 "register" => (In::Register, case.register.replace(section()).is_some()),
                 "expect" | "expect at least" => {
-                    let again = at == In::Expect || !case.expect.is_empty();
+                    let again = expects.last().copied().unwrap_or(false);
+                    if let Some(seen) = expects.last_mut() {
+                        *seen = true;
+                    }
                     case.exact = name == "expect";
                     (In::Expect, again)
                 }
                 _ => {
                     errors.push(TestFileError::UnknownSection(name.into()).at(&name_at));
-                    at = In::Test;
+                    at = In::Unknown;
                     continue;
                 }
             };
@@ -292,6 +299,7 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
                 expect: Vec::new(),
                 exact: true,
             });
+            expects.push(false);
             at = In::Test;
             continue;
         }
@@ -299,6 +307,7 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
             continue;
         }
         match at {
+            In::Unknown => {}
             In::Pupils | In::Register => {
                 if let Some(case) = file.cases.last_mut() {
                     let section = if at == In::Pupils {
@@ -359,12 +368,12 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
     if file.cases.is_empty() && errors.is_empty() {
         errors.push(TestFileError::NoTests.at(&source.loc(Span::new(0, 0))));
     }
-    for case in &file.cases {
+    for (case, expects) in file.cases.iter().zip(expects) {
         if case.register.is_none() {
-            errors.push(TestFileError::NoRegister(case.name.clone()).at(&case.loc));
+            errors.push(TestFileError::NoRegister.at(&case.loc));
         }
-        if case.expect.is_empty() {
-            errors.push(TestFileError::NoExpectations(case.name.clone()).at(&case.loc));
+        if !expects {
+            errors.push(TestFileError::NoExpectations.at(&case.loc));
         }
     }
     if errors.is_empty() {

@@ -220,9 +220,7 @@ fn read(
         None => None,
     };
     let Some(section) = &case.register else {
-        return Err(vec![
-            TestFileError::NoRegister(case.name.clone()).at(&case.loc),
-        ]);
+        return Err(vec![TestFileError::NoRegister.at(&case.loc)]);
     };
     register::read_register(
         &Input::bytes(name, section.text.clone().into_bytes()),

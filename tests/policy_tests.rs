@@ -1,0 +1,177 @@
+//! `attend test` as a user runs it: every bundled policy's tests pass, a deliberately broken
+//! test prints the expected/actual diff and the trace (a snapshot), malformed test files are
+//! reported at their line and column with a fix (snapshots), and the exit statuses.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn attend(args: &[&str]) -> Run {
+    let out = Command::new(assert_cmd::cargo::cargo_bin!("attend"))
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The closing line's time (`, 0.12s`) varies from run to run.
+fn without_time(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.rfind(", ") {
+            Some(i) if line.starts_with("test result: ") && line.ends_with('s') => {
+                format!("{}, [time]", &line[..i])
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn every_bundled_policy_has_tests_and_they_pass() {
+    let run = attend(&["test", "policies/"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let last = run.stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("test result: ok. "), "{}", run.stdout);
+    assert!(last.contains(" passed, 0 failed; "), "{last}");
+    // The top-level policies and their corrected copies each ship tests.
+    for dir in ["policies", "policies/corrected"] {
+        for entry in std::fs::read_dir(root().join(dir)).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|e| e == "policy") {
+                let name = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
+                assert!(
+                    run.stdout.contains(&format!("{name}.test: ")),
+                    "{name} has no tests:\n{}",
+                    run.stdout
+                );
+                assert!(
+                    !run.stdout.contains(&format!("{name}: no tests")),
+                    "{}",
+                    run.stdout
+                );
+            }
+        }
+    }
+    // A policy without tests is listed, not failed.
+    assert!(
+        run.stdout.contains("policies/toml/national.toml: no tests"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_policy_named_runs_the_tests_beside_it() {
+    let run = attend(&["test", "policies/national.policy"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("policies/national.policy.test: 3 passed\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_broken_test_prints_the_expected_and_actual_actions_and_the_trace() {
+    let run = attend(&["test", "tests/policy_tests/broken.policy.test"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    insta::assert_snapshot!("broken", without_time(&run.stdout));
+}
+
+#[test]
+fn filter_runs_only_the_tests_whose_name_holds_the_text() {
+    let run = attend(&[
+        "test",
+        "tests/policy_tests/broken.policy.test",
+        "--filter",
+        "(passes)",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(": 1 passed\n"), "{}", run.stdout);
+    let none = attend(&[
+        "test",
+        "policies/national.policy",
+        "--filter",
+        "nothing like",
+    ]);
+    assert_eq!(none.code, 2, "{}", none.stdout);
+    assert!(
+        none.stderr
+            .contains("error[test::nothing_to_run]: no test's name contains `nothing like`"),
+        "{}",
+        none.stderr
+    );
+}
+
+#[test]
+fn a_malformed_test_file_is_reported_at_each_slip_with_a_fix() {
+    let run = attend(&["test", "tests/policy_tests/malformed.policy.test"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    insta::assert_snapshot!("malformed", run.stderr);
+}
+
+#[test]
+fn names_the_register_or_policy_do_not_know_are_reported_with_the_nearest() {
+    let run = attend(&["test", "tests/policy_tests/unknown-names.policy.test"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    insta::assert_snapshot!("unknown_names", run.stderr);
+}
+
+#[test]
+fn a_folder_with_no_tests_or_a_missing_path_is_an_error() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let empty = attend(&["test", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(empty.code, 2, "{}", empty.stdout);
+    assert!(
+        empty.stderr.contains("no test files found"),
+        "{}",
+        empty.stderr
+    );
+    let missing = attend(&["test", "no/such/folder"]);
+    assert_eq!(missing.code, 2, "{}", missing.stdout);
+    assert!(
+        missing.stderr.contains("cannot read `no/such/folder`"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn a_test_file_whose_policy_is_missing_says_where_it_looked() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("gone.policy.test");
+    std::fs::write(
+        &path,
+        "test: t\n--- register\npupil_id,start_date,marks\nP1,2024-09-09,\"/\\\"\n--- expect\nnever P1\n",
+    )
+    .expect("written");
+    let run = attend(&["test", path.to_str().expect("UTF-8")]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("gone.policy") && run.stderr.contains("cannot read"),
+        "{}",
+        run.stderr
+    );
+}
