@@ -470,3 +470,168 @@ fn expectation(source: &Source, start: usize, line: &str) -> Result<Expect, Box<
         _ => Err(bad(first)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "policy: school.policy\n\
+        calendar: \"terms.calendar\"\n\
+        # a comment\n\
+        test: day one\n\
+        --- pupils\n\
+        pupil_id,date_of_birth,year_group\n\
+        \n\
+        P1,2015-05-01,4\n\
+        --- register\n\
+        pupil_id,start_date,marks\n\
+        # a comment inside a section is not a row\n\
+        P1,2024-09-09,\"NN /\\\"\n\
+        --- expect\n\
+        2024-09-09 P1 contact, notify:dsl  # the DSL too\n\
+        never P1 letter:five-day\n\
+        never P1\n\
+        end P1 stage expect\n\
+        test: second\n\
+        --- register\n\
+        pupil_id,start_date,marks\n\
+        --- expect at least\n\
+        never P2\n";
+
+    fn codes(text: &str) -> Vec<String> {
+        match parse(&Source::new("t.policy.test", text)) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|d| d.code).collect(),
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_into_its_settings_tests_sections_and_expectations() {
+        let source = Source::new("t.policy.test", FILE);
+        let file = parse(&source).expect("well formed");
+        assert_eq!(
+            file.policy.as_ref().map(|w| w.text.as_str()),
+            Some("school.policy")
+        );
+        assert_eq!(
+            file.calendar.as_ref().map(|w| w.text.as_str()),
+            Some("terms.calendar")
+        );
+        assert_eq!(file.cases.len(), 2);
+        let case = &file.cases[0];
+        assert_eq!(case.name, "day one");
+        assert!(case.exact);
+        assert!(!file.cases[1].exact);
+        // Blank and comment lines are left out of the CSV; each row keeps its file line.
+        let register = case.register.as_ref().expect("a register");
+        assert_eq!(
+            register.text,
+            "pupil_id,start_date,marks\nP1,2024-09-09,\"NN /\\\"\n"
+        );
+        let lines: Vec<usize> = register
+            .starts
+            .iter()
+            .map(|s| source.line_col(*s).0)
+            .collect();
+        assert_eq!(lines, [10, 12]);
+        assert_eq!(case.pupils.as_ref().map(|p| p.starts.len()), Some(2));
+        match &case.expect[..] {
+            [
+                Expect::On {
+                    date,
+                    pupil,
+                    actions,
+                    ..
+                },
+                Expect::Never {
+                    action: Some(five), ..
+                },
+                Expect::Never { action: None, .. },
+                Expect::EndStage { stage, .. },
+            ] => {
+                assert_eq!(date.to_string(), "2024-09-09");
+                assert_eq!(pupil.text, "P1");
+                let names: Vec<&str> = actions.iter().map(|a| a.text.as_str()).collect();
+                // The comment after `#` is not an action.
+                assert_eq!(names, ["contact", "notify:dsl"]);
+                assert_eq!(five.text, "letter:five-day");
+                assert_eq!(stage.text, "expect");
+                // `notify:dsl` is at line 14, column 24.
+                assert_eq!(actions[1].loc.line_col(), (14, 24));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_reader_problem_is_placed_at_its_line_and_column_in_the_test_file() {
+        let source = Source::new("t.policy.test", FILE);
+        let file = parse(&source).expect("well formed");
+        let register = file.cases[0].register.as_ref().expect("a register");
+        // Line 2 of the CSV, column 15 (the first `N`), is line 12 of the file.
+        let loc = register.loc(&source, 2, 15, 2);
+        assert_eq!(loc.line_col(), (12, 15));
+        assert_eq!(loc.text(), "\"N");
+        // A problem about the whole input is placed at the section's header.
+        assert_eq!(register.loc(&source, 0, 0, 1).line_col(), (9, 1));
+    }
+
+    #[test]
+    fn each_slip_has_its_code() {
+        assert_eq!(codes(""), ["test::no_tests"]);
+        assert_eq!(codes("polcy: x\n"), ["test::unknown_line"]);
+        assert_eq!(codes("--- pupils\n"), ["test::section_outside_test"]);
+        let case = "test: t\n--- register\npupil_id,start_date,marks\n";
+        assert_eq!(codes(case), ["test::no_expectations"]);
+        assert_eq!(
+            codes("test: t\n--- expect\nnever P1\n"),
+            ["test::no_register"]
+        );
+        assert_eq!(
+            codes(&format!(
+                "{case}--- expect\nnever P1\n--- expect\nnever P1\n"
+            )),
+            ["test::duplicate_section"]
+        );
+        assert_eq!(
+            codes(&format!("{case}--- expectations\nnever P1\n")),
+            ["test::no_expectations", "test::unknown_section"]
+        );
+        assert_eq!(
+            codes(&format!("{case}--- expect\n2024-02-30 P1 x\n")),
+            ["test::bad_date"]
+        );
+        assert_eq!(
+            codes(&format!("{case}--- expect\n2024-02-03 P1\n")),
+            ["test::bad_expect"]
+        );
+        assert_eq!(
+            codes(&format!("{case}--- expect\nnever\n")),
+            ["test::bad_expect"]
+        );
+        assert_eq!(
+            codes(&format!("{case}--- expect\nend P1 band x\n")),
+            ["test::bad_expect"]
+        );
+        assert_eq!(
+            codes(&format!("{case}--- expect\nnever P1 a b\n")),
+            ["test::bad_expect"]
+        );
+        assert_eq!(
+            codes(&format!(
+                "policy: a\npolicy: b\n{case}--- expect\nnever P1\n"
+            )),
+            ["test::duplicate_setting"]
+        );
+        assert_eq!(
+            codes("test:\n--- register\n--- expect\nnever P1\n"),
+            ["test::no_name"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_setting_gets_its_nearest_name() {
+        let errors = parse(&Source::new("t", "calender: x\n")).expect_err("a slip");
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `calendar`?"));
+    }
+}

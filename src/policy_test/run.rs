@@ -204,7 +204,22 @@ fn read(
             .filter(InputProblem::is_error)
             .map(|p| {
                 let loc = section.loc(&file.source, p.at.line, p.at.column, p.at.width);
-                p.error.at(&loc)
+                let mut d = p.error.at(&loc);
+                // The readers' help names `attend run`'s options; a test says it in its file.
+                match d.code.as_str() {
+                    "register::missing_mark" => {
+                        d.help = Some(
+                            "give every pupil of a test marks up to the same last day (`#` for a day without school)".into(),
+                        );
+                    }
+                    "register::closed_day" => {
+                        d.help = Some(
+                            "mark the session `#`, or name the school's calendar with `calendar: PATH` at the top of the test file".into(),
+                        );
+                    }
+                    _ => {}
+                }
+                d
             })
             .collect()
     };
