@@ -175,3 +175,118 @@ fn a_test_file_whose_policy_is_missing_says_where_it_looked() {
         run.stderr
     );
 }
+
+/// Lines a test file is made of, right and wrong, for the property below.
+const LINES: &[&str] = &[
+    "policy: national.policy",
+    "calendar: x.calendar",
+    "test: t",
+    "test:",
+    "--- pupils",
+    "--- register",
+    "--- expect",
+    "--- expect at least",
+    "--- other",
+    "pupil_id,date_of_birth,year_group,social_worker",
+    "P1,2015-05-01,4,true",
+    "P2,2020-03-01,R,",
+    "P1,2015-13-01,99,maybe",
+    "pupil_id,start_date,marks",
+    "P1,2024-09-09,\"NN NN OO /\\ /\\ ## ##|NN NN NN NN NN ## ##\"",
+    "P2,2024-09-09,\"/\\ /\\ /\\ /\\ /\\ ## ##|OO OO OO OO OO ## ##\"",
+    "P1,2024-09-16,\"II\"",
+    "P1,2024-09-07,\"/\\\"",
+    "P3,2024-08-01,\"Q5%\"",
+    "\"unclosed,2024-09-09",
+    "2024-09-13 P1 consider:penalty_notice",
+    "2024-09-20 P1 notify:local_authority, consider:penalty_notice",
+    "2024-09-14 P1 contact",
+    "2099-01-01 P2 consider:penalty_notice",
+    "2024-02-30 P1 x",
+    "never P1",
+    "never P2 notify:local_authority",
+    "never P9 x y z",
+    "end P1 stage enforce",
+    "end P2 stage",
+    "end",
+    "# a comment",
+    "",
+    "   ",
+    "é,ü,\u{feff}",
+];
+
+/// Register rows, good and bad, for the well-formed tests below.
+const ROWS: &[&str] = &[
+    "P1,2024-09-09,\"NN NN OO /\\ /\\ ## ##|NN NN NN NN NN ## ##\"",
+    "P1,2024-09-09,\"/\\ /\\ /\\ /\\ /\\ ## ##|OO OO OO OO OO ## ##\"",
+    "P1,2024-09-23,\"II\"",
+    "P1,2024-09-07,\"/\\\"",
+    "P2,2024-09-09,\"LL UU\"",
+    "P3,2024-08-01,\"Q5%\"",
+    "",
+];
+
+/// Expectation lines that parse, naming what may or may not exist.
+const EXPECTS: &[&str] = &[
+    "2024-09-13 P1 consider:penalty_notice",
+    "2024-09-20 P1 notify:local_authority, consider:penalty_notice",
+    "end P1 stage enforce",
+    "2024-09-10 P1 consider:penalty_notice",
+    "2024-09-14 P1 consider:penalty_notice",
+    "2099-01-01 P2 consider:penalty_notice",
+    "never P1 notify:local_authority",
+    "never P2",
+    "end P1 stage expect",
+    "end P1 stage nowhere",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Any test file made of these lines, in any order, is read and run without a panic: it
+    /// passes, fails or is reported.
+    #[test]
+    fn no_test_file_makes_the_runner_panic(
+        picks in proptest::collection::vec(0..LINES.len(), 0..40)
+    ) {
+        // Half the time, a well-formed test whose rows and expectations are drawn from
+        // the lines that parse, so they reach the readers and the runner.
+        let text: String = if picks.len() % 2 == 0 {
+            // A quarter of them name only what exists, so they pass or fail.
+            let valid = picks.len() % 4 == 0;
+            let rows: Vec<&str> = if valid {
+                vec![ROWS[0]]
+            } else {
+                picks.iter().map(|&i| ROWS[i % ROWS.len()]).collect()
+            };
+            let expects = if valid { &EXPECTS[..3] } else { EXPECTS };
+            let expect: Vec<&str> = picks.iter().rev().map(|&i| expects[i % expects.len()]).collect();
+            format!(
+                "test: t\n--- pupils\npupil_id,date_of_birth,year_group\nP1,2015-05-01,4\n\
+                 --- register\npupil_id,start_date,marks\n{}\n--- expect\n{}\nnever P1\n",
+                rows.join("\n"),
+                expect.join("\n")
+            )
+        } else {
+            picks.iter().map(|&i| format!("{}\n", LINES[i])).collect()
+        };
+        let source = attend::source::Source::new("p.policy.test", text);
+        if let Ok(file) = attend::policy_test::parse(&source) {
+            let policy = attend::source::Source::new(
+                "national.policy",
+                std::fs::read_to_string(root().join("policies/national.policy")).expect("policy"),
+            );
+            let calendar = attend::source::Source::new(
+                "camden.calendar",
+                std::fs::read_to_string(root().join("policies/calendars/camden-2024-25.calendar"))
+                    .expect("calendar"),
+            );
+            let checked = attend::analyse(&policy, Some(&calendar)).checked.expect("compiles");
+            let (table, _) = attend::table::compile(&checked);
+            let days = attend::table::SchoolDays::new(&table.calendar);
+            for case in &file.cases {
+                let _ = attend::policy_test::run_case(&file, case, &table, &days);
+            }
+        }
+    }
+}
