@@ -80,6 +80,23 @@ fn every_bundled_policy_has_tests_and_they_pass() {
 }
 
 #[test]
+fn quiet_keeps_only_the_failures_and_the_closing_line() {
+    let run = attend(&["test", "--quiet", "policies/"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    let broken = attend(&["test", "-q", "tests/policy_tests/broken.policy.test"]);
+    assert_eq!(broken.code, 1);
+    assert!(broken.stdout.starts_with("FAIL "), "{}", broken.stdout);
+    assert!(
+        broken
+            .stdout
+            .contains("tests/policy_tests/broken.policy.test: 1 passed, 1 failed\n"),
+        "{}",
+        broken.stdout
+    );
+}
+
+#[test]
 fn a_policy_named_runs_the_tests_beside_it() {
     let run = attend(&["test", "policies/national.policy"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);

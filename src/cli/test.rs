@@ -47,8 +47,10 @@ pub fn run(args: &TestArgs) -> u8 {
     for path in &tests {
         run_file(path, args.filter.as_deref(), &mut tally);
     }
-    for policy in &untested {
-        println!("{}: no tests", policy.display());
+    if !super::progress::quiet() {
+        for policy in &untested {
+            println!("{}: no tests", policy.display());
+        }
     }
     let ran = tally.passed + tally.failed;
     if ran == 0 && tally.broken == 0 {
@@ -181,7 +183,15 @@ fn run_file(path: &Path, filter: Option<&str>, tally: &mut Tally) {
             Ok(result) => {
                 failed += 1;
                 let place = format!("{}:{}", source.name(), case.loc.line_col().0);
-                print!("{}", policy_test::failure_text(&place, case, &result));
+                let text = policy_test::failure_text(&place, case, &result);
+                print!(
+                    "{}",
+                    if super::color_stdout() {
+                        paint(&text)
+                    } else {
+                        text
+                    }
+                );
             }
             Err(errors) => {
                 show_errors(&errors);
@@ -201,7 +211,10 @@ fn run_file(path: &Path, filter: Option<&str>, tally: &mut Tally) {
     if broken {
         line.push_str(", some not run (errors above)");
     }
-    println!("{line}");
+    // `--quiet` keeps the failures and the closing line.
+    if !super::progress::quiet() || failed > 0 || broken {
+        println!("{line}");
+    }
 }
 
 /// The test file's policy compiled, over the test file's calendar, else the policy's own
@@ -291,5 +304,49 @@ impl Problem for UnknownFile {
     }
     fn help(&self) -> Option<String> {
         Some("the path is relative to the test file's folder".into())
+    }
+}
+
+/// A failure as a terminal shows it: `FAIL` bold red, expected actions (`-`) red, actual ones
+/// (`+`) green.
+fn paint(text: &str) -> String {
+    const RED: &str = "\x1b[31m";
+    const GREEN: &str = "\x1b[32m";
+    const BOLD_RED: &str = "\x1b[1;31m";
+    const RESET: &str = "\x1b[0m";
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        let colour = if line.starts_with("FAIL ") {
+            Some(BOLD_RED)
+        } else if line.starts_with("    - ") {
+            Some(RED)
+        } else if line.starts_with("    + ") {
+            Some(GREEN)
+        } else {
+            None
+        };
+        match colour {
+            Some(c) => out.push_str(&format!("{c}{line}{RESET}\n")),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paint;
+
+    #[test]
+    fn only_the_verdict_and_the_diff_lines_are_coloured() {
+        let text = "FAIL t:1: x\n  P1 2024-09-09\n      contact\n    - letter:a\n    + letter:b\n";
+        assert_eq!(
+            paint(text),
+            "\x1b[1;31mFAIL t:1: x\x1b[0m\n  P1 2024-09-09\n      contact\n\
+             \x1b[31m    - letter:a\x1b[0m\n\x1b[32m    + letter:b\x1b[0m\n"
+        );
     }
 }
