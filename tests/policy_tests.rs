@@ -106,6 +106,11 @@ fn a_policy_named_runs_the_tests_beside_it() {
         "{}",
         run.stdout
     );
+    // Named again inside a folder given too, its tests run once.
+    let once = attend(&["test", "-q", "policies/"]);
+    let twice = attend(&["test", "-q", "policies/", "policies/national.policy"]);
+    let counts = |r: &Run| without_time(&r.stdout);
+    assert_eq!(counts(&once), counts(&twice));
 }
 
 #[test]

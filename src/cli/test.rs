@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, bundled_calendar, fs, show_errors};
-use crate::diagnostic::Problem;
+use crate::diagnostic::{Diagnostic, Problem};
 use crate::policy_test::{self, TestFile};
 use crate::table::SchoolDays;
 use crate::{analyse, table};
@@ -130,7 +130,9 @@ fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), u8> {
             }
         }
     }
-    tests.dedup();
+    // A test file named twice (a folder and a policy in it) runs once.
+    let mut seen = std::collections::HashSet::new();
+    tests.retain(|t| seen.insert(t.clone()));
     // A policy is tested when a test file is named for it; one a `policy:` line names
     // elsewhere is still listed, which says to keep a policy's tests beside it.
     let untested = policies
@@ -262,32 +264,37 @@ fn compile(
         },
         None => None,
     };
+    // The policy's errors when it does not compile: the model's, or the table's.
     let compiled = |calendar: Option<&crate::source::Source>| {
+        let errors = |found: Vec<Diagnostic>| -> Vec<Diagnostic> {
+            found.into_iter().filter(Diagnostic::is_error).collect()
+        };
         let analysis = analyse(&policy, calendar);
-        let checked = analysis.checked?;
+        let Some(checked) = analysis.checked else {
+            return Err(errors(analysis.diagnostics));
+        };
         let (table, diagnostics) = table::compile(&checked);
-        (!diagnostics.iter().any(|d| d.is_error())).then_some(table)
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(errors(diagnostics));
+        }
+        Ok(table)
     };
     let mut table = compiled(calendar.as_ref());
-    if calendar.is_none() && table.as_ref().is_some_and(|t| !t.calendar.has_dates()) {
+    if calendar.is_none() && table.as_ref().is_ok_and(|t| !t.calendar.has_dates()) {
         table = compiled(Some(&bundled_calendar()));
     }
-    let Some(table) = table else {
-        let analysis = analyse(&policy, calendar.as_ref());
-        show_errors(
-            &analysis
-                .diagnostics
-                .into_iter()
-                .filter(|d| d.is_error())
-                .collect::<Vec<_>>(),
-        );
-        eprintln!(
-            "error: `{}` does not compile, so none of the tests in `{}` can run",
-            policy_path.display(),
-            path.display()
-        );
-        tally.failed += file.cases.len();
-        return None;
+    let table = match table {
+        Ok(table) => table,
+        Err(errors) => {
+            show_errors(&errors);
+            eprintln!(
+                "error: `{}` does not compile, so none of the tests in `{}` can run",
+                policy_path.display(),
+                path.display()
+            );
+            tally.failed += file.cases.len();
+            return None;
+        }
     };
     let days = SchoolDays::new(&table.calendar);
     Some((table, days))
