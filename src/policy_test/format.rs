@@ -251,7 +251,8 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
             |from: usize, len: usize| source.loc(Span::new(start + from, start + from + len));
         let whole = span(lead, trimmed.len());
         if let Some(name) = trimmed.strip_prefix("---") {
-            let name = name.trim();
+            // A `#` after the section's name starts a comment.
+            let name = name.split(" #").next().unwrap_or_default().trim();
             let name_at = span(line.find(name).unwrap_or(lead), name.len().max(1));
             let Some(case) = file.cases.last_mut() else {
                 errors.push(TestFileError::SectionOutsideTest(name.into()).at(&whole));
@@ -336,7 +337,9 @@ pub fn parse(source: &Source) -> Result<TestFile, Vec<Diagnostic>> {
             }
             In::Top | In::Test => {
                 let mut setting = |file: &mut TestFile, key: &str| -> Option<Word> {
-                    let value = trimmed.strip_prefix(key)?.strip_prefix(':')?.trim();
+                    let value = trimmed.strip_prefix(key)?.strip_prefix(':')?;
+                    // A `#` after the value starts a comment.
+                    let value = value.split(" #").next().unwrap_or_default().trim();
                     let value = value.trim_matches('"');
                     let from = line.find(value).unwrap_or(lead);
                     let word = Word {
@@ -475,7 +478,7 @@ fn expectation(source: &Source, start: usize, line: &str) -> Result<Expect, Box<
 mod tests {
     use super::*;
 
-    const FILE: &str = "policy: school.policy\n\
+    const FILE: &str = "policy: school.policy   # beside it\n\
         calendar: \"terms.calendar\"\n\
         # a comment\n\
         test: day one\n\
@@ -487,7 +490,7 @@ mod tests {
         pupil_id,start_date,marks\n\
         # a comment inside a section is not a row\n\
         P1,2024-09-09,\"NN /\\\"\n\
-        --- expect\n\
+        --- expect # exactly\n\
         2024-09-09 P1 contact, notify:dsl  # the DSL too\n\
         never P1 letter:five-day\n\
         never P1\n\
