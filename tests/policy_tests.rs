@@ -312,3 +312,29 @@ proptest::proptest! {
         }
     }
 }
+
+/// The example in docs/testing.md is a test file that passes.
+#[test]
+fn the_documented_example_passes() {
+    let docs = std::fs::read_to_string(root().join("docs/testing.md")).expect("docs/testing.md");
+    let start = docs
+        .find("# Tests for kings-cross-academy.policy.\n")
+        .expect("the example");
+    let end = start + docs[start..].find("\n```").expect("the example's end");
+    let policies = root().join("policies");
+    let example = docs[start..end]
+        .replace(
+            "policy: kings-cross-academy.policy",
+            &format!("policy: {}/kings-cross-academy.policy", policies.display()),
+        )
+        .replace(
+            "calendar: calendars/",
+            &format!("calendar: {}/calendars/", policies.display()),
+        );
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("example.policy.test");
+    std::fs::write(&path, example).expect("written");
+    let run = attend(&["test", path.to_str().expect("UTF-8")]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains(": 1 passed\n"), "{}", run.stdout);
+}
