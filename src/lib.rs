@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod letters;
 pub mod lsp;
 pub mod model;
+pub mod policy_test;
 pub mod progress;
 pub mod register;
 pub mod report;

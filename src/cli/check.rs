@@ -193,7 +193,7 @@ fn read_config(args: &CheckArgs) -> Result<Option<Config>, u8> {
 /// Every policy under `folder`, sorted: each `.policy` file, and each `.toml` file that is a
 /// policy (it has a `[policy]` table, so calendars and settings are left alone). Hidden
 /// folders and files are skipped.
-fn policies_under(folder: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
+pub(super) fn policies_under(folder: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
     let mut found = Vec::new();
     let walk = walkdir::WalkDir::new(folder)
         .sort_by_file_name()

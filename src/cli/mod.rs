@@ -19,6 +19,7 @@ mod sarif;
 mod simulate;
 mod summary;
 mod suppress;
+mod test;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -128,6 +129,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
     Simulate(simulate::SimulateArgs),
+    /// Run each policy's tests: small registers and the actions expected on which days
+    Test(test::TestArgs),
     /// Calendars: import an iCalendar (.ics) feed of term dates as a .calendar file
     #[command(after_help = "Examples:\n  attend calendar import term-dates.ics\n  \
         attend calendar import term-dates.ics -o school.calendar\n\n\
@@ -205,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Calendar { command } => calendar::run(&command),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => manual::completions(&args),
