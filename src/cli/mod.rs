@@ -4,6 +4,7 @@
 mod calendar;
 mod check;
 mod config;
+mod diff;
 pub mod done;
 mod fs;
 mod generate;
@@ -128,6 +129,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
     Simulate(simulate::SimulateArgs),
+    /// What changes from one version of a policy to another: bands, rules, and actions replayed
+    Diff(diff::DiffArgs),
     /// Calendars: import an iCalendar (.ics) feed of term dates as a .calendar file
     #[command(after_help = "Examples:\n  attend calendar import term-dates.ics\n  \
         attend calendar import term-dates.ics -o school.calendar\n\n\
@@ -205,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Calendar { command } => calendar::run(&command),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => manual::completions(&args),
