@@ -192,14 +192,20 @@ fn replay_table(
     calendar: Option<&Source>,
 ) -> Result<(DecisionTable, String), u8> {
     if let Some(c) = calendar {
-        return Ok((compile(checked)?, c.name().to_string()));
+        return Ok((compile(checked)?, format!("the calendar {}", c.name())));
     }
     if checked.policy().calendar.has_dates() {
-        return Ok((compile(checked)?, format!("{}'s own", path.display())));
+        return Ok((
+            compile(checked)?,
+            format!("the term dates of {}", path.display()),
+        ));
     }
     let bundled = bundled_calendar();
     let again = self::checked(path, src, Some(&bundled))?;
-    Ok((compile(&again)?, bundled.name().to_string()))
+    Ok((
+        compile(&again)?,
+        format!("the bundled calendar {}", bundled.name()),
+    ))
 }
 
 fn replayed(
@@ -216,7 +222,7 @@ fn replayed(
     if SchoolDays::new(&old_table.calendar).dates() != days.dates() {
         eprintln!(
             "error[diff::different_calendars]: the two policies have different school days \
-             ({old_cal} calendar and {new_cal} calendar), so one register cannot be replayed on both\n  \
+             ({old_cal}; {new_cal}), so one register cannot be replayed on both\n  \
              = help: give the calendar the register was kept on with `--calendar FILE`"
         );
         return Err(EXIT_FAILURE);
@@ -248,7 +254,11 @@ fn replayed(
                 &options,
             )
             .map_err(show_problems)?;
-            let what = format!("{} pupils from {}", register.len(), reg.display());
+            let what = format!(
+                "{} pupils from {}, over {new_cal}",
+                register.len(),
+                reg.display()
+            );
             (register, what)
         }
         (_, _, Some(n)) => {
@@ -272,7 +282,7 @@ fn replayed(
             };
             let cohort = generate::generate(&config, &dates);
             let what = format!(
-                "a synthetic {} cohort of {n} pupils (seed {}), {new_cal} calendar",
+                "a synthetic {} cohort of {n} pupils (seed {}), over {new_cal}",
                 match phase {
                     Phase::Primary => "primary",
                     Phase::Secondary => "secondary",

@@ -15,8 +15,8 @@ use crate::model::{
 
 pub use bands::{BandRange, BandSetDiff, Example, GuardChange, Move, example_pair};
 pub(crate) use render::{
-    bands_text as bands_of, detail_text as detail_of, guard_text as guard_of,
-    headline as headline_of, totals as totals_of,
+    bands_text as bands_of, detail_words as detail_of, guard_text as guard_of,
+    subject as subject_of, totals as totals_of,
 };
 pub use replay::Replay;
 
@@ -591,12 +591,22 @@ fn band_changes(old: &BandSet, new: &BandSet, renames: &[(String, String)], out:
         |o, n| {
             let mut d = Vec::new();
             if let (Some(o), Some(n)) = (o, n) {
-                field(
-                    &mut d,
-                    "range",
-                    Some(format!("{} ({})", o.written, o.range.inequality_text())),
-                    Some(format!("{} ({})", n.written, n.range.inequality_text())),
-                );
+                if o.range == n.range {
+                    // The same region in other words.
+                    field(
+                        &mut d,
+                        "range as written (same region)",
+                        Some(o.written.clone()),
+                        Some(n.written.clone()),
+                    );
+                } else {
+                    field(
+                        &mut d,
+                        "range",
+                        Some(format!("{} ({})", o.written, o.range.inequality_text())),
+                        Some(format!("{} ({})", n.written, n.range.inequality_text())),
+                    );
+                }
                 field(&mut d, "label", o.label.clone(), n.label.clone());
                 field(
                     &mut d,

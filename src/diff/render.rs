@@ -121,7 +121,7 @@ impl Diff {
         for c in &self.changes {
             let _ = writeln!(o, "- **{}**", md(&headline(c)));
             for d in &c.details {
-                let _ = writeln!(o, "  - {}", md(&detail_text(d)));
+                let _ = writeln!(o, "  - {}", md(&detail_words(d)));
             }
         }
         if let Some(r) = &self.replay {
@@ -188,6 +188,21 @@ pub(crate) fn headline(c: &Change) -> String {
     }
 }
 
+/// What changed, without the verb: `band "row_91_94"`, `stage "aspire" (was "monitor")`.
+pub(crate) fn subject(c: &Change) -> String {
+    let part = c.part.replace('_', " ");
+    let name = quoted(&c.name);
+    let what = if name.is_empty() {
+        part
+    } else {
+        format!("{part} {name}")
+    };
+    match &c.change {
+        ChangeKind::Renamed { from } => format!("{what} (was {})", quoted(from)),
+        _ => what,
+    }
+}
+
 /// A name in quotes, or nothing for a part the policy has one of (its calendar).
 fn quoted(name: &str) -> String {
     if name.is_empty() {
@@ -204,6 +219,15 @@ pub(crate) fn detail_text(d: &Detail) -> String {
         (None, Some(b)) => format!("+ {}: {b}", d.what),
         (Some(a), None) => format!("- {}: {a}", d.what),
         (None, None) => d.what.clone(),
+    }
+}
+
+/// [`detail_text`] with words for the signs, which Markdown would read as list markers.
+pub(crate) fn detail_words(d: &Detail) -> String {
+    match (&d.old, &d.new) {
+        (None, Some(b)) => format!("added {}: {b}", d.what),
+        (Some(a), None) => format!("removed {}: {a}", d.what),
+        _ => detail_text(d),
     }
 }
 

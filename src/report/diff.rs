@@ -46,7 +46,7 @@ pub fn html(d: &Diff) -> String {
                 "<li><span class=\"k {}\">{}</span> {}",
                 kind_class(c),
                 kind_word(c),
-                esc(&crate::diff::headline_of(c))
+                esc(&crate::diff::subject_of(c))
             );
             if !c.details.is_empty() {
                 o.push_str("<ul>");
@@ -176,16 +176,31 @@ fn band_set(o: &mut String, set: &BandSetDiff) {
     // The axis: every 5% from the start.
     let mut p = start as u32;
     while p <= 1_000_000 {
+        // The first tick holds everything below it when the axis does not start at 0%.
+        let below = if p > 0 && p == start as u32 {
+            "≤"
+        } else {
+            ""
+        };
         let _ = write!(
             o,
             "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"108\" y2=\"114\" stroke=\"#a0aec0\"/>\n\
-             <text x=\"{0:.1}\" y=\"128\" text-anchor=\"middle\">{1}%</text>\n",
+             <text x=\"{0:.1}\" y=\"128\" text-anchor=\"middle\">{below}{1}%</text>\n",
             x(p),
             p / 10_000
         );
         p += 50_000;
     }
-    o.push_str("</svg>\n");
+    o.push_str("</svg>\n<div class=\"legend\">");
+    for name in &names {
+        let _ = write!(
+            o,
+            "<span style=\"--c:{}\">{}</span>",
+            colour(name),
+            esc(name)
+        );
+    }
+    o.push_str("</div>\n");
     o.push_str(
         "<table>\n<tr><th>Attendance</th><th>Was</th><th>Now</th><th>Example pupil</th></tr>\n",
     );
@@ -229,9 +244,12 @@ fn replay(o: &mut String, r: &Replay) {
         r.new_actions,
         r.pupils_changed
     );
-    kinds_chart(o, r);
-    for (title, rows) in crate::diff::totals_of(r) {
-        let _ = write!(o, "<h3>{}</h3>\n<table>\n", esc(title));
+    for (i, (title, rows)) in crate::diff::totals_of(r).into_iter().enumerate() {
+        let _ = write!(o, "<h3>{}</h3>\n", esc(title));
+        if i == 0 {
+            kinds_chart(o, r);
+        }
+        o.push_str("<table>\n");
         for (i, row) in rows.iter().enumerate() {
             o.push_str("<tr>");
             for (c, cell) in row.iter().enumerate() {
@@ -297,7 +315,7 @@ fn kinds_chart(o: &mut String, r: &Replay) {
         .max(1) as f64;
     let (left, right) = (150.0, W - 70.0);
     o.push_str(
-        "<h3>Actions by kind</h3>\n<div class=\"legend\"><span style=\"--c:#a0aec0\">old policy</span>\
+        "<div class=\"legend\"><span style=\"--c:#a0aec0\">old policy</span>\
          <span style=\"--c:#2b6cb0\">new policy</span></div>\n",
     );
     svg_open(o, "Actions by kind, old and new policy", height);
