@@ -139,23 +139,42 @@ fn band_set(o: &mut String, set: &BandSetDiff) {
             left - 8.0,
             y + 19.0
         );
-        for b in bands {
+        // Overlapping bands (a policy's table that says two things of one pupil) share the
+        // strip in lanes, so both show.
+        let mut lanes: Vec<Vec<(u32, u32)>> = Vec::new();
+        let lane_of: Vec<usize> = bands
+            .iter()
+            .map(|b| {
+                let free = lanes
+                    .iter()
+                    .position(|l| l.iter().all(|(lo, hi)| !(b.lo < *hi && *lo < b.hi)));
+                let at = free.unwrap_or(lanes.len());
+                if at == lanes.len() {
+                    lanes.push(Vec::new());
+                }
+                lanes[at].push((b.lo, b.hi));
+                at
+            })
+            .collect();
+        let lane_h = 28.0 / lanes.len().max(1) as f64;
+        for (b, lane) in bands.iter().zip(lane_of) {
             let (x0, x1) = (x(b.lo), x(b.hi));
             let w = (x1 - x0).max(1.0);
+            let top = y + lane_h * lane as f64;
             let _ = write!(
                 o,
-                "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"28\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#fff\"><title>{}: {}</title></rect>\n",
+                "<rect x=\"{x0:.1}\" y=\"{top:.1}\" width=\"{w:.1}\" height=\"{lane_h:.1}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#fff\"><title>{}: {}</title></rect>\n",
                 colour(&b.name),
                 esc(&b.name),
                 esc(&b.range)
             );
             let chars = b.name.chars().count() as f64;
-            if w > chars * 6.5 + 6.0 {
+            if w > chars * 6.5 + 6.0 && lane_h >= 13.0 {
                 let _ = write!(
                     o,
                     "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" style=\"fill:#fff\">{}</text>\n",
                     x0 + w / 2.0,
-                    y + 18.0,
+                    top + lane_h / 2.0 + 4.0,
                     esc(&b.name)
                 );
             }
