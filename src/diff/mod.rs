@@ -10,7 +10,8 @@ pub mod replay;
 use serde::Serialize;
 
 use crate::model::{
-    Action, BandSet, Escalation, LookedAt, Named, Plan, PlanTarget, Policy, Step, Trigger,
+    Action, BandSet, Condition, CountMetric, Escalation, LookedAt, Named, Plan, PlanTarget, Policy,
+    Step, Trigger, Window,
 };
 
 pub use bands::{BandRange, BandSetDiff, Example, GuardChange, Move, example_pair};
@@ -107,6 +108,7 @@ pub fn diff(old: &Policy, new: &Policy, old_file: &str, new_file: &str) -> Diff 
     triggers(old, new, &mut changes);
     plans(old, new, &mut changes);
     penalty_notices(old, new, &mut changes);
+    schedules(old, new, &mut changes);
     Diff {
         old: Side {
             file: old_file.to_string(),
@@ -777,6 +779,9 @@ fn triggers(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
                     t.map(|t| t.condition.to_string()),
                     u.map(|t| t.condition.to_string()),
                 );
+                if let (Some(t), Some(u)) = (t, u) {
+                    d.extend(condition_changes(&t.condition, &u.condition));
+                }
                 field(
                     d,
                     "from possible sessions",
@@ -853,6 +858,11 @@ fn plans(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
                 o.map(|p| target_text(&p.target)),
                 n.map(|p| target_text(&p.target)),
             );
+            if let (Some(PlanTarget::Condition(a)), Some(PlanTarget::Condition(b))) =
+                (o.map(|p| &p.target), n.map(|p| &p.target))
+            {
+                d.extend(condition_changes(a, b));
+            }
             field(
                 &mut d,
                 "escalate to",
@@ -941,5 +951,288 @@ fn penalty_notices(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
             change: ChangeKind::Changed,
             details: d,
         });
+    }
+}
+
+/// Where two conditions have the same shape, the thresholds, windows and comparisons that
+/// differ, each named (`threshold of attendance(year_to_date): 95% → 96%`); nothing when their
+/// shapes differ (the whole condition is shown then).
+pub fn condition_changes(old: &Condition, new: &Condition) -> Vec<Detail> {
+    let mut out = Vec::new();
+    if !same_shape(old, new, &mut out) {
+        return Vec::new();
+    }
+    out
+}
+
+fn window_of(m: &CountMetric) -> Option<Window> {
+    match m {
+        CountMetric::Sessions { window, .. } | CountMetric::Codes { window, .. } => Some(*window),
+        CountMetric::ConsecutiveDays { .. } | CountMetric::NoticesIssued { .. } => None,
+    }
+}
+
+/// The metric without its window, to tell a changed window from another metric.
+fn metric_kind(m: &CountMetric) -> String {
+    match m {
+        CountMetric::Sessions { class, .. } => class.keyword().to_string(),
+        CountMetric::Codes { codes, .. } => format!("count({codes})"),
+        other => other.to_string(),
+    }
+}
+
+fn same_shape(a: &Condition, b: &Condition, out: &mut Vec<Detail>) -> bool {
+    let mut note = |what: String, x: String, y: String| {
+        if x != y {
+            out.push(Detail::new(&what, Some(x), Some(y)));
+        }
+    };
+    match (a, b) {
+        (Condition::All(x), Condition::All(y)) | (Condition::Any(x), Condition::Any(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_shape(p, q, out))
+        }
+        (Condition::Not(x), Condition::Not(y)) => same_shape(x, y, out),
+        (
+            Condition::Ratio {
+                metric: m1,
+                window: w1,
+                op: o1,
+                value: v1,
+            },
+            Condition::Ratio {
+                metric: m2,
+                window: w2,
+                op: o2,
+                value: v2,
+            },
+        ) if m1 == m2 => {
+            let name = m2.keyword();
+            note(format!("window of {name}"), w1.to_string(), w2.to_string());
+            note(
+                format!("threshold of {name}({w2})"),
+                format!("{} {v1}", o1.token()),
+                format!("{} {v2}", o2.token()),
+            );
+            true
+        }
+        (
+            Condition::Count {
+                metric: m1,
+                op: o1,
+                value: v1,
+            },
+            Condition::Count {
+                metric: m2,
+                op: o2,
+                value: v2,
+            },
+        ) if metric_kind(m1) == metric_kind(m2) => {
+            if let (Some(w1), Some(w2)) = (window_of(m1), window_of(m2)) {
+                note(
+                    format!("window of {}", metric_kind(m2)),
+                    w1.to_string(),
+                    w2.to_string(),
+                );
+            }
+            note(
+                format!("threshold of {m2}"),
+                format!("{} {v1}", o1.token()),
+                format!("{} {v2}", o2.token()),
+            );
+            true
+        }
+        (
+            Condition::Share {
+                lhs: l1,
+                op: o1,
+                percent: p1,
+                rhs: r1,
+            },
+            Condition::Share {
+                lhs: l2,
+                op: o2,
+                percent: p2,
+                rhs: r2,
+            },
+        ) if metric_kind(l1) == metric_kind(l2) && metric_kind(r1) == metric_kind(r2) => {
+            if let (Some(w1), Some(w2)) = (window_of(l1), window_of(l2)) {
+                note(
+                    format!("window of {}", metric_kind(l2)),
+                    w1.to_string(),
+                    w2.to_string(),
+                );
+            }
+            note(
+                format!("share of {r2}"),
+                format!("{} {p1}", o1.token()),
+                format!("{} {p2}", o2.token()),
+            );
+            true
+        }
+        (
+            Condition::YearGroup { op: o1, value: v1 },
+            Condition::YearGroup { op: o2, value: v2 },
+        ) => {
+            note(
+                "year group".into(),
+                format!("{} {v1}", o1.token()),
+                format!("{} {v2}", o2.token()),
+            );
+            true
+        }
+        (Condition::Stage { op: o1, stage: s1 }, Condition::Stage { op: o2, stage: s2 }) => {
+            note(
+                "stage test".into(),
+                format!("{} {}", o1.token(), s1.id),
+                format!("{} {}", o2.token(), s2.id),
+            );
+            true
+        }
+        _ => a == b,
+    }
+}
+
+fn threshold_text(t: crate::model::Threshold) -> String {
+    match t {
+        crate::model::Threshold::Sessions(n) => format!("{n} sessions"),
+        crate::model::Threshold::Percent(p) => p.to_string(),
+    }
+}
+
+/// Schedules (a threshold per half-term or term), by name: each period's threshold.
+fn schedules(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
+    let same = |a: &crate::model::Schedule, b: &crate::model::Schedule| {
+        let mut b = b.clone();
+        b.name.clone_from(&a.name);
+        *a == b
+    };
+    matched(
+        &old.schedules,
+        &new.schedules,
+        |s| &s.name,
+        same,
+        |o, n| {
+            let mut d = Vec::new();
+            let rows = |s: &crate::model::Schedule| -> Vec<(u32, String)> {
+                s.rows
+                    .iter()
+                    .map(|r| (r.period, threshold_text(r.threshold)))
+                    .collect()
+            };
+            if let (Some(o), Some(n)) = (o, n) {
+                field(
+                    &mut d,
+                    "per",
+                    Some(o.per.keyword().to_string()),
+                    Some(n.per.keyword().to_string()),
+                );
+                let (a, b) = (rows(o), rows(n));
+                let periods: std::collections::BTreeSet<u32> =
+                    a.iter().chain(&b).map(|(p, _)| *p).collect();
+                for p in periods {
+                    let find = |r: &[(u32, String)]| {
+                        r.iter().find(|(q, _)| *q == p).map(|(_, t)| t.clone())
+                    };
+                    field(
+                        &mut d,
+                        &format!("{} {p}", n.per.keyword()),
+                        find(&a),
+                        find(&b),
+                    );
+                }
+            }
+            out.extend(change(
+                "schedule",
+                o.map(|s| s.name.as_str()),
+                n.map(|s| s.name.as_str()),
+                d,
+            ));
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    fn policy(text: &str) -> Policy {
+        let src = Source::new("t.policy", text);
+        crate::analyse(&src, None)
+            .checked
+            .expect("the policy checks")
+            .into_policy()
+    }
+
+    fn trigger(when: &str) -> Policy {
+        policy(&format!(
+            "policy \"P\" {{\n  trigger \"t\"\n    when {when}\n    then contact\n}}\n"
+        ))
+    }
+
+    fn details(old: &str, new: &str) -> Vec<String> {
+        let d = diff(&trigger(old), &trigger(new), "a", "b");
+        d.changes
+            .iter()
+            .flat_map(|c| c.details.iter())
+            .map(render::detail_text)
+            .collect()
+    }
+
+    /// A threshold and a window changed in one condition are each named, beside the whole
+    /// condition before and after.
+    #[test]
+    fn thresholds_and_windows_are_named() {
+        let d = details(
+            "attendance(year_to_date) < 90% and count({N, O}, this_term) >= 5",
+            "attendance(year_to_date) < 92% and count({N, O}, rolling 4 school_weeks) >= 5",
+        );
+        assert!(
+            d.contains(&"threshold of attendance(year_to_date): < 90% → < 92%".to_string()),
+            "{d:?}"
+        );
+        assert!(
+            d.contains(&"window of count({N, O}): this_term → rolling 4 school_weeks".to_string()),
+            "{d:?}"
+        );
+        assert!(d.iter().any(|x| x.starts_with("when: ")), "{d:?}");
+    }
+
+    /// Conditions of different shapes are shown whole, with no per-threshold lines.
+    #[test]
+    fn a_condition_of_another_shape_is_shown_whole() {
+        let d = details(
+            "attendance(year_to_date) < 90%",
+            "unauthorised(this_term) >= 4",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].starts_with("when: attendance(year_to_date) < 90% → "),
+            "{d:?}"
+        );
+    }
+
+    /// A list is a multiset: one of two equal actions removed is one detail.
+    #[test]
+    fn lists_compare_as_multisets() {
+        let mut d = Vec::new();
+        let s = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+        list(
+            &mut d,
+            "then",
+            &s(&["contact", "contact", "letter"]),
+            &s(&["contact", "review"]),
+        );
+        let texts: Vec<String> = d.iter().map(render::detail_text).collect();
+        assert_eq!(
+            texts,
+            ["- then: contact", "- then: letter", "+ then: review"]
+        );
+    }
+
+    #[test]
+    fn the_same_policy_has_no_change() {
+        let p = trigger("attendance(year_to_date) < 90%");
+        assert!(diff(&p, &p, "a", "a").is_empty());
     }
 }
