@@ -174,6 +174,24 @@ fn identical_policies_have_no_change() {
     );
 }
 
+/// The two surfaces lower to one model, so a policy and its TOML translation say the same.
+#[test]
+fn a_policy_and_its_toml_translation_have_no_change() {
+    for name in [
+        "kings-cross-academy",
+        "aspire-monitor-framework",
+        "attendance-thresholds",
+        "support-first-framework",
+        "three-stage-approach",
+    ] {
+        let dsl = format!("policies/{name}.policy");
+        let toml = format!("policies/toml/{name}.toml");
+        let run = attend(&["diff", &dsl, &toml, "--exit-code", "-q"]);
+        assert_eq!(run.code, 0, "{name}:\n{}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("no change"), "{name}: {}", run.stdout);
+    }
+}
+
 #[test]
 fn exit_code_says_whether_they_differ() {
     assert_eq!(attend(&["diff", SEED, CORRECTED]).code, 0);

@@ -239,7 +239,7 @@ pub(super) fn definitions(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
             "definition",
             in_old.then_some(name.as_str()),
             in_new.then_some(name.as_str()),
-            if in_old && in_new { d } else { Vec::new() },
+            d,
         ));
     }
 }
