@@ -173,7 +173,14 @@ pub fn diff_set(old: &BandSet, new: &BandSet, renames: &[(String, String)]) -> B
     let min_possible = old.min_possible.max(new.min_possible).max(1);
     let max_possible = shape::max_possible(old.window).max(shape::max_possible(new.window));
     let mut moves: Vec<Move> = Vec::new();
-    for region in shape::regions(&sets) {
+    // Bands over different windows measure different things: no region of one is a region of
+    // the other (the change of measure is listed with the set's other changes).
+    let regions = if old.window == new.window {
+        shape::regions(&sets)
+    } else {
+        Vec::new()
+    };
+    for region in regions {
         let olds: Vec<&Band> = region
             .holders
             .iter()
