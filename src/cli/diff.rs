@@ -60,11 +60,13 @@ pub struct DiffArgs {
     /// The synthetic cohort's phase (default: the new policy's `phase`, else secondary)
     #[arg(long, value_enum, requires = "cohort")]
     pub phase: Option<PhaseArg>,
+    /// The synthetic cohort's seed: the same seed, the same cohort
     #[arg(long, value_name = "S", default_value_t = 1, requires = "cohort")]
     pub seed: u64,
     /// A calendar file (.calendar, .toml, or an iCalendar .ics feed) used for both policies
     #[arg(long, value_name = "FILE")]
     pub calendar: Option<PathBuf>,
+    /// text for a terminal, markdown for a paper to governors, json for programs
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
     /// In text and Markdown, list the differing actions of the first N pupils (JSON lists all)
