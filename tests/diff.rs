@@ -133,6 +133,18 @@ fn replayed_totals_agree_with_the_list() {
     assert_eq!(sum("removed"), removed);
     assert_eq!(sum("old"), r["old_actions"].as_u64().unwrap());
     assert_eq!(sum("new"), r["new_actions"].as_u64().unwrap());
+    // An action moved to another day is one removed and one added.
+    for k in r["by_kind"].as_array().unwrap() {
+        let moved = k["moved"].as_u64().unwrap();
+        assert!(
+            moved
+                <= k["removed"]
+                    .as_u64()
+                    .unwrap()
+                    .min(k["added"].as_u64().unwrap()),
+            "{k}"
+        );
+    }
     // old − removed = new − added: the actions both take.
     assert_eq!(
         r["old_actions"].as_u64().unwrap() - removed,

@@ -275,7 +275,7 @@ fn columns(o: &mut String, indent: &str, rows: &[Vec<String>]) {
 /// The tables of totals, as rows of cells with a heading row.
 pub(crate) fn totals(r: &Replay) -> [(&'static str, Vec<Vec<String>>); 3] {
     let head = |first: &str| -> Vec<String> {
-        [first, "old", "new", "change", "removed", "added"]
+        [first, "old", "new", "change", "removed", "added", "moved"]
             .iter()
             .map(ToString::to_string)
             .collect()
@@ -290,6 +290,7 @@ pub(crate) fn totals(r: &Replay) -> [(&'static str, Vec<Vec<String>>); 3] {
                 change_of(c.old, c.new),
                 c.removed.to_string(),
                 c.added.to_string(),
+                c.moved.to_string(),
             ]);
         }
         rows
@@ -304,6 +305,7 @@ pub(crate) fn totals(r: &Replay) -> [(&'static str, Vec<Vec<String>>); 3] {
             "change",
             "removed",
             "added",
+            "moved",
         ]
         .iter()
         .map(ToString::to_string)
@@ -319,6 +321,7 @@ pub(crate) fn totals(r: &Replay) -> [(&'static str, Vec<Vec<String>>); 3] {
             change_of(g.old, g.new),
             g.removed.to_string(),
             g.added.to_string(),
+            g.moved.to_string(),
         ]);
     }
     [
@@ -330,6 +333,9 @@ pub(crate) fn totals(r: &Replay) -> [(&'static str, Vec<Vec<String>>); 3] {
         ("Actions by group", groups),
     ]
 }
+
+/// What the columns of the totals mean.
+pub(crate) const MOVED: &str = "removed: actions only the old policy takes; added: only the new; moved: of the removed, those the new policy takes for the same pupil on another day.";
 
 fn summary_line(r: &Replay) -> String {
     format!(
@@ -369,6 +375,7 @@ fn shown(r: &Replay, show: usize) -> (Vec<&super::replay::ActionChange>, usize) 
 fn replay_text(o: &mut String, r: &Replay, show: usize) {
     let _ = writeln!(o, "\nReplayed on {}", r.cohort);
     let _ = writeln!(o, "  {}", summary_line(r));
+    let _ = writeln!(o, "  {MOVED}");
     for (title, rows) in totals(r) {
         let _ = writeln!(o, "\n  {title}");
         columns(o, "    ", &rows);
@@ -430,7 +437,7 @@ fn columns_left(o: &mut String, indent: &str, rows: &[Vec<String>]) {
 
 fn replay_markdown(o: &mut String, r: &Replay, show: usize) {
     let _ = writeln!(o, "\n## Replayed on {}\n", r.cohort);
-    let _ = writeln!(o, "{}.\n", summary_line(r));
+    let _ = writeln!(o, "{}.\n\n{MOVED}\n", summary_line(r));
     for (title, rows) in totals(r) {
         let _ = writeln!(o, "### {title}\n");
         for (i, row) in rows.iter().enumerate() {

@@ -48,6 +48,8 @@ pub struct Count {
     /// Actions only the old version takes, and only the new.
     pub removed: u64,
     pub added: u64,
+    /// Of the removed, those the new version takes for the same pupil on another day.
+    pub moved: u64,
 }
 
 /// A group's pupils, and the changed actions that fall on them.
@@ -61,6 +63,7 @@ pub struct GroupCount {
     pub new: u64,
     pub removed: u64,
     pub added: u64,
+    pub moved: u64,
 }
 
 /// One action that only one version takes.
@@ -169,6 +172,7 @@ pub fn replay(
         new: 0,
         removed: 0,
         added: 0,
+        moved: 0,
     };
     let mut groups: Vec<GroupCount> = Group::ALL
         .iter()
@@ -181,6 +185,7 @@ pub fn replay(
             new: 0,
             removed: 0,
             added: 0,
+            moved: 0,
         })
         .collect();
     let in_groups = |mask: u8| (0..groups_len()).filter(move |g| mask & (1 << g) != 0);
@@ -210,6 +215,30 @@ pub fn replay(
                     groups[g].new += 1;
                 }
             }
+        }
+    }
+    // A removed action the new version takes for the same pupil on another day has moved
+    // (earlier or later), counted under the removed one's kind, stage and groups.
+    let mut available: BTreeMap<(usize, &str), u64> = BTreeMap::new();
+    for t in &added {
+        *available.entry((t.pupil, t.action.as_str())).or_default() += 1;
+    }
+    for t in &removed {
+        let Some(n) = available.get_mut(&(t.pupil, t.action.as_str())) else {
+            continue;
+        };
+        if *n == 0 {
+            continue;
+        }
+        *n -= 1;
+        if let Some(k) = kinds.get_mut(action_kind(&t.action)) {
+            k.moved += 1;
+        }
+        if let Some(s) = stages.get_mut(&stage_key(old, t.stage)) {
+            s.moved += 1;
+        }
+        for g in in_groups(mask_of(t.pupil)) {
+            groups[g].moved += 1;
         }
     }
     let mut changed_pupils: Vec<usize> = Vec::new();

@@ -254,14 +254,15 @@ fn replay(o: &mut String, r: &Replay) {
     let _ = write!(
         o,
         "<h2>Replayed on {}</h2>\n<p class=\"how\">{} pupils, {} to {}: {} actions under the old \
-         policy, {} under the new; {} pupils get different actions.</p>\n",
+         policy, {} under the new; {} pupils get different actions.</p>\n<p class=\"how\">{}</p>\n",
         esc(&r.cohort),
         r.pupils,
         r.first_day,
         r.last_day,
         r.old_actions,
         r.new_actions,
-        r.pupils_changed
+        r.pupils_changed,
+        esc(crate::diff::MOVED_NOTE)
     );
     for (i, (title, rows)) in crate::diff::totals_of(r).into_iter().enumerate() {
         let _ = write!(o, "<h3>{}</h3>\n", esc(title));
