@@ -104,9 +104,6 @@ pub(super) fn named_list(part: &'static str, old: &[Named], new: &[Named], out: 
                 o.map(|x| x.text.clone()),
                 n.map(|x| x.text.clone()),
             );
-            if o.is_none() || n.is_none() {
-                d.clear();
-            }
             out.extend(change(
                 part,
                 o.map(|x| x.id.as_str()),
