@@ -83,6 +83,14 @@ fn kings_cross_acceptance_json() {
         let (lo, hi) = (m["lo"].as_u64().unwrap(), m["hi"].as_u64().unwrap());
         assert!(present * 1_000_000 >= lo * possible, "{m}");
         assert!(present * 1_000_000 <= hi * possible, "{m}");
+        let t = &m["term_example"];
+        assert!(t["possible"].as_u64().unwrap() >= 130, "{m}");
+        let (present, possible) = (
+            t["present"].as_u64().unwrap(),
+            t["possible"].as_u64().unwrap(),
+        );
+        assert!(present * 1_000_000 >= lo * possible, "{m}");
+        assert!(present * 1_000_000 <= hi * possible, "{m}");
     }
     assert_eq!(set["guard"]["old"], 0);
     assert_eq!(set["guard"]["new"], 20);

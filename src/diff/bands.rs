@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use crate::check::shape;
-use crate::model::{Band, BandSet, Interval, RatioMetric};
+use std::ops::Bound;
+
+use crate::model::{Band, BandSet, Interval, Percent, RatioMetric};
 
 /// One band set's regions that moved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -80,7 +82,14 @@ pub struct Move {
     /// A pupil in the region: the fewest possible sessions the set's guards allow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<Example>,
+    /// A pupil in the region with a term's sessions or more ([`TERM_SESSIONS`]), where the
+    /// set's window holds that many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term_example: Option<Example>,
 }
+
+/// The possible sessions of a typical term: thirteen school weeks of ten sessions.
+pub const TERM_SESSIONS: u32 = 130;
 
 /// The evidence guard changed: pupils with this many possible sessions are classified by one
 /// version and by no band in the other.
@@ -121,10 +130,42 @@ impl Example {
 }
 
 /// The pupil with the fewest possible sessions (at least `min_possible`, at most a school
-/// year's) whose attendance lies in the region, and the fewest present sessions among them.
+/// year's) whose attendance lies in the region, at the region's boundary: the fewest present
+/// sessions, or the most where the region runs down to 0% (its boundary is its top).
 pub fn example_pair(region: &Interval, min_possible: u32, max_possible: u32) -> Option<Example> {
+    let from_zero = match region.lo {
+        Bound::Unbounded => true,
+        Bound::Included(p) => p == Percent::ZERO,
+        Bound::Excluded(_) => false,
+    };
+    let to_hundred = match region.hi {
+        Bound::Unbounded => true,
+        Bound::Included(p) => p >= Percent::HUNDRED,
+        Bound::Excluded(_) => false,
+    };
+    if from_zero && !to_hundred {
+        return largest_pair(region, min_possible, max_possible);
+    }
     shape::smallest_pair(region, min_possible, max_possible)
         .map(|e| Example::new(e.sessions, e.possible, region))
+}
+
+/// The fewest possible sessions, then the most present, whose ratio lies in the region.
+fn largest_pair(region: &Interval, min_possible: u32, max_possible: u32) -> Option<Example> {
+    let scale = u64::from(Percent::SCALE);
+    (min_possible.max(1)..=max_possible).find_map(|q| {
+        let q64 = u64::from(q);
+        let top = match region.hi {
+            Bound::Included(p) | Bound::Excluded(p) => u64::from(p.0) * q64 / scale,
+            Bound::Unbounded => q64,
+        };
+        let top = u32::try_from(top.min(q64)).ok()?;
+        // The floor may sit on an excluded end: one fewer then.
+        (top.saturating_sub(1)..=top)
+            .rev()
+            .find(|n| shape::holds(region, *n, q))
+            .map(|n| Example::new(n, q, region))
+    })
 }
 
 /// Bands only in `old` paired with bands only in `new` that say the same (range, stage,
@@ -202,6 +243,16 @@ pub fn diff_set(old: &BandSet, new: &BandSet, renames: &[(String, String)]) -> B
             // No whole-session ratio lies there (at these session counts): no pupil moves.
             continue;
         };
+        let term_example = (max_possible >= TERM_SESSIONS)
+            .then(|| {
+                example_pair(
+                    &region.interval,
+                    TERM_SESSIONS.max(min_possible),
+                    max_possible,
+                )
+            })
+            .flatten()
+            .filter(|e| e.possible > example.possible);
         moves.push(Move {
             region: shape::describe(RatioMetric::Attendance, &region.interval),
             exact: region.interval.exact_text(),
@@ -210,6 +261,7 @@ pub fn diff_set(old: &BandSet, new: &BandSet, renames: &[(String, String)]) -> B
             old: olds.iter().map(|b| b.id.clone()).collect(),
             new: new_ids,
             example: Some(example),
+            term_example,
         });
     }
     BandSetDiff {
@@ -265,8 +317,6 @@ fn guard_change(old: &BandSet, new: &BandSet) -> Option<GuardChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Percent;
-    use std::ops::Bound;
 
     fn pct(whole: u32) -> Percent {
         Percent::whole(whole)
@@ -305,6 +355,44 @@ mod tests {
         let e = example_pair(&point, 20, 400).unwrap();
         assert_eq!((e.present, e.possible), (47, 50));
         assert_eq!(e.attendance, "94%");
+        // Over a term: 94% of 150 is 141, the first multiple of 50 sessions from 130.
+        let e = example_pair(&point, TERM_SESSIONS, 400).unwrap();
+        assert_eq!((e.present, e.possible), (141, 150));
+    }
+
+    /// Over a term, above 90% and below 91%: 0.9 × 130 = 117 < 118 < 118.3 = 0.91 × 130.
+    #[test]
+    fn a_term_pupil_in_an_open_region() {
+        let region = Interval {
+            lo: Bound::Excluded(pct(90)),
+            hi: Bound::Excluded(pct(91)),
+        };
+        let e = example_pair(&region, TERM_SESSIONS, 400).unwrap();
+        assert_eq!((e.present, e.possible), (118, 130));
+        assert_eq!(e.attendance, "90.77%");
+    }
+
+    /// A region from 0% is shown at its top, where its boundary is: 50% or less, from 20
+    /// sessions, is 10 of 20; over a term, 65 of 130. Below 90% (excluded): 17 of 20 (85%),
+    /// since 18 of 20 is 90% itself; over a term 116 of 130 (89.23%), since 117 is 90%.
+    #[test]
+    fn a_region_from_zero_is_shown_at_its_top() {
+        let half = Interval {
+            lo: Bound::Included(Percent::ZERO),
+            hi: Bound::Included(pct(50)),
+        };
+        let e = example_pair(&half, 20, 400).unwrap();
+        assert_eq!((e.present, e.possible), (10, 20));
+        let e = example_pair(&half, TERM_SESSIONS, 400).unwrap();
+        assert_eq!((e.present, e.possible), (65, 130));
+        let below = Interval {
+            lo: Bound::Included(Percent::ZERO),
+            hi: Bound::Excluded(pct(90)),
+        };
+        let e = example_pair(&below, 20, 400).unwrap();
+        assert_eq!((e.present, e.possible), (17, 20));
+        let e = example_pair(&below, TERM_SESSIONS, 400).unwrap();
+        assert_eq!((e.present, e.possible), (116, 130));
     }
 
     /// A region no whole-session ratio reaches within a year's sessions has no example.

@@ -17,8 +17,9 @@ use parts::{band_sets, calendar, definitions, letters, named_list, policy_fields
 pub use rules::condition_changes;
 use rules::{escalations, penalty_notices, plans, schedules, triggers};
 
-pub use bands::{BandRange, BandSetDiff, Example, GuardChange, Move, example_pair};
+pub use bands::{BandRange, BandSetDiff, Example, GuardChange, Move, TERM_SESSIONS, example_pair};
 pub(crate) use render::MOVED as MOVED_NOTE;
+pub(crate) use render::example_cell;
 pub(crate) use render::{
     bands_text as bands_of, detail_words as detail_of, guard_text as guard_of,
     subject as subject_of, totals as totals_of,

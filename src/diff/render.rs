@@ -39,6 +39,9 @@ impl Diff {
                 if let Some(e) = &m.example {
                     let _ = writeln!(o, "      e.g. {}", e.text);
                 }
+                if let Some(e) = &m.term_example {
+                    let _ = writeln!(o, "      over a term: {}", e.text);
+                }
             }
             if let Some(g) = &set.guard {
                 let _ = writeln!(o, "    {}", guard_text(g));
@@ -98,7 +101,7 @@ impl Diff {
                     m.exact,
                     md(&bands_text(&m.old)),
                     md(&bands_text(&m.new)),
-                    m.example.as_ref().map_or("", |e| e.text.as_str())
+                    example_cell(m, "; over a term, ")
                 );
             }
             if let Some(g) = &set.guard {
@@ -137,6 +140,16 @@ impl Diff {
 
 fn md(s: &str) -> String {
     s.replace('|', "\\|")
+}
+
+/// A move's example pupils in one cell: the smallest, then one over a term.
+pub(crate) fn example_cell(m: &super::Move, joint: &str) -> String {
+    let mut out = m.example.as_ref().map_or(String::new(), |e| e.text.clone());
+    if let Some(e) = &m.term_example {
+        out.push_str(joint);
+        out.push_str(&e.text);
+    }
+    out
 }
 
 pub(crate) fn bands_text(b: &[String]) -> String {

@@ -231,7 +231,7 @@ fn band_set(o: &mut String, set: &BandSetDiff) {
             esc(&m.exact),
             esc(&crate::diff::bands_of(&m.old)),
             esc(&crate::diff::bands_of(&m.new)),
-            esc(m.example.as_ref().map_or("", |e| e.text.as_str()))
+            esc(&crate::diff::example_cell(m, "; over a term, "))
         );
     }
     o.push_str("</table>\n");
