@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod diagnostic;
+pub mod diff;
 pub mod engine;
 pub mod generate;
 pub mod holidays;

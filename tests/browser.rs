@@ -7,7 +7,9 @@
 //! Each screenshot is also copied beside the build, for a person to look at:
 //! `target/report-screenshot.png` (`attend simulate` of two policies on a synthetic cohort of
 //! 200), `target/run-report-screenshot.png` (`attend run` on the bundled example) and
-//! `target/fixture-screenshot.png` and `target/letter-screenshot.png` (a letter of `attend demo`).
+//! `target/fixture-screenshot.png` and `target/letter-screenshot.png` (a letter of `attend demo`),
+//! and `target/diff-screenshot.png` (`attend diff` of King's Cross Academy's policy as written
+//! and corrected, replayed on a synthetic cohort of 200).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -173,6 +175,41 @@ fn the_simulate_report_renders() {
     assert_renders(&r, 4);
     assert_eq!(r.result["title"], "Attendance policy comparison");
     let kept = keep(&r.png, "report-screenshot.png");
+    eprintln!("screenshot: {}", kept.display());
+}
+
+/// Issue 12's diff view: `attend diff --report` of the seed policy and its corrected copy,
+/// replayed on a small cohort. Two charts (the band strips, the actions by kind), the moved
+/// regions with their pupils, and the changed actions.
+#[test]
+fn the_diff_report_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("diff.html");
+    attend(&[
+        "diff",
+        "policies/kings-cross-academy.policy",
+        "policies/corrected/kings-cross-academy.policy",
+        "--cohort",
+        "200",
+        "--seed",
+        "1",
+        "-q",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    for expected in [
+        "<h2>Bands: absence escalation percentage table</h2>",
+        "a pupil present for 19 of 21 possible sessions (90.48%), absent for 2",
+        "<h3>Actions by group</h3>",
+        "<h3>Actions that differ</h3>",
+    ] {
+        assert!(html.contains(expected), "`{expected}` not in the page");
+    }
+    let r = render(&page, 2, &dir.path().join("shot"));
+    assert_renders(&r, 2);
+    assert_eq!(r.result["title"], "Policy change: King's Cross Academy");
+    let kept = keep(&r.png, "diff-screenshot.png");
     eprintln!("screenshot: {}", kept.display());
 }
 

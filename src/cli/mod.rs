@@ -4,6 +4,7 @@
 mod calendar;
 mod check;
 mod config;
+mod diff;
 pub mod done;
 mod fs;
 mod generate;
@@ -131,6 +132,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run each policy's tests: small registers and the actions expected on which days
     Test(test::TestArgs),
+    /// What changes from one version of a policy to another: bands, rules, and actions replayed
+    Diff(diff::DiffArgs),
     /// Calendars: import an iCalendar (.ics) feed of term dates as a .calendar file
     #[command(after_help = "Examples:\n  attend calendar import term-dates.ics\n  \
         attend calendar import term-dates.ics -o school.calendar\n\n\
@@ -209,6 +212,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Calendar { command } => calendar::run(&command),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => manual::completions(&args),

@@ -6,6 +6,9 @@
 
 use std::fmt::Write;
 
+mod diff;
+pub use diff::html as diff_html;
+
 use crate::simulate::{Group, Simulation};
 
 mod coverage;
