@@ -4,6 +4,7 @@
 mod calendar;
 mod check;
 mod config;
+mod demo;
 mod diff;
 pub mod done;
 mod fs;
@@ -208,7 +209,7 @@ pub fn main() -> ExitCode {
         } => fmt(&files, check, write, to),
         Command::Run(args) => run::run(&args),
         Command::Done(args) => done::run(&args),
-        Command::Demo => demo(),
+        Command::Demo => demo::run(),
         Command::Generate(args) => generate::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Test(args) => test::run(&args),
@@ -489,8 +490,6 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
     status
 }
 
-/// The bundled example, compiled into the binary so `attend demo` works from any directory.
-const DEMO_POLICY: &str = include_str!("../../policies/kings-cross-academy.policy");
 const BUNDLED_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
 
 /// The illustrative Camden calendar every command falls back to when given none.
@@ -507,49 +506,4 @@ fn show_errors(diagnostics: &[crate::diagnostic::Diagnostic]) {
         "{}",
         render_diagnostics(diagnostics, DiagnosticFormat::Human, color_stderr())
     );
-}
-
-fn demo() -> u8 {
-    let src = Source::new("policies/kings-cross-academy.policy", DEMO_POLICY);
-    let calendar = bundled_calendar();
-    println!(
-        "attend demo: King's Cross Academy's attendance policy (seed document 002), as written,"
-    );
-    println!("with the illustrative Camden 2024-25 calendar.\n");
-    println!(
-        "$ attend check policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar\n"
-    );
-    let analysis = analyse(&src, Some(&calendar));
-    print!(
-        "{}",
-        render_diagnostics(
-            &analysis.diagnostics,
-            DiagnosticFormat::Human,
-            color_stdout()
-        )
-    );
-    println!(
-        "checked 1 policy: {}\n",
-        count_findings(&analysis.diagnostics)
-    );
-    let Some(checked) = analysis.checked else {
-        return EXIT_FAILURE;
-    };
-    let policy = checked.policy();
-    println!(
-        "calendar: {} school days in {} terms, register closes {} minutes after it opens\n",
-        policy.calendar.school_days().len(),
-        policy.calendar.terms().count(),
-        policy
-            .calendar
-            .sessions
-            .iter()
-            .filter_map(|s| s.open_minutes())
-            .max()
-            .unwrap_or(0),
-    );
-    println!("$ attend compile policies/kings-cross-academy.policy\n");
-    let (table, _) = table::compile(&checked);
-    print!("{}", table::render_text(&table));
-    run::demo(policy, &table)
 }

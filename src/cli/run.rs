@@ -150,7 +150,7 @@ pub fn print_ledger_error(path: &Path, e: &LedgerError) {
 
 /// Prints the problems and a closing line; `limit` is where the reader stopped looking,
 /// so reaching it means there may be more.
-fn print_problems(problems: &[InputProblem], limit: Option<usize>) {
+pub(super) fn print_problems(problems: &[InputProblem], limit: Option<usize>) {
     for p in problems {
         eprint!("{p}");
     }
@@ -664,156 +664,6 @@ pub fn write_outputs(
     Ok(())
 }
 
-/// The bundled example register: 30 pupils, 2024-09-05 to 2025-02-14, made by
-/// `scripts/gen_register.py --pupils 30 --seed 7`.
-const DEMO_REGISTER: &[u8] = include_bytes!("../../examples/data/register.csv");
-const DEMO_PUPILS: &[u8] = include_bytes!("../../examples/data/pupils.csv");
-
-/// The bundled letter templates, by their path in the bundled policy.
-const DEMO_LETTERS: &[(&str, &str)] = &[
-    (
-        "letters/concern.md",
-        include_str!("../../policies/letters/concern.md"),
-    ),
-    (
-        "letters/three-day.md",
-        include_str!("../../policies/letters/three-day.md"),
-    ),
-    (
-        "letters/five-day.md",
-        include_str!("../../policies/letters/five-day.md"),
-    ),
-    (
-        "letters/pa-sa.md",
-        include_str!("../../policies/letters/pa-sa.md"),
-    ),
-    (
-        "letters/parent-meeting.md",
-        include_str!("../../policies/letters/parent-meeting.md"),
-    ),
-    (
-        "letters/prosecution-warning.md",
-        include_str!("../../policies/letters/prosecution-warning.md"),
-    ),
-    (
-        "letters/stage-one-plan.md",
-        include_str!("../../policies/letters/stage-one-plan.md"),
-    ),
-];
-
-/// `attend demo`'s last step: the compiled example policy run on the example register, every
-/// output written to one folder (actions, summary, letters, report), then the morning list
-/// of the register's last day.
-pub fn demo(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
-    let out = std::env::temp_dir().join("attend-demo");
-    // The seed policy has the errors `check` just listed, so `attend run` refuses it unless
-    // told otherwise: the demo says so and shows the flag, so a newcomer's copy of the command
-    // does what the demo did.
-    println!(
-        "\nThe policy has errors, so `attend run` refuses it unless `--allow-errors` says to carry it out as written:"
-    );
-    println!(
-        "\n$ attend run policies/kings-cross-academy.policy --calendar policies/calendars/camden-2024-25.calendar \\\n    \
-         --register examples/data/register.csv --pupils examples/data/pupils.csv --out {} --no-ledger --allow-errors\n",
-        out.display()
-    );
-    let days = SchoolDays::new(&table.calendar);
-    let options = ReadOptions {
-        max_errors: 20,
-        ..ReadOptions::default()
-    };
-    let read = register::read_pupils(
-        &Input::bytes("examples/data/pupils.csv", DEMO_PUPILS),
-        options.limit(),
-    )
-    .and_then(|pupils| {
-        let input = Input::bytes("examples/data/register.csv", DEMO_REGISTER);
-        register::read_register(
-            &input,
-            &table.calendar,
-            &days,
-            Some(&pupils),
-            None,
-            &options,
-        )
-    });
-    let register = match read {
-        Ok(register) => register,
-        Err(problems) => {
-            print_problems(&problems, Some(options.limit()));
-            return EXIT_FAILURE;
-        }
-    };
-    let outcome = engine::run(table, &days, &register);
-    let templates = policy
-        .letters
-        .iter()
-        .map(|l| {
-            let text = DEMO_LETTERS
-                .iter()
-                .find(|(path, _)| *path == l.template)
-                .map(|(_, text)| (*text).to_string());
-            (l.id.clone(), text)
-        })
-        .collect();
-    let written = (|| {
-        let staged = fs::Staged::new(&out).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        })?;
-        write_outputs(staged.path(), table, &days, &register, &outcome, None)?;
-        let letters = super::letters::write(
-            staged.path(),
-            Path::new("policies/kings-cross-academy.policy"),
-            policy,
-            &templates,
-            table,
-            &days,
-            &register,
-            &outcome,
-            None,
-        )?;
-        write_report(staged.path(), &[], table, &days, &register, &outcome)?;
-        staged.commit().map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_FAILURE
-        })?;
-        Ok::<_, u8>(letters)
-    })();
-    let letters = match written {
-        Ok(letters) => letters,
-        Err(code) => return code,
-    };
-    print!(
-        "{}",
-        engine::terminal_summary(table, &days, &register, &outcome)
-    );
-    println!(
-        "wrote {} and {}",
-        out.join("actions.csv").display(),
-        out.join("summary.csv").display()
-    );
-    println!("wrote {}", out.join("report.html").display());
-    if let Some(last) = letters.days.last() {
-        println!(
-            "wrote {} letters in {}; each day's letters to print: {}",
-            letters.written,
-            out.join("letters").display(),
-            out.join("letters").join(last).join("all.html").display()
-        );
-    }
-    let (_, last) = outcome.span;
-    println!(
-        "\n$ attend run ... --on {}      # the morning list: what the policy asks for today\n",
-        days.date(last)
-    );
-    print!(
-        "{}",
-        engine::on_day_text(table, &days, &register, &outcome, last)
-    );
-    EXIT_OK
-}
-
 /// `--format`'s value: a format's name.
 fn parse_format(name: &str) -> Result<register::Format, String> {
     register::Format::from_name(name).ok_or_else(|| {
@@ -880,7 +730,7 @@ fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
 
 /// Writes `report.html` for one policy: the same page `attend simulate` makes, with the
 /// register's pupils as the cohort, from the run already made.
-fn write_report(
+pub(super) fn write_report(
     dir: &Path,
     warnings: &[String],
     table: &table::DecisionTable,
