@@ -233,59 +233,191 @@ pub fn generate(config: &Config, days: &[NaiveDate]) -> Cohort {
 }
 
 /// The distribution of absence rates and the authorised/unauthorised split for a phase.
+///
+/// A pupil at quantile `q` of the cohort has the absence rate `logistic(L(z))`, where `z` is
+/// the standard normal quantile of `q` and `L` is a smooth increasing curve through three
+/// knots: `L(z₁) = logit 10%` at the persistent share, `L(z₂) = logit 50%` at the severe
+/// share, and `L(z₀) = logit 5%` at the share below 5%, which is solved for so that the mean
+/// rate is the phase's overall absence. Between the knots `L` is a cubic Hermite curve with
+/// the slope at the middle knot the harmonic mean of its neighbours' (monotone, Fritsch–Butland),
+/// and beyond them a straight line with the end segment's slope, so `L` has a continuous
+/// derivative everywhere and the density of absence rates is continuous: no pile of pupils at
+/// a threshold. (A straight `L` would be a logit-normal distribution; the knots bend it to the
+/// phase's heavy tail.)
 struct Shape {
-    severe: f64,
-    persistent: f64,
-    /// Exponent of the lower piece: rate = 10% × t^k for the pupils under 10%.
-    low_k: f64,
-    /// Unauthorised share of absence by piece: not persistent, persistent, severe.
-    unauthorised: [f64; 3],
+    /// The knots `(z, L)`: 5%, 10%, 50%.
+    knots: [(f64, f64); 3],
+    /// Slopes: below the first knot and at it, at the middle knot, at the last and above it.
+    slopes: [f64; 3],
+    /// The unauthorised share of a pupil's absence at rate 0; it rises in proportion to the
+    /// rate to `UNAUTH_SEVERE` at 50% and stays there, and is solved for so that the
+    /// unauthorised rate is the phase's.
+    unauth_low: f64,
     /// The chance that a pupil not severely absent, with ten or more unauthorised sessions,
     /// took a term-time holiday (tuned so `G` is near its national share: 0.5 of 7.1 points).
     holiday: f64,
 }
 
-/// Persistent but not severe: rate = 10% + 40% × t^4 (mean 18%).
-const PA_MEAN: f64 = 0.10 + 0.40 / 5.0;
-/// Severe: rate = 50% + 35% × t (mean 67.5%).
-const SEVERE_MEAN: f64 = 0.675;
-/// Unauthorised share of a persistent absentee's and a severely absent pupil's absence.
-const UNAUTH_PA: f64 = 0.35;
+/// Unauthorised share of a severely absent pupil's absence.
 const UNAUTH_SEVERE: f64 = 0.6;
+/// The quantiles the calibration averages over (midpoints of this many equal slices).
+const GRID: usize = 2000;
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
 
 impl Shape {
     fn new(t: Targets) -> Shape {
         let (severe, persistent) = (t.severe / 100.0, t.persistent / 100.0);
         let mean = t.overall / 100.0;
-        let pa_only = persistent - severe;
-        let from_high = severe * SEVERE_MEAN + pa_only * PA_MEAN;
-        let low_mean = ((mean - from_high) / (1.0 - persistent)).clamp(0.001, 0.09);
-        let low_k = 0.10 / low_mean - 1.0;
-        let unauth_high = severe * SEVERE_MEAN * UNAUTH_SEVERE + pa_only * PA_MEAN * UNAUTH_PA;
-        let low_total = low_mean * (1.0 - persistent);
-        let low_unauth =
-            ((t.unauthorised / 100.0 - unauth_high) / low_total.max(1e-9)).clamp(0.02, 0.9);
+        let grid: Vec<f64> = (0..GRID)
+            .map(|i| normal_quantile((i as f64 + 0.5) / GRID as f64))
+            .collect();
+        let with = |below_5: f64| Shape::through(below_5, persistent, severe);
+        let mean_of =
+            |shape: &Shape| grid.iter().map(|z| shape.rate_at(*z)).sum::<f64>() / GRID as f64;
+        // The mean falls as more pupils are put below 5%, until the 5–10% slice gets so thin
+        // that its slope blows up the tail: take the first crossing on a coarse scan, then
+        // bisect inside it.
+        let top = 1.0 - persistent - 0.002;
+        let steps = 100;
+        let mut lo = 0.01;
+        let mut hi = top;
+        let mut prev = lo;
+        for k in 1..=steps {
+            let q = 0.01 + (top - 0.01) * k as f64 / steps as f64;
+            if mean_of(&with(q)) <= mean {
+                lo = prev;
+                hi = q;
+                break;
+            }
+            prev = q;
+        }
+        for _ in 0..50 {
+            let mid = (lo + hi) / 2.0;
+            if mean_of(&with(mid)) > mean {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut shape = with((lo + hi) / 2.0);
+        // Unauthorised absence: E[rate × (u₀ + (0.6 − u₀) × min(rate/0.5, 1))] is linear in u₀.
+        let (mut plain, mut rising) = (0.0, 0.0);
+        for z in &grid {
+            let r = shape.rate_at(*z);
+            let s = (r / 0.5).min(1.0);
+            plain += r * (1.0 - s);
+            rising += r * s;
+        }
+        let (plain, rising) = (plain / GRID as f64, rising / GRID as f64);
+        shape.unauth_low =
+            ((t.unauthorised / 100.0 - UNAUTH_SEVERE * rising) / plain.max(1e-9)).clamp(0.02, 0.9);
+        shape
+    }
+
+    /// The curve with `below_5` of the pupils under 5% absence.
+    fn through(below_5: f64, persistent: f64, severe: f64) -> Shape {
+        let knots = [
+            (normal_quantile(below_5), logit(0.05)),
+            (normal_quantile(1.0 - persistent), logit(0.10)),
+            (normal_quantile(1.0 - severe), 0.0),
+        ];
+        let secant = |a: (f64, f64), b: (f64, f64)| (b.1 - a.1) / (b.0 - a.0);
+        let (s0, s1) = (secant(knots[0], knots[1]), secant(knots[1], knots[2]));
         Shape {
-            severe,
-            persistent,
-            low_k,
-            unauthorised: [low_unauth, UNAUTH_PA, UNAUTH_SEVERE],
+            knots,
+            slopes: [s0, 2.0 / (1.0 / s0 + 1.0 / s1), s1],
+            unauth_low: 0.0,
             holiday: 0.8,
         }
     }
 
-    /// The piece (0 low, 1 persistent, 2 severe) and absence rate at quantile `q`.
-    fn rate(&self, q: f64) -> (usize, f64) {
-        if q >= 1.0 - self.severe {
-            let t = (q - (1.0 - self.severe)) / self.severe;
-            (2, 0.5 + 0.35 * t)
-        } else if q >= 1.0 - self.persistent {
-            let t = (q - (1.0 - self.persistent)) / (self.persistent - self.severe);
-            (1, 0.10 + 0.40 * t.powi(4))
+    /// The absence rate at normal quantile `z`.
+    fn rate_at(&self, z: f64) -> f64 {
+        let [k0, k1, k2] = self.knots;
+        let [d0, d1, d2] = self.slopes;
+        let l = if z <= k0.0 {
+            k0.1 + d0 * (z - k0.0)
+        } else if z <= k1.0 {
+            hermite(z, k0, k1, d0, d1)
+        } else if z <= k2.0 {
+            hermite(z, k1, k2, d1, d2)
         } else {
-            let t = q / (1.0 - self.persistent);
-            (0, 0.10 * t.powf(self.low_k))
-        }
+            k2.1 + d2 * (z - k2.0)
+        };
+        1.0 / (1.0 + (-l).exp())
+    }
+
+    /// The absence rate at quantile `q` of the cohort.
+    fn rate(&self, q: f64) -> f64 {
+        self.rate_at(normal_quantile(q))
+    }
+
+    /// The unauthorised share of absence at `rate`.
+    fn unauthorised(&self, rate: f64) -> f64 {
+        self.unauth_low + (UNAUTH_SEVERE - self.unauth_low) * (rate / 0.5).min(1.0)
+    }
+}
+
+/// The cubic Hermite curve from `a` to `b` with slopes `da` and `db` there, at `z`.
+fn hermite(z: f64, a: (f64, f64), b: (f64, f64), da: f64, db: f64) -> f64 {
+    let h = b.0 - a.0;
+    let t = (z - a.0) / h;
+    let (t2, t3) = (t * t, t * t * t);
+    (2.0 * t3 - 3.0 * t2 + 1.0) * a.1
+        + (t3 - 2.0 * t2 + t) * h * da
+        + (-2.0 * t3 + 3.0 * t2) * b.1
+        + (t3 - t2) * h * db
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error below
+/// 1.2e-9: far finer than one pupil in a cohort).
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.38357751867269e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     }
 }
 
@@ -353,19 +485,20 @@ fn marks(
     let (lo, hi) = (from * 2, to * 2);
     marks[lo..hi].fill("/");
     let possible = hi - lo;
-    let (piece, rate) = shape.rate(q);
-    // Absent sessions: the rate rounded at random, kept inside its piece exactly.
+    let rate = shape.rate(q);
+    // Absent sessions: the rate rounded at random (no clamping at a threshold, which would
+    // pile pupils there). The kind of absence follows the exact count: 0 under 10%, 1 for
+    // persistent, 2 for severe.
     let exact = rate * possible as f64;
-    let mut absent = exact.floor() as usize + usize::from(draw.chance(exact.fract()));
-    let tenth = possible.div_ceil(10);
-    let half = possible.div_ceil(2);
-    absent = match piece {
-        0 => absent.min(tenth.saturating_sub(1)),
-        1 => absent.clamp(tenth, half.saturating_sub(1).max(tenth)),
-        _ => absent.max(half),
-    }
-    .min(possible);
-    let exact_u = absent as f64 * shape.unauthorised[piece];
+    let absent = (exact.floor() as usize + usize::from(draw.chance(exact.fract()))).min(possible);
+    let piece = if absent * 2 >= possible && possible > 0 {
+        2
+    } else if absent * 10 >= possible && absent > 0 {
+        1
+    } else {
+        0
+    };
+    let exact_u = absent as f64 * shape.unauthorised(rate);
     let unauthorised =
         (exact_u.floor() as usize + usize::from(draw.chance(exact_u.fract()))).min(absent);
     let authorised = absent - unauthorised;
@@ -480,5 +613,49 @@ impl Cohort {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantile_matches_the_tables() {
+        // Φ⁻¹(0.5) = 0, Φ⁻¹(0.975) = 1.959964, Φ⁻¹(0.01) = −2.326348, Φ⁻¹(0.999) = 3.090232.
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_964),
+            (0.01, -2.326_348),
+            (0.999, 3.090_232),
+        ] {
+            assert!((normal_quantile(p) - z).abs() < 1e-6, "Φ⁻¹({p})");
+        }
+    }
+
+    #[test]
+    fn the_curve_passes_through_the_thresholds_at_the_target_shares() {
+        for phase in [Phase::Primary, Phase::Secondary] {
+            let t = phase.targets();
+            let shape = Shape::new(t);
+            // At the quantile 1 − persistent share the rate is 10%; at 1 − severe share, 50%.
+            let at_pa = shape.rate(1.0 - t.persistent / 100.0);
+            let at_sa = shape.rate(1.0 - t.severe / 100.0);
+            assert!((at_pa - 0.10).abs() < 1e-9, "{phase:?}: {at_pa}");
+            assert!((at_sa - 0.50).abs() < 1e-9, "{phase:?}: {at_sa}");
+            // Increasing, and the mean over the cohort is the overall rate (to 0.01 points).
+            let rates: Vec<f64> = (0..GRID)
+                .map(|i| shape.rate((i as f64 + 0.5) / GRID as f64))
+                .collect();
+            assert!(
+                rates.windows(2).all(|w| w[0] < w[1]),
+                "{phase:?}: not increasing"
+            );
+            let mean = rates.iter().sum::<f64>() / GRID as f64;
+            assert!(
+                (mean * 100.0 - t.overall).abs() < 0.01,
+                "{phase:?}: mean {mean}"
+            );
+        }
     }
 }
