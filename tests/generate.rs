@@ -13,7 +13,9 @@
 //!   all schools), ±10 points of absent sessions; unauthorised holiday (`G`) about 7% (0.5 of
 //!   7.1), ±4 points.
 //!
-//! Rates are compared in hundredths of a point (integers) after exact counting.
+//! Rates are compared in hundredths of a point (integers) after exact counting. The shape of
+//! the distribution (no pile at a threshold, and FFT's published shares) is tested below with
+//! its own bounds.
 
 use std::collections::BTreeMap;
 
@@ -93,7 +95,9 @@ fn check(phase: Phase, seed: u64) {
         },
         &days,
     );
-    let measured = rates(&count(&cohort.register_csv()));
+    let csv = cohort.register_csv();
+    let per = count(&csv);
+    let measured = rates(&per);
     let (targets, names): ([u64; 5], _) = match phase {
         Phase::Primary => ([550, 390, 160, 1460, 85], "primary"),
         Phase::Secondary => ([890, 540, 350, 2600, 400], "secondary"),
@@ -120,7 +124,6 @@ fn check(phase: Phase, seed: u64) {
         );
     }
     // The mix of codes, as shares of absent sessions in hundredths of a point.
-    let csv = cohort.register_csv();
     let text = std::str::from_utf8(&csv).expect("UTF-8");
     let (mut absent, mut illness, mut holiday) = (0u64, 0u64, 0u64);
     for line in text.lines().skip(1) {
@@ -148,7 +151,6 @@ fn check(phase: Phase, seed: u64) {
         );
     }
     // Higher absence among pupils with SEND and FSM than among the rest.
-    let per = count(&cohort.register_csv());
     let share = |with: &dyn Fn(&generate::GenPupil) -> bool| {
         let (mut absent, mut possible) = (0, 0);
         for p in cohort.pupils.iter().filter(|p| with(p)) {
@@ -169,14 +171,16 @@ fn check(phase: Phase, seed: u64) {
 
 #[test]
 fn primary_rates_within_tolerance() {
-    check(Phase::Primary, 1);
-    check(Phase::Primary, 42);
+    for seed in [1, 2, 3, 4, 5, 42] {
+        check(Phase::Primary, seed);
+    }
 }
 
 #[test]
 fn secondary_rates_within_tolerance() {
-    check(Phase::Secondary, 1);
-    check(Phase::Secondary, 42);
+    for seed in [1, 2, 3, 4, 5, 42] {
+        check(Phase::Secondary, seed);
+    }
 }
 
 #[test]

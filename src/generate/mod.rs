@@ -5,11 +5,13 @@
 //!
 //! The model: each pupil has a latent propensity to be absent (a normal draw pushed up by SEN,
 //! an EHC plan, free school meals, a social worker or being looked after). Pupils are ranked by
-//! it, and a pupil's rank (a quantile of the cohort) is mapped through a heavy-tailed
-//! distribution of absence rates whose three pieces are fixed by the phase's targets: the
-//! severely absent share (50% or more missed), the persistently absent share (10% or more) and
-//! the mean. Each pupil's absent sessions are then split into authorised and unauthorised
-//! absence and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments (`M`),
+//! it, and a pupil's rank (a quantile of the cohort) is mapped through one smooth, increasing
+//! curve of absence rates (see `Shape`) that passes through 10% at the persistently absent
+//! share and 50% at the severely absent share, with a mean equal to the overall rate: its
+//! density is continuous, so no threshold has a pile of pupils at it. The absent sessions are
+//! the rate times the possible sessions, rounded at random. Each pupil's absent sessions are
+//! then split into authorised and unauthorised (the unauthorised share rising with the rate)
+//! and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments (`M`),
 //! other leave, term-time holidays (`G`, 5–10 days), unexplained runs (`N`, `O`; long ones for
 //! the severely absent) and late arrivals after the register closed (`U`). Some present
 //! sessions are late before the register closed (`L`). Floating point is used only for
