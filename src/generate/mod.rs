@@ -6,15 +6,16 @@
 //! The model: each pupil has a latent propensity to be absent (a normal draw pushed up by SEN,
 //! an EHC plan, free school meals, a social worker or being looked after). Pupils are ranked by
 //! it, and a pupil's rank (a quantile of the cohort) is mapped through one smooth, increasing
-//! curve of absence rates (see `Shape`) that passes through 10% at the persistently absent
-//! share and 50% at the severely absent share, with a mean equal to the overall rate: its
-//! density is continuous, so no threshold has a pile of pupils at it. The absent sessions are
-//! the rate times the possible sessions, rounded at random. Each pupil's absent sessions are
-//! then split into authorised and unauthorised (the unauthorised share rising with the rate)
-//! and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments (`M`),
-//! other leave, term-time holidays (`G`, 5–10 days), unexplained runs (`N`, `O`; long ones for
-//! the severely absent) and late arrivals after the register closed (`U`). Some present
-//! sessions are late before the register closed (`L`). Floating point is used only for
+//! curve of absence rates (see `Shape`) through the published points of the distribution (10%
+//! at the persistently absent share, 50% at the severely absent share, 15% at FFT's share over
+//! 15%; the 5% point lands near FFT's share under 5% when the mean is solved to be the overall
+//! rate): its density is continuous, so no threshold has a pile of pupils at it. The absent
+//! sessions are the rate times the possible sessions, rounded at random. Each pupil's absent
+//! sessions are then split into authorised and unauthorised (the unauthorised share rising with
+//! the rate) and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments
+//! (`M`), other leave, term-time holidays (`G`, 5–10 days), unexplained runs (`N`, `O`; long
+//! ones for the severely absent) and late arrivals after the register closed (`U`). Some
+//! present sessions are late before the register closed (`L`). Floating point is used only for
 //! sampling here; every figure the engine compares is an integer count.
 
 use chrono::{Datelike, NaiveDate};
@@ -29,7 +30,7 @@ pub enum Phase {
 }
 
 /// The figures a generated cohort is calibrated to, in percent. All from national-rules.md §11
-/// (DfE, 2023/24).
+/// (DfE, 2023/24, and FFT Education Datalab's share over 15%).
 #[derive(Clone, Copy, Debug)]
 pub struct Targets {
     /// Overall absence, % of possible sessions.
@@ -42,6 +43,9 @@ pub struct Targets {
     pub persistent: f64,
     /// Severely absent (50% or more missed), % of pupils.
     pub severe: f64,
+    /// Pupils missing more than 15%, % of pupils (FFT Education Datalab, autumn and spring
+    /// 2023/24: the one published share between the persistent and severe thresholds).
+    pub over_15: f64,
 }
 
 impl Phase {
@@ -55,6 +59,7 @@ impl Phase {
                 unauthorised: 1.6,
                 persistent: 14.6,
                 severe: 0.85,
+                over_15: 8.0,
             },
             Phase::Secondary => Targets {
                 overall: 8.9,
@@ -62,6 +67,7 @@ impl Phase {
                 unauthorised: 3.5,
                 persistent: 26.0,
                 severe: 4.0,
+                over_15: 15.0,
             },
         }
     }
@@ -237,20 +243,30 @@ pub fn generate(config: &Config, days: &[NaiveDate]) -> Cohort {
 /// The distribution of absence rates and the authorised/unauthorised split for a phase.
 ///
 /// A pupil at quantile `q` of the cohort has the absence rate `logistic(L(z))`, where `z` is
-/// the standard normal quantile of `q` and `L` is a smooth increasing curve through three
-/// knots: `L(z₁) = logit 10%` at the persistent share, `L(z₂) = logit 50%` at the severe
-/// share, and `L(z₀) = logit 5%` at the share below 5%, which is solved for so that the mean
-/// rate is the phase's overall absence. Between the knots `L` is a cubic Hermite curve with
-/// the slope at the middle knot the harmonic mean of its neighbours' (monotone, Fritsch–Butland),
-/// and beyond them a straight line with the end segment's slope, so `L` has a continuous
-/// derivative everywhere and the density of absence rates is continuous: no pile of pupils at
-/// a threshold. (A straight `L` would be a logit-normal distribution; the knots bend it to the
-/// phase's heavy tail.)
+/// the standard normal quantile of `q` and `L` is a monotone cubic Hermite curve (PCHIP,
+/// Fritsch–Carlson slopes: a continuous first derivative and no overshoot) through five
+/// knots, one per published point of the distribution:
+///
+/// - 10% at `1 − persistent share` and 50% at `1 − severe share` (DfE);
+/// - 15% at `1 − FFT's share over 15%` (FFT Education Datalab, national-rules.md §11);
+/// - 25% where the share of pupils over a rate, interpolated as a power of the rate between
+///   the published 15% and 50% points, puts it (no figure is published there; without the
+///   knot the curve is concave on 15–50% and overstates the mean);
+/// - 5% at the share of pupils under 5%, solved for so that the mean rate is the phase's
+///   overall absence (it lands within 3 points of FFT's 61% and 51%: 63% and 53%).
+///
+/// Beyond the end knots `L` is a straight line with the end slope, so the density of absence
+/// rates is continuous everywhere: no pile of pupils at a threshold. The end slopes are
+/// fixed, not published: `LOW_SLOPE` below 5% (so about 9% of primary and 6% of secondary
+/// pupils miss no session) and `TAIL_SLOPE` above 50% (the severely absent average about
+/// 56%). With FFT's 5% point held exactly, the mean could be met only with 16% or more of
+/// pupils at no absence, or not at all in primary: the DfE's full-year mean and FFT's
+/// autumn-and-spring shares do not quite agree, so the 5% point gives way.
 struct Shape {
-    /// The knots `(z, L)`: 5%, 10%, 50%.
-    knots: [(f64, f64); 3],
-    /// Slopes: below the first knot and at it, at the middle knot, at the last and above it.
-    slopes: [f64; 3],
+    /// The knots `(z, L)`, increasing in both.
+    knots: Vec<(f64, f64)>,
+    /// The slope of `L` at each knot (the end ones also beyond it).
+    slopes: Vec<f64>,
     /// The unauthorised share of a pupil's absence at rate 0; it rises in proportion to the
     /// rate to `UNAUTH_SEVERE` at 50% and stays there, and is solved for so that the
     /// unauthorised rate is the phase's.
@@ -264,6 +280,10 @@ struct Shape {
 const UNAUTH_SEVERE: f64 = 0.6;
 /// The quantiles the calibration averages over (midpoints of this many equal slices).
 const GRID: usize = 2000;
+/// The slope of `L` (logit of the rate per unit of `z`) below the 5% knot.
+const LOW_SLOPE: f64 = 2.2;
+/// The slope of `L` above the 50% knot.
+const TAIL_SLOPE: f64 = 0.75;
 
 fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
@@ -271,12 +291,12 @@ fn logit(p: f64) -> f64 {
 
 impl Shape {
     fn new(t: Targets) -> Shape {
-        let (severe, persistent) = (t.severe / 100.0, t.persistent / 100.0);
+        let persistent = t.persistent / 100.0;
         let mean = t.overall / 100.0;
         let grid: Vec<f64> = (0..GRID)
             .map(|i| normal_quantile((i as f64 + 0.5) / GRID as f64))
             .collect();
-        let with = |below_5: f64| Shape::through(below_5, persistent, severe);
+        let with = |below_5: f64| Shape::through(below_5, &t);
         let mean_of =
             |shape: &Shape| grid.iter().map(|z| shape.rate_at(*z)).sum::<f64>() / GRID as f64;
         // The mean falls as more pupils are put below 5%, until the 5–10% slice gets so thin
@@ -320,17 +340,23 @@ impl Shape {
     }
 
     /// The curve with `below_5` of the pupils under 5% absence.
-    fn through(below_5: f64, persistent: f64, severe: f64) -> Shape {
-        let knots = [
+    fn through(below_5: f64, t: &Targets) -> Shape {
+        let (persistent, over_15, severe) =
+            (t.persistent / 100.0, t.over_15 / 100.0, t.severe / 100.0);
+        // The share over 25%: S(r) = S(15%) × (r / 15%)^−a, with a from S(50%).
+        let a = (over_15 / severe).ln() / (0.50f64 / 0.15).ln();
+        let over_25 = over_15 * (0.25f64 / 0.15).powf(-a);
+        let knots = vec![
             (normal_quantile(below_5), logit(0.05)),
             (normal_quantile(1.0 - persistent), logit(0.10)),
+            (normal_quantile(1.0 - over_15), logit(0.15)),
+            (normal_quantile(1.0 - over_25), logit(0.25)),
             (normal_quantile(1.0 - severe), 0.0),
         ];
-        let secant = |a: (f64, f64), b: (f64, f64)| (b.1 - a.1) / (b.0 - a.0);
-        let (s0, s1) = (secant(knots[0], knots[1]), secant(knots[1], knots[2]));
+        let slopes = pchip_slopes(&knots, LOW_SLOPE, TAIL_SLOPE);
         Shape {
             knots,
-            slopes: [s0, 2.0 / (1.0 / s0 + 1.0 / s1), s1],
+            slopes,
             unauth_low: 0.0,
             holiday: 0.8,
         }
@@ -338,16 +364,21 @@ impl Shape {
 
     /// The absence rate at normal quantile `z`.
     fn rate_at(&self, z: f64) -> f64 {
-        let [k0, k1, k2] = self.knots;
-        let [d0, d1, d2] = self.slopes;
-        let l = if z <= k0.0 {
-            k0.1 + d0 * (z - k0.0)
-        } else if z <= k1.0 {
-            hermite(z, k0, k1, d0, d1)
-        } else if z <= k2.0 {
-            hermite(z, k1, k2, d1, d2)
+        let (first, last) = (self.knots[0], self.knots[self.knots.len() - 1]);
+        let l = if z <= first.0 {
+            first.1 + self.slopes[0] * (z - first.0)
+        } else if z >= last.0 {
+            last.1 + self.slopes[self.slopes.len() - 1] * (z - last.0)
         } else {
-            k2.1 + d2 * (z - k2.0)
+            let i = self.knots.iter().rposition(|k| k.0 <= z).unwrap_or(0);
+            let i = i.min(self.knots.len() - 2);
+            hermite(
+                z,
+                self.knots[i],
+                self.knots[i + 1],
+                self.slopes[i],
+                self.slopes[i + 1],
+            )
         };
         1.0 / (1.0 + (-l).exp())
     }
@@ -361,6 +392,26 @@ impl Shape {
     fn unauthorised(&self, rate: f64) -> f64 {
         self.unauth_low + (UNAUTH_SEVERE - self.unauth_low) * (rate / 0.5).min(1.0)
     }
+}
+
+/// The slopes of a monotone piecewise cubic Hermite curve through increasing `knots`
+/// (Fritsch–Carlson: inside, the weighted harmonic mean of the neighbouring secants; at the
+/// ends `first` and `last`, capped at three times the end secant so no segment overshoots).
+fn pchip_slopes(knots: &[(f64, f64)], first: f64, last: f64) -> Vec<f64> {
+    let n = knots.len();
+    let h: Vec<f64> = knots.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    let d: Vec<f64> = knots
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1) / (w[1].0 - w[0].0))
+        .collect();
+    let mut s = vec![0.0; n];
+    s[0] = first.min(3.0 * d[0]);
+    s[n - 1] = last.min(3.0 * d[n - 2]);
+    for k in 1..n - 1 {
+        let (w1, w2) = (2.0 * h[k] + h[k - 1], h[k] + 2.0 * h[k - 1]);
+        s[k] = (w1 + w2) / (w1 / d[k - 1] + w2 / d[k]);
+    }
+    s
 }
 
 /// The cubic Hermite curve from `a` to `b` with slopes `da` and `db` there, at `z`.
@@ -635,16 +686,42 @@ mod tests {
         }
     }
 
+    /// The share of the cohort under 5%: the quantile of the first knot.
+    fn normal_cdf_at_5(shape: &Shape) -> f64 {
+        let z5 = shape.knots[0].0;
+        // Φ is increasing; invert `normal_quantile` by bisection.
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..60 {
+            let mid = (lo + hi) / 2.0;
+            if normal_quantile(mid) < z5 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo + hi) / 2.0
+    }
+
     #[test]
     fn the_curve_passes_through_the_thresholds_at_the_target_shares() {
         for phase in [Phase::Primary, Phase::Secondary] {
             let t = phase.targets();
             let shape = Shape::new(t);
             // At the quantile 1 − persistent share the rate is 10%; at 1 − severe share, 50%.
+            // At the quantile 1 − FFT's share over 15%, 15%.
             let at_pa = shape.rate(1.0 - t.persistent / 100.0);
+            let at_15 = shape.rate(1.0 - t.over_15 / 100.0);
             let at_sa = shape.rate(1.0 - t.severe / 100.0);
             assert!((at_pa - 0.10).abs() < 1e-9, "{phase:?}: {at_pa}");
+            assert!((at_15 - 0.15).abs() < 1e-9, "{phase:?}: {at_15}");
             assert!((at_sa - 0.50).abs() < 1e-9, "{phase:?}: {at_sa}");
+            // The share under 5% (solved for the mean) within 3 points of FFT's 61% and 51%.
+            let fft_under_5 = if phase == Phase::Primary { 0.61 } else { 0.51 };
+            let under_5 = normal_cdf_at_5(&shape);
+            assert!(
+                (under_5 - fft_under_5).abs() <= 0.03,
+                "{phase:?}: {under_5} under 5%"
+            );
             // Increasing, and the mean over the cohort is the overall rate (to 0.01 points).
             let rates: Vec<f64> = (0..GRID)
                 .map(|i| shape.rate((i as f64 + 0.5) / GRID as f64))
