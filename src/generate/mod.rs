@@ -259,9 +259,9 @@ pub fn generate(config: &Config, days: &[NaiveDate]) -> Cohort {
 /// rates is continuous everywhere: no pile of pupils at a threshold. The end slopes are
 /// fixed, not published: `LOW_SLOPE` below 5% (so about 9% of primary and 6% of secondary
 /// pupils miss no session) and `TAIL_SLOPE` above 50% (the severely absent average about
-/// 56%). With FFT's 5% point held exactly, the mean could be met only with 16% or more of
-/// pupils at no absence, or not at all in primary: the DfE's full-year mean and FFT's
-/// autumn-and-spring shares do not quite agree, so the 5% point gives way.
+/// 56%). With FFT's 5% point held exactly, the mean could be met only with about 15% of
+/// secondary pupils at no absence, and not at all in primary: the DfE's full-year mean and
+/// FFT's autumn-and-spring shares do not quite agree, so the 5% point gives way.
 struct Shape {
     /// The knots `(z, L)`, increasing in both.
     knots: Vec<(f64, f64)>,
