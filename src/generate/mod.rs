@@ -244,20 +244,21 @@ pub fn generate(config: &Config, days: &[NaiveDate]) -> Cohort {
 ///
 /// A pupil at quantile `q` of the cohort has the absence rate `logistic(L(z))`, where `z` is
 /// the standard normal quantile of `q` and `L` is a monotone cubic Hermite curve (PCHIP,
-/// Fritsch–Carlson slopes: a continuous first derivative and no overshoot) through five
-/// knots, one per published point of the distribution:
+/// Fritsch–Carlson slopes: a continuous first derivative and no overshoot) through six
+/// knots, four of them published points of the distribution:
 ///
 /// - 10% at `1 − persistent share` and 50% at `1 − severe share` (DfE);
 /// - 15% at `1 − FFT's share over 15%` (FFT Education Datalab, national-rules.md §11);
+/// - 5% at the share of pupils under 5%, solved for so that the mean rate is the phase's
+///   overall absence (it lands within 3 points of FFT's 61% and 51%: about 64% and 53%);
 /// - 25% where the share of pupils over a rate, interpolated as a power of the rate between
 ///   the published 15% and 50% points, puts it (no figure is published there; without the
 ///   knot the curve is concave on 15–50% and overstates the mean);
-/// - 5% at the share of pupils under 5%, solved for so that the mean rate is the phase's
-///   overall absence (it lands within 3 points of FFT's 61% and 51%: 63% and 53%).
+/// - 2%, placed so the slope eases from `LOW_SLOPE` below it to the body's above 5%.
 ///
 /// Beyond the end knots `L` is a straight line with the end slope, so the density of absence
 /// rates is continuous everywhere: no pile of pupils at a threshold. The end slopes are
-/// fixed, not published: `LOW_SLOPE` below 5% (so about 9% of primary and 6% of secondary
+/// fixed, not published: `LOW_SLOPE` below 2% (so about 11% of primary and 7% of secondary
 /// pupils miss no session) and `TAIL_SLOPE` above 50% (the severely absent average about
 /// 56%). With FFT's 5% point held exactly, the mean could be met only with about 15% of
 /// secondary pupils at no absence, and not at all in primary: the DfE's full-year mean and
@@ -280,8 +281,8 @@ struct Shape {
 const UNAUTH_SEVERE: f64 = 0.6;
 /// The quantiles the calibration averages over (midpoints of this many equal slices).
 const GRID: usize = 2000;
-/// The slope of `L` (logit of the rate per unit of `z`) below the 5% knot.
-const LOW_SLOPE: f64 = 2.2;
+/// The slope of `L` (logit of the rate per unit of `z`) below the 2% knot.
+const LOW_SLOPE: f64 = 2.6;
 /// The slope of `L` above the 50% knot.
 const TAIL_SLOPE: f64 = 0.75;
 
@@ -346,9 +347,17 @@ impl Shape {
         // The share over 25%: S(r) = S(15%) × (r / 15%)^−a, with a from S(50%).
         let a = (over_15 / severe).ln() / (0.50f64 / 0.15).ln();
         let over_25 = over_15 * (0.25f64 / 0.15).powf(-a);
+        let (z5, z10) = (normal_quantile(below_5), normal_quantile(1.0 - persistent));
+        // The 2% knot: where the 2–5% secant is midway between `LOW_SLOPE` and the 5–10%
+        // secant, so the slope eases from the low end's to the body's (with `LOW_SLOPE` at
+        // the 5% knot itself, the 5–10% segment would bulge: a hump of pupils at 91–93%
+        // attendance and a dip at 94–95%).
+        let body = (logit(0.10) - logit(0.05)) / (z10 - z5);
+        let z2 = z5 - (logit(0.05) - logit(0.02)) / ((LOW_SLOPE + body) / 2.0);
         let knots = vec![
-            (normal_quantile(below_5), logit(0.05)),
-            (normal_quantile(1.0 - persistent), logit(0.10)),
+            (z2, logit(0.02)),
+            (z5, logit(0.05)),
+            (z10, logit(0.10)),
             (normal_quantile(1.0 - over_15), logit(0.15)),
             (normal_quantile(1.0 - over_25), logit(0.25)),
             (normal_quantile(1.0 - severe), 0.0),
@@ -686,9 +695,9 @@ mod tests {
         }
     }
 
-    /// The share of the cohort under 5%: the quantile of the first knot.
+    /// The share of the cohort under 5%: the quantile of the 5% knot (the second).
     fn normal_cdf_at_5(shape: &Shape) -> f64 {
-        let z5 = shape.knots[0].0;
+        let z5 = shape.knots[1].0;
         // Φ is increasing; invert `normal_quantile` by bisection.
         let (mut lo, mut hi) = (0.0f64, 1.0f64);
         for _ in 0..60 {
