@@ -5,14 +5,17 @@
 //!
 //! The model: each pupil has a latent propensity to be absent (a normal draw pushed up by SEN,
 //! an EHC plan, free school meals, a social worker or being looked after). Pupils are ranked by
-//! it, and a pupil's rank (a quantile of the cohort) is mapped through a heavy-tailed
-//! distribution of absence rates whose three pieces are fixed by the phase's targets: the
-//! severely absent share (50% or more missed), the persistently absent share (10% or more) and
-//! the mean. Each pupil's absent sessions are then split into authorised and unauthorised
-//! absence and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments (`M`),
-//! other leave, term-time holidays (`G`, 5–10 days), unexplained runs (`N`, `O`; long ones for
-//! the severely absent) and late arrivals after the register closed (`U`). Some present
-//! sessions are late before the register closed (`L`). Floating point is used only for
+//! it, and a pupil's rank (a quantile of the cohort) is mapped through one smooth, increasing
+//! curve of absence rates (see `Shape`) through the published points of the distribution (10%
+//! at the persistently absent share, 50% at the severely absent share, 15% at FFT's share over
+//! 15%; the 5% point lands near FFT's share under 5% when the mean is solved to be the overall
+//! rate): its density is continuous, so no threshold has a pile of pupils at it. The absent
+//! sessions are the rate times the possible sessions, rounded at random. Each pupil's absent
+//! sessions are then split into authorised and unauthorised (the unauthorised share rising with
+//! the rate) and laid out as episodes: illness runs (`I`, 1–5 days), medical appointments
+//! (`M`), other leave, term-time holidays (`G`, 5–10 days), unexplained runs (`N`, `O`; long
+//! ones for the severely absent) and late arrivals after the register closed (`U`). Some
+//! present sessions are late before the register closed (`L`). Floating point is used only for
 //! sampling here; every figure the engine compares is an integer count.
 
 use chrono::{Datelike, NaiveDate};
@@ -27,7 +30,7 @@ pub enum Phase {
 }
 
 /// The figures a generated cohort is calibrated to, in percent. All from national-rules.md §11
-/// (DfE, 2023/24).
+/// (DfE, 2023/24, and FFT Education Datalab's share over 15%).
 #[derive(Clone, Copy, Debug)]
 pub struct Targets {
     /// Overall absence, % of possible sessions.
@@ -40,6 +43,9 @@ pub struct Targets {
     pub persistent: f64,
     /// Severely absent (50% or more missed), % of pupils.
     pub severe: f64,
+    /// Pupils missing more than 15%, % of pupils (FFT Education Datalab, autumn and spring
+    /// 2023/24: the one published share between the persistent and severe thresholds).
+    pub over_15: f64,
 }
 
 impl Phase {
@@ -53,6 +59,7 @@ impl Phase {
                 unauthorised: 1.6,
                 persistent: 14.6,
                 severe: 0.85,
+                over_15: 8.0,
             },
             Phase::Secondary => Targets {
                 overall: 8.9,
@@ -60,6 +67,7 @@ impl Phase {
                 unauthorised: 3.5,
                 persistent: 26.0,
                 severe: 4.0,
+                over_15: 15.0,
             },
         }
     }
@@ -233,59 +241,245 @@ pub fn generate(config: &Config, days: &[NaiveDate]) -> Cohort {
 }
 
 /// The distribution of absence rates and the authorised/unauthorised split for a phase.
+///
+/// A pupil at quantile `q` of the cohort has the absence rate `logistic(L(z))`, where `z` is
+/// the standard normal quantile of `q` and `L` is a monotone cubic Hermite curve (PCHIP,
+/// Fritsch–Carlson slopes: a continuous first derivative and no overshoot) through six
+/// knots, four of them published points of the distribution:
+///
+/// - 10% at `1 − persistent share` and 50% at `1 − severe share` (DfE);
+/// - 15% at `1 − FFT's share over 15%` (FFT Education Datalab, national-rules.md §11);
+/// - 5% at the share of pupils under 5%, solved for so that the mean rate is the phase's
+///   overall absence (it lands within 3 points of FFT's 61% and 51%: about 64% and 53%);
+/// - 25% where the share of pupils over a rate, interpolated as a power of the rate between
+///   the published 15% and 50% points, puts it (no figure is published there; without the
+///   knot the curve is concave on 15–50% and overstates the mean);
+/// - 2%, placed so the slope eases from `LOW_SLOPE` below it to the body's above 5%.
+///
+/// Beyond the end knots `L` is a straight line with the end slope, so the density of absence
+/// rates is continuous everywhere: no pile of pupils at a threshold. The end slopes are
+/// fixed, not published: `LOW_SLOPE` below 2% (so about 11% of primary and 7% of secondary
+/// pupils miss no session) and `TAIL_SLOPE` above 50% (the severely absent average about
+/// 56%). With FFT's 5% point held exactly, the mean could be met only with about 15% of
+/// secondary pupils at no absence, and not at all in primary: the DfE's full-year mean and
+/// FFT's autumn-and-spring shares do not quite agree, so the 5% point gives way.
 struct Shape {
-    severe: f64,
-    persistent: f64,
-    /// Exponent of the lower piece: rate = 10% × t^k for the pupils under 10%.
-    low_k: f64,
-    /// Unauthorised share of absence by piece: not persistent, persistent, severe.
-    unauthorised: [f64; 3],
+    /// The knots `(z, L)`, increasing in both.
+    knots: Vec<(f64, f64)>,
+    /// The slope of `L` at each knot (the end ones also beyond it).
+    slopes: Vec<f64>,
+    /// The unauthorised share of a pupil's absence at rate 0; it rises in proportion to the
+    /// rate to `UNAUTH_SEVERE` at 50% and stays there, and is solved for so that the
+    /// unauthorised rate is the phase's.
+    unauth_low: f64,
     /// The chance that a pupil not severely absent, with ten or more unauthorised sessions,
     /// took a term-time holiday (tuned so `G` is near its national share: 0.5 of 7.1 points).
     holiday: f64,
 }
 
-/// Persistent but not severe: rate = 10% + 40% × t^4 (mean 18%).
-const PA_MEAN: f64 = 0.10 + 0.40 / 5.0;
-/// Severe: rate = 50% + 35% × t (mean 67.5%).
-const SEVERE_MEAN: f64 = 0.675;
-/// Unauthorised share of a persistent absentee's and a severely absent pupil's absence.
-const UNAUTH_PA: f64 = 0.35;
+/// Unauthorised share of a severely absent pupil's absence.
 const UNAUTH_SEVERE: f64 = 0.6;
+/// The quantiles the calibration averages over (midpoints of this many equal slices).
+const GRID: usize = 2000;
+/// The slope of `L` (logit of the rate per unit of `z`) below the 2% knot.
+const LOW_SLOPE: f64 = 2.6;
+/// The slope of `L` above the 50% knot.
+const TAIL_SLOPE: f64 = 0.75;
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
 
 impl Shape {
     fn new(t: Targets) -> Shape {
-        let (severe, persistent) = (t.severe / 100.0, t.persistent / 100.0);
+        let persistent = t.persistent / 100.0;
         let mean = t.overall / 100.0;
-        let pa_only = persistent - severe;
-        let from_high = severe * SEVERE_MEAN + pa_only * PA_MEAN;
-        let low_mean = ((mean - from_high) / (1.0 - persistent)).clamp(0.001, 0.09);
-        let low_k = 0.10 / low_mean - 1.0;
-        let unauth_high = severe * SEVERE_MEAN * UNAUTH_SEVERE + pa_only * PA_MEAN * UNAUTH_PA;
-        let low_total = low_mean * (1.0 - persistent);
-        let low_unauth =
-            ((t.unauthorised / 100.0 - unauth_high) / low_total.max(1e-9)).clamp(0.02, 0.9);
+        let grid: Vec<f64> = (0..GRID)
+            .map(|i| normal_quantile((i as f64 + 0.5) / GRID as f64))
+            .collect();
+        let with = |below_5: f64| Shape::through(below_5, &t);
+        let mean_of =
+            |shape: &Shape| grid.iter().map(|z| shape.rate_at(*z)).sum::<f64>() / GRID as f64;
+        // The mean falls as more pupils are put below 5%, until the 5–10% slice gets so thin
+        // that its slope blows up the tail: take the first crossing on a coarse scan, then
+        // bisect inside it.
+        let top = 1.0 - persistent - 0.002;
+        let steps = 100;
+        let mut lo = 0.01;
+        let mut hi = top;
+        let mut prev = lo;
+        for k in 1..=steps {
+            let q = 0.01 + (top - 0.01) * k as f64 / steps as f64;
+            if mean_of(&with(q)) <= mean {
+                lo = prev;
+                hi = q;
+                break;
+            }
+            prev = q;
+        }
+        for _ in 0..50 {
+            let mid = (lo + hi) / 2.0;
+            if mean_of(&with(mid)) > mean {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut shape = with((lo + hi) / 2.0);
+        // Unauthorised absence: E[rate × (u₀ + (0.6 − u₀) × min(rate/0.5, 1))] is linear in u₀.
+        let (mut plain, mut rising) = (0.0, 0.0);
+        for z in &grid {
+            let r = shape.rate_at(*z);
+            let s = (r / 0.5).min(1.0);
+            plain += r * (1.0 - s);
+            rising += r * s;
+        }
+        let (plain, rising) = (plain / GRID as f64, rising / GRID as f64);
+        shape.unauth_low =
+            ((t.unauthorised / 100.0 - UNAUTH_SEVERE * rising) / plain.max(1e-9)).clamp(0.02, 0.9);
+        shape
+    }
+
+    /// The curve with `below_5` of the pupils under 5% absence.
+    fn through(below_5: f64, t: &Targets) -> Shape {
+        let (persistent, over_15, severe) =
+            (t.persistent / 100.0, t.over_15 / 100.0, t.severe / 100.0);
+        // The share over 25%: S(r) = S(15%) × (r / 15%)^−a, with a from S(50%).
+        let a = (over_15 / severe).ln() / (0.50f64 / 0.15).ln();
+        let over_25 = over_15 * (0.25f64 / 0.15).powf(-a);
+        let (z5, z10) = (normal_quantile(below_5), normal_quantile(1.0 - persistent));
+        // The 2% knot: where the 2–5% secant is midway between `LOW_SLOPE` and the 5–10%
+        // secant, so the slope eases from the low end's to the body's (with `LOW_SLOPE` at
+        // the 5% knot itself, the 5–10% segment would bulge: a hump of pupils at 91–93%
+        // attendance and a dip at 94–95%).
+        let body = (logit(0.10) - logit(0.05)) / (z10 - z5);
+        let z2 = z5 - (logit(0.05) - logit(0.02)) / ((LOW_SLOPE + body) / 2.0);
+        let knots = vec![
+            (z2, logit(0.02)),
+            (z5, logit(0.05)),
+            (z10, logit(0.10)),
+            (normal_quantile(1.0 - over_15), logit(0.15)),
+            (normal_quantile(1.0 - over_25), logit(0.25)),
+            (normal_quantile(1.0 - severe), 0.0),
+        ];
+        let slopes = pchip_slopes(&knots, LOW_SLOPE, TAIL_SLOPE);
         Shape {
-            severe,
-            persistent,
-            low_k,
-            unauthorised: [low_unauth, UNAUTH_PA, UNAUTH_SEVERE],
+            knots,
+            slopes,
+            unauth_low: 0.0,
             holiday: 0.8,
         }
     }
 
-    /// The piece (0 low, 1 persistent, 2 severe) and absence rate at quantile `q`.
-    fn rate(&self, q: f64) -> (usize, f64) {
-        if q >= 1.0 - self.severe {
-            let t = (q - (1.0 - self.severe)) / self.severe;
-            (2, 0.5 + 0.35 * t)
-        } else if q >= 1.0 - self.persistent {
-            let t = (q - (1.0 - self.persistent)) / (self.persistent - self.severe);
-            (1, 0.10 + 0.40 * t.powi(4))
+    /// The absence rate at normal quantile `z`.
+    fn rate_at(&self, z: f64) -> f64 {
+        let (first, last) = (self.knots[0], self.knots[self.knots.len() - 1]);
+        let l = if z <= first.0 {
+            first.1 + self.slopes[0] * (z - first.0)
+        } else if z >= last.0 {
+            last.1 + self.slopes[self.slopes.len() - 1] * (z - last.0)
         } else {
-            let t = q / (1.0 - self.persistent);
-            (0, 0.10 * t.powf(self.low_k))
-        }
+            let i = self.knots.iter().rposition(|k| k.0 <= z).unwrap_or(0);
+            let i = i.min(self.knots.len() - 2);
+            hermite(
+                z,
+                self.knots[i],
+                self.knots[i + 1],
+                self.slopes[i],
+                self.slopes[i + 1],
+            )
+        };
+        1.0 / (1.0 + (-l).exp())
+    }
+
+    /// The absence rate at quantile `q` of the cohort.
+    fn rate(&self, q: f64) -> f64 {
+        self.rate_at(normal_quantile(q))
+    }
+
+    /// The unauthorised share of absence at `rate`.
+    fn unauthorised(&self, rate: f64) -> f64 {
+        self.unauth_low + (UNAUTH_SEVERE - self.unauth_low) * (rate / 0.5).min(1.0)
+    }
+}
+
+/// The slopes of a monotone piecewise cubic Hermite curve through increasing `knots`
+/// (Fritsch–Carlson: inside, the weighted harmonic mean of the neighbouring secants; at the
+/// ends `first` and `last`, capped at three times the end secant so no segment overshoots).
+fn pchip_slopes(knots: &[(f64, f64)], first: f64, last: f64) -> Vec<f64> {
+    let n = knots.len();
+    let h: Vec<f64> = knots.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    let d: Vec<f64> = knots
+        .windows(2)
+        .map(|w| (w[1].1 - w[0].1) / (w[1].0 - w[0].0))
+        .collect();
+    let mut s = vec![0.0; n];
+    s[0] = first.min(3.0 * d[0]);
+    s[n - 1] = last.min(3.0 * d[n - 2]);
+    for k in 1..n - 1 {
+        let (w1, w2) = (2.0 * h[k] + h[k - 1], h[k] + 2.0 * h[k - 1]);
+        s[k] = (w1 + w2) / (w1 / d[k - 1] + w2 / d[k]);
+    }
+    s
+}
+
+/// The cubic Hermite curve from `a` to `b` with slopes `da` and `db` there, at `z`.
+fn hermite(z: f64, a: (f64, f64), b: (f64, f64), da: f64, db: f64) -> f64 {
+    let h = b.0 - a.0;
+    let t = (z - a.0) / h;
+    let (t2, t3) = (t * t, t * t * t);
+    (2.0 * t3 - 3.0 * t2 + 1.0) * a.1
+        + (t3 - 2.0 * t2 + t) * h * da
+        + (-2.0 * t3 + 3.0 * t2) * b.1
+        + (t3 - t2) * h * db
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error below
+/// 1.2e-9: far finer than one pupil in a cohort).
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.38357751867269e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     }
 }
 
@@ -353,19 +547,20 @@ fn marks(
     let (lo, hi) = (from * 2, to * 2);
     marks[lo..hi].fill("/");
     let possible = hi - lo;
-    let (piece, rate) = shape.rate(q);
-    // Absent sessions: the rate rounded at random, kept inside its piece exactly.
+    let rate = shape.rate(q);
+    // Absent sessions: the rate rounded at random (no clamping at a threshold, which would
+    // pile pupils there). The kind of absence follows the exact count: 0 under 10%, 1 for
+    // persistent, 2 for severe.
     let exact = rate * possible as f64;
-    let mut absent = exact.floor() as usize + usize::from(draw.chance(exact.fract()));
-    let tenth = possible.div_ceil(10);
-    let half = possible.div_ceil(2);
-    absent = match piece {
-        0 => absent.min(tenth.saturating_sub(1)),
-        1 => absent.clamp(tenth, half.saturating_sub(1).max(tenth)),
-        _ => absent.max(half),
-    }
-    .min(possible);
-    let exact_u = absent as f64 * shape.unauthorised[piece];
+    let absent = (exact.floor() as usize + usize::from(draw.chance(exact.fract()))).min(possible);
+    let piece = if absent * 2 >= possible && possible > 0 {
+        2
+    } else if absent * 10 >= possible && absent > 0 {
+        1
+    } else {
+        0
+    };
+    let exact_u = absent as f64 * shape.unauthorised(rate);
     let unauthorised =
         (exact_u.floor() as usize + usize::from(draw.chance(exact_u.fract()))).min(absent);
     let authorised = absent - unauthorised;
@@ -480,5 +675,75 @@ impl Cohort {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantile_matches_the_tables() {
+        // Φ⁻¹(0.5) = 0, Φ⁻¹(0.975) = 1.959964, Φ⁻¹(0.01) = −2.326348, Φ⁻¹(0.999) = 3.090232.
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_964),
+            (0.01, -2.326_348),
+            (0.999, 3.090_232),
+        ] {
+            assert!((normal_quantile(p) - z).abs() < 1e-6, "Φ⁻¹({p})");
+        }
+    }
+
+    /// The share of the cohort under 5%: the quantile of the 5% knot (the second).
+    fn normal_cdf_at_5(shape: &Shape) -> f64 {
+        let z5 = shape.knots[1].0;
+        // Φ is increasing; invert `normal_quantile` by bisection.
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..60 {
+            let mid = (lo + hi) / 2.0;
+            if normal_quantile(mid) < z5 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo + hi) / 2.0
+    }
+
+    #[test]
+    fn the_curve_passes_through_the_thresholds_at_the_target_shares() {
+        for phase in [Phase::Primary, Phase::Secondary] {
+            let t = phase.targets();
+            let shape = Shape::new(t);
+            // At the quantile 1 − persistent share the rate is 10%; at 1 − severe share, 50%.
+            // At the quantile 1 − FFT's share over 15%, 15%.
+            let at_pa = shape.rate(1.0 - t.persistent / 100.0);
+            let at_15 = shape.rate(1.0 - t.over_15 / 100.0);
+            let at_sa = shape.rate(1.0 - t.severe / 100.0);
+            assert!((at_pa - 0.10).abs() < 1e-9, "{phase:?}: {at_pa}");
+            assert!((at_15 - 0.15).abs() < 1e-9, "{phase:?}: {at_15}");
+            assert!((at_sa - 0.50).abs() < 1e-9, "{phase:?}: {at_sa}");
+            // The share under 5% (solved for the mean) within 3 points of FFT's 61% and 51%.
+            let fft_under_5 = if phase == Phase::Primary { 0.61 } else { 0.51 };
+            let under_5 = normal_cdf_at_5(&shape);
+            assert!(
+                (under_5 - fft_under_5).abs() <= 0.03,
+                "{phase:?}: {under_5} under 5%"
+            );
+            // Increasing, and the mean over the cohort is the overall rate (to 0.01 points).
+            let rates: Vec<f64> = (0..GRID)
+                .map(|i| shape.rate((i as f64 + 0.5) / GRID as f64))
+                .collect();
+            assert!(
+                rates.windows(2).all(|w| w[0] < w[1]),
+                "{phase:?}: not increasing"
+            );
+            let mean = rates.iter().sum::<f64>() / GRID as f64;
+            assert!(
+                (mean * 100.0 - t.overall).abs() < 0.01,
+                "{phase:?}: mean {mean}"
+            );
+        }
     }
 }
