@@ -71,12 +71,52 @@ fn every_bundled_policy_has_tests_and_they_pass() {
             }
         }
     }
+    // The TOML translations run their DSL twins' tests: both surfaces must do the same.
+    for entry in std::fs::read_dir(root().join("policies/toml")).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let name = format!(
+                "policies/toml/{}",
+                path.file_name().unwrap().to_string_lossy()
+            );
+            assert!(
+                run.stdout.contains(&format!("{name}.test: ")),
+                "{name} has no tests:\n{}",
+                run.stdout
+            );
+        }
+    }
     // A policy without tests is listed, not failed.
     assert!(
-        run.stdout.contains("policies/toml/national.toml: no tests"),
+        run.stdout
+            .contains("policies/real/abbeyfield-school.policy: no tests"),
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn a_toml_translation_runs_the_same_tests_as_its_dsl_twin() {
+    // policies/toml/NAME.toml.test is ../NAME.policy.test under a two-line comment saying so:
+    // kept alike, so a test added to one is run on both surfaces.
+    for entry in std::fs::read_dir(root().join("policies/toml")).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        let Some(file) = path.file_name().map(|f| f.to_string_lossy().to_string()) else {
+            continue;
+        };
+        let Some(stem) = file.strip_suffix(".toml.test") else {
+            continue;
+        };
+        let toml = std::fs::read_to_string(&path).expect("the TOML twin's tests");
+        let dsl = std::fs::read_to_string(root().join(format!("policies/{stem}.policy.test")))
+            .expect("the DSL policy's tests");
+        let body: Vec<&str> = toml.lines().skip(2).collect();
+        assert_eq!(
+            body,
+            dsl.lines().collect::<Vec<_>>(),
+            "{file} differs from ../{stem}.policy.test"
+        );
+    }
 }
 
 #[test]
