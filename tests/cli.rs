@@ -742,3 +742,31 @@ fn fmt_to_toml_refuses_a_second_stages_block() {
     );
     assert!(run.stderr.contains("two.policy:8:3]"), "{}", run.stderr);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `attend check policies/ | head -1`: the reader closes the pipe before attend has printed
+    // everything. attend stops there, as any command-line tool does, without a panic's
+    // "failed printing to stdout" on standard error.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("attend"))
+        .args(["check", "policies/"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("attend starts");
+    // Closed before attend has checked the first policy, so its first line meets no reader.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("attend ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(13),
+            "ended by SIGPIPE: {:?}",
+            out.status
+        );
+    }
+}
