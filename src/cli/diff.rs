@@ -5,16 +5,16 @@
 use std::path::{Path, PathBuf};
 
 use super::generate::PhaseArg;
-use super::progress::{Bar, Unit};
+use super::progress::Bar;
+use super::simulate::register_or_cohort;
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, bundled_calendar, fs, load, show_errors};
 use crate::check::CheckedPolicy;
 use crate::diff;
-use crate::generate::{self, Config, Phase};
+use crate::generate::Phase;
 use crate::progress::Progress;
-use crate::register::{self, Input, ReadOptions};
 use crate::source::Source;
 use crate::table::{DecisionTable, SchoolDays};
-use crate::{analyse, simulate, table};
+use crate::{analyse, table};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum DiffFormat {
@@ -233,68 +233,32 @@ fn replayed(
         eprintln!("error[diff::no_school_days]: the calendar has no school days");
         return Err(EXIT_FAILURE);
     }
-    let (register, cohort) = match (&args.register, &args.pupils, args.cohort) {
-        (Some(reg), Some(pupils), _) => {
-            let options = ReadOptions {
-                progress: Bar::new("reading register", Unit::Bytes).handle(),
-                ..ReadOptions::default()
-            };
-            let show_problems = |p: Vec<register::InputProblem>| {
-                for problem in &p {
-                    eprint!("{problem}");
-                }
-                EXIT_FAILURE
-            };
-            let pupils = register::read_pupils(&Input::path(pupils), options.limit())
-                .map_err(show_problems)?;
-            let register = register::read_register(
-                &Input::path(reg),
-                &new_table.calendar,
-                &days,
-                Some(&pupils),
-                None,
-                &options,
-            )
-            .map_err(show_problems)?;
-            let what = format!(
-                "{} pupils from {}, over {new_cal}",
-                register.len(),
-                reg.display()
-            );
-            (register, what)
-        }
-        (_, _, Some(n)) => {
-            let first_year = days.academic_year(0);
-            let dates: Vec<_> = (0..days.len())
-                .take_while(|d| days.academic_year(*d) == first_year)
-                .map(|d| days.date(d))
-                .collect();
-            let phase = match args.phase {
-                Some(PhaseArg::Primary) => Phase::Primary,
-                Some(PhaseArg::Secondary) => Phase::Secondary,
-                None => match new.policy().phase.as_ref().map(|p| p.0) {
-                    Some(crate::model::Phase::Primary) => Phase::Primary,
-                    _ => Phase::Secondary,
-                },
-            };
-            let config = Config {
-                cohort: n,
-                phase,
-                seed: args.seed,
-            };
-            let cohort = generate::generate(&config, &dates);
-            let what = format!(
-                "a synthetic {} cohort of {n} pupils (seed {}), over {new_cal}",
-                match phase {
-                    Phase::Primary => "primary",
-                    Phase::Secondary => "secondary",
-                },
-                args.seed
-            );
-            (simulate::register_from_cohort(&cohort, &days), what)
-        }
-        _ => return Err(EXIT_FAILURE),
+    let phase = || {
+        Ok(match args.phase {
+            Some(PhaseArg::Primary) => Phase::Primary,
+            Some(PhaseArg::Secondary) => Phase::Secondary,
+            None => match new.policy().phase.as_ref().map(|p| p.0) {
+                Some(crate::model::Phase::Primary) => Phase::Primary,
+                _ => Phase::Secondary,
+            },
+        })
     };
+    let Some(cohort) = register_or_cohort(
+        args.register.as_deref().zip(args.pupils.as_deref()),
+        args.cohort,
+        args.seed,
+        phase,
+        &new_table,
+        &days,
+    )?
+    else {
+        return Err(EXIT_FAILURE);
+    };
+    let article = if cohort.synthetic { "a " } else { "" };
+    let (register, cohort) = (
+        cohort.register,
+        format!("{article}{}, over {new_cal}", cohort.what),
+    );
     let spinner = Bar::spinner("replaying");
     let replay = diff::replay::replay(&old_table, &new_table, &days, &register, &cohort);
     spinner.finish();

@@ -81,11 +81,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
         eprintln!("error[generate::no_school_days]: the calendar has no school days");
         return Err(EXIT_FAILURE);
     }
-    let first_year = days.academic_year(0);
-    let dates: Vec<_> = (0..days.len())
-        .take_while(|d| days.academic_year(*d) == first_year)
-        .map(|d| days.date(d))
-        .collect();
+    let dates = days.first_year();
     let config = Config {
         cohort: args.cohort,
         phase: match args.phase {
@@ -95,7 +91,7 @@ fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
         seed: args.seed,
     };
     let spinner = Bar::spinner("generating cohort");
-    let cohort = generate::generate(&config, &dates);
+    let cohort = generate::generate(&config, dates);
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create `{}`: {e}", args.out.display());
         return Err(EXIT_FAILURE);

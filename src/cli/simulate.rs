@@ -156,12 +156,9 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         eprintln!("error[simulate::no_school_days]: the calendar has no school days");
         return Err(EXIT_FAILURE);
     }
-    let school_days =
-        |d: &SchoolDays| -> Vec<chrono::NaiveDate> { (0..d.len()).map(|i| d.date(i)).collect() };
-    let first_days = school_days(&days);
     if let Some(other) = loaded
         .iter()
-        .find(|l| school_days(&SchoolDays::new(&l.table.calendar)) != first_days)
+        .find(|l| SchoolDays::new(&l.table.calendar).dates() != days.dates())
     {
         let other_days = SchoolDays::new(&other.table.calendar);
         let describe = |l: &Loaded, d: &SchoolDays| {
@@ -183,58 +180,16 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
     let Some(first) = tables.first() else {
         return Err(EXIT_FAILURE);
     };
-    let (register, cohort) = match (&args.register, &args.pupils, args.cohort) {
-        (Some(reg), Some(pupils), _) => {
-            let options = ReadOptions {
-                progress: Bar::new("reading register", Unit::Bytes).handle(),
-                ..ReadOptions::default()
-            };
-            let show_problems = |p: Vec<register::InputProblem>| {
-                for problem in &p {
-                    eprint!("{problem}");
-                }
-                EXIT_FAILURE
-            };
-            let pupils = register::read_pupils(&Input::path(pupils), options.limit())
-                .map_err(show_problems)?;
-            let register = register::read_register(
-                &Input::path(reg),
-                &first.calendar,
-                &days,
-                Some(&pupils),
-                None,
-                &options,
-            )
-            .map_err(show_problems)?;
-            let what = format!("{} pupils from {}", register.len(), reg.display());
-            (register, what)
-        }
-        (_, _, Some(n)) => {
-            let first_year = days.academic_year(0);
-            let dates: Vec<_> = (0..days.len())
-                .take_while(|d| days.academic_year(*d) == first_year)
-                .map(|d| days.date(d))
-                .collect();
-            let phase = cohort_phase(args.phase, &loaded)?;
-            let config = Config {
-                cohort: n,
-                phase,
-                seed: args.seed,
-            };
-            let spinner = Bar::spinner("generating cohort");
-            let cohort = generate::generate(&config, &dates);
-            spinner.finish();
-            let what = format!(
-                "synthetic {} cohort of {n} pupils (seed {})",
-                match phase {
-                    Phase::Primary => "primary",
-                    Phase::Secondary => "secondary",
-                },
-                args.seed
-            );
-            (simulate::register_from_cohort(&cohort, &days), what)
-        }
-        _ => {
+    let (register, cohort) = match register_or_cohort(
+        args.register.as_deref().zip(args.pupils.as_deref()),
+        args.cohort,
+        args.seed,
+        || cohort_phase(args.phase, &loaded),
+        first,
+        &days,
+    )? {
+        Some(Cohort { register, what, .. }) => (register, what),
+        None => {
             eprintln!(
                 "error[simulate::no_cohort]: give `--cohort N` or `--register FILE --pupils FILE`"
             );
@@ -287,6 +242,81 @@ fn run_inner(args: &SimulateArgs) -> Result<(), u8> {
         args.out.join("report.html").display()
     );
     Ok(())
+}
+
+/// The register a comparison runs on, and how to name it.
+pub(super) struct Cohort {
+    pub register: register::Register,
+    /// "N pupils from FILE" (the school's), or "synthetic PHASE cohort of N pupils (seed S)".
+    pub what: String,
+    /// Made in memory over the calendar's first academic year, not read.
+    pub synthetic: bool,
+}
+
+/// Reads the school's register (`school`: the register and pupils files), or else generates
+/// a cohort of `cohort` pupils; `None` when neither is given. `phase` is asked only for a
+/// synthetic cohort, since only it has one.
+pub(super) fn register_or_cohort(
+    school: Option<(&std::path::Path, &std::path::Path)>,
+    cohort: Option<usize>,
+    seed: u64,
+    phase: impl FnOnce() -> Result<Phase, u8>,
+    table: &table::DecisionTable,
+    days: &SchoolDays,
+) -> Result<Option<Cohort>, u8> {
+    if let Some((reg, pupils)) = school {
+        let options = ReadOptions {
+            progress: Bar::new("reading register", Unit::Bytes).handle(),
+            ..ReadOptions::default()
+        };
+        let show_problems = |p: Vec<register::InputProblem>| {
+            for problem in &p {
+                eprint!("{problem}");
+            }
+            EXIT_FAILURE
+        };
+        let pupils =
+            register::read_pupils(&Input::path(pupils), options.limit()).map_err(show_problems)?;
+        let register = register::read_register(
+            &Input::path(reg),
+            &table.calendar,
+            days,
+            Some(&pupils),
+            None,
+            &options,
+        )
+        .map_err(show_problems)?;
+        let what = format!("{} pupils from {}", register.len(), reg.display());
+        return Ok(Some(Cohort {
+            register,
+            what,
+            synthetic: false,
+        }));
+    }
+    let Some(n) = cohort else {
+        return Ok(None);
+    };
+    let phase = phase()?;
+    let config = Config {
+        cohort: n,
+        phase,
+        seed,
+    };
+    let spinner = Bar::spinner("generating cohort");
+    let cohort = generate::generate(&config, days.first_year());
+    spinner.finish();
+    let what = format!(
+        "synthetic {} cohort of {n} pupils (seed {seed})",
+        match phase {
+            Phase::Primary => "primary",
+            Phase::Secondary => "secondary",
+        }
+    );
+    Ok(Some(Cohort {
+        register: simulate::register_from_cohort(&cohort, days),
+        what,
+        synthetic: true,
+    }))
 }
 
 /// The synthetic cohort's phase: `--phase`, else the phase the policies state (primary or

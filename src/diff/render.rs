@@ -256,8 +256,9 @@ fn change_of(old: u64, new: u64) -> String {
     signed(new as i64 - old as i64)
 }
 
-/// Rows of cells, each column padded to its widest cell (numbers right-aligned).
-fn columns(o: &mut String, indent: &str, rows: &[Vec<String>]) {
+/// Rows of cells, each column padded to its widest cell: the first left-aligned, the others
+/// (numbers) right-aligned, or every one left-aligned.
+fn columns(o: &mut String, indent: &str, rows: &[Vec<String>], align: Align) {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..n)
         .map(|c| {
@@ -270,19 +271,27 @@ fn columns(o: &mut String, indent: &str, rows: &[Vec<String>]) {
     for r in rows {
         let mut line = indent.to_string();
         for (c, cell) in r.iter().enumerate() {
-            let pad = widths[c].saturating_sub(cell.chars().count());
-            if c == 0 {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            } else {
+            let pad = " ".repeat(widths[c].saturating_sub(cell.chars().count()));
+            if c > 0 {
                 line.push_str("  ");
-                line.push_str(&" ".repeat(pad));
+            }
+            if c > 0 && align == Align::NumbersRight {
+                line.push_str(&pad);
                 line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
             }
         }
         o.push_str(line.trim_end());
         o.push('\n');
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Align {
+    NumbersRight,
+    Left,
 }
 
 /// The tables of totals, as rows of cells with a heading row.
@@ -391,7 +400,7 @@ fn replay_text(o: &mut String, r: &Replay, show: usize) {
     let _ = writeln!(o, "  {MOVED}");
     for (title, rows) in totals(r) {
         let _ = writeln!(o, "\n  {title}");
-        columns(o, "    ", &rows);
+        columns(o, "    ", &rows, Align::NumbersRight);
     }
     if r.changes.is_empty() {
         return;
@@ -416,35 +425,13 @@ fn replay_text(o: &mut String, r: &Replay, show: usize) {
             ]
         })
         .collect();
-    columns_left(o, "    ", &rows);
+    columns(o, "    ", &rows, Align::Left);
     if more > 0 {
         let _ = writeln!(
             o,
             "    … and {more} more {} (`--show N` lists more; `--format json` lists all)",
             if more == 1 { "pupil" } else { "pupils" }
         );
-    }
-}
-
-/// Rows of cells, every column left-aligned.
-fn columns_left(o: &mut String, indent: &str, rows: &[Vec<String>]) {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in rows {
-        let mut line = indent.to_string();
-        for (c, cell) in r.iter().enumerate() {
-            line.push_str(cell);
-            line.push_str(&" ".repeat(widths[c].saturating_sub(cell.chars().count()) + 2));
-        }
-        o.push_str(line.trim_end());
-        o.push('\n');
     }
 }
 

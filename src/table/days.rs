@@ -177,6 +177,15 @@ impl SchoolDays {
         &self.dates
     }
 
+    /// The school days of the calendar's first academic year: what a synthetic cohort spans.
+    pub fn first_year(&self) -> &[NaiveDate] {
+        let first = self.academic_year(0);
+        let n = (0..self.len())
+            .take_while(|d| self.academic_year(*d) == first)
+            .count();
+        &self.dates[..n]
+    }
+
     pub fn date(&self, day: usize) -> NaiveDate {
         self.dates.get(day).copied().unwrap_or(self.first)
     }
