@@ -129,6 +129,12 @@ pub(super) fn triggers(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
                 }
                 field(
                     d,
+                    "judged",
+                    t.and_then(|t| t.judged.as_ref().map(ToString::to_string)),
+                    u.and_then(|t| t.judged.as_ref().map(ToString::to_string)),
+                );
+                field(
+                    d,
                     "from possible sessions",
                     t.map(|t| t.min_possible.to_string()),
                     u.map(|t| t.min_possible.to_string()),
@@ -170,6 +176,7 @@ fn target_text(t: &PlanTarget) -> String {
     match t {
         PlanTarget::Condition(c) => c.to_string(),
         PlanTarget::Judged { criterion, by, .. } => format!("judged \"{criterion}\" by {by}"),
+        PlanTarget::Unstated => "(none stated)".into(),
     }
 }
 

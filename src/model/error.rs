@@ -105,6 +105,13 @@ pub enum ModelError {
     NoNextStage { stage: String },
     #[error("the built-in national policy has a problem: {message}")]
     NationalBroken { message: String },
+    /// A `judged` term where it is not a plain `and` part of a rule's condition.
+    #[error("`judged \"{criterion}\"` {place}")]
+    JudgedMisplaced {
+        criterion: String,
+        /// Where it was written, in words (`is under \`not\``, `is in a definition`).
+        place: &'static str,
+    },
     #[error("{}", .0.message())]
     Schedule(super::schedule::ScheduleProblem),
 }
@@ -166,6 +173,7 @@ impl Problem for ModelError {
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
             ModelError::NationalBroken { .. } => "model::national_broken",
+            ModelError::JudgedMisplaced { .. } => "model::judged_misplaced",
             ModelError::Schedule(p) => p.code(),
         }
     }
@@ -272,6 +280,12 @@ impl Problem for ModelError {
             ),
             ModelError::EachWithRepeat => Some(
                 "remove the limit, or write the trigger with `when count(L, this_term) >= N`".into(),
+            ),
+            ModelError::JudgedMisplaced { .. } => Some(
+                "a judged term can only be one of the `and` parts of a trigger's or step's `when`, \
+                 a band's `on enter when`, or a ladder's `in order when`: staff judge it where the \
+                 rest of the rule holds (write it there, or state the criterion as a condition)"
+                    .into(),
             ),
             ModelError::HeldOutsideLadder { .. } => Some(
                 "write the set as `ladder` in place of `bands` (its stages nested: `under 96%`, `under 94%`, ...), or drop `held`".into(),

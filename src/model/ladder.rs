@@ -20,6 +20,8 @@ pub struct Order {
     /// School weeks on a stage before the next can be entered (0: the next school day).
     pub after_weeks: u32,
     pub loc: Loc,
+    /// `in order when judged "..." by ROLE`: each move to a deeper stage left to staff.
+    pub judged: Option<super::Judgement>,
 }
 
 /// A stage's memory, and where it is written.

@@ -328,6 +328,8 @@ pub struct Band {
     pub also: Option<Condition>,
     /// `on enter when CONDITION:`: the entry actions fire only where it holds.
     pub enter_guard: Option<Condition>,
+    /// A `judged` part of `on enter when`: staff decide whether the entry actions are due.
+    pub enter_judged: Option<Judgement>,
     pub on_enter: Vec<Action>,
     /// `every school_week:`: actions on the first school day of each school week a pupil
     /// stays in the band.
@@ -507,6 +509,8 @@ pub struct Escalation {
 pub struct Step {
     pub day: u32,
     pub guard: Option<Condition>,
+    /// A `judged` part of the step's `when`: staff decide, the engine sets them a task.
+    pub judged: Option<Judgement>,
     pub actions: Vec<Action>,
     pub loc: Loc,
 }
@@ -515,7 +519,10 @@ pub struct Step {
 pub struct Trigger {
     pub name: String,
     pub min_possible: u32,
+    /// The condition without its `judged` part, if any.
     pub condition: Condition,
+    /// A `judged` part of the `when`: staff decide, the engine sets them a task.
+    pub judged: Option<Judgement>,
     pub actions: Vec<Action>,
     pub stage: Option<StageRef>,
     pub repeat: Repeat,
@@ -580,6 +587,23 @@ pub struct Plan {
     pub loc: Loc,
 }
 
+/// A criterion the policy leaves to a named role (`judged "multiple absences" by
+/// attendance_lead`): where the rest of its rule holds, the engine sets that role a review
+/// task in place of the rule's actions (docs/language.md, "A condition left to staff").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    pub criterion: String,
+    /// Role id.
+    pub by: String,
+    pub loc: Loc,
+}
+
+impl std::fmt::Display for Judgement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "judged \"{}\" by {}", self.criterion, self.by)
+    }
+}
+
 /// What a plan's review decides on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlanTarget {
@@ -592,6 +616,9 @@ pub enum PlanTarget {
         by: String,
         loc: Loc,
     },
+    /// No criterion at all ("monitored for a period of 6 weeks"): the review is a task with
+    /// no one named, and the engine decides nothing.
+    Unstated,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -45,7 +45,7 @@ fn term_past_limit(expr: &Sp<Expr>) -> Option<Loc> {
         match &e.node {
             Expr::Or(parts) | Expr::And(parts) => stack.extend(parts.iter().rev()),
             Expr::Not(inner) => stack.push(inner),
-            Expr::Compare { .. } | Expr::Flag(_) => {
+            Expr::Compare { .. } | Expr::Flag(_) | Expr::Judged(_) => {
                 terms += 1;
                 if terms > MAX_TERMS {
                     return Some(e.loc.clone());

@@ -266,7 +266,11 @@ impl Printer {
                         },
                         PlanItem::Target(e) => format!("target {}", expr(&e.node)),
                         PlanItem::Judged { criterion, by } => {
-                            format!("target judged {} by {}", quote(&criterion.node), by.node)
+                            let j = JudgedAst {
+                                criterion: criterion.clone(),
+                                by: by.clone(),
+                            };
+                            format!("target {}", judged_text(&j))
                         }
                         PlanItem::EscalateTo(s) => format!("escalate to {}", s.node),
                         PlanItem::On { event, actions: a } => {
@@ -609,7 +613,7 @@ fn precedence(e: &Expr) -> u8 {
         Expr::Or(_) => 1,
         Expr::And(_) => 2,
         Expr::Not(_) => 3,
-        Expr::Compare { .. } | Expr::Flag(_) => 4,
+        Expr::Compare { .. } | Expr::Flag(_) | Expr::Judged(_) => 4,
     }
 }
 
@@ -645,6 +649,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             write_operand(out, &rhs.node);
         }
         Expr::Flag(name) => out.push_str(name),
+        Expr::Judged(j) => out.push_str(&judged_text(j)),
     }
 }
 
@@ -705,10 +710,19 @@ fn write_operand(out: &mut String, o: &Operand) {
 
 /// A ladder's `in order [after N school_weeks]`.
 pub fn order_text(order: &OrderAst) -> String {
-    match order.after_weeks {
+    let mut out = match order.after_weeks {
         Some(n) => format!("in order after {n} school_weeks"),
         None => "in order".into(),
+    };
+    if let Some(j) = &order.judged {
+        let _ = write!(out, " when {}", judged_text(j));
     }
+    out
+}
+
+/// `judged "criterion" by ROLE`.
+pub fn judged_text(j: &JudgedAst) -> String {
+    format!("judged {} by {}", quote(&j.criterion.node), j.by.node)
 }
 
 /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, `held until

@@ -17,8 +17,8 @@ pub use render::{render_json, render_markdown, render_text};
 use crate::check::CheckedPolicy;
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::model::{
-    Action, ActionKind, Calendar, Condition, CountMetric, Origin, Percent, PlanTarget, Policy,
-    RatioMetric, Repeat, SessionClass, Window,
+    Action, ActionKind, Calendar, Condition, CountMetric, Judgement, Origin, Percent, PlanTarget,
+    Policy, RatioMetric, Repeat, SessionClass, Window,
 };
 use crate::source::Loc;
 
@@ -85,6 +85,10 @@ pub struct Row {
     /// hold; `None` when the actions fire on every entry (`Some` of no rows: never).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guard: Option<Vec<Vec<Atom>>>,
+    /// The part of the rule the policy leaves to staff (`judged "multiple absences" by
+    /// attendance_lead`): the row's one action is then that role's review task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged: Option<String>,
     /// False when the conjunction can hold for no pupil (its intervals do not meet).
     pub satisfiable: bool,
     pub event: Event,
@@ -222,7 +226,21 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     .collect()
             }));
         }
-        for band in &set.bands {
+        // `in order when judged ...`: each move past the first stage is staff's to judge.
+        let move_judged = set
+            .ladder
+            .as_ref()
+            .and_then(|l| l.order.as_ref())
+            .and_then(|o| o.judged.as_ref());
+        for (index, band) in set.bands.iter().enumerate() {
+            let mut judged: Vec<&Judgement> = Vec::new();
+            judged.extend(move_judged.filter(|_| index > 0));
+            judged.extend(band.enter_judged.as_ref());
+            let then = if move_judged.is_some() && index > 0 {
+                Some(format!("move to `{}`", band.id))
+            } else {
+                None
+            };
             let entry_guard = band.enter_guard.as_ref().map(|c| {
                 spread(c, &band.id, &band.loc)
                     .into_iter()
@@ -252,8 +270,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: Some(band.written.clone()),
                     guard: entry_guard,
                     also,
+                    judged: judged_text(&judged),
                     event: Event::EnterBand,
-                    actions: actions(&band.on_enter),
+                    actions: judged_actions(&judged, then, &band.on_enter),
                     stage: band.stage.as_ref().map(|s| s.id.clone()),
                     repeat: band.repeat,
                     origin: set.origin,
@@ -276,6 +295,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: Some(band.written.clone()),
                     guard: None,
                     also: None,
+                    judged: None,
                     event: match band.weekly_every {
                         0 | 1 => Event::WeekInBand,
                         n => Event::WeeksInBand { school_weeks: n },
@@ -315,8 +335,9 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         written: None,
                         guard: None,
                         also: None,
+                        judged: judged_text(&Vec::from_iter(&step.judged)),
                         event: Event::ReachDay(step.day),
-                        actions: actions(&step.actions),
+                        actions: judged_actions(&Vec::from_iter(&step.judged), None, &step.actions),
                         stage: None,
                         repeat: Repeat::RisingEdge,
                         origin: esc.origin,
@@ -329,6 +350,13 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
     }
     for trigger in &policy.triggers {
         let guard = min_possible_atom(Window::YearToDate, trigger.min_possible);
+        let judged = Vec::from_iter(&trigger.judged);
+        // Judged, the trigger moves no one to its stage: that too is staff's decision.
+        let stage = trigger.stage.as_ref().map(|s| s.id.clone());
+        let (stage, then) = match stage {
+            Some(s) if !judged.is_empty() => (None, Some(format!("stage `{s}`"))),
+            stage => (stage, None),
+        };
         for (mut when, satisfiable) in spread(&trigger.condition, &trigger.name, &trigger.loc) {
             when.extend(guard.clone());
             push(
@@ -342,6 +370,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: None,
                     guard: None,
                     also: None,
+                    judged: judged_text(&judged),
                     event: match trigger.looked_at {
                         None => Event::Holds,
                         Some(crate::model::LookedAt::EndOf(p)) => Event::EndOf(p),
@@ -349,8 +378,8 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                             Event::LookedEvery { school_weeks }
                         }
                     },
-                    actions: actions(&trigger.actions),
-                    stage: trigger.stage.as_ref().map(|s| s.id.clone()),
+                    actions: judged_actions(&judged, then.clone(), &trigger.actions),
+                    stage: stage.clone(),
                     repeat: trigger.repeat,
                     origin: trigger.origin,
                     source: SourceRef::of(&trigger.loc),
@@ -374,6 +403,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 written: None,
                 guard: None,
                 also: None,
+                judged: None,
                 satisfiable: true,
                 event: Event::EnterStage(plan.stage.id.clone()),
                 actions: actions(&plan.on_open),
@@ -393,15 +423,24 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         };
         let target = match &plan.target {
             PlanTarget::Condition(c) => c,
-            PlanTarget::Judged { criterion, by, loc } => {
-                // Staff judge the target: on the review day the row always holds, and its one
-                // action is the review task for the named role.
-                let task = Action {
-                    kind: ActionKind::Review,
-                    note: Some(format!("judge the plan's target: {criterion}")),
-                    by: Some(by.clone()),
-                    loc: loc.clone(),
+            PlanTarget::Judged { .. } | PlanTarget::Unstated => {
+                // Staff judge the target (or the policy states none): on the review day the
+                // row always holds, and its one action is the review task.
+                let task = match &plan.target {
+                    PlanTarget::Judged { criterion, by, loc } => Action {
+                        kind: ActionKind::Review,
+                        note: Some(format!("judge the plan's target: {criterion}")),
+                        by: Some(by.clone()),
+                        loc: loc.clone(),
+                    },
+                    _ => Action {
+                        kind: ActionKind::Review,
+                        note: Some("review the plan: the policy states no criterion".into()),
+                        by: None,
+                        loc: plan.loc.clone(),
+                    },
                 };
+                let loc = &task.loc;
                 push(
                     &mut rows,
                     Row {
@@ -413,6 +452,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                         written: None,
                         guard: None,
                         also: None,
+                        judged: None,
                         event: review(false),
                         actions: actions(std::slice::from_ref(&task)),
                         stage: Some(plan.stage.id.clone()),
@@ -438,6 +478,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: None,
                     guard: None,
                     also: None,
+                    judged: None,
                     event: review(true),
                     actions: actions(&plan.on_miss),
                     stage: plan.escalate_to.as_ref().map(|s| s.id.clone()),
@@ -460,6 +501,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     written: None,
                     guard: None,
                     also: None,
+                    judged: None,
                     event: review(false),
                     actions: actions(&plan.on_met),
                     stage: Some(plan.stage.id.clone()),
@@ -528,6 +570,37 @@ fn min_possible_atom(window: Window, min: u32) -> Option<Atom> {
         },
         range: CountRange { lo: min, hi: None },
     })
+}
+
+/// `judged "multiple absences" by office`, for a row some of whose rule staff judge.
+fn judged_text(judged: &[&Judgement]) -> Option<String> {
+    let parts: Vec<String> = judged.iter().map(ToString::to_string).collect();
+    (!parts.is_empty()).then(|| parts.join(" and "))
+}
+
+/// A rule's actions; where the policy leaves part of it to staff, in their place one review
+/// task for the role that judges, its note the criterion and what the policy would then do
+/// (`judge: multiple absences — then: refer local_authority`). The engine never decides it.
+fn judged_actions(judged: &[&Judgement], then: Option<String>, rule: &[Action]) -> Vec<RowAction> {
+    let Some(first) = judged.first() else {
+        return actions(rule);
+    };
+    let criteria: Vec<&str> = judged.iter().map(|j| j.criterion.as_str()).collect();
+    let mut would: Vec<String> = then.into_iter().collect();
+    would.extend(rule.iter().map(|a| a.kind.name().replacen(':', " ", 1)));
+    if would.is_empty() {
+        would.push("nothing more".into());
+    }
+    vec![RowAction {
+        action: ActionKind::Review.name(),
+        note: Some(format!(
+            "judge: {} \u{2014} then: {}",
+            criteria.join("; "),
+            would.join(", ")
+        )),
+        responsible: Some(first.by.clone()),
+        enforcement: false,
+    }]
 }
 
 fn actions(actions: &[Action]) -> Vec<RowAction> {

@@ -140,6 +140,9 @@ pub fn render_text(table: &DecisionTable) -> String {
                 if i == 0 { "only if" } else { "     or" }
             );
         }
+        if let Some(judged) = &row.judged {
+            let _ = writeln!(out, "     and   {judged} (left to staff)");
+        }
         if !row.satisfiable {
             let _ = writeln!(out, "     NEVER HOLDS: its conditions exclude each other");
         }
@@ -190,6 +193,9 @@ pub fn render_markdown(table: &DecisionTable) -> String {
         for atoms in row.also.iter().flatten() {
             let atoms: Vec<String> = atoms.iter().map(|a| format!("`{a}`")).collect();
             when.push(format!("or {}", atoms.join(" and ")));
+        }
+        if let Some(judged) = &row.judged {
+            when.push(format!("`{judged}` (left to staff)"));
         }
         if !row.satisfiable {
             when.push("**never holds**".into());

@@ -41,6 +41,7 @@ mod at212_action_misses_definition_boundary;
 mod at213_band_never_reached;
 mod at214_afternoon_register_opens_before_lunch_ends;
 mod at230_plan_target_left_to_staff;
+mod at231_condition_left_to_staff;
 mod at240_ladder_stages_not_nested;
 mod at241_ladder_stage_repeated;
 mod at242_ladder_exit_never_holds;
@@ -100,6 +101,7 @@ pub static RULES: &[&Rule] = &[
     &at213_band_never_reached::RULE,
     &at214_afternoon_register_opens_before_lunch_ends::RULE,
     &at230_plan_target_left_to_staff::RULE,
+    &at231_condition_left_to_staff::RULE,
     &at240_ladder_stages_not_nested::RULE,
     &at241_ladder_stage_repeated::RULE,
     &at242_ladder_exit_never_holds::RULE,

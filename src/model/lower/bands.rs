@@ -39,7 +39,11 @@ impl Lowerer {
             }
             let (range, ambiguity) = self.band_range(b);
             let stage = b.stage.as_ref().and_then(|s| self.stage_ref(s));
-            let enter_guard = b.enter_when.as_ref().and_then(|e| self.condition(e));
+            let (enter_guard, enter_judged) = b
+                .enter_when
+                .as_ref()
+                .and_then(|e| self.judged_condition(e))
+                .unwrap_or_default();
             let also = b.or_when.as_ref().and_then(|e| self.condition(e));
             let on_enter = self.actions(&b.on_enter);
             let weekly = self.actions(&b.weekly);
@@ -54,6 +58,7 @@ impl Lowerer {
                 stage,
                 also,
                 enter_guard,
+                enter_judged,
                 on_enter,
                 weekly,
                 weekly_every,

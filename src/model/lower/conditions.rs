@@ -115,6 +115,10 @@ impl Lowerer {
             }
             Expr::Not(inner) => Some(Condition::Not(Box::new(self.condition(inner)?))),
             Expr::Flag(name) => self.flag(name, &e.loc),
+            Expr::Judged(j) => {
+                self.judged_misplaced(j, &e.loc);
+                None
+            }
             Expr::Compare { lhs, op, rhs } => {
                 let l = self.operand(lhs);
                 let r = self.operand(rhs);

@@ -192,21 +192,16 @@ impl Lowerer {
                 },
             );
         }
-        if target.is_none()
-            && !plan.items.iter().any(|i| {
-                matches!(
-                    i.node,
-                    ast::PlanItem::Target(_) | ast::PlanItem::Judged { .. }
-                )
-            })
-        {
-            self.error(
-                loc,
-                ModelError::PlanIncomplete {
-                    plan: plan.name.node.clone(),
-                    what: "target",
-                },
-            );
+        // A plan with no target at all ("monitored for a period of 6 weeks") is written as
+        // the document words it: its review is a task, and `check` warns (AT230).
+        let wrote_target = plan.items.iter().any(|i| {
+            matches!(
+                i.node,
+                ast::PlanItem::Target(_) | ast::PlanItem::Judged { .. }
+            )
+        });
+        if target.is_none() && !wrote_target {
+            target = Some(PlanTarget::Unstated);
         }
         let stage = stage?;
         let escalate_to = match escalate_to {

@@ -23,6 +23,11 @@ impl Lowerer {
         let order = ladder.order.as_ref().map(|o| Order {
             after_weeks: o.node.after_weeks.unwrap_or(0),
             loc: o.loc.clone(),
+            judged: o
+                .node
+                .judged
+                .as_ref()
+                .and_then(|j| self.judgement(j, &o.loc)),
         });
         let held = bands
             .bands

@@ -7,6 +7,7 @@ mod calendar;
 mod conditions;
 mod definitions;
 mod escalation;
+mod judged;
 mod ladder;
 mod schedule;
 mod school_day;
@@ -440,9 +441,16 @@ impl Lowerer {
                         if s.node.day.node == 0 {
                             self.error(&s.node.day.loc, ModelError::DayZero);
                         }
+                        let (guard, judged) = s
+                            .node
+                            .when
+                            .as_ref()
+                            .and_then(|w| self.judged_condition(w))
+                            .unwrap_or_default();
                         Step {
                             day: s.node.day.node,
-                            guard: s.node.when.as_ref().and_then(|w| self.condition(w)),
+                            guard,
+                            judged,
                             actions: self.actions(&s.node.actions),
                             loc: s.loc.clone(),
                         }
@@ -457,7 +465,10 @@ impl Lowerer {
                 });
             }
             ast::Item::Trigger(t) => {
-                let condition = self.trigger_condition(t);
+                let (condition, judged) = match self.trigger_condition(t) {
+                    Some((c, j)) => (Some(c), j),
+                    None => (None, None),
+                };
                 let actions = self.actions(&t.actions);
                 let stage = t.stage.as_ref().and_then(|s| self.stage_ref(s));
                 let repeat = if t.each.is_some() {
@@ -470,6 +481,7 @@ impl Lowerer {
                         name: t.name.node.clone(),
                         min_possible: t.min_possible.as_ref().map_or(0, |n| n.node),
                         condition,
+                        judged,
                         actions,
                         stage,
                         repeat,
@@ -538,9 +550,15 @@ impl Lowerer {
 
     /// A trigger's condition: its `when`, or for `on each CODES` a mark of one of the codes
     /// on the day (`count(CODES, last 1 school_days) >= 1`), which fires every such day.
-    fn trigger_condition(&mut self, t: &ast::TriggerAst) -> Option<Condition> {
+    fn trigger_condition(&mut self, t: &ast::TriggerAst) -> Option<(Condition, Option<Judgement>)> {
+        // The `judged` part of the `when` is staff's; the rest (always true when nothing else
+        // is written) is the engine's.
+        let (when, judged) = match &t.when {
+            Some(w) => self.judged_condition(w)?,
+            None => (None, None),
+        };
         let Some(each) = &t.each else {
-            return t.when.as_ref().and_then(|w| self.condition(w));
+            return Some((when.unwrap_or(Condition::All(Vec::new())), judged));
         };
         if let Some(r) = &t.repeat {
             self.error(&r.loc, ModelError::EachWithRepeat);
@@ -557,9 +575,10 @@ impl Lowerer {
             op: CmpOp::Ge,
             value: 1,
         };
-        Some(match &t.when {
-            Some(w) => Condition::All(vec![marked, self.condition(w)?]),
+        let condition = match when {
+            Some(w) => Condition::All(vec![marked, w]),
             None => marked,
-        })
+        };
+        Some((condition, judged))
     }
 }

@@ -15,6 +15,16 @@ pub enum Expr {
     },
     /// A bare name: a pupil flag (`pupil.fsm`) or a definition (`persistent_absence`).
     Flag(String),
+    /// `judged "multiple absences" by attendance_lead`: a term the policy leaves to staff.
+    Judged(JudgedAst),
+}
+
+/// A criterion the policy leaves to a named role (`judged "no significant improvement" by
+/// attendance_lead`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JudgedAst {
+    pub criterion: Sp<String>,
+    pub by: Sp<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

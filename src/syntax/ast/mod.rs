@@ -499,11 +499,14 @@ pub struct LadderAst {
     pub order: Option<Sp<OrderAst>>,
 }
 
-/// `in order [after N school_weeks]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `in order [after N school_weeks] [when judged "..." by ROLE]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderAst {
     /// The school weeks a pupil spends on a stage before the next can be entered.
     pub after_weeks: Option<u32>,
+    /// Each move to a deeper stage left to staff (`when judged "no significant improvement"
+    /// by welfare_lead`).
+    pub judged: Option<JudgedAst>,
 }
 
 /// How long a ladder stage holds a pupil who entered it, whatever their figures do.

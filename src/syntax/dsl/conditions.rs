@@ -90,9 +90,22 @@ impl Builder<'_> {
                 }
             }
             Rule::flag => Sp::new(Expr::Flag(pair.as_str().to_string()), loc),
+            Rule::judged => Sp::new(Expr::Judged(self.judged(pair)), loc),
             // `( expr )` arrives as the inner expr itself.
             _ => Sp::new(Expr::Flag(pair.as_str().to_string()), loc),
         }
+    }
+
+    /// `judged "criterion" by ROLE`: in a condition, a plan's target or a ladder's order.
+    pub(super) fn judged(&mut self, pair: Pr<'_>) -> JudgedAst {
+        let mut parts = pair.clone().into_inner();
+        let criterion = parts
+            .next()
+            .map_or_else(|| self.sp(&pair, String::new()), |c| self.string(&c));
+        let by = parts
+            .next()
+            .map_or_else(|| self.sp(&pair, String::new()), |r| self.ident(&r));
+        JudgedAst { criterion, by }
     }
 
     pub(super) fn operand(&mut self, pair: Pr<'_>) -> Sp<Operand> {

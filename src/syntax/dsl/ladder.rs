@@ -29,14 +29,25 @@ impl Builder<'_> {
         }
     }
 
-    /// `in order [after N school_weeks]`.
+    /// `in order [after N school_weeks] [when judged "..." by ROLE]`.
     pub(super) fn order(&mut self, pair: Pr<'_>) -> Sp<OrderAst> {
         let loc = self.loc(&pair);
-        let after_weeks = pair
-            .into_inner()
-            .find(|p| p.as_rule() == Rule::integer)
-            .map(|n| self.u32(&n).node);
-        Sp::new(OrderAst { after_weeks }, loc)
+        let mut after_weeks = None;
+        let mut judged = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::integer => after_weeks = Some(self.u32(&p).node),
+                Rule::judged => judged = Some(self.judged(p)),
+                _ => {}
+            }
+        }
+        Sp::new(
+            OrderAst {
+                after_weeks,
+                judged,
+            },
+            loc,
+        )
     }
 
     /// `held until end of P`, `held for N unit`, `held until CONDITION [for N unit]`.

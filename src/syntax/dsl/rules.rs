@@ -155,13 +155,7 @@ impl Builder<'_> {
                     .map(|n| self.u32(&n)),
             },
             (Rule::plan_target, Some(j)) if j.as_rule() == Rule::judged => {
-                let mut parts = j.clone().into_inner();
-                let criterion = parts
-                    .next()
-                    .map_or_else(|| self.sp(&j, String::new()), |c| self.string(&c));
-                let by = parts
-                    .next()
-                    .map_or_else(|| self.sp(&j, String::new()), |r| self.ident(&r));
+                let JudgedAst { criterion, by } = self.judged(j);
                 PlanItem::Judged { criterion, by }
             }
             (Rule::plan_target, Some(e)) => PlanItem::Target(self.condition(e)),

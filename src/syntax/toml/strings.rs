@@ -84,7 +84,13 @@ impl Placement {
             Parsed::Operand(o) => self.fix_loc(&mut o.loc),
             Parsed::LookedAt(l) => self.fix_loc(&mut l.loc),
             Parsed::Time(_) | Parsed::Percent(_) => {}
-            Parsed::Order(o) => self.fix_loc(&mut o.loc),
+            Parsed::Order(o) => {
+                self.fix_loc(&mut o.loc);
+                if let Some(j) = &mut o.node.judged {
+                    self.fix_loc(&mut j.criterion.loc);
+                    self.fix_loc(&mut j.by.loc);
+                }
+            }
             Parsed::Held(h) => {
                 self.fix_loc(&mut h.loc);
                 if let HeldAst::Until { when, .. } = &mut h.node {
@@ -138,6 +144,10 @@ impl Placement {
                 self.fix_operand(rhs);
             }
             Expr::Flag(_) => {}
+            Expr::Judged(j) => {
+                self.fix_loc(&mut j.criterion.loc);
+                self.fix_loc(&mut j.by.loc);
+            }
         }
     }
 
