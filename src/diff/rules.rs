@@ -7,9 +7,11 @@ use crate::model::{
 };
 
 fn step_key(s: &Step) -> String {
-    match &s.guard {
-        Some(g) => format!("day {} when {g}", s.day),
-        None => format!("day {}", s.day),
+    let mut when: Vec<String> = s.guard.iter().map(ToString::to_string).collect();
+    when.extend(s.judged.iter().map(ToString::to_string));
+    match when.is_empty() {
+        false => format!("day {} when {}", s.day, when.join(" and ")),
+        true => format!("day {}", s.day),
     }
 }
 

@@ -124,6 +124,7 @@ const CONDITION_WORDS: &[&str] = &[
     "and",
     "or",
     "not",
+    "judged",
     "year_to_date",
     "this_term",
     "this_half_term",
