@@ -329,6 +329,9 @@ pub struct Band {
     /// `on enter when CONDITION:`: the entry actions fire only where it holds.
     pub enter_guard: Option<Condition>,
     pub on_enter: Vec<Action>,
+    /// Further `on enter [when CONDITION]:` clauses, each fired on the same entries as the
+    /// first where its own guard holds.
+    pub enter_also: Vec<EnterClause>,
     /// `every school_week:`: actions on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Action>,
@@ -340,6 +343,30 @@ pub struct Band {
     pub repeat: Repeat,
     pub loc: Loc,
     pub range_loc: Loc,
+}
+
+/// A band's further entry clause: its guard, if any, and its actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnterClause {
+    pub guard: Option<Condition>,
+    pub actions: Vec<Action>,
+    pub loc: Loc,
+}
+
+impl Band {
+    /// Whether any clause has entry actions.
+    pub fn has_entry_actions(&self) -> bool {
+        self.entry_clauses().any(|(_, actions)| !actions.is_empty())
+    }
+
+    /// Every entry clause: the first (`on enter`) and the further ones, each with its guard.
+    pub fn entry_clauses(&self) -> impl Iterator<Item = (Option<&Condition>, &[Action])> {
+        std::iter::once((self.enter_guard.as_ref(), self.on_enter.as_slice())).chain(
+            self.enter_also
+                .iter()
+                .map(|c| (c.guard.as_ref(), c.actions.as_slice())),
+        )
+    }
 }
 
 /// A band range whose words leave one end open (`Below 96%- 94%`: is 94% in?), and the reading

@@ -174,6 +174,10 @@ impl Printer {
                             }
                         }
                     }
+                    for clause in &band.node.enter_also {
+                        let head = enter_clause_head(&clause.node.when);
+                        self.actions_block(d + 2, &head, &clause.node.actions);
+                    }
                     if !band.node.weekly.is_empty() {
                         let every = match band.node.weekly_every.as_ref().map(|n| n.node) {
                             Some(n) if n != 1 => format!("every {n} school_weeks: "),
@@ -482,6 +486,10 @@ pub fn band_line(band: &BandAst) -> String {
     if !band.on_enter.is_empty() {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
+    for clause in &band.enter_also {
+        let head = enter_clause_head(&clause.node.when);
+        let _ = write!(text, " {head}{}", actions(&clause.node.actions));
+    }
     if !band.weekly.is_empty() {
         let _ = write!(text, " every school_week: {}", actions(&band.weekly));
     }
@@ -498,7 +506,11 @@ pub fn each_codes(list: &[Sp<String>]) -> String {
 
 /// `on enter: `, or with its guard `on enter when CONDITION: `.
 fn on_enter_head(band: &BandAst) -> String {
-    match &band.enter_when {
+    enter_clause_head(&band.enter_when)
+}
+
+fn enter_clause_head(when: &Option<Sp<Expr>>) -> String {
+    match when {
         Some(when) => format!("on enter when {}: ", expr(&when.node)),
         None => "on enter: ".into(),
     }

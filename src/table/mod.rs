@@ -111,6 +111,8 @@ pub enum RowKind {
     /// A band's `every school_week:` actions, on the first school day of each school week a
     /// pupil stays in it.
     BandWeekly,
+    /// A band's further `on enter when CONDITION:` clause, fired on the band's entries.
+    BandEntry,
 }
 
 /// When the row's actions happen.
@@ -119,6 +121,9 @@ pub enum RowKind {
 pub enum Event {
     /// The pupil enters the band.
     EnterBand,
+    /// The pupil enters the band: its further entry clause number `clause` (the first is
+    /// `on enter` itself, so this is 2 or more).
+    EnterBandAlso { clause: u32 },
     /// The run of consecutive days reaches this day.
     ReachDay(u32),
     /// The condition holds, with the row's repeat behaviour.
@@ -261,6 +266,39 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     loc: band.loc.clone(),
                 },
             );
+        }
+        // Each band's further entry clauses, after the set's bands (one row per band there).
+        for band in &set.bands {
+            for (n, clause) in (2u32..).zip(&band.enter_also) {
+                let guard = clause.guard.as_ref().map(|c| {
+                    spread(c, &band.id, &clause.loc)
+                        .into_iter()
+                        .filter(|(_, satisfiable)| *satisfiable)
+                        .map(|(atoms, _)| atoms)
+                        .collect()
+                });
+                let when = band_when(band.range);
+                push(
+                    &mut rows,
+                    Row {
+                        id: String::new(),
+                        rule: band.id.clone(),
+                        kind: RowKind::BandEntry,
+                        satisfiable: dnf::satisfiable(&when),
+                        when,
+                        written: Some(band.written.clone()),
+                        guard,
+                        also: None,
+                        event: Event::EnterBandAlso { clause: n },
+                        actions: actions(&clause.actions),
+                        stage: band.stage.as_ref().map(|s| s.id.clone()),
+                        repeat: band.repeat,
+                        origin: set.origin,
+                        source: SourceRef::of(&clause.loc),
+                        loc: clause.loc.clone(),
+                    },
+                );
+            }
         }
         // Each band's weekly actions, after the set's bands so their rows stay one per band.
         for band in set.bands.iter().filter(|b| !b.weekly.is_empty()) {

@@ -8,6 +8,9 @@ use crate::model::Repeat;
 fn event_text(event: &Event) -> String {
     match event {
         Event::EnterBand => "on entering the band".into(),
+        Event::EnterBandAlso { clause } => {
+            format!("on entering the band (entry clause {clause})")
+        }
         Event::WeekInBand => {
             "on the first school day of each school week the pupil stays in the band".into()
         }
@@ -70,6 +73,7 @@ fn kind_text(row: &Row) -> &'static str {
         super::RowKind::PlanMet => "plan met",
         super::RowKind::PlanJudged => "plan review (judged by staff)",
         super::RowKind::BandWeekly => "band, weekly",
+        super::RowKind::BandEntry => "band, entry",
     }
 }
 

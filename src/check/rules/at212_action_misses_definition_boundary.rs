@@ -74,7 +74,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if set.metric != crate::model::RatioMetric::Attendance {
             continue;
         }
-        for band in set.bands.iter().filter(|b| !b.on_enter.is_empty()) {
+        for band in set.bands.iter().filter(|b| b.has_entry_actions()) {
             places.push((
                 band.range_loc.clone(),
                 format!("the band `{}`", band.id),

@@ -103,7 +103,8 @@ pub fn all_actions(policy: &Policy) -> Vec<Placed<'_>> {
     let mut out = Vec::new();
     for set in &policy.band_sets {
         for band in &set.bands {
-            out.extend(band.on_enter.iter().map(|action| Placed {
+            let actions = band.entry_clauses().flat_map(|(_, actions)| actions);
+            out.extend(actions.map(|action| Placed {
                 action,
                 holder: Holder::Band { set, band },
             }));

@@ -42,6 +42,15 @@ impl Lowerer {
             let enter_guard = b.enter_when.as_ref().and_then(|e| self.condition(e));
             let also = b.or_when.as_ref().and_then(|e| self.condition(e));
             let on_enter = self.actions(&b.on_enter);
+            let enter_also = b
+                .enter_also
+                .iter()
+                .map(|c| EnterClause {
+                    guard: c.node.when.as_ref().and_then(|e| self.condition(e)),
+                    actions: self.actions(&c.node.actions),
+                    loc: c.loc.clone(),
+                })
+                .collect();
             let weekly = self.actions(&b.weekly);
             let weekly_every = self.weekly_every(b);
             let repeat = self.repeat(b.repeat.as_ref());
@@ -55,6 +64,7 @@ impl Lowerer {
                 also,
                 enter_guard,
                 on_enter,
+                enter_also,
                 weekly,
                 weekly_every,
                 repeat,

@@ -148,6 +148,9 @@ pub struct BandAst {
     /// How often the entry actions may fire: `once per term`, `not again within 4
     /// school_weeks`; every entry when absent.
     pub repeat: Option<Sp<RepeatAst>>,
+    /// Further `on enter [when CONDITION]:` clauses, each with its own guard, under the
+    /// first clause's limit.
+    pub enter_also: Vec<Sp<EnterClause>>,
     /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Sp<ActionAst>>,
@@ -155,6 +158,13 @@ pub struct BandAst {
     pub weekly_every: Option<Sp<u32>>,
     /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, ...
     pub held: Option<Sp<HeldAst>>,
+}
+
+/// A further `on enter when CONDITION: ACTIONS` clause of a band.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnterClause {
+    pub when: Option<Sp<Expr>>,
+    pub actions: Vec<Sp<ActionAst>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.

@@ -56,6 +56,7 @@ impl Builder<'_> {
         let mut on_enter = Vec::new();
         let mut enter_when = None;
         let mut repeat = None;
+        let mut enter_also = Vec::new();
         let mut weekly = Vec::new();
         let mut weekly_every = None;
         let mut held = None;
@@ -74,6 +75,7 @@ impl Builder<'_> {
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 Rule::band_held => held = Some(self.held(p)),
+                Rule::enter_also => enter_also.push(self.enter_clause(p)),
                 Rule::band_weekly => {
                     for a in p.into_inner() {
                         if a.as_rule() == Rule::integer {
@@ -107,10 +109,25 @@ impl Builder<'_> {
             enter_when,
             on_enter,
             repeat,
+            enter_also,
             weekly,
             weekly_every,
             held,
         }
+    }
+
+    /// A further `on enter [when CONDITION]: ACTIONS` clause.
+    pub(super) fn enter_clause(&mut self, pair: Pr<'_>) -> Sp<EnterClause> {
+        let loc = self.loc(&pair);
+        let mut when = None;
+        let mut actions = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::when_clause => when = part.into_inner().next().map(|e| self.condition(e)),
+                _ => actions = self.actions(part),
+            }
+        }
+        Sp::new(EnterClause { when, actions }, loc)
     }
 
     pub(super) fn range(&mut self, pair: Pr<'_>) -> Sp<RangeAst> {

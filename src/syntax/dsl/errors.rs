@@ -224,7 +224,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::evidence => "`from N possible sessions` (or `days`)",
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
-        Rule::on_enter => "`on enter:`",
+        Rule::on_enter | Rule::enter_also => "`on enter:`",
         Rule::range
         | Rule::range_between
         | Rule::range_both

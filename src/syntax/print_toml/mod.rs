@@ -478,6 +478,18 @@ impl Writer {
             if let Some(r) = &d.repeat {
                 s.insert("repeat", TomlItem::Value(text(&repeat(&r.node))));
             }
+            if !d.enter_also.is_empty() {
+                let mut also = toml_edit::Array::new();
+                for clause in &d.enter_also {
+                    let mut c = toml_edit::InlineTable::new();
+                    if let Some(when) = &clause.node.when {
+                        c.insert("when", text(&expr(&when.node)));
+                    }
+                    c.insert("then", text(&actions(&clause.node.actions)));
+                    also.push(c);
+                }
+                s.insert("on_enter_also", TomlItem::Value(Value::Array(also)));
+            }
             bands.push(s);
         }
         insert_sub_tables(&mut t, "band", bands);

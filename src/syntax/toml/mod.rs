@@ -180,6 +180,15 @@ struct BandToml {
     every_school_week: Option<Str>,
     /// With `every_school_week`: every Nth school week in the band instead.
     weekly_every: Option<Spanned<u32>>,
+    /// Further `on enter [when CONDITION]:` clauses, `{ when = "...", then = "..." }`.
+    on_enter_also: Option<Vec<EnterToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnterToml {
+    when: Option<Str>,
+    then: Str,
 }
 
 #[derive(Deserialize)]

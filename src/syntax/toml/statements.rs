@@ -241,6 +241,19 @@ impl Cx<'_> {
                 _ => None,
             }
         });
+        let mut enter_also = Vec::new();
+        for clause in b.on_enter_also.iter().flatten() {
+            let when = self.optional(&clause.when, |cx, v| cx.expr(v));
+            let actions = self.actions(&clause.then);
+            let loc = self.loc(clause.then.span());
+            enter_also.push(Sp::new(
+                EnterClause {
+                    when: when.ok()?,
+                    actions: actions?,
+                },
+                loc,
+            ));
+        }
         let label = b.label.as_ref().map(|l| self.string(l));
         Some(BandAst {
             id: id?,
@@ -253,6 +266,7 @@ impl Cx<'_> {
             enter_when: enter_when.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
+            enter_also,
             weekly: weekly.ok()?.unwrap_or_default(),
             weekly_every,
             held: held.ok()?,
