@@ -324,6 +324,8 @@ pub struct Band {
     /// Where the written range leaves an end open, the two readings and the one chosen.
     pub ambiguity: Option<Ambiguity>,
     pub stage: Option<StageRef>,
+    /// `absence 8 - 20 days`: the day counts the document gives beside the range.
+    pub stated_days: Option<StatedDays>,
     /// `or CONDITION`: the band also holds where the condition does.
     pub also: Option<Condition>,
     /// `on enter when CONDITION:`: the entry actions fire only where it holds.
@@ -343,6 +345,19 @@ pub struct Band {
     pub repeat: Repeat,
     pub loc: Loc,
     pub range_loc: Loc,
+}
+
+/// The absence a band's document states beside its percentages (`8 - 20 days`): one count
+/// or two, in sessions, as AT112 compares them with the range over a year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatedDays {
+    /// In sessions, as written (a day is two).
+    pub sessions: Vec<u32>,
+    /// Whether the counts are whole days (rounding to a day is then the author's right).
+    pub whole_days: bool,
+    /// The counts as written (`8 - 20 days`).
+    pub written: String,
+    pub loc: Loc,
 }
 
 /// A band's further entry clause: its guard, if any, and its actions.

@@ -450,6 +450,9 @@ fn band_head(band: &BandAst) -> String {
     if let Some(r) = &band.reading {
         let _ = write!(text, " read as {}", range(&r.node));
     }
+    if let Some(days) = &band.days {
+        let _ = write!(text, " absence {}", days.node);
+    }
     if let Some(e) = &band.or_when {
         let _ = write!(text, " or {}", expr(&e.node));
     }

@@ -41,6 +41,16 @@ impl Lowerer {
             let stage = b.stage.as_ref().and_then(|s| self.stage_ref(s));
             let enter_guard = b.enter_when.as_ref().and_then(|e| self.condition(e));
             let also = b.or_when.as_ref().and_then(|e| self.condition(e));
+            let stated_days = b.days.as_ref().map(|d| {
+                let counts =
+                    std::iter::once(&d.node.first).chain(d.node.second.iter().map(|s| &s.1));
+                StatedDays {
+                    sessions: d.node.sessions(),
+                    whole_days: counts.clone().all(|c| c.unit.is_days() && !c.half),
+                    written: d.node.to_string(),
+                    loc: d.loc.clone(),
+                }
+            });
             let on_enter = self.actions(&b.on_enter);
             let enter_also = b
                 .enter_also
@@ -61,6 +71,7 @@ impl Lowerer {
                 written: b.range.node.written.clone(),
                 ambiguity,
                 stage,
+                stated_days,
                 also,
                 enter_guard,
                 on_enter,

@@ -136,6 +136,8 @@ pub struct BandAst {
     /// `read as 94% .. 96%`: the reading the author chose where the written range leaves an
     /// endpoint open (`Below 96%- 94%`).
     pub reading: Option<Sp<RangeAst>>,
+    /// `absence 8 - 20 days`: the day counts the document gives beside the percentages.
+    pub days: Option<Sp<BandDays>>,
     /// `or CONDITION`: the band also holds where the condition does (`below 90% or
     /// unauthorised(year_to_date) >= 10 sessions`).
     pub or_when: Option<Sp<Expr>>,
@@ -158,6 +160,41 @@ pub struct BandAst {
     pub weekly_every: Option<Sp<u32>>,
     /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, ...
     pub held: Option<Sp<HeldAst>>,
+}
+
+/// `absence 7 days`, `absence 8 - 20 days`: one count or two, in one unit, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BandDays {
+    pub first: ThresholdCount,
+    /// The second count and the word or dash between them (`-`, `to`, an en or em dash).
+    pub second: Option<(String, ThresholdCount)>,
+}
+
+impl BandDays {
+    /// The counts in sessions (a day is two).
+    pub fn sessions(&self) -> Vec<u32> {
+        let one = |c: &ThresholdCount| {
+            if c.unit.is_days() {
+                c.value.saturating_mul(2).saturating_add(u32::from(c.half))
+            } else {
+                c.value
+            }
+        };
+        std::iter::once(one(&self.first))
+            .chain(self.second.as_ref().map(|(_, c)| one(c)))
+            .collect()
+    }
+}
+
+impl std::fmt::Display for BandDays {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let number = |c: &ThresholdCount| format!("{}{}", c.value, if c.half { ".5" } else { "" });
+        write!(f, "{}", number(&self.first))?;
+        if let Some((sep, second)) = &self.second {
+            write!(f, " {sep} {}", number(second))?;
+        }
+        write!(f, " {}", self.first.unit.keyword())
+    }
 }
 
 /// A further `on enter when CONDITION: ACTIONS` clause of a band.

@@ -50,6 +50,7 @@ impl Builder<'_> {
         let mut label = None;
         let mut range = None;
         let mut reading = None;
+        let mut days = None;
         let mut or_when = None;
         let mut defines = None;
         let mut stage = None;
@@ -66,6 +67,7 @@ impl Builder<'_> {
                 Rule::string => label = Some(self.string(&p)),
                 Rule::range => range = Some(self.range(p)),
                 Rule::reading => reading = p.into_inner().next().map(|r| self.range(r)),
+                Rule::band_days => days = p.into_inner().next().map(|d| self.band_days(d)),
                 Rule::band_or => {
                     or_when = p
                         .into_inner()
@@ -103,6 +105,7 @@ impl Builder<'_> {
             label,
             range: range.unwrap_or_else(|| self.sp(&pair, empty_range())),
             reading,
+            days,
             or_when,
             defines,
             stage,
@@ -114,6 +117,61 @@ impl Builder<'_> {
             weekly_every,
             held,
         }
+    }
+
+    /// `7 days`, `8 - 20 days` after `absence`: whole counts, or a half in days.
+    pub(super) fn band_days(&mut self, pair: Pr<'_>) -> Sp<BandDays> {
+        let loc = self.loc(&pair);
+        let mut counts: Vec<(u32, bool)> = Vec::new();
+        let mut sep = None;
+        let mut unit = CountUnit::Days;
+        for part in pair.clone().into_inner() {
+            match part.as_rule() {
+                Rule::integer => counts.push((self.u32(&part).node, false)),
+                Rule::fraction => {
+                    let digits = part.as_str().trim_start_matches('.');
+                    let value = counts.last().map_or(0, |c| c.0);
+                    if digits.trim_end_matches('0') == "5" {
+                        if let Some(last) = counts.last_mut() {
+                            last.1 = true;
+                        }
+                    } else if !digits.bytes().all(|b| b == b'0') {
+                        self.error(
+                            &part,
+                            SyntaxError::NotWholeOrHalf {
+                                text: format!("{value}{}", part.as_str()),
+                            },
+                        );
+                    }
+                }
+                Rule::band_days_sep => sep = Some(part.as_str().to_string()),
+                _ => {
+                    unit = match part.as_str() {
+                        "sessions" => CountUnit::Sessions,
+                        "session" => CountUnit::Session,
+                        "school_days" => CountUnit::SchoolDays,
+                        "half_days" => CountUnit::HalfDays,
+                        "half_day" => CountUnit::HalfDay,
+                        "day" => CountUnit::Day,
+                        _ => CountUnit::Days,
+                    }
+                }
+            }
+        }
+        if !unit.is_days() && counts.iter().any(|c| c.1) {
+            self.error(
+                &pair,
+                SyntaxError::NotWholeOrHalf {
+                    text: format!("a half in {}", unit.keyword()),
+                },
+            );
+        }
+        let count = |(value, half): (u32, bool)| ThresholdCount { value, half, unit };
+        let first = count(counts.first().copied().unwrap_or((0, false)));
+        let second = counts
+            .get(1)
+            .map(|c| (sep.clone().unwrap_or_else(|| "-".into()), count(*c)));
+        Sp::new(BandDays { first, second }, loc)
     }
 
     /// A further `on enter [when CONDITION]: ACTIONS` clause.

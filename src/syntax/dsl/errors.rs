@@ -225,6 +225,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
         Rule::on_enter | Rule::enter_also => "`on enter:`",
+        Rule::band_days | Rule::band_days_body => "`absence N days` or `absence N - M days`",
+        Rule::band_days_sep => "`-` or `to`",
         Rule::range
         | Rule::range_between
         | Rule::range_both
@@ -331,6 +333,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::window_only
         | Rule::repeat_only
         | Rule::band_repeat_only
+        | Rule::band_days_only
         | Rule::time_only
         | Rule::percent_only
         | Rule::schedule_value_only

@@ -447,6 +447,9 @@ impl Writer {
             if let Some(r) = &d.reading {
                 s.insert("read_as", TomlItem::Value(text(&range(&r.node))));
             }
+            if let Some(days) = &d.days {
+                s.insert("absence", TomlItem::Value(text(&days.node.to_string())));
+            }
             if let Some(e) = &d.or_when {
                 s.insert("or_when", TomlItem::Value(text(&expr(&e.node))));
             }

@@ -170,6 +170,8 @@ struct BandToml {
     label: Option<Str>,
     range: Str,
     read_as: Option<Str>,
+    /// `"8 - 20 days"`: the day counts beside the percentages.
+    absence: Option<Str>,
     or_when: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,

@@ -202,6 +202,12 @@ impl Cx<'_> {
                 _ => None,
             }
         });
+        let days = self.optional(&b.absence, |cx, v| {
+            match cx.fragment(Fragment::BandDays, v)? {
+                Parsed::BandDays(d) => Some(d),
+                _ => None,
+            }
+        });
         let defines = self.optional(&b.defines, |cx, v| cx.name(v));
         let or_when = self.optional(&b.or_when, |cx, v| cx.expr(v));
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
@@ -260,6 +266,7 @@ impl Cx<'_> {
             label,
             range: range?,
             reading: reading.ok()?,
+            days: days.ok()?,
             or_when: or_when.ok()?,
             defines: defines.ok()?,
             stage: stage.ok()?,

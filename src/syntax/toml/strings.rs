@@ -105,6 +105,7 @@ impl Placement {
                 }
             }
             Parsed::DayGroup(g) => self.fix_loc(&mut g.loc),
+            Parsed::BandDays(d) => self.fix_loc(&mut d.loc),
             Parsed::ThresholdCount(n, _) => self.fix_loc(&mut n.loc),
         }
     }
