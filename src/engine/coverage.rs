@@ -78,9 +78,11 @@ fn part_of(kind: RowKind) -> Part {
         RowKind::Band | RowKind::BandWeekly | RowKind::BandEntry => Part::Band,
         RowKind::Trigger => Part::Trigger,
         RowKind::Step => Part::Step,
-        RowKind::PlanOpen | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged => {
-            Part::Plan
-        }
+        RowKind::PlanOpen
+        | RowKind::PlanMissed
+        | RowKind::PlanMet
+        | RowKind::PlanJudged
+        | RowKind::PlanEvery => Part::Plan,
     }
 }
 

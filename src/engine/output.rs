@@ -127,6 +127,7 @@ pub fn step_name(row: &Row) -> String {
         (RowKind::PlanJudged, _) => "review".into(),
         (RowKind::BandWeekly, _) => "weekly".into(),
         (RowKind::BandEntry, _) => "enter".into(),
+        (RowKind::PlanEvery, _) => "every".into(),
         (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
     }
 }

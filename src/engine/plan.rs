@@ -122,6 +122,8 @@ pub struct PlanGroup {
     /// A review the policy leaves to staff: the task to set on the review day, instead of
     /// deciding met or missed.
     pub judged: Option<Rule>,
+    /// `every N school_weeks:` while open: the row's rule and N.
+    pub every: Option<(Rule, u32)>,
     pub rank: usize,
     pub after_weeks: u32,
     pub escalate_to: usize,
@@ -298,7 +300,8 @@ impl Plan {
                 | RowKind::BandEntry
                 | RowKind::PlanMissed
                 | RowKind::PlanMet
-                | RowKind::PlanJudged => r += 1,
+                | RowKind::PlanJudged
+                | RowKind::PlanEvery => r += 1,
                 RowKind::Trigger => {
                     // A trigger's rows are consecutive: one per way its condition can hold.
                     let mut rules = Vec::new();
@@ -349,13 +352,17 @@ impl Plan {
                     let mut missed = Vec::new();
                     let mut met = Vec::new();
                     let mut judged = None;
+                    let mut every = None;
                     let mut after_weeks = 0;
                     let mut escalate_to = None;
                     let mut end = r + 1;
                     while let Some(next) = table.rows.get(end)
                         && matches!(
                             next.kind,
-                            RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
+                            RowKind::PlanMissed
+                                | RowKind::PlanMet
+                                | RowKind::PlanJudged
+                                | RowKind::PlanEvery
                         )
                         && next.rule == row.rule
                     {
@@ -372,6 +379,13 @@ impl Plan {
                         }
                         let rule = plan.rule(end, &next.when);
                         match next.kind {
+                            RowKind::PlanEvery => {
+                                let n = match next.event {
+                                    Event::WeeksInPlan { school_weeks } => school_weeks.max(1),
+                                    _ => 1,
+                                };
+                                every = Some((rule, n));
+                            }
                             RowKind::PlanMissed => missed.push(rule),
                             RowKind::PlanJudged => judged = Some(rule),
                             _ => met.push(rule),
@@ -385,6 +399,7 @@ impl Plan {
                         missed,
                         met,
                         judged,
+                        every,
                         rank: plan_rank,
                         after_weeks,
                         escalate_to: escalate_to.unwrap_or(next_stage),

@@ -619,6 +619,17 @@ pub struct Plan {
     pub on_open: Vec<Action>,
     pub on_miss: Vec<Action>,
     pub on_met: Vec<Action>,
+    /// `every N school_weeks: ACTIONS`: while the plan is open, on the first school day of
+    /// every Nth school week after the one it opened in.
+    pub every: Option<PlanEvery>,
+    pub loc: Loc,
+}
+
+/// A plan's periodic actions and how many school weeks apart they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanEvery {
+    pub school_weeks: u32,
+    pub actions: Vec<Action>,
     pub loc: Loc,
 }
 

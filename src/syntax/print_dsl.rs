@@ -277,6 +277,17 @@ impl Printer {
                             self.actions_block(d + 1, &format!("on {}: ", event.keyword()), a);
                             continue;
                         }
+                        PlanItem::Every {
+                            school_weeks,
+                            actions: a,
+                        } => {
+                            let every = match school_weeks.as_ref().map(|n| n.node) {
+                                Some(n) => format!("every {n} school_weeks: "),
+                                None => "every school_week: ".to_string(),
+                            };
+                            self.actions_block(d + 1, &every, a);
+                            continue;
+                        }
                     };
                     self.line(d + 1, &text);
                 }

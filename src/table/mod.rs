@@ -113,6 +113,8 @@ pub enum RowKind {
     BandWeekly,
     /// A band's further `on enter when CONDITION:` clause, fired on the band's entries.
     BandEntry,
+    /// A plan's `every N school_weeks:` actions, while the plan is open.
+    PlanEvery,
 }
 
 /// When the row's actions happen.
@@ -141,6 +143,9 @@ pub enum Event {
     /// `every N school_weeks:`: the first school day of every Nth school week after the week
     /// the pupil entered the band, the pupil in it since.
     WeeksInBand { school_weeks: u32 },
+    /// `every N school_weeks:` in a plan: the first school day of every Nth school week after
+    /// the week the plan opened, while it is open (the review day closes it first).
+    WeeksInPlan { school_weeks: u32 },
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
@@ -422,6 +427,30 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 loc: plan.loc.clone(),
             },
         );
+        if let Some(every) = &plan.every {
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: plan.name.clone(),
+                    kind: RowKind::PlanEvery,
+                    when: Vec::new(),
+                    written: None,
+                    guard: None,
+                    also: None,
+                    satisfiable: true,
+                    event: Event::WeeksInPlan {
+                        school_weeks: every.school_weeks,
+                    },
+                    actions: actions(&every.actions),
+                    stage: Some(plan.stage.id.clone()),
+                    repeat: Repeat::RisingEdge,
+                    origin: Origin::School,
+                    source: SourceRef::of(&every.loc),
+                    loc: every.loc.clone(),
+                },
+            );
+        }
         let review = |escalate: bool| Event::Review {
             after_school_weeks: plan.review_after_weeks,
             until_school_weeks: plan.review_until_weeks,

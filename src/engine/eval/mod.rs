@@ -657,6 +657,23 @@ impl State {
                     }
                     self.plan_open[p] = None;
                 }
+                // Periodic actions while the plan stays open: the first school day of every
+                // Nth school week after the one it opened in.
+                if let Some((rule, n)) = &group.every
+                    && self.plan_open[p].is_some()
+                    && day > 0
+                    && days.week(day - 1) != week
+                    && week > opened
+                    && (week - opened).is_multiple_of(*n)
+                {
+                    fire(rule, d, d.stage, fired);
+                    trace_push(
+                        &mut trace,
+                        day,
+                        &group.name,
+                        format!("open {} school weeks: its periodic actions", week - opened),
+                    );
+                }
                 self.plan_stage_held[p] = holds(plan, &group.open, d);
                 continue;
             }

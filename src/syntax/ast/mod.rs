@@ -429,6 +429,12 @@ pub enum PlanItem {
         event: PlanEvent,
         actions: Vec<Sp<ActionAst>>,
     },
+    /// `every 2 school_weeks: ACTIONS` (`school_weeks` absent for `every school_week:`): while
+    /// the plan is open, every Nth school week after the one it opened in.
+    Every {
+        school_weeks: Option<Sp<u32>>,
+        actions: Vec<Sp<ActionAst>>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -575,6 +575,15 @@ impl Writer {
                     keys.add("judged_by", text(&by.node), &[]);
                 }
                 PlanItem::EscalateTo(s) => _ = keys.add("escalate_to", text(&s.node), c),
+                PlanItem::Every {
+                    school_weeks,
+                    actions: a,
+                } => {
+                    keys.add("every_school_week", text(&actions(a)), c);
+                    if let Some(n) = school_weeks {
+                        keys.add("weekly_every", int(n.node), &[]);
+                    }
+                }
                 PlanItem::On { event, actions } => {
                     let key = format!("on_{}", event.keyword());
                     keys.add(&key, text(""), c);

@@ -239,6 +239,9 @@ struct PlanToml {
     on_open: Option<Str>,
     on_miss: Option<Str>,
     on_met: Option<Str>,
+    /// `every N school_weeks:` while the plan is open: the actions, and N (1 when absent).
+    every_school_week: Option<Str>,
+    weekly_every: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

@@ -476,6 +476,32 @@ impl Cx<'_> {
                 None => ok = false,
             }
         }
+        match (&p.every_school_week, &p.weekly_every) {
+            (Some(v), n) => match self.actions(v) {
+                Some(actions) => items.push(Node::new(
+                    PlanItem::Every {
+                        school_weeks: n
+                            .as_ref()
+                            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span()))),
+                        actions,
+                    },
+                    self.key_value(t, "every_school_week", v.span()),
+                )),
+                None => ok = false,
+            },
+            (None, Some(n)) => {
+                // How often, with no actions to repeat.
+                self.error(
+                    n.span(),
+                    SyntaxError::TomlMissingKey {
+                        key: "every_school_week".into(),
+                        table: "[[plan]]".into(),
+                    },
+                );
+                ok = false;
+            }
+            (None, None) => {}
+        }
         items.sort_by_key(|i| i.loc.span.start);
         let stage = stage?;
         ok.then(|| {
