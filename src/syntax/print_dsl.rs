@@ -473,6 +473,9 @@ fn band_head(band: &BandAst) -> String {
     if let Some(s) = &band.stage {
         let _ = write!(text, " stage {}", s.node);
     }
+    if let Some(e) = &band.at_once {
+        let _ = write!(text, " at once when {}", expr(&e.node));
+    }
     text
 }
 

@@ -224,7 +224,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         if let Some(ladder) = &set.ladder {
             let band_rows = (rows.len()..rows.len() + set.bands.len()).collect();
-            ladders.push(ladder::rows(ladder, band_rows, |c| {
+            ladders.push(ladder::rows(ladder, band_rows, guard.clone(), |c| {
                 spread(c, set.label.as_deref().unwrap_or("ladder"), &set.loc)
                     .into_iter()
                     .filter(|(_, satisfiable)| *satisfiable)

@@ -158,6 +158,8 @@ pub struct BandAst {
     pub weekly: Vec<Sp<ActionAst>>,
     /// `every 2 school_weeks:`: the weekly actions every Nth school week in the band instead.
     pub weekly_every: Option<Sp<u32>>,
+    /// A ladder stage's second way in: `at once when CONDITION`, without the order's wait.
+    pub at_once: Option<Sp<Expr>>,
     /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, ...
     pub held: Option<Sp<HeldAst>>,
 }

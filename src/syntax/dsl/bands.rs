@@ -61,6 +61,7 @@ impl Builder<'_> {
         let mut weekly = Vec::new();
         let mut weekly_every = None;
         let mut held = None;
+        let mut at_once = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
@@ -77,6 +78,12 @@ impl Builder<'_> {
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 Rule::band_held => held = Some(self.held(p)),
+                Rule::band_at_once => {
+                    at_once = p
+                        .into_inner()
+                        .find(|e| e.as_rule() == Rule::expr)
+                        .map(|e| self.condition(e))
+                }
                 Rule::enter_also => enter_also.push(self.enter_clause(p)),
                 Rule::band_weekly => {
                     for a in p.into_inner() {
@@ -115,6 +122,7 @@ impl Builder<'_> {
             enter_also,
             weekly,
             weekly_every,
+            at_once,
             held,
         }
     }

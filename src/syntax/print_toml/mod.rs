@@ -459,6 +459,9 @@ impl Writer {
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
             }
+            if let Some(e) = &d.at_once {
+                s.insert("at_once_when", TomlItem::Value(text(&expr(&e.node))));
+            }
             if let Some(held) = &d.held {
                 let held = super::print_dsl::held_body(&held.node);
                 s.insert("held", TomlItem::Value(text(&held)));

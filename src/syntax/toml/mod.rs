@@ -176,6 +176,8 @@ struct BandToml {
     defines: Option<Str>,
     stage: Option<Str>,
     held: Option<Str>,
+    /// `at once when CONDITION`: the condition.
+    at_once_when: Option<Str>,
     on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,

@@ -230,6 +230,7 @@ impl Cx<'_> {
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         let held = self.optional(&b.held, |cx, v| cx.held(v));
+        let at_once = self.optional(&b.at_once_when, |cx, v| cx.expr(v));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -276,6 +277,7 @@ impl Cx<'_> {
             enter_also,
             weekly: weekly.ok()?.unwrap_or_default(),
             weekly_every,
+            at_once: at_once.ok()?,
             held: held.ok()?,
         })
     }
