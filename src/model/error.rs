@@ -101,6 +101,8 @@ pub enum ModelError {
         "`at once` enters `{band}` without waiting for the order, and its set has no `in order`"
     )]
     AtOnceWithoutOrder { band: String },
+    #[error("`{what}` is a time for the whole day: only `registers_due` is stated per session")]
+    SessionOnlyForRegisters { what: &'static str },
     #[error("`held for 0 {unit}` holds the pupil for no time at all")]
     HeldForNothing { unit: &'static str },
     #[error("`extends {name}`: only `national` can be extended")]
@@ -167,6 +169,7 @@ impl Problem for ModelError {
             ModelError::EachWithRepeat => "model::each_with_repeat",
             ModelError::HeldOutsideLadder { .. } => "model::held_outside_ladder",
             ModelError::AtOnceWithoutOrder { .. } => "model::at_once_without_order",
+            ModelError::SessionOnlyForRegisters { .. } => "model::session_only_for_registers",
             ModelError::HeldForNothing { .. } => "model::held_for_nothing",
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
@@ -281,6 +284,9 @@ impl Problem for ModelError {
             ModelError::HeldOutsideLadder { .. } => Some(
                 "write the set as `ladder` in place of `bands` (its stages nested: `under 96%`, `under 94%`, ...), or drop `held`".into(),
             ),
+            ModelError::SessionOnlyForRegisters { what } => {
+                Some(format!("drop `am` or `pm`: `{what} 08:40`"))
+            }
             ModelError::AtOnceWithoutOrder { .. } => Some(
                 "write the set as `ladder ... in order` (each stage only from the one before), or drop `at once when ...`: without an order the deepest stage that holds applies at once".into(),
             ),

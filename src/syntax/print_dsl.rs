@@ -428,7 +428,12 @@ pub fn evidence(sessions: u32, written: Option<ThresholdCount>) -> String {
 pub fn day_line(line: &DayLine) -> String {
     let clock = |t: &chrono::NaiveTime| t.format("%H:%M").to_string();
     let mut text = match &line.what {
-        DayWhat::At { kind, time } => format!("{} {}", kind.keyword(), clock(&time.node)),
+        DayWhat::At {
+            kind,
+            session: Some(s),
+            time,
+        } => format!("{} {} {}", kind.keyword(), s.node, clock(&time.node)),
+        DayWhat::At { kind, time, .. } => format!("{} {}", kind.keyword(), clock(&time.node)),
         DayWhat::Lunch { starts, ends } => {
             format!("lunch {} to {}", clock(&starts.node), clock(&ends.node))
         }

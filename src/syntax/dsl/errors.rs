@@ -225,6 +225,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
         Rule::on_enter | Rule::enter_also => "`on enter:`",
+        Rule::day_session => "`am` or `pm`",
         Rule::band_at_once => "`at once when CONDITION`",
         Rule::plan_every => "`every school_week: ACTIONS` or `every N school_weeks: ACTIONS`",
         Rule::band_days | Rule::band_days_body => "`absence N days` or `absence N - M days`",

@@ -93,7 +93,12 @@ impl Placement {
             }
             Parsed::DayLine(line) => {
                 match &mut line.what {
-                    DayWhat::At { time, .. } => self.fix_loc(&mut time.loc),
+                    DayWhat::At { time, session, .. } => {
+                        self.fix_loc(&mut time.loc);
+                        if let Some(s) = session {
+                            self.fix_loc(&mut s.loc);
+                        }
+                    }
                     DayWhat::Lunch { starts, ends } => {
                         self.fix_loc(&mut starts.loc);
                         self.fix_loc(&mut ends.loc);
