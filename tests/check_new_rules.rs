@@ -221,3 +221,38 @@ fn at104_an_afternoon_register_stated_year_group_by_year_group_is_stated() {
         "{f:?}"
     );
 }
+
+#[test]
+fn at112_day_counts_beside_percentages_over_a_190_day_year() {
+    // No term dates: a year of 190 school days, 380 sessions.
+    // "96% (7 days)": 4% of 380 = 15.2 sessions = 7.6 days; the nearest day is 8, not 7.
+    // "90-96% (8-20 days)": 8 days (16 sessions, 364 of 380 present = 95.8%) is inside the row
+    // and within a day of 7.6; 20 days (40 sessions, 340 of 380 = 89.4%) is outside it (10%
+    // of 380 is 38 sessions, 19 days).
+    // "85-90% (19-28 days)": 19 days is 10% exactly, 28 days (56 sessions, 85.2%) is inside
+    // and within a day of 28.5: no finding. "7.5 days" beside 96% is the nearest half day.
+    let bands = r#"  bands attendance over year_to_date from 20 possible sessions {
+    band minimum "96%" 96% ..= 100% absence 7 days stage expect
+    band middle "90-96%" 90% <.. 96% absence 8 - 20 days stage monitor
+    band low "85-90%" 85% ..= 90% absence 19 to 28 days stage listen
+  }
+  bands "half days" attendance over year_to_date from 20 possible sessions {
+    band half "96%" 96% ..= 100% absence 7.5 days stage expect
+  }
+"#;
+    let f = found("AT112", bands);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(f[0].1, 4, "{f:?}");
+    assert!(
+        f[0].0
+            .contains("4% of 380 sessions is 15.2 sessions = 7.6 days, not 7 days"),
+        "{f:?}"
+    );
+    assert_eq!(f[1].1, 5, "{f:?}");
+    assert!(
+        f[1].0.contains(
+            "10% of 380 sessions is 38 sessions = 19 days, not 20 days (340 of 380 sessions present, 89.4%, is outside 90% <.. 96%)"
+        ),
+        "{f:?}"
+    );
+}

@@ -320,6 +320,19 @@ pub(super) fn band_sets(old: &Policy, new: &Policy, out: &mut Vec<Change>) -> Ve
     diffs
 }
 
+/// A band's further entry clauses, each as `when CONDITION: ACTION` (or the action alone).
+fn enter_also(b: &crate::model::Band) -> Vec<String> {
+    b.enter_also
+        .iter()
+        .flat_map(|c| {
+            let when = opt(c.guard.as_ref()).map_or(String::new(), |g| format!("when {g}: "));
+            actions(&c.actions)
+                .into_iter()
+                .map(move |a| format!("{when}{a}"))
+        })
+        .collect()
+}
+
 pub(super) fn band_line(b: &crate::model::Band) -> String {
     format!("{} {} ({})", b.id, b.written, b.range.inequality_text())
 }
@@ -383,6 +396,13 @@ pub(super) fn band_changes(
                     "on enter",
                     &actions(&o.on_enter),
                     &actions(&n.on_enter),
+                );
+                list(&mut d, "further on enter", &enter_also(o), &enter_also(n));
+                field(
+                    &mut d,
+                    "absence stated",
+                    o.stated_days.as_ref().map(|s| s.written.clone()),
+                    n.stated_days.as_ref().map(|s| s.written.clone()),
                 );
                 list(&mut d, "weekly", &actions(&o.weekly), &actions(&n.weekly));
                 field(

@@ -244,6 +244,15 @@ pub(super) fn plans(old: &Policy, new: &Policy, out: &mut Vec<Change>) {
                 &acts(o, |p| &p.on_met),
                 &acts(n, |p| &p.on_met),
             );
+            let every = |p: Option<&Plan>| {
+                p.and_then(|p| p.every.as_ref()).map_or_else(Vec::new, |e| {
+                    actions(&e.actions)
+                        .into_iter()
+                        .map(|a| format!("every {} school_weeks: {a}", e.school_weeks))
+                        .collect()
+                })
+            };
+            list(&mut d, "while open", &every(o), &every(n));
             out.extend(change(
                 "plan",
                 o.map(|p| p.name.as_str()),

@@ -75,12 +75,14 @@ pub struct Coverage {
 
 fn part_of(kind: RowKind) -> Part {
     match kind {
-        RowKind::Band | RowKind::BandWeekly => Part::Band,
+        RowKind::Band | RowKind::BandWeekly | RowKind::BandEntry => Part::Band,
         RowKind::Trigger => Part::Trigger,
         RowKind::Step => Part::Step,
-        RowKind::PlanOpen | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged => {
-            Part::Plan
-        }
+        RowKind::PlanOpen
+        | RowKind::PlanMissed
+        | RowKind::PlanMet
+        | RowKind::PlanJudged
+        | RowKind::PlanEvery => Part::Plan,
     }
 }
 

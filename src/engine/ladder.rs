@@ -14,6 +14,9 @@ pub struct LadderPlan {
     /// `in order`: school weeks on a stage before the next (0: the next school day).
     pub in_order_after_weeks: Option<u32>,
     pub held: Vec<Option<HeldPlan>>,
+    /// Per stage: the rules of `at once when ...`, any of which lets a pupil climb to it
+    /// without waiting for the order.
+    pub at_once: Vec<Option<Vec<Rule>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -73,18 +76,32 @@ impl LadderPlan {
                 })
             })
             .collect();
+        let at_once = rows
+            .at_once
+            .iter()
+            .zip(&rows.rows)
+            .map(|(a, &row)| {
+                a.as_ref()
+                    .map(|rows| rows.iter().map(|atoms| plan.rule(row, atoms)).collect())
+            })
+            .collect();
         LadderPlan {
             in_order_after_weeks: rows.in_order_after_weeks,
             held,
+            at_once,
         }
     }
 
     /// The rules of its exit conditions, whose metrics are read every day.
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
-        self.held.iter().flatten().flat_map(|h| match h {
-            HeldPlan::Until { rules, .. } => rules.as_slice(),
-            _ => &[],
-        })
+        self.held
+            .iter()
+            .flatten()
+            .flat_map(|h| match h {
+                HeldPlan::Until { rules, .. } => rules.as_slice(),
+                _ => &[],
+            })
+            .chain(self.at_once.iter().flatten().flatten())
     }
 }
 
@@ -154,6 +171,15 @@ impl LadderPlan {
         let climb_to = match (self.in_order_after_weeks, current, climb_to) {
             (Some(_), None, Some(_)) => Some(0),
             (_, _, to) => to,
+        };
+        // A stage's `at once when ...` climbs to it from any shallower stage (or off the
+        // ladder) on a day its condition holds, whatever the order says; the deepest wins.
+        let at_once = self.at_once.iter().enumerate().rposition(|(k, rules)| {
+            current.is_none_or(|c| k > c) && rules.as_ref().is_some_and(|r| exit(r))
+        });
+        let climb_to = match (climb_to, at_once) {
+            (Some(to), Some(k)) => Some(to.max(k)),
+            (to, k) => to.or(k),
         };
         if let Some(to) = climb_to {
             *state = LadderState {

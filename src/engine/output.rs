@@ -119,12 +119,15 @@ pub fn due<'t>(table: &'t DecisionTable, fired: &'t [Fired]) -> Vec<Due<'t>> {
 pub fn step_name(row: &Row) -> String {
     match (row.kind, &row.event) {
         (_, Event::ReachDay(n)) => format!("day {n}"),
+        (_, Event::EnterBandAlso { clause }) => format!("enter {clause}"),
         (RowKind::Band, _) => "enter".into(),
         (RowKind::PlanOpen, _) => "open".into(),
         (RowKind::PlanMissed, _) => "missed".into(),
         (RowKind::PlanMet, _) => "met".into(),
         (RowKind::PlanJudged, _) => "review".into(),
         (RowKind::BandWeekly, _) => "weekly".into(),
+        (RowKind::BandEntry, _) => "enter".into(),
+        (RowKind::PlanEvery, _) => "every".into(),
         (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
     }
 }

@@ -122,10 +122,15 @@ pub struct PlanGroup {
     /// A review the policy leaves to staff: the task to set on the review day, instead of
     /// deciding met or missed.
     pub judged: Option<Rule>,
+    /// `every N school_weeks:` while open: the row's rule and N.
+    pub every: Option<(Rule, u32)>,
     pub rank: usize,
     pub after_weeks: u32,
     pub escalate_to: usize,
 }
+
+/// A band's further entry clause: its row's rule (the band's range) and its guard's rules.
+pub type EntryClause = (Rule, Option<Vec<Rule>>);
 
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -145,6 +150,9 @@ pub struct Plan {
     /// Per band set, per band: the rules of its `or CONDITION`, any of which also puts a pupil
     /// in the band.
     pub band_also: Vec<Vec<Vec<Rule>>>,
+    /// Per band set, per band: its further entry clauses, each its row's rule (the band's
+    /// range) and its guard (any rule may hold), if any.
+    pub band_enter_also: Vec<Vec<Vec<EntryClause>>>,
     /// Per band set, per band: the row of its `every school_week:` actions, if any.
     pub band_weekly: Vec<Vec<Option<Rule>>>,
     /// Per band set, per band: every how many school weeks its weekly actions fire (1: each).
@@ -183,6 +191,7 @@ impl Plan {
             band_repeat: Vec::new(),
             band_guard: Vec::new(),
             band_also: Vec::new(),
+            band_enter_also: Vec::new(),
             band_weekly: Vec::new(),
             band_weekly_every: Vec::new(),
             ladders: Vec::new(),
@@ -225,6 +234,7 @@ impl Plan {
             let mut also = Vec::new();
             let mut weekly = Vec::new();
             let mut weekly_every = Vec::new();
+            let mut enter_also = Vec::new();
             for &r in set {
                 if let Some(row) = table.rows.get(r) {
                     rules.push(plan.rule(r, &row.when));
@@ -244,6 +254,25 @@ impl Plan {
                         .iter()
                         .position(|w| w.kind == RowKind::BandWeekly && w.rule == row.rule);
                     weekly.push(week_row.map(|w| plan.rule(w, &table.rows[w].when)));
+                    let clause_rows: Vec<usize> = (0..table.rows.len())
+                        .filter(|&w| {
+                            table.rows[w].kind == RowKind::BandEntry
+                                && table.rows[w].rule == row.rule
+                        })
+                        .collect();
+                    let clauses = clause_rows
+                        .into_iter()
+                        .map(|w| {
+                            let clause = &table.rows[w];
+                            let rule = plan.rule(w, &clause.when);
+                            let guard = clause
+                                .guard
+                                .as_ref()
+                                .map(|rows| rows.iter().map(|atoms| plan.rule(w, atoms)).collect());
+                            (rule, guard)
+                        })
+                        .collect();
+                    enter_also.push(clauses);
                     weekly_every.push(match week_row.map(|w| &table.rows[w].event) {
                         Some(Event::WeeksInBand { school_weeks }) => (*school_weeks).max(1),
                         _ => 1,
@@ -256,6 +285,7 @@ impl Plan {
             plan.band_guard.push(guards);
             plan.band_also.push(also);
             plan.band_weekly.push(weekly);
+            plan.band_enter_also.push(enter_also);
             plan.band_weekly_every.push(weekly_every);
             let ladder = table.ladders.iter().find(|l| l.rows == *set);
             let ladder = ladder.map(|l| super::ladder::LadderPlan::new(&mut plan, l));
@@ -267,9 +297,11 @@ impl Plan {
             match row.kind {
                 RowKind::Band
                 | RowKind::BandWeekly
+                | RowKind::BandEntry
                 | RowKind::PlanMissed
                 | RowKind::PlanMet
-                | RowKind::PlanJudged => r += 1,
+                | RowKind::PlanJudged
+                | RowKind::PlanEvery => r += 1,
                 RowKind::Trigger => {
                     // A trigger's rows are consecutive: one per way its condition can hold.
                     let mut rules = Vec::new();
@@ -320,13 +352,17 @@ impl Plan {
                     let mut missed = Vec::new();
                     let mut met = Vec::new();
                     let mut judged = None;
+                    let mut every = None;
                     let mut after_weeks = 0;
                     let mut escalate_to = None;
                     let mut end = r + 1;
                     while let Some(next) = table.rows.get(end)
                         && matches!(
                             next.kind,
-                            RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
+                            RowKind::PlanMissed
+                                | RowKind::PlanMet
+                                | RowKind::PlanJudged
+                                | RowKind::PlanEvery
                         )
                         && next.rule == row.rule
                     {
@@ -343,6 +379,13 @@ impl Plan {
                         }
                         let rule = plan.rule(end, &next.when);
                         match next.kind {
+                            RowKind::PlanEvery => {
+                                let n = match next.event {
+                                    Event::WeeksInPlan { school_weeks } => school_weeks.max(1),
+                                    _ => 1,
+                                };
+                                every = Some((rule, n));
+                            }
                             RowKind::PlanMissed => missed.push(rule),
                             RowKind::PlanJudged => judged = Some(rule),
                             _ => met.push(rule),
@@ -356,6 +399,7 @@ impl Plan {
                         missed,
                         met,
                         judged,
+                        every,
                         rank: plan_rank,
                         after_weeks,
                         escalate_to: escalate_to.unwrap_or(next_stage),
@@ -372,6 +416,13 @@ impl Plan {
             .chain(plan.band_guard.iter().flatten().flatten().flatten())
             .chain(plan.band_also.iter().flatten().flatten())
             .chain(plan.band_weekly.iter().flatten().flatten())
+            .chain(
+                plan.band_enter_also
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .flat_map(|(rule, guard)| std::iter::once(rule).chain(guard.iter().flatten())),
+            )
             .chain(plan.ladders.iter().flatten().flat_map(|l| l.rules()))
             .chain(plan.triggers.iter().flat_map(|t| &t.rules))
             .chain(plan.steps.iter().map(|s| &s.rule))

@@ -97,6 +97,12 @@ pub enum ModelError {
     EachWithRepeat,
     #[error("`held` keeps a pupil on a ladder's stage, and `{band}` is in a table of bands")]
     HeldOutsideLadder { band: String },
+    #[error(
+        "`at once` enters `{band}` without waiting for the order, and its set has no `in order`"
+    )]
+    AtOnceWithoutOrder { band: String },
+    #[error("`{what}` is a time for the whole day: only `registers_due` is stated per session")]
+    SessionOnlyForRegisters { what: &'static str },
     #[error("`held for 0 {unit}` holds the pupil for no time at all")]
     HeldForNothing { unit: &'static str },
     #[error("`extends {name}`: only `national` can be extended")]
@@ -169,6 +175,8 @@ impl Problem for ModelError {
             ModelError::HalfNotWhole { .. } => "model::half_not_whole",
             ModelError::EachWithRepeat => "model::each_with_repeat",
             ModelError::HeldOutsideLadder { .. } => "model::held_outside_ladder",
+            ModelError::AtOnceWithoutOrder { .. } => "model::at_once_without_order",
+            ModelError::SessionOnlyForRegisters { .. } => "model::session_only_for_registers",
             ModelError::HeldForNothing { .. } => "model::held_for_nothing",
             ModelError::UnknownBase { .. } => "model::unknown_base",
             ModelError::NoNextStage { .. } => "model::no_next_stage",
@@ -289,6 +297,12 @@ impl Problem for ModelError {
             ),
             ModelError::HeldOutsideLadder { .. } => Some(
                 "write the set as `ladder` in place of `bands` (its stages nested: `under 96%`, `under 94%`, ...), or drop `held`".into(),
+            ),
+            ModelError::SessionOnlyForRegisters { what } => {
+                Some(format!("drop `am` or `pm`: `{what} 08:40`"))
+            }
+            ModelError::AtOnceWithoutOrder { .. } => Some(
+                "write the set as `ladder ... in order` (each stage only from the one before), or drop `at once when ...`: without an order the deepest stage that holds applies at once".into(),
             ),
             ModelError::HeldForNothing { .. } => {
                 Some("give a number of school days or weeks of at least 1, or drop `held`".into())

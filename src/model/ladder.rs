@@ -12,6 +12,16 @@ pub struct Ladder {
     pub order: Option<Order>,
     /// Per band of the set, in order: how long its stage holds a pupil who climbed to it.
     pub held: Vec<Option<Held>>,
+    /// Per band of the set: `at once when CONDITION`, a way into the stage from any shallower
+    /// one (or off the ladder) without waiting for the order.
+    pub at_once: Vec<Option<AtOnce>>,
+}
+
+/// `at once when CONDITION` on a stage, and where the condition is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AtOnce {
+    pub when: Condition,
+    pub loc: Loc,
 }
 
 /// `in order [after N school_weeks]`.

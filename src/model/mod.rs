@@ -324,6 +324,8 @@ pub struct Band {
     /// Where the written range leaves an end open, the two readings and the one chosen.
     pub ambiguity: Option<Ambiguity>,
     pub stage: Option<StageRef>,
+    /// `absence 8 - 20 days`: the day counts the document gives beside the range.
+    pub stated_days: Option<StatedDays>,
     /// `or CONDITION`: the band also holds where the condition does.
     pub also: Option<Condition>,
     /// `on enter when CONDITION:`: the entry actions fire only where it holds.
@@ -331,6 +333,9 @@ pub struct Band {
     /// A `judged` part of `on enter when`: staff decide whether the entry actions are due.
     pub enter_judged: Option<Judgement>,
     pub on_enter: Vec<Action>,
+    /// Further `on enter [when CONDITION]:` clauses, each fired on the same entries as the
+    /// first where its own guard holds.
+    pub enter_also: Vec<EnterClause>,
     /// `every school_week:`: actions on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Action>,
@@ -342,6 +347,43 @@ pub struct Band {
     pub repeat: Repeat,
     pub loc: Loc,
     pub range_loc: Loc,
+}
+
+/// The absence a band's document states beside its percentages (`8 - 20 days`): one count
+/// or two, in sessions, as AT112 compares them with the range over a year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatedDays {
+    /// In sessions, as written (a day is two).
+    pub sessions: Vec<u32>,
+    /// Whether the counts are whole days (rounding to a day is then the author's right).
+    pub whole_days: bool,
+    /// The counts as written (`8 - 20 days`).
+    pub written: String,
+    pub loc: Loc,
+}
+
+/// A band's further entry clause: its guard, if any, and its actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnterClause {
+    pub guard: Option<Condition>,
+    pub actions: Vec<Action>,
+    pub loc: Loc,
+}
+
+impl Band {
+    /// Whether any clause has entry actions.
+    pub fn has_entry_actions(&self) -> bool {
+        self.entry_clauses().any(|(_, actions)| !actions.is_empty())
+    }
+
+    /// Every entry clause: the first (`on enter`) and the further ones, each with its guard.
+    pub fn entry_clauses(&self) -> impl Iterator<Item = (Option<&Condition>, &[Action])> {
+        std::iter::once((self.enter_guard.as_ref(), self.on_enter.as_slice())).chain(
+            self.enter_also
+                .iter()
+                .map(|c| (c.guard.as_ref(), c.actions.as_slice())),
+        )
+    }
 }
 
 /// A band range whose words leave one end open (`Below 96%- 94%`: is 94% in?), and the reading
@@ -584,6 +626,17 @@ pub struct Plan {
     pub on_open: Vec<Action>,
     pub on_miss: Vec<Action>,
     pub on_met: Vec<Action>,
+    /// `every N school_weeks: ACTIONS`: while the plan is open, on the first school day of
+    /// every Nth school week after the one it opened in.
+    pub every: Option<PlanEvery>,
+    pub loc: Loc,
+}
+
+/// A plan's periodic actions and how many school weeks apart they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanEvery {
+    pub school_weeks: u32,
+    pub actions: Vec<Action>,
     pub loc: Loc,
 }
 

@@ -23,6 +23,8 @@ pub struct DayTimes {
     pub lunch: Option<Lunch>,
     pub day_ends: Option<Timed>,
     pub registers_due: Option<Timed>,
+    /// `registers_due am 08:45`, `registers_due pm 14:10`: one session's register.
+    pub session_registers_due: Vec<(SessionName, Timed)>,
     /// `school_week 32 hours 30 minutes`, in minutes.
     pub week_minutes: Option<(u32, Loc)>,
 }
@@ -36,6 +38,7 @@ impl DayTimes {
             lunch: None,
             day_ends: None,
             registers_due: None,
+            session_registers_due: Vec::new(),
             week_minutes: None,
         }
     }

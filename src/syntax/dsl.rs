@@ -117,6 +117,8 @@ pub enum Fragment {
     Repeat,
     /// A band's limit on its entry actions: `once per ...` or `not again within ...`.
     BandRepeat,
+    /// A band's day counts after `absence` (`8 - 20 days`), `absence` in TOML.
+    BandDays,
     Time,
     Percent,
     /// A schedule row's value: a count (`3.5 days`) or a percentage.
@@ -151,6 +153,7 @@ pub enum Parsed {
     Held(Sp<HeldAst>),
     Order(Sp<OrderAst>),
     DayLine(DayLine),
+    BandDays(Sp<BandDays>),
     DayGroup(Sp<DayGroup>),
     /// The count in sessions, and how it was written.
     ThresholdCount(Sp<u32>, Option<ThresholdCount>),
@@ -172,6 +175,7 @@ pub fn parse_fragment(
         Fragment::Window => Rule::window_only,
         Fragment::Repeat => Rule::repeat_only,
         Fragment::BandRepeat => Rule::band_repeat_only,
+        Fragment::BandDays => Rule::band_days_only,
         Fragment::Time => Rule::time_only,
         Fragment::Percent => Rule::percent_only,
         Fragment::ScheduleValue => Rule::schedule_value_only,
@@ -203,6 +207,7 @@ pub fn parse_fragment(
         Fragment::Held => Parsed::Held(b.held_body(inner)),
         Fragment::Order => Parsed::Order(b.order(inner)),
         Fragment::DayLine => Parsed::DayLine(b.day_line(inner)),
+        Fragment::BandDays => Parsed::BandDays(b.band_days(inner)),
         Fragment::DayGroup => Parsed::DayGroup(b.day_group(inner)),
         Fragment::ThresholdCount => {
             let (sessions, written) = b.threshold_count(&inner);

@@ -174,6 +174,10 @@ impl Printer {
                             }
                         }
                     }
+                    for clause in &band.node.enter_also {
+                        let head = enter_clause_head(&clause.node.when);
+                        self.actions_block(d + 2, &head, &clause.node.actions);
+                    }
                     if !band.node.weekly.is_empty() {
                         let every = match band.node.weekly_every.as_ref().map(|n| n.node) {
                             Some(n) if n != 1 => format!("every {n} school_weeks: "),
@@ -275,6 +279,17 @@ impl Printer {
                         PlanItem::EscalateTo(s) => format!("escalate to {}", s.node),
                         PlanItem::On { event, actions: a } => {
                             self.actions_block(d + 1, &format!("on {}: ", event.keyword()), a);
+                            continue;
+                        }
+                        PlanItem::Every {
+                            school_weeks,
+                            actions: a,
+                        } => {
+                            let every = match school_weeks.as_ref().map(|n| n.node) {
+                                Some(n) => format!("every {n} school_weeks: "),
+                                None => "every school_week: ".to_string(),
+                            };
+                            self.actions_block(d + 1, &every, a);
                             continue;
                         }
                     };
@@ -417,7 +432,12 @@ pub fn evidence(sessions: u32, written: Option<ThresholdCount>) -> String {
 pub fn day_line(line: &DayLine) -> String {
     let clock = |t: &chrono::NaiveTime| t.format("%H:%M").to_string();
     let mut text = match &line.what {
-        DayWhat::At { kind, time } => format!("{} {}", kind.keyword(), clock(&time.node)),
+        DayWhat::At {
+            kind,
+            session: Some(s),
+            time,
+        } => format!("{} {} {}", kind.keyword(), s.node, clock(&time.node)),
+        DayWhat::At { kind, time, .. } => format!("{} {}", kind.keyword(), clock(&time.node)),
         DayWhat::Lunch { starts, ends } => {
             format!("lunch {} to {}", clock(&starts.node), clock(&ends.node))
         }
@@ -450,6 +470,9 @@ fn band_head(band: &BandAst) -> String {
     if let Some(r) = &band.reading {
         let _ = write!(text, " read as {}", range(&r.node));
     }
+    if let Some(days) = &band.days {
+        let _ = write!(text, " absence {}", days.node);
+    }
     if let Some(e) = &band.or_when {
         let _ = write!(text, " or {}", expr(&e.node));
     }
@@ -458,6 +481,9 @@ fn band_head(band: &BandAst) -> String {
     }
     if let Some(s) = &band.stage {
         let _ = write!(text, " stage {}", s.node);
+    }
+    if let Some(e) = &band.at_once {
+        let _ = write!(text, " at once when {}", expr(&e.node));
     }
     text
 }
@@ -486,6 +512,10 @@ pub fn band_line(band: &BandAst) -> String {
     if !band.on_enter.is_empty() {
         let _ = write!(text, " {}{}", on_enter_head(band), actions(&band.on_enter));
     }
+    for clause in &band.enter_also {
+        let head = enter_clause_head(&clause.node.when);
+        let _ = write!(text, " {head}{}", actions(&clause.node.actions));
+    }
     if !band.weekly.is_empty() {
         let _ = write!(text, " every school_week: {}", actions(&band.weekly));
     }
@@ -502,7 +532,11 @@ pub fn each_codes(list: &[Sp<String>]) -> String {
 
 /// `on enter: `, or with its guard `on enter when CONDITION: `.
 fn on_enter_head(band: &BandAst) -> String {
-    match &band.enter_when {
+    enter_clause_head(&band.enter_when)
+}
+
+fn enter_clause_head(when: &Option<Sp<Expr>>) -> String {
+    match when {
         Some(when) => format!("on enter when {}: ", expr(&when.node)),
         None => "on enter: ".into(),
     }

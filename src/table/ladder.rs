@@ -18,6 +18,14 @@ pub struct LadderRows {
     pub in_order_after_weeks: Option<u32>,
     /// Per stage: how long it holds a pupil who climbed to it.
     pub held: Vec<Option<HeldRows>>,
+    /// Per stage: `at once when ...`, the rows (with the set's evidence guard) any of which
+    /// lets a pupil climb to it from a shallower stage without waiting for the order.
+    #[serde(skip_serializing_if = "none_at_once")]
+    pub at_once: Vec<Option<Vec<Vec<Atom>>>>,
+}
+
+fn none_at_once(at_once: &[Option<Vec<Vec<Atom>>>]) -> bool {
+    at_once.iter().all(Option::is_none)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,8 +48,22 @@ pub enum HeldRows {
 pub(super) fn rows(
     ladder: &Ladder,
     band_rows: Vec<usize>,
+    guard: Option<Atom>,
     mut spread: impl FnMut(&crate::model::Condition) -> Vec<Vec<Atom>>,
 ) -> LadderRows {
+    let at_once = ladder
+        .at_once
+        .iter()
+        .map(|c| {
+            c.as_ref().map(|c| {
+                let mut rows = spread(&c.when);
+                for row in &mut rows {
+                    row.extend(guard.clone());
+                }
+                rows
+            })
+        })
+        .collect();
     let held = ladder
         .held
         .iter()
@@ -64,6 +86,7 @@ pub(super) fn rows(
         rows: band_rows,
         in_order_after_weeks: ladder.order.as_ref().map(|o| o.after_weeks),
         held,
+        at_once,
     }
 }
 
@@ -87,6 +110,23 @@ pub(super) fn lines(table: &DecisionTable, row: usize) -> Vec<String> {
                 format!("entered only from stage {k}, no sooner than {n} school weeks after it"),
         }
     )];
+    if let Some(Some(rows)) = ladder.at_once.get(k) {
+        let rows: Vec<String> = rows
+            .iter()
+            .map(|atoms| {
+                let atoms: Vec<String> = atoms.iter().map(ToString::to_string).collect();
+                atoms.join(" and ")
+            })
+            .collect();
+        let when = if rows.is_empty() {
+            "never (its condition can hold for no pupil)".to_string()
+        } else {
+            rows.join(" or ")
+        };
+        out.push(format!(
+            "or entered at once, from any stage above it or off the ladder, when {when}"
+        ));
+    }
     if let Some(Some(held)) = ladder.held.get(k) {
         out.push(held_text(held));
     }

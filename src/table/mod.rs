@@ -115,6 +115,10 @@ pub enum RowKind {
     /// A band's `every school_week:` actions, on the first school day of each school week a
     /// pupil stays in it.
     BandWeekly,
+    /// A band's further `on enter when CONDITION:` clause, fired on the band's entries.
+    BandEntry,
+    /// A plan's `every N school_weeks:` actions, while the plan is open.
+    PlanEvery,
 }
 
 /// When the row's actions happen.
@@ -123,6 +127,9 @@ pub enum RowKind {
 pub enum Event {
     /// The pupil enters the band.
     EnterBand,
+    /// The pupil enters the band: its further entry clause number `clause` (the first is
+    /// `on enter` itself, so this is 2 or more).
+    EnterBandAlso { clause: u32 },
     /// The run of consecutive days reaches this day.
     ReachDay(u32),
     /// The condition holds, with the row's repeat behaviour.
@@ -140,6 +147,9 @@ pub enum Event {
     /// `every N school_weeks:`: the first school day of every Nth school week after the week
     /// the pupil entered the band, the pupil in it since.
     WeeksInBand { school_weeks: u32 },
+    /// `every N school_weeks:` in a plan: the first school day of every Nth school week after
+    /// the week the plan opened, while it is open (the review day closes it first).
+    WeeksInPlan { school_weeks: u32 },
     /// The plan's review day, this many school weeks after it opened.
     Review {
         after_school_weeks: u32,
@@ -218,7 +228,7 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
         band_sets.push((rows.len()..rows.len() + set.bands.len()).collect());
         if let Some(ladder) = &set.ladder {
             let band_rows = (rows.len()..rows.len() + set.bands.len()).collect();
-            ladders.push(ladder::rows(ladder, band_rows, |c| {
+            ladders.push(ladder::rows(ladder, band_rows, guard.clone(), |c| {
                 spread(c, set.label.as_deref().unwrap_or("ladder"), &set.loc)
                     .into_iter()
                     .filter(|(_, satisfiable)| *satisfiable)
@@ -280,6 +290,40 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                     loc: band.loc.clone(),
                 },
             );
+        }
+        // Each band's further entry clauses, after the set's bands (one row per band there).
+        for band in &set.bands {
+            for (n, clause) in (2u32..).zip(&band.enter_also) {
+                let guard = clause.guard.as_ref().map(|c| {
+                    spread(c, &band.id, &clause.loc)
+                        .into_iter()
+                        .filter(|(_, satisfiable)| *satisfiable)
+                        .map(|(atoms, _)| atoms)
+                        .collect()
+                });
+                let when = band_when(band.range);
+                push(
+                    &mut rows,
+                    Row {
+                        id: String::new(),
+                        rule: band.id.clone(),
+                        kind: RowKind::BandEntry,
+                        satisfiable: dnf::satisfiable(&when),
+                        when,
+                        written: Some(band.written.clone()),
+                        guard,
+                        also: None,
+                        judged: None,
+                        event: Event::EnterBandAlso { clause: n },
+                        actions: actions(&clause.actions),
+                        stage: band.stage.as_ref().map(|s| s.id.clone()),
+                        repeat: band.repeat,
+                        origin: set.origin,
+                        source: SourceRef::of(&clause.loc),
+                        loc: clause.loc.clone(),
+                    },
+                );
+            }
         }
         // Each band's weekly actions, after the set's bands so their rows stay one per band.
         for band in set.bands.iter().filter(|b| !b.weekly.is_empty()) {
@@ -414,6 +458,31 @@ pub fn compile(checked: &CheckedPolicy) -> (DecisionTable, Vec<Diagnostic>) {
                 loc: plan.loc.clone(),
             },
         );
+        if let Some(every) = &plan.every {
+            push(
+                &mut rows,
+                Row {
+                    id: String::new(),
+                    rule: plan.name.clone(),
+                    kind: RowKind::PlanEvery,
+                    when: Vec::new(),
+                    written: None,
+                    guard: None,
+                    also: None,
+                    judged: None,
+                    satisfiable: true,
+                    event: Event::WeeksInPlan {
+                        school_weeks: every.school_weeks,
+                    },
+                    actions: actions(&every.actions),
+                    stage: Some(plan.stage.id.clone()),
+                    repeat: Repeat::RisingEdge,
+                    origin: Origin::School,
+                    source: SourceRef::of(&every.loc),
+                    loc: every.loc.clone(),
+                },
+            );
+        }
         let review = |escalate: bool| Event::Review {
             after_school_weeks: plan.review_after_weeks,
             until_school_weeks: plan.review_until_weeks,

@@ -8,6 +8,16 @@ use crate::model::Repeat;
 fn event_text(event: &Event) -> String {
     match event {
         Event::EnterBand => "on entering the band".into(),
+        Event::WeeksInPlan { school_weeks: 1 } => {
+            "on the first school day of each school week after the plan opens, while it is open"
+                .into()
+        }
+        Event::WeeksInPlan { school_weeks } => format!(
+            "on the first school day of every {school_weeks} school weeks after the plan opens, while it is open"
+        ),
+        Event::EnterBandAlso { clause } => {
+            format!("on entering the band (entry clause {clause})")
+        }
         Event::WeekInBand => {
             "on the first school day of each school week the pupil stays in the band".into()
         }
@@ -70,6 +80,8 @@ fn kind_text(row: &Row) -> &'static str {
         super::RowKind::PlanMet => "plan met",
         super::RowKind::PlanJudged => "plan review (judged by staff)",
         super::RowKind::BandWeekly => "band, weekly",
+        super::RowKind::BandEntry => "band, entry",
+        super::RowKind::PlanEvery => "plan, periodic",
     }
 }
 

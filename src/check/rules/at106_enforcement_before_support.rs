@@ -124,7 +124,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
             }
             Holder::Plan { event, .. } => match event {
                 PlanEvent::Miss => None,
-                PlanEvent::Open | PlanEvent::Met => Some(format!(
+                PlanEvent::Open | PlanEvent::Met | PlanEvent::Every => Some(format!(
                     "{} before its support has had time to work",
                     placed.holder.describe()
                 )),

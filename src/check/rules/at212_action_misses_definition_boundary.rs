@@ -74,13 +74,30 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if set.metric != crate::model::RatioMetric::Attendance {
             continue;
         }
-        for band in set.bands.iter().filter(|b| !b.on_enter.is_empty()) {
+        for band in set.bands.iter().filter(|b| b.has_entry_actions()) {
             places.push((
                 band.range_loc.clone(),
                 format!("the band `{}`", band.id),
                 set.window,
                 band.range,
             ));
+        }
+    }
+    // A ladder stage's `at once when ...`: a second way in, with the stage's actions.
+    for set in school_band_sets(ctx.policy) {
+        let Some(ladder) = &set.ladder else { continue };
+        for (band, at_once) in set.bands.iter().zip(&ladder.at_once) {
+            let Some(at_once) = at_once.as_ref().filter(|_| band.has_entry_actions()) else {
+                continue;
+            };
+            if let Some((window, interval)) = attendance_part(ctx, &at_once.when) {
+                places.push((
+                    at_once.loc.clone(),
+                    format!("the stage `{}` (entered at once)", band.id),
+                    window,
+                    interval,
+                ));
+            }
         }
     }
     for t in ctx

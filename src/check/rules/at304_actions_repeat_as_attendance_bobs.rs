@@ -65,7 +65,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
         if !matches!(set.window, Window::YearToDate | Window::RollingWeeks(_)) {
             continue;
         }
-        for band in set.bands.iter().filter(|b| !b.on_enter.is_empty()) {
+        for band in set.bands.iter().filter(|b| b.has_entry_actions()) {
             if band.repeat != Repeat::RisingEdge {
                 continue;
             }

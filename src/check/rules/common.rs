@@ -36,6 +36,8 @@ pub enum PlanEvent {
     Open,
     Miss,
     Met,
+    /// `every N school_weeks:` while the plan is open.
+    Every,
 }
 
 impl Holder<'_> {
@@ -52,6 +54,7 @@ impl Holder<'_> {
                     PlanEvent::Open => "opens",
                     PlanEvent::Miss => "misses its target",
                     PlanEvent::Met => "meets its target",
+                    PlanEvent::Every => "is open, every few school weeks",
                 };
                 format!("the plan `{}` when it {when}", plan.name)
             }
@@ -103,7 +106,8 @@ pub fn all_actions(policy: &Policy) -> Vec<Placed<'_>> {
     let mut out = Vec::new();
     for set in &policy.band_sets {
         for band in &set.bands {
-            out.extend(band.on_enter.iter().map(|action| Placed {
+            let actions = band.entry_clauses().flat_map(|(_, actions)| actions);
+            out.extend(actions.map(|action| Placed {
                 action,
                 holder: Holder::Band { set, band },
             }));
@@ -125,9 +129,13 @@ pub fn all_actions(policy: &Policy) -> Vec<Placed<'_>> {
     }
     for plan in &policy.plans {
         for (event, actions) in [
-            (PlanEvent::Open, &plan.on_open),
-            (PlanEvent::Miss, &plan.on_miss),
-            (PlanEvent::Met, &plan.on_met),
+            (PlanEvent::Open, &plan.on_open[..]),
+            (PlanEvent::Miss, &plan.on_miss[..]),
+            (PlanEvent::Met, &plan.on_met[..]),
+            (
+                PlanEvent::Every,
+                plan.every.as_ref().map_or(&[][..], |e| &e.actions[..]),
+            ),
         ] {
             out.extend(actions.iter().map(|action| Placed {
                 action,

@@ -25,6 +25,7 @@ mod at107_policy_omits_required_content;
 mod at108_severe_absence_without_local_authority;
 mod at110_definition_counts_days_not_share;
 mod at111_schedule_disagrees_with_national_share;
+mod at112_band_days_disagree_with_percentages;
 mod at115_school_week_shorter_than_expected;
 mod at201_attendance_in_no_band;
 mod at202_attendance_in_several_bands;
@@ -85,6 +86,7 @@ pub static RULES: &[&Rule] = &[
     &at108_severe_absence_without_local_authority::RULE,
     &at110_definition_counts_days_not_share::RULE,
     &at111_schedule_disagrees_with_national_share::RULE,
+    &at112_band_days_disagree_with_percentages::RULE,
     &at115_school_week_shorter_than_expected::RULE,
     &at201_attendance_in_no_band::RULE,
     &at202_attendance_in_several_bands::RULE,

@@ -497,6 +497,29 @@ impl State {
                             ),
                         );
                     }
+                    // Further `on enter when ...:` clauses: the same entries (the limit is
+                    // the band's), each under its own guard.
+                    let clauses = plan.band_enter_also.get(s).and_then(|c| c.get(i));
+                    for (rule, guard) in clauses.into_iter().flatten() {
+                        let held = guard
+                            .as_ref()
+                            .is_none_or(|rules| rules.iter().any(|r| holds(plan, r, d)));
+                        if !held {
+                            trace_push(
+                                &mut trace,
+                                day,
+                                "bands",
+                                format!(
+                                    "an entry clause of `{}` not fired: its guard does not hold",
+                                    band_name(shared, set, i)
+                                ),
+                            );
+                        } else if fires(days, repeat, false, last, day, week) {
+                            let stage = plan.band_stage[s][i].unwrap_or(previous_stage);
+                            fire(rule, d, stage, fired);
+                            self.band_fired[s][i] = Some((day, week));
+                        }
+                    }
                 }
                 self.bands[s] = now;
                 self.entered[s] = week;
@@ -633,6 +656,23 @@ impl State {
                         (None, None) => {}
                     }
                     self.plan_open[p] = None;
+                }
+                // Periodic actions while the plan stays open: the first school day of every
+                // Nth school week after the one it opened in.
+                if let Some((rule, n)) = &group.every
+                    && self.plan_open[p].is_some()
+                    && day > 0
+                    && days.week(day - 1) != week
+                    && week > opened
+                    && (week - opened).is_multiple_of(*n)
+                {
+                    fire(rule, d, d.stage, fired);
+                    trace_push(
+                        &mut trace,
+                        day,
+                        &group.name,
+                        format!("open {} school weeks: its periodic actions", week - opened),
+                    );
                 }
                 self.plan_stage_held[p] = holds(plan, &group.open, d);
                 continue;

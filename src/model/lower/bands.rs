@@ -45,7 +45,26 @@ impl Lowerer {
                 .and_then(|e| self.judged_condition(e))
                 .unwrap_or_default();
             let also = b.or_when.as_ref().and_then(|e| self.condition(e));
+            let stated_days = b.days.as_ref().map(|d| {
+                let counts =
+                    std::iter::once(&d.node.first).chain(d.node.second.iter().map(|s| &s.1));
+                StatedDays {
+                    sessions: d.node.sessions(),
+                    whole_days: counts.clone().all(|c| c.unit.is_days() && !c.half),
+                    written: d.node.to_string(),
+                    loc: d.loc.clone(),
+                }
+            });
             let on_enter = self.actions(&b.on_enter);
+            let enter_also = b
+                .enter_also
+                .iter()
+                .map(|c| EnterClause {
+                    guard: c.node.when.as_ref().and_then(|e| self.condition(e)),
+                    actions: self.actions(&c.node.actions),
+                    loc: c.loc.clone(),
+                })
+                .collect();
             let weekly = self.actions(&b.weekly);
             let weekly_every = self.weekly_every(b);
             let repeat = self.repeat(b.repeat.as_ref());
@@ -56,10 +75,12 @@ impl Lowerer {
                 written: b.range.node.written.clone(),
                 ambiguity,
                 stage,
+                stated_days,
                 also,
                 enter_guard,
                 enter_judged,
                 on_enter,
+                enter_also,
                 weekly,
                 weekly_every,
                 repeat,

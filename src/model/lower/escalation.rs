@@ -121,6 +121,7 @@ impl Lowerer {
         let mut target = None;
         let mut escalate_to = None;
         let (mut on_open, mut on_miss, mut on_met) = (Vec::new(), Vec::new(), Vec::new());
+        let mut every = None;
         for item in &plan.items {
             match &item.node {
                 ast::PlanItem::Review {
@@ -172,6 +173,25 @@ impl Lowerer {
                     if let Some(s) = self.stage_ref(s) {
                         self.once(&mut escalate_to, s, "escalate to", &item.loc);
                     }
+                }
+                ast::PlanItem::Every {
+                    school_weeks,
+                    actions,
+                } => {
+                    if let Some(n) = school_weeks.as_ref().filter(|n| n.node == 0) {
+                        self.error(
+                            &n.loc,
+                            ModelError::EmptyWindow {
+                                unit: "school weeks",
+                            },
+                        );
+                    }
+                    let periodic = PlanEvery {
+                        school_weeks: school_weeks.as_ref().map_or(1, |n| n.node.max(1)),
+                        actions: self.actions(actions),
+                        loc: item.loc.clone(),
+                    };
+                    self.once(&mut every, periodic, "every", &item.loc);
                 }
                 ast::PlanItem::On { event, actions } => {
                     let lowered = self.actions(actions);
@@ -233,6 +253,7 @@ impl Lowerer {
             on_open,
             on_miss,
             on_met,
+            every,
             loc: loc.clone(),
         })
     }

@@ -2,11 +2,22 @@
 //! an error, since a table of bands re-reads each pupil's band every day.
 
 use super::*;
-use crate::model::ladder::{Held, Hold, Ladder, Order};
+use crate::model::ladder::{AtOnce, Held, Hold, Ladder, Order};
 use crate::syntax::ast::HeldAst;
 
 impl Lowerer {
     pub(super) fn ladder(&mut self, bands: &ast::BandsAst) -> Option<Ladder> {
+        let ordered = bands.ladder.as_ref().is_some_and(|l| l.order.is_some());
+        for band in &bands.bands {
+            if let Some(e) = band.node.at_once.as_ref().filter(|_| !ordered) {
+                self.error(
+                    &e.loc,
+                    ModelError::AtOnceWithoutOrder {
+                        band: band.node.id.node.clone(),
+                    },
+                );
+            }
+        }
         let Some(ladder) = &bands.ladder else {
             for band in &bands.bands {
                 if let Some(h) = &band.node.held {
@@ -34,7 +45,22 @@ impl Lowerer {
             .iter()
             .map(|b| b.node.held.as_ref().and_then(|h| self.held(h)))
             .collect();
-        Some(Ladder { order, held })
+        let at_once = bands
+            .bands
+            .iter()
+            .map(|b| {
+                let e = b.node.at_once.as_ref()?;
+                Some(AtOnce {
+                    when: self.condition(e)?,
+                    loc: e.loc.clone(),
+                })
+            })
+            .collect();
+        Some(Ladder {
+            order,
+            held,
+            at_once,
+        })
     }
 
     fn held(&mut self, held: &Sp<HeldAst>) -> Option<Held> {

@@ -73,7 +73,46 @@ impl Lowerer {
             .map_or("the school day".to_string(), |g| format!("the day {g}"));
         let mut conflict: Option<(&'static str, String, String, Loc)> = None;
         match &line.what {
-            DayWhat::At { kind, time } => {
+            DayWhat::At {
+                kind,
+                session: Some(name),
+                time,
+            } => {
+                let session = SessionName::from_keyword(&name.node);
+                let (Some(session), DayTimeKind::RegistersDue) = (session, kind) else {
+                    self.error(
+                        &name.loc,
+                        ModelError::SessionOnlyForRegisters {
+                            what: kind.keyword(),
+                        },
+                    );
+                    return;
+                };
+                let day = self.day_times(group, into);
+                match day
+                    .session_registers_due
+                    .iter()
+                    .find(|(s, _)| *s == session)
+                {
+                    Some((_, first)) if first.time != time.node => {
+                        conflict = Some((
+                            kind.keyword(),
+                            clock(first.time),
+                            clock(time.node),
+                            first.loc.clone(),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => day.session_registers_due.push((
+                        session,
+                        Timed {
+                            time: time.node,
+                            loc: loc.clone(),
+                        },
+                    )),
+                }
+            }
+            DayWhat::At { kind, time, .. } => {
                 let day = self.day_times(group, into);
                 let slot = match kind {
                     DayTimeKind::GatesOpen => &mut day.gates_open,
@@ -212,4 +251,61 @@ fn session_text(s: &RegisterTimes) -> String {
         }
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::SessionName;
+    use crate::source::Source;
+
+    fn lowered(calendar: &str) -> (Vec<(SessionName, String)>, Vec<String>) {
+        let text = format!("policy \"P\" {{\n  calendar {{\n{calendar}\n  }}\n}}\n");
+        let analysis = crate::analyse(&Source::new("p.policy", text), None);
+        let codes = analysis
+            .diagnostics
+            .iter()
+            .map(|d| d.code.clone())
+            .collect();
+        let due = analysis.checked.map_or_else(Vec::new, |c| {
+            c.policy().calendar.school_day.groups[0]
+                .session_registers_due
+                .iter()
+                .map(|(s, t)| (*s, t.time.format("%H:%M").to_string()))
+                .collect()
+        });
+        (due, codes)
+    }
+
+    #[test]
+    fn each_register_has_its_own_due_time() {
+        // Billericay: "within 10 minutes of the start of the lesson": 08:35 + 10 = 08:45 for
+        // period 1, 14:00 + 10 = 14:10 for period 5.
+        let (due, _) = lowered(
+            "session am opens 08:35 closes 09:05\nsession pm opens 14:00 closes 14:30\n\
+             registers_due am 08:45\nregisters_due pm 14:10",
+        );
+        assert_eq!(
+            due,
+            vec![
+                (SessionName::Am, "08:45".to_string()),
+                (SessionName::Pm, "14:10".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn only_registers_are_due_per_session() {
+        let (_, codes) = lowered("gates_open am 08:30");
+        assert!(
+            codes
+                .iter()
+                .any(|c| c == "model::session_only_for_registers"),
+            "{codes:?}"
+        );
+        let (_, codes) = lowered("registers_due pm 14:10\nregisters_due pm 14:20");
+        assert!(
+            codes.iter().any(|c| c == "model::session_times_differ"),
+            "{codes:?}"
+        );
+    }
 }

@@ -113,9 +113,11 @@ pub struct DayLine {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DayWhat {
-    /// `gates_open 08:40`, `day_ends 15:15`, `registers_due 09:30`.
+    /// `gates_open 08:40`, `day_ends 15:15`, `registers_due 09:30`; `registers_due pm 14:10`
+    /// for one session's register.
     At {
         kind: DayTimeKind,
+        session: Option<Sp<String>>,
         time: Sp<chrono::NaiveTime>,
     },
     /// `lunch 12:00 to 13:00`.

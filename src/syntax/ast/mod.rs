@@ -136,6 +136,8 @@ pub struct BandAst {
     /// `read as 94% .. 96%`: the reading the author chose where the written range leaves an
     /// endpoint open (`Below 96%- 94%`).
     pub reading: Option<Sp<RangeAst>>,
+    /// `absence 8 - 20 days`: the day counts the document gives beside the percentages.
+    pub days: Option<Sp<BandDays>>,
     /// `or CONDITION`: the band also holds where the condition does (`below 90% or
     /// unauthorised(year_to_date) >= 10 sessions`).
     pub or_when: Option<Sp<Expr>>,
@@ -148,13 +150,60 @@ pub struct BandAst {
     /// How often the entry actions may fire: `once per term`, `not again within 4
     /// school_weeks`; every entry when absent.
     pub repeat: Option<Sp<RepeatAst>>,
+    /// Further `on enter [when CONDITION]:` clauses, each with its own guard, under the
+    /// first clause's limit.
+    pub enter_also: Vec<Sp<EnterClause>>,
     /// `every school_week: ACTIONS`: on the first school day of each school week a pupil
     /// stays in the band.
     pub weekly: Vec<Sp<ActionAst>>,
     /// `every 2 school_weeks:`: the weekly actions every Nth school week in the band instead.
     pub weekly_every: Option<Sp<u32>>,
+    /// A ladder stage's second way in: `at once when CONDITION`, without the order's wait.
+    pub at_once: Option<Sp<Expr>>,
     /// A ladder stage's memory: `held until end of year`, `held for 6 school_weeks`, ...
     pub held: Option<Sp<HeldAst>>,
+}
+
+/// `absence 7 days`, `absence 8 - 20 days`: one count or two, in one unit, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BandDays {
+    pub first: ThresholdCount,
+    /// The second count and the word or dash between them (`-`, `to`, an en or em dash).
+    pub second: Option<(String, ThresholdCount)>,
+}
+
+impl BandDays {
+    /// The counts in sessions (a day is two).
+    pub fn sessions(&self) -> Vec<u32> {
+        let one = |c: &ThresholdCount| {
+            if c.unit.is_days() {
+                c.value.saturating_mul(2).saturating_add(u32::from(c.half))
+            } else {
+                c.value
+            }
+        };
+        std::iter::once(one(&self.first))
+            .chain(self.second.as_ref().map(|(_, c)| one(c)))
+            .collect()
+    }
+}
+
+impl std::fmt::Display for BandDays {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let number = |c: &ThresholdCount| format!("{}{}", c.value, if c.half { ".5" } else { "" });
+        write!(f, "{}", number(&self.first))?;
+        if let Some((sep, second)) = &self.second {
+            write!(f, " {sep} {}", number(second))?;
+        }
+        write!(f, " {}", self.first.unit.keyword())
+    }
+}
+
+/// A further `on enter when CONDITION: ACTIONS` clause of a band.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnterClause {
+    pub when: Option<Sp<Expr>>,
+    pub actions: Vec<Sp<ActionAst>>,
 }
 
 /// A band's bounds: the text the school wrote, printed back as it is, and what it says.
@@ -380,6 +429,12 @@ pub enum PlanItem {
     EscalateTo(Sp<String>),
     On {
         event: PlanEvent,
+        actions: Vec<Sp<ActionAst>>,
+    },
+    /// `every 2 school_weeks: ACTIONS` (`school_weeks` absent for `every school_week:`): while
+    /// the plan is open, every Nth school week after the one it opened in.
+    Every {
+        school_weeks: Option<Sp<u32>>,
         actions: Vec<Sp<ActionAst>>,
     },
 }

@@ -50,21 +50,25 @@ impl Builder<'_> {
         let mut label = None;
         let mut range = None;
         let mut reading = None;
+        let mut days = None;
         let mut or_when = None;
         let mut defines = None;
         let mut stage = None;
         let mut on_enter = Vec::new();
         let mut enter_when = None;
         let mut repeat = None;
+        let mut enter_also = Vec::new();
         let mut weekly = Vec::new();
         let mut weekly_every = None;
         let mut held = None;
+        let mut at_once = None;
         for p in pair.clone().into_inner() {
             match p.as_rule() {
                 Rule::ident => id = Some(self.ident(&p)),
                 Rule::string => label = Some(self.string(&p)),
                 Rule::range => range = Some(self.range(p)),
                 Rule::reading => reading = p.into_inner().next().map(|r| self.range(r)),
+                Rule::band_days => days = p.into_inner().next().map(|d| self.band_days(d)),
                 Rule::band_or => {
                     or_when = p
                         .into_inner()
@@ -74,6 +78,13 @@ impl Builder<'_> {
                 Rule::band_defines => defines = p.into_inner().next().map(|n| self.ident(&n)),
                 Rule::stage_ref => stage = p.into_inner().next().map(|s| self.ident(&s)),
                 Rule::band_held => held = Some(self.held(p)),
+                Rule::band_at_once => {
+                    at_once = p
+                        .into_inner()
+                        .find(|e| e.as_rule() == Rule::expr)
+                        .map(|e| self.condition(e))
+                }
+                Rule::enter_also => enter_also.push(self.enter_clause(p)),
                 Rule::band_weekly => {
                     for a in p.into_inner() {
                         if a.as_rule() == Rule::integer {
@@ -101,16 +112,88 @@ impl Builder<'_> {
             label,
             range: range.unwrap_or_else(|| self.sp(&pair, empty_range())),
             reading,
+            days,
             or_when,
             defines,
             stage,
             enter_when,
             on_enter,
             repeat,
+            enter_also,
             weekly,
             weekly_every,
+            at_once,
             held,
         }
+    }
+
+    /// `7 days`, `8 - 20 days` after `absence`: whole counts, or a half in days.
+    pub(super) fn band_days(&mut self, pair: Pr<'_>) -> Sp<BandDays> {
+        let loc = self.loc(&pair);
+        let mut counts: Vec<(u32, bool)> = Vec::new();
+        let mut sep = None;
+        let mut unit = CountUnit::Days;
+        for part in pair.clone().into_inner() {
+            match part.as_rule() {
+                Rule::integer => counts.push((self.u32(&part).node, false)),
+                Rule::fraction => {
+                    let digits = part.as_str().trim_start_matches('.');
+                    let value = counts.last().map_or(0, |c| c.0);
+                    if digits.trim_end_matches('0') == "5" {
+                        if let Some(last) = counts.last_mut() {
+                            last.1 = true;
+                        }
+                    } else if !digits.bytes().all(|b| b == b'0') {
+                        self.error(
+                            &part,
+                            SyntaxError::NotWholeOrHalf {
+                                text: format!("{value}{}", part.as_str()),
+                            },
+                        );
+                    }
+                }
+                Rule::band_days_sep => sep = Some(part.as_str().to_string()),
+                _ => {
+                    unit = match part.as_str() {
+                        "sessions" => CountUnit::Sessions,
+                        "session" => CountUnit::Session,
+                        "school_days" => CountUnit::SchoolDays,
+                        "half_days" => CountUnit::HalfDays,
+                        "half_day" => CountUnit::HalfDay,
+                        "day" => CountUnit::Day,
+                        _ => CountUnit::Days,
+                    }
+                }
+            }
+        }
+        if !unit.is_days() && counts.iter().any(|c| c.1) {
+            self.error(
+                &pair,
+                SyntaxError::NotWholeOrHalf {
+                    text: format!("a half in {}", unit.keyword()),
+                },
+            );
+        }
+        let count = |(value, half): (u32, bool)| ThresholdCount { value, half, unit };
+        let first = count(counts.first().copied().unwrap_or((0, false)));
+        let second = counts
+            .get(1)
+            .map(|c| (sep.clone().unwrap_or_else(|| "-".into()), count(*c)));
+        Sp::new(BandDays { first, second }, loc)
+    }
+
+    /// A further `on enter [when CONDITION]: ACTIONS` clause.
+    pub(super) fn enter_clause(&mut self, pair: Pr<'_>) -> Sp<EnterClause> {
+        let loc = self.loc(&pair);
+        let mut when = None;
+        let mut actions = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::when_clause => when = part.into_inner().next().map(|e| self.condition(e)),
+                _ => actions = self.actions(part),
+            }
+        }
+        Sp::new(EnterClause { when, actions }, loc)
     }
 
     pub(super) fn range(&mut self, pair: Pr<'_>) -> Sp<RangeAst> {

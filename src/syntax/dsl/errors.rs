@@ -224,7 +224,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::evidence => "`from N possible sessions` (or `days`)",
         Rule::band => "`band`",
         Rule::stage_ref => "`stage`",
-        Rule::on_enter => "`on enter:`",
+        Rule::on_enter | Rule::enter_also => "`on enter:`",
+        Rule::day_session => "`am` or `pm`",
+        Rule::band_at_once => "`at once when CONDITION`",
+        Rule::plan_every => "`every school_week: ACTIONS` or `every N school_weeks: ACTIONS`",
+        Rule::band_days | Rule::band_days_body => "`absence N days` or `absence N - M days`",
+        Rule::band_days_sep => "`-` or `to`",
         Rule::range
         | Rule::range_between
         | Rule::range_both
@@ -331,6 +336,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::window_only
         | Rule::repeat_only
         | Rule::band_repeat_only
+        | Rule::band_days_only
         | Rule::time_only
         | Rule::percent_only
         | Rule::schedule_value_only

@@ -160,6 +160,21 @@ impl Builder<'_> {
             }
             (Rule::plan_target, Some(e)) => PlanItem::Target(self.condition(e)),
             (Rule::plan_escalate, Some(s)) => PlanItem::EscalateTo(self.ident(&s)),
+            (Rule::plan_every, Some(_)) => {
+                let mut school_weeks = None;
+                let mut actions = Vec::new();
+                for c in children {
+                    if c.as_rule() == Rule::integer {
+                        school_weeks = Some(self.u32(&c));
+                    } else {
+                        actions = self.actions(c);
+                    }
+                }
+                PlanItem::Every {
+                    school_weeks,
+                    actions,
+                }
+            }
             (_, Some(event)) => {
                 let event_kind = match event.as_str() {
                     "open" => PlanEvent::Open,

@@ -32,8 +32,17 @@ impl Builder<'_> {
                     .first()
                     .and_then(|k| DayTimeKind::from_keyword(k.as_str()))
                     .unwrap_or(DayTimeKind::GatesOpen);
-                let time = self.clock(children.get(1), &pair);
-                DayWhat::At { kind, time }
+                let session = children
+                    .iter()
+                    .find(|c| c.as_rule() == Rule::day_session)
+                    .map(|s| self.sp(s, s.as_str().to_string()));
+                let at = children.iter().find(|c| c.as_rule() == Rule::time);
+                let time = self.clock(at, &pair);
+                DayWhat::At {
+                    kind,
+                    session,
+                    time,
+                }
             }
             Rule::day_span => DayWhat::Lunch {
                 starts: self.clock(children.first(), &pair),

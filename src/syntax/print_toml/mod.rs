@@ -447,6 +447,9 @@ impl Writer {
             if let Some(r) = &d.reading {
                 s.insert("read_as", TomlItem::Value(text(&range(&r.node))));
             }
+            if let Some(days) = &d.days {
+                s.insert("absence", TomlItem::Value(text(&days.node.to_string())));
+            }
             if let Some(e) = &d.or_when {
                 s.insert("or_when", TomlItem::Value(text(&expr(&e.node))));
             }
@@ -455,6 +458,9 @@ impl Writer {
             }
             if let Some(stage) = &d.stage {
                 s.insert("stage", TomlItem::Value(text(&stage.node)));
+            }
+            if let Some(e) = &d.at_once {
+                s.insert("at_once_when", TomlItem::Value(text(&expr(&e.node))));
             }
             if let Some(held) = &d.held {
                 let held = super::print_dsl::held_body(&held.node);
@@ -477,6 +483,18 @@ impl Writer {
             }
             if let Some(r) = &d.repeat {
                 s.insert("repeat", TomlItem::Value(text(&repeat(&r.node))));
+            }
+            if !d.enter_also.is_empty() {
+                let mut also = toml_edit::Array::new();
+                for clause in &d.enter_also {
+                    let mut c = toml_edit::InlineTable::new();
+                    if let Some(when) = &clause.node.when {
+                        c.insert("when", text(&expr(&when.node)));
+                    }
+                    c.insert("then", text(&actions(&clause.node.actions)));
+                    also.push(c);
+                }
+                s.insert("on_enter_also", TomlItem::Value(Value::Array(also)));
             }
             bands.push(s);
         }
@@ -560,6 +578,15 @@ impl Writer {
                     keys.add("judged_by", text(&by.node), &[]);
                 }
                 PlanItem::EscalateTo(s) => _ = keys.add("escalate_to", text(&s.node), c),
+                PlanItem::Every {
+                    school_weeks,
+                    actions: a,
+                } => {
+                    keys.add("every_school_week", text(&actions(a)), c);
+                    if let Some(n) = school_weeks {
+                        keys.add("weekly_every", int(n.node), &[]);
+                    }
+                }
                 PlanItem::On { event, actions } => {
                     let key = format!("on_{}", event.keyword());
                     keys.add(&key, text(""), c);

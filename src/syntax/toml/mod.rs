@@ -170,16 +170,29 @@ struct BandToml {
     label: Option<Str>,
     range: Str,
     read_as: Option<Str>,
+    /// `"8 - 20 days"`: the day counts beside the percentages.
+    absence: Option<Str>,
     or_when: Option<Str>,
     defines: Option<Str>,
     stage: Option<Str>,
     held: Option<Str>,
+    /// `at once when CONDITION`: the condition.
+    at_once_when: Option<Str>,
     on_enter_when: Option<Str>,
     on_enter: Option<Str>,
     repeat: Option<Str>,
     every_school_week: Option<Str>,
     /// With `every_school_week`: every Nth school week in the band instead.
     weekly_every: Option<Spanned<u32>>,
+    /// Further `on enter [when CONDITION]:` clauses, `{ when = "...", then = "..." }`.
+    on_enter_also: Option<Vec<EnterToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnterToml {
+    when: Option<Str>,
+    then: Str,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +241,9 @@ struct PlanToml {
     on_open: Option<Str>,
     on_miss: Option<Str>,
     on_met: Option<Str>,
+    /// `every N school_weeks:` while the plan is open: the actions, and N (1 when absent).
+    every_school_week: Option<Str>,
+    weekly_every: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

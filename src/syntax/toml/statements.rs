@@ -202,6 +202,12 @@ impl Cx<'_> {
                 _ => None,
             }
         });
+        let days = self.optional(&b.absence, |cx, v| {
+            match cx.fragment(Fragment::BandDays, v)? {
+                Parsed::BandDays(d) => Some(d),
+                _ => None,
+            }
+        });
         let defines = self.optional(&b.defines, |cx, v| cx.name(v));
         let or_when = self.optional(&b.or_when, |cx, v| cx.expr(v));
         let stage = self.optional(&b.stage, |cx, v| cx.name(v));
@@ -224,6 +230,7 @@ impl Cx<'_> {
             .as_ref()
             .map(|n| Sp::new(*n.get_ref(), self.loc(n.span())));
         let held = self.optional(&b.held, |cx, v| cx.held(v));
+        let at_once = self.optional(&b.at_once_when, |cx, v| cx.expr(v));
         if let (Some(v), None) = (&b.on_enter_when, &b.on_enter) {
             // A guard with no actions to guard.
             self.error(
@@ -241,20 +248,36 @@ impl Cx<'_> {
                 _ => None,
             }
         });
+        let mut enter_also = Vec::new();
+        for clause in b.on_enter_also.iter().flatten() {
+            let when = self.optional(&clause.when, |cx, v| cx.expr(v));
+            let actions = self.actions(&clause.then);
+            let loc = self.loc(clause.then.span());
+            enter_also.push(Sp::new(
+                EnterClause {
+                    when: when.ok()?,
+                    actions: actions?,
+                },
+                loc,
+            ));
+        }
         let label = b.label.as_ref().map(|l| self.string(l));
         Some(BandAst {
             id: id?,
             label,
             range: range?,
             reading: reading.ok()?,
+            days: days.ok()?,
             or_when: or_when.ok()?,
             defines: defines.ok()?,
             stage: stage.ok()?,
             enter_when: enter_when.ok()?,
             on_enter: on_enter.ok()?.unwrap_or_default(),
             repeat: repeat.ok()?,
+            enter_also,
             weekly: weekly.ok()?.unwrap_or_default(),
             weekly_every,
+            at_once: at_once.ok()?,
             held: held.ok()?,
         })
     }
@@ -454,6 +477,32 @@ impl Cx<'_> {
                 )),
                 None => ok = false,
             }
+        }
+        match (&p.every_school_week, &p.weekly_every) {
+            (Some(v), n) => match self.actions(v) {
+                Some(actions) => items.push(Node::new(
+                    PlanItem::Every {
+                        school_weeks: n
+                            .as_ref()
+                            .map(|n| Sp::new(*n.get_ref(), self.loc(n.span()))),
+                        actions,
+                    },
+                    self.key_value(t, "every_school_week", v.span()),
+                )),
+                None => ok = false,
+            },
+            (None, Some(n)) => {
+                // How often, with no actions to repeat.
+                self.error(
+                    n.span(),
+                    SyntaxError::TomlMissingKey {
+                        key: "every_school_week".into(),
+                        table: "[[plan]]".into(),
+                    },
+                );
+                ok = false;
+            }
+            (None, None) => {}
         }
         items.sort_by_key(|i| i.loc.span.start);
         let stage = stage?;

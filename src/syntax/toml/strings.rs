@@ -99,7 +99,12 @@ impl Placement {
             }
             Parsed::DayLine(line) => {
                 match &mut line.what {
-                    DayWhat::At { time, .. } => self.fix_loc(&mut time.loc),
+                    DayWhat::At { time, session, .. } => {
+                        self.fix_loc(&mut time.loc);
+                        if let Some(s) = session {
+                            self.fix_loc(&mut s.loc);
+                        }
+                    }
                     DayWhat::Lunch { starts, ends } => {
                         self.fix_loc(&mut starts.loc);
                         self.fix_loc(&mut ends.loc);
@@ -111,6 +116,7 @@ impl Placement {
                 }
             }
             Parsed::DayGroup(g) => self.fix_loc(&mut g.loc),
+            Parsed::BandDays(d) => self.fix_loc(&mut d.loc),
             Parsed::ThresholdCount(n, _) => self.fix_loc(&mut n.loc),
         }
     }
