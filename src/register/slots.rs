@@ -342,6 +342,57 @@ impl LocalSlots<'_> {
         }
     }
 
+    /// The pupil's row, looked up in the shared map without keeping it in this thread's
+    /// cache: for readers that see each pupil once (a row per pupil), where a cache would
+    /// only grow.
+    pub fn get_once(&mut self, id: &[u8]) -> Result<Entry, RegisterError> {
+        self.slots.get(id, self.slots.hasher.hash(id))
+    }
+
+    /// Records `marks` (`NO_MARK`: none) for the slots from `slot` on, widening the store at
+    /// most twice for the whole run; the number recorded, or `Err` at the first session that
+    /// already has a mark.
+    pub fn set_run(&mut self, pupil: usize, slot: usize, marks: &[u8]) -> Result<u64, ()> {
+        let slots = self.slots;
+        let (Some(a), Some(b)) = (
+            marks.iter().position(|m| *m != NO_MARK),
+            marks.iter().rposition(|m| *m != NO_MARK),
+        ) else {
+            return Ok(0);
+        };
+        for end in [slot + a, slot + b] {
+            let store = self
+                .store
+                .get_or_insert_with(|| slots.store.read().unwrap_or_else(PoisonError::into_inner));
+            if store.cell(pupil, end).is_none() {
+                if end / 2 >= slots.days {
+                    return Err(());
+                }
+                self.store = None;
+                slots.grow(pupil, end / 2);
+            }
+        }
+        let store = self
+            .store
+            .get_or_insert_with(|| slots.store.read().unwrap_or_else(PoisonError::into_inner));
+        let mut stored = 0;
+        for (i, mark) in marks.iter().enumerate().skip(a).take(b + 1 - a) {
+            if *mark == NO_MARK {
+                continue;
+            }
+            let Some(cell) = store.cell(pupil, slot + i) else {
+                return Err(());
+            };
+            if cell.load(Ordering::Relaxed) != NO_MARK {
+                return Err(());
+            }
+            cell.store(*mark, Ordering::Relaxed);
+            stored += 1;
+        }
+        self.stored += stored;
+        Ok(stored)
+    }
+
     /// Lets go of the store (a reading thread does, between chunks).
     pub fn release(&mut self) {
         self.store = None;
