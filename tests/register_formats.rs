@@ -789,3 +789,50 @@ fn a_stray_closing_tag_past_the_first_chunk_of_a_sims_file_is_an_error() {
     let clean = xml.replace("  </Stray>\n", "");
     assert!(read("big-sims.xml", clean.into_bytes(), &sims).is_ok());
 }
+
+/// Compact marks are read on every core when the rows are ordinary, and a row at a time when
+/// something is not (a quoted header, a quoted quote): both give the register the long CSV
+/// of the same marks gives, whatever the separators, line ends or rows per pupil; a session
+/// marked twice is reported with the line of its first mark either way.
+#[test]
+fn compact_rows_read_alike_on_the_fast_and_the_careful_path() {
+    let (table, days) = table();
+    let read = |text: &str| {
+        register::read_register(
+            &Input::bytes("marks.csv", text.as_bytes().to_vec()),
+            &table.calendar,
+            days,
+            None,
+            None,
+            &ReadOptions::default(),
+        )
+    };
+    // School days 2, 3, 5 and 6 September (the 4th is an INSET day).
+    let long = "pupil_id,date,session,mark\n\
+        P1,2024-09-02,AM,/\nP1,2024-09-02,PM,/\nP1,2024-09-03,AM,N\nP1,2024-09-03,PM,/\n\
+        P1,2024-09-05,AM,/\nP1,2024-09-05,PM,/\nP1,2024-09-06,AM,L\nP1,2024-09-06,PM,/\n\
+        P2,2024-09-02,AM,/\nP2,2024-09-02,PM,/\nP2,2024-09-03,AM,I\nP2,2024-09-03,PM,I\n\
+        P2,2024-09-05,AM,/\nP2,2024-09-05,PM,/\nP2,2024-09-06,AM,/\nP2,2024-09-06,PM,C1\n";
+    let expected = read(long).expect("the long CSV reads");
+    let compact = [
+        "pupil_id,start_date,marks\nP1,2024-09-02,\"/,/,N,/,#,#,/,/,L,/\"\nP2,2024-09-02,\"/,/,I,I,#,#,/,/,/,C1\"\n",
+        "pupil_id,start_date,marks\r\nP2,2024-09-02,/ / I I # # / / / C1\r\nP1,2024-09-02,//N/##//L/\r\n",
+        "pupil_id,start_date,marks\nP1,2024-09-02,\"/,/|N,/\"\nP2,2024-09-02,\"/,/,I,I,#,#,/,/,/,C1\"\nP1,2024-09-04,\"#,#,/,/,L,/\"\n",
+        "marks,pupil_id,start_date\n\"/,/,N,/,#,#,/,/,L,/\",P1,2024-09-02\n\"/,/,I,I,#,#,/,/,/,C1\",P2,2024-09-02",
+        "\"pupil_id\",\"start_date\",\"marks\"\nP1,2024-09-02,\"/,/,N,/,#,#,/,/,L,/\"\nP2,2024-09-02,\"/,/,I,I,#,#,/,/,/,C1\"\n",
+    ];
+    for text in compact {
+        let got = read(text).unwrap_or_else(|p| panic!("{text}: {p:?}"));
+        assert!(got.ids().eq(expected.ids()), "{text}");
+        assert_eq!(got.marks, expected.marks, "{text}");
+        assert_eq!(
+            (got.first, got.days, got.span),
+            (expected.first, expected.days, expected.span)
+        );
+    }
+    let twice = "pupil_id,start_date,marks\nP1,2024-09-02,\"/,/,N,/\"\nP1,2024-09-03,\"/,/\"\n";
+    let problems = read(twice).expect_err("a session marked twice");
+    let text = format!("{}", problems[0]);
+    assert!(text.contains("P1") && text.contains("line 2"), "{text}");
+    assert_eq!(problems[0].at.line, 3, "{text}");
+}

@@ -97,6 +97,42 @@ fn figures_are_deterministic_and_add_up() {
     assert!(Minutes::default().with(&["letter".to_string()]).is_err());
 }
 
+/// The weekly and half-term caseloads are gathered in the engine's one pass; each must be what
+/// a run of the engine stopped at the end of its day gives. The run stopped at day `d` is a
+/// register whose span ends at `d`, whose own last snapshot is taken from that run's summary.
+#[test]
+fn snapshots_gathered_in_one_pass_equal_runs_stopped_on_their_day() {
+    let t = tables(&[
+        "policies/national.policy",
+        "policies/support-first-framework.policy",
+        "policies/aspire-monitor-framework.policy",
+    ]);
+    let days = SchoolDays::new(&t[0].calendar);
+    let reg = simulate::register_from_cohort(&cohort(80, &days), &days);
+    let sim = simulate::simulate(&t, &days, &reg, &Minutes::default());
+    let span = reg.span.expect("a span");
+    for (table, figures) in t.iter().zip(&sim.policies) {
+        let snapshots = figures.weeks.iter().chain(&figures.half_terms);
+        let mut seen = 0;
+        for s in snapshots {
+            let mut stopped = reg.clone();
+            stopped.span = Some((span.0, s.day));
+            let outcome = attend::engine::run(table, &days, &stopped);
+            let alone = simulate::compare(
+                std::slice::from_ref(table),
+                &[outcome],
+                &days,
+                &stopped,
+                &Minutes::default(),
+            );
+            let last = alone.policies[0].half_terms.last().expect("the last day");
+            assert_eq!(last, s, "{} on day {}", table.policy, s.day);
+            seen += 1;
+        }
+        assert!(seen > 10, "{}: {seen} snapshots", table.policy);
+    }
+}
+
 /// A policy whose bands leave a gap (above 80% to 90%), over ten school days of the bundled
 /// calendar (5 to 18 September 2024), for four pupils written mark by mark.
 const STAGES: &str = r#"policy "Stage counting" {

@@ -172,7 +172,7 @@ fn outputs(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
             &outcome,
             None,
         )?;
-        write_report(staged.path(), &[], table, &days, &register, &outcome)?;
+        write_report(staged.path(), &[], table, &days, &register, &outcome, None)?;
         staged.commit().map_err(|e| {
             eprintln!("error: {e}");
             EXIT_FAILURE

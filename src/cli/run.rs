@@ -289,13 +289,34 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     };
     let read_time = started.elapsed();
     let history = notice_history(args, &table, &days, span)?;
-    let outcome = engine::run_with_history(
-        &table,
-        &days,
-        &register,
-        &Bar::new("evaluating", Unit::Pupils),
-        &history,
-    );
+    // The report's weekly and half-term snapshots are gathered in the run's one pass. They
+    // were always taken without the notices from before the register, so a run that has
+    // some leaves them to the report (one more pass).
+    let looks = (args.out.is_some() && !args.no_report && history.is_empty())
+        .then(|| crate::simulate::Looks::new(&days, &register));
+    let (outcome, snapshots) = match &looks {
+        Some(looks) => {
+            let (outcome, tallies) = engine::run_watched(
+                &table,
+                &days,
+                &register,
+                &Bar::new("evaluating", Unit::Pupils),
+                &history,
+                &looks.watch(&table),
+            );
+            (outcome, Some((looks, vec![tallies])))
+        }
+        None => (
+            engine::run_with_history(
+                &table,
+                &days,
+                &register,
+                &Bar::new("evaluating", Unit::Pupils),
+                &history,
+            ),
+            None,
+        ),
+    };
     let eval_time = started.elapsed() - read_time;
     let ledger_path = match (&args.ledger, args.no_ledger, &args.out) {
         (_, true, _) => None,
@@ -356,7 +377,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
                 .into_iter()
                 .collect();
             Some(write_report(
-                out, &warnings, &table, &days, &register, &outcome,
+                out, &warnings, &table, &days, &register, &outcome, snapshots,
             )?)
         };
         crash_point("outputs");
@@ -737,11 +758,13 @@ pub(super) fn write_report(
     days: &SchoolDays,
     register: &register::Register,
     outcome: &engine::Outcome,
+    snapshots: Option<(&crate::simulate::Looks, Vec<Vec<crate::simulate::Tally>>)>,
 ) -> Result<PathBuf, u8> {
     let tables = std::slice::from_ref(table);
-    let sim = crate::simulate::compare(
+    let sim = crate::simulate::compare_watched(
         tables,
         std::slice::from_ref(outcome),
+        snapshots,
         days,
         register,
         &crate::simulate::Minutes::default(),

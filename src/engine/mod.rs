@@ -11,7 +11,7 @@ mod output;
 mod plan;
 mod schedule;
 
-pub use eval::{Fired, PupilSummary, TraceEvent, compulsory_school_age, ratio_in};
+pub use eval::{Fired, PupilSummary, Standing, TraceEvent, compulsory_school_age, ratio_in};
 pub use evidence::percent_tenths;
 pub use output::{
     Due, SHORT_ID, action_id, action_key, actions_csv, actions_csv_with, due, each_action,
@@ -104,43 +104,91 @@ pub fn run_with_history(
     progress: &dyn Progress,
     history: &notices::NoticeHistory,
 ) -> Outcome {
+    run_watched(table, days, register, progress, history, &Unwatched).0
+}
+
+/// What a caller wants to know of every pupil's [`Standing`] at the end of some school days,
+/// gathered in the run's one pass (each block of pupils into a tally of its own, the tallies
+/// merged in pupil order, so the result does not depend on the threads).
+pub trait Watch: Sync {
+    type Tally: Send;
+    /// The school days to look at, ascending.
+    fn days(&self) -> &[usize];
+    fn tally(&self) -> Self::Tally;
+    /// Pupil `pupil`'s standing at the end of `self.days()[at]`.
+    fn see(&self, tally: &mut Self::Tally, at: usize, pupil: usize, standing: &Standing);
+    /// Adds `other`, the tally of later pupils, into `into`.
+    fn merge(&self, into: &mut Self::Tally, other: Self::Tally);
+}
+
+/// No days looked at.
+pub struct Unwatched;
+
+impl Watch for Unwatched {
+    type Tally = ();
+    fn days(&self) -> &[usize] {
+        &[]
+    }
+    fn tally(&self) {}
+    fn see(&self, _: &mut (), _: usize, _: usize, _: &Standing) {}
+    fn merge(&self, _: &mut (), _: ()) {}
+}
+
+/// [`run_with_history`], telling `watch` every pupil's standing on its days.
+pub fn run_watched<W: Watch>(
+    table: &DecisionTable,
+    days: &SchoolDays,
+    register: &Register,
+    progress: &dyn Progress,
+    history: &notices::NoticeHistory,
+    watch: &W,
+) -> (Outcome, W::Tally) {
     let pupils = register.len();
     progress.set_len(pupils as u64);
     let plan = Plan::new(table);
     let span = register.span.unwrap_or((0, 0));
-    let shared = eval::Shared::new(&plan, days, span).with_history(history);
+    let mut shared = eval::Shared::new(&plan, days, span).with_history(history);
+    shared.looks = watch.days().to_vec();
     let nobody = crate::register::Pupil::unknown(String::new());
-    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>)> = (0..pupils.div_ceil(BLOCK))
+    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>, W::Tally)> = (0..pupils.div_ceil(BLOCK))
         .into_par_iter()
         .map(|b| {
             let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
             let mut fired = Vec::new();
             let mut summary = Vec::with_capacity(pupils.len());
+            let mut tally = watch.tally();
             for i in pupils {
                 let pupil = register.record(i).unwrap_or(&nobody);
                 let prior = history.of(register.id(i));
                 let marks = register.marks_between(i, span.0, span.1);
-                let (f, s) = eval::evaluate_with(&shared, i, pupil, prior, marks, None);
+                let mut look =
+                    |at: usize, standing: &Standing| watch.see(&mut tally, at, i, standing);
+                let (f, s) = eval::evaluate_with(&shared, i, pupil, prior, marks, None, &mut look);
                 fired.extend(f);
                 summary.push(s);
             }
             progress.inc(summary.len() as u64);
-            (fired, summary)
+            (fired, summary, tally)
         })
         .collect();
     progress.finish();
     let mut fired = Vec::new();
     let mut summary = Vec::with_capacity(pupils);
-    for (f, s) in blocks {
+    let mut tally = watch.tally();
+    for (f, s, t) in blocks {
         fired.extend(f);
         summary.extend(s);
+        watch.merge(&mut tally, t);
     }
     fired.sort_by_key(|f| (f.day, f.pupil));
-    Outcome {
-        fired,
-        summary,
-        span,
-    }
+    (
+        Outcome {
+            fired,
+            summary,
+            span,
+        },
+        tally,
+    )
 }
 
 /// Whether any rule of the table reads `notices_issued(...)`, so a run needs the ledger's

@@ -4,7 +4,7 @@
 
 use std::io::BufRead;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::error::{InputProblem, RegisterError};
@@ -122,13 +122,22 @@ pub(crate) fn apply(
             return;
         }
     };
+    // Two tokens a calendar day: the date and its school day move on a day at a time.
+    let mut walk = ctx.days.walk_from(start);
+    let (mut date, mut at) = (start, None);
     for (i, token) in tokens(marks).flatten().enumerate() {
-        let Some(date) = start.checked_add_days(Days::new((i / 2) as u64)) else {
-            break;
-        };
         let session = i % 2;
+        if session == 0 {
+            if i > 0 {
+                let Some(next) = date.succ_opt() else {
+                    break;
+                };
+                date = next;
+            }
+            at = walk.next().flatten();
+        }
         let width = token.text.len();
-        let Some(day) = ctx.days.index(date) else {
+        let Some(day) = at else {
             if !ctx.decoder.is_closure_mark(token.text, date) {
                 // Built only when kept: a row can hold millions of these.
                 let error = || ctx.closed_problem(&String::from_utf8_lossy(token.text), date);
@@ -190,6 +199,18 @@ pub(crate) fn read(
     ctx: &Context<'_>,
     reader: Box<dyn BufRead + Send>,
 ) -> Result<Collected, Vec<InputProblem>> {
+    if let Some(collected) = super::compact_parallel::read(ctx, reader) {
+        return Ok(collected);
+    }
+    // Something out of the ordinary: read again, a row at a time, to report it exactly.
+    read_rows(ctx, ctx.input.open().map_err(|p| vec![p])?)
+}
+
+/// Reads the rows one by one with the csv crate, collecting every problem.
+fn read_rows(
+    ctx: &Context<'_>,
+    reader: Box<dyn BufRead + Send>,
+) -> Result<Collected, Vec<InputProblem>> {
     let name = &ctx.input.name;
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
@@ -245,11 +266,14 @@ pub(crate) fn read(
                 }
             }
             let line = record.position().map_or(0, csv::Position::line);
-            let text = record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(",");
+            // The row's text, for a problem's excerpt: only made when there is one.
+            let text = || {
+                record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
             // The column (in characters) and byte of each field's start in `text`.
             let column_of = |field: usize| -> usize {
                 record
@@ -272,7 +296,7 @@ pub(crate) fn read(
                     found: record.len(),
                 };
                 problems.push(InputProblem::new(error, name, line, 1).with_text_at(
-                    text.as_bytes(),
+                    text().as_bytes(),
                     0,
                     1,
                 ));
@@ -289,15 +313,13 @@ pub(crate) fn read(
                 };
                 problems.push(
                     InputProblem::new(error, name, line, column_of(start_col) as u64).with_text_at(
-                        text.as_bytes(),
+                        text().as_bytes(),
                         byte_of(start_col),
                         start.len(),
                     ),
                 );
                 continue;
             };
-            let (marks_column, marks_byte) = (column_of(marks_col), byte_of(marks_col));
-            let (pupil_column, pupil_byte) = (column_of(pupil_col), byte_of(pupil_col));
             let earlier = rows_of.entry(pupil.to_vec()).or_default();
             let mut report = |error: &dyn Fn() -> RegisterError, offset: usize, width: usize| {
                 if problems.len() >= limit {
@@ -329,13 +351,13 @@ pub(crate) fn read(
                 // Tokens before a problem are ASCII, so a byte offset in the marks is a
                 // character offset too.
                 let (column, byte) = if offset == usize::MAX {
-                    (pupil_column, pupil_byte)
+                    (column_of(pupil_col), byte_of(pupil_col))
                 } else {
-                    (marks_column + offset, marks_byte + offset)
+                    (column_of(marks_col) + offset, byte_of(marks_col) + offset)
                 };
                 problems.push(
                     InputProblem::new(error, name, line, column as u64).with_text_at(
-                        text.as_bytes(),
+                        text().as_bytes(),
                         byte,
                         width,
                     ),

@@ -7,6 +7,7 @@
 mod codes_map;
 mod columns;
 mod compact;
+mod compact_parallel;
 mod ctf;
 mod error;
 mod grid;

@@ -342,6 +342,57 @@ impl LocalSlots<'_> {
         }
     }
 
+    /// The pupil's row, looked up in the shared map without keeping it in this thread's
+    /// cache: for readers that see each pupil once (a row per pupil), where a cache would
+    /// only grow.
+    pub fn get_once(&mut self, id: &[u8]) -> Result<Entry, RegisterError> {
+        self.slots.get(id, self.slots.hasher.hash(id))
+    }
+
+    /// Records `marks` (`NO_MARK`: none) for the slots from `slot` on, widening the store at
+    /// most twice for the whole run; the number recorded, or `Err` at the first session that
+    /// already has a mark.
+    pub fn set_run(&mut self, pupil: usize, slot: usize, marks: &[u8]) -> Result<u64, ()> {
+        let slots = self.slots;
+        let (Some(a), Some(b)) = (
+            marks.iter().position(|m| *m != NO_MARK),
+            marks.iter().rposition(|m| *m != NO_MARK),
+        ) else {
+            return Ok(0);
+        };
+        for end in [slot + a, slot + b] {
+            let store = self
+                .store
+                .get_or_insert_with(|| slots.store.read().unwrap_or_else(PoisonError::into_inner));
+            if store.cell(pupil, end).is_none() {
+                if end / 2 >= slots.days {
+                    return Err(());
+                }
+                self.store = None;
+                slots.grow(pupil, end / 2);
+            }
+        }
+        let store = self
+            .store
+            .get_or_insert_with(|| slots.store.read().unwrap_or_else(PoisonError::into_inner));
+        let mut stored = 0;
+        for (i, mark) in marks.iter().enumerate().skip(a).take(b + 1 - a) {
+            if *mark == NO_MARK {
+                continue;
+            }
+            let Some(cell) = store.cell(pupil, slot + i) else {
+                return Err(());
+            };
+            if cell.load(Ordering::Relaxed) != NO_MARK {
+                return Err(());
+            }
+            cell.store(*mark, Ordering::Relaxed);
+            stored += 1;
+        }
+        self.stored += stored;
+        Ok(stored)
+    }
+
     /// Lets go of the store (a reading thread does, between chunks).
     pub fn release(&mut self) {
         self.store = None;
@@ -452,23 +503,40 @@ pub(crate) fn finish(
     order.par_sort_unstable_by(|a, b| shared.ids.get(*a as usize).cmp(shared.ids.get(*b as usize)));
     // The register holds the span's days only; every mark recorded is within it.
     let width = (last + 1 - first) * 2;
-    let mut marks = Vec::with_capacity(order.len() * width);
+    let pupils = shared.ids.len();
+    let mut marks = if store.first == first && store.held * 2 == width && store.pupils >= pupils {
+        // The store has the register's shape: its cells become the marks (the same memory,
+        // not a copy of it), each pupil's row moved into id order.
+        let mut cells: Vec<u8> = store
+            .cells
+            .into_vec()
+            .into_iter()
+            .map(AtomicU8::into_inner)
+            .collect();
+        cells.truncate(pupils * width);
+        rows_in_order(&mut cells, width, &order);
+        cells
+    } else {
+        let mut marks = Vec::with_capacity(pupils * width);
+        for &i in &order {
+            marks.extend((first * 2..(last + 1) * 2).map(|slot| {
+                store
+                    .cell(i as usize, slot)
+                    .map_or(NO_MARK, |m| m.load(Ordering::Relaxed))
+            }));
+        }
+        marks
+    };
     let mut ids = IdList::default();
     // Attributes are kept only for the pupils that have them.
     let mut records = Vec::new();
     let mut record_of = Vec::new();
     let any_records = ctx.pupils.is_some() || !shared.records.is_empty();
-    for &i in &order {
+    for (at, &i) in order.iter().enumerate() {
         let i = i as usize;
         let id = shared.ids.get(i);
         ids.push(id);
-        let start = marks.len();
-        marks.extend((first * 2..(last + 1) * 2).map(|slot| {
-            store
-                .cell(i, slot)
-                .map_or(NO_MARK, |m| m.load(Ordering::Relaxed))
-        }));
-        let row = &mut marks[start..];
+        let row = &mut marks[at * width..(at + 1) * width];
         let roll = shared.roll(i, days);
         let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
         let mut missing: Option<(usize, usize)> = None;
@@ -529,6 +597,30 @@ pub(crate) fn finish(
     })
 }
 
+/// Moves rows of `width` bytes so that row `r` becomes the row that was at `order[r]` (a
+/// permutation), in place: one row's copy at a time, following each cycle.
+fn rows_in_order(cells: &mut [u8], width: usize, order: &[u32]) {
+    let mut done = vec![false; order.len()];
+    let mut held = vec![0u8; width];
+    for start in 0..order.len() {
+        if done[start] {
+            continue;
+        }
+        held.copy_from_slice(&cells[start * width..(start + 1) * width]);
+        let mut at = start;
+        loop {
+            done[at] = true;
+            let from = order[at] as usize;
+            if from == start {
+                cells[at * width..(at + 1) * width].copy_from_slice(&held);
+                break;
+            }
+            cells.copy_within(from * width..(from + 1) * width, at * width);
+            at = from;
+        }
+    }
+}
+
 fn truncate(mut problems: Vec<InputProblem>, dropped: usize, limit: usize) -> Vec<InputProblem> {
     problems.sort_by_key(|p| (p.is_error(), p.at.line));
     problems.sort_by_key(|p| !p.is_error());
@@ -545,4 +637,21 @@ fn truncate(mut problems: Vec<InputProblem>, dropped: usize, limit: usize) -> Ve
         ));
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows_in_order;
+
+    #[test]
+    fn rows_move_into_id_order_in_place() {
+        // Row r becomes the row that was at order[r]: one cycle of four rows
+        // (0 <- 2 <- 3 <- 1 <- 0), then a swap of two and a row that stays.
+        let mut cells = vec![10, 11, 20, 21, 30, 31, 40, 41];
+        rows_in_order(&mut cells, 2, &[2, 0, 3, 1]);
+        assert_eq!(cells, [30, 31, 10, 11, 40, 41, 20, 21]);
+        let mut cells = vec![1, 2, 3, 4, 5, 6];
+        rows_in_order(&mut cells, 2, &[0, 2, 1]);
+        assert_eq!(cells, [1, 2, 5, 6, 3, 4]);
+    }
 }

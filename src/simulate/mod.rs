@@ -359,15 +359,36 @@ pub fn simulate(
     register: &Register,
     minutes: &Minutes,
 ) -> Simulation {
-    let outcomes: Vec<engine::Outcome> = tables
+    // One pass of the engine per table gives both its outcome and its snapshots.
+    let looks = Looks::new(days, register);
+    let (outcomes, tallies): (Vec<engine::Outcome>, Vec<Vec<Tally>>) = tables
         .iter()
-        .map(|table| engine::run(table, days, register))
-        .collect();
-    compare(tables, &outcomes, days, register, minutes)
+        .map(|table| {
+            engine::run_watched(
+                table,
+                days,
+                register,
+                &crate::progress::NoProgress,
+                &engine::notices::NoticeHistory::default(),
+                &looks.watch(table),
+            )
+        })
+        .unzip();
+    compare_watched(
+        tables,
+        &outcomes,
+        Some((&looks, tallies)),
+        days,
+        register,
+        minutes,
+    )
 }
 
 /// The comparison of tables already run over the register: `outcomes[i]` is `tables[i]`'s
-/// run, so a caller that has run the engine (`attend run`) does not run it again.
+/// run, so a caller that has run the engine (`attend run`) does not run it again. The weekly
+/// and half-term caseloads take one more pass of the engine per table, without the notices
+/// from before the register (as the snapshots always were); [`compare_watched`] takes them
+/// from the run itself.
 pub fn compare(
     tables: &[DecisionTable],
     outcomes: &[engine::Outcome],
@@ -375,68 +396,187 @@ pub fn compare(
     register: &Register,
     minutes: &Minutes,
 ) -> Simulation {
-    let span = register.span.unwrap_or((0, 0));
-    let masks: Vec<u8> = (0..register.len())
-        .filter_map(|i| register.pupil(i))
-        .map(|p| Group::mask(&p))
-        .collect();
+    compare_watched(tables, outcomes, None, days, register, minutes)
+}
+
+/// When a run's figures over the year are looked at: the school weeks with data (each one's
+/// first day), the weekly snapshots' days and the half-terms' last days with data.
+#[derive(Clone, Debug)]
+pub struct Looks {
+    week_first: Vec<usize>,
+    week_days: Vec<usize>,
+    half_term_days: Vec<usize>,
+    /// Each pupil's groups ([`Group::mask`]).
+    masks: Vec<u8>,
+    span: (usize, usize),
+}
+
+impl Looks {
+    pub fn new(days: &SchoolDays, register: &Register) -> Looks {
+        let span = register.span.unwrap_or((0, 0));
+        let masks: Vec<u8> = (0..register.len())
+            .filter_map(|i| register.pupil(i))
+            .map(|p| Group::mask(&p))
+            .collect();
+        // School weeks with data, and each one's last day.
+        let mut week_first: Vec<usize> = Vec::new();
+        let mut week_last: Vec<usize> = Vec::new();
+        let mut half_term_days: Vec<usize> = Vec::new();
+        for day in span.0..=span.1 {
+            if day == span.0 || days.week(day) != days.week(day - 1) {
+                week_first.push(day);
+                week_last.push(day);
+            } else if let Some(l) = week_last.last_mut() {
+                *l = day;
+            }
+            let ends_half = day == span.1
+                || days.period(Period::HalfTerm, day) != days.period(Period::HalfTerm, day + 1);
+            if ends_half {
+                half_term_days.push(day);
+            }
+        }
+        // Weekly snapshots within the budget: every `step` weeks, always the last.
+        let n = register.len().max(1);
+        let cost_all: usize = week_last.iter().map(|d| (d - span.0 + 1) * n).sum();
+        let step = cost_all.div_ceil(SNAPSHOT_BUDGET).max(1);
+        let mut week_days: Vec<usize> = week_last
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (week_last.len() - 1 - i).is_multiple_of(step))
+            .map(|(_, d)| *d)
+            .collect();
+        week_days.dedup();
+        Looks {
+            week_first,
+            week_days,
+            half_term_days,
+            masks,
+            span,
+        }
+    }
+
+    /// The days a snapshot is taken at, before the span's last (that one is the run's own
+    /// summary), ascending.
+    fn before_last(&self) -> Vec<usize> {
+        let mut wanted: Vec<usize> = self
+            .week_days
+            .iter()
+            .chain(&self.half_term_days)
+            .copied()
+            .filter(|d| *d != self.span.1)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+    }
+
+    /// What the engine is to tell of `table`'s run for the snapshots.
+    pub fn watch<'a>(&'a self, table: &'a DecisionTable) -> SnapshotWatch<'a> {
+        SnapshotWatch {
+            table,
+            looks: self,
+            days: self.before_last(),
+        }
+    }
+}
+
+/// The snapshots of one table's run, gathered while the engine runs
+/// ([`engine::run_watched`]).
+pub struct SnapshotWatch<'a> {
+    table: &'a DecisionTable,
+    looks: &'a Looks,
+    days: Vec<usize>,
+}
+
+impl engine::Watch for SnapshotWatch<'_> {
+    type Tally = Vec<Tally>;
+
+    fn days(&self) -> &[usize] {
+        &self.days
+    }
+
+    fn tally(&self) -> Vec<Tally> {
+        self.days
+            .iter()
+            .map(|d| Tally::new(self.table, *d))
+            .collect()
+    }
+
+    fn see(&self, tally: &mut Vec<Tally>, at: usize, pupil: usize, standing: &engine::Standing) {
+        let mask = self.looks.masks.get(pupil).copied().unwrap_or(1);
+        if let Some(t) = tally.get_mut(at) {
+            t.add(
+                self.table,
+                mask,
+                standing.possible,
+                standing.stage,
+                &standing.bands,
+            );
+        }
+    }
+
+    fn merge(&self, into: &mut Vec<Tally>, other: Vec<Tally>) {
+        for (a, b) in into.iter_mut().zip(other) {
+            a.merge(b);
+        }
+    }
+}
+
+/// [`compare`], with each table's snapshots (`snapshots[i]`, from [`engine::run_watched`]
+/// with [`Looks::watch`]) when the run gathered them; `None` runs the engine once more per
+/// table to gather them.
+pub fn compare_watched(
+    tables: &[DecisionTable],
+    outcomes: &[engine::Outcome],
+    snapshots: Option<(&Looks, Vec<Vec<Tally>>)>,
+    days: &SchoolDays,
+    register: &Register,
+    minutes: &Minutes,
+) -> Simulation {
+    let (looks, mut gathered) = match snapshots {
+        Some((looks, tallies)) => (std::borrow::Cow::Borrowed(looks), tallies),
+        None => {
+            let looks = Looks::new(days, register);
+            let tallies = tables
+                .iter()
+                .map(|table| {
+                    engine::run_watched(
+                        table,
+                        days,
+                        register,
+                        &crate::progress::NoProgress,
+                        &engine::notices::NoticeHistory::default(),
+                        &looks.watch(table),
+                    )
+                    .1
+                })
+                .collect();
+            (std::borrow::Cow::Owned(looks), tallies)
+        }
+    };
+    let looks = looks.as_ref();
+    let span = looks.span;
     let mut pupils = [0u64; 6];
-    for m in &masks {
+    for m in &looks.masks {
         add(&mut pupils, *m, 1);
     }
-    // School weeks with data, and each one's last day.
-    let mut week_first: Vec<usize> = Vec::new();
-    let mut week_last: Vec<usize> = Vec::new();
-    let mut half_term_days: Vec<usize> = Vec::new();
-    for day in span.0..=span.1 {
-        if day == span.0 || days.week(day) != days.week(day - 1) {
-            week_first.push(day);
-            week_last.push(day);
-        } else if let Some(l) = week_last.last_mut() {
-            *l = day;
-        }
-        let ends_half = day == span.1
-            || days.period(Period::HalfTerm, day) != days.period(Period::HalfTerm, day + 1);
-        if ends_half {
-            half_term_days.push(day);
-        }
-    }
-    // Weekly snapshots within the budget: every `step` weeks, always the last.
-    let n = register.len().max(1);
-    let cost_all: usize = week_last.iter().map(|d| (d - span.0 + 1) * n).sum();
-    let step = cost_all.div_ceil(SNAPSHOT_BUDGET).max(1);
-    let mut week_days: Vec<usize> = week_last
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| (week_last.len() - 1 - i).is_multiple_of(step))
-        .map(|(_, d)| *d)
-        .collect();
-    week_days.dedup();
     let attendance = attendance_of(register, span);
     let policies = tables
         .iter()
         .zip(outcomes)
-        .map(|(table, outcome)| {
-            figures(
-                table,
-                outcome,
-                days,
-                register,
-                &masks,
-                minutes,
-                &week_first,
-                &week_days,
-                &half_term_days,
-            )
+        .enumerate()
+        .map(|(i, (table, outcome))| {
+            let tallies = std::mem::take(gathered.get_mut(i).unwrap_or(&mut Vec::new()));
+            figures(table, outcome, days, register, looks, tallies, minutes)
         })
         .collect();
     Simulation {
         pupils,
         attendance,
         span: (days.date(span.0), days.date(span.1)),
-        weeks: week_first.iter().map(|d| days.date(*d)).collect(),
-        week_days,
-        half_term_days,
+        weeks: looks.week_first.iter().map(|d| days.date(*d)).collect(),
+        week_days: looks.week_days.clone(),
+        half_term_days: looks.half_term_days.clone(),
         policies,
         minutes: minutes.clone(),
     }
@@ -501,18 +641,17 @@ fn attendance_of(register: &Register, span: (usize, usize)) -> Vec<Option<u32>> 
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn figures(
     table: &DecisionTable,
     outcome: &engine::Outcome,
     days: &SchoolDays,
     register: &Register,
-    masks: &[u8],
+    looks: &Looks,
+    tallies: Vec<Tally>,
     minutes: &Minutes,
-    week_first: &[usize],
-    week_days: &[usize],
-    half_term_days: &[usize],
 ) -> PolicyFigures {
+    let (masks, week_first) = (looks.masks.as_slice(), looks.week_first.as_slice());
+    let (week_days, half_term_days) = (&looks.week_days, &looks.half_term_days);
     let span = outcome.span;
     let mut actions: BTreeMap<String, [u64; 6]> = BTreeMap::new();
     let mut weekly = vec![0u64; week_first.len()];
@@ -545,20 +684,14 @@ fn figures(
             });
         }
     }
-    let snap = |day: usize, out: &engine::Outcome| snapshot(table, masks, day, out);
-    let mut cache: BTreeMap<usize, Snapshot> = BTreeMap::new();
-    let mut wanted: Vec<usize> = week_days.iter().chain(half_term_days).copied().collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut truncated = register.clone();
-    for day in wanted {
-        let s = if day == span.1 {
-            snap(day, outcome)
-        } else {
-            truncated.span = Some((span.0, day));
-            snap(day, &engine::run(table, days, &truncated))
-        };
-        cache.insert(day, s);
+    // The snapshot at the span's last day is the run's own summary; the others were
+    // gathered while the engine ran.
+    let mut cache: BTreeMap<usize, Snapshot> = tallies
+        .into_iter()
+        .map(|t| (t.day, t.finish(table)))
+        .collect();
+    if week_days.iter().chain(half_term_days).any(|d| *d == span.1) {
+        cache.insert(span.1, snapshot(table, masks, span.1, outcome));
     }
     let mut reached = vec![[0u64; 6]; table.stages.len()];
     for (i, p) in outcome.summary.iter().enumerate() {
@@ -610,72 +743,135 @@ fn snapshot(
     day: usize,
     outcome: &engine::Outcome,
 ) -> Snapshot {
-    let mut bands: Vec<(String, [u64; 6])> = Vec::new();
-    let mut band_index: BTreeMap<usize, usize> = BTreeMap::new();
-    for set in &table.band_sets {
-        for row in set {
-            if let Some(r) = table.rows.get(*row) {
-                let at = bands
-                    .iter()
-                    .position(|(n, _)| *n == r.rule)
-                    .unwrap_or_else(|| {
-                        bands.push((r.rule.clone(), [0; 6]));
-                        bands.len() - 1
-                    });
-                band_index.insert(*row, at);
-            }
-        }
-    }
-    let mut stages = vec![[0u64; 6]; table.stages.len().max(1)];
-    let mut no_stage = [0u64; 6];
-    let mut unstaged_no_band = [0u64; 6];
-    let mut no_band = [0u64; 6];
+    let mut tally = Tally::new(table, day);
     for (i, s) in outcome.summary.iter().enumerate() {
         let mask = masks.get(i).copied().unwrap_or(1);
-        if s.possible == 0 {
-            continue;
+        tally.add(table, mask, s.possible, s.stage, &s.bands);
+    }
+    tally.finish(table)
+}
+
+/// A [`Snapshot`] being counted: pupils are added one by one, and tallies of different
+/// pupils are added together.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    day: usize,
+    bands: Vec<(String, [u64; 6])>,
+    /// Per band row of the table: its place in `bands`.
+    band_index: BTreeMap<usize, usize>,
+    stages: Vec<[u64; 6]>,
+    no_stage: [u64; 6],
+    unstaged_no_band: [u64; 6],
+    no_band: [u64; 6],
+}
+
+impl Tally {
+    fn new(table: &DecisionTable, day: usize) -> Tally {
+        let mut bands: Vec<(String, [u64; 6])> = Vec::new();
+        let mut band_index: BTreeMap<usize, usize> = BTreeMap::new();
+        for set in &table.band_sets {
+            for row in set {
+                if let Some(r) = table.rows.get(*row) {
+                    let at = bands
+                        .iter()
+                        .position(|(n, _)| *n == r.rule)
+                        .unwrap_or_else(|| {
+                            bands.push((r.rule.clone(), [0; 6]));
+                            bands.len() - 1
+                        });
+                    band_index.insert(*row, at);
+                }
+            }
+        }
+        Tally {
+            day,
+            bands,
+            band_index,
+            stages: vec![[0u64; 6]; table.stages.len().max(1)],
+            no_stage: [0; 6],
+            unstaged_no_band: [0; 6],
+            no_band: [0; 6],
+        }
+    }
+
+    /// Counts one pupil (of groups `mask`) with this possible, stage and bands held.
+    fn add(
+        &mut self,
+        table: &DecisionTable,
+        mask: u8,
+        possible: u32,
+        stage: usize,
+        held: &[Option<u32>],
+    ) {
+        if possible == 0 {
+            return;
         }
         // A pupil in no band, or in bands without a stage, is at the first stage only by
         // default: counted at no stage unless something (a trigger, a plan) raised it.
-        let staged = s.bands.iter().flatten().any(|row| {
+        let staged = held.iter().flatten().any(|row| {
             table
                 .rows
                 .get(*row as usize)
                 .is_some_and(|r| r.stage.is_some())
         });
-        let unbanded = s.bands.iter().all(Option::is_none);
-        if s.stage == 0 && !staged {
+        let unbanded = held.iter().all(Option::is_none);
+        if stage == 0 && !staged {
             add(
                 if unbanded {
-                    &mut unstaged_no_band
+                    &mut self.unstaged_no_band
                 } else {
-                    &mut no_stage
+                    &mut self.no_stage
                 },
                 mask,
                 1,
             );
-        } else if let Some(c) = stages.get_mut(s.stage) {
+        } else if let Some(c) = self.stages.get_mut(stage) {
             add(c, mask, 1);
         }
         if !table.band_sets.is_empty() && unbanded {
-            add(&mut no_band, mask, 1);
+            add(&mut self.no_band, mask, 1);
         }
-        for row in s.bands.iter().flatten() {
+        for row in held.iter().flatten() {
             let row = *row as usize;
-            if let Some((_, c)) = band_index.get(&row).and_then(|b| bands.get_mut(*b)) {
+            if let Some((_, c)) = self
+                .band_index
+                .get(&row)
+                .and_then(|b| self.bands.get_mut(*b))
+            {
                 add(c, mask, 1);
             }
         }
     }
-    if !table.band_sets.is_empty() {
-        bands.push((NO_BAND.to_string(), no_band));
+
+    fn merge(&mut self, other: Tally) {
+        let sum = |a: &mut [u64; 6], b: &[u64; 6]| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        };
+        for ((_, a), (_, b)) in self.bands.iter_mut().zip(&other.bands) {
+            sum(a, b);
+        }
+        for (a, b) in self.stages.iter_mut().zip(&other.stages) {
+            sum(a, b);
+        }
+        sum(&mut self.no_stage, &other.no_stage);
+        sum(&mut self.unstaged_no_band, &other.unstaged_no_band);
+        sum(&mut self.no_band, &other.no_band);
     }
-    Snapshot {
-        day,
-        bands,
-        stages,
-        no_stage,
-        no_band: unstaged_no_band,
+
+    fn finish(self, table: &DecisionTable) -> Snapshot {
+        let mut bands = self.bands;
+        if !table.band_sets.is_empty() {
+            bands.push((NO_BAND.to_string(), self.no_band));
+        }
+        Snapshot {
+            day: self.day,
+            bands,
+            stages: self.stages,
+            no_stage: self.no_stage,
+            no_band: self.unstaged_no_band,
+        }
     }
 }
 

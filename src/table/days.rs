@@ -199,6 +199,19 @@ impl SchoolDays {
             .map(|i| *i as usize)
     }
 
+    /// Per calendar day from `date` on, its school day index (`None`: not a school day): a
+    /// reader walking a run of calendar days subtracts dates once, not once a day.
+    pub fn walk_from(&self, date: NaiveDate) -> impl Iterator<Item = Option<usize>> + '_ {
+        let offset = (date - self.first).num_days();
+        (offset..).map(move |o| {
+            usize::try_from(o)
+                .ok()
+                .and_then(|o| self.index_of_offset.get(o))
+                .filter(|i| **i != NOT_SCHOOL_DAY)
+                .map(|i| *i as usize)
+        })
+    }
+
     /// The first school day on or after `date` (for ranges that start on a closed day).
     pub fn index_on_or_after(&self, date: NaiveDate) -> usize {
         self.dates.partition_point(|d| *d < date)

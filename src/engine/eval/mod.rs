@@ -31,6 +31,8 @@ pub struct Shared<'a> {
     starts: Vec<Vec<u32>>,
     /// Whether penalty notices from before the run were given (a ledger was read).
     pub history: bool,
+    /// School days, ascending, at whose end each pupil's [`Standing`] is wanted.
+    pub looks: Vec<usize>,
 }
 
 impl<'a> Shared<'a> {
@@ -52,6 +54,7 @@ impl<'a> Shared<'a> {
             span,
             starts,
             history: false,
+            looks: Vec::new(),
         }
     }
 
@@ -137,10 +140,21 @@ pub fn evaluate(
     marks: &[u8],
     trace: Option<&mut Vec<TraceEvent>>,
 ) -> (Vec<Fired>, PupilSummary) {
-    evaluate_with(shared, index, pupil, &[], marks, trace)
+    evaluate_with(shared, index, pupil, &[], marks, trace, &mut |_, _| {})
 }
 
-/// [`evaluate`], with the penalty notices the pupil had before the span (`prior`).
+/// A pupil's standing at the end of a school day: what a run that stopped there would give
+/// as its summary's possible sessions, stage and bands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub possible: u32,
+    pub stage: usize,
+    pub bands: smallvec::SmallVec<[Option<u32>; 2]>,
+}
+
+/// [`evaluate`], with the penalty notices the pupil had before the span (`prior`); `look`
+/// is told the pupil's [`Standing`] at the end of each of [`Shared::looks`] (by its place
+/// there), so figures over the year need no run of their own per day.
 pub fn evaluate_with(
     shared: &Shared<'_>,
     index: usize,
@@ -148,6 +162,7 @@ pub fn evaluate_with(
     prior: &[NaiveDate],
     marks: &[u8],
     trace: Option<&mut Vec<TraceEvent>>,
+    look: &mut dyn FnMut(usize, &Standing),
 ) -> (Vec<Fired>, PupilSummary) {
     let plan = shared.plan;
     let days = shared.days;
@@ -188,7 +203,27 @@ pub fn evaluate_with(
     let mut summary_day = None;
     let mut reached = 0u64;
     let mut held: smallvec::SmallVec<[u64; 2]> = smallvec::smallvec![0; plan.band_sets.len()];
+    let mut next_look = 0;
+    // What a run stopped at the end of the day before `day` would give: its summary's
+    // possible sessions are read on its last day on roll.
+    let standing = |state: &State, stage: usize, summary_day: Option<usize>| Standing {
+        possible: summary_day.map_or(0, |d| metric_at(shared, &prefix, plan.summary[0], d)),
+        stage,
+        bands: state
+            .bands
+            .iter()
+            .map(|b| b.map(|rule| u32::try_from(plan.band_sets_row(rule)).unwrap_or(u32::MAX)))
+            .collect(),
+    };
     for day in first..=last {
+        while let Some(&at) = shared.looks.get(next_look)
+            && at < day
+        {
+            if at >= first {
+                look(next_look, &standing(&state, day_state.stage, summary_day));
+            }
+            next_look += 1;
+        }
         // Runs advance on every school day, on roll or not: a day with no possible session
         // neither extends nor breaks them.
         for (r, spec) in plan.runs.iter().enumerate() {
@@ -266,6 +301,14 @@ pub fn evaluate_with(
             reached |= 1 << day_state.stage.min(63);
         }
     }
+    while let Some(&at) = shared.looks.get(next_look)
+        && at <= last
+    {
+        if at >= first {
+            look(next_look, &standing(&state, day_state.stage, summary_day));
+        }
+        next_look += 1;
+    }
     // Summary metrics are only read at the last day evaluated.
     if let Some(day) = summary_day {
         let all: Vec<usize> = (0..plan.metrics.len()).collect();
@@ -302,6 +345,22 @@ impl Plan {
             .get(set)
             .and_then(|s| s.get(i))
             .map_or(0, |r| r.row)
+    }
+}
+
+/// Metric `m` on `day`, from the prefix sums.
+fn metric_at(shared: &Shared<'_>, prefix: &[Vec<u32>], m: usize, day: usize) -> u32 {
+    let plan = shared.plan;
+    let first = shared.span.0;
+    let Some(&(counter, _)) = plan.metrics.get(m) else {
+        return 0;
+    };
+    let start = shared.start(plan.metric_window[m], day);
+    let p = &prefix[counter];
+    if start > day {
+        0
+    } else {
+        p[day + 1 - first] - p[start - first]
     }
 }
 

@@ -40,17 +40,17 @@ struct Columns {
     upn: bool,
 }
 
-struct Chunk {
-    index: usize,
-    data: Vec<u8>,
+pub(super) struct Chunk {
+    pub index: usize,
+    pub data: Vec<u8>,
     /// The chunk holds a `"`, so rows must be parsed with quoting in mind.
     quoted: bool,
     /// Instead of rows: one row longer than a chunk, which was skipped.
-    overlong: Option<Overlong>,
+    pub overlong: Option<Overlong>,
 }
 
 /// A row longer than a chunk: its problem (at line 0 of the chunk) and its line ends.
-struct Overlong {
+pub(super) struct Overlong {
     problem: InputProblem,
     lines: u64,
 }
@@ -314,7 +314,7 @@ fn read_with(
 /// Reads the input into chunks that end at a line end outside quotes, and sends them on. A
 /// chunk holds whole rows, so a row longer than a chunk ([`MAX_ROW`]) is not read: it is
 /// skipped to its end and sent as a chunk that holds only its problem.
-fn split_chunks(
+pub(super) fn split_chunks(
     reader: &mut Box<dyn BufRead + Send>,
     send: &mpsc::SyncSender<Chunk>,
     recycled: &mpsc::Receiver<Vec<u8>>,

@@ -1,0 +1,235 @@
+//! The compact marks reader's fast path: the file cut into chunks at line ends (as the long
+//! CSV reader cuts it), each chunk's rows split, tokenised and decoded in one pass on every
+//! core, a pupil's marks recorded as one run. It gives up at the first thing out of the
+//! ordinary (a quoted quote, a bad token, a problem of any kind, a pupil in two rows) and the
+//! reader in `compact.rs` reads the file again, one row at a time, to report it exactly.
+
+use std::io::BufRead;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
+
+use super::error::MAX_ROW;
+use super::input::header_names;
+use super::long::split_chunks;
+use super::slots::{Collected, LocalSlots, Slots, widen};
+use super::{Context, Decoded, NO_MARK, parse_date};
+
+/// Where the fields are, by column.
+#[derive(Clone, Copy)]
+struct Columns {
+    count: usize,
+    pupil: usize,
+    start: usize,
+    marks: usize,
+}
+
+/// The rows were read; `None`: something needs the careful reader.
+pub(super) fn read(ctx: &Context<'_>, mut reader: Box<dyn BufRead + Send>) -> Option<Collected> {
+    let mut header = Vec::new();
+    std::io::Read::take(&mut reader, MAX_ROW as u64)
+        .read_until(b'\n', &mut header)
+        .ok()?;
+    if !header.ends_with(b"\n") || header.contains(&b'"') {
+        return None;
+    }
+    let names = header_names(&header);
+    let find = |n: &str| names.iter().position(|c| c == n);
+    let columns = Columns {
+        count: names.len(),
+        pupil: find("pupil_id")?,
+        start: find("start_date")?,
+        marks: find("marks")?,
+    };
+    if columns.count > 64 {
+        return None;
+    }
+    // Which code-table rows are `Z` (the one mark allowed off roll).
+    let mut z = [false; 256];
+    for (i, row) in crate::codes::table().rows().iter().enumerate() {
+        if row.code == "Z"
+            && let Some(slot) = z.get_mut(i)
+        {
+            *slot = true;
+        }
+    }
+    let slots = Slots::new(ctx);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16);
+    let failed = AtomicBool::new(false);
+    // `split_chunks` stops when this is set: the lowest chunk that gave up.
+    let stop_after = AtomicUsize::new(usize::MAX);
+    let stored = AtomicU64::new(0);
+    let span: Mutex<Option<(usize, usize)>> = Mutex::new(None);
+    let (send, receive) = mpsc::sync_channel(workers * 2);
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    let receive = Mutex::new(receive);
+    let mut read_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let recycle = recycle.clone();
+            let (receive, slots, failed, stop_after, stored, span, z) =
+                (&receive, &slots, &failed, &stop_after, &stored, &span, &z);
+            scope.spawn(move || {
+                let mut local = slots.local();
+                let mut run = Vec::new();
+                let mut seen = None;
+                loop {
+                    let next = receive
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
+                    let Ok(chunk) = next else { break };
+                    let chunk: super::long::Chunk = chunk;
+                    let ok = chunk.overlong.is_none()
+                        && !failed.load(Ordering::Relaxed)
+                        && chunk.data.split_inclusive(|b| *b == b'\n').all(|line| {
+                            row(ctx, &mut local, z, columns, line, &mut run, &mut seen).is_some()
+                        });
+                    local.release();
+                    if !ok {
+                        failed.store(true, Ordering::Relaxed);
+                        stop_after.fetch_min(chunk.index, Ordering::Relaxed);
+                    }
+                    let _ = recycle.send(chunk.data);
+                }
+                stored.fetch_add(local.stored, Ordering::Relaxed);
+                if let Some((a, b)) = seen {
+                    let mut span = span.lock().unwrap_or_else(PoisonError::into_inner);
+                    widen(&mut span, a);
+                    widen(&mut span, b);
+                }
+            });
+        }
+        drop(recycle);
+        read_error = split_chunks(&mut reader, &send, &recycled, &stop_after, &ctx.input.name);
+        drop(send);
+    });
+    // Two rows of one pupil recorded at the same instant on two threads can both succeed:
+    // then fewer sessions are filled than were stored, and the careful reader finds them.
+    if read_error.is_some() || failed.into_inner() || slots.filled() != stored.into_inner() {
+        return None;
+    }
+    Some(Collected {
+        slots,
+        span: span.into_inner().unwrap_or_else(PoisonError::into_inner),
+        problems: Vec::new(),
+        dropped: 0,
+    })
+}
+
+/// Reads one row (with its line end) into the slots; `None` when it needs the careful
+/// reader. `run` is a buffer for the row's marks; `seen` is widened to its school days.
+fn row(
+    ctx: &Context<'_>,
+    local: &mut LocalSlots<'_>,
+    z: &[bool; 256],
+    columns: Columns,
+    line: &[u8],
+    run: &mut Vec<u8>,
+    seen: &mut Option<(usize, usize)>,
+) -> Option<()> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty() || line.contains(&b'\r') {
+        return None;
+    }
+    // Fields: plain, or wholly quoted with no quote inside.
+    let mut fields: [&[u8]; 64] = [&[]; 64];
+    let mut count = 0;
+    let mut rest = line;
+    loop {
+        let (field, after) = if let Some(quoted) = rest.strip_prefix(b"\"") {
+            let end = memchr::memchr(b'"', quoted)?;
+            let after = &quoted[end + 1..];
+            if !(after.is_empty() || after.starts_with(b",")) {
+                return None;
+            }
+            (&quoted[..end], after)
+        } else {
+            let end = memchr::memchr(b',', rest).unwrap_or(rest.len());
+            if memchr::memchr(b'"', &rest[..end]).is_some() {
+                return None;
+            }
+            (&rest[..end], &rest[end..])
+        };
+        *fields.get_mut(count)? = field;
+        count += 1;
+        match after.split_first() {
+            Some((_, tail)) => rest = tail,
+            None => break,
+        }
+    }
+    if count != columns.count {
+        return None;
+    }
+    let start = parse_date(fields[columns.start])?;
+    let entry = local.get_once(fields[columns.pupil]).ok()?;
+    let marks = fields[columns.marks];
+    // One pass: tokens (as `compact::tokens` cuts them) decoded on their day, into a run of
+    // slots from the first school day on.
+    run.clear();
+    let mut walk = ctx.days.walk_from(start);
+    let (mut date, mut day) = (start, walk.next().flatten());
+    let mut first: Option<usize> = None;
+    let mut tokens = 0usize;
+    let mut i = 0;
+    while let Some(&b) = marks.get(i) {
+        let len = match b {
+            b',' | b' ' | b'|' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            b'/' | b'\\' | b'#' | b'-' => 1,
+            _ if b.is_ascii_alphabetic() => {
+                if marks.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                    2
+                } else {
+                    1
+                }
+            }
+            _ => return None,
+        };
+        let text = &marks[i..i + len];
+        i += len;
+        if tokens > 0 && tokens.is_multiple_of(2) {
+            date = date.succ_opt()?;
+            day = walk.next().flatten();
+        }
+        let session = tokens % 2;
+        tokens += 1;
+        let Some(day) = day else {
+            if !ctx.decoder.is_closure_mark(text, date) {
+                return None;
+            }
+            continue;
+        };
+        let code = match ctx.decoder.decode(text, day, date).ok()? {
+            Decoded::Code(code) => code,
+            Decoded::Missing => NO_MARK,
+        };
+        if code != NO_MARK && !(entry.roll.0..entry.roll.1).contains(&day) && !z[usize::from(code)]
+        {
+            return None;
+        }
+        let from = *first.get_or_insert(day);
+        let at = (day - from) * 2 + session;
+        if run.len() <= at {
+            run.resize(at + 1, NO_MARK);
+        }
+        run[at] = code;
+    }
+    if !tokens.is_multiple_of(2) {
+        return None;
+    }
+    let Some(from) = first else {
+        return Some(());
+    };
+    local.set_run(entry.index, from * 2, run).ok()?;
+    if let Some(a) = run.iter().position(|m| *m != NO_MARK) {
+        let b = run.iter().rposition(|m| *m != NO_MARK).unwrap_or(a);
+        widen(seen, from + a / 2);
+        widen(seen, from + b / 2);
+    }
+    Some(())
+}
