@@ -211,13 +211,13 @@ fn block(d: Dialect, i: usize) -> Word {
     };
     let half = |from: usize| {
         (0..4)
-            .map(|j| format!("{} * {}", byte(from + j), 1u64 << (8 * j)))
+            .map(|j| format!("CAST({} AS BIGINT) * {}", byte(from + j), 1u64 << (8 * j)))
             .collect::<Vec<_>>()
             .join(" + ")
     };
     Word {
         h: format!(
-            "({} + CASE WHEN {i} = {} THEN (msg_len % 256) * 16777216 ELSE 0 END)",
+            "({} + CASE WHEN {i} = {} THEN CAST(msg_len % 256 AS BIGINT) * 16777216 ELSE 0 END)",
             half(i * 8 + 4),
             d.div("msg_len", "8")
         ),
@@ -240,8 +240,8 @@ pub fn action_ids(out: &mut String, d: Dialect) {
         ("v3", Word::constant(K1 ^ 0x7465_6462_7974_6573)),
     ];
     let msg = format!(
-        "f.pupil_id || '|' || a.rule || '|' || a.step || '|' || a.action || '|' || {}",
-        d.text("f.date")
+        "pupil_id || '|' || rule || '|' || step || '|' || action || '|' || {}",
+        d.text("date")
     );
     let cols: Vec<String> = init
         .iter()
@@ -255,9 +255,7 @@ pub fn action_ids(out: &mut String, d: Dialect) {
     let _ = writeln!(
         out,
         "SELECT pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, length(msg) AS msg_len,\n  {}\n\
-         FROM (SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.action,\n  \
-         a.note, a.responsible, a.responsible_name, {msg} AS msg\n  \
-         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id) AS m;\n",
+         FROM (SELECT *, {msg} AS msg FROM due) AS m;\n",
         cols.join(", ")
     );
 }
