@@ -143,7 +143,7 @@ fn rotl(d: Dialect, a: &Word, n: u32) -> Word {
 /// The columns an action carries through the hash's layers.
 const KEEP: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len";
 /// [`KEEP`] and the block being compressed.
-const KEEP_M: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len, m_h, m_l";
+const KEEP_M: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len, m_h, m_l, p0_h, p0_l, p1_h, p1_l, p2_h, p2_l, p3_h, p3_l";
 
 /// One layer of a SELECT: new values of the state words from the current columns.
 fn layer(inner: &str, keep: &str, words: &[(&str, Word)]) -> String {
@@ -269,16 +269,17 @@ pub fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
         let name = format!("action_hash_{}", i + 1);
         let _ = writeln!(
             out,
-            "-- SipHash block {i} (messages shorter than {} bytes are already done).",
+            "-- SipHash block {i} (a message shorter than {} bytes is already done).",
             i * 8
         );
         let _ = writeln!(out, "{}", d.create(&name));
-        // v3 ^= m; two rounds; v0 ^= m — for the messages this block is part of.
+        // v3 ^= m; two rounds; v0 ^= m — kept only for the messages this block is part of
+        // (the state before, pN, for the rest), so each statement reads the last once.
         let start = format!(
-            "SELECT *, CAST({} AS BIGINT) AS m_h, CAST({} AS BIGINT) AS m_l FROM {prev} WHERE msg_len >= {}",
-            m.h,
-            m.l,
-            i * 8
+            "SELECT *, CAST({} AS BIGINT) AS m_h, CAST({} AS BIGINT) AS m_l,\n    \
+             v0_h AS p0_h, v0_l AS p0_l, v1_h AS p1_h, v1_l AS p1_l,\n    \
+             v2_h AS p2_h, v2_l AS p2_l, v3_h AS p3_h, v3_l AS p3_l\n  FROM {prev}",
+            m.h, m.l
         );
         let mixed = layer(
             &start,
@@ -291,21 +292,22 @@ pub fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
             ],
         );
         let rounded = rounds(d, mixed, KEEP_M, 2);
+        let part = format!("msg_len >= {}", i * 8);
+        let kept = |new: Word, n: usize| Word {
+            h: format!("CASE WHEN {part} THEN {} ELSE p{n}_h END", new.h),
+            l: format!("CASE WHEN {part} THEN {} ELSE p{n}_l END", new.l),
+        };
         let done = layer(
             &rounded,
             KEEP,
             &[
-                ("v0", xor(d, &Word::col("v0"), &Word::col("m"))),
-                ("v1", Word::col("v1")),
-                ("v2", Word::col("v2")),
-                ("v3", Word::col("v3")),
+                ("v0", kept(xor(d, &Word::col("v0"), &Word::col("m")), 0)),
+                ("v1", kept(Word::col("v1"), 1)),
+                ("v2", kept(Word::col("v2"), 2)),
+                ("v3", kept(Word::col("v3"), 3)),
             ],
         );
-        let _ = writeln!(
-            out,
-            "{done}\nUNION ALL\nSELECT * FROM {prev} WHERE msg_len < {};\n",
-            i * 8
-        );
+        let _ = writeln!(out, "{done};\n");
         prev = name;
     }
     let _ = writeln!(

@@ -66,12 +66,12 @@ pub fn compile(
 ) -> Result<String, Vec<Diagnostic>> {
     let unsupported =
         |construct: String, loc: &Loc| SqlError::Unsupported { construct, dialect }.at(loc);
-    if days.is_empty() {
-        return Err(vec![SqlError::NoSchoolDays.at(policy)]);
-    }
     let errors = unexpressed(table, dialect, &unsupported);
     if !errors.is_empty() {
         return Err(errors);
+    }
+    if days.is_empty() {
+        return Err(vec![SqlError::NoSchoolDays.at(policy)]);
     }
     let mut metrics = Metrics::of(table);
     // The rules' SQL is written first, so every metric they read is known when the tables of
@@ -85,13 +85,12 @@ pub fn compile(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "-- {} compiled to SQL ({dialect}) by attend {}.\n\
+        "-- {} compiled to SQL ({dialect}) by `attend compile --format sql`.\n\
          -- Input: register(pupil_id, date, session, mark) and pupils(pupil_id, date_of_birth,\n\
          -- year_group, admission_date, leaving_date, sen, fsm, social_worker, looked_after,\n\
          -- child_protection_plan) as text. Output: tables `actions` and `summary`, as\n\
          -- `attend run` writes actions.csv and summary.csv. Integer arithmetic throughout.\n",
         table.policy,
-        env!("CARGO_PKG_VERSION")
     );
     calendar::calendar(&mut out, dialect, days, &metrics);
     calendar::code_classes(&mut out, dialect);
@@ -196,17 +195,18 @@ fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
 fn due(out: &mut String, d: Dialect) {
     let _ = writeln!(
         out,
-        "-- Each action of each rule fired, in the order the engine fires them; `grp` numbers
+        "-- Each action of each rule fired, in the order the engine fires them; `grp` numbers\n\
          -- the repeats of one rule asking for one action on one day."
     );
     let _ = writeln!(out, "{}", d.create("fired_actions"));
     let _ = writeln!(
         out,
-        "SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.step,
-           a.action, a.note, a.responsible, a.responsible_name, f.fire_ord * 1000 + a.action_ord AS ord,
-           ROW_NUMBER() OVER (PARTITION BY f.pupil_id, f.day, a.action, a.rule ORDER BY f.fire_ord * 1000 + a.action_ord) AS grp
-         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id;
-"
+        "SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.step,\n  \
+         a.action, a.note, a.responsible, a.responsible_name,\n  \
+         f.fire_ord * 1000 + a.action_ord AS ord,\n  \
+         ROW_NUMBER() OVER (PARTITION BY f.pupil_id, f.day, a.action, a.rule\n    \
+         ORDER BY f.fire_ord * 1000 + a.action_ord) AS grp\n\
+         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id;\n"
     );
     let group = "pupil_id, day, action, grp";
     let _ = writeln!(
@@ -216,22 +216,25 @@ fn due(out: &mut String, d: Dialect) {
     let _ = writeln!(out, "{}", d.create("due"));
     let _ = writeln!(
         out,
-        "SELECT m.pupil_id, m.day, m.date, m.row_id, m.stage_rank,
-           CASE WHEN g.n = 1 THEN m.evidence ELSE g.evidence END AS evidence,
-           m.rule, m.step, m.action,
-           CASE WHEN g.n = 1 THEN m.note ELSE COALESCE(g.notes, '') END AS note,
-           COALESCE(r.responsible, '') AS responsible, COALESCE(r.responsible_name, '') AS responsible_name
-         FROM fired_actions AS m
-         JOIN (SELECT {group}, COUNT(*) AS n, MIN(ord) AS first_ord,
-             MIN(CASE WHEN responsible <> '' THEN ord END) AS named_ord,
-             {} AS evidence,
-             {} AS notes
-           FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {group}, note ORDER BY ord) AS note_nth FROM fired_actions) AS x
-           GROUP BY {group}) AS g
-           ON g.pupil_id = m.pupil_id AND g.day = m.day AND g.action = m.action AND g.grp = m.grp AND g.first_ord = m.ord
-         LEFT JOIN fired_actions AS r
-           ON r.pupil_id = m.pupil_id AND r.day = m.day AND r.action = m.action AND r.grp = m.grp AND r.ord = g.named_ord;
-",
+        "SELECT m.pupil_id, m.day, m.date, m.row_id, m.stage_rank,\n  \
+         CASE WHEN g.n = 1 THEN m.evidence ELSE g.evidence END AS evidence,\n  \
+         m.rule, m.step, m.action,\n  \
+         CASE WHEN g.n = 1 THEN m.note ELSE COALESCE(g.notes, '') END AS note,\n  \
+         COALESCE(r.responsible, '') AS responsible,\n  \
+         COALESCE(r.responsible_name, '') AS responsible_name\n\
+         FROM fired_actions AS m\n\
+         JOIN (SELECT {group}, COUNT(*) AS n, MIN(ord) AS first_ord,\n    \
+         MIN(CASE WHEN responsible <> '' THEN ord END) AS named_ord,\n    \
+         {} AS evidence,\n    \
+         {} AS notes\n  \
+         FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {group}, note ORDER BY ord) AS note_nth\n    \
+         FROM fired_actions) AS x\n  \
+         GROUP BY {group}) AS g\n  \
+         ON g.pupil_id = m.pupil_id AND g.day = m.day AND g.action = m.action AND g.grp = m.grp\n  \
+         AND g.first_ord = m.ord\n\
+         LEFT JOIN fired_actions AS r\n  \
+         ON r.pupil_id = m.pupil_id AND r.day = m.day AND r.action = m.action AND r.grp = m.grp\n  \
+         AND r.ord = g.named_ord;\n",
         d.join_ordered("'[' || rule || '] ' || evidence", "ord", "; "),
         d.join_ordered(
             "CASE WHEN note <> '' AND note_nth = 1 THEN note END",
