@@ -11,7 +11,7 @@ use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
 use crate::register::Register;
 use crate::table::SchoolDays;
-use crate::table::{DecisionTable, Event, Row, RowAction, RowKind};
+use crate::table::{DecisionTable, Row, RowAction};
 use chrono::NaiveDate;
 use std::hash::Hasher as _;
 
@@ -117,19 +117,7 @@ pub fn due<'t>(table: &'t DecisionTable, fired: &'t [Fired]) -> Vec<Due<'t>> {
 /// Which step of its rule a row is, in words that survive edits elsewhere in the policy
 /// (a row's `R12` does not): part of an action's id.
 pub fn step_name(row: &Row) -> String {
-    match (row.kind, &row.event) {
-        (_, Event::ReachDay(n)) => format!("day {n}"),
-        (_, Event::EnterBandAlso { clause }) => format!("enter {clause}"),
-        (RowKind::Band, _) => "enter".into(),
-        (RowKind::PlanOpen, _) => "open".into(),
-        (RowKind::PlanMissed, _) => "missed".into(),
-        (RowKind::PlanMet, _) => "met".into(),
-        (RowKind::PlanJudged, _) => "review".into(),
-        (RowKind::BandWeekly, _) => "weekly".into(),
-        (RowKind::BandEntry, _) => "enter".into(),
-        (RowKind::PlanEvery, _) => "every".into(),
-        (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
-    }
+    crate::table::step_name(row.kind, &row.event)
 }
 
 /// An action's stable key: the same pupil, rule, step, action and date give the same key in

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::dialect::Dialect;
 use crate::diagnostic::Diagnostic;
 use crate::source::Loc;
-use crate::table::{DecisionTable, Event, RowKind};
+use crate::table::{DecisionTable, step_name};
 
 /// The keys of `action_key`.
 const K0: u64 = 0x6174_7465_6e64_0003;
@@ -21,19 +21,6 @@ const SEPARATOR: char = '|';
 const MAX_PUPIL_ID: usize = 64;
 const M32: &str = "4294967296";
 
-/// The step of a row, as `step_name` names it.
-pub fn step_name(kind: RowKind, event: &Event) -> String {
-    match (kind, event) {
-        (_, Event::ReachDay(n)) => format!("day {n}"),
-        (RowKind::Band, _) => "enter".into(),
-        (RowKind::PlanOpen, _) => "open".into(),
-        (RowKind::PlanMissed, _) => "missed".into(),
-        (RowKind::PlanMet, _) => "met".into(),
-        (RowKind::PlanJudged, _) => "review".into(),
-        (RowKind::BandWeekly, _) => "weekly".into(),
-        (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
-    }
-}
 
 /// Rules or actions whose names the hash cannot read byte by byte (outside printable ASCII,
 /// or holding the separator).

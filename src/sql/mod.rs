@@ -121,7 +121,11 @@ fn unexpressed(
     let mut seen_plans = Vec::new();
     for row in &table.rows {
         match row.kind {
-            RowKind::PlanOpen | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
+            RowKind::PlanOpen
+            | RowKind::PlanMissed
+            | RowKind::PlanMet
+            | RowKind::PlanJudged
+            | RowKind::PlanEvery
                 if !seen_plans.contains(&row.rule) =>
             {
                 seen_plans.push(row.rule.clone());
@@ -130,6 +134,10 @@ fn unexpressed(
                     &row.loc,
                 ));
             }
+            RowKind::BandEntry => errors.push(unsupported(
+                format!("a further `on enter` clause of band `{}`", row.rule),
+                &row.loc,
+            )),
             _ => {}
         }
     }

@@ -495,7 +495,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
             values.push(format!(
                 "  ({r}, {k}, {}, {}, {}, {}, {}, {}) -- {}:{}",
                 d.quote(&row.rule),
-                d.quote(&super::ids::step_name(row.kind, &row.event)),
+                d.quote(&crate::table::step_name(row.kind, &row.event)),
                 d.quote(&a.action),
                 d.quote(a.note.as_deref().unwrap_or("")),
                 d.quote(responsible),

@@ -121,6 +121,24 @@ pub enum RowKind {
     PlanEvery,
 }
 
+/// The step of a row as actions.csv, the ledger and the action id name it (`enter`, `day 3`,
+/// `holds`, ...): one definition, so every engine names a step alike.
+pub fn step_name(kind: RowKind, event: &Event) -> String {
+    match (kind, event) {
+        (_, Event::ReachDay(n)) => format!("day {n}"),
+        (_, Event::EnterBandAlso { clause }) => format!("enter {clause}"),
+        (RowKind::Band, _) => "enter".into(),
+        (RowKind::PlanOpen, _) => "open".into(),
+        (RowKind::PlanMissed, _) => "missed".into(),
+        (RowKind::PlanMet, _) => "met".into(),
+        (RowKind::PlanJudged, _) => "review".into(),
+        (RowKind::BandWeekly, _) => "weekly".into(),
+        (RowKind::BandEntry, _) => "enter".into(),
+        (RowKind::PlanEvery, _) => "every".into(),
+        (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
+    }
+}
+
 /// When the row's actions happen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
