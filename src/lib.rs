@@ -24,6 +24,7 @@ pub mod register;
 pub mod report;
 pub mod simulate;
 pub mod source;
+pub mod sql;
 pub mod syntax;
 pub mod table;
 

@@ -83,7 +83,8 @@ enum Command {
     /// Compile a policy into its decision table
     #[command(
         after_help = "Examples:\n  attend compile policies/kings-cross-academy.policy\n  \
-        attend compile policies/national.policy --format json --output table.json"
+        attend compile policies/national.policy --format json --output table.json\n  \
+        attend compile school.policy --format sql --dialect spark --output school.sql"
     )]
     Compile {
         /// A policy file (.policy or .toml)
@@ -93,6 +94,9 @@ enum Command {
         calendar: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = TableFormat::Text)]
         format: TableFormat,
+        /// With `--format sql`: the SQL engine the script is for
+        #[arg(long, value_enum, default_value_t = DialectArg::Duckdb)]
+        dialect: DialectArg,
         /// Write the table to this file (atomically) instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -159,6 +163,14 @@ enum TableFormat {
     Text,
     Markdown,
     Json,
+    /// One SQL script making `actions` and `summary` from tables `register` and `pupils`
+    Sql,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DialectArg {
+    Duckdb,
+    Spark,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -199,8 +211,15 @@ pub fn main() -> ExitCode {
             policy,
             calendar,
             format,
+            dialect,
             output,
-        } => compile(&policy, calendar.as_deref(), format, output.as_deref()),
+        } => compile(
+            &policy,
+            calendar.as_deref(),
+            format,
+            dialect,
+            output.as_deref(),
+        ),
         Command::Fmt {
             files,
             check,
@@ -380,6 +399,7 @@ fn compile(
     policy: &std::path::Path,
     calendar: Option<&std::path::Path>,
     format: TableFormat,
+    dialect: DialectArg,
     output: Option<&std::path::Path>,
 ) -> u8 {
     let src = match load(policy) {
@@ -415,6 +435,21 @@ fn compile(
         TableFormat::Text => table::render_text(&table),
         TableFormat::Markdown => table::render_markdown(&table),
         TableFormat::Json => table::render_json(&table) + "\n",
+        TableFormat::Sql => {
+            let dialect = match dialect {
+                DialectArg::Duckdb => crate::sql::Dialect::DuckDb,
+                DialectArg::Spark => crate::sql::Dialect::Spark,
+            };
+            let days = table::SchoolDays::new(&table.calendar);
+            let whole = src.loc(crate::source::Span::new(0, 0));
+            match crate::sql::compile(&table, &days, dialect, &whole) {
+                Ok(script) => script,
+                Err(errors) => {
+                    show_errors(&errors);
+                    return EXIT_FINDINGS;
+                }
+            }
+        }
     };
     match output {
         Some(path) => {

@@ -1,0 +1,129 @@
+//! The few places DuckDB, Spark SQL and PostgreSQL spell the same thing differently: how a
+//! script's tables are made, integer division, text casts and date arithmetic.
+
+use std::fmt;
+
+/// The SQL engine a script is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    DuckDb,
+    Spark,
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::DuckDb => "duckdb",
+            Dialect::Spark => "spark",
+        })
+    }
+}
+
+impl Dialect {
+    /// The statement that (re)makes a named relation from a query. DuckDB materialises it,
+    /// so each step is computed once; Spark keeps a temporary view, which it plans as a whole.
+    pub fn create(self, name: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("CREATE OR REPLACE TABLE {name} AS"),
+            Dialect::Spark => format!("CREATE OR REPLACE TEMPORARY VIEW {name} AS"),
+        }
+    }
+
+    /// Whole-number division, rounding towards zero (both operands are never negative).
+    pub fn div(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("(({a}) // ({b}))"),
+            Dialect::Spark => format!("(({a}) div ({b}))"),
+        }
+    }
+
+    /// Bitwise exclusive or of two whole numbers.
+    pub fn xor(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("xor({a}, {b})"),
+            Dialect::Spark => format!("(({a}) ^ ({b}))"),
+        }
+    }
+
+    /// A value as text, printed as `attend` prints it (a date as `2024-09-05`).
+    pub fn text(self, a: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST({a} AS VARCHAR)"),
+            Dialect::Spark => format!("CAST({a} AS STRING)"),
+        }
+    }
+
+    /// An ISO date (`YYYY-MM-DD`) in a text column, NULL when it is not one.
+    pub fn date_of(self, a: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("TRY_CAST({a} AS DATE)"),
+            Dialect::Spark => format!("to_date({a}, 'yyyy-MM-dd')"),
+        }
+    }
+
+    /// A date `n` days before `d`.
+    pub fn days_before(self, d: &str, n: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("(({d}) - CAST({n} AS INTEGER))"),
+            Dialect::Spark => format!("date_sub({d}, {n})"),
+        }
+    }
+
+    /// The day of the week of a date, Monday 0 to Sunday 6.
+    pub fn weekday(self, d: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("(isodow({d}) - 1)"),
+            Dialect::Spark => format!("((dayofweek({d}) + 5) % 7)"),
+        }
+    }
+
+    /// Every match of a regular expression replaced by nothing.
+    pub fn strip(self, a: &str, pattern: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("regexp_replace({a}, '{pattern}', '', 'g')"),
+            Dialect::Spark => format!("regexp_replace({a}, '{pattern}', '')"),
+        }
+    }
+
+    /// Whether text matches a regular expression (anchored by the pattern itself).
+    pub fn matches(self, a: &str, pattern: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("regexp_matches({a}, '{pattern}')"),
+            Dialect::Spark => format!("({a} RLIKE '{pattern}')"),
+        }
+    }
+
+    /// A string literal: DuckDB doubles a quote; Spark escapes quotes and backslashes with a
+    /// backslash (it would join two adjacent literals into one).
+    pub fn quote(self, text: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("'{}'", text.replace('\'', "''")),
+            Dialect::Spark => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+        }
+    }
+
+    /// The text type.
+    pub fn text_type(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "VARCHAR",
+            Dialect::Spark => "STRING",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_doubled() {
+        assert_eq!(Dialect::DuckDb.quote("it's"), "'it''s'");
+        assert_eq!(Dialect::Spark.quote("it's a\\b"), "'it\\'s a\\\\b'");
+    }
+
+    #[test]
+    fn division_is_spelt_per_dialect() {
+        assert_eq!(Dialect::DuckDb.div("a", "b"), "((a) // (b))");
+        assert_eq!(Dialect::Spark.div("a", "b"), "((a) div (b))");
+    }
+}

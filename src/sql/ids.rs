@@ -1,0 +1,352 @@
+//! Each action's id as `actions.csv` prints it: the first 32 bits of SipHash-2-4 (fixed keys,
+//! src/engine/output.rs `action_key`) of pupil, rule, step, action (each followed by a 0xff
+//! byte) and date. SQL has no SipHash and no unsigned 64-bit arithmetic common to the
+//! dialects, so each 64-bit word is two 32-bit halves in BIGINT columns (`x_h`, `x_l`),
+//! added with an explicit carry and rotated by multiplying and dividing by powers of two;
+//! the message is compressed one 8-byte block per statement.
+
+use std::fmt::Write as _;
+
+use super::dialect::Dialect;
+use crate::diagnostic::Diagnostic;
+use crate::source::Loc;
+use crate::table::{DecisionTable, Event, RowKind};
+
+/// The keys of `action_key`.
+const K0: u64 = 0x6174_7465_6e64_0003;
+const K1: u64 = 0x6163_7469_6f6e_0004;
+/// Stands for the 0xff byte after each part: a character no part may hold.
+const SEPARATOR: char = '|';
+/// The longest pupil id (src/register `valid_pupil_id`).
+const MAX_PUPIL_ID: usize = 64;
+const M32: &str = "4294967296";
+
+/// The step of a row, as `step_name` names it.
+pub fn step_name(kind: RowKind, event: &Event) -> String {
+    match (kind, event) {
+        (_, Event::ReachDay(n)) => format!("day {n}"),
+        (RowKind::Band, _) => "enter".into(),
+        (RowKind::PlanOpen, _) => "open".into(),
+        (RowKind::PlanMissed, _) => "missed".into(),
+        (RowKind::PlanMet, _) => "met".into(),
+        (RowKind::PlanJudged, _) => "review".into(),
+        (RowKind::BandWeekly, _) => "weekly".into(),
+        (RowKind::Trigger | RowKind::Step, _) => "holds".into(),
+    }
+}
+
+/// Rules or actions whose names the hash cannot read byte by byte (outside printable ASCII,
+/// or holding the separator).
+pub fn unexpressed(
+    table: &DecisionTable,
+    _dialect: Dialect,
+    unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let plain = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'|');
+    let mut errors = Vec::new();
+    for row in &table.rows {
+        if row.actions.is_empty() {
+            continue;
+        }
+        if let Some(a) = std::iter::once(row.rule.as_str())
+            .chain(row.actions.iter().map(|a| a.action.as_str()))
+            .find(|s| !plain(s))
+        {
+            errors.push(unsupported(
+                format!("the action id of `{a}` (a name outside printable ASCII, or with `|`)"),
+                &row.loc,
+            ));
+        }
+    }
+    errors
+}
+
+/// The longest message (in bytes) any action of the table hashes.
+fn longest(table: &DecisionTable) -> usize {
+    table
+        .rows
+        .iter()
+        .flat_map(|row| {
+            let step = step_name(row.kind, &row.event);
+            row.actions
+                .iter()
+                .map(move |a| row.rule.len() + step.len() + a.action.len())
+        })
+        .max()
+        .unwrap_or(0)
+        + MAX_PUPIL_ID
+        + 4
+        + 10
+}
+
+/// A 64-bit word held in two 32-bit halves: SQL for each half.
+#[derive(Clone)]
+struct Word {
+    h: String,
+    l: String,
+}
+
+impl Word {
+    fn col(name: &str) -> Word {
+        Word {
+            h: format!("{name}_h"),
+            l: format!("{name}_l"),
+        }
+    }
+
+    fn constant(x: u64) -> Word {
+        Word {
+            h: (x >> 32).to_string(),
+            l: (x & 0xffff_ffff).to_string(),
+        }
+    }
+}
+
+fn add(d: Dialect, a: &Word, b: &Word) -> Word {
+    let low = format!("({} + {})", a.l, b.l);
+    Word {
+        h: format!("(({} + {} + {}) % {M32})", a.h, b.h, d.div(&low, M32)),
+        l: format!("({low} % {M32})"),
+    }
+}
+
+fn xor(d: Dialect, a: &Word, b: &Word) -> Word {
+    Word {
+        h: d.xor(&a.h, &b.h),
+        l: d.xor(&a.l, &b.l),
+    }
+}
+
+fn rotl(d: Dialect, a: &Word, n: u32) -> Word {
+    if n == 32 {
+        return Word {
+            h: a.l.clone(),
+            l: a.h.clone(),
+        };
+    }
+    let up = 1u64 << n;
+    let down = 1u64 << (32 - n);
+    Word {
+        h: format!(
+            "((({} * {up}) % {M32}) + {})",
+            a.h,
+            d.div(&a.l, &down.to_string())
+        ),
+        l: format!(
+            "((({} * {up}) % {M32}) + {})",
+            a.l,
+            d.div(&a.h, &down.to_string())
+        ),
+    }
+}
+
+/// The columns an action carries through the hash's layers.
+const KEEP: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len";
+/// [`KEEP`] and the block being compressed.
+const KEEP_M: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len, m_h, m_l";
+
+/// One layer of a SELECT: new values of the state words from the current columns.
+fn layer(inner: &str, keep: &str, words: &[(&str, Word)]) -> String {
+    let cols: Vec<String> = words
+        .iter()
+        .map(|(name, w)| format!("{} AS {name}_h, {} AS {name}_l", w.h, w.l))
+        .collect();
+    format!(
+        "SELECT {keep},\n    {}\n  FROM ({inner}) AS s",
+        cols.join(",\n    ")
+    )
+}
+
+/// `count` SipRounds over the state columns, two layers each.
+fn rounds(d: Dialect, mut inner: String, keep: &str, count: usize) -> String {
+    let (v0, v1, v2, v3) = (
+        Word::col("v0"),
+        Word::col("v1"),
+        Word::col("v2"),
+        Word::col("v3"),
+    );
+    for _ in 0..count {
+        // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32);
+        // v2 += v3; v3 = rotl(v3, 16) ^ v2.
+        let a = add(d, &v0, &v1);
+        let c = add(d, &v2, &v3);
+        inner = layer(
+            &inner,
+            keep,
+            &[
+                ("v0", rotl(d, &a, 32)),
+                ("v1", xor(d, &rotl(d, &v1, 13), &a)),
+                ("v2", c.clone()),
+                ("v3", xor(d, &rotl(d, &v3, 16), &c)),
+            ],
+        );
+        // v0 += v3; v3 = rotl(v3, 21) ^ v0; v2 += v1; v1 = rotl(v1, 17) ^ v2;
+        // v2 = rotl(v2, 32).
+        let a = add(d, &v0, &v3);
+        let c = add(d, &v2, &v1);
+        inner = layer(
+            &inner,
+            keep,
+            &[
+                ("v0", a.clone()),
+                ("v1", xor(d, &rotl(d, &v1, 17), &c)),
+                ("v2", rotl(d, &c, 32)),
+                ("v3", xor(d, &rotl(d, &v3, 21), &a)),
+            ],
+        );
+    }
+    inner
+}
+
+/// The message's 8-byte block `i` as a word (little-endian), the length byte in the top of
+/// the block that holds the message's end.
+fn block(d: Dialect, i: usize) -> Word {
+    let byte = |p: usize| {
+        format!(
+            "CASE WHEN {p} < msg_len THEN (CASE WHEN ascii(substr(msg, {}, 1)) = {} THEN 255 ELSE ascii(substr(msg, {}, 1)) END) ELSE 0 END",
+            p + 1,
+            SEPARATOR as u32,
+            p + 1
+        )
+    };
+    let half = |from: usize| {
+        (0..4)
+            .map(|j| format!("{} * {}", byte(from + j), 1u64 << (8 * j)))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    Word {
+        h: format!(
+            "({} + CASE WHEN {i} = {} THEN (msg_len % 256) * 16777216 ELSE 0 END)",
+            half(i * 8 + 4),
+            d.div("msg_len", "8")
+        ),
+        l: format!("({})", half(i * 8)),
+    }
+}
+
+/// `action_ids`: every action of every rule fired, with its id.
+pub fn action_ids(out: &mut String, d: Dialect) {
+    let _ = writeln!(
+        out,
+        "-- Each action of each rule fired, with the message its id hashes: pupil, rule, step,\n\
+         -- action, each followed by a 0xff byte (`|` here), then the date."
+    );
+    let _ = writeln!(out, "{}", d.create("action_hash_0"));
+    let init = [
+        ("v0", Word::constant(K0 ^ 0x736f_6d65_7073_6575)),
+        ("v1", Word::constant(K1 ^ 0x646f_7261_6e64_6f6d)),
+        ("v2", Word::constant(K0 ^ 0x6c79_6765_6e65_7261)),
+        ("v3", Word::constant(K1 ^ 0x7465_6462_7974_6573)),
+    ];
+    let msg = format!(
+        "f.pupil_id || '|' || a.rule || '|' || a.step || '|' || a.action || '|' || {}",
+        d.text("f.date")
+    );
+    let cols: Vec<String> = init
+        .iter()
+        .map(|(n, w)| {
+            format!(
+                "CAST({} AS BIGINT) AS {n}_h, CAST({} AS BIGINT) AS {n}_l",
+                w.h, w.l
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "SELECT pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, length(msg) AS msg_len,\n  {}\n\
+         FROM (SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.action,\n  \
+         a.note, a.responsible, a.responsible_name, {msg} AS msg\n  \
+         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id) AS m;\n",
+        cols.join(", ")
+    );
+}
+
+/// The statements compressing each block, then finishing: `action_ids`.
+pub fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
+    let blocks = longest(table) / 8 + 1;
+    let mut prev = "action_hash_0".to_string();
+    for i in 0..blocks {
+        let m = block(d, i);
+        let name = format!("action_hash_{}", i + 1);
+        let _ = writeln!(
+            out,
+            "-- SipHash block {i} (messages shorter than {} bytes are already done).",
+            i * 8
+        );
+        let _ = writeln!(out, "{}", d.create(&name));
+        // v3 ^= m; two rounds; v0 ^= m — for the messages this block is part of.
+        let start = format!(
+            "SELECT *, CAST({} AS BIGINT) AS m_h, CAST({} AS BIGINT) AS m_l FROM {prev} WHERE msg_len >= {}",
+            m.h,
+            m.l,
+            i * 8
+        );
+        let mixed = layer(
+            &start,
+            KEEP_M,
+            &[
+                ("v0", Word::col("v0")),
+                ("v1", Word::col("v1")),
+                ("v2", Word::col("v2")),
+                ("v3", xor(d, &Word::col("v3"), &Word::col("m"))),
+            ],
+        );
+        let rounded = rounds(d, mixed, KEEP_M, 2);
+        let done = layer(
+            &rounded,
+            KEEP,
+            &[
+                ("v0", xor(d, &Word::col("v0"), &Word::col("m"))),
+                ("v1", Word::col("v1")),
+                ("v2", Word::col("v2")),
+                ("v3", Word::col("v3")),
+            ],
+        );
+        let _ = writeln!(
+            out,
+            "{done}\nUNION ALL\nSELECT * FROM {prev} WHERE msg_len < {};\n",
+            i * 8
+        );
+        prev = name;
+    }
+    let _ = writeln!(
+        out,
+        "-- SipHash finish: v2 ^= 0xff, four rounds, v0 ^ v1 ^ v2 ^ v3."
+    );
+    let _ = writeln!(out, "{}", d.create("action_ids"));
+    let start = layer(
+        &format!("SELECT * FROM {prev}"),
+        KEEP,
+        &[
+            ("v0", Word::col("v0")),
+            ("v1", Word::col("v1")),
+            ("v2", xor(d, &Word::col("v2"), &Word::constant(0xff))),
+            ("v3", Word::col("v3")),
+        ],
+    );
+    let finished = rounds(d, start, KEEP, 4);
+    let v = [
+        Word::col("v0"),
+        Word::col("v1"),
+        Word::col("v2"),
+        Word::col("v3"),
+    ];
+    let top = d.xor(&d.xor(&v[0].h, &v[1].h), &d.xor(&v[2].h, &v[3].h));
+    let _ = writeln!(
+        out,
+        "SELECT lower(lpad(hex({top}), 8, '0')) AS id, pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name\n\
+         FROM ({finished}) AS h;\n"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotation_by_32_swaps_the_halves() {
+        let w = rotl(Dialect::DuckDb, &Word::col("x"), 32);
+        assert_eq!((w.h.as_str(), w.l.as_str()), ("x_l", "x_h"));
+    }
+}

@@ -1,0 +1,256 @@
+//! `attend compile --format sql`: the decision table as one SQL script for DuckDB or Spark
+//! that, over tables `register` and `pupils`, makes `actions` and `summary` as `attend run`
+//! writes them (docs/sql.md; notes in sql-interface). A construct the script cannot express
+//! is a located error, never SQL that answers differently.
+
+mod calendar;
+mod conditions;
+mod dialect;
+mod ids;
+mod metrics;
+mod rules;
+
+use std::fmt::Write as _;
+
+pub use dialect::Dialect;
+
+use crate::diagnostic::{Diagnostic, Problem};
+use crate::source::Loc;
+use crate::table::{DecisionTable, RowKind, SchoolDays};
+use conditions::Scope;
+use metrics::Metrics;
+
+/// The SQL stage's problems.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum SqlError {
+    #[error(
+        "{construct} is not supported by the SQL compiler yet: dialect {dialect} cannot express it"
+    )]
+    Unsupported { construct: String, dialect: Dialect },
+    #[error("the calendar has no school days, so there is no calendar table to write")]
+    NoSchoolDays,
+}
+
+impl Problem for SqlError {
+    fn code(&self) -> &'static str {
+        match self {
+            SqlError::Unsupported { .. } => "sql::unsupported",
+            SqlError::NoSchoolDays => "sql::no_school_days",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            SqlError::Unsupported { .. } => Some(
+                "run this policy with `attend run`; docs/sql.md lists what the SQL compiler expresses"
+                    .into(),
+            ),
+            SqlError::NoSchoolDays => Some("give a calendar with `--calendar FILE`".into()),
+        }
+    }
+
+    fn label(&self) -> Option<String> {
+        match self {
+            SqlError::Unsupported { .. } => Some("not expressible in SQL yet".into()),
+            SqlError::NoSchoolDays => None,
+        }
+    }
+}
+
+/// The script for `dialect`, or the constructs it cannot express, each where it is written.
+pub fn compile(
+    table: &DecisionTable,
+    days: &SchoolDays,
+    dialect: Dialect,
+    policy: &Loc,
+) -> Result<String, Vec<Diagnostic>> {
+    let unsupported =
+        |construct: String, loc: &Loc| SqlError::Unsupported { construct, dialect }.at(loc);
+    if days.is_empty() {
+        return Err(vec![SqlError::NoSchoolDays.at(policy)]);
+    }
+    let errors = unexpressed(table, dialect, &unsupported);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut metrics = Metrics::of(table);
+    // The rules' SQL is written first, so every metric they read is known when the tables of
+    // counts are.
+    let mut rules_sql = String::new();
+    rules::rules(&mut rules_sql, dialect, table, &mut metrics)
+        .map_err(|(u, loc)| vec![unsupported(u.0, &loc)])?;
+    let mut summary_sql = String::new();
+    summary(&mut summary_sql, dialect, table, &mut metrics)
+        .map_err(|u| vec![unsupported(u.0, policy)])?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- {} compiled to SQL ({dialect}) by attend {}.\n\
+         -- Input: register(pupil_id, date, session, mark) and pupils(pupil_id, date_of_birth,\n\
+         -- year_group, admission_date, leaving_date, sen, fsm, social_worker, looked_after,\n\
+         -- child_protection_plan) as text. Output: tables `actions` and `summary`, as\n\
+         -- `attend run` writes actions.csv and summary.csv. Integer arithmetic throughout.\n",
+        table.policy,
+        env!("CARGO_PKG_VERSION")
+    );
+    calendar::calendar(&mut out, dialect, days, &metrics);
+    calendar::code_classes(&mut out, dialect);
+    calendar::pupil_attributes(&mut out, dialect);
+    metrics::data(&mut out, dialect, &metrics, days.len());
+    rules::lookups(&mut out, dialect, table);
+    out.push_str(&rules_sql);
+    actions(&mut out, dialect, table);
+    out.push_str(&summary_sql);
+    Ok(out)
+}
+
+/// The constructs of the table the compiler does not express, each located.
+fn unexpressed(
+    table: &DecisionTable,
+    dialect: Dialect,
+    unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for ladder in &table.ladders {
+        if let Some(row) = ladder.rows.first().and_then(|r| table.rows.get(*r)) {
+            errors.push(unsupported(
+                format!("the ladder of band `{}`", row.rule),
+                &row.loc,
+            ));
+        }
+    }
+    let mut seen_plans = Vec::new();
+    for row in &table.rows {
+        match row.kind {
+            RowKind::BandWeekly if !row.actions.is_empty() => errors.push(unsupported(
+                format!("the weekly actions of band `{}`", row.rule),
+                &row.loc,
+            )),
+            RowKind::PlanOpen | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
+                if !seen_plans.contains(&row.rule) =>
+            {
+                seen_plans.push(row.rule.clone());
+                errors.push(unsupported(
+                    format!("the support plan `{}`", row.rule),
+                    &row.loc,
+                ));
+            }
+            _ => {}
+        }
+    }
+    // Rows of different rules asking for the same action could fire on one day, which
+    // `actions.csv` makes one line; the script does not merge them yet.
+    let mut by_action: Vec<(&str, &str)> = Vec::new();
+    for row in &table.rows {
+        for a in &row.actions {
+            match by_action.iter().find(|(act, _)| *act == a.action) {
+                Some((_, rule)) if *rule != row.rule => {
+                    errors.push(unsupported(
+                        format!(
+                            "`{}` asked for by both `{rule}` and `{}` (one line when both fire on a day)",
+                            a.action, row.rule
+                        ),
+                        &row.loc,
+                    ));
+                }
+                Some(_) => {}
+                None => by_action.push((&a.action, &row.rule)),
+            }
+        }
+    }
+    errors.extend(ids::unexpressed(table, dialect, unsupported));
+    errors
+}
+
+/// `actions`: one line per action of each rule fired, in the columns of actions.csv (a run
+/// without a ledger: `ledger` and `done` empty).
+fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
+    ids::action_ids(out, d);
+    ids::compress(out, d, table);
+    let _ = writeln!(
+        out,
+        "-- actions.csv: id,date,pupil_id,rule,action,stage,responsible,evidence,note,\n\
+         -- responsible_name,ledger,done."
+    );
+    let _ = writeln!(out, "{}", d.create("actions"));
+    let _ = writeln!(
+        out,
+        "SELECT f.id, {} AS date, f.pupil_id, f.rule, f.action, COALESCE(st.name, '') AS stage,\n  \
+         f.responsible, f.evidence, f.note, f.responsible_name, '' AS ledger, '' AS done\n\
+         FROM action_ids AS f\n\
+         LEFT JOIN stages AS st ON st.stage_rank = f.stage_rank;\n",
+        d.text("f.date")
+    );
+}
+
+/// `summary`: per pupil, the figures at the last school day on roll, as summary.csv.
+fn summary(
+    out: &mut String,
+    d: Dialect,
+    table: &DecisionTable,
+    metrics: &mut Metrics,
+) -> Result<(), conditions::Unsupported> {
+    let scope = Scope {
+        d,
+        stage: Some("stage"),
+        stage_names: &table.stages,
+    };
+    let measure = |metrics: &mut Metrics, rows: &[Vec<crate::table::Atom>]| {
+        let mut any = Vec::new();
+        for atoms in rows {
+            any.push(conditions::rule(&scope, metrics, atoms)?.0);
+        }
+        Ok::<_, conditions::Unsupported>(if any.is_empty() {
+            "FALSE".to_string()
+        } else {
+            any.join(" OR ")
+        })
+    };
+    let persistent = measure(metrics, &table.measures.persistent)?;
+    let severe = measure(metrics, &table.measures.severe)?;
+    let bands: Vec<String> = table
+        .band_sets
+        .iter()
+        .enumerate()
+        .map(|(s, set)| {
+            let names: Vec<String> = set
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| table.rows.get(*r).map(|row| (i, row)))
+                .map(|(i, row)| format!("WHEN {i} THEN {}", d.quote(&row.rule)))
+                .collect();
+            if names.is_empty() {
+                "''".to_string()
+            } else {
+                format!("CASE band{s} {} ELSE '' END", names.join(" "))
+            }
+        })
+        .collect();
+    let bands = if bands.is_empty() {
+        "''".to_string()
+    } else {
+        bands.join(" || ';' || ")
+    };
+    let _ = writeln!(
+        out,
+        "-- summary.csv: pupil_id,possible,present,authorised,unauthorised,attendance,band,stage,\n\
+         -- persistent,severe; the figures at the pupil's last school day on roll (year to\n\
+         -- date), the measures as the policy defines them."
+    );
+    let _ = writeln!(out, "{}", d.create("summary"));
+    let _ = writeln!(
+        out,
+        "SELECT r.pupil_id, COALESCE(v.m0, 0) AS possible, COALESCE(v.m1, 0) AS present,\n  \
+         COALESCE(v.m2, 0) AS authorised, COALESCE(v.m3, 0) AS unauthorised,\n  \
+         {} AS attendance,\n  \
+         {bands} AS band,\n  \
+         COALESCE(st.name, '') AS stage,\n  \
+         CASE WHEN v.day IS NOT NULL AND ({persistent}) THEN 'true' ELSE 'false' END AS persistent,\n  \
+         CASE WHEN v.day IS NOT NULL AND ({severe}) THEN 'true' ELSE 'false' END AS severe\n\
+         FROM roll AS r\n\
+         LEFT JOIN day_state AS v ON v.pupil_id = r.pupil_id AND v.day = r.to_day - 1\n\
+         LEFT JOIN stages AS st ON st.stage_rank = COALESCE(v.stage, 0);",
+        conditions::percent_tenths(d, "COALESCE(v.m1, 0)", "COALESCE(v.m0, 0)")
+    );
+    Ok(())
+}

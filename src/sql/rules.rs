@@ -1,0 +1,472 @@
+//! The rules that carry state from one school day to the next, as window functions over each
+//! pupil's school days on roll: bands (a change of band fires the new band's entry actions),
+//! the stage, triggers (rising edges, `on each`, `once per`), escalation steps; then the
+//! `actions` and `summary` tables in the columns of `actions.csv` and `summary.csv`.
+
+use std::fmt::Write as _;
+
+use super::conditions::{self, Scope, Unsupported};
+use super::dialect::Dialect;
+use super::metrics::Metrics;
+use crate::model::{CountMetric, Period, Repeat};
+use crate::source::Loc;
+use crate::table::{Atom, DecisionTable, Event, RowKind};
+
+/// A rule fired: which table row, on which days (a condition over `day_state`), at which
+/// stage (an expression), with which evidence.
+struct Firing {
+    comment: String,
+    row: String,
+    stage: String,
+    evidence: String,
+    when: String,
+    /// `once per`: only the first firing in each such period.
+    once_per: Option<Period>,
+}
+
+/// The SQL of the stateful rules; an unsupported construct with where it is written.
+pub fn rules(
+    out: &mut String,
+    d: Dialect,
+    table: &DecisionTable,
+    metrics: &mut Metrics,
+) -> Result<(), (Unsupported, Loc)> {
+    let stages = &table.stages;
+    let at = |row: usize| table.rows[row].loc.clone();
+    let line = |row: usize| {
+        table
+            .rows
+            .get(row)
+            .map(|r| format!("{}:{}", r.source.file, r.source.line))
+            .unwrap_or_default()
+    };
+    let no_stage = Scope {
+        d,
+        stage: None,
+        stage_names: stages,
+    };
+    let mut firings: Vec<Firing> = Vec::new();
+
+    // Bands: per set, the first band whose range (or `or` condition) holds.
+    let mut band_cols = Vec::new();
+    let mut stage_parts = vec!["0".to_string()];
+    for (s, set) in table.band_sets.iter().enumerate() {
+        let mut which = Vec::new();
+        let mut evidence = Vec::new();
+        let mut ranks = Vec::new();
+        for (i, &r) in set.iter().enumerate() {
+            let row = &table.rows[r];
+            let mut ways = vec![row.when.clone()];
+            ways.extend(row.also.iter().flatten().cloned());
+            for atoms in &ways {
+                let (test, text) =
+                    conditions::rule(&no_stage, metrics, atoms).map_err(|u| (u, at(r)))?;
+                which.push(format!(
+                    "    WHEN {test} THEN {i} -- {} band {}",
+                    line(r),
+                    row.rule
+                ));
+                evidence.push(format!("    WHEN {test} THEN {text}"));
+            }
+            let rank = row
+                .stage
+                .as_deref()
+                .and_then(|n| stages.iter().position(|x| x == n));
+            if let Some(rank) = rank {
+                ranks.push(format!("WHEN {i} THEN {rank}"));
+            }
+            if !row.actions.is_empty() {
+                if matches!(row.repeat, Repeat::NotWithin { .. }) {
+                    return Err((
+                        Unsupported(format!("`{}` on a band's entry actions", row.repeat)),
+                        at(r),
+                    ));
+                }
+                let guard = match &row.guard {
+                    None => "TRUE".to_string(),
+                    Some(rows) if rows.is_empty() => "FALSE".to_string(),
+                    Some(rows) => {
+                        let mut any = Vec::new();
+                        for atoms in rows {
+                            any.push(
+                                conditions::rule(&no_stage, metrics, atoms)
+                                    .map_err(|u| (u, at(r)))?
+                                    .0,
+                            );
+                        }
+                        format!("({})", any.join(" OR "))
+                    }
+                };
+                firings.push(Firing {
+                    comment: format!("{} band {}: entry actions", line(r), row.rule),
+                    row: r.to_string(),
+                    stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
+                    evidence: format!("band{s}_evidence"),
+                    when: format!(
+                        "band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i}) AND {guard}"
+                    ),
+                    once_per: match row.repeat {
+                        Repeat::OncePer(p) => Some(p),
+                        _ => None,
+                    },
+                });
+            }
+        }
+        band_cols.push(format!(
+            "CASE\n{}\n  END AS band{s},\n  CASE\n{}\n  END AS band{s}_evidence",
+            which.join("\n"),
+            evidence.join("\n")
+        ));
+        if !ranks.is_empty() {
+            stage_parts.push(format!("CASE band{s} {} ELSE 0 END", ranks.join(" ")));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "-- Bands: per band set, the first band that holds (NULL: none), and its evidence."
+    );
+    let _ = writeln!(out, "{}", d.create("day_bands"));
+    let _ = writeln!(
+        out,
+        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values) AS b;\n",
+        {
+            let mut parts = stage_parts.clone();
+            if parts.len() == 1 {
+                parts.push("0".into());
+            }
+            parts.join(", ")
+        },
+        band_cols
+            .iter()
+            .map(|c| format!(",\n  {c}"))
+            .collect::<String>()
+    );
+
+    // Triggers: each a group of consecutive rows, any of which holds.
+    struct Trigger {
+        rows: Vec<usize>,
+        stage: Option<usize>,
+    }
+    let mut triggers = Vec::new();
+    let mut r = 0;
+    while r < table.rows.len() {
+        let row = &table.rows[r];
+        if row.kind != RowKind::Trigger {
+            r += 1;
+            continue;
+        }
+        let mut end = r;
+        let mut rows = Vec::new();
+        while let Some(next) = table.rows.get(end)
+            && next.kind == RowKind::Trigger
+            && next.rule == row.rule
+            && next.source == row.source
+        {
+            if next.satisfiable {
+                rows.push(end);
+            }
+            end += 1;
+        }
+        if row.event != Event::Holds {
+            return Err((
+                Unsupported(
+                    "a trigger looked at on some days only (`at end of`, `every N school_weeks`)"
+                        .into(),
+                ),
+                at(r),
+            ));
+        }
+        if matches!(row.repeat, Repeat::Every { .. } | Repeat::NotWithin { .. }) {
+            return Err((Unsupported(format!("`{}` on a trigger", row.repeat)), at(r)));
+        }
+        triggers.push((
+            r,
+            Trigger {
+                rows,
+                stage: row
+                    .stage
+                    .as_deref()
+                    .and_then(|n| stages.iter().position(|x| x == n)),
+            },
+        ));
+        r = end;
+    }
+    let reads_stage = triggers.iter().any(|(_, t)| {
+        t.rows.iter().any(|&r| {
+            table.rows[r]
+                .when
+                .iter()
+                .any(|a| matches!(a, Atom::Stage { .. }))
+        })
+    });
+    // The stage is the least fixed point of "bands and the stages of the triggers that hold",
+    // as the engine finds it: len(stages) + 1 passes, each reading the stage of the last.
+    let passes = if reads_stage { stages.len() + 1 } else { 1 };
+    let holds_under = |metrics: &mut Metrics, t: &Trigger, stage: &str| {
+        let scope = Scope {
+            d,
+            stage: Some(stage),
+            stage_names: stages,
+        };
+        let mut any = Vec::new();
+        for &r in &t.rows {
+            any.push(
+                conditions::rule(&scope, metrics, &table.rows[r].when).map_err(|u| (u, at(r)))?,
+            );
+        }
+        Ok::<_, (Unsupported, Loc)>(any)
+    };
+    let mut chain = "SELECT *, base_stage AS s0 FROM day_bands".to_string();
+    for k in 0..passes {
+        let mut parts = vec!["base_stage".to_string(), "0".to_string()];
+        for (_, t) in &triggers {
+            if let Some(rank) = t.stage {
+                let any = holds_under(metrics, t, &format!("s{k}"))?;
+                let tests: Vec<&str> = any.iter().map(|(t, _)| t.as_str()).collect();
+                if !tests.is_empty() {
+                    parts.push(format!(
+                        "CASE WHEN {} THEN {rank} ELSE 0 END",
+                        tests.join(" OR ")
+                    ));
+                }
+            }
+        }
+        chain = format!(
+            "SELECT *, GREATEST({}) AS s{}\n  FROM ({chain}) AS l{k}",
+            parts.join(", "),
+            k + 1
+        );
+    }
+    let held_stage = format!("s{}", passes - 1);
+    let mut cols = vec![format!("s{passes} AS stage")];
+    for (t, (first, trig)) in triggers.iter().enumerate() {
+        let any = holds_under(metrics, trig, &held_stage)?;
+        let row = &table.rows[*first];
+        let holds = if any.is_empty() {
+            "FALSE".to_string()
+        } else {
+            any.iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        let rows: Vec<String> = any
+            .iter()
+            .zip(&trig.rows)
+            .map(|((test, _), r)| format!("WHEN {test} THEN {r}"))
+            .collect();
+        let texts: Vec<String> = any
+            .iter()
+            .map(|(test, text)| format!("WHEN {test} THEN {text}"))
+            .collect();
+        cols.push(format!(
+            "-- {} trigger {}\n  ({holds}) AS t{t}_holds,\n  CASE {} END AS t{t}_row,\n  CASE {} END AS t{t}_evidence",
+            line(*first),
+            row.rule,
+            if rows.is_empty() { "WHEN FALSE THEN 0".into() } else { rows.join(" ") },
+            if texts.is_empty() { "WHEN FALSE THEN ''".into() } else { texts.join(" ") },
+        ));
+        if !row.actions.is_empty() {
+            firings.push(Firing {
+                comment: format!("{} trigger {}", line(*first), row.rule),
+                row: format!("t{t}_row"),
+                stage: trig.stage.map_or("stage".to_string(), |k| k.to_string()),
+                evidence: format!("t{t}_evidence"),
+                when: match row.repeat {
+                    Repeat::Each | Repeat::OncePer(_) => format!("t{t}_holds"),
+                    _ => format!("t{t}_holds AND NOT t{t}_was"),
+                },
+                once_per: match row.repeat {
+                    Repeat::OncePer(p) => Some(p),
+                    _ => None,
+                },
+            });
+        }
+    }
+    // Escalation steps: on the day the run of consecutive days reaches the step's day.
+    let with_stage = Scope {
+        d,
+        stage: Some("stage"),
+        stage_names: stages,
+    };
+    let mut steps = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        if row.kind != RowKind::Step || !row.satisfiable || row.actions.is_empty() {
+            continue;
+        }
+        let Event::ReachDay(day) = row.event else {
+            continue;
+        };
+        let codes = row.when.iter().find_map(|a| match a {
+            Atom::Count {
+                metric: CountMetric::ConsecutiveDays { codes },
+                range,
+            } if range.lo == day => Some(codes.clone()),
+            _ => None,
+        });
+        let Some(codes) = codes else { continue };
+        let run = metrics.run(&codes);
+        steps.push((r, run, day));
+    }
+    let _ = writeln!(
+        out,
+        "-- The stage (bands, then the triggers that hold, to a fixed point), which triggers\n\
+         -- hold and by which row, and the escalation steps due."
+    );
+    let _ = writeln!(out, "{}", d.create("day_rules"));
+    let mut step_cols = Vec::new();
+    for (k, (r, run, day)) in steps.iter().enumerate() {
+        let (test, text) = conditions::rule(&with_stage, metrics, &table.rows[*r].when)
+            .map_err(|u| (u, at(*r)))?;
+        step_cols.push(format!(
+            "-- {} escalation {} day {day}\n  (ext{run} = 1 AND run{run} = {day} AND {test}) AS step{k}_due,\n  {text} AS step{k}_evidence",
+            line(*r),
+            table.rows[*r].rule
+        ));
+        firings.push(Firing {
+            comment: format!("{} escalation {} day {day}", line(*r), table.rows[*r].rule),
+            row: r.to_string(),
+            stage: "stage".into(),
+            evidence: format!("step{k}_evidence"),
+            when: format!("step{k}_due"),
+            once_per: None,
+        });
+    }
+    cols.extend(step_cols);
+    let _ = writeln!(
+        out,
+        "SELECT *,\n  {}\nFROM ({chain}) AS x;\n",
+        cols.join(",\n  ")
+    );
+    let _ = writeln!(
+        out,
+        "-- The school day before, on roll: the band held, the stage, whether each trigger held."
+    );
+    let _ = writeln!(out, "{}", d.create("day_state"));
+    let before = "OVER (PARTITION BY pupil_id ORDER BY day)";
+    let mut lags = vec![format!("LAG(stage, 1, 0) {before} AS stage_before")];
+    for s in 0..table.band_sets.len() {
+        lags.push(format!("LAG(band{s}) {before} AS band{s}_before"));
+    }
+    for t in 0..triggers.len() {
+        lags.push(format!("LAG(t{t}_holds, 1, FALSE) {before} AS t{t}_was"));
+    }
+    let _ = writeln!(
+        out,
+        "SELECT *,\n  {}\nFROM day_rules;\n",
+        lags.join(",\n  ")
+    );
+
+    // Every firing, then the actions each row asks for.
+    let _ = writeln!(
+        out,
+        "-- Every rule that fired: pupil, day, table row, stage rank and evidence."
+    );
+    let _ = writeln!(out, "{}", d.create("fired"));
+    let mut selects = Vec::new();
+    for f in &firings {
+        let pick = format!(
+            "SELECT pupil_id, day, date, {} AS row_id, {} AS stage_rank, {} AS evidence",
+            f.row, f.stage, f.evidence
+        );
+        selects.push(match f.once_per {
+            None => format!("-- {}\n{pick}\nFROM day_state WHERE {}", f.comment, f.when),
+            Some(p) => {
+                let col = match p {
+                    Period::HalfTerm => "half_term",
+                    Period::Term => "term",
+                    Period::Year => "year",
+                };
+                format!(
+                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM day_state WHERE {}) AS o\nWHERE nth = 1",
+                    f.comment,
+                    p.keyword(),
+                    f.when
+                )
+            }
+        });
+    }
+    if selects.is_empty() {
+        selects.push(
+            "SELECT pupil_id, day, date, 0 AS row_id, 0 AS stage_rank, '' AS evidence FROM day_state WHERE 1 = 0"
+                .into(),
+        );
+    }
+    let _ = writeln!(out, "{};\n", selects.join("\nUNION ALL\n"));
+    Ok(())
+}
+
+/// `row_actions` and `stages`: what each table row asks for, and the stages by rank.
+pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
+    let t = d.text_type();
+    let _ = writeln!(
+        out,
+        "-- What each row of the decision table asks for, and who is responsible."
+    );
+    let _ = writeln!(out, "{}", d.create("row_actions"));
+    let mut values = Vec::new();
+    for (r, row) in table.rows.iter().enumerate() {
+        for a in &row.actions {
+            let responsible = a.responsible.as_deref().unwrap_or("");
+            let name = a
+                .responsible
+                .as_deref()
+                .and_then(|x| table.role_name(x))
+                .unwrap_or("");
+            values.push(format!(
+                "  ({r}, {}, {}, {}, {}, {}, {}) -- {}:{}",
+                d.quote(&row.rule),
+                d.quote(&super::ids::step_name(row.kind, &row.event)),
+                d.quote(&a.action),
+                d.quote(a.note.as_deref().unwrap_or("")),
+                d.quote(responsible),
+                d.quote(name),
+                row.source.file,
+                row.source.line,
+            ));
+        }
+    }
+    if values.is_empty() {
+        let _ = writeln!(
+            out,
+            "SELECT CAST(0 AS INTEGER) AS row_id, CAST('' AS {t}) AS rule, CAST('' AS {t}) AS step, CAST('' AS {t}) AS action, CAST('' AS {t}) AS note, CAST('' AS {t}) AS responsible, CAST('' AS {t}) AS responsible_name WHERE 1 = 0;\n"
+        );
+    } else {
+        // A comment after the last row would hide the closing parenthesis.
+        let n = values.len();
+        let rows: Vec<String> = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let (data, comment) = v.split_once(" -- ").unwrap_or((&v, ""));
+                let sep = if i + 1 == n { "" } else { "," };
+                format!("{data}{sep} -- {comment}")
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "SELECT * FROM (VALUES\n{}\n) AS t(row_id, rule, step, action, note, responsible, responsible_name);\n",
+            rows.join("\n")
+        );
+    }
+    let _ = writeln!(out, "-- The stages, by rank (0: the first).");
+    let _ = writeln!(out, "{}", d.create("stages"));
+    if table.stages.is_empty() {
+        let _ = writeln!(
+            out,
+            "SELECT CAST(0 AS INTEGER) AS stage_rank, CAST('' AS {t}) AS name WHERE 1 = 0;\n"
+        );
+    } else {
+        let rows: Vec<String> = table
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("({i}, {})", d.quote(s)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "SELECT * FROM (VALUES {}) AS t(stage_rank, name);\n",
+            rows.join(", ")
+        );
+    }
+}
