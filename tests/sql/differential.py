@@ -352,6 +352,16 @@ def statements(script):
     return out
 
 
+def headline(problem):
+    """The line of a compiler's message that says what it refused (not its `note:` lines)."""
+    lines = [l.strip() for l in (problem or "").splitlines() if l.strip()]
+    for key in ("cannot express", "not supported", "×", "error"):
+        for line in lines:
+            if key in line and not line.startswith("note:"):
+                return line
+    return next((l for l in lines if not l.startswith("note:")), lines[0] if lines else "")
+
+
 def where(chunk):
     """The policy line a statement comes from (its comments), for an engine's error."""
     notes = [l.strip() for l in chunk.splitlines() if l.strip().startswith("--")]
@@ -490,6 +500,105 @@ class EngineError(Exception):
     pass
 
 
+def worker(dialect, work, conn):
+    """An engine in its own process (and process group, with Spark's JVM), so that a script
+    that runs too long is ended by killing the group, never left to hang the run."""
+    os.setsid()
+    try:
+        engine = DuckDB() if dialect == "duckdb" else Spark(work)
+    except Failure as e:
+        conn.send(("missing", str(e)))
+        return
+    conn.send(("ready", None))
+    while True:
+        command, argument = conn.recv()
+        if command == "stop":
+            if dialect == "spark":
+                engine.stop()
+            conn.send(("ok", None))
+            return
+        try:
+            if command == "load":
+                engine.load(argument)
+                conn.send(("ok", None))
+            else:
+                engine.execute(argument)
+                conn.send(("ok", {table: engine.table(table) for table in TABLES}))
+        except EngineError as e:
+            conn.send(("error", str(e)))
+        except Exception as e:  # an engine's own failure, reported as the engine's error
+            conn.send(("error", f"{type(e).__name__}: {str(e)[:3000]}"))
+
+
+class Timeout(Exception):
+    pass
+
+
+class Remote:
+    """The parent's side of a worker: start, load, run, each with a time limit."""
+
+    def __init__(self, dialect, work):
+        self.dialect, self.work, self.proc, self.loaded = dialect, work, None, None
+
+    def start(self, timeout=300):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=worker, args=(self.dialect, self.work, child), daemon=True)
+        self.proc.start()
+        kind, message = self.receive(timeout, "start")
+        if kind == "missing":
+            raise Failure(message)
+        self.loaded = None
+
+    def receive(self, timeout, what):
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise Timeout(f"{self.dialect}: {what} took more than {timeout:.0f} s; the engine was stopped")
+        try:
+            return self.conn.recv()
+        except EOFError:
+            self.kill()
+            raise Timeout(f"{self.dialect}: the engine's process ended during {what}") from None
+
+    def kill(self):
+        import signal
+
+        if self.proc is not None and self.proc.is_alive():
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.proc is not None:
+            self.proc.join(10)
+        self.proc = None
+
+    def run(self, folder, script, timeout):
+        """{table: (header, rows)}; EngineError, or Timeout (the engine restarted next time)."""
+        if self.proc is None:
+            self.start()
+        if self.loaded != folder:
+            self.conn.send(("load", folder))
+            kind, message = self.receive(timeout, "loading the register")
+            if kind != "ok":
+                raise EngineError(message)
+            self.loaded = folder
+        self.conn.send(("run", script))
+        kind, result = self.receive(timeout, "the script")
+        if kind != "ok":
+            raise EngineError(result)
+        return result
+
+    def stop(self):
+        if self.proc is not None:
+            self.conn.send(("stop", None))
+            if self.conn.poll(60):
+                self.conn.recv()
+            self.proc.join(30)
+            self.kill()
+
+
 # ---------------------------------------------------------------------------------------------
 # Comparing
 
@@ -530,6 +639,9 @@ def main():
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--work", help="folder for the data (default: a new one in /tmp, deleted at the end)")
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds one engine may take for one policy x register")
+    ap.add_argument("--budget", type=float, default=900,
+                    help="seconds for all the engines' runs; what is left then fails as not run")
     ap.add_argument("policy", nargs="*", help="only these policies (a partial run, for debugging)")
     args = ap.parse_args()
     os.chdir(ROOT)
@@ -557,7 +669,7 @@ def differential(args, attend, work):
         print(f"register {name}: {n} sessions ({args.pupils} pupils) for DuckDB, {m} ({args.spark_pupils}) for Spark")
     print(f"registers generated in {time.monotonic() - start:.1f} s", flush=True)
 
-    clock = {"native": 0.0, "duckdb": 0.0, "spark": 0.0, "spark start": 0.0}
+    clock = {"native": 0.0, "duckdb": 0.0, "spark": 0.0, "duckdb start": 0.0, "spark start": 0.0}
     chosen = policies(args.policy)
     refused, mismatches, errors = [], [], []
     scripts = {}
@@ -566,28 +678,30 @@ def differential(args, attend, work):
             script, problem = compile_sql(attend, policy, dialect)
             if script is None:
                 refused.append((policy, dialect, problem))
-                print(f"REFUSED  {policy} ({dialect}): {problem.splitlines()[0] if problem else ''}", flush=True)
+                print(f"REFUSED  {policy} ({dialect}): {headline(problem)}", flush=True)
             else:
                 scripts[(policy, dialect)] = script
 
-    t = time.monotonic()
-    engines = {"duckdb": DuckDB()}
-    clock["duckdb"] += time.monotonic() - t
-    t = time.monotonic()
-    engines["spark"] = Spark(work)
-    clock["spark start"] = time.monotonic() - t
+    engines = {}
+    for dialect in DIALECTS:
+        t = time.monotonic()
+        engines[dialect] = Remote(dialect, work)
+        engines[dialect].start()
+        clock[f"{dialect} start"] = time.monotonic() - t
+    deadline = time.monotonic() + args.budget
 
     compared = passed = 0
+    timeouts = []
     try:
         for dialect in DIALECTS:
             engine = engines[dialect]
             for name, folders in registers.items():
                 folder = folders[0] if dialect == "duckdb" else folders[1]
-                t = time.monotonic()
-                engine.load(folder)
-                clock[dialect] += time.monotonic() - t
                 for policy in chosen:
                     if (policy, dialect) not in scripts:
+                        continue
+                    if time.monotonic() > deadline:
+                        timeouts.append((policy, name, dialect, f"not run: the run's budget of {args.budget} s is spent"))
                         continue
                     out = os.path.join(work, "native", os.path.basename(folder), policy.replace(os.sep, "_"))
                     t = time.monotonic()
@@ -596,11 +710,15 @@ def differential(args, attend, work):
                     compared += 1
                     t = time.monotonic()
                     try:
-                        engine.execute(scripts[(policy, dialect)])
-                        got = {table: engine.table(table) for table in TABLES}
+                        got = engine.run(folder, scripts[(policy, dialect)], args.timeout)
                     except EngineError as e:
                         errors.append((policy, name, dialect, str(e)))
-                        print(f"ERROR    {policy} × {name} on {dialect}: {str(e).splitlines()[0]}", flush=True)
+                        lines = str(e).splitlines()
+                        print(f"ERROR    {policy} × {name} on {dialect}: {' / '.join(lines[:2])[:400]}", flush=True)
+                        continue
+                    except Timeout as e:
+                        timeouts.append((policy, name, dialect, str(e)))
+                        print(f"TIMEOUT  {policy} × {name} on {dialect}: {e}", flush=True)
                         continue
                     finally:
                         clock[dialect] += time.monotonic() - t
@@ -615,23 +733,29 @@ def differential(args, attend, work):
                         print(f"ok       {policy} × {name} on {dialect} ({len(expected['actions'][1])} actions, "
                               f"{len(expected['summary'][1])} pupils)", flush=True)
     finally:
-        engines["spark"].stop()
+        for engine in engines.values():
+            engine.stop()
 
     pairs = len(chosen) * len(registers)
+    unrun = len([t for t in timeouts if "budget" in t[3]])
     print("\n== summary")
     print(f"policies × registers: {pairs} pairs ({len(chosen)} policies × {len(registers)} registers), "
           f"each on {len(DIALECTS)} engines: {pairs * len(DIALECTS)} comparisons due")
     print(f"compared: {compared}, identical to the native engine: {passed}, different: {len(mismatches)}, "
-          f"engine errors: {len(errors)}, not compiled: {pairs * len(DIALECTS) - compared} "
+          f"engine errors: {len(errors)}, timed out or not run: {len(timeouts)}, "
+          f"not compiled: {pairs * len(DIALECTS) - compared - unrun} "
           f"({len(refused)} policy × dialect refused)")
-    print(f"time: native {clock['native']:.1f} s, DuckDB {clock['duckdb']:.1f} s, "
-          f"Spark {clock['spark']:.1f} s (+ {clock['spark start']:.1f} s to start), whole run "
+    print(f"time: native {clock['native']:.1f} s, DuckDB {clock['duckdb']:.1f} s "
+          f"(+ {clock['duckdb start']:.1f} s to start), Spark {clock['spark']:.1f} s "
+          f"(+ {clock['spark start']:.1f} s to start), whole run "
           f"{time.monotonic() - start:.1f} s")
     if refused:
         print(f"\nREFUSED by the compiler ({len(refused)}; each is a failure):")
         for policy, dialect, problem in refused:
             print(f"  {policy} ({dialect}):")
             print("    " + "\n    ".join(problem.splitlines()[:12]))
+    for policy, name, dialect, message in timeouts[:1]:
+        print(f"\nfirst timeout: {policy} × {name} on {dialect}: {message}")
     for policy, name, dialect, message in errors[:1]:
         print(f"\nfirst engine error: {policy} × {name} on {dialect}:\n{message}")
     for policy, name, dialect, table, diff in mismatches[:1]:
