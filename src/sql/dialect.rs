@@ -45,6 +45,16 @@ impl Dialect {
         }
     }
 
+    /// The aggregate joining `x` with `sep` in the order of `order` (NULLs left out).
+    pub fn join_ordered(self, x: &str, order: &str, sep: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("string_agg({x}, '{sep}' ORDER BY {order})"),
+            Dialect::Spark => format!(
+                "array_join(transform(array_sort(collect_list(CASE WHEN {x} IS NOT NULL THEN struct({order} AS o, {x} AS x) END)), e -> e.x), '{sep}')"
+            ),
+        }
+    }
+
     /// A value as text, printed as `attend` prints it (a date as `2024-09-05`).
     pub fn text(self, a: &str) -> String {
         match self {

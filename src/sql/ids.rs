@@ -143,7 +143,7 @@ fn rotl(d: Dialect, a: &Word, n: u32) -> Word {
 /// The columns an action carries through the hash's layers.
 const KEEP: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len";
 /// [`KEEP`] and the block being compressed.
-const KEEP_M: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len, m_h, m_l";
+const KEEP_M: &str = "pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, msg_len, m_h, m_l, p0_h, p0_l, p1_h, p1_l, p2_h, p2_l, p3_h, p3_l";
 
 /// One layer of a SELECT: new values of the state words from the current columns.
 fn layer(inner: &str, keep: &str, words: &[(&str, Word)]) -> String {
@@ -211,13 +211,13 @@ fn block(d: Dialect, i: usize) -> Word {
     };
     let half = |from: usize| {
         (0..4)
-            .map(|j| format!("{} * {}", byte(from + j), 1u64 << (8 * j)))
+            .map(|j| format!("CAST({} AS BIGINT) * {}", byte(from + j), 1u64 << (8 * j)))
             .collect::<Vec<_>>()
             .join(" + ")
     };
     Word {
         h: format!(
-            "({} + CASE WHEN {i} = {} THEN (msg_len % 256) * 16777216 ELSE 0 END)",
+            "({} + CASE WHEN {i} = {} THEN CAST(msg_len % 256 AS BIGINT) * 16777216 ELSE 0 END)",
             half(i * 8 + 4),
             d.div("msg_len", "8")
         ),
@@ -240,8 +240,8 @@ pub fn action_ids(out: &mut String, d: Dialect) {
         ("v3", Word::constant(K1 ^ 0x7465_6462_7974_6573)),
     ];
     let msg = format!(
-        "f.pupil_id || '|' || a.rule || '|' || a.step || '|' || a.action || '|' || {}",
-        d.text("f.date")
+        "pupil_id || '|' || rule || '|' || step || '|' || action || '|' || {}",
+        d.text("date")
     );
     let cols: Vec<String> = init
         .iter()
@@ -255,9 +255,7 @@ pub fn action_ids(out: &mut String, d: Dialect) {
     let _ = writeln!(
         out,
         "SELECT pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, length(msg) AS msg_len,\n  {}\n\
-         FROM (SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.action,\n  \
-         a.note, a.responsible, a.responsible_name, {msg} AS msg\n  \
-         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id) AS m;\n",
+         FROM (SELECT *, {msg} AS msg FROM due) AS m;\n",
         cols.join(", ")
     );
 }
@@ -271,16 +269,17 @@ pub fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
         let name = format!("action_hash_{}", i + 1);
         let _ = writeln!(
             out,
-            "-- SipHash block {i} (messages shorter than {} bytes are already done).",
+            "-- SipHash block {i} (a message shorter than {} bytes is already done).",
             i * 8
         );
         let _ = writeln!(out, "{}", d.create(&name));
-        // v3 ^= m; two rounds; v0 ^= m — for the messages this block is part of.
+        // v3 ^= m; two rounds; v0 ^= m — kept only for the messages this block is part of
+        // (the state before, pN, for the rest), so each statement reads the last once.
         let start = format!(
-            "SELECT *, CAST({} AS BIGINT) AS m_h, CAST({} AS BIGINT) AS m_l FROM {prev} WHERE msg_len >= {}",
-            m.h,
-            m.l,
-            i * 8
+            "SELECT *, CAST({} AS BIGINT) AS m_h, CAST({} AS BIGINT) AS m_l,\n    \
+             v0_h AS p0_h, v0_l AS p0_l, v1_h AS p1_h, v1_l AS p1_l,\n    \
+             v2_h AS p2_h, v2_l AS p2_l, v3_h AS p3_h, v3_l AS p3_l\n  FROM {prev}",
+            m.h, m.l
         );
         let mixed = layer(
             &start,
@@ -293,21 +292,22 @@ pub fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
             ],
         );
         let rounded = rounds(d, mixed, KEEP_M, 2);
+        let part = format!("msg_len >= {}", i * 8);
+        let kept = |new: Word, n: usize| Word {
+            h: format!("CASE WHEN {part} THEN {} ELSE p{n}_h END", new.h),
+            l: format!("CASE WHEN {part} THEN {} ELSE p{n}_l END", new.l),
+        };
         let done = layer(
             &rounded,
             KEEP,
             &[
-                ("v0", xor(d, &Word::col("v0"), &Word::col("m"))),
-                ("v1", Word::col("v1")),
-                ("v2", Word::col("v2")),
-                ("v3", Word::col("v3")),
+                ("v0", kept(xor(d, &Word::col("v0"), &Word::col("m")), 0)),
+                ("v1", kept(Word::col("v1"), 1)),
+                ("v2", kept(Word::col("v2"), 2)),
+                ("v3", kept(Word::col("v3"), 3)),
             ],
         );
-        let _ = writeln!(
-            out,
-            "{done}\nUNION ALL\nSELECT * FROM {prev} WHERE msg_len < {};\n",
-            i * 8
-        );
+        let _ = writeln!(out, "{done};\n");
         prev = name;
     }
     let _ = writeln!(

@@ -66,12 +66,12 @@ pub fn compile(
 ) -> Result<String, Vec<Diagnostic>> {
     let unsupported =
         |construct: String, loc: &Loc| SqlError::Unsupported { construct, dialect }.at(loc);
-    if days.is_empty() {
-        return Err(vec![SqlError::NoSchoolDays.at(policy)]);
-    }
     let errors = unexpressed(table, dialect, &unsupported);
     if !errors.is_empty() {
         return Err(errors);
+    }
+    if days.is_empty() {
+        return Err(vec![SqlError::NoSchoolDays.at(policy)]);
     }
     let mut metrics = Metrics::of(table);
     // The rules' SQL is written first, so every metric they read is known when the tables of
@@ -85,13 +85,12 @@ pub fn compile(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "-- {} compiled to SQL ({dialect}) by attend {}.\n\
+        "-- {} compiled to SQL ({dialect}) by `attend compile --format sql`.\n\
          -- Input: register(pupil_id, date, session, mark) and pupils(pupil_id, date_of_birth,\n\
          -- year_group, admission_date, leaving_date, sen, fsm, social_worker, looked_after,\n\
          -- child_protection_plan) as text. Output: tables `actions` and `summary`, as\n\
          -- `attend run` writes actions.csv and summary.csv. Integer arithmetic throughout.\n",
         table.policy,
-        env!("CARGO_PKG_VERSION")
     );
     calendar::calendar(&mut out, dialect, days, &metrics);
     calendar::code_classes(&mut out, dialect);
@@ -138,23 +137,28 @@ fn unexpressed(
             _ => {}
         }
     }
-    // Rows of different rules asking for the same action could fire on one day, which
-    // `actions.csv` makes one line; the script does not merge them yet.
-    let mut by_action: Vec<(&str, &str)> = Vec::new();
+    // The same untargeted action (`support`, `home_visit`) asked for by different people is
+    // one line only for the same person, which depends on the order the engine met them in;
+    // the script merges an action asked for by one person (or by no one named) only.
+    let mut named: Vec<(&str, &str)> = Vec::new();
     for row in &table.rows {
         for a in &row.actions {
-            match by_action.iter().find(|(act, _)| *act == a.action) {
-                Some((_, rule)) if *rule != row.rule => {
-                    errors.push(unsupported(
-                        format!(
-                            "`{}` asked for by both `{rule}` and `{}` (one line when both fire on a day)",
-                            a.action, row.rule
-                        ),
-                        &row.loc,
-                    ));
-                }
+            let Some(who) = a.responsible.as_deref() else {
+                continue;
+            };
+            if a.action.contains(':') {
+                continue;
+            }
+            match named.iter().find(|(act, _)| *act == a.action) {
+                Some((_, first)) if *first != who => errors.push(unsupported(
+                    format!(
+                        "`{}` asked for by both `{first}` and `{who}` (one line or two, by the order the rules fire in)",
+                        a.action
+                    ),
+                    &row.loc,
+                )),
                 Some(_) => {}
-                None => by_action.push((&a.action, &row.rule)),
+                None => named.push((&a.action, who)),
             }
         }
     }
@@ -165,6 +169,7 @@ fn unexpressed(
 /// `actions`: one line per action of each rule fired, in the columns of actions.csv (a run
 /// without a ledger: `ledger` and `done` empty).
 fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
+    due(out, d);
     ids::action_ids(out, d);
     ids::compress(out, d, table);
     let _ = writeln!(
@@ -180,6 +185,62 @@ fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
          FROM action_ids AS f\n\
          LEFT JOIN stages AS st ON st.stage_rank = f.stage_rank;\n",
         d.text("f.date")
+    );
+}
+
+/// `due`: the actions of the rules fired, the same action asked for by different rules on
+/// one day made one (src/engine/output.rs `due`): under the first rule, with every rule's
+/// evidence named, the notes each once, the first person named responsible. The k-th
+/// firing of a rule that day joins the k-th such action.
+fn due(out: &mut String, d: Dialect) {
+    let _ = writeln!(
+        out,
+        "-- Each action of each rule fired, in the order the engine fires them; `grp` numbers\n\
+         -- the repeats of one rule asking for one action on one day."
+    );
+    let _ = writeln!(out, "{}", d.create("fired_actions"));
+    let _ = writeln!(
+        out,
+        "SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.step,\n  \
+         a.action, a.note, a.responsible, a.responsible_name,\n  \
+         f.fire_ord * 1000 + a.action_ord AS ord,\n  \
+         ROW_NUMBER() OVER (PARTITION BY f.pupil_id, f.day, a.action, a.rule\n    \
+         ORDER BY f.fire_ord * 1000 + a.action_ord) AS grp\n\
+         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id;\n"
+    );
+    let group = "pupil_id, day, action, grp";
+    let _ = writeln!(
+        out,
+        "-- One line per action due: the first rule's, with the others' evidence and notes."
+    );
+    let _ = writeln!(out, "{}", d.create("due"));
+    let _ = writeln!(
+        out,
+        "SELECT m.pupil_id, m.day, m.date, m.row_id, m.stage_rank,\n  \
+         CASE WHEN g.n = 1 THEN m.evidence ELSE g.evidence END AS evidence,\n  \
+         m.rule, m.step, m.action,\n  \
+         CASE WHEN g.n = 1 THEN m.note ELSE COALESCE(g.notes, '') END AS note,\n  \
+         COALESCE(r.responsible, '') AS responsible,\n  \
+         COALESCE(r.responsible_name, '') AS responsible_name\n\
+         FROM fired_actions AS m\n\
+         JOIN (SELECT {group}, COUNT(*) AS n, MIN(ord) AS first_ord,\n    \
+         MIN(CASE WHEN responsible <> '' THEN ord END) AS named_ord,\n    \
+         {} AS evidence,\n    \
+         {} AS notes\n  \
+         FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {group}, note ORDER BY ord) AS note_nth\n    \
+         FROM fired_actions) AS x\n  \
+         GROUP BY {group}) AS g\n  \
+         ON g.pupil_id = m.pupil_id AND g.day = m.day AND g.action = m.action AND g.grp = m.grp\n  \
+         AND g.first_ord = m.ord\n\
+         LEFT JOIN fired_actions AS r\n  \
+         ON r.pupil_id = m.pupil_id AND r.day = m.day AND r.action = m.action AND r.grp = m.grp\n  \
+         AND r.ord = g.named_ord;\n",
+        d.join_ordered("'[' || rule || '] ' || evidence", "ord", "; "),
+        d.join_ordered(
+            "CASE WHEN note <> '' AND note_nth = 1 THEN note END",
+            "ord",
+            " / "
+        ),
     );
 }
 

@@ -364,9 +364,10 @@ pub fn rules(
     );
     let _ = writeln!(out, "{}", d.create("fired"));
     let mut selects = Vec::new();
-    for f in &firings {
+    // `fire_ord`: the order the engine fires rules in on one day (bands, triggers, steps).
+    for (ord, f) in firings.iter().enumerate() {
         let pick = format!(
-            "SELECT pupil_id, day, date, {} AS row_id, {} AS stage_rank, {} AS evidence",
+            "SELECT pupil_id, day, date, {} AS row_id, {ord} AS fire_ord, {} AS stage_rank, {} AS evidence",
             f.row, f.stage, f.evidence
         );
         selects.push(match f.once_per {
@@ -388,7 +389,7 @@ pub fn rules(
     }
     if selects.is_empty() {
         selects.push(
-            "SELECT pupil_id, day, date, 0 AS row_id, 0 AS stage_rank, '' AS evidence FROM day_state WHERE 1 = 0"
+            "SELECT pupil_id, day, date, 0 AS row_id, 0 AS fire_ord, 0 AS stage_rank, '' AS evidence FROM day_state WHERE 1 = 0"
                 .into(),
         );
     }
@@ -406,7 +407,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
     let _ = writeln!(out, "{}", d.create("row_actions"));
     let mut values = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
-        for a in &row.actions {
+        for (k, a) in row.actions.iter().enumerate() {
             let responsible = a.responsible.as_deref().unwrap_or("");
             let name = a
                 .responsible
@@ -414,7 +415,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
                 .and_then(|x| table.role_name(x))
                 .unwrap_or("");
             values.push(format!(
-                "  ({r}, {}, {}, {}, {}, {}, {}) -- {}:{}",
+                "  ({r}, {k}, {}, {}, {}, {}, {}, {}) -- {}:{}",
                 d.quote(&row.rule),
                 d.quote(&super::ids::step_name(row.kind, &row.event)),
                 d.quote(&a.action),
@@ -429,7 +430,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
     if values.is_empty() {
         let _ = writeln!(
             out,
-            "SELECT CAST(0 AS INTEGER) AS row_id, CAST('' AS {t}) AS rule, CAST('' AS {t}) AS step, CAST('' AS {t}) AS action, CAST('' AS {t}) AS note, CAST('' AS {t}) AS responsible, CAST('' AS {t}) AS responsible_name WHERE 1 = 0;\n"
+            "SELECT CAST(0 AS INTEGER) AS row_id, CAST(0 AS INTEGER) AS action_ord, CAST('' AS {t}) AS rule, CAST('' AS {t}) AS step, CAST('' AS {t}) AS action, CAST('' AS {t}) AS note, CAST('' AS {t}) AS responsible, CAST('' AS {t}) AS responsible_name WHERE 1 = 0;\n"
         );
     } else {
         // A comment after the last row would hide the closing parenthesis.
@@ -445,7 +446,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
             .collect();
         let _ = writeln!(
             out,
-            "SELECT * FROM (VALUES\n{}\n) AS t(row_id, rule, step, action, note, responsible, responsible_name);\n",
+            "SELECT * FROM (VALUES\n{}\n) AS t(row_id, action_ord, rule, step, action, note, responsible, responsible_name);\n",
             rows.join("\n")
         );
     }
