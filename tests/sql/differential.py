@@ -14,8 +14,11 @@ without school, and pupils files written the ways MIS write them. DuckDB runs on
 cohort; Spark on a small part of it (--spark-pupils), to keep CI quick.
 
 A policy the compiler refuses ("cannot express", "not supported", or any other error) is a
-FAILURE of the run, listed at the end; so is a missing engine: nothing is skipped. Exit 0
-only when every policy compiled for both dialects and every output matched.
+FAILURE of the run, listed at the end; so is a missing engine: nothing is skipped. Each
+engine runs in its own process; a policy x register that takes longer than --timeout is a
+failure (the engine is killed and restarted), and once --budget is spent what is left fails as
+not run, so CI's time stays bounded. Exit 0 only when every policy compiled for both dialects
+and every output matched.
 Data is written under --work (default a new folder in /tmp) and deleted at the end."""
 
 import argparse
@@ -25,6 +28,7 @@ import glob
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -353,13 +357,18 @@ def statements(script):
 
 
 def headline(problem):
-    """The line of a compiler's message that says what it refused (not its `note:` lines)."""
-    lines = [l.strip() for l in (problem or "").splitlines() if l.strip()]
-    for key in ("cannot express", "not supported", "×", "error"):
-        for line in lines:
-            if key in line and not line.startswith("note:"):
-                return line
-    return next((l for l in lines if not l.startswith("note:")), lines[0] if lines else "")
+    """What the compiler's message says it refused: miette's `×` line and the lines it wraps
+    onto (`│ ...`), else the first line that is not a `note:`."""
+    lines = [l.strip() for l in (problem or "").splitlines()]
+    for n, line in enumerate(lines):
+        if line.startswith("×"):
+            words = [line[1:].strip()]
+            for more in lines[n + 1:]:
+                if not more.startswith("│") or not more[1:].strip():
+                    break
+                words.append(more[1:].strip())
+            return " ".join(words)
+    return next((l for l in lines if l and not l.startswith("note:")), "")
 
 
 def where(chunk):
@@ -563,8 +572,6 @@ class Remote:
             raise Timeout(f"{self.dialect}: the engine's process ended during {what}") from None
 
     def kill(self):
-        import signal
-
         if self.proc is not None and self.proc.is_alive():
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -639,8 +646,8 @@ def main():
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--work", help="folder for the data (default: a new one in /tmp, deleted at the end)")
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
-    ap.add_argument("--timeout", type=float, default=120, help="seconds one engine may take for one policy x register")
-    ap.add_argument("--budget", type=float, default=900,
+    ap.add_argument("--timeout", type=float, default=60, help="seconds one engine may take for one policy x register")
+    ap.add_argument("--budget", type=float, default=480,
                     help="seconds for all the engines' runs; what is left then fails as not run")
     ap.add_argument("policy", nargs="*", help="only these policies (a partial run, for debugging)")
     args = ap.parse_args()
@@ -648,6 +655,8 @@ def main():
     attend = os.path.abspath(args.attend)
     if not os.path.exists(attend):
         sys.exit(f"FAILED: no attend binary at {attend} (cargo build, or --attend PATH)")
+    # A TERM (CI's stop, a kill) unwinds through `finally`: the engines' processes are ended.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = args.work or tempfile.mkdtemp(prefix="attend-sql-")
     os.makedirs(work, exist_ok=True)
     try:
