@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::dialect::Dialect;
 use super::metrics::Metrics;
 use crate::codes::{self, MarkClass};
-use crate::model::Period;
+use crate::model::{LookedAt, Period};
 use crate::table::SchoolDays;
 
 /// `calendar(day, date, week, half_term, term, year, w0_start, ...)`: one row per school
@@ -25,6 +25,16 @@ pub fn calendar(out: &mut String, d: Dialect, days: &SchoolDays, metrics: &Metri
     for (w, window) in metrics.windows.iter().enumerate() {
         let _ = writeln!(out, "--   w{w}: {window}");
     }
+    for (j, looked) in metrics.looks.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "--   look{j}: 1 on the days of `{}` that stand alone, 2 on those that follow the last, else 0",
+            match looked {
+                LookedAt::EndOf(p) => format!("at end of {}", p.keyword()),
+                LookedAt::Every { school_weeks } => format!("every {school_weeks} school_weeks"),
+            }
+        );
+    }
     let _ = writeln!(out, "{}", d.create("calendar"));
     let mut columns = vec![
         "day",
@@ -35,11 +45,14 @@ pub fn calendar(out: &mut String, d: Dialect, days: &SchoolDays, metrics: &Metri
         "year",
         "half_term_in_year",
         "term_in_year",
+        "first_of_week",
+        "year_label",
     ]
     .into_iter()
     .map(String::from)
     .collect::<Vec<_>>();
     columns.extend((0..metrics.windows.len()).map(|w| format!("w{w}_start")));
+    columns.extend((0..metrics.looks.len()).map(|j| format!("look{j}")));
     let date = |x: NaiveDate| format!("DATE '{x}'");
     let _ = writeln!(out, "SELECT * FROM (VALUES");
     for day in 0..days.len() {
@@ -52,6 +65,8 @@ pub fn calendar(out: &mut String, d: Dialect, days: &SchoolDays, metrics: &Metri
             days.academic_year(day).to_string(),
             days.in_year(Period::HalfTerm, day).to_string(),
             days.in_year(Period::Term, day).to_string(),
+            (day == 0 || days.week(day - 1) != days.week(day)).to_string(),
+            d.quote(days.year_label(day)),
         ];
         row.extend(
             metrics
@@ -59,11 +74,30 @@ pub fn calendar(out: &mut String, d: Dialect, days: &SchoolDays, metrics: &Metri
                 .iter()
                 .map(|w| days.window_start(*w, day).to_string()),
         );
+        row.extend(
+            metrics
+                .looks
+                .iter()
+                .map(|l| look(days, *l, day).to_string()),
+        );
         let sep = if day + 1 == days.len() { "" } else { "," };
         let _ = writeln!(out, "  ({}){sep}", row.join(", "));
     }
     let _ = writeln!(out, ") AS t({});", columns.join(", "));
     let _ = writeln!(out);
+}
+
+/// Whether a trigger is looked at on `day` (src/engine/schedule.rs `look`): 0 not, 1 a look
+/// that stands alone (the end of a period), 2 one whose rising edge is from the look before.
+fn look(days: &SchoolDays, looked_at: LookedAt, day: usize) -> u8 {
+    match looked_at {
+        LookedAt::EndOf(per) => u8::from(days.is_last_of(per, day)),
+        LookedAt::Every { school_weeks } => {
+            let first_of_week = day == 0 || days.week(day - 1) != days.week(day);
+            let nth = (days.week_in_year(day) - 1).is_multiple_of(school_weeks.max(1));
+            if first_of_week && nth { 2 } else { 0 }
+        }
+    }
 }
 
 /// `code_classes(code, valid_from, valid_to, possible, present, absent, authorised,

@@ -255,11 +255,20 @@ fn atom_sql(
             }
             None => return Err(Unsupported("`pupil.stage`".into())),
         },
-        Atom::Period { per, .. } => {
-            return Err(Unsupported(format!(
-                "a schedule's `{}` period",
-                per.keyword()
-            )));
+        Atom::Period { per, range } => {
+            let (col, name) = match per {
+                crate::model::Period::HalfTerm => ("half_term_in_year", "half-term"),
+                crate::model::Period::Term => ("term_in_year", "term"),
+                crate::model::Period::Year => ("1", "year"),
+            };
+            let mut test = format!("{col} >= {}", range.lo);
+            if let Some(hi) = range.hi {
+                test.push_str(&format!(" AND {col} <= {hi}"));
+            }
+            (
+                format!("({test})"),
+                format!("'{name} ' || {} || ' of ' || year_label", d.text(col)),
+            )
         }
     })
 }

@@ -24,6 +24,8 @@ pub struct Metrics {
     pub metrics: Vec<(usize, usize)>,
     /// The code sets of `consecutive_days`: columns `runN`, `extN`, `run_startN`.
     pub runs: Vec<CodeSet>,
+    /// The days triggers are looked at (`at end of term`): calendar columns `lookN`.
+    pub looks: Vec<crate::model::LookedAt>,
 }
 
 impl Metrics {
@@ -94,6 +96,10 @@ impl Metrics {
         let c = position_or_push(&mut self.counters, counter);
         let w = position_or_push(&mut self.windows, window);
         position_or_push(&mut self.metrics, (c, w))
+    }
+
+    pub fn look(&mut self, looked_at: crate::model::LookedAt) -> usize {
+        position_or_push(&mut self.looks, looked_at)
     }
 
     pub fn run(&mut self, codes: &CodeSet) -> usize {
@@ -300,7 +306,8 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
     let _ = writeln!(out, "{}", d.create("day_values"));
     let _ = writeln!(
         out,
-        "SELECT p.pupil_id, p.day, c.date, c.week, c.half_term, c.term, c.year,\n  \
+        "SELECT p.pupil_id, p.day, c.date, c.week, c.half_term, c.term, c.year, c.first_of_week,\n  \
+         c.half_term_in_year, c.term_in_year, c.year_label,{}\n  \
          a.fsm, a.social_worker, a.looked_after, a.child_protection_plan, a.sen, a.year_number,\n  \
          CASE WHEN a.csa_from IS NULL THEN NULL ELSE (a.csa_from <= c.date AND c.date <= a.csa_to) END AS csa,\n  \
          {}\n\
@@ -310,6 +317,9 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
          LEFT JOIN pupil_attributes AS a ON a.pupil_id = p.pupil_id\n\
          {}\n\
          WHERE p.day >= p.from_day AND p.day < p.to_day;\n",
+        (0..metrics.looks.len())
+            .map(|j| format!(" c.look{j},"))
+            .collect::<String>(),
         values.join(",\n  "),
         joins.join("\n")
     );

@@ -100,7 +100,29 @@ pub fn compile(
     out.push_str(&rules_sql);
     actions(&mut out, dialect, table);
     out.push_str(&summary_sql);
-    Ok(out)
+    Ok(match dialect {
+        Dialect::DuckDb => out,
+        Dialect::Spark => cached(&out),
+    })
+}
+
+/// Spark inlines a view wherever it is read, so a script of views nested twenty deep plans
+/// (and generates code for) the whole pipeline again at each step: each view is cached as
+/// it is made, and read from the cache after.
+fn cached(script: &str) -> String {
+    let mut out = String::with_capacity(script.len() + 1024);
+    for statement in script.split_inclusive(";\n") {
+        out.push_str(statement);
+        let made = statement
+            .lines()
+            .find(|l| !l.starts_with("--") && !l.trim().is_empty())
+            .and_then(|l| l.strip_prefix("CREATE OR REPLACE TEMPORARY VIEW "))
+            .and_then(|l| l.split(' ').next());
+        if let Some(name) = made {
+            let _ = writeln!(out, "CACHE TABLE {name};");
+        }
+    }
+    out
 }
 
 /// The constructs of the table the compiler does not express, each located.
@@ -121,10 +143,6 @@ fn unexpressed(
     let mut seen_plans = Vec::new();
     for row in &table.rows {
         match row.kind {
-            RowKind::BandWeekly if !row.actions.is_empty() => errors.push(unsupported(
-                format!("the weekly actions of band `{}`", row.rule),
-                &row.loc,
-            )),
             RowKind::PlanOpen | RowKind::PlanMissed | RowKind::PlanMet | RowKind::PlanJudged
                 if !seen_plans.contains(&row.rule) =>
             {

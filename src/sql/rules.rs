@@ -22,7 +22,12 @@ struct Firing {
     when: String,
     /// `once per`: only the first firing in each such period.
     once_per: Option<Period>,
+    /// What the firing reads: `day_state`, or it with columns of its own.
+    source: String,
 }
+
+const SINCE_START: &str =
+    "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
 
 /// The SQL of the stateful rules; an unsupported construct with where it is written.
 pub fn rules(
@@ -109,8 +114,49 @@ pub fn rules(
                         Repeat::OncePer(p) => Some(p),
                         _ => None,
                     },
+                    source: "day_state".into(),
                 });
             }
+        }
+        // Weekly actions: the first school day of a school week (every Nth after the week the
+        // pupil entered the band), the pupil in the band since the day before.
+        for (i, &r) in set.iter().enumerate() {
+            let row = &table.rows[r];
+            let Some(w) = table
+                .rows
+                .iter()
+                .position(|x| x.kind == RowKind::BandWeekly && x.rule == row.rule)
+            else {
+                continue;
+            };
+            let weekly = &table.rows[w];
+            if weekly.actions.is_empty() {
+                continue;
+            }
+            let every = match weekly.event {
+                Event::WeeksInBand { school_weeks } => school_weeks.max(1),
+                _ => 1,
+            };
+            let (_, text) =
+                conditions::rule(&no_stage, metrics, &weekly.when).map_err(|u| (u, at(w)))?;
+            let rank = row
+                .stage
+                .as_deref()
+                .and_then(|n| stages.iter().position(|x| x == n));
+            firings.push(Firing {
+                comment: format!("{} band {}: weekly actions", line(w), row.rule),
+                row: w.to_string(),
+                stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
+                evidence: text,
+                when: format!(
+                    "band{s} = {i} AND NOT (band{s} IS DISTINCT FROM band{s}_before) AND day > 0 \
+                     AND first_of_week AND (week - entered) % {every} = 0"
+                ),
+                once_per: None,
+                source: format!(
+                    "(SELECT *, MAX(CASE WHEN band{s} IS DISTINCT FROM band{s}_before THEN week END) {SINCE_START} AS entered\n  FROM day_state) AS w"
+                ),
+            });
         }
         band_cols.push(format!(
             "CASE\n{}\n  END AS band{s},\n  CASE\n{}\n  END AS band{s}_evidence",
@@ -146,6 +192,8 @@ pub fn rules(
     struct Trigger {
         rows: Vec<usize>,
         stage: Option<usize>,
+        /// The calendar column of the days it is looked at, if not every day.
+        look: Option<usize>,
     }
     let mut triggers = Vec::new();
     let mut r = 0;
@@ -167,16 +215,15 @@ pub fn rules(
             }
             end += 1;
         }
-        if row.event != Event::Holds {
-            return Err((
-                Unsupported(
-                    "a trigger looked at on some days only (`at end of`, `every N school_weeks`)"
-                        .into(),
-                ),
-                at(r),
-            ));
-        }
-        if matches!(row.repeat, Repeat::Every { .. } | Repeat::NotWithin { .. }) {
+        let look = match row.event {
+            Event::EndOf(p) => Some(metrics.look(crate::model::LookedAt::EndOf(p))),
+            Event::LookedEvery { school_weeks } => {
+                Some(metrics.look(crate::model::LookedAt::Every { school_weeks }))
+            }
+            _ => None,
+        };
+        let repeats = matches!(row.repeat, Repeat::Every { .. });
+        if matches!(row.repeat, Repeat::NotWithin { .. }) || (repeats && look.is_some()) {
             return Err((Unsupported(format!("`{}` on a trigger", row.repeat)), at(r)));
         }
         triggers.push((
@@ -187,6 +234,7 @@ pub fn rules(
                     .stage
                     .as_deref()
                     .and_then(|n| stages.iter().position(|x| x == n)),
+                look,
             },
         ));
         r = end;
@@ -272,13 +320,32 @@ pub fn rules(
                 row: format!("t{t}_row"),
                 stage: trig.stage.map_or("stage".to_string(), |k| k.to_string()),
                 evidence: format!("t{t}_evidence"),
-                when: match row.repeat {
-                    Repeat::Each | Repeat::OncePer(_) => format!("t{t}_holds"),
+                when: match (row.repeat, trig.look) {
+                    (Repeat::Each | Repeat::OncePer(_), None) => format!("t{t}_holds"),
+                    (Repeat::Each | Repeat::OncePer(_), Some(j)) => {
+                        format!("look{j} > 0 AND t{t}_holds")
+                    }
+                    // A look at a period's end stands alone; other looks rise from the last.
+                    (_, Some(j)) => format!(
+                        "look{j} > 0 AND t{t}_holds AND (look{j} = 1 OR NOT t{t}_was)"
+                    ),
+                    (Repeat::Every { school_weeks: 0 }, None) => format!("t{t}_holds"),
+                    // Again on the first school day of every Nth school week it holds on.
+                    (Repeat::Every { school_weeks }, None) => format!(
+                        "t{t}_holds AND (NOT t{t}_was OR (week <> week_before AND (week - run_week) % {school_weeks} = 0))"
+                    ),
                     _ => format!("t{t}_holds AND NOT t{t}_was"),
                 },
                 once_per: match row.repeat {
                     Repeat::OncePer(p) => Some(p),
                     _ => None,
+                },
+                source: match row.repeat {
+                    Repeat::Every { .. } => format!(
+                        "(SELECT *, MAX(CASE WHEN t{t}_holds AND NOT t{t}_was THEN week END) {SINCE_START} AS run_week,\n    \
+                         LAG(week) OVER (PARTITION BY pupil_id ORDER BY day) AS week_before\n  FROM day_state) AS e"
+                    ),
+                    _ => "day_state".into(),
                 },
             });
         }
@@ -330,6 +397,7 @@ pub fn rules(
             evidence: format!("step{k}_evidence"),
             when: format!("step{k}_due"),
             once_per: None,
+            source: "day_state".into(),
         });
     }
     cols.extend(step_cols);
@@ -348,8 +416,14 @@ pub fn rules(
     for s in 0..table.band_sets.len() {
         lags.push(format!("LAG(band{s}) {before} AS band{s}_before"));
     }
-    for t in 0..triggers.len() {
-        lags.push(format!("LAG(t{t}_holds, 1, FALSE) {before} AS t{t}_was"));
+    for (t, (_, trig)) in triggers.iter().enumerate() {
+        lags.push(match trig.look {
+            // The look before, for a trigger looked at on some days only.
+            Some(j) => format!(
+                "LAG(t{t}_holds, 1, FALSE) OVER (PARTITION BY pupil_id, look{j} > 0 ORDER BY day) AS t{t}_was"
+            ),
+            None => format!("LAG(t{t}_holds, 1, FALSE) {before} AS t{t}_was"),
+        });
     }
     let _ = writeln!(
         out,
@@ -371,7 +445,10 @@ pub fn rules(
             f.row, f.stage, f.evidence
         );
         selects.push(match f.once_per {
-            None => format!("-- {}\n{pick}\nFROM day_state WHERE {}", f.comment, f.when),
+            None => format!(
+                "-- {}\n{pick}\nFROM {} WHERE {}",
+                f.comment, f.source, f.when
+            ),
             Some(p) => {
                 let col = match p {
                     Period::HalfTerm => "half_term",
@@ -379,9 +456,10 @@ pub fn rules(
                     Period::Year => "year",
                 };
                 format!(
-                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM day_state WHERE {}) AS o\nWHERE nth = 1",
+                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM {} WHERE {}) AS o\nWHERE nth = 1",
                     f.comment,
                     p.keyword(),
+                    f.source,
                     f.when
                 )
             }
