@@ -91,6 +91,8 @@ def duckdb_child(args):
     import duckdb
 
     con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{args.duckdb_memory}'")
+    con.execute(f"SET temp_directory = '{args.out}-tmp'")
     con.execute(f"""CREATE TABLE register AS SELECT * FROM read_csv('{args.register}', header = true,
         columns = {{'pupil_id': 'VARCHAR', 'date': 'DATE', 'session': 'VARCHAR', 'mark': 'VARCHAR'}})""")
     con.execute(f"CREATE TABLE pupils_file AS SELECT * FROM read_csv('{args.pupils}', header = true, all_varchar = true)")
@@ -179,6 +181,7 @@ def main():
     ap.add_argument("--attend", default=os.path.join(ROOT, "target", "release", "attend"))
     ap.add_argument("--policy", default=POLICY)
     ap.add_argument("--spark", action="store_true", help="also Spark, local[2] (minutes on 100,000 pupils)")
+    ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB's memory_limit (it spills to disk beyond)")
     ap.add_argument("--spark-memory", default="6g", help="Spark's driver memory (local mode: all of Spark)")
     ap.add_argument("--child", choices=["duckdb", "spark"], help=argparse.SUPPRESS)
     ap.add_argument("--register", help=argparse.SUPPRESS)
@@ -207,14 +210,17 @@ def main():
     t = measured([args.attend, "run", args.policy, "--calendar", CALENDAR, "--register", register, "--pupils", pupils,
                   "--out", native_out, "--no-report", "--no-ledger", "--allow-errors", "-q"])
     results.append(("attend run", t))
+    print(f"attend run: {t[0]:.1f} s, {t[1]:.0f} MB", flush=True)
     for dialect in ["duckdb"] + (["spark"] if args.spark else []):
         script = os.path.join(args.data, f"sql-scale.{dialect}.sql")
         subprocess.run([args.attend, "compile", args.policy, "--format", "sql", "--dialect", dialect, "--calendar",
                         CALENDAR, "--output", script, "-q"], check=True)
         out = os.path.join(args.data, f"sql-scale-{dialect}")
         t = measured([sys.executable, os.path.abspath(__file__), "--child", dialect, "--register", register,
-                      "--pupils-file", pupils, "--script", script, "--out", out, "--spark-memory", args.spark_memory])
+                      "--pupils-file", pupils, "--script", script, "--out", out, "--spark-memory", args.spark_memory,
+                      "--duckdb-memory", args.duckdb_memory])
         results.append((dialect, t))
+        print(f"{dialect}: {t[0]:.1f} s, {t[1]:.0f} MB", flush=True)
         same = compare(native_out, out, dialect) and same
     actions = len(sorted_rows(os.path.join(native_out, "actions.csv"))[1])
     print(f"\n{os.path.relpath(args.policy, ROOT)}: {actions} actions")
