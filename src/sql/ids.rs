@@ -21,7 +21,6 @@ const SEPARATOR: char = '|';
 const MAX_PUPIL_ID: usize = 64;
 const M32: &str = "4294967296";
 
-
 /// Rules or actions whose names the hash cannot read byte by byte (outside printable ASCII,
 /// or holding the separator).
 pub fn unexpressed(
