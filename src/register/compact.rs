@@ -266,13 +266,17 @@ fn read_rows(
                 }
             }
             let line = record.position().map_or(0, csv::Position::line);
-            // The row's text, for a problem's excerpt: only made when there is one.
-            let text = || {
-                record
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(",")
+            // The row's text, for a problem's excerpt: made once, and only when there is one
+            // (a row can hold millions of problems, and its text is up to 4 MiB).
+            let row_text = std::cell::OnceCell::new();
+            let text = || -> &String {
+                row_text.get_or_init(|| {
+                    record
+                        .iter()
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
             };
             // The column (in characters) and byte of each field's start in `text`.
             let column_of = |field: usize| -> usize {
