@@ -29,23 +29,10 @@ absence(year_to_date) >= 10%`; a table of days per half-term may stay as guidanc
     check,
 };
 
-/// A school year of 380 sessions, when the policy gives no term dates.
-const DEFAULT_SCHOOL_DAYS: u32 = 190;
-
 fn check(ctx: &Context) -> Vec<Finding> {
-    // The year to date restarts each academic year: the first year the calendar gives is the
-    // one compared.
-    let first_year = ctx.policy.calendar.years.first().map(|year| {
-        let one = crate::model::Calendar {
-            sessions: Vec::new(),
-            years: vec![year.clone()],
-            ..Default::default()
-        };
-        (one.school_days().len(), year.label.clone())
-    });
-    let (days, year_label) = match first_year {
-        Some((n, label)) if n > 0 => (u32::try_from(n).unwrap_or(u32::MAX), Some(label)),
-        _ => (DEFAULT_SCHOOL_DAYS, None),
+    let (days, year_label) = match first_year_school_days(ctx.policy) {
+        Some((n, label)) => (n, Some(label)),
+        None => (DEFAULT_SCHOOL_DAYS, None),
     };
     let mut out = Vec::new();
     for (name, share) in [("persistent_absence", 10u32), ("severe_absence", 50)] {

@@ -35,21 +35,10 @@ only.",
     check,
 };
 
-/// A school year of 380 sessions, when the policy gives no term dates.
-const DEFAULT_SCHOOL_DAYS: u32 = 190;
-
 fn check(ctx: &Context) -> Vec<Finding> {
-    let first_year = ctx.policy.calendar.years.first().map(|year| {
-        let one = crate::model::Calendar {
-            sessions: Vec::new(),
-            years: vec![year.clone()],
-            ..Default::default()
-        };
-        (one.school_days().len(), year.label.clone())
-    });
-    let (days, whose) = match first_year {
-        Some((n, label)) if n > 0 => (
-            u32::try_from(n).unwrap_or(u32::MAX),
+    let (days, whose) = match first_year_school_days(ctx.policy) {
+        Some((n, label)) => (
+            n,
             match label {
                 Some(l) => format!("the policy's {l} calendar"),
                 None => "the policy's calendar".to_string(),

@@ -498,3 +498,20 @@ pub fn within(inner: &Interval, outer: &Interval) -> bool {
     let (inner, outer) = (close(inner), close(outer));
     inner.is_empty() || inner.intersect(&outer) == inner
 }
+
+/// A school year of 380 sessions, used when the policy gives no term dates.
+pub const DEFAULT_SCHOOL_DAYS: u32 = 190;
+
+/// The school days of the first academic year the policy's calendar gives, with that year's
+/// label: the year to date restarts each year, so rules that weigh a count of days against a
+/// share compare over that one. `None` when the calendar gives no year with a school day.
+pub fn first_year_school_days(policy: &Policy) -> Option<(u32, Option<String>)> {
+    let year = policy.calendar.years.first()?;
+    let one = crate::model::Calendar {
+        sessions: Vec::new(),
+        years: vec![year.clone()],
+        ..Default::default()
+    };
+    let n = one.school_days().len();
+    (n > 0).then(|| (u32::try_from(n).unwrap_or(u32::MAX), year.label.clone()))
+}
