@@ -682,6 +682,18 @@ fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
             ":3:39]",
             "`closes` of session `am` is stated again here",
         ),
+        // A block TOML holds as one table, written twice: the second would merge into the
+        // first (found by fuzzing fmt_roundtrip in CI; the empty one keeps only comments).
+        (
+            "fuzz/regressions/fmt_roundtrip/empty-second-meetings-block.policy",
+            ":20:3]",
+            "a `meetings` block is stated again here",
+        ),
+        (
+            "fuzz/regressions/fmt_roundtrip/second-roles-block.policy",
+            ":23:3]",
+            "a `roles` block is stated again here",
+        ),
     ] {
         let run = attend(&["fmt", "--to", "toml", file]);
         no_panic(&run, file);
@@ -741,6 +753,45 @@ fn fmt_to_toml_refuses_a_second_stages_block() {
         run.stderr
     );
     assert!(run.stderr.contains("two.policy:8:3]"), "{}", run.stderr);
+}
+
+#[test]
+fn fmt_to_toml_refuses_a_second_block_of_entries() {
+    // TOML holds `[letters]` (and roles, procedures, meetings, limits, penalty notices) as one
+    // table: a second block, even an empty one holding only comments, would merge into the
+    // first, so the conversion back would print one block (fuzz: fmt_roundtrip).
+    let dir = temp_dir();
+    for (name, second) in [
+        ("letters", "  letters {\n    other \"b.md\"\n  }\n"),
+        ("meetings", "  meetings {\n    # only a comment\n  }\n"),
+        ("limits", "  limits {\n    sessions_per_year 380\n  }\n"),
+    ] {
+        let path = dir.path().join(format!("two-{name}.policy"));
+        let first = match name {
+            "limits" => "  limits {\n    register_open 30 minutes\n  }\n".to_string(),
+            _ => format!("  {name} {{\n    first \"a.md\"\n  }}\n"),
+        };
+        std::fs::write(
+            &path,
+            format!("policy \"x\" {{\n{first}  roles {{\n    head \"Head\"\n  }}\n{second}}}\n"),
+        )
+        .expect("write the policy");
+        let run = attend(&["fmt", "--to", "toml", path_str(&path)]);
+        no_panic(&run, name);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("a `{name}` block is stated again here")),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("two-{name}.policy:8:3]")),
+            "{name}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{name}: nothing half-written");
+    }
 }
 
 #[test]

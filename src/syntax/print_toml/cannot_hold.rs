@@ -9,7 +9,8 @@ use crate::syntax::ast::*;
 use crate::syntax::error::SyntaxError;
 
 /// What TOML cannot hold of a policy: a one-line statement, an entry, a limit, a penalty
-/// setting or a `stages` block written twice. TOML keeps one value per key, so converting such a policy would
+/// setting, or a block that TOML keeps as one table (`stages`, `roles`, `letters`, `limits`...)
+/// written twice. TOML keeps one value per key, so converting such a policy would
 /// drop the repeat silently; `attend fmt --to toml` refuses it at the repeat instead.
 pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
     let policy = match file {
@@ -70,12 +71,19 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
             | Item::Procedures(entries)
             | Item::Letters(entries)
             | Item::Meetings(entries) => {
-                let kind = match &item.node {
-                    Item::Roles(_) => "role",
-                    Item::Procedures(_) => "procedure",
-                    Item::Letters(_) => "letter",
-                    _ => "meeting",
+                let (kind, block) = match &item.node {
+                    Item::Roles(_) => ("role", "roles"),
+                    Item::Procedures(_) => ("procedure", "procedures"),
+                    Item::Letters(_) => ("letter", "letters"),
+                    _ => ("meeting", "meetings"),
                 };
+                // TOML holds each of these blocks as one table: a second block would merge
+                // into the first, moving its entries (or, empty, its comments) up there.
+                once(
+                    format!("block:{block}"),
+                    &|| format!("a `{block}` block"),
+                    loc,
+                );
                 for e in entries {
                     let id = &e.node.id.node;
                     once(
@@ -89,6 +97,7 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
             // `stages` block would merge into the first, moving what stands between them.
             Item::Stages(_) => once("stages".into(), &|| "a `stages` block".into(), loc),
             Item::Limits(entries) => {
+                once("block:limits".into(), &|| "a `limits` block".into(), loc);
                 for e in entries {
                     let name = &e.node.name.node;
                     once(
@@ -99,6 +108,11 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
                 }
             }
             Item::PenaltyNotices(entries) => {
+                once(
+                    "block:penalty_notices".into(),
+                    &|| "a `penalty_notices` block".into(),
+                    loc,
+                );
                 for e in entries {
                     let key = match &e.node {
                         PenaltyItem::Threshold { .. } => "threshold",
