@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
     status=$?
     found=$(find "artifacts/$t" -type f -newer "$logs/$t.start" | sort)
     if [ $status -ne 0 ] || [ -n "$found" ]; then
-        grep -v '^#[0-9]' "$logs/$t.log" | tail -60
+        grep -a -v '^#[0-9]' "$logs/$t.log" | tail -60
         failed+=("$t")
         for f in $found; do
             echo "-- reproduce: fuzz/target/x86_64-unknown-linux-gnu/release/$t fuzz/$f"
@@ -76,11 +76,13 @@ for t in "${targets[@]}"; do
         # What went wrong and the input itself, kept for the end of the output: a CI log is
         # often read from its tail only, and the finding must be reproducible from it alone.
         {
-            echo "-- $t: $(grep -m1 -E "panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|deadly signal|out-of-memory|timeout after" "$logs/$t.log" || echo "exit status $status")"
-            grep -m1 -A3 "panicked at" "$logs/$t.log" | tail -n +2 | cut -c1-300
+            # -a: a panic message quotes the input, which may hold NUL bytes.
+            echo "-- $t: $(grep -a -m1 -E "panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|deadly signal|out-of-memory|timeout after" "$logs/$t.log" || echo "exit status $status")"
+            grep -a -m1 -A3 "panicked at" "$logs/$t.log" | tail -n +2 | cut -c1-300
             for f in $found; do
                 echo "-- $f ($(wc -c <"$f") bytes), base64 (decode with base64 -d):"
-                head -c 3000 "$f" | base64 -w 100
+                # Whole up to 64 KiB: a cut input rarely reproduces the finding.
+                head -c 65536 "$f" | base64 -w 100
             done
         } >>"$logs/findings"
     fi
@@ -89,9 +91,9 @@ done
 echo "== executions"
 for t in "${targets[@]}"; do
     # The final stats, or in fork mode the last status line (`#N: cov: ...`).
-    runs=$(grep -oP 'stat::number_of_executed_units: \K\d+' "$logs/$t.log" ||
-        grep -oP '^#\K\d+(?=: cov)' "$logs/$t.log" | tail -1 || echo "-")
-    cov=$(grep -oP '^#\d+:?\s+(DONE\s+)?cov: \K\d+' "$logs/$t.log" | tail -1 || echo "-")
+    runs=$(grep -a -oP 'stat::number_of_executed_units: \K\d+' "$logs/$t.log" ||
+        grep -a -oP '^#\K\d+(?=: cov)' "$logs/$t.log" | tail -1 || echo "-")
+    cov=$(grep -a -oP '^#\d+:?\s+(DONE\s+)?cov: \K\d+' "$logs/$t.log" | tail -1 || echo "-")
     printf '%-18s %12s executions  cov %s\n' "$t" "$runs" "$cov"
 done
 if [ -s "$logs/findings" ]; then
