@@ -29,6 +29,12 @@ pub struct Shared<'a> {
     /// Per window of the plan, per school day of the span (from its first day): the first
     /// day of the window, clamped to the span's first day.
     starts: Vec<Vec<u32>>,
+    /// Per school day of the span (from its first day): its date, and its half-term and term
+    /// numbers in its academic year, looked up once for every pupil.
+    calendar: Vec<(NaiveDate, [u32; 2])>,
+    /// Per group of four counters, per code-table row: the counters' weights of a session
+    /// with that mark, one per 32-bit lane, so a day adds all four counters in one addition.
+    packed: Vec<[u128; 256]>,
     /// Whether penalty notices from before the run were given (a ledger was read).
     pub history: bool,
     /// School days, ascending, at whose end each pupil's [`Standing`] is wanted.
@@ -48,11 +54,29 @@ impl<'a> Shared<'a> {
                     .collect()
             })
             .collect();
+        let calendar = (span.0..=span.1)
+            .map(|d| (days.date(d), super::schedule::in_year(days, d)))
+            .collect();
+        let packed = plan
+            .counters
+            .chunks(LANES)
+            .map(|group| {
+                let mut packed = [0u128; 256];
+                for (mark, p) in packed.iter_mut().enumerate() {
+                    for (lane, counter) in group.iter().enumerate() {
+                        *p |= u128::from(counter.weight[mark]) << (32 * lane);
+                    }
+                }
+                packed
+            })
+            .collect();
         Shared {
             plan,
             days,
             span,
             starts,
+            calendar,
+            packed,
             history: false,
             looks: Vec::new(),
         }
@@ -70,6 +94,35 @@ impl<'a> Shared<'a> {
             .get(w)
             .and_then(|s| s.get(day.wrapping_sub(self.span.0)))
             .map_or(self.span.0, |d| *d as usize)
+    }
+}
+
+/// Counters per packed prefix sum: four 32-bit lanes of a `u128`. A lane never carries into
+/// the next: it counts at most two sessions a school day.
+const LANES: usize = 4;
+
+/// Buffers reused from one pupil to the next, so a block of pupils allocates them once.
+#[derive(Default)]
+pub struct Scratch {
+    /// `prefix[i * groups + g]`: counter group `g` summed over the span's first `i` days.
+    prefix: Vec<u128>,
+}
+
+/// The prefix sums of one pupil, packed four counters to a `u128`.
+struct Prefix<'s> {
+    sums: &'s [u128],
+    groups: usize,
+}
+
+impl Prefix<'_> {
+    /// Counter `c` summed over span days `from..to` (offsets from the span's first day).
+    #[inline]
+    fn between(&self, c: usize, from: usize, to: usize) -> u32 {
+        let (g, lane) = (c / LANES, c % LANES);
+        let at = |i: usize| self.sums.get(i * self.groups + g).copied().unwrap_or(0);
+        // Lane by lane the later sum is the larger, so no lane borrows from the next.
+        let window = at(to).wrapping_sub(at(from));
+        (window >> (32 * lane)) as u32
     }
 }
 
@@ -164,25 +217,51 @@ pub fn evaluate_with(
     trace: Option<&mut Vec<TraceEvent>>,
     look: &mut dyn FnMut(usize, &Standing),
 ) -> (Vec<Fired>, PupilSummary) {
+    let mut scratch = Scratch::default();
+    evaluate_in(
+        shared,
+        &mut scratch,
+        index,
+        pupil,
+        prior,
+        marks,
+        trace,
+        look,
+    )
+}
+
+/// [`evaluate_with`], its buffers in `scratch` (one per thread, reused pupil after pupil).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "evaluate_with's arguments and the buffers"
+)]
+pub fn evaluate_in(
+    shared: &Shared<'_>,
+    scratch: &mut Scratch,
+    index: usize,
+    pupil: &Pupil,
+    prior: &[NaiveDate],
+    marks: &[u8],
+    trace: Option<&mut Vec<TraceEvent>>,
+    look: &mut dyn FnMut(usize, &Standing),
+) -> (Vec<Fired>, PupilSummary) {
     let plan = shared.plan;
     let days = shared.days;
     let (first, last) = shared.span;
     let len = last + 1 - first;
-    // Prefix sums: prefix[c][i] = count of counter c over span days first..first+i.
-    let mut prefix: Vec<Vec<u32>> = Vec::with_capacity(plan.counters.len());
-    for counter in &plan.counters {
-        let mut p = Vec::with_capacity(len + 1);
-        let mut sum = 0u32;
-        p.push(0);
-        for day in first..=last {
-            let am = marks.get((day - first) * 2).copied().unwrap_or(u8::MAX);
-            let pm = marks.get((day - first) * 2 + 1).copied().unwrap_or(u8::MAX);
-            sum += u32::from(counter.weight[usize::from(am)])
-                + u32::from(counter.weight[usize::from(pm)]);
-            p.push(sum);
+    // Prefix sums over span days first..first+i, every counter in one pass over the marks.
+    let groups = shared.packed.len();
+    let sums = &mut scratch.prefix;
+    sums.clear();
+    sums.resize((len + 1) * groups, 0);
+    for i in 0..len {
+        let am = usize::from(marks.get(i * 2).copied().unwrap_or(u8::MAX));
+        let pm = usize::from(marks.get(i * 2 + 1).copied().unwrap_or(u8::MAX));
+        for (g, packed) in shared.packed.iter().enumerate() {
+            sums[(i + 1) * groups + g] = sums[i * groups + g] + packed[am] + packed[pm];
         }
-        prefix.push(p);
     }
+    let prefix = Prefix { sums, groups };
     let roll = roll(days, pupil, shared.span);
     let csa = compulsory_school_age(pupil.dob);
     let mut state = State::new(plan);
@@ -258,8 +337,10 @@ pub fn evaluate_with(
             continue;
         }
         fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
-        day_state.date = days.date(day);
-        day_state.in_year = super::schedule::in_year(days, day);
+        if let Some(&(date, in_year)) = shared.calendar.get(day - first) {
+            day_state.date = date;
+            day_state.in_year = in_year;
+        }
         if !plan.notices.is_empty() {
             // Notices the run asked for on earlier days, and those from before it.
             let asked = fired
@@ -311,8 +392,9 @@ pub fn evaluate_with(
     }
     // Summary metrics are only read at the last day evaluated.
     if let Some(day) = summary_day {
-        let all: Vec<usize> = (0..plan.metrics.len()).collect();
-        fill(shared, &prefix, &all, day, &mut day_state.values);
+        for (m, v) in day_state.values.iter_mut().enumerate() {
+            *v = metric_at(shared, &prefix, m, day);
+        }
     }
     let values = &day_state.values;
     let [possible, present, authorised, unauthorised] =
@@ -349,36 +431,26 @@ impl Plan {
 }
 
 /// Metric `m` on `day`, from the prefix sums.
-fn metric_at(shared: &Shared<'_>, prefix: &[Vec<u32>], m: usize, day: usize) -> u32 {
+fn metric_at(shared: &Shared<'_>, prefix: &Prefix<'_>, m: usize, day: usize) -> u32 {
     let plan = shared.plan;
     let first = shared.span.0;
     let Some(&(counter, _)) = plan.metrics.get(m) else {
         return 0;
     };
     let start = shared.start(plan.metric_window[m], day);
-    let p = &prefix[counter];
     if start > day {
         0
     } else {
-        p[day + 1 - first] - p[start - first]
+        prefix.between(counter, start - first, day + 1 - first)
     }
 }
 
 /// Sets `values[m]` for each metric `m` of `which` on `day`, from the prefix sums.
-fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, values: &mut [u32]) {
-    let plan = shared.plan;
-    let first = shared.span.0;
+fn fill(shared: &Shared<'_>, prefix: &Prefix<'_>, which: &[usize], day: usize, values: &mut [u32]) {
     for &m in which {
-        let Some(&(counter, _)) = plan.metrics.get(m) else {
-            continue;
-        };
-        let start = shared.start(plan.metric_window[m], day);
-        let p = &prefix[counter];
-        values[m] = if start > day {
-            0
-        } else {
-            p[day + 1 - first] - p[start - first]
-        };
+        if let Some(v) = values.get_mut(m) {
+            *v = metric_at(shared, prefix, m, day);
+        }
     }
 }
 
