@@ -35,6 +35,8 @@ pub struct Shared<'a> {
     /// Per group of four counters, per code-table row: the counters' weights of a session
     /// with that mark, one per 32-bit lane, so a day adds all four counters in one addition.
     packed: Vec<[u128; 256]>,
+    /// The metrics the rules read every day, each ready to read from the prefix sums.
+    daily: Vec<Daily>,
     /// Whether penalty notices from before the run were given (a ledger was read).
     pub history: bool,
     /// School days, ascending, at whose end each pupil's [`Standing`] is wanted.
@@ -43,7 +45,7 @@ pub struct Shared<'a> {
 
 impl<'a> Shared<'a> {
     pub fn new(plan: &'a Plan, days: &'a SchoolDays, span: (usize, usize)) -> Shared<'a> {
-        let starts = plan
+        let starts: Vec<Vec<u32>> = plan
             .windows
             .iter()
             .map(|w| {
@@ -70,6 +72,32 @@ impl<'a> Shared<'a> {
                 packed
             })
             .collect();
+        let daily = plan
+            .daily
+            .iter()
+            .filter_map(|&m| {
+                let &(counter, _) = plan.metrics.get(m)?;
+                let window = starts.get(*plan.metric_window.get(m)?);
+                let from = (span.0..=span.1)
+                    .map(|d| {
+                        let start = window
+                            .and_then(|s| s.get(d - span.0))
+                            .map_or(span.0, |s| *s as usize);
+                        if start > d {
+                            EMPTY
+                        } else {
+                            u32::try_from(start - span.0).unwrap_or(EMPTY)
+                        }
+                    })
+                    .collect();
+                Some(Daily {
+                    metric: m,
+                    group: counter / LANES,
+                    shift: 32 * (counter % LANES) as u32,
+                    from,
+                })
+            })
+            .collect();
         Shared {
             plan,
             days,
@@ -77,6 +105,7 @@ impl<'a> Shared<'a> {
             starts,
             calendar,
             packed,
+            daily,
             history: false,
             looks: Vec::new(),
         }
@@ -100,6 +129,18 @@ impl<'a> Shared<'a> {
 /// Counters per packed prefix sum: four 32-bit lanes of a `u128`. A lane never carries into
 /// the next: it counts at most two sessions a school day.
 const LANES: usize = 4;
+
+/// A metric read every day: its counter's place in the packed prefix sums and, per school day
+/// of the span, the first day of its window as an offset into the span.
+struct Daily {
+    metric: usize,
+    group: usize,
+    shift: u32,
+    from: Vec<u32>,
+}
+
+/// [`Daily::from`] of a day whose window holds no day of the span.
+const EMPTY: u32 = u32::MAX;
 
 /// Buffers reused from one pupil to the next, so a block of pupils allocates them once.
 #[derive(Default)]
@@ -252,8 +293,9 @@ pub fn evaluate_in(
     // Prefix sums over span days first..first+i, every counter in one pass over the marks.
     let groups = shared.packed.len();
     let sums = &mut scratch.prefix;
-    sums.clear();
+    // Every row but the first is written below: the buffer is only cleared to its size.
     sums.resize((len + 1) * groups, 0);
+    sums[..groups].fill(0);
     for i in 0..len {
         let am = usize::from(marks.get(i * 2).copied().unwrap_or(u8::MAX));
         let pm = usize::from(marks.get(i * 2 + 1).copied().unwrap_or(u8::MAX));
@@ -336,7 +378,7 @@ pub fn evaluate_in(
         if !(roll.0..roll.1).contains(&day) {
             continue;
         }
-        fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
+        fill_daily(shared, &prefix, day - first, &mut day_state.values);
         if let Some(&(date, in_year)) = shared.calendar.get(day - first) {
             day_state.date = date;
             day_state.in_year = in_year;
@@ -445,11 +487,22 @@ fn metric_at(shared: &Shared<'_>, prefix: &Prefix<'_>, m: usize, day: usize) -> 
     }
 }
 
-/// Sets `values[m]` for each metric `m` of `which` on `day`, from the prefix sums.
-fn fill(shared: &Shared<'_>, prefix: &Prefix<'_>, which: &[usize], day: usize, values: &mut [u32]) {
-    for &m in which {
-        if let Some(v) = values.get_mut(m) {
-            *v = metric_at(shared, prefix, m, day);
+/// Sets each metric the rules read every day on span day `i` (an offset into the span), from
+/// the prefix sums.
+fn fill_daily(shared: &Shared<'_>, prefix: &Prefix<'_>, i: usize, values: &mut [u32]) {
+    let at = |day: usize, g: usize| prefix.sums.get(day * prefix.groups + g).copied();
+    for daily in &shared.daily {
+        let from = daily.from.get(i).copied().unwrap_or(EMPTY);
+        let value = if from == EMPTY {
+            0
+        } else {
+            let (to, from) = (at(i + 1, daily.group), at(from as usize, daily.group));
+            // Lane by lane the later sum is the larger, so no lane borrows from the next.
+            let window = to.unwrap_or(0).wrapping_sub(from.unwrap_or(0));
+            (window >> daily.shift) as u32
+        };
+        if let Some(v) = values.get_mut(daily.metric) {
+            *v = value;
         }
     }
 }
