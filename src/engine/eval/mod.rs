@@ -956,3 +956,47 @@ pub fn roll(days: &SchoolDays, pupil: &Pupil, span: (usize, usize)) -> (usize, u
         .min(span.1 + 1);
     (from, to.max(from))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Prefix;
+
+    /// Four 32-bit lanes to a `u128`, lane 0 lowest.
+    fn pack(lanes: [u32; 4]) -> u128 {
+        lanes
+            .iter()
+            .enumerate()
+            .fold(0, |p, (i, l)| p | u128::from(*l) << (32 * i))
+    }
+
+    #[test]
+    fn packed_prefix_sums_read_each_counter_alone() {
+        // Five counters in two groups over three days. Counter 0 sessions per day: 2, 0, 1
+        // (prefix 0, 2, 2, 3); counter 1: 0, 2, 2 (prefix 0, 0, 2, 4); counter 4 (group 1,
+        // lane 0): 1, 1, 0 (prefix 0, 1, 2, 2); counters 2 and 3 never count.
+        let rows = [
+            ([0, 0, 0, 0], 0),
+            ([2, 0, 0, 0], 1),
+            ([2, 2, 0, 0], 2),
+            ([3, 4, 0, 0], 2),
+        ];
+        let sums: Vec<u128> = rows
+            .iter()
+            .flat_map(|(g0, c4)| [pack(*g0), pack([*c4, 0, 0, 0])])
+            .collect();
+        let prefix = Prefix {
+            sums: &sums,
+            groups: 2,
+        };
+        // Days 1..3 (the second and third): counter 0 is 3 - 2 = 1, counter 1 is 4 - 0 = 4;
+        // lane 0 of the difference is 1 although lane 1 rose by more: no lane borrows.
+        assert_eq!(prefix.between(0, 1, 3), 1);
+        assert_eq!(prefix.between(1, 1, 3), 4);
+        // Day 1 alone: counter 0 is 2 - 2 = 0, counter 1 is 2 - 0 = 2.
+        assert_eq!(prefix.between(0, 1, 2), 0);
+        assert_eq!(prefix.between(1, 1, 2), 2);
+        assert_eq!(prefix.between(2, 0, 3), 0);
+        assert_eq!(prefix.between(4, 0, 3), 2);
+        assert_eq!(prefix.between(4, 2, 3), 0);
+    }
+}
