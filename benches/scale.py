@@ -47,9 +47,9 @@ def timed(cmd, env=None):
     return seconds, cpu, rss, timings.group(0) if timings else ""
 
 
-def run(args, register, pupils, out):
+def run(args, register, pupils, out, attend=None):
     """`attend run` on one register: the best of --repeat runs (by wall time)."""
-    cmd = [args.attend, "run", POLICY, "--calendar", CALENDAR, "--register", register, "--pupils", pupils,
+    cmd = [attend or args.attend, "run", POLICY, "--calendar", CALENDAR, "--register", register, "--pupils", pupils,
            "--out", out, "--no-ledger", "--quiet"] + (["--no-report"] if args.no_report else [])
     env = dict(os.environ, ATTEND_TIMINGS="1")
     return min((timed(cmd, env) for _ in range(args.repeat)), key=lambda t: t[0])
@@ -75,6 +75,8 @@ def main():
     ap.add_argument("--skip-formats", action="store_true")
     ap.add_argument("--data", default="/tmp/attend-scale")
     ap.add_argument("--attend", default=os.path.join(ROOT, "target", "release", "attend"))
+    ap.add_argument("--before", help="another attend binary run on the same files after each run "
+                    "(its rows are marked `before`), for a before/after comparison in one invocation")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each; the best is reported")
     ap.add_argument("--no-report", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the generated data")
@@ -126,13 +128,24 @@ def formats(args):
     ran_long = run(args, long_reg, os.path.join(cohort, "pupils.csv"), out_long)
     ran_compact = run(args, marks, pupils, out_compact)
     same = same_outputs(out_long, out_compact)
+    before = []
+    if args.before:
+        out_before = os.path.join(args.data, "out-before")
+        before = [("before: long", run(args, long_reg, os.path.join(cohort, "pupils.csv"), out_before,
+                                       args.before))]
+        same = same and same_outputs(out_long, out_before)
+        before.append(("before: compact", run(args, marks, pupils, out_before, args.before)))
+        same = same and same_outputs(out_long, out_before)
     print(f"\nformats: {n} pupils x one year; {os.path.getsize(long_reg) / 1e6:.0f} MB long CSV, "
           f"{os.path.getsize(marks) / 1e6:.0f} MB compact marks")
-    print(f"{'':14} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'wall ratio':>10}")
-    for label, t in [("long CSV", ran_long), ("compact marks", ran_compact), ("wc -l (long)", wc)]:
-        print(f"{label:14} {t[0]:7.2f} {t[1]:7.2f} {t[2]:8.0f} {t[0] / ran_long[0]:10.2f}   {t[3]}")
-    print(f"compact is {ran_long[0] / ran_compact[0]:.1f}x faster than the long CSV; "
-          f"outputs {'identical' if same else 'DIFFERENT'}")
+    print(f"{'':16} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'wall ratio':>10}")
+    for label, t in [("long CSV", ran_long), ("compact marks", ran_compact), ("wc -l (long)", wc)] + before:
+        print(f"{label:16} {t[0]:7.2f} {t[1]:7.2f} {t[2]:8.0f} {t[0] / ran_long[0]:10.2f}   {t[3]}")
+    print(f"compact is {ran_long[0] / ran_compact[0]:.1f}x faster than the long CSV "
+          f"({ran_long[1] / ran_compact[1]:.1f}x in CPU time); outputs {'identical' if same else 'DIFFERENT'}")
+    if before:
+        print(f"before: compact {before[0][1][0] / before[1][1][0]:.1f}x faster "
+              f"({before[0][1][1] / before[1][1][1]:.1f}x in CPU time)")
     shutil.rmtree(cohort, ignore_errors=True)
     if not same:
         sys.exit(1)
@@ -147,7 +160,14 @@ def scale(args):
         out = os.path.join(args.data, f"out-{size}")
         rows.append((size, os.path.getsize(marks), run(args, marks, pupils, out)))
         actions = os.path.getsize(os.path.join(out, "actions.csv"))
-        rows[-1] += (actions,)
+        rows[-1] += (actions, "")
+        if args.before:
+            out_before = os.path.join(args.data, f"out-{size}-before")
+            ran = run(args, marks, pupils, out_before, args.before)
+            same = same_outputs(out, out_before)
+            rows.append((size, os.path.getsize(marks), ran, actions,
+                         " before" + ("" if same else " (outputs DIFFERENT)")))
+            shutil.rmtree(out_before, ignore_errors=True)
         # One register on disk at a time beside the cohort.
         for path in (marks, pupils):
             os.remove(path)
@@ -156,9 +176,9 @@ def scale(args):
     print(f"\nscale: compact marks, one academic year, national policy (baseline: {base[0]} pupils)")
     print(f"{'pupils':>9} {'marks MB':>8} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'actions MB':>10} "
           f"{'pupils x':>8} {'wall x':>7} {'peak x':>7} {'us/pupil':>8}")
-    for size, bytes_, t, actions in rows:
+    for size, bytes_, t, actions, label in rows:
         print(f"{size:9d} {bytes_ / 1e6:8.0f} {t[0]:7.2f} {t[1]:7.2f} {t[2]:8.0f} {actions / 1e6:10.0f} "
-              f"{size / base[0]:8.1f} {t[0] / base[2][0]:7.2f} {t[2] / base[2][2]:7.2f} {t[0] / size * 1e6:8.2f}")
+              f"{size / base[0]:8.1f} {t[0] / base[2][0]:7.2f} {t[2] / base[2][2]:7.2f} {t[0] / size * 1e6:8.2f}{label}")
         print(f"          {t[3]}")
 
 

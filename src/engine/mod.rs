@@ -68,10 +68,20 @@ pub fn run_with_progress(
             let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
             let mut fired = Vec::new();
             let mut summary = Vec::with_capacity(pupils.len());
+            let mut scratch = eval::Scratch::default();
             for i in pupils {
                 let pupil = register.record(i).unwrap_or(&nobody);
                 let marks = register.marks_between(i, span.0, span.1);
-                let (f, s) = eval::evaluate(&shared, i, pupil, marks, None);
+                let (f, s) = eval::evaluate_in(
+                    &shared,
+                    &mut scratch,
+                    i,
+                    pupil,
+                    &[],
+                    marks,
+                    None,
+                    &mut |_, _| {},
+                );
                 fired.extend(f);
                 summary.push(s);
             }
@@ -157,13 +167,23 @@ pub fn run_watched<W: Watch>(
             let mut fired = Vec::new();
             let mut summary = Vec::with_capacity(pupils.len());
             let mut tally = watch.tally();
+            let mut scratch = eval::Scratch::default();
             for i in pupils {
                 let pupil = register.record(i).unwrap_or(&nobody);
                 let prior = history.of(register.id(i));
                 let marks = register.marks_between(i, span.0, span.1);
                 let mut look =
                     |at: usize, standing: &Standing| watch.see(&mut tally, at, i, standing);
-                let (f, s) = eval::evaluate_with(&shared, i, pupil, prior, marks, None, &mut look);
+                let (f, s) = eval::evaluate_in(
+                    &shared,
+                    &mut scratch,
+                    i,
+                    pupil,
+                    prior,
+                    marks,
+                    None,
+                    &mut look,
+                );
                 fired.extend(f);
                 summary.push(s);
             }

@@ -9,6 +9,7 @@ use crate::model::{CmpOp, Percent, PupilFlag};
 use crate::register::Sen;
 
 /// Whether every test of a rule holds today.
+#[inline]
 pub(super) fn holds(plan: &Plan, rule: &Rule, d: &Day<'_>) -> bool {
     rule.tests.iter().all(|t| test(plan, *t, d))
 }
@@ -21,6 +22,7 @@ fn value(d: &Day<'_>, v: Value) -> u64 {
     })
 }
 
+#[inline]
 fn test(plan: &Plan, t: usize, d: &Day<'_>) -> bool {
     let Some(test) = plan.tests.get(t) else {
         return false;

@@ -29,6 +29,14 @@ pub struct Shared<'a> {
     /// Per window of the plan, per school day of the span (from its first day): the first
     /// day of the window, clamped to the span's first day.
     starts: Vec<Vec<u32>>,
+    /// Per school day of the span (from its first day): its date, and its half-term and term
+    /// numbers in its academic year, looked up once for every pupil.
+    calendar: Vec<(NaiveDate, [u32; 2])>,
+    /// Per group of four counters, per code-table row: the counters' weights of a session
+    /// with that mark, one per 32-bit lane, so a day adds all four counters in one addition.
+    packed: Vec<[u128; 256]>,
+    /// The metrics the rules read every day, each ready to read from the prefix sums.
+    daily: Vec<Daily>,
     /// Whether penalty notices from before the run were given (a ledger was read).
     pub history: bool,
     /// School days, ascending, at whose end each pupil's [`Standing`] is wanted.
@@ -37,7 +45,7 @@ pub struct Shared<'a> {
 
 impl<'a> Shared<'a> {
     pub fn new(plan: &'a Plan, days: &'a SchoolDays, span: (usize, usize)) -> Shared<'a> {
-        let starts = plan
+        let starts: Vec<Vec<u32>> = plan
             .windows
             .iter()
             .map(|w| {
@@ -48,11 +56,56 @@ impl<'a> Shared<'a> {
                     .collect()
             })
             .collect();
+        let calendar = (span.0..=span.1)
+            .map(|d| (days.date(d), super::schedule::in_year(days, d)))
+            .collect();
+        let packed = plan
+            .counters
+            .chunks(LANES)
+            .map(|group| {
+                let mut packed = [0u128; 256];
+                for (mark, p) in packed.iter_mut().enumerate() {
+                    for (lane, counter) in group.iter().enumerate() {
+                        *p |= u128::from(counter.weight[mark]) << (32 * lane);
+                    }
+                }
+                packed
+            })
+            .collect();
+        let daily = plan
+            .daily
+            .iter()
+            .filter_map(|&m| {
+                let &(counter, _) = plan.metrics.get(m)?;
+                let window = starts.get(*plan.metric_window.get(m)?);
+                let from = (span.0..=span.1)
+                    .map(|d| {
+                        let start = window
+                            .and_then(|s| s.get(d - span.0))
+                            .map_or(span.0, |s| *s as usize);
+                        if start > d {
+                            EMPTY
+                        } else {
+                            u32::try_from(start - span.0).unwrap_or(EMPTY)
+                        }
+                    })
+                    .collect();
+                Some(Daily {
+                    metric: m,
+                    group: counter / LANES,
+                    shift: 32 * (counter % LANES) as u32,
+                    from,
+                })
+            })
+            .collect();
         Shared {
             plan,
             days,
             span,
             starts,
+            calendar,
+            packed,
+            daily,
             history: false,
             looks: Vec::new(),
         }
@@ -70,6 +123,47 @@ impl<'a> Shared<'a> {
             .get(w)
             .and_then(|s| s.get(day.wrapping_sub(self.span.0)))
             .map_or(self.span.0, |d| *d as usize)
+    }
+}
+
+/// Counters per packed prefix sum: four 32-bit lanes of a `u128`. A lane never carries into
+/// the next: it counts at most two sessions a school day.
+const LANES: usize = 4;
+
+/// A metric read every day: its counter's place in the packed prefix sums and, per school day
+/// of the span, the first day of its window as an offset into the span.
+struct Daily {
+    metric: usize,
+    group: usize,
+    shift: u32,
+    from: Vec<u32>,
+}
+
+/// [`Daily::from`] of a day whose window holds no day of the span.
+const EMPTY: u32 = u32::MAX;
+
+/// Buffers reused from one pupil to the next, so a block of pupils allocates them once.
+#[derive(Default)]
+pub struct Scratch {
+    /// `prefix[i * groups + g]`: counter group `g` summed over the span's first `i` days.
+    prefix: Vec<u128>,
+}
+
+/// The prefix sums of one pupil, packed four counters to a `u128`.
+struct Prefix<'s> {
+    sums: &'s [u128],
+    groups: usize,
+}
+
+impl Prefix<'_> {
+    /// Counter `c` summed over span days `from..to` (offsets from the span's first day).
+    #[inline]
+    fn between(&self, c: usize, from: usize, to: usize) -> u32 {
+        let (g, lane) = (c / LANES, c % LANES);
+        let at = |i: usize| self.sums.get(i * self.groups + g).copied().unwrap_or(0);
+        // Lane by lane the later sum is the larger, so no lane borrows from the next.
+        let window = at(to).wrapping_sub(at(from));
+        (window >> (32 * lane)) as u32
     }
 }
 
@@ -164,25 +258,52 @@ pub fn evaluate_with(
     trace: Option<&mut Vec<TraceEvent>>,
     look: &mut dyn FnMut(usize, &Standing),
 ) -> (Vec<Fired>, PupilSummary) {
+    let mut scratch = Scratch::default();
+    evaluate_in(
+        shared,
+        &mut scratch,
+        index,
+        pupil,
+        prior,
+        marks,
+        trace,
+        look,
+    )
+}
+
+/// [`evaluate_with`], its buffers in `scratch` (one per thread, reused pupil after pupil).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "evaluate_with's arguments and the buffers"
+)]
+pub fn evaluate_in(
+    shared: &Shared<'_>,
+    scratch: &mut Scratch,
+    index: usize,
+    pupil: &Pupil,
+    prior: &[NaiveDate],
+    marks: &[u8],
+    trace: Option<&mut Vec<TraceEvent>>,
+    look: &mut dyn FnMut(usize, &Standing),
+) -> (Vec<Fired>, PupilSummary) {
     let plan = shared.plan;
     let days = shared.days;
     let (first, last) = shared.span;
     let len = last + 1 - first;
-    // Prefix sums: prefix[c][i] = count of counter c over span days first..first+i.
-    let mut prefix: Vec<Vec<u32>> = Vec::with_capacity(plan.counters.len());
-    for counter in &plan.counters {
-        let mut p = Vec::with_capacity(len + 1);
-        let mut sum = 0u32;
-        p.push(0);
-        for day in first..=last {
-            let am = marks.get((day - first) * 2).copied().unwrap_or(u8::MAX);
-            let pm = marks.get((day - first) * 2 + 1).copied().unwrap_or(u8::MAX);
-            sum += u32::from(counter.weight[usize::from(am)])
-                + u32::from(counter.weight[usize::from(pm)]);
-            p.push(sum);
+    // Prefix sums over span days first..first+i, every counter in one pass over the marks.
+    let groups = shared.packed.len();
+    let sums = &mut scratch.prefix;
+    // Every row but the first is written below: the buffer is only cleared to its size.
+    sums.resize((len + 1) * groups, 0);
+    sums[..groups].fill(0);
+    for i in 0..len {
+        let am = usize::from(marks.get(i * 2).copied().unwrap_or(u8::MAX));
+        let pm = usize::from(marks.get(i * 2 + 1).copied().unwrap_or(u8::MAX));
+        for (g, packed) in shared.packed.iter().enumerate() {
+            sums[(i + 1) * groups + g] = sums[i * groups + g] + packed[am] + packed[pm];
         }
-        prefix.push(p);
     }
+    let prefix = Prefix { sums, groups };
     let roll = roll(days, pupil, shared.span);
     let csa = compulsory_school_age(pupil.dob);
     let mut state = State::new(plan);
@@ -257,9 +378,11 @@ pub fn evaluate_with(
         if !(roll.0..roll.1).contains(&day) {
             continue;
         }
-        fill(shared, &prefix, &plan.daily, day, &mut day_state.values);
-        day_state.date = days.date(day);
-        day_state.in_year = super::schedule::in_year(days, day);
+        fill_daily(shared, &prefix, day - first, &mut day_state.values);
+        if let Some(&(date, in_year)) = shared.calendar.get(day - first) {
+            day_state.date = date;
+            day_state.in_year = in_year;
+        }
         if !plan.notices.is_empty() {
             // Notices the run asked for on earlier days, and those from before it.
             let asked = fired
@@ -311,8 +434,9 @@ pub fn evaluate_with(
     }
     // Summary metrics are only read at the last day evaluated.
     if let Some(day) = summary_day {
-        let all: Vec<usize> = (0..plan.metrics.len()).collect();
-        fill(shared, &prefix, &all, day, &mut day_state.values);
+        for (m, v) in day_state.values.iter_mut().enumerate() {
+            *v = metric_at(shared, &prefix, m, day);
+        }
     }
     let values = &day_state.values;
     let [possible, present, authorised, unauthorised] =
@@ -349,36 +473,37 @@ impl Plan {
 }
 
 /// Metric `m` on `day`, from the prefix sums.
-fn metric_at(shared: &Shared<'_>, prefix: &[Vec<u32>], m: usize, day: usize) -> u32 {
+fn metric_at(shared: &Shared<'_>, prefix: &Prefix<'_>, m: usize, day: usize) -> u32 {
     let plan = shared.plan;
     let first = shared.span.0;
     let Some(&(counter, _)) = plan.metrics.get(m) else {
         return 0;
     };
     let start = shared.start(plan.metric_window[m], day);
-    let p = &prefix[counter];
     if start > day {
         0
     } else {
-        p[day + 1 - first] - p[start - first]
+        prefix.between(counter, start - first, day + 1 - first)
     }
 }
 
-/// Sets `values[m]` for each metric `m` of `which` on `day`, from the prefix sums.
-fn fill(shared: &Shared<'_>, prefix: &[Vec<u32>], which: &[usize], day: usize, values: &mut [u32]) {
-    let plan = shared.plan;
-    let first = shared.span.0;
-    for &m in which {
-        let Some(&(counter, _)) = plan.metrics.get(m) else {
-            continue;
-        };
-        let start = shared.start(plan.metric_window[m], day);
-        let p = &prefix[counter];
-        values[m] = if start > day {
+/// Sets each metric the rules read every day on span day `i` (an offset into the span), from
+/// the prefix sums.
+fn fill_daily(shared: &Shared<'_>, prefix: &Prefix<'_>, i: usize, values: &mut [u32]) {
+    let at = |day: usize, g: usize| prefix.sums.get(day * prefix.groups + g).copied();
+    for daily in &shared.daily {
+        let from = daily.from.get(i).copied().unwrap_or(EMPTY);
+        let value = if from == EMPTY {
             0
         } else {
-            p[day + 1 - first] - p[start - first]
+            let (to, from) = (at(i + 1, daily.group), at(from as usize, daily.group));
+            // Lane by lane the later sum is the larger, so no lane borrows from the next.
+            let window = to.unwrap_or(0).wrapping_sub(from.unwrap_or(0));
+            (window >> daily.shift) as u32
         };
+        if let Some(v) = values.get_mut(daily.metric) {
+            *v = value;
+        }
     }
 }
 
@@ -830,4 +955,48 @@ pub fn roll(days: &SchoolDays, pupil: &Pupil, span: (usize, usize)) -> (usize, u
         .map_or(days.len(), |d| days.index_on_or_after(d))
         .min(span.1 + 1);
     (from, to.max(from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Prefix;
+
+    /// Four 32-bit lanes to a `u128`, lane 0 lowest.
+    fn pack(lanes: [u32; 4]) -> u128 {
+        lanes
+            .iter()
+            .enumerate()
+            .fold(0, |p, (i, l)| p | u128::from(*l) << (32 * i))
+    }
+
+    #[test]
+    fn packed_prefix_sums_read_each_counter_alone() {
+        // Five counters in two groups over three days. Counter 0 sessions per day: 2, 0, 1
+        // (prefix 0, 2, 2, 3); counter 1: 0, 2, 2 (prefix 0, 0, 2, 4); counter 4 (group 1,
+        // lane 0): 1, 1, 0 (prefix 0, 1, 2, 2); counters 2 and 3 never count.
+        let rows = [
+            ([0, 0, 0, 0], 0),
+            ([2, 0, 0, 0], 1),
+            ([2, 2, 0, 0], 2),
+            ([3, 4, 0, 0], 2),
+        ];
+        let sums: Vec<u128> = rows
+            .iter()
+            .flat_map(|(g0, c4)| [pack(*g0), pack([*c4, 0, 0, 0])])
+            .collect();
+        let prefix = Prefix {
+            sums: &sums,
+            groups: 2,
+        };
+        // Days 1..3 (the second and third): counter 0 is 3 - 2 = 1, counter 1 is 4 - 0 = 4;
+        // lane 0 of the difference is 1 although lane 1 rose by more: no lane borrows.
+        assert_eq!(prefix.between(0, 1, 3), 1);
+        assert_eq!(prefix.between(1, 1, 3), 4);
+        // Day 1 alone: counter 0 is 2 - 2 = 0, counter 1 is 2 - 0 = 2.
+        assert_eq!(prefix.between(0, 1, 2), 0);
+        assert_eq!(prefix.between(1, 1, 2), 2);
+        assert_eq!(prefix.between(2, 0, 3), 0);
+        assert_eq!(prefix.between(4, 0, 3), 2);
+        assert_eq!(prefix.between(4, 2, 3), 0);
+    }
 }
