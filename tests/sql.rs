@@ -100,3 +100,38 @@ fn a_construct_the_compiler_cannot_express_is_a_located_error() {
     assert!(stdout.is_empty(), "no SQL is written: {stdout}");
     insta::assert_snapshot!(stderr);
 }
+
+/// The statement of `script` that makes `table`, comments and all.
+fn statement(script: &str, table: &str) -> String {
+    let head = format!("CREATE OR REPLACE TABLE {table} AS");
+    script
+        .split(";\n")
+        .find(|s| s.lines().any(|l| l.starts_with(&head)))
+        .map(|s| format!("{};", s.trim()))
+        .unwrap_or_else(|| panic!("no statement makes `{table}`"))
+}
+
+fn compiled(policy: &str, dialect: &str) -> String {
+    let (code, stdout, stderr) = attend(&[
+        "compile",
+        policy,
+        "--calendar",
+        "policies/calendars/camden-2024-25.calendar",
+        "--format",
+        "sql",
+        "--dialect",
+        dialect,
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+}
+
+/// A band's further `on enter when ...:` clauses fire on the band's entries, each under its own
+/// guard; `once per half_term` picks the first entry of the half term on which any of them
+/// fires (the engine's band limit is one for all clauses), then each clause's guard.
+#[test]
+fn further_entry_clauses_fire_under_their_own_guards_and_the_bands_limit() {
+    let script = compiled("tests/sql/policies/entry-clauses.policy", "duckdb");
+    insta::assert_snapshot!(statement(&script, "fired"));
+}

@@ -134,10 +134,6 @@ fn unexpressed(
                     &row.loc,
                 ));
             }
-            RowKind::BandEntry => errors.push(unsupported(
-                format!("a further `on enter` clause of band `{}`", row.rule),
-                &row.loc,
-            )),
             _ => {}
         }
     }

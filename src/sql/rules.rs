@@ -22,6 +22,8 @@ struct Firing {
     when: String,
     /// `once per`: only the first firing in each such period.
     once_per: Option<Period>,
+    /// A further test of the firing `once per` picked (a band's entry clause's own guard).
+    after: Option<String>,
     /// What the firing reads: `day_state`, or it with columns of its own.
     source: String,
 }
@@ -80,14 +82,25 @@ pub fn rules(
             if let Some(rank) = rank {
                 ranks.push(format!("WHEN {i} THEN {rank}"));
             }
-            if !row.actions.is_empty() {
-                if matches!(row.repeat, Repeat::NotWithin { .. }) {
-                    return Err((
-                        Unsupported(format!("`{}` on a band's entry actions", row.repeat)),
-                        at(r),
-                    ));
-                }
-                let guard = match &row.guard {
+            // The band's entry (its `on enter:` row) and its further `on enter when ...:`
+            // clauses: each fires on entering the band under its own guard; the limit of
+            // `once per` is the band's, met by whichever of them fired.
+            let clauses: Vec<usize> = (0..table.rows.len())
+                .filter(|&w| {
+                    table.rows[w].kind == RowKind::BandEntry && table.rows[w].rule == row.rule
+                })
+                .collect();
+            if row.actions.is_empty() && clauses.iter().all(|&w| table.rows[w].actions.is_empty()) {
+                continue;
+            }
+            if matches!(row.repeat, Repeat::NotWithin { .. }) {
+                return Err((
+                    Unsupported(format!("`{}` on a band's entry actions", row.repeat)),
+                    at(r),
+                ));
+            }
+            let guard_of = |metrics: &mut Metrics, r: usize| {
+                Ok::<_, (Unsupported, Loc)>(match &table.rows[r].guard {
                     None => "TRUE".to_string(),
                     Some(rows) if rows.is_empty() => "FALSE".to_string(),
                     Some(rows) => {
@@ -101,19 +114,50 @@ pub fn rules(
                         }
                         format!("({})", any.join(" OR "))
                     }
+                })
+            };
+            let guard = guard_of(metrics, r)?;
+            let mut entries = vec![(r, guard.clone(), format!("band{s}_evidence"))];
+            for &w in &clauses {
+                let (_, text) = conditions::rule(&no_stage, metrics, &table.rows[w].when)
+                    .map_err(|u| (u, at(w)))?;
+                entries.push((w, guard_of(metrics, w)?, text));
+            }
+            let once_per = match row.repeat {
+                Repeat::OncePer(p) => Some(p),
+                _ => None,
+            };
+            let any_guard = entries
+                .iter()
+                .map(|(_, g, _)| g.as_str())
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let entered =
+                format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})");
+            for (w, guard, evidence) in entries {
+                if table.rows[w].actions.is_empty() {
+                    continue;
+                }
+                let what = if w == r {
+                    "entry actions".to_string()
+                } else {
+                    "a further entry clause".to_string()
+                };
+                let (when, after) = match once_per {
+                    // The first entry of the period on which any of them fired.
+                    Some(_) if !clauses.is_empty() => {
+                        (format!("{entered} AND ({any_guard})"), Some(guard))
+                    }
+                    _ => (format!("{entered} AND {guard}"), None),
                 };
                 firings.push(Firing {
-                    comment: format!("{} band {}: entry actions", line(r), row.rule),
-                    row: r.to_string(),
+                    comment: format!("{} band {}: {what}", line(w), row.rule),
+                    row: w.to_string(),
                     stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
-                    evidence: format!("band{s}_evidence"),
-                    when: format!(
-                        "band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i}) AND {guard}"
-                    ),
-                    once_per: match row.repeat {
-                        Repeat::OncePer(p) => Some(p),
-                        _ => None,
-                    },
+                    evidence,
+                    when,
+                    once_per,
+                    after,
                     source: "day_state".into(),
                 });
             }
@@ -153,6 +197,7 @@ pub fn rules(
                      AND first_of_week AND (week - entered) % {every} = 0"
                 ),
                 once_per: None,
+                after: None,
                 source: format!(
                     "(SELECT *, MAX(CASE WHEN band{s} IS DISTINCT FROM band{s}_before THEN week END) {SINCE_START} AS entered\n  FROM day_state) AS w"
                 ),
@@ -340,6 +385,7 @@ pub fn rules(
                     Repeat::OncePer(p) => Some(p),
                     _ => None,
                 },
+                after: None,
                 source: match row.repeat {
                     Repeat::Every { .. } => format!(
                         "(SELECT *, MAX(CASE WHEN t{t}_holds AND NOT t{t}_was THEN week END) {SINCE_START} AS run_week,\n    \
@@ -397,6 +443,7 @@ pub fn rules(
             evidence: format!("step{k}_evidence"),
             when: format!("step{k}_due"),
             once_per: None,
+            after: None,
             source: "day_state".into(),
         });
     }
@@ -456,11 +503,15 @@ pub fn rules(
                     Period::Year => "year",
                 };
                 format!(
-                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM {} WHERE {}) AS o\nWHERE nth = 1",
+                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM {} WHERE {}) AS o\nWHERE nth = 1{}",
                     f.comment,
                     p.keyword(),
                     f.source,
-                    f.when
+                    f.when,
+                    f.after
+                        .as_ref()
+                        .map(|a| format!(" AND {a}"))
+                        .unwrap_or_default()
                 )
             }
         });
