@@ -135,3 +135,15 @@ fn further_entry_clauses_fire_under_their_own_guards_and_the_bands_limit() {
     let script = compiled("tests/sql/policies/entry-clauses.policy", "duckdb");
     insta::assert_snapshot!(statement(&script, "fired"));
 }
+
+/// One untargeted action asked for by different people on one day: the engine's pass over the
+/// requests (the first line without the request's rule whose person is its own or no one),
+/// written out per request; other actions keep the rule's repeat count as their line.
+#[test]
+fn an_action_asked_of_different_people_follows_the_engines_lines() {
+    let script = compiled("tests/sql/policies/shared-actions.policy", "duckdb");
+    let lines = ["requests", "request_lines", "fired_actions"]
+        .map(|t| statement(&script, t))
+        .join("\n\n");
+    insta::assert_snapshot!(lines);
+}
