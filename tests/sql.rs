@@ -147,3 +147,32 @@ fn an_action_asked_of_different_people_follows_the_engines_lines() {
         .join("\n\n");
     insta::assert_snapshot!(lines);
 }
+
+/// `notices_issued(N years)` in a trigger: a recursive walk over each pupil's school days
+/// carries the dates of the notices asked for (by other rules, and by the walk's triggers);
+/// Spark, with no recursive query, refuses it where it is written.
+#[test]
+fn notices_issued_is_a_walk_over_the_days_on_duckdb_and_refused_on_spark() {
+    let script = compiled("tests/sql/policies/notices.policy", "duckdb");
+    let walk = ["walk_days", "walk", "fired"]
+        .map(|t| statement(&script, t))
+        .join("\n\n");
+    insta::assert_snapshot!(walk);
+    let (code, stdout, stderr) = attend(&[
+        "compile",
+        "tests/sql/policies/notices.policy",
+        "--calendar",
+        "policies/calendars/camden-2024-25.calendar",
+        "--format",
+        "sql",
+        "--dialect",
+        "spark",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("and Spark has no") && stderr.contains("notices.policy:5:3"),
+        "{stderr}"
+    );
+}

@@ -24,6 +24,9 @@ struct Firing {
     once_per: Option<Period>,
     /// A further test of the firing `once per` picked (a band's entry clause's own guard).
     after: Option<String>,
+    /// A trigger reading `notices_issued(...)`: its place in the walk (`Walk`), which finds
+    /// its days; the other fields are unused.
+    walk: Option<usize>,
     /// What the firing reads: `day_state`, or it with columns of its own.
     source: String,
 }
@@ -158,6 +161,7 @@ pub fn rules(
                     when,
                     once_per,
                     after,
+                    walk: None,
                     source: "day_state".into(),
                 });
             }
@@ -198,6 +202,7 @@ pub fn rules(
                 ),
                 once_per: None,
                 after: None,
+            walk: None,
                 source: format!(
                     "(SELECT *, MAX(CASE WHEN band{s} IS DISTINCT FROM band{s}_before THEN week END) {SINCE_START} AS entered\n  FROM day_state) AS w"
                 ),
@@ -239,6 +244,8 @@ pub fn rules(
         stage: Option<usize>,
         /// The calendar column of the days it is looked at, if not every day.
         look: Option<usize>,
+        /// It reads `notices_issued(...)`: its days are found by the walk.
+        notices: bool,
     }
     let mut triggers = Vec::new();
     let mut r = 0;
@@ -271,6 +278,31 @@ pub fn rules(
         if matches!(row.repeat, Repeat::NotWithin { .. }) || (repeats && look.is_some()) {
             return Err((Unsupported(format!("`{}` on a trigger", row.repeat)), at(r)));
         }
+        let notices = rows.iter().any(|&w| reads_notices(&table.rows[w].when));
+        if notices {
+            if d == Dialect::Spark {
+                return Err((
+                    Unsupported(
+                        "`notices_issued(...)` (the notices a run asks for are followed day by day, \
+                         and Spark has no recursive query)"
+                            .into(),
+                    ),
+                    at(r),
+                ));
+            }
+            if row.stage.is_some()
+                || look.is_some()
+                || !matches!(row.repeat, Repeat::RisingEdge | Repeat::Each)
+            {
+                return Err((
+                    Unsupported(
+                        "`notices_issued(...)` in a trigger with a stage, a schedule or a limit"
+                            .into(),
+                    ),
+                    at(r),
+                ));
+            }
+        }
         triggers.push((
             r,
             Trigger {
@@ -280,6 +312,7 @@ pub fn rules(
                     .as_deref()
                     .and_then(|n| stages.iter().position(|x| x == n)),
                 look,
+                notices,
             },
         ));
         r = end;
@@ -332,9 +365,39 @@ pub fn rules(
     }
     let held_stage = format!("s{}", passes - 1);
     let mut cols = vec![format!("s{passes} AS stage")];
+    let mut walks: Vec<Walk> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
-        let any = holds_under(metrics, trig, &held_stage)?;
         let row = &table.rows[*first];
+        if trig.notices {
+            metrics.notices = Some(Vec::new());
+            let any = holds_under(metrics, trig, "stage");
+            let read = metrics.notices.take().unwrap_or_default();
+            let any = any?;
+            if !row.actions.is_empty() {
+                firings.push(Firing {
+                    comment: format!("{} trigger {}", line(*first), row.rule),
+                    row: String::new(),
+                    stage: String::new(),
+                    evidence: String::new(),
+                    when: String::new(),
+                    once_per: None,
+                    after: None,
+                    walk: Some(walks.len()),
+                    source: String::new(),
+                });
+            }
+            walks.push(Walk {
+                rows: trig.rows.iter().copied().zip(any).collect(),
+                each: row.repeat == Repeat::Each,
+                asks: row
+                    .actions
+                    .iter()
+                    .any(|a| a.action == crate::engine::notices::NOTICE_ACTION),
+                read,
+            });
+            continue;
+        }
+        let any = holds_under(metrics, trig, &held_stage)?;
         let holds = if any.is_empty() {
             "FALSE".to_string()
         } else {
@@ -386,6 +449,7 @@ pub fn rules(
                     _ => None,
                 },
                 after: None,
+            walk: None,
                 source: match row.repeat {
                     Repeat::Every { .. } => format!(
                         "(SELECT *, MAX(CASE WHEN t{t}_holds AND NOT t{t}_was THEN week END) {SINCE_START} AS run_week,\n    \
@@ -444,6 +508,7 @@ pub fn rules(
             when: format!("step{k}_due"),
             once_per: None,
             after: None,
+            walk: None,
             source: "day_state".into(),
         });
     }
@@ -464,6 +529,9 @@ pub fn rules(
         lags.push(format!("LAG(band{s}) {before} AS band{s}_before"));
     }
     for (t, (_, trig)) in triggers.iter().enumerate() {
+        if trig.notices {
+            continue;
+        }
         lags.push(match trig.look {
             // The look before, for a trigger looked at on some days only.
             Some(j) => format!(
@@ -483,10 +551,20 @@ pub fn rules(
         out,
         "-- Every rule that fired: pupil, day, table row, stage rank and evidence."
     );
-    let _ = writeln!(out, "{}", d.create("fired"));
+    let base = if walks.is_empty() {
+        "fired"
+    } else {
+        "fired_base"
+    };
+    let _ = writeln!(out, "{}", d.create(base));
     let mut selects = Vec::new();
+    let mut walked = Vec::new();
     // `fire_ord`: the order the engine fires rules in on one day (bands, triggers, steps).
     for (ord, f) in firings.iter().enumerate() {
+        if let Some(k) = f.walk {
+            walked.push((ord, k, f.comment.clone()));
+            continue;
+        }
         let pick = format!(
             "SELECT pupil_id, day, date, {} AS row_id, {ord} AS fire_ord, {} AS stage_rank, {} AS evidence",
             f.row, f.stage, f.evidence
@@ -523,7 +601,195 @@ pub fn rules(
         );
     }
     let _ = writeln!(out, "{};\n", selects.join("\nUNION ALL\n"));
+    if !walks.is_empty() {
+        walk(out, d, table, &walks, &walked);
+    }
     Ok(())
+}
+
+/// A trigger that reads `notices_issued(...)`: whether it holds today depends on the notices
+/// the run asked for on earlier days, its own among them.
+struct Walk {
+    /// Its rows, each with its test and evidence.
+    rows: Vec<(usize, (String, String))>,
+    /// `on each`: fires every day it holds (else on a rising edge).
+    each: bool,
+    /// Its actions ask for a penalty notice.
+    asks: bool,
+    /// The N of the `notices_issued(N years)` it reads.
+    read: Vec<u32>,
+}
+
+/// Whether a row's condition reads `notices_issued(...)`.
+fn reads_notices(atoms: &[Atom]) -> bool {
+    let notices = |m: &CountMetric| matches!(m, CountMetric::NoticesIssued { .. });
+    atoms.iter().any(|a| match a {
+        Atom::Count { metric, .. } => notices(metric),
+        Atom::Share { lhs, rhs, .. } => notices(lhs) || notices(rhs),
+        _ => false,
+    })
+}
+
+/// The triggers reading `notices_issued(...)`: a walk over each pupil's school days on roll
+/// (a recursive query, src/engine/eval `notices`), carrying the dates of the penalty notices
+/// asked for so far (by the other rules, from `fired_base`, and by these triggers) and
+/// whether each trigger held the day before; then `fired`, all the firings.
+fn walk(
+    out: &mut String,
+    d: Dialect,
+    table: &DecisionTable,
+    walks: &[Walk],
+    walked: &[(usize, usize, String)],
+) {
+    let notice_rows: Vec<String> = table
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| {
+            row.actions
+                .iter()
+                .any(|a| a.action == crate::engine::notices::NOTICE_ACTION)
+        })
+        .map(|(r, _)| r.to_string())
+        .collect();
+    let asked = if notice_rows.is_empty() {
+        "1 = 0".to_string()
+    } else {
+        format!("row_id IN ({})", notice_rows.join(", "))
+    };
+    let mut read: Vec<u32> = walks.iter().flat_map(|w| w.read.iter().copied()).collect();
+    read.sort_unstable();
+    read.dedup();
+    let _ = writeln!(
+        out,
+        "-- Each school day on roll, numbered, with the penalty notices the rules outside the\n\
+         -- walk asked for that day."
+    );
+    let _ = writeln!(out, "{}", d.create("walk_days"));
+    let _ = writeln!(
+        out,
+        "SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.pupil_id ORDER BY s.day) AS walk_seq,\n  \
+         COALESCE(b.asked, 0) AS asked_before\n\
+         FROM day_state AS s\n\
+         LEFT JOIN (SELECT pupil_id, day, COUNT(*) AS asked FROM fired_base WHERE {asked}\n  \
+         GROUP BY pupil_id, day) AS b ON b.pupil_id = s.pupil_id AND b.day = s.day;\n"
+    );
+    // One step of the walk: from the state `p_*` of the day before to today's.
+    let step = |from: &str, prev: &[String]| {
+        let mut cols = Vec::new();
+        let mut fires = Vec::new();
+        let mut news = vec!["asked_before".to_string()];
+        for (k, w) in walks.iter().enumerate() {
+            let holds = if w.rows.is_empty() {
+                "FALSE".to_string()
+            } else {
+                w.rows
+                    .iter()
+                    .map(|(_, (t, _))| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            };
+            cols.push(format!("({holds}) AS h{k}"));
+            fires.push(if w.each {
+                format!("h{k} AS f{k}")
+            } else {
+                format!("h{k} AND NOT p_held{k} AS f{k}")
+            });
+            if w.asks {
+                news.push(format!("CASE WHEN f{k} THEN 1 ELSE 0 END"));
+            }
+        }
+        let kept: Vec<String> = (0..walks.len())
+            .map(|k| format!("h{k} AS w_held{k}, f{k} AS w_fire{k}"))
+            .chain(read.iter().map(|n| format!("notices{n} AS w_notices{n}")))
+            .collect();
+        format!(
+            "SELECT pupil_id AS w_pupil, walk_seq AS w_seq, {},\n    \
+             list_concat(p_dates, list_transform(range(CAST({} AS BIGINT)), x -> date)) AS w_dates\n  \
+             FROM (SELECT *, {}\n    FROM (SELECT *, {}\n      FROM (SELECT i.*, {}\n        {from}) AS a) AS b) AS c",
+            kept.join(", "),
+            news.join(" + "),
+            fires.join(", "),
+            cols.join(",\n        "),
+            prev.join(", "),
+        )
+    };
+    let first: Vec<String> = (0..walks.len())
+        .map(|k| format!("FALSE AS p_held{k}"))
+        .chain(std::iter::once("CAST([] AS DATE[]) AS p_dates".to_string()))
+        .chain(
+            read.iter()
+                .map(|n| format!("CAST(0 AS BIGINT) AS notices{n}")),
+        )
+        .collect();
+    let next: Vec<String> = (0..walks.len())
+        .map(|k| format!("w.w_held{k} AS p_held{k}"))
+        .chain(std::iter::once("w.w_dates AS p_dates".to_string()))
+        .chain(read.iter().map(|n| {
+            format!(
+                "CAST(len(list_filter(w.w_dates, x -> x >= CAST(i.date - INTERVAL ({n} * 12) MONTH AS DATE) AND x < i.date)) AS BIGINT) AS notices{n}"
+            )
+        }))
+        .collect();
+    let _ = writeln!(
+        out,
+        "-- The walk: day by day, the notices asked for in each period read, which triggers hold\n\
+         -- and which fire."
+    );
+    let _ = writeln!(out, "{}", d.create("walk"));
+    let _ = writeln!(
+        out,
+        "WITH RECURSIVE w AS (\n  {}\n  UNION ALL\n  {}\n)\nSELECT * FROM w;\n",
+        step("FROM walk_days AS i WHERE i.walk_seq = 1", &first),
+        step(
+            "FROM w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq + 1",
+            &next
+        ),
+    );
+    let _ = writeln!(
+        out,
+        "-- Every rule that fired: those of `fired_base` and the triggers of the walk."
+    );
+    let _ = writeln!(out, "{}", d.create("fired"));
+    let mut selects = vec![
+        "SELECT pupil_id, day, date, row_id, fire_ord, stage_rank, evidence FROM fired_base"
+            .to_string(),
+    ];
+    let notices: Vec<String> = read
+        .iter()
+        .map(|n| format!("w.w_notices{n} AS notices{n}"))
+        .collect();
+    for (ord, k, comment) in walked {
+        let w = &walks[*k];
+        let rows: Vec<String> = w
+            .rows
+            .iter()
+            .map(|(r, (t, _))| format!("WHEN {t} THEN {r}"))
+            .collect();
+        let texts: Vec<String> = w
+            .rows
+            .iter()
+            .map(|(_, (t, e))| format!("WHEN {t} THEN {e}"))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        selects.push(format!(
+            "-- {comment}\n\
+             SELECT pupil_id, day, date, CASE {} END AS row_id, {ord} AS fire_ord, stage AS stage_rank,\n  \
+             CASE {} END AS evidence\n\
+             FROM (SELECT i.*, {}w.w_fire{k} AS walk_fires\n  \
+             FROM walk AS w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq) AS x\n\
+             WHERE walk_fires",
+            rows.join(" "),
+            texts.join(" "),
+            notices
+                .iter()
+                .map(|n| format!("{n}, "))
+                .collect::<String>(),
+        ));
+    }
+    let _ = writeln!(out, "{};\n", selects.join("\nUNION ALL\n"));
 }
 
 /// `row_actions` and `stages`: what each table row asks for, and the stages by rank.
