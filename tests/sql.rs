@@ -91,6 +91,8 @@ fn a_construct_the_compiler_cannot_express_is_a_located_error() {
     let (code, stdout, stderr) = attend(&[
         "compile",
         "policies/real/millbrook-primary.policy",
+        "--calendar",
+        "policies/calendars/camden-2024-25.calendar",
         "--format",
         "sql",
         "--dialect",
@@ -175,4 +177,16 @@ fn notices_issued_is_a_walk_over_the_days_on_duckdb_and_refused_on_spark() {
         stderr.contains("and Spark has no") && stderr.contains("notices.policy:5:3"),
         "{stderr}"
     );
+}
+
+/// A ladder on DuckDB: a recursive walk over each pupil's school days carrying the stage, its
+/// entry day and periods, its hold and the run of its exit condition (here the ladder `in
+/// order after 2 school_weeks` with `at once when`, `held for` and `held until`).
+#[test]
+fn a_ladder_is_a_walk_over_the_days_on_duckdb() {
+    let script = compiled("tests/sql/policies/ladders.policy", "duckdb");
+    let walk = ["ladder1_days", "ladder1"]
+        .map(|t| statement(&script, t))
+        .join("\n\n");
+    insta::assert_snapshot!(walk);
 }

@@ -7,6 +7,7 @@ mod calendar;
 mod conditions;
 mod dialect;
 mod ids;
+mod ladder;
 mod merge;
 mod metrics;
 mod rules;
@@ -111,14 +112,6 @@ fn unexpressed(
     unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
 ) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    for ladder in &table.ladders {
-        if let Some(row) = ladder.rows.first().and_then(|r| table.rows.get(*r)) {
-            errors.push(unsupported(
-                format!("the ladder of band `{}`", row.rule),
-                &row.loc,
-            ));
-        }
-    }
     let mut seen_plans = Vec::new();
     for row in &table.rows {
         match row.kind {

@@ -31,6 +31,10 @@ struct Firing {
     source: String,
 }
 
+/// The action `notices_issued(...)` counts, as the table writes it (the engine's
+/// `notices::NOTICE_ACTION`; this stage knows nothing of the engine).
+const NOTICE_ACTION: &str = "consider:penalty_notice";
+
 const SINCE_START: &str =
     "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
 
@@ -59,24 +63,58 @@ pub fn rules(
 
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
+    let mut ladder_joins = String::new();
     let mut stage_parts = vec!["0".to_string()];
     for (s, set) in table.band_sets.iter().enumerate() {
         let mut which = Vec::new();
         let mut evidence = Vec::new();
         let mut ranks = Vec::new();
+        // A ladder's stage is its walk's (src/sql/ladder.rs); the evidence is that of the
+        // way the stage holds, else its range's.
+        let ladder = table.ladders.iter().find(|l| l.rows == *set);
+        let mut ladder_evidence = Vec::new();
+        if let Some(ladder) = ladder {
+            let first = set.first().copied().unwrap_or(0);
+            if d == Dialect::Spark {
+                return Err((
+                    Unsupported(format!(
+                        "the ladder of band `{}` (a ladder is followed day by day, and Spark has no recursive query)",
+                        table.rows[first].rule
+                    )),
+                    at(first),
+                ));
+            }
+            super::ladder::walk(out, d, table, s, ladder, metrics).map_err(|u| (u, at(first)))?;
+            let _ = write!(
+                ladder_joins,
+                "\n  LEFT JOIN ladder{s} ON ladder{s}_pupil = pupil_id AND ladder{s}_day = day"
+            );
+        }
         for (i, &r) in set.iter().enumerate() {
             let row = &table.rows[r];
             let mut ways = vec![row.when.clone()];
             ways.extend(row.also.iter().flatten().cloned());
+            let mut own = Vec::new();
             for atoms in &ways {
                 let (test, text) =
                     conditions::rule(&no_stage, metrics, atoms).map_err(|u| (u, at(r)))?;
+                own.push((test.clone(), text.clone()));
                 which.push(format!(
                     "    WHEN {test} THEN {i} -- {} band {}",
                     line(r),
                     row.rule
                 ));
                 evidence.push(format!("    WHEN {test} THEN {text}"));
+            }
+            if let Some((_, main)) = own.first() {
+                let ways: Vec<String> = own
+                    .iter()
+                    .map(|(t, e)| format!("WHEN {t} THEN {e}"))
+                    .collect();
+                ladder_evidence.push(format!(
+                    "    WHEN {i} THEN CASE {} ELSE {main} END",
+                    ways.join(" ")
+                ));
             }
             let rank = row
                 .stage
@@ -135,8 +173,11 @@ pub fn rules(
                 .map(|(_, g, _)| g.as_str())
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            let entered =
-                format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})");
+            let entered = if ladder.is_some() {
+                format!("band{s} = {i} AND band{s}_climbed")
+            } else {
+                format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})")
+            };
             for (w, guard, evidence) in entries {
                 if table.rows[w].actions.is_empty() {
                     continue;
@@ -208,11 +249,18 @@ pub fn rules(
                 ),
             });
         }
-        band_cols.push(format!(
-            "CASE\n{}\n  END AS band{s},\n  CASE\n{}\n  END AS band{s}_evidence",
-            which.join("\n"),
-            evidence.join("\n")
-        ));
+        if ladder.is_some() {
+            band_cols.push(format!(
+                "ladder{s}_cur AS band{s},\n  ladder{s}_climbed AS band{s}_climbed,\n  CASE ladder{s}_cur\n{}\n  END AS band{s}_evidence",
+                ladder_evidence.join("\n")
+            ));
+        } else {
+            band_cols.push(format!(
+                "CASE\n{}\n  END AS band{s},\n  CASE\n{}\n  END AS band{s}_evidence",
+                which.join("\n"),
+                evidence.join("\n")
+            ));
+        }
         if !ranks.is_empty() {
             stage_parts.push(format!("CASE band{s} {} ELSE 0 END", ranks.join(" ")));
         }
@@ -224,7 +272,7 @@ pub fn rules(
     let _ = writeln!(out, "{}", d.create("day_bands"));
     let _ = writeln!(
         out,
-        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values) AS b;\n",
+        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values{ladder_joins}) AS b;\n",
         {
             let mut parts = stage_parts.clone();
             if parts.len() == 1 {
@@ -389,10 +437,7 @@ pub fn rules(
             walks.push(Walk {
                 rows: trig.rows.iter().copied().zip(any).collect(),
                 each: row.repeat == Repeat::Each,
-                asks: row
-                    .actions
-                    .iter()
-                    .any(|a| a.action == crate::engine::notices::NOTICE_ACTION),
+                asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
                 read,
             });
             continue;
@@ -645,11 +690,7 @@ fn walk(
         .rows
         .iter()
         .enumerate()
-        .filter(|(_, row)| {
-            row.actions
-                .iter()
-                .any(|a| a.action == crate::engine::notices::NOTICE_ACTION)
-        })
+        .filter(|(_, row)| row.actions.iter().any(|a| a.action == NOTICE_ACTION))
         .map(|(r, _)| r.to_string())
         .collect();
     let asked = if notice_rows.is_empty() {
@@ -864,5 +905,14 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
             "SELECT * FROM (VALUES {}) AS t(stage_rank, name);\n",
             rows.join(", ")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The walk counts the notices the engine counts.
+    #[test]
+    fn the_notice_action_is_the_engines() {
+        assert_eq!(super::NOTICE_ACTION, crate::engine::notices::NOTICE_ACTION);
     }
 }
