@@ -10,6 +10,7 @@ mod ids;
 mod ladder;
 mod merge;
 mod metrics;
+mod notices;
 mod rules;
 
 use std::fmt::Write as _;
