@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Differential tests of the SQL compiler (issue 14 item 3): for every policy in policies/,
-policies/corrected/ and policies/real/, on generated registers of one and of two academic
+policies/corrected/, policies/real/ and tests/sql/policies/, on generated registers of one and of two academic
 years, `attend run` (the native engine), DuckDB (in-process) and Spark (local mode, started
 here) must give the same actions and summary, sorted, cell for cell as text.
 
     pip install -r tests/sql/requirements.txt      # duckdb, pyspark; Spark needs java 17
     cargo build && tests/sql/differential.py --attend target/debug/attend
+    tests/sql/differential.py --engines duckdb policies/national.policy   # while iterating
 
 The registers come from `attend generate` and are then given what a generated cohort lacks
 (see `enrich`): every national code, joiners and leavers on both sides of the year boundary,
@@ -17,8 +18,8 @@ A policy the compiler refuses ("cannot express", "not supported", or any other e
 FAILURE of the run, listed at the end; so is a missing engine: nothing is skipped. Each
 engine runs in its own process; a policy x register that takes longer than --timeout is a
 failure (the engine is killed and restarted), and once --budget is spent what is left fails as
-not run, so CI's time stays bounded. Exit 0 only when every policy compiled for both dialects
-and every output matched.
+not run, so CI's time stays bounded. Exit 0 only when every policy compiled for every engine
+compared (--engines; both by default) and every output matched.
 Data is written under --work (default a new folder in /tmp) and deleted at the end."""
 
 import argparse
