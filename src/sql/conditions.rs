@@ -125,7 +125,17 @@ fn count_text(
                 d.text("date")
             )
         }
-        CountMetric::NoticesIssued { .. } => return Err(Unsupported(format!("`{metric}`"))),
+        // As the engine writes it: the notices, then the period (N years before today up to
+        // yesterday; a month end clamps, as chrono's and DuckDB's month arithmetic do).
+        CountMetric::NoticesIssued { years } => format!(
+            "{} || ' penalty notices ' || {} || '..' || {}",
+            d.text(&col),
+            d.text(&format!(
+                "CAST(date - INTERVAL ({} * 12) MONTH AS DATE)",
+                years
+            )),
+            d.text("CAST(date - INTERVAL 1 DAY AS DATE)")
+        ),
     };
     Ok((col, text))
 }

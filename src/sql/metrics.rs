@@ -26,6 +26,9 @@ pub struct Metrics {
     pub runs: Vec<CodeSet>,
     /// The days triggers are looked at (`at end of term`): calendar columns `lookN`.
     pub looks: Vec<crate::model::LookedAt>,
+    /// Where `notices_issued(N years)` may be read (the walk over a pupil's days that follows
+    /// the notices asked for): the N read, as columns `noticesN`; `None` elsewhere.
+    pub notices: Option<Vec<u32>>,
 }
 
 impl Metrics {
@@ -88,7 +91,13 @@ impl Metrics {
                 self.metric(Counter::Codes(codes.clone()), *window)
             )),
             CountMetric::ConsecutiveDays { codes } => Some(format!("run{}", self.run(codes))),
-            CountMetric::NoticesIssued { .. } => None,
+            CountMetric::NoticesIssued { years } => {
+                let read = self.notices.as_mut()?;
+                if !read.contains(years) {
+                    read.push(*years);
+                }
+                Some(format!("notices{years}"))
+            }
         }
     }
 

@@ -7,7 +7,10 @@ mod calendar;
 mod conditions;
 mod dialect;
 mod ids;
+mod ladder;
+mod merge;
 mod metrics;
+mod notices;
 mod rules;
 
 use std::fmt::Write as _;
@@ -110,14 +113,6 @@ fn unexpressed(
     unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
 ) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    for ladder in &table.ladders {
-        if let Some(row) = ladder.rows.first().and_then(|r| table.rows.get(*r)) {
-            errors.push(unsupported(
-                format!("the ladder of band `{}`", row.rule),
-                &row.loc,
-            ));
-        }
-    }
     let mut seen_plans = Vec::new();
     for row in &table.rows {
         match row.kind {
@@ -134,38 +129,10 @@ fn unexpressed(
                     &row.loc,
                 ));
             }
-            RowKind::BandEntry => errors.push(unsupported(
-                format!("a further `on enter` clause of band `{}`", row.rule),
-                &row.loc,
-            )),
             _ => {}
         }
     }
-    // The same untargeted action (`support`, `home_visit`) asked for by different people is
-    // one line only for the same person, which depends on the order the engine met them in;
-    // the script merges an action asked for by one person (or by no one named) only.
-    let mut named: Vec<(&str, &str)> = Vec::new();
-    for row in &table.rows {
-        for a in &row.actions {
-            let Some(who) = a.responsible.as_deref() else {
-                continue;
-            };
-            if a.action.contains(':') {
-                continue;
-            }
-            match named.iter().find(|(act, _)| *act == a.action) {
-                Some((_, first)) if *first != who => errors.push(unsupported(
-                    format!(
-                        "`{}` asked for by both `{first}` and `{who}` (one line or two, by the order the rules fire in)",
-                        a.action
-                    ),
-                    &row.loc,
-                )),
-                Some(_) => {}
-                None => named.push((&a.action, who)),
-            }
-        }
-    }
+    errors.extend(merge::unexpressed(table, unsupported));
     errors.extend(ids::unexpressed(table, dialect, unsupported));
     errors
 }
@@ -173,7 +140,7 @@ fn unexpressed(
 /// `actions`: one line per action of each rule fired, in the columns of actions.csv (a run
 /// without a ledger: `ledger` and `done` empty).
 fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
-    due(out, d);
+    due(out, d, table);
     ids::action_ids(out, d);
     ids::compress(out, d, table);
     let _ = writeln!(
@@ -196,22 +163,37 @@ fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
 /// one day made one (src/engine/output.rs `due`): under the first rule, with every rule's
 /// evidence named, the notes each once, the first person named responsible. The k-th
 /// firing of a rule that day joins the k-th such action.
-fn due(out: &mut String, d: Dialect) {
+fn due(out: &mut String, d: Dialect, table: &DecisionTable) {
     let _ = writeln!(
         out,
         "-- Each action of each rule fired, in the order the engine fires them; `grp` numbers\n\
          -- the repeats of one rule asking for one action on one day."
     );
-    let _ = writeln!(out, "{}", d.create("fired_actions"));
+    let merged = merge::asked_of_different_people(table);
+    let name = if merged.is_empty() {
+        "fired_actions"
+    } else {
+        "fired_requests"
+    };
+    let _ = writeln!(out, "{}", d.create(name));
     let _ = writeln!(
         out,
         "SELECT f.pupil_id, f.day, f.date, f.row_id, f.stage_rank, f.evidence, a.rule, a.step,\n  \
          a.action, a.note, a.responsible, a.responsible_name,\n  \
          f.fire_ord * 1000 + a.action_ord AS ord,\n  \
          ROW_NUMBER() OVER (PARTITION BY f.pupil_id, f.day, a.action, a.rule\n    \
-         ORDER BY f.fire_ord * 1000 + a.action_ord) AS grp\n\
-         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id;\n"
+         ORDER BY f.fire_ord * 1000 + a.action_ord) AS grp{}\n\
+         FROM fired AS f JOIN row_actions AS a ON a.row_id = f.row_id;\n",
+        if merged.is_empty() {
+            ""
+        } else {
+            ",\n  ROW_NUMBER() OVER (PARTITION BY f.pupil_id, f.day, a.action\n    \
+             ORDER BY f.fire_ord * 1000 + a.action_ord) AS nth"
+        }
     );
+    if !merged.is_empty() {
+        merge::groups(out, d, &merged);
+    }
     let group = "pupil_id, day, action, grp";
     let _ = writeln!(
         out,

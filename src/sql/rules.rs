@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
+use super::notices::{NOTICE_ACTION, Walk};
 use crate::model::{CountMetric, Period, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
@@ -22,6 +23,11 @@ struct Firing {
     when: String,
     /// `once per`: only the first firing in each such period.
     once_per: Option<Period>,
+    /// A further test of the firing `once per` picked (a band's entry clause's own guard).
+    after: Option<String>,
+    /// A trigger reading `notices_issued(...)`: its place in the walk (`Walk`), which finds
+    /// its days; the other fields are unused.
+    walk: Option<usize>,
     /// What the firing reads: `day_state`, or it with columns of its own.
     source: String,
 }
@@ -54,24 +60,58 @@ pub fn rules(
 
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
+    let mut ladder_joins = String::new();
     let mut stage_parts = vec!["0".to_string()];
     for (s, set) in table.band_sets.iter().enumerate() {
         let mut which = Vec::new();
         let mut evidence = Vec::new();
         let mut ranks = Vec::new();
+        // A ladder's stage is its walk's (src/sql/ladder.rs); the evidence is that of the
+        // way the stage holds, else its range's.
+        let ladder = table.ladders.iter().find(|l| l.rows == *set);
+        let mut ladder_evidence = Vec::new();
+        if let Some(ladder) = ladder {
+            let first = set.first().copied().unwrap_or(0);
+            if d == Dialect::Spark {
+                return Err((
+                    Unsupported(format!(
+                        "the ladder of band `{}` (a ladder is followed day by day, and Spark has no recursive query)",
+                        table.rows[first].rule
+                    )),
+                    at(first),
+                ));
+            }
+            super::ladder::walk(out, d, table, s, ladder, metrics).map_err(|u| (u, at(first)))?;
+            let _ = write!(
+                ladder_joins,
+                "\n  LEFT JOIN ladder{s} ON ladder{s}_pupil = pupil_id AND ladder{s}_day = day"
+            );
+        }
         for (i, &r) in set.iter().enumerate() {
             let row = &table.rows[r];
             let mut ways = vec![row.when.clone()];
             ways.extend(row.also.iter().flatten().cloned());
+            let mut own = Vec::new();
             for atoms in &ways {
                 let (test, text) =
                     conditions::rule(&no_stage, metrics, atoms).map_err(|u| (u, at(r)))?;
+                own.push((test.clone(), text.clone()));
                 which.push(format!(
                     "    WHEN {test} THEN {i} -- {} band {}",
                     line(r),
                     row.rule
                 ));
                 evidence.push(format!("    WHEN {test} THEN {text}"));
+            }
+            if let Some((_, main)) = own.first() {
+                let ways: Vec<String> = own
+                    .iter()
+                    .map(|(t, e)| format!("WHEN {t} THEN {e}"))
+                    .collect();
+                ladder_evidence.push(format!(
+                    "    WHEN {i} THEN CASE {} ELSE {main} END",
+                    ways.join(" ")
+                ));
             }
             let rank = row
                 .stage
@@ -80,14 +120,25 @@ pub fn rules(
             if let Some(rank) = rank {
                 ranks.push(format!("WHEN {i} THEN {rank}"));
             }
-            if !row.actions.is_empty() {
-                if matches!(row.repeat, Repeat::NotWithin { .. }) {
-                    return Err((
-                        Unsupported(format!("`{}` on a band's entry actions", row.repeat)),
-                        at(r),
-                    ));
-                }
-                let guard = match &row.guard {
+            // The band's entry (its `on enter:` row) and its further `on enter when ...:`
+            // clauses: each fires on entering the band under its own guard; the limit of
+            // `once per` is the band's, met by whichever of them fired.
+            let clauses: Vec<usize> = (0..table.rows.len())
+                .filter(|&w| {
+                    table.rows[w].kind == RowKind::BandEntry && table.rows[w].rule == row.rule
+                })
+                .collect();
+            if row.actions.is_empty() && clauses.iter().all(|&w| table.rows[w].actions.is_empty()) {
+                continue;
+            }
+            if matches!(row.repeat, Repeat::NotWithin { .. }) {
+                return Err((
+                    Unsupported(format!("`{}` on a band's entry actions", row.repeat)),
+                    at(r),
+                ));
+            }
+            let guard_of = |metrics: &mut Metrics, r: usize| {
+                Ok::<_, (Unsupported, Loc)>(match &table.rows[r].guard {
                     None => "TRUE".to_string(),
                     Some(rows) if rows.is_empty() => "FALSE".to_string(),
                     Some(rows) => {
@@ -101,19 +152,54 @@ pub fn rules(
                         }
                         format!("({})", any.join(" OR "))
                     }
+                })
+            };
+            let guard = guard_of(metrics, r)?;
+            let mut entries = vec![(r, guard.clone(), format!("band{s}_evidence"))];
+            for &w in &clauses {
+                let (_, text) = conditions::rule(&no_stage, metrics, &table.rows[w].when)
+                    .map_err(|u| (u, at(w)))?;
+                entries.push((w, guard_of(metrics, w)?, text));
+            }
+            let once_per = match row.repeat {
+                Repeat::OncePer(p) => Some(p),
+                _ => None,
+            };
+            let any_guard = entries
+                .iter()
+                .map(|(_, g, _)| g.as_str())
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let entered = if ladder.is_some() {
+                format!("band{s} = {i} AND band{s}_climbed")
+            } else {
+                format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})")
+            };
+            for (w, guard, evidence) in entries {
+                if table.rows[w].actions.is_empty() {
+                    continue;
+                }
+                let what = if w == r {
+                    "entry actions".to_string()
+                } else {
+                    "a further entry clause".to_string()
+                };
+                let (when, after) = match once_per {
+                    // The first entry of the period on which any of them fired.
+                    Some(_) if !clauses.is_empty() => {
+                        (format!("{entered} AND ({any_guard})"), Some(guard))
+                    }
+                    _ => (format!("{entered} AND {guard}"), None),
                 };
                 firings.push(Firing {
-                    comment: format!("{} band {}: entry actions", line(r), row.rule),
-                    row: r.to_string(),
+                    comment: format!("{} band {}: {what}", line(w), row.rule),
+                    row: w.to_string(),
                     stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
-                    evidence: format!("band{s}_evidence"),
-                    when: format!(
-                        "band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i}) AND {guard}"
-                    ),
-                    once_per: match row.repeat {
-                        Repeat::OncePer(p) => Some(p),
-                        _ => None,
-                    },
+                    evidence,
+                    when,
+                    once_per,
+                    after,
+                    walk: None,
                     source: "day_state".into(),
                 });
             }
@@ -153,16 +239,25 @@ pub fn rules(
                      AND first_of_week AND (week - entered) % {every} = 0"
                 ),
                 once_per: None,
+                after: None,
+            walk: None,
                 source: format!(
                     "(SELECT *, MAX(CASE WHEN band{s} IS DISTINCT FROM band{s}_before THEN week END) {SINCE_START} AS entered\n  FROM day_state) AS w"
                 ),
             });
         }
-        band_cols.push(format!(
-            "CASE\n{}\n  END AS band{s},\n  CASE\n{}\n  END AS band{s}_evidence",
-            which.join("\n"),
-            evidence.join("\n")
-        ));
+        if ladder.is_some() {
+            band_cols.push(format!(
+                "ladder{s}_cur AS band{s},\n  ladder{s}_climbed AS band{s}_climbed,\n  CASE ladder{s}_cur\n{}\n  END AS band{s}_evidence",
+                ladder_evidence.join("\n")
+            ));
+        } else {
+            band_cols.push(format!(
+                "CASE\n{}\n  END AS band{s},\n  CASE\n{}\n  END AS band{s}_evidence",
+                which.join("\n"),
+                evidence.join("\n")
+            ));
+        }
         if !ranks.is_empty() {
             stage_parts.push(format!("CASE band{s} {} ELSE 0 END", ranks.join(" ")));
         }
@@ -174,7 +269,7 @@ pub fn rules(
     let _ = writeln!(out, "{}", d.create("day_bands"));
     let _ = writeln!(
         out,
-        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values) AS b;\n",
+        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values{ladder_joins}) AS b;\n",
         {
             let mut parts = stage_parts.clone();
             if parts.len() == 1 {
@@ -194,6 +289,8 @@ pub fn rules(
         stage: Option<usize>,
         /// The calendar column of the days it is looked at, if not every day.
         look: Option<usize>,
+        /// It reads `notices_issued(...)`: its days are found by the walk.
+        notices: bool,
     }
     let mut triggers = Vec::new();
     let mut r = 0;
@@ -226,6 +323,33 @@ pub fn rules(
         if matches!(row.repeat, Repeat::NotWithin { .. }) || (repeats && look.is_some()) {
             return Err((Unsupported(format!("`{}` on a trigger", row.repeat)), at(r)));
         }
+        let notices = rows
+            .iter()
+            .any(|&w| super::notices::reads_notices(&table.rows[w].when));
+        if notices {
+            if d == Dialect::Spark {
+                return Err((
+                    Unsupported(
+                        "`notices_issued(...)` (the notices a run asks for are followed day by day, \
+                         and Spark has no recursive query)"
+                            .into(),
+                    ),
+                    at(r),
+                ));
+            }
+            if row.stage.is_some()
+                || look.is_some()
+                || !matches!(row.repeat, Repeat::RisingEdge | Repeat::Each)
+            {
+                return Err((
+                    Unsupported(
+                        "`notices_issued(...)` in a trigger with a stage, a schedule or a limit"
+                            .into(),
+                    ),
+                    at(r),
+                ));
+            }
+        }
         triggers.push((
             r,
             Trigger {
@@ -235,6 +359,7 @@ pub fn rules(
                     .as_deref()
                     .and_then(|n| stages.iter().position(|x| x == n)),
                 look,
+                notices,
             },
         ));
         r = end;
@@ -287,9 +412,36 @@ pub fn rules(
     }
     let held_stage = format!("s{}", passes - 1);
     let mut cols = vec![format!("s{passes} AS stage")];
+    let mut walks: Vec<Walk> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
-        let any = holds_under(metrics, trig, &held_stage)?;
         let row = &table.rows[*first];
+        if trig.notices {
+            metrics.notices = Some(Vec::new());
+            let any = holds_under(metrics, trig, "stage");
+            let read = metrics.notices.take().unwrap_or_default();
+            let any = any?;
+            if !row.actions.is_empty() {
+                firings.push(Firing {
+                    comment: format!("{} trigger {}", line(*first), row.rule),
+                    row: String::new(),
+                    stage: String::new(),
+                    evidence: String::new(),
+                    when: String::new(),
+                    once_per: None,
+                    after: None,
+                    walk: Some(walks.len()),
+                    source: String::new(),
+                });
+            }
+            walks.push(Walk {
+                rows: trig.rows.iter().copied().zip(any).collect(),
+                each: row.repeat == Repeat::Each,
+                asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
+                read,
+            });
+            continue;
+        }
+        let any = holds_under(metrics, trig, &held_stage)?;
         let holds = if any.is_empty() {
             "FALSE".to_string()
         } else {
@@ -340,6 +492,8 @@ pub fn rules(
                     Repeat::OncePer(p) => Some(p),
                     _ => None,
                 },
+                after: None,
+            walk: None,
                 source: match row.repeat {
                     Repeat::Every { .. } => format!(
                         "(SELECT *, MAX(CASE WHEN t{t}_holds AND NOT t{t}_was THEN week END) {SINCE_START} AS run_week,\n    \
@@ -397,6 +551,8 @@ pub fn rules(
             evidence: format!("step{k}_evidence"),
             when: format!("step{k}_due"),
             once_per: None,
+            after: None,
+            walk: None,
             source: "day_state".into(),
         });
     }
@@ -417,6 +573,9 @@ pub fn rules(
         lags.push(format!("LAG(band{s}) {before} AS band{s}_before"));
     }
     for (t, (_, trig)) in triggers.iter().enumerate() {
+        if trig.notices {
+            continue;
+        }
         lags.push(match trig.look {
             // The look before, for a trigger looked at on some days only.
             Some(j) => format!(
@@ -436,10 +595,20 @@ pub fn rules(
         out,
         "-- Every rule that fired: pupil, day, table row, stage rank and evidence."
     );
-    let _ = writeln!(out, "{}", d.create("fired"));
+    let base = if walks.is_empty() {
+        "fired"
+    } else {
+        "fired_base"
+    };
+    let _ = writeln!(out, "{}", d.create(base));
     let mut selects = Vec::new();
+    let mut walked = Vec::new();
     // `fire_ord`: the order the engine fires rules in on one day (bands, triggers, steps).
     for (ord, f) in firings.iter().enumerate() {
+        if let Some(k) = f.walk {
+            walked.push((ord, k, f.comment.clone()));
+            continue;
+        }
         let pick = format!(
             "SELECT pupil_id, day, date, {} AS row_id, {ord} AS fire_ord, {} AS stage_rank, {} AS evidence",
             f.row, f.stage, f.evidence
@@ -456,11 +625,15 @@ pub fn rules(
                     Period::Year => "year",
                 };
                 format!(
-                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM {} WHERE {}) AS o\nWHERE nth = 1",
+                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM {} WHERE {}) AS o\nWHERE nth = 1{}",
                     f.comment,
                     p.keyword(),
                     f.source,
-                    f.when
+                    f.when,
+                    f.after
+                        .as_ref()
+                        .map(|a| format!(" AND {a}"))
+                        .unwrap_or_default()
                 )
             }
         });
@@ -472,6 +645,9 @@ pub fn rules(
         );
     }
     let _ = writeln!(out, "{};\n", selects.join("\nUNION ALL\n"));
+    if !walks.is_empty() {
+        super::notices::walk(out, d, table, &walks, &walked);
+    }
     Ok(())
 }
 

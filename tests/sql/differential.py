@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Differential tests of the SQL compiler (issue 14 item 3): for every policy in policies/,
-policies/corrected/ and policies/real/, on generated registers of one and of two academic
+policies/corrected/, policies/real/ and tests/sql/policies/, on generated registers of one and of two academic
 years, `attend run` (the native engine), DuckDB (in-process) and Spark (local mode, started
 here) must give the same actions and summary, sorted, cell for cell as text.
 
     pip install -r tests/sql/requirements.txt      # duckdb, pyspark; Spark needs java 17
     cargo build && tests/sql/differential.py --attend target/debug/attend
+    tests/sql/differential.py --engines duckdb policies/national.policy   # while iterating
 
 The registers come from `attend generate` and are then given what a generated cohort lacks
 (see `enrich`): every national code, joiners and leavers on both sides of the year boundary,
@@ -17,8 +18,8 @@ A policy the compiler refuses ("cannot express", "not supported", or any other e
 FAILURE of the run, listed at the end; so is a missing engine: nothing is skipped. Each
 engine runs in its own process; a policy x register that takes longer than --timeout is a
 failure (the engine is killed and restarted), and once --budget is spent what is left fails as
-not run, so CI's time stays bounded. Exit 0 only when every policy compiled for both dialects
-and every output matched.
+not run, so CI's time stays bounded. Exit 0 only when every policy compiled for every engine
+compared (--engines; both by default) and every output matched.
 Data is written under --work (default a new folder in /tmp) and deleted at the end."""
 
 import argparse
@@ -36,7 +37,9 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 CALENDAR = os.path.join(ROOT, "policies", "calendars", "camden-2024-25.calendar")
-POLICY_DIRS = ["policies", os.path.join("policies", "corrected"), os.path.join("policies", "real")]
+# tests/sql/policies: small policies written to exercise one construct of the SQL compiler each.
+POLICY_DIRS = ["policies", os.path.join("policies", "corrected"), os.path.join("policies", "real"),
+               os.path.join("tests", "sql", "policies")]
 TABLES = ["actions", "summary"]
 DIALECTS = ["duckdb", "spark"]
 
@@ -649,8 +652,14 @@ def main():
     ap.add_argument("--timeout", type=float, default=60, help="seconds one engine may take for one policy x register")
     ap.add_argument("--budget", type=float, default=480,
                     help="seconds for all the engines' runs; what is left then fails as not run")
+    ap.add_argument("--engines", default=",".join(DIALECTS),
+                    help="comma-separated engines to compare against native (default: all: %(default)s)")
     ap.add_argument("policy", nargs="*", help="only these policies (a partial run, for debugging)")
     args = ap.parse_args()
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in args.engines if e not in DIALECTS]
+    if unknown or not args.engines:
+        ap.error(f"--engines: choose among {', '.join(DIALECTS)}")
     os.chdir(ROOT)
     attend = os.path.abspath(args.attend)
     if not os.path.exists(attend):
@@ -683,7 +692,7 @@ def differential(args, attend, work):
     refused, mismatches, errors = [], [], []
     scripts = {}
     for policy in chosen:
-        for dialect in DIALECTS:
+        for dialect in args.engines:
             script, problem = compile_sql(attend, policy, dialect)
             if script is None:
                 refused.append((policy, dialect, problem))
@@ -692,7 +701,7 @@ def differential(args, attend, work):
                 scripts[(policy, dialect)] = script
 
     engines = {}
-    for dialect in DIALECTS:
+    for dialect in args.engines:
         t = time.monotonic()
         engines[dialect] = Remote(dialect, work)
         engines[dialect].start()
@@ -702,7 +711,7 @@ def differential(args, attend, work):
     compared = passed = 0
     timeouts = []
     try:
-        for dialect in DIALECTS:
+        for dialect in args.engines:
             engine = engines[dialect]
             for name, folders in registers.items():
                 folder = folders[0] if dialect == "duckdb" else folders[1]
@@ -749,10 +758,10 @@ def differential(args, attend, work):
     unrun = len([t for t in timeouts if "budget" in t[3]])
     print("\n== summary")
     print(f"policies × registers: {pairs} pairs ({len(chosen)} policies × {len(registers)} registers), "
-          f"each on {len(DIALECTS)} engines: {pairs * len(DIALECTS)} comparisons due")
+          f"each on {len(args.engines)} engines: {pairs * len(args.engines)} comparisons due")
     print(f"compared: {compared}, identical to the native engine: {passed}, different: {len(mismatches)}, "
           f"engine errors: {len(errors)}, timed out or not run: {len(timeouts)}, "
-          f"not compiled: {pairs * len(DIALECTS) - compared - unrun} "
+          f"not compiled: {pairs * len(args.engines) - compared - unrun} "
           f"({len(refused)} policy × dialect refused)")
     print(f"time: native {clock['native']:.1f} s, DuckDB {clock['duckdb']:.1f} s "
           f"(+ {clock['duckdb start']:.1f} s to start), Spark {clock['spark']:.1f} s "
@@ -771,7 +780,7 @@ def differential(args, attend, work):
         print(f"\nfirst difference: {policy} × {name}, {table}.csv, native vs {dialect}:\n    {diff}")
     # The closing line counts comparisons (policy × register × engine); a refused policy ×
     # dialect counts as one failure for each register it could not run on.
-    failed = pairs * len(DIALECTS) - passed
+    failed = pairs * len(args.engines) - passed
     print(f"\n{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

@@ -1,0 +1,260 @@
+//! A ladder (src/engine/ladder.rs) as a recursive walk over each pupil's school days on roll:
+//! the stage held, when it was entered, whether it still holds the pupil and since when its
+//! exit condition has held are carried from one day to the next. DuckDB only: Spark 4.0 has
+//! no recursive query.
+
+use std::fmt::Write as _;
+
+use super::conditions::{self, Scope, Unsupported};
+use super::dialect::Dialect;
+use super::metrics::Metrics;
+use crate::model::Period;
+use crate::table::{Atom, DecisionTable, HeldRows, LadderRows};
+
+/// The columns of the walk's state, carried from one day to the next: the stage (`cur`), the
+/// day and periods it was entered in, whether it holds the pupil, and the first day (and its
+/// week) of the run of days its exit condition has held.
+const STATE: [&str; 9] = [
+    "cur",
+    "entered",
+    "e_week",
+    "e_half_term",
+    "e_term",
+    "e_year",
+    "held",
+    "es",
+    "es_week",
+];
+
+fn any(
+    scope: &Scope<'_>,
+    metrics: &mut Metrics,
+    rows: &[Vec<Atom>],
+) -> Result<String, Unsupported> {
+    let mut tests = Vec::new();
+    for atoms in rows {
+        tests.push(conditions::rule(scope, metrics, atoms)?.0);
+    }
+    Ok(if tests.is_empty() {
+        "FALSE".into()
+    } else {
+        format!("({})", tests.join(" OR "))
+    })
+}
+
+/// Whether `count` days (or weeks) have passed from the day in columns `from`/`from_week`.
+fn elapsed(from: &str, from_week: &str, count: u32, weeks: bool) -> String {
+    if weeks {
+        format!("(week - {from_week} >= {count})")
+    } else {
+        format!("(day - {from} >= {count})")
+    }
+}
+
+/// `ladder{s}`: per pupil and school day on roll, the stage of ladder `s` (`ladder{s}_cur`,
+/// an index into the band set) and whether the pupil climbed to it that day.
+pub fn walk(
+    out: &mut String,
+    d: Dialect,
+    table: &DecisionTable,
+    s: usize,
+    ladder: &LadderRows,
+    metrics: &mut Metrics,
+) -> Result<(), Unsupported> {
+    let scope = Scope {
+        d,
+        stage: None,
+        stage_names: &table.stages,
+    };
+    let n = ladder.rows.len();
+    let mut inputs = Vec::new();
+    for (i, &r) in ladder.rows.iter().enumerate() {
+        let row = &table.rows[r];
+        let mut ways = vec![row.when.clone()];
+        ways.extend(row.also.iter().flatten().cloned());
+        inputs.push(format!("{} AS h{i}", any(&scope, metrics, &ways)?));
+        if let Some(Some(HeldRows::Until { rows, .. })) = ladder.held.get(i) {
+            inputs.push(format!("{} AS x{i}", any(&scope, metrics, rows)?));
+        }
+        if let Some(Some(rows)) = ladder.at_once.get(i) {
+            inputs.push(format!("{} AS a{i}", any(&scope, metrics, rows)?));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "-- Ladder {s}: per school day on roll, which stages hold (h), their exit conditions (x)\n\
+         -- and `at once when` conditions (a)."
+    );
+    let _ = writeln!(out, "{}", d.create(&format!("ladder{s}_days")));
+    let _ = writeln!(
+        out,
+        "SELECT pupil_id, day, week, half_term, term, year,\n  \
+         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS lseq,\n  {}\nFROM day_values;\n",
+        inputs.join(",\n  ")
+    );
+    // Release: a hold whose end has come (src/engine/ladder.rs `step`, first).
+    let mut until_es = Vec::new();
+    let mut until_es_week = Vec::new();
+    let mut released = Vec::new();
+    for i in 0..n {
+        let rel = match ladder.held.get(i).and_then(Option::as_ref) {
+            None => "TRUE".to_string(),
+            Some(HeldRows::UntilEnd(p)) => {
+                let col = match p {
+                    Period::HalfTerm => "half_term",
+                    Period::Term => "term",
+                    Period::Year => "year",
+                };
+                format!("({col} <> p_e_{col})")
+            }
+            Some(HeldRows::For { count, unit }) => {
+                elapsed("p_entered", "p_e_week", *count, *unit == "school_weeks")
+            }
+            Some(HeldRows::Until { count, unit, .. }) => {
+                until_es.push(format!(
+                    "WHEN {i} THEN CASE WHEN x{i} THEN COALESCE(p_es, day) END"
+                ));
+                until_es_week.push(format!(
+                    "WHEN {i} THEN CASE WHEN x{i} THEN COALESCE(p_es_week, week) END"
+                ));
+                match count {
+                    None => "(es1 IS NOT NULL)".to_string(),
+                    Some(c) => format!(
+                        "(es1 IS NOT NULL AND {})",
+                        elapsed(
+                            "es1",
+                            "es1_week",
+                            *c,
+                            unit.is_some_and(|u| u == "school_weeks")
+                        )
+                    ),
+                }
+            }
+        };
+        released.push(format!("WHEN {i} THEN {rel}"));
+    }
+    let holding = "p_cur IS NOT NULL AND p_held";
+    let es1 = if until_es.is_empty() {
+        "p_es AS es1, p_es_week AS es1_week".to_string()
+    } else {
+        format!(
+            "CASE WHEN {holding} THEN CASE p_cur {} ELSE p_es END ELSE p_es END AS es1,\n    \
+             CASE WHEN {holding} THEN CASE p_cur {} ELSE p_es_week END ELSE p_es_week END AS es1_week",
+            until_es.join(" "),
+            until_es_week.join(" ")
+        )
+    };
+    let rel = format!(
+        "CASE WHEN {holding} THEN CASE p_cur {} END ELSE FALSE END AS rel",
+        released.join(" ")
+    );
+    let deepest: Vec<String> = (0..n)
+        .rev()
+        .map(|i| format!("WHEN h{i} THEN {i}"))
+        .collect();
+    let deepest = format!("CASE {} END AS deepest", deepest.join(" "));
+    let order = match ladder.in_order_after_weeks {
+        None => "CASE WHEN p_cur IS NULL OR deepest > p_cur THEN deepest END".to_string(),
+        Some(w) => format!(
+            "CASE WHEN p_cur IS NULL THEN CASE WHEN deepest IS NOT NULL THEN 0 END\n      \
+             WHEN week - p_e_week >= {w} AND day > p_entered AND deepest > p_cur THEN p_cur + 1 END"
+        ),
+    };
+    let at_once: Vec<String> = (0..n)
+        .rev()
+        .filter(|i| matches!(ladder.at_once.get(*i), Some(Some(_))))
+        .map(|i| format!("WHEN a{i} AND (p_cur IS NULL OR {i} > p_cur) THEN {i}"))
+        .collect();
+    let at_once = if at_once.is_empty() {
+        "CAST(NULL AS INTEGER)".to_string()
+    } else {
+        format!("CASE {} END", at_once.join(" "))
+    };
+    let h_cur: Vec<String> = (0..n).map(|i| format!("WHEN {i} THEN h{i}")).collect();
+    let below: Vec<String> = (0..n)
+        .rev()
+        .map(|i| format!("WHEN h{i} AND {i} < p_cur THEN {i}"))
+        .collect();
+    let holds_stage: Vec<String> = (0..n)
+        .filter(|i| matches!(ladder.held.get(*i), Some(Some(_))))
+        .map(|i| i.to_string())
+        .collect();
+    let holds_stage = if holds_stage.is_empty() {
+        "FALSE".to_string()
+    } else {
+        format!("climb_to IN ({})", holds_stage.join(", "))
+    };
+    let reset = "climb_to IS NOT NULL OR moved_down";
+    let keep = |col: &str, today: &str| {
+        format!("CASE WHEN {reset} THEN {today} ELSE p_{col} END AS w_{col}")
+    };
+    let new_state = [
+        "CASE WHEN climb_to IS NOT NULL THEN climb_to WHEN moved_down THEN below ELSE p_cur END AS w_cur"
+            .to_string(),
+        keep("entered", "day"),
+        keep("e_week", "week"),
+        keep("e_half_term", "half_term"),
+        keep("e_term", "term"),
+        keep("e_year", "year"),
+        format!(
+            "CASE WHEN climb_to IS NOT NULL THEN {holds_stage} WHEN moved_down THEN FALSE ELSE held1 END AS w_held"
+        ),
+        format!("CASE WHEN {reset} THEN NULL ELSE es2 END AS w_es"),
+        format!("CASE WHEN {reset} THEN NULL ELSE es2_week END AS w_es_week"),
+        "climb_to IS NOT NULL AS w_climbed".to_string(),
+    ];
+    let step = |from: &str, prev: &str| {
+        format!(
+            "SELECT pupil_id AS w_pupil, day AS w_day, lseq AS w_seq,\n    {}\n  \
+             FROM (SELECT *,\n    \
+             p_cur IS NOT NULL AND climb_to IS NULL AND NOT (COALESCE(h_cur, FALSE) OR held1)\n      \
+             AND NOT COALESCE(deepest > p_cur, FALSE) AS moved_down\n  \
+             FROM (SELECT *,\n    \
+             CASE WHEN climb_order IS NULL THEN climb_at_once WHEN climb_at_once IS NULL THEN climb_order\n      \
+             WHEN climb_at_once > climb_order THEN climb_at_once ELSE climb_order END AS climb_to,\n    \
+             CASE p_cur {} END AS h_cur,\n    \
+             CASE WHEN p_cur IS NOT NULL THEN CASE {} END END AS below\n  \
+             FROM (SELECT *, {order} AS climb_order, {at_once} AS climb_at_once,\n    \
+             CASE WHEN {holding} THEN NOT rel ELSE p_held END AS held1,\n    \
+             CASE WHEN rel THEN NULL ELSE es1 END AS es2, CASE WHEN rel THEN NULL ELSE es1_week END AS es2_week\n  \
+             FROM (SELECT *, {rel}, {deepest}\n  \
+             FROM (SELECT *, {es1}\n  \
+             FROM (SELECT i.*, {prev}\n    {from}) AS l0) AS l1) AS l2) AS l3) AS l4) AS l5",
+            new_state.join(",\n    "),
+            h_cur.join(" "),
+            below.join(" "),
+        )
+    };
+    let first: Vec<String> = STATE
+        .iter()
+        .map(|c| match *c {
+            "cur" | "es" | "es_week" => format!("CAST(NULL AS INTEGER) AS p_{c}"),
+            "held" => "FALSE AS p_held".to_string(),
+            _ => format!("0 AS p_{c}"),
+        })
+        .collect();
+    let next: Vec<String> = STATE.iter().map(|c| format!("w.w_{c} AS p_{c}")).collect();
+    let _ = writeln!(
+        out,
+        "-- Ladder {s}, day by day: the stage held (NULL: off the ladder) and whether the pupil\n\
+         -- climbed to it (only a climb fires its entry actions)."
+    );
+    let _ = writeln!(out, "{}", d.create(&format!("ladder{s}")));
+    let _ = writeln!(
+        out,
+        "WITH RECURSIVE w AS (\n  {}\n  UNION ALL\n  {}\n)\n\
+         SELECT w_pupil AS ladder{s}_pupil, w_day AS ladder{s}_day, w_cur AS ladder{s}_cur,\n  \
+         w_climbed AS ladder{s}_climbed\nFROM w;\n",
+        step(
+            &format!("FROM ladder{s}_days AS i WHERE i.lseq = 1"),
+            &first.join(", ")
+        ),
+        step(
+            &format!(
+                "FROM w JOIN ladder{s}_days AS i ON i.pupil_id = w.w_pupil AND i.lseq = w.w_seq + 1"
+            ),
+            &next.join(", ")
+        ),
+    );
+    Ok(())
+}
