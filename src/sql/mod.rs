@@ -174,8 +174,7 @@ fn unexpressed(
 /// without a ledger: `ledger` and `done` empty).
 fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
     due(out, d);
-    ids::action_ids(out, d);
-    ids::compress(out, d, table);
+    ids::ids(out, d, table);
     let _ = writeln!(
         out,
         "-- actions.csv: id,date,pupil_id,rule,action,stage,responsible,evidence,note,\n\
