@@ -33,6 +33,17 @@ impl Dialect {
         }
     }
 
+    /// The statement that (re)makes a small lookup, or a step only the next one reads. Spark
+    /// keeps it a temporary view, planned inside the query that reads it, so no table is
+    /// written for it (writing one costs Spark most of a second, whatever its size); DuckDB
+    /// materialises it as any other.
+    pub fn create_inline(self, name: &str) -> String {
+        match self {
+            Dialect::DuckDb => self.create(name),
+            Dialect::Spark => format!("CREATE OR REPLACE TEMPORARY VIEW {name} AS"),
+        }
+    }
+
     /// Whole-number division, rounding towards zero (both operands are never negative).
     pub fn div(self, a: &str, b: &str) -> String {
         match self {

@@ -154,7 +154,7 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
         out,
         "-- The first and last school day with a mark for any pupil."
     );
-    let _ = writeln!(out, "{}", d.create("span"));
+    let _ = writeln!(out, "{}", d.create_inline("span"));
     let _ = writeln!(
         out,
         "SELECT MIN(day) AS first_day, MAX(day) AS last_day FROM marks;\n"
@@ -206,7 +206,7 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
         out,
         "-- Per pupil and school day of the span, on roll or not: the day's counts."
     );
-    let _ = writeln!(out, "{}", d.create("pupil_days"));
+    let _ = writeln!(out, "{}", d.create_inline("pupil_days"));
     let _ = writeln!(
         out,
         "SELECT r.pupil_id, c.day, r.from_day, r.to_day,\n{}\n\

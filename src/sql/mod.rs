@@ -216,7 +216,7 @@ fn due(out: &mut String, d: Dialect) {
         out,
         "-- One line per action due: the first rule's, with the others' evidence and notes."
     );
-    let _ = writeln!(out, "{}", d.create("due"));
+    let _ = writeln!(out, "{}", d.create_inline("due"));
     let _ = writeln!(
         out,
         "SELECT m.pupil_id, m.day, m.date, m.row_id, m.stage_rank,\n  \
