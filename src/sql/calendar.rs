@@ -35,7 +35,7 @@ pub fn calendar(out: &mut String, d: Dialect, days: &SchoolDays, metrics: &Metri
             }
         );
     }
-    let _ = writeln!(out, "{}", d.create("calendar"));
+    let _ = writeln!(out, "{}", d.create_inline("calendar"));
     let mut columns = vec![
         "day",
         "date",
@@ -198,7 +198,7 @@ pub fn pupil_attributes(out: &mut String, d: Dialect) {
     let june_end =
         "make_date(year(sixteenth) + CASE WHEN month(sixteenth) >= 9 THEN 1 ELSE 0 END, 6, 30)";
     let back = format!("(({} + 3) % 7)", d.weekday("june_end"));
-    let _ = writeln!(out, "{}", d.create("pupil_attributes"));
+    let _ = writeln!(out, "{}", d.create_inline("pupil_attributes"));
     let _ = writeln!(
         out,
         "SELECT pupil_id, dob, admission, leaving, fsm, social_worker, looked_after,\n  \

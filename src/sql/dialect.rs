@@ -33,10 +33,11 @@ impl Dialect {
         }
     }
 
-    /// The statement that (re)makes a small lookup, or a step only the next one reads. Spark
-    /// keeps it a temporary view, planned inside the query that reads it, so no table is
-    /// written for it (writing one costs Spark most of a second, whatever its size); DuckDB
-    /// materialises it as any other.
+    /// The statement that (re)makes a lookup written out in the script (the calendar), a
+    /// step cheap to compute again (the pupils' attributes), or one a single query reads.
+    /// Spark keeps it a temporary view, planned inside the queries that read it, so no table
+    /// is written for it (writing one costs Spark most of a second, whatever its size);
+    /// DuckDB materialises it as any other.
     pub fn create_inline(self, name: &str) -> String {
         match self {
             Dialect::DuckDb => self.create(name),

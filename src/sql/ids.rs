@@ -263,7 +263,7 @@ fn spark_ids(out: &mut String, d: Dialect) {
          -- action, each followed by a 0xff byte (`|` here), then the date; a fold over the\n\
          -- message's 8-byte blocks (6 steps each), then the finish (9 steps)."
     );
-    let _ = writeln!(out, "{}", d.create("action_ids"));
+    let _ = writeln!(out, "{}", d.create_inline("action_ids"));
     let state = |words: &[Word; 4], m: &Word| {
         let mut fields: Vec<String> = words
             .iter()

@@ -303,7 +303,7 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
     for (m, (c, w)) in metrics.metrics.iter().enumerate() {
         let _ = writeln!(out, "--   m{m}: c{c} over w{w} ({})", metrics.windows[*w]);
     }
-    let _ = writeln!(out, "{}", d.create("day_values"));
+    let _ = writeln!(out, "{}", d.create_inline("day_values"));
     let _ = writeln!(
         out,
         "SELECT p.pupil_id, p.day, c.date, c.week, c.half_term, c.term, c.year, c.first_of_week,\n  \
