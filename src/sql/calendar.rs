@@ -35,7 +35,7 @@ pub fn calendar(out: &mut String, d: Dialect, days: &SchoolDays, metrics: &Metri
             }
         );
     }
-    let _ = writeln!(out, "{}", d.create("calendar"));
+    let _ = writeln!(out, "{}", d.create_inline("calendar"));
     let mut columns = vec![
         "day",
         "date",
@@ -110,7 +110,7 @@ pub fn code_classes(out: &mut String, d: Dialect) {
          -- force and its class: possible, present (incl. approved activity), absent, authorised,\n\
          -- unauthorised."
     );
-    let _ = writeln!(out, "{}", d.create("code_classes"));
+    let _ = writeln!(out, "{}", d.create_inline("code_classes"));
     let _ = writeln!(out, "SELECT * FROM (VALUES");
     let rows = codes::table().rows();
     for (i, row) in rows.iter().enumerate() {
@@ -158,7 +158,7 @@ pub fn pupil_attributes(out: &mut String, d: Dialect) {
         "-- The pupils' attributes as the pupils reader reads them; unknown is NULL, and a rule\n\
          -- on an unknown attribute does not hold. Year groups: reception 0, nursery none."
     );
-    let _ = writeln!(out, "{}", d.create("pupil_text"));
+    let _ = writeln!(out, "{}", d.create_inline("pupil_text"));
     let _ = writeln!(
         out,
         "SELECT pupil_id, {dob} AS dob, {squeezed} AS year_text, upper(sen) AS sen_code,\n  {},\n  {},\n  {},\n  {},\n  {}, {}\nFROM pupils;",
@@ -187,7 +187,7 @@ pub fn pupil_attributes(out: &mut String, d: Dialect) {
              ELSE make_date(year(dob) + {years}, month(dob), day(dob)) END"
         )
     };
-    let _ = writeln!(out, "{}", d.create("pupil_birthdays"));
+    let _ = writeln!(out, "{}", d.create_inline("pupil_birthdays"));
     let _ = writeln!(
         out,
         "SELECT *, {} AS fifth, {} AS sixteenth FROM pupil_text;",
@@ -198,7 +198,7 @@ pub fn pupil_attributes(out: &mut String, d: Dialect) {
     let june_end =
         "make_date(year(sixteenth) + CASE WHEN month(sixteenth) >= 9 THEN 1 ELSE 0 END, 6, 30)";
     let back = format!("(({} + 3) % 7)", d.weekday("june_end"));
-    let _ = writeln!(out, "{}", d.create("pupil_attributes"));
+    let _ = writeln!(out, "{}", d.create_inline("pupil_attributes"));
     let _ = writeln!(
         out,
         "SELECT pupil_id, dob, admission, leaving, fsm, social_worker, looked_after,\n  \

@@ -20,11 +20,27 @@ impl fmt::Display for Dialect {
 }
 
 impl Dialect {
-    /// The statement that (re)makes a named relation from a query. DuckDB materialises it,
-    /// so each step is computed once; Spark keeps a temporary view, which it plans as a whole.
+    /// The statement(s) that (re)make a named table from a query. Both engines materialise
+    /// each step, so a later query plans only its own step: a chain of Spark views is
+    /// re-analysed and re-optimised whole by every query that reads its end (minutes, or out
+    /// of memory, for the action ids). Spark's session catalog cannot `CREATE OR REPLACE` a
+    /// table from a query, so the last run's table is dropped first; no `USING`, so the
+    /// catalog's default format is used (parquet locally, Delta on Databricks).
     pub fn create(self, name: &str) -> String {
         match self {
             Dialect::DuckDb => format!("CREATE OR REPLACE TABLE {name} AS"),
+            Dialect::Spark => format!("DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} AS"),
+        }
+    }
+
+    /// The statement that (re)makes a lookup written out in the script (the calendar), a
+    /// step cheap to compute again (the pupils' attributes), or one a single query reads.
+    /// Spark keeps it a temporary view, planned inside the queries that read it, so no table
+    /// is written for it (writing one costs Spark most of a second, whatever its size);
+    /// DuckDB materialises it as any other.
+    pub fn create_inline(self, name: &str) -> String {
+        match self {
+            Dialect::DuckDb => self.create(name),
             Dialect::Spark => format!("CREATE OR REPLACE TEMPORARY VIEW {name} AS"),
         }
     }

@@ -2,8 +2,9 @@
 //! src/engine/output.rs `action_key`) of pupil, rule, step, action (each followed by a 0xff
 //! byte) and date. SQL has no SipHash and no unsigned 64-bit arithmetic common to the
 //! dialects, so each 64-bit word is two 32-bit halves in BIGINT columns (`x_h`, `x_l`),
-//! added with an explicit carry and rotated by multiplying and dividing by powers of two;
-//! the message is compressed one 8-byte block per statement.
+//! added with an explicit carry and rotated by multiplying and dividing by powers of two.
+//! DuckDB compresses the message one 8-byte block per statement; Spark folds over each
+//! message's own blocks in one expression (a statement per block compiles slowly there).
 
 use std::fmt::Write as _;
 
@@ -143,56 +144,62 @@ fn layer(inner: &str, keep: &str, words: &[(&str, Word)]) -> String {
     )
 }
 
+/// A SipRound's two halves, each over the state `v` as it stands (each is one layer: the
+/// second reads the first's results by name).
+fn half_rounds(d: Dialect, v: &[Word; 4]) -> ([Word; 4], [Word; 4]) {
+    let [v0, v1, v2, v3] = v;
+    // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32);
+    // v2 += v3; v3 = rotl(v3, 16) ^ v2.
+    let a = add(d, v0, v1);
+    let c = add(d, v2, v3);
+    let first = [
+        rotl(d, &a, 32),
+        xor(d, &rotl(d, v1, 13), &a),
+        c.clone(),
+        xor(d, &rotl(d, v3, 16), &c),
+    ];
+    // v0 += v3; v3 = rotl(v3, 21) ^ v0; v2 += v1; v1 = rotl(v1, 17) ^ v2;
+    // v2 = rotl(v2, 32).
+    let a = add(d, v0, v3);
+    let c = add(d, v2, v1);
+    let second = [
+        a.clone(),
+        xor(d, &rotl(d, v1, 17), &c),
+        rotl(d, &c, 32),
+        xor(d, &rotl(d, v3, 21), &a),
+    ];
+    (first, second)
+}
+
 /// `count` SipRounds over the state columns, two layers each.
 fn rounds(d: Dialect, mut inner: String, keep: &str, count: usize) -> String {
-    let (v0, v1, v2, v3) = (
+    let v = [
         Word::col("v0"),
         Word::col("v1"),
         Word::col("v2"),
         Word::col("v3"),
-    );
+    ];
+    let (first, second) = half_rounds(d, &v);
+    let named = |words: [Word; 4]| {
+        let [a, b, c, e] = words;
+        [("v0", a), ("v1", b), ("v2", c), ("v3", e)]
+    };
     for _ in 0..count {
-        // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32);
-        // v2 += v3; v3 = rotl(v3, 16) ^ v2.
-        let a = add(d, &v0, &v1);
-        let c = add(d, &v2, &v3);
-        inner = layer(
-            &inner,
-            keep,
-            &[
-                ("v0", rotl(d, &a, 32)),
-                ("v1", xor(d, &rotl(d, &v1, 13), &a)),
-                ("v2", c.clone()),
-                ("v3", xor(d, &rotl(d, &v3, 16), &c)),
-            ],
-        );
-        // v0 += v3; v3 = rotl(v3, 21) ^ v0; v2 += v1; v1 = rotl(v1, 17) ^ v2;
-        // v2 = rotl(v2, 32).
-        let a = add(d, &v0, &v3);
-        let c = add(d, &v2, &v1);
-        inner = layer(
-            &inner,
-            keep,
-            &[
-                ("v0", a.clone()),
-                ("v1", xor(d, &rotl(d, &v1, 17), &c)),
-                ("v2", rotl(d, &c, 32)),
-                ("v3", xor(d, &rotl(d, &v3, 21), &a)),
-            ],
-        );
+        inner = layer(&inner, keep, &named(first.clone()));
+        inner = layer(&inner, keep, &named(second.clone()));
     }
     inner
 }
 
 /// The message's 8-byte block `i` as a word (little-endian), the length byte in the top of
-/// the block that holds the message's end.
-fn block(d: Dialect, i: usize) -> Word {
-    let byte = |p: usize| {
+/// the block that holds the message's end; `pos(j)` is where its byte `j` is in the message,
+/// counted from 0 and from 1 (as `substr` counts).
+fn block(d: Dialect, pos: &dyn Fn(usize) -> (String, String), i: &str) -> Word {
+    let byte = |j: usize| {
+        let (p, q) = pos(j);
         format!(
-            "CASE WHEN {p} < msg_len THEN (CASE WHEN ascii(substr(msg, {}, 1)) = {} THEN 255 ELSE ascii(substr(msg, {}, 1)) END) ELSE 0 END",
-            p + 1,
+            "CASE WHEN {p} < msg_len THEN (CASE WHEN ascii(substr(msg, {q}, 1)) = {} THEN 255 ELSE ascii(substr(msg, {q}, 1)) END) ELSE 0 END",
             SEPARATOR as u32,
-            p + 1
         )
     };
     let half = |from: usize| {
@@ -204,31 +211,136 @@ fn block(d: Dialect, i: usize) -> Word {
     Word {
         h: format!(
             "({} + CASE WHEN {i} = {} THEN CAST(msg_len % 256 AS BIGINT) * 16777216 ELSE 0 END)",
-            half(i * 8 + 4),
+            half(4),
             d.div("msg_len", "8")
         ),
-        l: format!("({})", half(i * 8)),
+        l: format!("({})", half(0)),
     }
 }
 
+/// The state SipHash starts from (`v0` ... `v3`, the keys mixed in).
+fn initial() -> [(&'static str, Word); 4] {
+    [
+        ("v0", Word::constant(K0 ^ 0x736f_6d65_7073_6575)),
+        ("v1", Word::constant(K1 ^ 0x646f_7261_6e64_6f6d)),
+        ("v2", Word::constant(K0 ^ 0x6c79_6765_6e65_7261)),
+        ("v3", Word::constant(K1 ^ 0x7465_6462_7974_6573)),
+    ]
+}
+
+/// The message an action's id hashes, from the columns of `due`.
+fn message(d: Dialect) -> String {
+    format!(
+        "pupil_id || '|' || rule || '|' || step || '|' || action || '|' || {}",
+        d.text("date")
+    )
+}
+
+/// `action_ids`: every action of every rule fired, with its id; DuckDB compresses one block
+/// per statement ([`action_ids`], [`compress`]), Spark all of them in one ([`spark_ids`]).
+pub fn ids(out: &mut String, d: Dialect, table: &DecisionTable) {
+    match d {
+        Dialect::DuckDb => {
+            action_ids(out, d);
+            compress(out, d, table);
+        }
+        Dialect::Spark => spark_ids(out, d),
+    }
+}
+
+/// `action_ids` for Spark: the whole hash of each message in one expression, a fold
+/// (`aggregate`) over the steps of its own blocks, so the statement stays small whatever
+/// the longest message. Each step reads the state the last one left in a struct `t` (the
+/// words' halves and the block `m`): step `6i` xors block `i` into `v3`, steps `6i+1` to
+/// `6i+4` are the two SipRounds' halves, `6i+5` xors the block into `v0`; after the `n`
+/// blocks, step `6n` xors 0xff into `v2` and eight half-rounds finish. A chain of one
+/// statement per block (as DuckDB has) makes Spark compile one large projection per block:
+/// seconds each, where the fold is interpreted in one.
+fn spark_ids(out: &mut String, d: Dialect) {
+    let _ = writeln!(
+        out,
+        "-- Each action of each rule fired, with its id: SipHash-2-4 of pupil, rule, step,\n\
+         -- action, each followed by a 0xff byte (`|` here), then the date; a fold over the\n\
+         -- message's 8-byte blocks (6 steps each), then the finish (9 steps)."
+    );
+    let _ = writeln!(out, "{}", d.create_inline("action_ids"));
+    let state = |words: &[Word; 4], m: &Word| {
+        let mut fields: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(n, w)| format!("'v{n}_h', {}, 'v{n}_l', {}", w.h, w.l))
+            .collect();
+        fields.push(format!("'m_h', {}, 'm_l', {}", m.h, m.l));
+        format!("named_struct({})", fields.join(", "))
+    };
+    let t = [
+        Word::col("t.v0"),
+        Word::col("t.v1"),
+        Word::col("t.v2"),
+        Word::col("t.v3"),
+    ];
+    let tm = Word::col("t.m");
+    let bigint = |w: &Word| Word {
+        h: format!("CAST({} AS BIGINT)", w.h),
+        l: format!("CAST({} AS BIGINT)", w.l),
+    };
+    let init = initial().map(|(_, w)| bigint(&w));
+    let blocks = format!("({} * 6 + 6)", d.div("msg_len", "8"));
+    let i = d.div("k", "6");
+    let m = bigint(&block(
+        d,
+        &|j| (format!("({i} * 8 + {j})"), format!("({i} * 8 + {})", j + 1)),
+        &i,
+    ));
+    let load = state(
+        &[t[0].clone(), t[1].clone(), t[2].clone(), xor(d, &t[3], &m)],
+        &m,
+    );
+    let mix = state(
+        &[xor(d, &t[0], &tm), t[1].clone(), t[2].clone(), t[3].clone()],
+        &tm,
+    );
+    let seal = state(
+        &[
+            t[0].clone(),
+            t[1].clone(),
+            xor(d, &t[2], &Word::constant(0xff)),
+            t[3].clone(),
+        ],
+        &tm,
+    );
+    let (a1, b1) = half_rounds(d, &t);
+    let step = format!(
+        "CASE WHEN k = {blocks} THEN {seal}\n      \
+         WHEN k < {blocks} AND k % 6 = 0 THEN {load}\n      \
+         WHEN k < {blocks} AND k % 6 = 5 THEN {mix}\n      \
+         WHEN k % 2 = 1 THEN {}\n      \
+         ELSE {} END",
+        state(&a1, &tm),
+        state(&b1, &tm),
+    );
+    let top = d.xor(&d.xor(&t[0].h, &t[1].h), &d.xor(&t[2].h, &t[3].h));
+    let _ = writeln!(
+        out,
+        "SELECT aggregate(sequence(0, {blocks} + 8),\n    {},\n    (t, k) -> {step},\n    \
+         t -> lower(lpad(hex({top}), 8, '0'))) AS id,\n  \
+         pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name\n\
+         FROM (SELECT *, length(msg) AS msg_len FROM (SELECT *, {} AS msg FROM due) AS m) AS m;\n",
+        state(&init, &bigint(&Word::constant(0))),
+        message(d),
+    );
+}
+
 /// `action_ids`: every action of every rule fired, with its id.
-pub fn action_ids(out: &mut String, d: Dialect) {
+fn action_ids(out: &mut String, d: Dialect) {
     let _ = writeln!(
         out,
         "-- Each action of each rule fired, with the message its id hashes: pupil, rule, step,\n\
          -- action, each followed by a 0xff byte (`|` here), then the date."
     );
     let _ = writeln!(out, "{}", d.create("action_hash_0"));
-    let init = [
-        ("v0", Word::constant(K0 ^ 0x736f_6d65_7073_6575)),
-        ("v1", Word::constant(K1 ^ 0x646f_7261_6e64_6f6d)),
-        ("v2", Word::constant(K0 ^ 0x6c79_6765_6e65_7261)),
-        ("v3", Word::constant(K1 ^ 0x7465_6462_7974_6573)),
-    ];
-    let msg = format!(
-        "pupil_id || '|' || rule || '|' || step || '|' || action || '|' || {}",
-        d.text("date")
-    );
+    let init = initial();
+    let msg = message(d);
     let cols: Vec<String> = init
         .iter()
         .map(|(n, w)| {
@@ -247,11 +359,15 @@ pub fn action_ids(out: &mut String, d: Dialect) {
 }
 
 /// The statements compressing each block, then finishing: `action_ids`.
-pub fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
+fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
     let blocks = longest(table) / 8 + 1;
     let mut prev = "action_hash_0".to_string();
     for i in 0..blocks {
-        let m = block(d, i);
+        let m = block(
+            d,
+            &|j| ((i * 8 + j).to_string(), (i * 8 + j + 1).to_string()),
+            &i.to_string(),
+        );
         let name = format!("action_hash_{}", i + 1);
         let _ = writeln!(
             out,

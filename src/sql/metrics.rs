@@ -163,7 +163,7 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
         out,
         "-- The first and last school day with a mark for any pupil."
     );
-    let _ = writeln!(out, "{}", d.create("span"));
+    let _ = writeln!(out, "{}", d.create_inline("span"));
     let _ = writeln!(
         out,
         "SELECT MIN(day) AS first_day, MAX(day) AS last_day FROM marks;\n"
@@ -215,7 +215,7 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
         out,
         "-- Per pupil and school day of the span, on roll or not: the day's counts."
     );
-    let _ = writeln!(out, "{}", d.create("pupil_days"));
+    let _ = writeln!(out, "{}", d.create_inline("pupil_days"));
     let _ = writeln!(
         out,
         "SELECT r.pupil_id, c.day, r.from_day, r.to_day,\n{}\n\
@@ -312,7 +312,7 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
     for (m, (c, w)) in metrics.metrics.iter().enumerate() {
         let _ = writeln!(out, "--   m{m}: c{c} over w{w} ({})", metrics.windows[*w]);
     }
-    let _ = writeln!(out, "{}", d.create("day_values"));
+    let _ = writeln!(out, "{}", d.create_inline("day_values"));
     let _ = writeln!(
         out,
         "SELECT p.pupil_id, p.day, c.date, c.week, c.half_term, c.term, c.year, c.first_of_week,\n  \

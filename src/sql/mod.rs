@@ -141,8 +141,7 @@ fn unexpressed(
 /// without a ledger: `ledger` and `done` empty).
 fn actions(out: &mut String, d: Dialect, table: &DecisionTable) {
     due(out, d, table);
-    ids::action_ids(out, d);
-    ids::compress(out, d, table);
+    ids::ids(out, d, table);
     let _ = writeln!(
         out,
         "-- actions.csv: id,date,pupil_id,rule,action,stage,responsible,evidence,note,\n\
@@ -199,7 +198,7 @@ fn due(out: &mut String, d: Dialect, table: &DecisionTable) {
         out,
         "-- One line per action due: the first rule's, with the others' evidence and notes."
     );
-    let _ = writeln!(out, "{}", d.create("due"));
+    let _ = writeln!(out, "{}", d.create_inline("due"));
     let _ = writeln!(
         out,
         "SELECT m.pupil_id, m.day, m.date, m.row_id, m.stage_rank,\n  \

@@ -266,7 +266,7 @@ pub fn rules(
         out,
         "-- Bands: per band set, the first band that holds (NULL: none), and its evidence."
     );
-    let _ = writeln!(out, "{}", d.create("day_bands"));
+    let _ = writeln!(out, "{}", d.create_inline("day_bands"));
     let _ = writeln!(
         out,
         "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values{ladder_joins}) AS b;\n",
@@ -534,7 +534,7 @@ pub fn rules(
         "-- The stage (bands, then the triggers that hold, to a fixed point), which triggers\n\
          -- hold and by which row, and the escalation steps due."
     );
-    let _ = writeln!(out, "{}", d.create("day_rules"));
+    let _ = writeln!(out, "{}", d.create_inline("day_rules"));
     let mut step_cols = Vec::new();
     for (k, (r, run, day)) in steps.iter().enumerate() {
         let (test, text) = conditions::rule(&with_stage, metrics, &table.rows[*r].when)
@@ -600,7 +600,7 @@ pub fn rules(
     } else {
         "fired_base"
     };
-    let _ = writeln!(out, "{}", d.create(base));
+    let _ = writeln!(out, "{}", d.create_inline(base));
     let mut selects = Vec::new();
     let mut walked = Vec::new();
     // `fire_ord`: the order the engine fires rules in on one day (bands, triggers, steps).
@@ -658,7 +658,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
         out,
         "-- What each row of the decision table asks for, and who is responsible."
     );
-    let _ = writeln!(out, "{}", d.create("row_actions"));
+    let _ = writeln!(out, "{}", d.create_inline("row_actions"));
     let mut values = Vec::new();
     for (r, row) in table.rows.iter().enumerate() {
         for (k, a) in row.actions.iter().enumerate() {
@@ -705,7 +705,7 @@ pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
         );
     }
     let _ = writeln!(out, "-- The stages, by rank (0: the first).");
-    let _ = writeln!(out, "{}", d.create("stages"));
+    let _ = writeln!(out, "{}", d.create_inline("stages"));
     if table.stages.is_empty() {
         let _ = writeln!(
             out,

@@ -468,7 +468,10 @@ class Spark:
         if java is None and not os.environ.get("JAVA_HOME"):
             raise Failure("Spark needs a Java runtime and `java` is not on PATH: apt-get install openjdk-17-jre-headless")
         self.T = T
-        warehouse = os.path.join(work, "spark-warehouse")
+        # The script makes its tables in the session's catalog (in memory here) with their
+        # files in the warehouse: a folder of its own for each engine started, so a restart
+        # after a timeout never meets the files of tables the last session made.
+        warehouse = tempfile.mkdtemp(prefix="spark-warehouse-", dir=work)
         self.spark = (SparkSession.builder.master("local[2]").appName("attend-differential")
                       .config("spark.driver.memory", "1g")
                       .config("spark.sql.shuffle.partitions", "2")
