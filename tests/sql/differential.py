@@ -38,6 +38,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -678,6 +679,8 @@ def main():
                     help="seconds for all the engines' runs; what is left then fails as not run")
     ap.add_argument("--engines", default=",".join(DIALECTS),
                     help="comma-separated engines to compare against native (default: all: %(default)s)")
+    ap.add_argument("--spark-engines", type=int, default=2,
+                    help="Spark sessions run at once, each in its own JVM (default 2)")
     ap.add_argument("--known-refusals", metavar="FILE",
                     help="refusals to report apart instead of failing on (tests/sql/known-refusals.txt)")
     ap.add_argument("policy", nargs="*", help="only these policies (a partial run, for debugging)")
@@ -736,59 +739,112 @@ def differential(args, attend, work):
                 scripts[(policy, dialect)] = script
                 stale += [(policy, dialect, k[3]) for k in entries]
 
-    engines = {}
-    for dialect in args.engines:
+    # One DuckDB and --spark-engines Spark sessions (each its own process and JVM), all running
+    # at once, each taking the next policy x register of its dialect: Spark's time per script
+    # is mostly fixed costs of its statements, which two sessions overlap on two cores.
+    jobs = {d: [(name, folders[0] if d == "duckdb" else folders[1], policy)
+                for name, folders in registers.items() for policy in chosen if (policy, d) in scripts]
+            for d in args.engines}
+    count = {d: (1 if d == "duckdb" else args.spark_engines) for d in args.engines}
+    engines = [(d, Remote(d, work)) for d in args.engines for _ in range(count[d])]
+    lock = threading.Lock()
+
+    failures = []
+
+    def start_engine(dialect, engine):
         t = time.monotonic()
-        engines[dialect] = Remote(dialect, work)
-        engines[dialect].start()
-        clock[f"{dialect} start"] = time.monotonic() - t
+        try:
+            engine.start()
+        except (Failure, Timeout) as e:
+            failures.append(e)
+            return
+        with lock:
+            clock[f"{dialect} start"] = max(clock[f"{dialect} start"], time.monotonic() - t)
+
+    starting = [threading.Thread(target=start_engine, args=e) for e in engines]
+    for thread in starting:
+        thread.start()
+    for thread in starting:
+        thread.join()
+    if failures:
+        for _, engine in engines:
+            engine.kill()
+        raise Failure(str(failures[0]))
     deadline = time.monotonic() + args.budget
 
     compared = passed = 0
     timeouts = []
+
+    def say(line):
+        with lock:
+            print(line, flush=True)
+
+    def work_through(dialect, engine):
+        try:
+            work_on(dialect, engine)
+        except Exception as e:  # a failure of the harness itself (attend run failing...)
+            with lock:
+                failures.append(e)
+                jobs[dialect].clear()
+
+    def work_on(dialect, engine):
+        nonlocal compared, passed
+        while True:
+            with lock:
+                if not jobs[dialect]:
+                    return
+                name, folder, policy = jobs[dialect].pop(0)
+            if time.monotonic() > deadline:
+                with lock:
+                    timeouts.append((policy, name, dialect, f"not run: the run's budget of {args.budget} s is spent"))
+                continue
+            out = os.path.join(work, "native", dialect, os.path.basename(folder), policy.replace(os.sep, "_"))
+            t = time.monotonic()
+            expected = native(attend, policy, folder, out)
+            with lock:
+                clock["native"] += time.monotonic() - t
+                compared += 1
+            t = time.monotonic()
+            try:
+                got = engine.run(folder, scripts[(policy, dialect)], args.timeout)
+            except EngineError as e:
+                with lock:
+                    errors.append((policy, name, dialect, str(e)))
+                lines = str(e).splitlines()
+                say(f"ERROR    {policy} × {name} on {dialect}: {' / '.join(lines[:2])[:400]}")
+                continue
+            except Timeout as e:
+                with lock:
+                    timeouts.append((policy, name, dialect, str(e)))
+                say(f"TIMEOUT  {policy} × {name} on {dialect}: {e}")
+                continue
+            finally:
+                with lock:
+                    clock[dialect] += time.monotonic() - t
+            diffs = [(table, first_difference(expected[table], got[table])) for table in TABLES]
+            diffs = [(table, diff) for table, diff in diffs if diff]
+            if diffs:
+                table, diff = diffs[0]
+                with lock:
+                    mismatches.append((policy, name, dialect, table, diff))
+                say(f"MISMATCH {policy} × {name} on {dialect}, {table}: {diff.splitlines()[0]}")
+            else:
+                with lock:
+                    passed += 1
+                say(f"ok       {policy} × {name} on {dialect} ({len(expected['actions'][1])} actions, "
+                    f"{len(expected['summary'][1])} pupils)")
+
     try:
-        for dialect in args.engines:
-            engine = engines[dialect]
-            for name, folders in registers.items():
-                folder = folders[0] if dialect == "duckdb" else folders[1]
-                for policy in chosen:
-                    if (policy, dialect) not in scripts:
-                        continue
-                    if time.monotonic() > deadline:
-                        timeouts.append((policy, name, dialect, f"not run: the run's budget of {args.budget} s is spent"))
-                        continue
-                    out = os.path.join(work, "native", os.path.basename(folder), policy.replace(os.sep, "_"))
-                    t = time.monotonic()
-                    expected = native(attend, policy, folder, out)
-                    clock["native"] += time.monotonic() - t
-                    compared += 1
-                    t = time.monotonic()
-                    try:
-                        got = engine.run(folder, scripts[(policy, dialect)], args.timeout)
-                    except EngineError as e:
-                        errors.append((policy, name, dialect, str(e)))
-                        lines = str(e).splitlines()
-                        print(f"ERROR    {policy} × {name} on {dialect}: {' / '.join(lines[:2])[:400]}", flush=True)
-                        continue
-                    except Timeout as e:
-                        timeouts.append((policy, name, dialect, str(e)))
-                        print(f"TIMEOUT  {policy} × {name} on {dialect}: {e}", flush=True)
-                        continue
-                    finally:
-                        clock[dialect] += time.monotonic() - t
-                    diffs = [(table, first_difference(expected[table], got[table])) for table in TABLES]
-                    diffs = [(table, diff) for table, diff in diffs if diff]
-                    if diffs:
-                        table, diff = diffs[0]
-                        mismatches.append((policy, name, dialect, table, diff))
-                        print(f"MISMATCH {policy} × {name} on {dialect}, {table}: {diff.splitlines()[0]}", flush=True)
-                    else:
-                        passed += 1
-                        print(f"ok       {policy} × {name} on {dialect} ({len(expected['actions'][1])} actions, "
-                              f"{len(expected['summary'][1])} pupils)", flush=True)
+        running = [threading.Thread(target=work_through, args=e) for e in engines]
+        for thread in running:
+            thread.start()
+        for thread in running:
+            thread.join()
     finally:
-        for engine in engines.values():
+        for _, engine in engines:
             engine.stop()
+    if failures:
+        raise Failure(str(failures[0]))
 
     pairs = len(chosen) * len(registers)
     unrun = len([t for t in timeouts if "budget" in t[3]])
@@ -799,7 +855,7 @@ def differential(args, attend, work):
           f"engine errors: {len(errors)}, timed out or not run: {len(timeouts)}, "
           f"not compiled: {pairs * len(args.engines) - compared - unrun} "
           f"({len(refused)} policy × dialect refused, {len(known)} more known refusals listed)")
-    print(f"time: native {clock['native']:.1f} s, DuckDB {clock['duckdb']:.1f} s "
+    print(f"time (engine-seconds, summed over sessions run at once): native {clock['native']:.1f} s, DuckDB {clock['duckdb']:.1f} s "
           f"(+ {clock['duckdb start']:.1f} s to start), Spark {clock['spark']:.1f} s "
           f"(+ {clock['spark start']:.1f} s to start), whole run "
           f"{time.monotonic() - start:.1f} s")
