@@ -694,6 +694,18 @@ fn fmt_to_toml_refuses_a_repeat_toml_cannot_hold_at_the_repeat() {
             ":23:3]",
             "a `roles` block is stated again here",
         ),
+        // A plan's statement is one key of its TOML table; two `on miss:` lines would merge
+        // into one list of actions (the first found by fuzzing fmt_roundtrip in CI).
+        (
+            "fuzz/regressions/fmt_roundtrip/plan-target-repeated.policy",
+            ":8:5]",
+            "`target judged` of plan \"stage two\" is stated again here",
+        ),
+        (
+            "fuzz/regressions/fmt_roundtrip/plan-on-miss-repeated.policy",
+            ":12:5]",
+            "`on miss:` of plan \"stage two\" is stated again here",
+        ),
     ] {
         let run = attend(&["fmt", "--to", "toml", file]);
         no_panic(&run, file);

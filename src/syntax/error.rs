@@ -113,7 +113,7 @@ impl Problem for SyntaxError {
                 Some("start a policy with `[policy]` and `name = \"...\"`".into())
             }
             SyntaxError::TomlCannotRepeat { .. } => Some(
-                "keep one of the two, or move a second block's entries into the first, then convert (`attend check` reports a repeated statement too)".into(),
+                "keep one of the two, or join them (a second block's entries into the first, a second `on miss:` line's actions into the first), then convert".into(),
             ),
             SyntaxError::TomlCannotOrder { what } => Some(format!(
                 "move {what} up, before the first block or definition, then convert"

@@ -127,11 +127,34 @@ pub fn cannot_hold(file: &File) -> Vec<Diagnostic> {
                 }
             }
             Item::Calendar(calendar) => in_calendars.extend(calendar_repeats(calendar)),
+            Item::Plan(plan) => in_calendars.extend(plan_repeats(plan)),
             _ => {}
         }
     }
     repeats.extend(misplaced);
     repeats.extend(in_calendars);
+    repeats
+}
+
+/// A plan's statement written twice (`target`, `review`, `on miss:` ...): each is one key of
+/// the plan's TOML table, and two `on miss:` lines would merge into one list of actions.
+fn plan_repeats(plan: &PlanAst) -> Vec<Diagnostic> {
+    let mut repeats = Vec::new();
+    let mut seen = HashSet::new();
+    for item in &plan.items {
+        let key = match &item.node {
+            PlanItem::Review { .. } => "`review after`".to_string(),
+            PlanItem::Target(_) => "`target`".to_string(),
+            PlanItem::Judged { .. } => "`target judged`".to_string(),
+            PlanItem::EscalateTo(_) => "`escalate to`".to_string(),
+            PlanItem::Every { .. } => "`every ...:`".to_string(),
+            PlanItem::On { event, .. } => format!("`on {}:`", event.keyword()),
+        };
+        if !seen.insert(key.clone()) {
+            let what = format!("{key} of plan \"{}\"", plan.name.node);
+            repeats.push(SyntaxError::TomlCannotRepeat { what }.at(&item.loc));
+        }
+    }
     repeats
 }
 

@@ -558,7 +558,8 @@ impl Writer {
         let mut keys = Keys::default();
         keys.add("name", text(&p.name.node), &[]);
         keys.add("at", text(&p.stage.node), &[]);
-        // Several `on miss:` lines are one list of actions in TOML, at the first one's place.
+        // Several `on miss:` lines would be one list of actions in TOML, at the first one's
+        // place: `fmt --to toml` refuses them (cannot_hold.rs), and this keeps every action.
         let mut lists: Vec<(String, Vec<Sp<ActionAst>>)> = Vec::new();
         for item in &p.items {
             let c = &item.comments;
