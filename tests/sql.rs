@@ -142,6 +142,15 @@ fn statement(script: &str, table: &str) -> String {
         .unwrap_or_else(|| panic!("no statement makes `{table}`"))
 }
 
+/// The statements making `tables`, in that order, a blank line between them.
+fn statements(script: &str, tables: &[&str]) -> String {
+    tables
+        .iter()
+        .map(|t| statement(script, t))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 fn compiled(policy: &str, dialect: &str) -> String {
     let (code, stdout, stderr) = attend(&[
         "compile",
@@ -173,9 +182,7 @@ fn further_entry_clauses_fire_under_their_own_guards_and_the_bands_limit() {
 #[test]
 fn an_action_asked_of_different_people_follows_the_engines_lines() {
     let script = compiled("tests/sql/policies/shared-actions.policy", "duckdb");
-    let lines = ["requests", "request_lines", "fired_actions"]
-        .map(|t| statement(&script, t))
-        .join("\n\n");
+    let lines = statements(&script, &["requests", "request_lines", "fired_actions"]);
     insta::assert_snapshot!(lines);
 }
 
@@ -185,9 +192,7 @@ fn an_action_asked_of_different_people_follows_the_engines_lines() {
 #[test]
 fn notices_issued_is_a_walk_over_the_days_on_duckdb_and_refused_on_spark() {
     let script = compiled("tests/sql/policies/notices.policy", "duckdb");
-    let walk = ["walk_days", "walk", "fired"]
-        .map(|t| statement(&script, t))
-        .join("\n\n");
+    let walk = statements(&script, &["walk_days", "walk", "fired"]);
     insta::assert_snapshot!(walk);
     let (code, stdout, stderr) = attend(&[
         "compile",
@@ -214,8 +219,6 @@ fn notices_issued_is_a_walk_over_the_days_on_duckdb_and_refused_on_spark() {
 #[test]
 fn a_ladder_is_a_walk_over_the_days_on_duckdb() {
     let script = compiled("tests/sql/policies/ladders.policy", "duckdb");
-    let walk = ["ladder1_days", "ladder1"]
-        .map(|t| statement(&script, t))
-        .join("\n\n");
+    let walk = statements(&script, &["ladder1_days", "ladder1"]);
     insta::assert_snapshot!(walk);
 }

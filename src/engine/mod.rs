@@ -52,57 +52,16 @@ pub fn run_with_progress(
     register: &Register,
     progress: &dyn Progress,
 ) -> Outcome {
-    let pupils = register.len();
-    progress.set_len(pupils as u64);
-    let plan = Plan::new(table);
-    let span = register.span.unwrap_or((0, 0));
-    let shared = eval::Shared::new(&plan, days, span);
-    // Evaluation reads attributes, never the id: a pupil the register alone names is one
-    // with none known.
-    let nobody = crate::register::Pupil::unknown(String::new());
-    // Pupils are evaluated in blocks, each block's actions and summaries gathered in one
-    // list, so a million pupils cost a summary each and no list per pupil.
-    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>)> = (0..pupils.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
-            let mut fired = Vec::new();
-            let mut summary = Vec::with_capacity(pupils.len());
-            let mut scratch = eval::Scratch::default();
-            for i in pupils {
-                let pupil = register.record(i).unwrap_or(&nobody);
-                let marks = register.marks_between(i, span.0, span.1);
-                let (f, s) = eval::evaluate_in(
-                    &shared,
-                    &mut scratch,
-                    i,
-                    pupil,
-                    &[],
-                    marks,
-                    None,
-                    &mut |_, _| {},
-                );
-                fired.extend(f);
-                summary.push(s);
-            }
-            progress.inc(summary.len() as u64);
-            (fired, summary)
-        })
-        .collect();
-    progress.finish();
-    let mut fired = Vec::new();
-    let mut summary = Vec::with_capacity(pupils);
-    for (f, s) in blocks {
-        fired.extend(f);
-        summary.extend(s);
-    }
-    // Stable: within a pupil and day, the order the rules fired in (table order).
-    fired.sort_by_key(|f| (f.day, f.pupil));
-    Outcome {
-        fired,
-        summary,
-        span,
-    }
+    // One pass for every kind of run: no history and nothing watched is the plain run.
+    run_watched(
+        table,
+        days,
+        register,
+        progress,
+        &notices::NoticeHistory::default(),
+        &Unwatched,
+    )
+    .0
 }
 
 /// [`run_with_progress`] with the penalty notices pupils had before the register's first day
