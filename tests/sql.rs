@@ -222,3 +222,42 @@ fn a_ladder_is_a_walk_over_the_days_on_duckdb() {
     let walk = statements(&script, &["ladder1_days", "ladder1"]);
     insta::assert_snapshot!(walk);
 }
+
+/// Support plans on DuckDB: the stage bands and triggers give over each floor a missed review
+/// can leave, then a recursive walk over each pupil's school days carrying the floor (none
+/// again in a new academic year) and each plan's opening week and rising edge, the plans taken
+/// in policy order on a day; the rules after it read the walk's stage. Spark, with no
+/// recursive query, refuses the plan where it is written.
+#[test]
+fn support_plans_are_a_walk_over_the_days_on_duckdb_and_refused_on_spark() {
+    let script = compiled("tests/sql/policies/plans.policy", "duckdb");
+    let walk = statements(&script, &["plan_days", "plan_walk", "day_rules"]);
+    insta::assert_snapshot!(walk);
+    let (code, stdout, stderr) = attend(&[
+        "compile",
+        "tests/sql/policies/plans.policy",
+        "--calendar",
+        "policies/calendars/camden-2024-25.calendar",
+        "--format",
+        "sql",
+        "--dialect",
+        "spark",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("Spark has no recursive"), "{stderr}");
+    for (plan, at) in [
+        ("first plan", "plans.policy:31:3"),
+        ("second plan", "plans.policy:40:3"),
+        ("third plan", "plans.policy:46:3"),
+        ("fourth plan", "plans.policy:52:3"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "the support plan `{plan}` (a plan is followed day by day"
+            )) && stderr.contains(at),
+            "{plan} at {at}: {stderr}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ mod ladder;
 mod merge;
 mod metrics;
 mod notices;
+mod plans;
 mod rules;
 
 use std::fmt::Write as _;
@@ -121,11 +122,14 @@ fn unexpressed(
             | RowKind::PlanMet
             | RowKind::PlanJudged
             | RowKind::PlanEvery
-                if !seen_plans.contains(&row.rule) =>
+                if dialect == Dialect::Spark && !seen_plans.contains(&row.rule) =>
             {
                 seen_plans.push(row.rule.clone());
                 errors.push(unsupported(
-                    format!("the support plan `{}`", row.rule),
+                    format!(
+                        "the support plan `{}` (a plan is followed day by day, and Spark has no recursive query)",
+                        row.rule
+                    ),
                     &row.loc,
                 ));
             }

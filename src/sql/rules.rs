@@ -389,29 +389,89 @@ pub fn rules(
         }
         Ok::<_, (Unsupported, Loc)>(any)
     };
-    let mut chain = "SELECT *, base_stage AS s0 FROM day_bands".to_string();
-    for k in 0..passes {
-        let mut parts = vec!["base_stage".to_string(), "0".to_string()];
-        for (_, t) in &triggers {
-            if let Some(rank) = t.stage {
-                let any = holds_under(metrics, t, &format!("s{k}"))?;
-                let tests: Vec<&str> = any.iter().map(|(t, _)| t.as_str()).collect();
-                if !tests.is_empty() {
-                    parts.push(format!(
-                        "CASE WHEN {} THEN {rank} ELSE 0 END",
-                        tests.join(" OR ")
-                    ));
+    // `from`, with the stage the fixed point reaches over `base` (columns `{pre}s{k}`).
+    let fixpoint = |metrics: &mut Metrics, from: &str, base: &str, pre: &str| {
+        let mut chain = format!("SELECT *, {base} AS {pre}s0 FROM {from}");
+        for k in 0..passes {
+            let mut parts = vec![base.to_string(), "0".to_string()];
+            for (_, t) in &triggers {
+                if let Some(rank) = t.stage {
+                    let any = holds_under(metrics, t, &format!("{pre}s{k}"))?;
+                    let tests: Vec<&str> = any.iter().map(|(t, _)| t.as_str()).collect();
+                    if !tests.is_empty() {
+                        parts.push(format!(
+                            "CASE WHEN {} THEN {rank} ELSE 0 END",
+                            tests.join(" OR ")
+                        ));
+                    }
                 }
             }
+            chain = format!(
+                "SELECT *, GREATEST({}) AS {pre}s{}\n  FROM ({chain}) AS {pre}l{k}",
+                parts.join(", "),
+                k + 1
+            );
         }
-        chain = format!(
-            "SELECT *, GREATEST({}) AS s{}\n  FROM ({chain}) AS l{k}",
-            parts.join(", "),
-            k + 1
+        Ok::<_, (Unsupported, Loc)>(chain)
+    };
+    // Support plans carry a floor under the stage from one day to the next: the stage is
+    // then the walk's (src/sql/plans.rs), over the fixed point from each floor it can leave.
+    let plans = super::plans::of(table);
+    let (held_stage, trigger_stage, rules_from, mut cols) = if plans.is_empty() {
+        let chain = fixpoint(metrics, "day_bands", "base_stage", "")?;
+        (
+            format!("s{}", passes - 1),
+            "stage",
+            format!("({chain}) AS x"),
+            vec![format!("s{passes} AS stage")],
+        )
+    } else {
+        if let Some(&(first, _)) = triggers.iter().find(|(_, t)| t.notices) {
+            return Err((
+                Unsupported("`notices_issued(...)` in a policy with a support plan".into()),
+                at(first),
+            ));
+        }
+        let mut from = "day_bands".to_string();
+        let floors = super::plans::floors(&plans);
+        for f in &floors {
+            let base = match f {
+                0 => "base_stage".to_string(),
+                f => format!("GREATEST(base_stage, {f})"),
+            };
+            let chain = fixpoint(metrics, &from, &base, &format!("f{f}"))?;
+            from = format!("({chain}) AS fl{f}");
+        }
+        let reviews =
+            super::plans::review_columns(d, table, &plans, metrics).map_err(|(u, r)| (u, at(r)))?;
+        let fixes: Vec<String> = floors
+            .iter()
+            .map(|f| format!("f{f}s{passes} AS fix{f}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "-- Support plans: per school day on roll, the stage bands and triggers give over each\n\
+             -- floor a missed review can set (fix), and each plan's review outcome (prv: its row,\n\
+             -- pmiss: a missed target)."
         );
-    }
-    let held_stage = format!("s{}", passes - 1);
-    let mut cols = vec![format!("s{passes} AS stage")];
+        let _ = writeln!(out, "{}", d.create("plan_days"));
+        let _ = writeln!(
+            out,
+            "SELECT pupil_id, day, week, year, first_of_week,\n  \
+             ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS pseq,\n  {},\n  {}\nFROM {from};\n",
+            fixes.join(", "),
+            reviews.join(",\n  ")
+        );
+        super::plans::walk(out, d, table, &plans, metrics).map_err(|(u, r)| (u, at(r)))?;
+        (
+            "stage0".to_string(),
+            "stage0",
+            "(SELECT * FROM day_bands AS b\n  \
+             JOIN plan_walk AS pw ON pw.w_pupil = b.pupil_id AND pw.w_day = b.day) AS x"
+                .to_string(),
+            Vec::new(),
+        )
+    };
     let mut walks: Vec<Walk> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
@@ -470,7 +530,7 @@ pub fn rules(
             firings.push(Firing {
                 comment: format!("{} trigger {}", line(*first), row.rule),
                 row: format!("t{t}_row"),
-                stage: trig.stage.map_or("stage".to_string(), |k| k.to_string()),
+                stage: trig.stage.map_or(trigger_stage.to_string(), |k| k.to_string()),
                 evidence: format!("t{t}_evidence"),
                 when: match (row.repeat, trig.look) {
                     (Repeat::Each | Repeat::OncePer(_), None) => format!("t{t}_holds"),
@@ -501,6 +561,66 @@ pub fn rules(
                     ),
                     _ => "day_state".into(),
                 },
+            });
+        }
+    }
+    // Support plans, after the triggers: what the walk says each did, at the stage of its
+    // turn.
+    for (p, plan) in plans.iter().enumerate() {
+        let pst = format!("pst{p}");
+        let scope = Scope {
+            d,
+            stage: Some(&pst),
+            stage_names: stages,
+        };
+        let name = &table.rows[plan.open].rule;
+        let mut texts = Vec::new();
+        let outcomes = plan.judged.iter().chain(&plan.met).chain(&plan.missed);
+        for &r in outcomes {
+            let (_, text) =
+                conditions::rule(&scope, metrics, &table.rows[r].when).map_err(|u| (u, at(r)))?;
+            texts.push(format!("WHEN {r} THEN {text}"));
+        }
+        let (_, opened) = conditions::rule(&scope, metrics, &table.rows[plan.open].when)
+            .map_err(|u| (u, at(plan.open)))?;
+        let [met, missed, judged] = super::plans::REVIEWED;
+        let mut events = vec![
+            (
+                plan.open.to_string(),
+                opened,
+                format!("pev{p} = {}", super::plans::OPENED),
+                format!("{} plan {name}: opens", line(plan.open)),
+            ),
+            (
+                format!("prv{p}"),
+                if texts.is_empty() {
+                    "''".to_string()
+                } else {
+                    format!("CASE prv{p} {} ELSE '' END", texts.join(" "))
+                },
+                format!("pev{p} IN ({met}, {missed}, {judged})"),
+                format!("{} plan {name}: review", line(plan.open)),
+            ),
+        ];
+        if let Some((r, _)) = plan.every {
+            events.push((
+                r.to_string(),
+                "''".to_string(),
+                format!("pev{p} = {}", super::plans::PERIODIC),
+                format!("{} plan {name}: periodic actions", line(r)),
+            ));
+        }
+        for (row, evidence, when, comment) in events {
+            firings.push(Firing {
+                comment,
+                row,
+                stage: pst.clone(),
+                evidence,
+                when,
+                once_per: None,
+                after: None,
+                walk: None,
+                source: "day_state".into(),
             });
         }
     }
@@ -559,8 +679,8 @@ pub fn rules(
     cols.extend(step_cols);
     let _ = writeln!(
         out,
-        "SELECT *,\n  {}\nFROM ({chain}) AS x;\n",
-        cols.join(",\n  ")
+        "SELECT *{}\nFROM {rules_from};\n",
+        cols.iter().map(|c| format!(",\n  {c}")).collect::<String>()
     );
     let _ = writeln!(
         out,
