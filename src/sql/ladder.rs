@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
+use super::walk::{Carried, Walk};
 use crate::model::Period;
 use crate::table::{Atom, DecisionTable, HeldRows, LadderRows};
 
@@ -67,19 +68,25 @@ pub fn walk(
         stage_names: &table.stages,
     };
     let n = ladder.rows.len();
-    let mut inputs = Vec::new();
+    // The step's inputs: the calendar columns, then each stage's conditions, by name.
+    let mut conditions = Vec::new();
     for (i, &r) in ladder.rows.iter().enumerate() {
         let row = &table.rows[r];
         let mut ways = vec![row.when.clone()];
         ways.extend(row.also.iter().flatten().cloned());
-        inputs.push(format!("{} AS h{i}", any(&scope, metrics, &ways)?));
+        conditions.push((format!("h{i}"), any(&scope, metrics, &ways)?));
         if let Some(Some(HeldRows::Until { rows, .. })) = ladder.held.get(i) {
-            inputs.push(format!("{} AS x{i}", any(&scope, metrics, rows)?));
+            conditions.push((format!("x{i}"), any(&scope, metrics, rows)?));
         }
         if let Some(Some(rows)) = ladder.at_once.get(i) {
-            inputs.push(format!("{} AS a{i}", any(&scope, metrics, rows)?));
+            conditions.push((format!("a{i}"), any(&scope, metrics, rows)?));
         }
     }
+    let inputs: Vec<String> = ["day", "week", "half_term", "term", "year"]
+        .iter()
+        .map(|c| (*c).to_string())
+        .chain(conditions.iter().map(|(name, _)| name.clone()))
+        .collect();
     let _ = writeln!(
         out,
         "-- Ladder {s}: per school day on roll, which stages hold (h), their exit conditions (x)\n\
@@ -90,7 +97,11 @@ pub fn walk(
         out,
         "SELECT pupil_id, day, week, half_term, term, year,\n  \
          ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS lseq,\n  {}\nFROM day_values;\n",
-        inputs.join(",\n  ")
+        conditions
+            .iter()
+            .map(|(name, test)| format!("{test} AS {name}"))
+            .collect::<Vec<_>>()
+            .join(",\n  ")
     );
     // Release: a hold whose end has come (src/engine/ladder.rs `step`, first).
     let mut until_es = Vec::new();
@@ -134,25 +145,29 @@ pub fn walk(
         released.push(format!("WHEN {i} THEN {rel}"));
     }
     let holding = "p_cur IS NOT NULL AND p_held";
-    let es1 = if until_es.is_empty() {
-        "p_es AS es1, p_es_week AS es1_week".to_string()
+    let (es1, es1_week) = if until_es.is_empty() {
+        ("p_es".to_string(), "p_es_week".to_string())
     } else {
-        format!(
-            "CASE WHEN {holding} THEN CASE p_cur {} ELSE p_es END ELSE p_es END AS es1,\n    \
-             CASE WHEN {holding} THEN CASE p_cur {} ELSE p_es_week END ELSE p_es_week END AS es1_week",
-            until_es.join(" "),
-            until_es_week.join(" ")
+        (
+            format!(
+                "CASE WHEN {holding} THEN CASE p_cur {} ELSE p_es END ELSE p_es END",
+                until_es.join(" ")
+            ),
+            format!(
+                "CASE WHEN {holding} THEN CASE p_cur {} ELSE p_es_week END ELSE p_es_week END",
+                until_es_week.join(" ")
+            ),
         )
     };
     let rel = format!(
-        "CASE WHEN {holding} THEN CASE p_cur {} END ELSE FALSE END AS rel",
+        "CASE WHEN {holding} THEN CASE p_cur {} END ELSE FALSE END",
         released.join(" ")
     );
     let deepest: Vec<String> = (0..n)
         .rev()
         .map(|i| format!("WHEN h{i} THEN {i}"))
         .collect();
-    let deepest = format!("CASE {} END AS deepest", deepest.join(" "));
+    let deepest = format!("CASE {} END", deepest.join(" "));
     let order = match ladder.in_order_after_weeks {
         None => "CASE WHEN p_cur IS NULL OR deepest > p_cur THEN deepest END".to_string(),
         Some(w) => format!(
@@ -186,75 +201,104 @@ pub fn walk(
     };
     let reset = "climb_to IS NOT NULL OR moved_down";
     let keep = |col: &str, today: &str| {
-        format!("CASE WHEN {reset} THEN {today} ELSE p_{col} END AS w_{col}")
-    };
-    let new_state = [
-        "CASE WHEN climb_to IS NOT NULL THEN climb_to WHEN moved_down THEN below ELSE p_cur END AS w_cur"
-            .to_string(),
-        keep("entered", "day"),
-        keep("e_week", "week"),
-        keep("e_half_term", "half_term"),
-        keep("e_term", "term"),
-        keep("e_year", "year"),
-        format!(
-            "CASE WHEN climb_to IS NOT NULL THEN {holds_stage} WHEN moved_down THEN FALSE ELSE held1 END AS w_held"
-        ),
-        format!("CASE WHEN {reset} THEN NULL ELSE es2 END AS w_es"),
-        format!("CASE WHEN {reset} THEN NULL ELSE es2_week END AS w_es_week"),
-        "climb_to IS NOT NULL AS w_climbed".to_string(),
-    ];
-    let step = |from: &str, prev: &str| {
-        format!(
-            "SELECT pupil_id AS w_pupil, day AS w_day, lseq AS w_seq,\n    {}\n  \
-             FROM (SELECT *,\n    \
-             p_cur IS NOT NULL AND climb_to IS NULL AND NOT (COALESCE(h_cur, FALSE) OR held1)\n      \
-             AND NOT COALESCE(deepest > p_cur, FALSE) AS moved_down\n  \
-             FROM (SELECT *,\n    \
-             CASE WHEN climb_order IS NULL THEN climb_at_once WHEN climb_at_once IS NULL THEN climb_order\n      \
-             WHEN climb_at_once > climb_order THEN climb_at_once ELSE climb_order END AS climb_to,\n    \
-             CASE p_cur {} END AS h_cur,\n    \
-             CASE WHEN p_cur IS NOT NULL THEN CASE {} END END AS below\n  \
-             FROM (SELECT *, {order} AS climb_order, {at_once} AS climb_at_once,\n    \
-             CASE WHEN {holding} THEN NOT rel ELSE p_held END AS held1,\n    \
-             CASE WHEN rel THEN NULL ELSE es1 END AS es2, CASE WHEN rel THEN NULL ELSE es1_week END AS es2_week\n  \
-             FROM (SELECT *, {rel}, {deepest}\n  \
-             FROM (SELECT *, {es1}\n  \
-             FROM (SELECT i.*, {prev}\n    {from}) AS l0) AS l1) AS l2) AS l3) AS l4) AS l5",
-            new_state.join(",\n    "),
-            h_cur.join(" "),
-            below.join(" "),
+        (
+            format!("w_{col}"),
+            format!("CASE WHEN {reset} THEN {today} ELSE p_{col} END"),
         )
     };
-    let first: Vec<String> = STATE
+    let named = |name: &str, expr: String| (name.to_string(), expr);
+    let levels = vec![
+        vec![named("es1", es1), named("es1_week", es1_week)],
+        vec![named("rel", rel), named("deepest", deepest)],
+        vec![
+            named("climb_order", order),
+            named("climb_at_once", at_once),
+            named(
+                "held1",
+                format!("CASE WHEN {holding} THEN NOT rel ELSE p_held END"),
+            ),
+            named("es2", "CASE WHEN rel THEN NULL ELSE es1 END".into()),
+            named("es2_week", "CASE WHEN rel THEN NULL ELSE es1_week END".into()),
+        ],
+        vec![
+            named(
+                "climb_to",
+                "CASE WHEN climb_order IS NULL THEN climb_at_once WHEN climb_at_once IS NULL THEN climb_order \
+                 WHEN climb_at_once > climb_order THEN climb_at_once ELSE climb_order END"
+                    .into(),
+            ),
+            named("h_cur", format!("CASE p_cur {} END", h_cur.join(" "))),
+            named(
+                "below",
+                format!(
+                    "CASE WHEN p_cur IS NOT NULL THEN CASE {} END END",
+                    below.join(" ")
+                ),
+            ),
+        ],
+        vec![named(
+            "moved_down",
+            "p_cur IS NOT NULL AND climb_to IS NULL AND NOT (COALESCE(h_cur, FALSE) OR held1) \
+             AND NOT COALESCE(deepest > p_cur, FALSE)"
+                .into(),
+        )],
+        vec![
+            named(
+                "w_cur",
+                "CASE WHEN climb_to IS NOT NULL THEN climb_to WHEN moved_down THEN below ELSE p_cur END"
+                    .into(),
+            ),
+            keep("entered", "day"),
+            keep("e_week", "week"),
+            keep("e_half_term", "half_term"),
+            keep("e_term", "term"),
+            keep("e_year", "year"),
+            named(
+                "w_held",
+                format!(
+                    "CASE WHEN climb_to IS NOT NULL THEN {holds_stage} WHEN moved_down THEN FALSE ELSE held1 END"
+                ),
+            ),
+            named("w_es", format!("CASE WHEN {reset} THEN NULL ELSE es2 END")),
+            named(
+                "w_es_week",
+                format!("CASE WHEN {reset} THEN NULL ELSE es2_week END"),
+            ),
+            named("w_climbed", "climb_to IS NOT NULL".into()),
+        ],
+    ];
+    let carried = STATE
         .iter()
-        .map(|c| match *c {
-            "cur" | "es" | "es_week" => format!("CAST(NULL AS INTEGER) AS p_{c}"),
-            "held" => "FALSE AS p_held".to_string(),
-            _ => format!("0 AS p_{c}"),
+        .map(|c| Carried {
+            name: (*c).to_string(),
+            ty: if *c == "held" { "BOOLEAN" } else { "INT" },
+            first: match *c {
+                "cur" | "es" | "es_week" => "NULL".to_string(),
+                "held" => "FALSE".to_string(),
+                _ => "0".to_string(),
+            },
+            next: format!("w_{c}"),
         })
         .collect();
-    let next: Vec<String> = STATE.iter().map(|c| format!("w.w_{c} AS p_{c}")).collect();
     let _ = writeln!(
         out,
         "-- Ladder {s}, day by day: the stage held (NULL: off the ladder) and whether the pupil\n\
          -- climbed to it (only a climb fires its entry actions)."
     );
-    let _ = writeln!(out, "{}", d.create(&format!("ladder{s}")));
-    let _ = writeln!(
-        out,
-        "WITH RECURSIVE w AS (\n  {}\n  UNION ALL\n  {}\n)\n\
-         SELECT w_pupil AS ladder{s}_pupil, w_day AS ladder{s}_day, w_cur AS ladder{s}_cur,\n  \
-         w_climbed AS ladder{s}_climbed\nFROM w;\n",
-        step(
-            &format!("FROM ladder{s}_days AS i WHERE i.lseq = 1"),
-            &first.join(", ")
-        ),
-        step(
-            &format!(
-                "FROM w JOIN ladder{s}_days AS i ON i.pupil_id = w.w_pupil AND i.lseq = w.w_seq + 1"
-            ),
-            &next.join(", ")
-        ),
-    );
+    Walk {
+        table: format!("ladder{s}"),
+        prefix: format!("ladder{s}_"),
+        days: format!("ladder{s}_days"),
+        seq: "lseq".into(),
+        inputs,
+        carried,
+        levels,
+        outputs: vec![
+            (format!("ladder{s}_day"), "INT", "day".into()),
+            (format!("ladder{s}_cur"), "INT", "w_cur".into()),
+            (format!("ladder{s}_climbed"), "BOOLEAN", "w_climbed".into()),
+        ],
+    }
+    .write(out, d);
     Ok(())
 }

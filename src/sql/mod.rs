@@ -13,6 +13,7 @@ mod metrics;
 mod notices;
 mod plans;
 mod rules;
+mod walk;
 
 use std::fmt::Write as _;
 
@@ -20,7 +21,7 @@ pub use dialect::Dialect;
 
 use crate::diagnostic::{Diagnostic, Problem};
 use crate::source::Loc;
-use crate::table::{DecisionTable, RowKind, SchoolDays};
+use crate::table::{DecisionTable, SchoolDays};
 use conditions::Scope;
 use metrics::Metrics;
 
@@ -114,28 +115,6 @@ fn unexpressed(
     unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
 ) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    let mut seen_plans = Vec::new();
-    for row in &table.rows {
-        match row.kind {
-            RowKind::PlanOpen
-            | RowKind::PlanMissed
-            | RowKind::PlanMet
-            | RowKind::PlanJudged
-            | RowKind::PlanEvery
-                if dialect == Dialect::Spark && !seen_plans.contains(&row.rule) =>
-            {
-                seen_plans.push(row.rule.clone());
-                errors.push(unsupported(
-                    format!(
-                        "the support plan `{}` (a plan is followed day by day, and Spark has no recursive query)",
-                        row.rule
-                    ),
-                    &row.loc,
-                ));
-            }
-            _ => {}
-        }
-    }
     errors.extend(merge::unexpressed(table, unsupported));
     errors.extend(ids::unexpressed(table, dialect, unsupported));
     errors

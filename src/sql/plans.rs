@@ -1,13 +1,15 @@
 //! Support plans (src/engine/eval `State::step`, its last part) as a recursive walk over each
 //! pupil's school days on roll: a plan opens when the pupil reaches its stage, is reviewed
 //! after its school weeks, and a missed target raises the stage for the rest of the academic
-//! year, which every later rule reads. DuckDB only: Spark 4.0 has no recursive query.
+//! year, which every later rule reads (src/sql/walk.rs: a recursive query on DuckDB, a fold
+//! on Spark).
 
 use std::fmt::Write as _;
 
 use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
+use super::walk::{Carried, Walk};
 use crate::table::{DecisionTable, Event, RowKind};
 
 /// One support plan's rows of the decision table.
@@ -182,7 +184,8 @@ pub fn walk(
     plans: &[SupportPlan],
     metrics: &mut Metrics,
 ) -> Result<(), (Unsupported, usize)> {
-    let fix: Vec<String> = floors(plans)
+    let floors = floors(plans);
+    let fix: Vec<String> = floors
         .iter()
         .filter(|&&f| f != 0)
         .map(|f| format!("WHEN {f} THEN fix{f}"))
@@ -192,14 +195,20 @@ pub fn walk(
     } else {
         format!("CASE floor0 {} ELSE fix0 END", fix.join(" "))
     };
-    // Level 0: the floor (none again in a new academic year) and the stage it gives.
-    let mut query = format!(
-        "SELECT *, {stage0} AS stage0, {stage0} AS stg0, floor0 AS flr0\n    \
-         FROM (SELECT *, CASE WHEN year = p_year THEN p_floor ELSE 0 END AS floor0\n    \
-         FROM (SELECT i.*, {{prev}}\n    {{from}}) AS l0) AS l1"
-    );
-    // Level p + 1: plan p, after the plans before it on the same day (a miss raises the
-    // stage the next plan sees).
+    // The floor (none again in a new academic year), then the stage it gives.
+    let mut levels = vec![
+        vec![(
+            "floor0".to_string(),
+            "CASE WHEN year = p_year THEN p_floor ELSE 0 END".to_string(),
+        )],
+        vec![
+            ("stage0".to_string(), stage0),
+            ("flr0".to_string(), "floor0".to_string()),
+        ],
+        vec![("stg0".to_string(), "stage0".to_string())],
+    ];
+    // Then each plan, after the plans before it on the same day (a miss raises the stage the
+    // next plan sees).
     for (p, plan) in plans.iter().enumerate() {
         let next = p + 1;
         let open_at = |metrics: &mut Metrics, col: &str| {
@@ -229,65 +238,87 @@ pub fn walk(
         // The first school day of every Nth school week after the one the plan opened in.
         let periodic = match plan.every {
             Some((_, n)) => format!(
-                "\n      WHEN p_open{p} IS NOT NULL AND day > 0 AND first_of_week AND week > p_open{p} \
+                " WHEN p_open{p} IS NOT NULL AND day > 0 AND first_of_week AND week > p_open{p} \
                  AND (week - p_open{p}) % {n} = 0 THEN {PERIODIC}"
             ),
             None => String::new(),
         };
-        query = format!(
-            "SELECT *,\n    \
-             {open_after} AS w_held{p},\n    \
-             CASE WHEN {due} THEN NULL WHEN p_open{p} IS NOT NULL THEN p_open{p}\n      \
-             WHEN pev{p} = {OPENED} THEN week END AS w_open{p}\n    \
-             FROM (SELECT *, GREATEST(stg{p}, flr{next}) AS stg{next}, GREATEST(stg{p}, flr{next}) AS pst{p}\n    \
-             FROM (SELECT *,\n    \
-             CASE WHEN {due} THEN {review}{periodic}\n      \
-             WHEN p_open{p} IS NULL AND {open_now} AND NOT p_held{p} THEN {OPENED} ELSE 0 END AS pev{p},\n    \
-             CASE WHEN {due} AND pmiss{p} THEN GREATEST(flr{p}, {to}) ELSE flr{p} END AS flr{next}\n    \
-             FROM ({query}) AS a{p}) AS b{p}) AS c{p}",
-            to = plan.escalate_to,
-        );
+        levels.push(vec![
+            (
+                format!("pev{p}"),
+                format!(
+                    "CASE WHEN {due} THEN {review}{periodic} \
+                     WHEN p_open{p} IS NULL AND {open_now} AND NOT p_held{p} THEN {OPENED} ELSE 0 END"
+                ),
+            ),
+            (
+                format!("flr{next}"),
+                format!(
+                    "CASE WHEN {due} AND pmiss{p} THEN GREATEST(flr{p}, {}) ELSE flr{p} END",
+                    plan.escalate_to
+                ),
+            ),
+        ]);
+        levels.push(vec![(
+            format!("stg{next}"),
+            format!("GREATEST(stg{p}, flr{next})"),
+        )]);
+        // Whether the plan's stage holds at the end of its turn, for the next day's rising
+        // edge; the week it opened, while it is open.
+        levels.push(vec![
+            (format!("w_held{p}"), open_after),
+            (
+                format!("w_open{p}"),
+                format!(
+                    "CASE WHEN {due} THEN NULL WHEN p_open{p} IS NOT NULL THEN p_open{p} \
+                     WHEN pev{p} = {OPENED} THEN week END"
+                ),
+            ),
+        ]);
     }
     let n = plans.len();
-    // The state carried to the next day: its name, its value before the first day, and the
-    // column of the day's last level that holds it.
-    let mut carry = vec![
-        ("floor".to_string(), "CAST(0 AS INTEGER)", format!("flr{n}")),
-        (
-            "year".to_string(),
-            "CAST(-1 AS INTEGER)",
-            "year".to_string(),
-        ),
+    let mut carried = vec![
+        Carried {
+            name: "floor".into(),
+            ty: "INT",
+            first: "0".into(),
+            next: format!("flr{n}"),
+        },
+        Carried {
+            name: "year".into(),
+            ty: "INT",
+            first: "-1".into(),
+            next: "year".into(),
+        },
+    ];
+    let mut outputs = vec![
+        ("w_day".to_string(), "INT", "day".to_string()),
+        ("stage0".to_string(), "INT", "stage0".to_string()),
+        ("stage".to_string(), "INT", format!("stg{n}")),
     ];
     for p in 0..n {
-        carry.push((
-            format!("open{p}"),
-            "CAST(NULL AS INTEGER)",
-            format!("w_open{p}"),
-        ));
-        carry.push((format!("held{p}"), "FALSE", format!("w_held{p}")));
+        carried.push(Carried {
+            name: format!("open{p}"),
+            ty: "INT",
+            first: "NULL".into(),
+            next: format!("w_open{p}"),
+        });
+        carried.push(Carried {
+            name: format!("held{p}"),
+            ty: "BOOLEAN",
+            first: "FALSE".into(),
+            next: format!("w_held{p}"),
+        });
+        // The stage at the plan's turn: after its own review's miss.
+        outputs.push((format!("pev{p}"), "INT", format!("pev{p}")));
+        outputs.push((format!("pst{p}"), "INT", format!("stg{}", p + 1)));
+        outputs.push((format!("prv{p}"), "INT", format!("prv{p}")));
     }
-    let outputs: Vec<String> = (0..n).map(|p| format!("pev{p}, pst{p}, prv{p}")).collect();
-    let kept: Vec<String> = carry
+    let inputs: Vec<String> = ["day", "week", "year", "first_of_week"]
         .iter()
-        .map(|(c, _, last)| format!("{last} AS n_{c}"))
-        .collect();
-    let step = |from: &str, prev: &str| {
-        format!(
-            "SELECT pupil_id AS w_pupil, day AS w_day, pseq AS w_seq, stage0, stg{n} AS stage,\n    \
-             {},\n    {}\n  FROM ({}) AS z",
-            outputs.join(", "),
-            kept.join(", "),
-            query.replace("{prev}", prev).replace("{from}", from)
-        )
-    };
-    let first: Vec<String> = carry
-        .iter()
-        .map(|(c, first, _)| format!("{first} AS p_{c}"))
-        .collect();
-    let next: Vec<String> = carry
-        .iter()
-        .map(|(c, _, _)| format!("w.n_{c} AS p_{c}"))
+        .map(|c| (*c).to_string())
+        .chain(floors.iter().map(|f| format!("fix{f}")))
+        .chain((0..n).flat_map(|p| [format!("prv{p}"), format!("pmiss{p}")]))
         .collect();
     let _ = writeln!(
         out,
@@ -313,15 +344,16 @@ pub fn walk(
             plan.after_weeks,
         );
     }
-    let _ = writeln!(out, "{}", d.create("plan_walk"));
-    let _ = writeln!(
-        out,
-        "WITH RECURSIVE w AS (\n  {}\n  UNION ALL\n  {}\n)\nSELECT * FROM w;\n",
-        step("FROM plan_days AS i WHERE i.pseq = 1", &first.join(", ")),
-        step(
-            "FROM w JOIN plan_days AS i ON i.pupil_id = w.w_pupil AND i.pseq = w.w_seq + 1",
-            &next.join(", ")
-        ),
-    );
+    Walk {
+        table: "plan_walk".into(),
+        prefix: "w_".into(),
+        days: "plan_days".into(),
+        seq: "pseq".into(),
+        inputs,
+        carried,
+        levels,
+        outputs,
+    }
+    .write(out, d);
     Ok(())
 }

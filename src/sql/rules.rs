@@ -72,15 +72,6 @@ pub fn rules(
         let mut ladder_evidence = Vec::new();
         if let Some(ladder) = ladder {
             let first = set.first().copied().unwrap_or(0);
-            if d == Dialect::Spark {
-                return Err((
-                    Unsupported(format!(
-                        "the ladder of band `{}` (a ladder is followed day by day, and Spark has no recursive query)",
-                        table.rows[first].rule
-                    )),
-                    at(first),
-                ));
-            }
             super::ladder::walk(out, d, table, s, ladder, metrics).map_err(|u| (u, at(first)))?;
             let _ = write!(
                 ladder_joins,
