@@ -130,11 +130,8 @@ fn count_text(
         CountMetric::NoticesIssued { years } => format!(
             "{} || ' penalty notices ' || {} || '..' || {}",
             d.text(&col),
-            d.text(&format!(
-                "CAST(date - INTERVAL ({} * 12) MONTH AS DATE)",
-                years
-            )),
-            d.text("CAST(date - INTERVAL 1 DAY AS DATE)")
+            d.text(&d.years_before("date", *years)),
+            d.text(&d.days_before("date", "1"))
         ),
     };
     Ok((col, text))

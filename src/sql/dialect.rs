@@ -95,6 +95,15 @@ impl Dialect {
         }
     }
 
+    /// The date `years` years before `d`, a month end clamped (29 February to 28 February), as
+    /// chrono's month arithmetic does.
+    pub fn years_before(self, d: &str, years: u32) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST({d} - INTERVAL ({years} * 12) MONTH AS DATE)"),
+            Dialect::Spark => format!("add_months({d}, -{})", years * 12),
+        }
+    }
+
     /// The day of the week of a date, Monday 0 to Sunday 6.
     pub fn weekday(self, d: &str) -> String {
         match self {

@@ -1,11 +1,11 @@
 //! Triggers whose condition reads `notices_issued(N years)`: whether one holds today depends
 //! on the penalty notices the run asked for on earlier days, its own among them, so their days
-//! are found by a recursive walk over each pupil's school days on roll (DuckDB; Spark 4.0 has
-//! no recursive query and refuses them where they are written).
+//! are found by a walk over each pupil's school days on roll (src/sql/walk.rs).
 
 use std::fmt::Write as _;
 
 use super::dialect::Dialect;
+use super::walk::{Carried, Walk};
 use crate::model::CountMetric;
 use crate::table::{Atom, DecisionTable};
 
@@ -15,9 +15,12 @@ pub const NOTICE_ACTION: &str = "consider:penalty_notice";
 
 /// A trigger that reads `notices_issued(...)`: whether it holds today depends on the notices
 /// the run asked for on earlier days, its own among them.
-pub struct Walk {
+pub struct WalkedTrigger {
     /// Its rows, each with its test and evidence.
     pub rows: Vec<(usize, (String, String))>,
+    /// Per row, its test in two parts: what the day's columns decide, and what reads the
+    /// notices.
+    pub parts: Vec<(String, String)>,
     /// `on each`: fires every day it holds (else on a rising edge).
     pub each: bool,
     /// Its actions ask for a penalty notice.
@@ -44,7 +47,7 @@ pub fn walk(
     out: &mut String,
     d: Dialect,
     table: &DecisionTable,
-    walks: &[Walk],
+    walks: &[WalkedTrigger],
     walked: &[(usize, usize, String)],
 ) {
     let notice_rows: Vec<String> = table
@@ -54,7 +57,7 @@ pub fn walk(
         .filter(|(_, row)| row.actions.iter().any(|a| a.action == NOTICE_ACTION))
         .map(|(r, _)| r.to_string())
         .collect();
-    let asked = if notice_rows.is_empty() {
+    let asked_rows = if notice_rows.is_empty() {
         "1 = 0".to_string()
     } else {
         format!("row_id IN ({})", notice_rows.join(", "))
@@ -62,92 +65,122 @@ pub fn walk(
     let mut read: Vec<u32> = walks.iter().flat_map(|w| w.read.iter().copied()).collect();
     read.sort_unstable();
     read.dedup();
+    let mut levels = vec![Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    // The notices asked for in each period read, before today.
+    for n in &read {
+        let from = d.years_before("date", *n);
+        let count = match d {
+            Dialect::DuckDb => {
+                format!("CAST(len(list_filter(p_dates, x -> x >= {from} AND x < date)) AS BIGINT)")
+            }
+            Dialect::Spark => {
+                format!("CAST(size(filter(p_dates, x -> x >= {from} AND x < date)) AS BIGINT)")
+            }
+        };
+        levels[0].push((format!("notices{n}"), count));
+    }
+    let mut asked = vec!["asked_before".to_string()];
+    let mut inputs = vec!["date".to_string(), "asked_before".to_string()];
+    let mut carried = Vec::new();
+    let mut outputs = Vec::new();
+    for (k, w) in walks.iter().enumerate() {
+        let mut ways = Vec::new();
+        for (j, (_, within)) in w.parts.iter().enumerate() {
+            inputs.push(format!("pre{k}_{j}"));
+            ways.push(format!("(pre{k}_{j} AND {within})"));
+        }
+        let holds = if ways.is_empty() {
+            "FALSE".to_string()
+        } else {
+            ways.join(" OR ")
+        };
+        levels[1].push((format!("h{k}"), format!("({holds})")));
+        levels[2].push((
+            format!("f{k}"),
+            if w.each {
+                format!("h{k}")
+            } else {
+                format!("h{k} AND NOT p_held{k}")
+            },
+        ));
+        if w.asks {
+            asked.push(format!("CASE WHEN f{k} THEN 1 ELSE 0 END"));
+        }
+        carried.push(Carried {
+            name: format!("held{k}"),
+            ty: "BOOLEAN",
+            first: "FALSE".into(),
+            next: format!("h{k}"),
+        });
+        outputs.push((format!("w_fire{k}"), "BOOLEAN", format!("f{k}")));
+    }
+    // Today's date once for each notice asked for today.
+    let asked = asked.join(" + ");
+    levels[3].push((
+        "w_dates".to_string(),
+        match d {
+            Dialect::DuckDb => format!(
+                "list_concat(p_dates, list_transform(range(CAST({asked} AS BIGINT)), x -> date))"
+            ),
+            Dialect::Spark => format!("concat(p_dates, array_repeat(date, CAST({asked} AS INT)))"),
+        },
+    ));
+    carried.push(Carried {
+        name: "dates".into(),
+        ty: match d {
+            Dialect::DuckDb => "DATE[]",
+            Dialect::Spark => "ARRAY<DATE>",
+        },
+        first: match d {
+            Dialect::DuckDb => "[]".into(),
+            Dialect::Spark => "array()".into(),
+        },
+        next: "w_dates".into(),
+    });
+    for n in &read {
+        outputs.push((format!("w_notices{n}"), "BIGINT", format!("notices{n}")));
+    }
+    let pre: Vec<String> = walks
+        .iter()
+        .enumerate()
+        .flat_map(|(k, w)| {
+            w.parts
+                .iter()
+                .enumerate()
+                .map(move |(j, (before, _))| format!("{before} AS pre{k}_{j}"))
+        })
+        .collect();
     let _ = writeln!(
         out,
         "-- Each school day on roll, numbered, with the penalty notices the rules outside the\n\
-         -- walk asked for that day."
+         -- walk asked for that day, and what the day decides of each walked trigger's rows (pre)."
     );
     let _ = writeln!(out, "{}", d.create("walk_days"));
     let _ = writeln!(
         out,
         "SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.pupil_id ORDER BY s.day) AS walk_seq,\n  \
-         COALESCE(b.asked, 0) AS asked_before\n\
+         COALESCE(b.asked, 0) AS asked_before{}\n\
          FROM day_state AS s\n\
-         LEFT JOIN (SELECT pupil_id, day, COUNT(*) AS asked FROM fired_base WHERE {asked}\n  \
-         GROUP BY pupil_id, day) AS b ON b.pupil_id = s.pupil_id AND b.day = s.day;\n"
+         LEFT JOIN (SELECT pupil_id, day, COUNT(*) AS asked FROM fired_base WHERE {asked_rows}\n  \
+         GROUP BY pupil_id, day) AS b ON b.pupil_id = s.pupil_id AND b.day = s.day;\n",
+        pre.iter().map(|p| format!(",\n  {p}")).collect::<String>()
     );
-    // One step of the walk: from the state `p_*` of the day before to today's.
-    let step = |from: &str, prev: &[String]| {
-        let mut cols = Vec::new();
-        let mut fires = Vec::new();
-        let mut news = vec!["asked_before".to_string()];
-        for (k, w) in walks.iter().enumerate() {
-            let holds = if w.rows.is_empty() {
-                "FALSE".to_string()
-            } else {
-                w.rows
-                    .iter()
-                    .map(|(_, (t, _))| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            };
-            cols.push(format!("({holds}) AS h{k}"));
-            fires.push(if w.each {
-                format!("h{k} AS f{k}")
-            } else {
-                format!("h{k} AND NOT p_held{k} AS f{k}")
-            });
-            if w.asks {
-                news.push(format!("CASE WHEN f{k} THEN 1 ELSE 0 END"));
-            }
-        }
-        let kept: Vec<String> = (0..walks.len())
-            .map(|k| format!("h{k} AS w_held{k}, f{k} AS w_fire{k}"))
-            .chain(read.iter().map(|n| format!("notices{n} AS w_notices{n}")))
-            .collect();
-        format!(
-            "SELECT pupil_id AS w_pupil, walk_seq AS w_seq, {},\n    \
-             list_concat(p_dates, list_transform(range(CAST({} AS BIGINT)), x -> date)) AS w_dates\n  \
-             FROM (SELECT *, {}\n    FROM (SELECT *, {}\n      FROM (SELECT i.*, {}\n        {from}) AS a) AS b) AS c",
-            kept.join(", "),
-            news.join(" + "),
-            fires.join(", "),
-            cols.join(",\n        "),
-            prev.join(", "),
-        )
-    };
-    let first: Vec<String> = (0..walks.len())
-        .map(|k| format!("FALSE AS p_held{k}"))
-        .chain(std::iter::once("CAST([] AS DATE[]) AS p_dates".to_string()))
-        .chain(
-            read.iter()
-                .map(|n| format!("CAST(0 AS BIGINT) AS notices{n}")),
-        )
-        .collect();
-    let next: Vec<String> = (0..walks.len())
-        .map(|k| format!("w.w_held{k} AS p_held{k}"))
-        .chain(std::iter::once("w.w_dates AS p_dates".to_string()))
-        .chain(read.iter().map(|n| {
-            format!(
-                "CAST(len(list_filter(w.w_dates, x -> x >= CAST(i.date - INTERVAL ({n} * 12) MONTH AS DATE) AND x < i.date)) AS BIGINT) AS notices{n}"
-            )
-        }))
-        .collect();
     let _ = writeln!(
         out,
         "-- The walk: day by day, the notices asked for in each period read, which triggers hold\n\
          -- and which fire."
     );
-    let _ = writeln!(out, "{}", d.create("walk"));
-    let _ = writeln!(
-        out,
-        "WITH RECURSIVE w AS (\n  {}\n  UNION ALL\n  {}\n)\nSELECT * FROM w;\n",
-        step("FROM walk_days AS i WHERE i.walk_seq = 1", &first),
-        step(
-            "FROM w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq + 1",
-            &next
-        ),
-    );
+    Walk {
+        table: "walk".into(),
+        prefix: "w_".into(),
+        days: "walk_days".into(),
+        seq: "walk_seq".into(),
+        inputs,
+        carried,
+        levels,
+        outputs,
+    }
+    .write(out, d);
     let _ = writeln!(
         out,
         "-- Every rule that fired: those of `fired_base` and the triggers of the walk."

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
-use super::notices::{NOTICE_ACTION, Walk};
+use super::notices::{NOTICE_ACTION, WalkedTrigger};
 use crate::model::{CountMetric, Period, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
@@ -317,29 +317,17 @@ pub fn rules(
         let notices = rows
             .iter()
             .any(|&w| super::notices::reads_notices(&table.rows[w].when));
-        if notices {
-            if d == Dialect::Spark {
-                return Err((
-                    Unsupported(
-                        "`notices_issued(...)` (the notices a run asks for are followed day by day, \
-                         and Spark has no recursive query)"
-                            .into(),
-                    ),
-                    at(r),
-                ));
-            }
-            if row.stage.is_some()
+        if notices
+            && (row.stage.is_some()
                 || look.is_some()
-                || !matches!(row.repeat, Repeat::RisingEdge | Repeat::Each)
-            {
-                return Err((
-                    Unsupported(
-                        "`notices_issued(...)` in a trigger with a stage, a schedule or a limit"
-                            .into(),
-                    ),
-                    at(r),
-                ));
-            }
+                || !matches!(row.repeat, Repeat::RisingEdge | Repeat::Each))
+        {
+            return Err((
+                Unsupported(
+                    "`notices_issued(...)` in a trigger with a stage, a schedule or a limit".into(),
+                ),
+                at(r),
+            ));
         }
         triggers.push((
             r,
@@ -463,14 +451,36 @@ pub fn rules(
             Vec::new(),
         )
     };
-    let mut walks: Vec<Walk> = Vec::new();
+    let mut walks: Vec<WalkedTrigger> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
         if trig.notices {
             metrics.notices = Some(Vec::new());
             let any = holds_under(metrics, trig, "stage");
+            // Each row's test split in two: what the day's columns decide, computed before
+            // the walk, and what reads the notices, decided in it.
+            let scope = Scope {
+                d,
+                stage: Some("stage"),
+                stage_names: stages,
+            };
+            let mut split = Vec::new();
+            for &r in &trig.rows {
+                let (on_notices, rest): (Vec<Atom>, Vec<Atom>) = table.rows[r]
+                    .when
+                    .iter()
+                    .cloned()
+                    .partition(|a| super::notices::reads_notices(std::slice::from_ref(a)));
+                let before = conditions::rule(&scope, metrics, &rest).map_err(|u| (u, at(r)));
+                let within = conditions::rule(&scope, metrics, &on_notices).map_err(|u| (u, at(r)));
+                split.push((before, within));
+            }
             let read = metrics.notices.take().unwrap_or_default();
             let any = any?;
+            let mut parts = Vec::new();
+            for (before, within) in split {
+                parts.push((before?.0, within?.0));
+            }
             if !row.actions.is_empty() {
                 firings.push(Firing {
                     comment: format!("{} trigger {}", line(*first), row.rule),
@@ -484,8 +494,9 @@ pub fn rules(
                     source: String::new(),
                 });
             }
-            walks.push(Walk {
+            walks.push(WalkedTrigger {
                 rows: trig.rows.iter().copied().zip(any).collect(),
+                parts,
                 each: row.repeat == Repeat::Each,
                 asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
                 read,
