@@ -9,6 +9,7 @@ engine's, sorted, cell for cell as text; reports wall time and peak memory of ea
     pip install -r tests/sql/requirements.txt           # duckdb, pyspark (Spark needs java 17)
     benches/sql_scale.py --pupils 100000 --data /tmp/harness          # ~38M rows, ~0.9 GB
     benches/sql_scale.py --pupils 100000 --data /tmp/harness --spark  # and Spark, local[2]
+    benches/sql_scale.py --pupils 100000 --data /tmp/harness --spark --no-duckdb  # Spark alone
 
 Peak memory is the largest sum of the resident sets of the engine's process tree (Spark's JVM
 is a child of its Python driver), sampled every 50 ms from /proc. Each engine runs in its own
@@ -190,6 +191,7 @@ def main():
     ap.add_argument("--attend", default=os.path.join(ROOT, "target", "release", "attend"))
     ap.add_argument("--policy", default=POLICY)
     ap.add_argument("--spark", action="store_true", help="also Spark, local[2] (minutes on 100,000 pupils)")
+    ap.add_argument("--no-duckdb", action="store_true", help="skip DuckDB (with --spark: Spark alone)")
     ap.add_argument("--duckdb-memory", default="8GB", help="DuckDB's memory_limit (it spills to disk beyond)")
     ap.add_argument("--spark-memory", default="6g", help="Spark's driver memory (local mode: all of Spark)")
     ap.add_argument("--child", choices=["duckdb", "spark"], help=argparse.SUPPRESS)
@@ -220,7 +222,7 @@ def main():
                   "--out", native_out, "--no-report", "--no-ledger", "--allow-errors", "-q"])
     results.append(("attend run", t))
     print(f"attend run: {t[0]:.1f} s, {t[1]:.0f} MB", flush=True)
-    for dialect in ["duckdb"] + (["spark"] if args.spark else []):
+    for dialect in ([] if args.no_duckdb else ["duckdb"]) + (["spark"] if args.spark else []):
         script = os.path.join(args.data, f"sql-scale.{dialect}.sql")
         subprocess.run([args.attend, "compile", args.policy, "--format", "sql", "--dialect", dialect, "--calendar",
                         CALENDAR, "--output", script, "-q"], check=True)

@@ -242,3 +242,18 @@ fn spark_statement(script: &str, table: &str) -> String {
         .map(|s| format!("{};", s.trim()))
         .unwrap_or_else(|| panic!("no statement makes `{table}`"))
 }
+
+/// A trigger's limit that reads the week it last fired (`not again within`, and `repeat
+/// every` on a trigger looked at every N school weeks): where each may fire and whether that
+/// is a rising edge come from `day_state`; a walk carries the week each last fired.
+#[test]
+fn limits_reading_the_last_firing_are_a_walk_over_the_days() {
+    let script = compiled("tests/sql/policies/limits.policy", "duckdb");
+    let walk = statements(&script, &["repeat_days", "repeat_walk"]);
+    insta::assert_snapshot!(walk);
+    let script = compiled("tests/sql/policies/limits.policy", "spark");
+    insta::assert_snapshot!(
+        "limits_fold_on_spark",
+        spark_statement(&script, "repeat_walk")
+    );
+}

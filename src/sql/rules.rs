@@ -9,6 +9,7 @@ use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
 use super::notices::{NOTICE_ACTION, WalkedTrigger};
+use super::walk::{Carried, Walk};
 use crate::model::{CountMetric, Period, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
@@ -310,10 +311,6 @@ pub fn rules(
             }
             _ => None,
         };
-        let repeats = matches!(row.repeat, Repeat::Every { .. });
-        if matches!(row.repeat, Repeat::NotWithin { .. }) || (repeats && look.is_some()) {
-            return Err((Unsupported(format!("`{}` on a trigger", row.repeat)), at(r)));
-        }
         let notices = rows
             .iter()
             .any(|&w| super::notices::reads_notices(&table.rows[w].when));
@@ -452,6 +449,7 @@ pub fn rules(
         )
     };
     let mut walks: Vec<WalkedTrigger> = Vec::new();
+    let mut limits: Vec<Limit> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
         if trig.notices {
@@ -528,7 +526,44 @@ pub fn rules(
             if rows.is_empty() { "WHEN FALSE THEN 0".into() } else { rows.join(" ") },
             if texts.is_empty() { "WHEN FALSE THEN ''".into() } else { texts.join(" ") },
         ));
-        if !row.actions.is_empty() {
+        // A limit that reads when the trigger last fired: its firings come from a walk.
+        let limited = match (row.repeat, trig.look) {
+            (Repeat::NotWithin { school_weeks }, _) => Some((school_weeks, false)),
+            (Repeat::Every { school_weeks }, Some(_)) => Some((school_weeks, true)),
+            _ => None,
+        };
+        if let Some((weeks, again)) = limited
+            && !row.actions.is_empty()
+        {
+            let (may, fresh) = match trig.look {
+                Some(j) => (
+                    format!("look{j} > 0 AND t{t}_holds"),
+                    format!("(look{j} = 1 OR NOT t{t}_was)"),
+                ),
+                None => (format!("t{t}_holds"), format!("NOT t{t}_was")),
+            };
+            limits.push(Limit {
+                t,
+                comment: format!("{} trigger {} ({})", line(*first), row.rule, row.repeat),
+                may,
+                fresh,
+                weeks,
+                again,
+            });
+            firings.push(Firing {
+                comment: format!("{} trigger {} ({})", line(*first), row.rule, row.repeat),
+                row: format!("t{t}_row"),
+                stage: trig.stage.map_or(trigger_stage.to_string(), |k| k.to_string()),
+                evidence: format!("t{t}_evidence"),
+                when: format!("rw_fire{t}"),
+                once_per: None,
+                after: None,
+                walk: None,
+                source: "(SELECT * FROM day_state AS s\n  \
+                         JOIN repeat_walk AS r ON r.rw_pupil = s.pupil_id AND r.rw_day = s.day) AS rw"
+                    .into(),
+            });
+        } else if !row.actions.is_empty() {
             firings.push(Firing {
                 comment: format!("{} trigger {}", line(*first), row.rule),
                 row: format!("t{t}_row"),
@@ -711,6 +746,9 @@ pub fn rules(
         "SELECT *,\n  {}\nFROM day_rules;\n",
         lags.join(",\n  ")
     );
+    if !limits.is_empty() {
+        limit_walk(out, d, &limits);
+    }
 
     // Every firing, then the actions each row asks for.
     let _ = writeln!(
@@ -771,6 +809,89 @@ pub fn rules(
         super::notices::walk(out, d, table, &walks, &walked);
     }
     Ok(())
+}
+
+/// A trigger whose limit reads the week it last fired (`not again within N school_weeks`, or
+/// `repeat every N school_weeks` on a trigger looked at on some days only).
+struct Limit {
+    t: usize,
+    /// The policy line it comes from.
+    comment: String,
+    /// Where it may fire: its condition holds (on a day it is looked at).
+    may: String,
+    /// Where that is a rising edge.
+    fresh: String,
+    weeks: u32,
+    /// `repeat every`: also while it holds, N school weeks after it last fired (else only on
+    /// a rising edge N school weeks after).
+    again: bool,
+}
+
+/// `repeat_walk`: per pupil and school day on roll, whether each limited trigger fires, the
+/// week it last fired carried from day to day (src/engine/eval `fires`).
+fn limit_walk(out: &mut String, d: Dialect, limits: &[Limit]) {
+    let mut inputs = vec!["day".to_string(), "week".to_string()];
+    let mut cols = Vec::new();
+    let mut fire = Vec::new();
+    let mut last = Vec::new();
+    let mut carried = Vec::new();
+    let mut outputs = vec![("rw_day".to_string(), "INT", "day".to_string())];
+    for l in limits {
+        let t = l.t;
+        cols.push(format!("{} AS may{t},\n  {} AS fresh{t}", l.may, l.fresh));
+        inputs.push(format!("may{t}"));
+        inputs.push(format!("fresh{t}"));
+        let due = format!("(p_last{t} IS NULL OR week >= p_last{t} + {})", l.weeks);
+        fire.push((
+            format!("fire{t}"),
+            if l.again {
+                format!("may{t} AND (fresh{t} OR {due})")
+            } else {
+                format!("may{t} AND fresh{t} AND {due}")
+            },
+        ));
+        last.push((
+            format!("w_last{t}"),
+            format!("CASE WHEN fire{t} THEN week ELSE p_last{t} END"),
+        ));
+        carried.push(Carried {
+            name: format!("last{t}"),
+            ty: "INT",
+            first: "NULL".into(),
+            next: format!("w_last{t}"),
+        });
+        outputs.push((format!("rw_fire{t}"), "BOOLEAN", format!("fire{t}")));
+    }
+    let _ = writeln!(
+        out,
+        "-- Triggers whose limit reads the week they last fired (`not again within`, `repeat every`\n\
+         -- on a schedule): where each may fire and whether that is a rising edge, per day on roll."
+    );
+    for l in limits {
+        let _ = writeln!(out, "-- t{}: {}", l.t, l.comment);
+    }
+    let _ = writeln!(out, "{}", d.create("repeat_days"));
+    let _ = writeln!(
+        out,
+        "SELECT pupil_id, day, week,\n  \
+         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS rseq,\n  {}\nFROM day_state;\n",
+        cols.join(",\n  ")
+    );
+    let _ = writeln!(
+        out,
+        "-- Day by day, the week each last fired (NULL: never), and whether it fires."
+    );
+    Walk {
+        table: "repeat_walk".into(),
+        prefix: "rw_".into(),
+        days: "repeat_days".into(),
+        seq: "rseq".into(),
+        inputs,
+        carried,
+        levels: vec![fire, last],
+        outputs,
+    }
+    .write(out, d);
 }
 
 /// `row_actions` and `stages`: what each table row asks for, and the stages by rank.
