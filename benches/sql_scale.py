@@ -20,6 +20,7 @@ in --data; delete it when done."""
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -125,7 +126,12 @@ def spark_child(args):
     """In its own process: Spark in local mode; the same, outputs collected to the driver."""
     from pyspark.sql import SparkSession
 
+    # A new warehouse each run, beside the outputs: Spark refuses to make a table over the
+    # folder of one an earlier session left (LOCATION_ALREADY_EXISTS).
+    warehouse = args.out + "-warehouse"
+    shutil.rmtree(warehouse, ignore_errors=True)
     spark = (SparkSession.builder.master("local[2]").appName("attend-sql-scale")
+             .config("spark.sql.warehouse.dir", warehouse)
              .config("spark.driver.memory", args.spark_memory)
              .config("spark.sql.shuffle.partitions", "8")
              .config("spark.ui.enabled", "false")

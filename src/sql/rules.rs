@@ -33,6 +33,10 @@ struct Firing {
     source: String,
 }
 
+/// `day_state` with the walk of the limits that read the last firing.
+const LIMITED: &str = "(SELECT * FROM day_state AS s\n  \
+     JOIN repeat_walk AS r ON r.rw_pupil = s.pupil_id AND r.rw_day = s.day) AS rw";
+
 const SINCE_START: &str =
     "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
 
@@ -58,6 +62,7 @@ pub fn rules(
         stage_names: stages,
     };
     let mut firings: Vec<Firing> = Vec::new();
+    let mut limits: Vec<Limit> = Vec::new();
 
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
@@ -123,12 +128,6 @@ pub fn rules(
             if row.actions.is_empty() && clauses.iter().all(|&w| table.rows[w].actions.is_empty()) {
                 continue;
             }
-            if matches!(row.repeat, Repeat::NotWithin { .. }) {
-                return Err((
-                    Unsupported(format!("`{}` on a band's entry actions", row.repeat)),
-                    at(r),
-                ));
-            }
             let guard_of = |metrics: &mut Metrics, r: usize| {
                 Ok::<_, (Unsupported, Loc)>(match &table.rows[r].guard {
                     None => "TRUE".to_string(),
@@ -167,8 +166,42 @@ pub fn rules(
             } else {
                 format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})")
             };
-            for (w, guard, evidence) in entries {
+            // `not again within`: whether an entry is N school weeks after the band's last
+            // firing (by any of its clauses) is carried by a walk.
+            let band_limit = match row.repeat {
+                Repeat::NotWithin { school_weeks } => {
+                    let key = format!("b{s}_{i}");
+                    limits.push(Limit {
+                        key: key.clone(),
+                        comment: format!("{} band {} ({})", line(r), row.rule, row.repeat),
+                        clauses: entries
+                            .iter()
+                            .map(|(_, guard, _)| format!("{entered} AND {guard}"))
+                            .collect(),
+                        fresh: "TRUE".into(),
+                        weeks: school_weeks,
+                        again: false,
+                    });
+                    Some(key)
+                }
+                _ => None,
+            };
+            for (c, (w, guard, evidence)) in entries.into_iter().enumerate() {
                 if table.rows[w].actions.is_empty() {
+                    continue;
+                }
+                if let Some(key) = &band_limit {
+                    firings.push(Firing {
+                        comment: format!("{} band {}: entry ({})", line(w), row.rule, row.repeat),
+                        row: w.to_string(),
+                        stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
+                        evidence,
+                        when: format!("rw_fire_{key}_{c}"),
+                        once_per: None,
+                        after: None,
+                        walk: None,
+                        source: LIMITED.into(),
+                    });
                     continue;
                 }
                 let what = if w == r {
@@ -449,7 +482,6 @@ pub fn rules(
         )
     };
     let mut walks: Vec<WalkedTrigger> = Vec::new();
-    let mut limits: Vec<Limit> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
         if trig.notices {
@@ -543,9 +575,9 @@ pub fn rules(
                 None => (format!("t{t}_holds"), format!("NOT t{t}_was")),
             };
             limits.push(Limit {
-                t,
+                key: format!("t{t}"),
                 comment: format!("{} trigger {} ({})", line(*first), row.rule, row.repeat),
-                may,
+                clauses: vec![may],
                 fresh,
                 weeks,
                 again,
@@ -553,15 +585,15 @@ pub fn rules(
             firings.push(Firing {
                 comment: format!("{} trigger {} ({})", line(*first), row.rule, row.repeat),
                 row: format!("t{t}_row"),
-                stage: trig.stage.map_or(trigger_stage.to_string(), |k| k.to_string()),
+                stage: trig
+                    .stage
+                    .map_or(trigger_stage.to_string(), |k| k.to_string()),
                 evidence: format!("t{t}_evidence"),
-                when: format!("rw_fire{t}"),
+                when: format!("rw_fire_t{t}_0"),
                 once_per: None,
                 after: None,
                 walk: None,
-                source: "(SELECT * FROM day_state AS s\n  \
-                         JOIN repeat_walk AS r ON r.rw_pupil = s.pupil_id AND r.rw_day = s.day) AS rw"
-                    .into(),
+                source: LIMITED.into(),
             });
         } else if !row.actions.is_empty() {
             firings.push(Firing {
@@ -811,14 +843,17 @@ pub fn rules(
     Ok(())
 }
 
-/// A trigger whose limit reads the week it last fired (`not again within N school_weeks`, or
-/// `repeat every N school_weeks` on a trigger looked at on some days only).
+/// A rule whose limit reads the week it last fired: a trigger's `not again within N
+/// school_weeks` (or `repeat every N school_weeks` when it is looked at on some days only), a
+/// band's `not again within` (its entry clauses share the limit).
 struct Limit {
-    t: usize,
+    /// The walk's columns for it: `fire_{key}_{c}` per clause, `last_{key}`.
+    key: String,
     /// The policy line it comes from.
     comment: String,
-    /// Where it may fire: its condition holds (on a day it is looked at).
-    may: String,
+    /// Per clause, where it may fire: a trigger's condition holds (on a day it is looked
+    /// at); a band is entered and the clause's guard holds.
+    clauses: Vec<String>,
     /// Where that is a rising edge.
     fresh: String,
     weeks: u32,
@@ -827,8 +862,8 @@ struct Limit {
     again: bool,
 }
 
-/// `repeat_walk`: per pupil and school day on roll, whether each limited trigger fires, the
-/// week it last fired carried from day to day (src/engine/eval `fires`).
+/// `repeat_walk`: per pupil and school day on roll, whether each limited rule fires, the week
+/// it last fired carried from day to day (src/engine/eval `fires`).
 fn limit_walk(out: &mut String, d: Dialect, limits: &[Limit]) {
     let mut inputs = vec!["day".to_string(), "week".to_string()];
     let mut cols = Vec::new();
@@ -837,38 +872,50 @@ fn limit_walk(out: &mut String, d: Dialect, limits: &[Limit]) {
     let mut carried = Vec::new();
     let mut outputs = vec![("rw_day".to_string(), "INT", "day".to_string())];
     for l in limits {
-        let t = l.t;
-        cols.push(format!("{} AS may{t},\n  {} AS fresh{t}", l.may, l.fresh));
-        inputs.push(format!("may{t}"));
-        inputs.push(format!("fresh{t}"));
-        let due = format!("(p_last{t} IS NULL OR week >= p_last{t} + {})", l.weeks);
-        fire.push((
-            format!("fire{t}"),
-            if l.again {
-                format!("may{t} AND (fresh{t} OR {due})")
-            } else {
-                format!("may{t} AND fresh{t} AND {due}")
-            },
-        ));
+        let k = &l.key;
+        cols.push(format!("{} AS fresh_{k}", l.fresh));
+        inputs.push(format!("fresh_{k}"));
+        let due = format!("(p_last_{k} IS NULL OR week >= p_last_{k} + {})", l.weeks);
+        let mut fired = Vec::new();
+        for (c, may) in l.clauses.iter().enumerate() {
+            cols.push(format!("{may} AS may_{k}_{c}"));
+            inputs.push(format!("may_{k}_{c}"));
+            fire.push((
+                format!("fire_{k}_{c}"),
+                if l.again {
+                    format!("may_{k}_{c} AND (fresh_{k} OR {due})")
+                } else {
+                    format!("may_{k}_{c} AND fresh_{k} AND {due}")
+                },
+            ));
+            fired.push(format!("fire_{k}_{c}"));
+            outputs.push((
+                format!("rw_fire_{k}_{c}"),
+                "BOOLEAN",
+                format!("fire_{k}_{c}"),
+            ));
+        }
         last.push((
-            format!("w_last{t}"),
-            format!("CASE WHEN fire{t} THEN week ELSE p_last{t} END"),
+            format!("w_last_{k}"),
+            format!(
+                "CASE WHEN {} THEN week ELSE p_last_{k} END",
+                fired.join(" OR ")
+            ),
         ));
         carried.push(Carried {
-            name: format!("last{t}"),
+            name: format!("last_{k}"),
             ty: "INT",
             first: "NULL".into(),
-            next: format!("w_last{t}"),
+            next: format!("w_last_{k}"),
         });
-        outputs.push((format!("rw_fire{t}"), "BOOLEAN", format!("fire{t}")));
     }
     let _ = writeln!(
         out,
-        "-- Triggers whose limit reads the week they last fired (`not again within`, `repeat every`\n\
+        "-- Rules whose limit reads the week they last fired (`not again within`, `repeat every`\n\
          -- on a schedule): where each may fire and whether that is a rising edge, per day on roll."
     );
     for l in limits {
-        let _ = writeln!(out, "-- t{}: {}", l.t, l.comment);
+        let _ = writeln!(out, "-- {}: {}", l.key, l.comment);
     }
     let _ = writeln!(out, "{}", d.create("repeat_days"));
     let _ = writeln!(
