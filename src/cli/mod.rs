@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod diff;
 pub mod done;
+mod export;
 mod fs;
 mod generate;
 mod init;
@@ -133,6 +134,9 @@ enum Command {
     Demo,
     /// Generate a synthetic cohort (pupils.csv, register.csv) calibrated to national figures
     Generate(generate::GenerateArgs),
+    /// Write a register read from any format (CTF, SIMS, JSON, a school's CSV...) as the long
+    /// CSV and pupils CSV a compiled SQL script loads
+    Export(export::ExportArgs),
     /// Compare policies on one cohort: actions, stages, staff time, equity; writes report.html
     Simulate(simulate::SimulateArgs),
     /// Run each policy's tests: small registers and the actions expected on which days
@@ -230,6 +234,7 @@ pub fn main() -> ExitCode {
         Command::Done(args) => done::run(&args),
         Command::Demo => demo::run(),
         Command::Generate(args) => generate::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Diff(args) => diff::run(&args),

@@ -686,7 +686,7 @@ pub fn write_outputs(
 }
 
 /// `--format`'s value: a format's name.
-fn parse_format(name: &str) -> Result<register::Format, String> {
+pub(super) fn parse_format(name: &str) -> Result<register::Format, String> {
     register::Format::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = register::Format::NAMES.iter().map(|(n, _)| *n).collect();
         format!("the formats are {}", names.join(", "))
@@ -697,7 +697,7 @@ fn parse_format(name: &str) -> Result<register::Format, String> {
 /// the user's configuration directory (made on first use, readable by them alone), so a
 /// pupil's pseudonym is the same in every run on this machine and cannot be recovered by
 /// hashing every possible UPN with a key everyone knows. Only a CTF register needs one.
-fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
+pub(super) fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
     if let Ok(key) = std::env::var("ATTEND_PSEUDONYM_KEY") {
         return Some(key);
     }
