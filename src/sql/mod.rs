@@ -8,6 +8,8 @@ mod conditions;
 mod dialect;
 mod ids;
 mod ladder;
+mod limits;
+mod lookups;
 mod merge;
 mod metrics;
 mod notices;
@@ -101,7 +103,7 @@ pub fn compile(
     calendar::code_classes(&mut out, dialect);
     calendar::pupil_attributes(&mut out, dialect);
     metrics::data(&mut out, dialect, &metrics, days.len());
-    rules::lookups(&mut out, dialect, table);
+    lookups::lookups(&mut out, dialect, table);
     out.push_str(&rules_sql);
     actions(&mut out, dialect, table);
     out.push_str(&summary_sql);

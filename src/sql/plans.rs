@@ -357,3 +357,70 @@ pub fn walk(
     .write(out, d);
     Ok(())
 }
+
+/// A firing of a plan the walk reports: its row (a column or a number), evidence, the test of
+/// `day_state` that picks its days, and what it is, with the policy line it comes from.
+pub struct PlanFiring {
+    pub row: String,
+    pub evidence: String,
+    pub when: String,
+    pub what: &'static str,
+    pub line: usize,
+}
+
+/// Plan `p`'s firings: its opening, its review (met, missed or the task staff judge), its
+/// periodic actions; the evidence read at the stage of its turn (`pst{p}`).
+pub fn events(
+    d: Dialect,
+    table: &DecisionTable,
+    p: usize,
+    plan: &SupportPlan,
+    metrics: &mut Metrics,
+) -> Result<Vec<PlanFiring>, (Unsupported, usize)> {
+    let pst = format!("pst{p}");
+    let scope = Scope {
+        d,
+        stage: Some(&pst),
+        stage_names: &table.stages,
+    };
+    let mut texts = Vec::new();
+    let outcomes = plan.judged.iter().chain(&plan.met).chain(&plan.missed);
+    for &r in outcomes {
+        let (_, text) =
+            conditions::rule(&scope, metrics, &table.rows[r].when).map_err(|u| (u, r))?;
+        texts.push(format!("WHEN {r} THEN {text}"));
+    }
+    let (_, opened) = conditions::rule(&scope, metrics, &table.rows[plan.open].when)
+        .map_err(|u| (u, plan.open))?;
+    let [met, missed, judged] = REVIEWED;
+    let mut events = vec![
+        PlanFiring {
+            row: plan.open.to_string(),
+            evidence: opened,
+            when: format!("pev{p} = {OPENED}"),
+            what: "opens",
+            line: plan.open,
+        },
+        PlanFiring {
+            row: format!("prv{p}"),
+            evidence: if texts.is_empty() {
+                "''".to_string()
+            } else {
+                format!("CASE prv{p} {} ELSE '' END", texts.join(" "))
+            },
+            when: format!("pev{p} IN ({met}, {missed}, {judged})"),
+            what: "review",
+            line: plan.open,
+        },
+    ];
+    if let Some((r, _)) = plan.every {
+        events.push(PlanFiring {
+            row: r.to_string(),
+            evidence: "''".to_string(),
+            when: format!("pev{p} = {PERIODIC}"),
+            what: "periodic actions",
+            line: r,
+        });
+    }
+    Ok(events)
+}

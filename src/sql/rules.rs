@@ -1,7 +1,8 @@
 //! The rules that carry state from one school day to the next, as window functions over each
 //! pupil's school days on roll: bands (a change of band fires the new band's entry actions),
-//! the stage, triggers (rising edges, `on each`, `once per`), escalation steps; then the
-//! `actions` and `summary` tables in the columns of `actions.csv` and `summary.csv`.
+//! the stage, triggers (rising edges, `on each`, `once per`), escalation steps, and `fired`,
+//! every firing; what needs a walk over the days is written by ladder.rs, plans.rs,
+//! notices.rs and limits.rs.
 
 use std::fmt::Write as _;
 
@@ -9,7 +10,6 @@ use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
 use super::notices::{NOTICE_ACTION, WalkedTrigger};
-use super::walk::{Carried, Walk};
 use crate::model::{CountMetric, Period, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
@@ -32,10 +32,6 @@ struct Firing {
     /// What the firing reads: `day_state`, or it with columns of its own.
     source: String,
 }
-
-/// `day_state` with the walk of the limits that read the last firing.
-const LIMITED: &str = "(SELECT * FROM day_state AS s\n  \
-     JOIN repeat_walk AS r ON r.rw_pupil = s.pupil_id AND r.rw_day = s.day) AS rw";
 
 const SINCE_START: &str =
     "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
@@ -62,7 +58,7 @@ pub fn rules(
         stage_names: stages,
     };
     let mut firings: Vec<Firing> = Vec::new();
-    let mut limits: Vec<Limit> = Vec::new();
+    let mut limits = Vec::new();
 
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
@@ -171,7 +167,7 @@ pub fn rules(
             let band_limit = match row.repeat {
                 Repeat::NotWithin { school_weeks } => {
                     let key = format!("b{s}_{i}");
-                    limits.push(Limit {
+                    limits.push(super::limits::Limit {
                         key: key.clone(),
                         comment: format!("{} band {} ({})", line(r), row.rule, row.repeat),
                         clauses: entries
@@ -200,7 +196,7 @@ pub fn rules(
                         once_per: None,
                         after: None,
                         walk: None,
-                        source: LIMITED.into(),
+                        source: super::limits::LIMITED.into(),
                     });
                     continue;
                 }
@@ -574,7 +570,7 @@ pub fn rules(
                 ),
                 None => (format!("t{t}_holds"), format!("NOT t{t}_was")),
             };
-            limits.push(Limit {
+            limits.push(super::limits::Limit {
                 key: format!("t{t}"),
                 comment: format!("{} trigger {} ({})", line(*first), row.rule, row.repeat),
                 clauses: vec![may],
@@ -593,7 +589,7 @@ pub fn rules(
                 once_per: None,
                 after: None,
                 walk: None,
-                source: LIMITED.into(),
+                source: super::limits::LIMITED.into(),
             });
         } else if !row.actions.is_empty() {
             firings.push(Firing {
@@ -636,56 +632,20 @@ pub fn rules(
     // Support plans, after the triggers: what the walk says each did, at the stage of its
     // turn.
     for (p, plan) in plans.iter().enumerate() {
-        let pst = format!("pst{p}");
-        let scope = Scope {
-            d,
-            stage: Some(&pst),
-            stage_names: stages,
-        };
-        let name = &table.rows[plan.open].rule;
-        let mut texts = Vec::new();
-        let outcomes = plan.judged.iter().chain(&plan.met).chain(&plan.missed);
-        for &r in outcomes {
-            let (_, text) =
-                conditions::rule(&scope, metrics, &table.rows[r].when).map_err(|u| (u, at(r)))?;
-            texts.push(format!("WHEN {r} THEN {text}"));
-        }
-        let (_, opened) = conditions::rule(&scope, metrics, &table.rows[plan.open].when)
-            .map_err(|u| (u, at(plan.open)))?;
-        let [met, missed, judged] = super::plans::REVIEWED;
-        let mut events = vec![
-            (
-                plan.open.to_string(),
-                opened,
-                format!("pev{p} = {}", super::plans::OPENED),
-                format!("{} plan {name}: opens", line(plan.open)),
-            ),
-            (
-                format!("prv{p}"),
-                if texts.is_empty() {
-                    "''".to_string()
-                } else {
-                    format!("CASE prv{p} {} ELSE '' END", texts.join(" "))
-                },
-                format!("pev{p} IN ({met}, {missed}, {judged})"),
-                format!("{} plan {name}: review", line(plan.open)),
-            ),
-        ];
-        if let Some((r, _)) = plan.every {
-            events.push((
-                r.to_string(),
-                "''".to_string(),
-                format!("pev{p} = {}", super::plans::PERIODIC),
-                format!("{} plan {name}: periodic actions", line(r)),
-            ));
-        }
-        for (row, evidence, when, comment) in events {
+        let events =
+            super::plans::events(d, table, p, plan, metrics).map_err(|(u, r)| (u, at(r)))?;
+        for event in events {
             firings.push(Firing {
-                comment,
-                row,
-                stage: pst.clone(),
-                evidence,
-                when,
+                comment: format!(
+                    "{} plan {}: {}",
+                    line(event.line),
+                    table.rows[plan.open].rule,
+                    event.what
+                ),
+                row: event.row,
+                stage: format!("pst{p}"),
+                evidence: event.evidence,
+                when: event.when,
                 once_per: None,
                 after: None,
                 walk: None,
@@ -779,7 +739,7 @@ pub fn rules(
         lags.join(",\n  ")
     );
     if !limits.is_empty() {
-        limit_walk(out, d, &limits);
+        super::limits::walk(out, d, &limits);
     }
 
     // Every firing, then the actions each row asks for.
@@ -841,177 +801,4 @@ pub fn rules(
         super::notices::walk(out, d, table, &walks, &walked);
     }
     Ok(())
-}
-
-/// A rule whose limit reads the week it last fired: a trigger's `not again within N
-/// school_weeks` (or `repeat every N school_weeks` when it is looked at on some days only), a
-/// band's `not again within` (its entry clauses share the limit).
-struct Limit {
-    /// The walk's columns for it: `fire_{key}_{c}` per clause, `last_{key}`.
-    key: String,
-    /// The policy line it comes from.
-    comment: String,
-    /// Per clause, where it may fire: a trigger's condition holds (on a day it is looked
-    /// at); a band is entered and the clause's guard holds.
-    clauses: Vec<String>,
-    /// Where that is a rising edge.
-    fresh: String,
-    weeks: u32,
-    /// `repeat every`: also while it holds, N school weeks after it last fired (else only on
-    /// a rising edge N school weeks after).
-    again: bool,
-}
-
-/// `repeat_walk`: per pupil and school day on roll, whether each limited rule fires, the week
-/// it last fired carried from day to day (src/engine/eval `fires`).
-fn limit_walk(out: &mut String, d: Dialect, limits: &[Limit]) {
-    let mut inputs = vec!["day".to_string(), "week".to_string()];
-    let mut cols = Vec::new();
-    let mut fire = Vec::new();
-    let mut last = Vec::new();
-    let mut carried = Vec::new();
-    let mut outputs = vec![("rw_day".to_string(), "INT", "day".to_string())];
-    for l in limits {
-        let k = &l.key;
-        cols.push(format!("{} AS fresh_{k}", l.fresh));
-        inputs.push(format!("fresh_{k}"));
-        let due = format!("(p_last_{k} IS NULL OR week >= p_last_{k} + {})", l.weeks);
-        let mut fired = Vec::new();
-        for (c, may) in l.clauses.iter().enumerate() {
-            cols.push(format!("{may} AS may_{k}_{c}"));
-            inputs.push(format!("may_{k}_{c}"));
-            fire.push((
-                format!("fire_{k}_{c}"),
-                if l.again {
-                    format!("may_{k}_{c} AND (fresh_{k} OR {due})")
-                } else {
-                    format!("may_{k}_{c} AND fresh_{k} AND {due}")
-                },
-            ));
-            fired.push(format!("fire_{k}_{c}"));
-            outputs.push((
-                format!("rw_fire_{k}_{c}"),
-                "BOOLEAN",
-                format!("fire_{k}_{c}"),
-            ));
-        }
-        last.push((
-            format!("w_last_{k}"),
-            format!(
-                "CASE WHEN {} THEN week ELSE p_last_{k} END",
-                fired.join(" OR ")
-            ),
-        ));
-        carried.push(Carried {
-            name: format!("last_{k}"),
-            ty: "INT",
-            first: "NULL".into(),
-            next: format!("w_last_{k}"),
-        });
-    }
-    let _ = writeln!(
-        out,
-        "-- Rules whose limit reads the week they last fired (`not again within`, `repeat every`\n\
-         -- on a schedule): where each may fire and whether that is a rising edge, per day on roll."
-    );
-    for l in limits {
-        let _ = writeln!(out, "-- {}: {}", l.key, l.comment);
-    }
-    let _ = writeln!(out, "{}", d.create("repeat_days"));
-    let _ = writeln!(
-        out,
-        "SELECT pupil_id, day, week,\n  \
-         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS rseq,\n  {}\nFROM day_state;\n",
-        cols.join(",\n  ")
-    );
-    let _ = writeln!(
-        out,
-        "-- Day by day, the week each last fired (NULL: never), and whether it fires."
-    );
-    Walk {
-        table: "repeat_walk".into(),
-        prefix: "rw_".into(),
-        days: "repeat_days".into(),
-        seq: "rseq".into(),
-        inputs,
-        carried,
-        levels: vec![fire, last],
-        outputs,
-    }
-    .write(out, d);
-}
-
-/// `row_actions` and `stages`: what each table row asks for, and the stages by rank.
-pub fn lookups(out: &mut String, d: Dialect, table: &DecisionTable) {
-    let t = d.text_type();
-    let _ = writeln!(
-        out,
-        "-- What each row of the decision table asks for, and who is responsible."
-    );
-    let _ = writeln!(out, "{}", d.create_inline("row_actions"));
-    let mut values = Vec::new();
-    for (r, row) in table.rows.iter().enumerate() {
-        for (k, a) in row.actions.iter().enumerate() {
-            let responsible = a.responsible.as_deref().unwrap_or("");
-            let name = a
-                .responsible
-                .as_deref()
-                .and_then(|x| table.role_name(x))
-                .unwrap_or("");
-            values.push(format!(
-                "  ({r}, {k}, {}, {}, {}, {}, {}, {}) -- {}:{}",
-                d.quote(&row.rule),
-                d.quote(&crate::table::step_name(row.kind, &row.event)),
-                d.quote(&a.action),
-                d.quote(a.note.as_deref().unwrap_or("")),
-                d.quote(responsible),
-                d.quote(name),
-                row.source.file,
-                row.source.line,
-            ));
-        }
-    }
-    if values.is_empty() {
-        let _ = writeln!(
-            out,
-            "SELECT CAST(0 AS INTEGER) AS row_id, CAST(0 AS INTEGER) AS action_ord, CAST('' AS {t}) AS rule, CAST('' AS {t}) AS step, CAST('' AS {t}) AS action, CAST('' AS {t}) AS note, CAST('' AS {t}) AS responsible, CAST('' AS {t}) AS responsible_name WHERE 1 = 0;\n"
-        );
-    } else {
-        // A comment after the last row would hide the closing parenthesis.
-        let n = values.len();
-        let rows: Vec<String> = values
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let (data, comment) = v.split_once(" -- ").unwrap_or((&v, ""));
-                let sep = if i + 1 == n { "" } else { "," };
-                format!("{data}{sep} -- {comment}")
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "SELECT * FROM (VALUES\n{}\n) AS t(row_id, action_ord, rule, step, action, note, responsible, responsible_name);\n",
-            rows.join("\n")
-        );
-    }
-    let _ = writeln!(out, "-- The stages, by rank (0: the first).");
-    let _ = writeln!(out, "{}", d.create_inline("stages"));
-    if table.stages.is_empty() {
-        let _ = writeln!(
-            out,
-            "SELECT CAST(0 AS INTEGER) AS stage_rank, CAST('' AS {t}) AS name WHERE 1 = 0;\n"
-        );
-    } else {
-        let rows: Vec<String> = table
-            .stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| format!("({i}, {})", d.quote(s)))
-            .collect();
-        let _ = writeln!(
-            out,
-            "SELECT * FROM (VALUES {}) AS t(stage_rank, name);\n",
-            rows.join(", ")
-        );
-    }
 }
