@@ -136,14 +136,23 @@ fn a_construct_the_compiler_cannot_express_is_a_located_error() {
     }
 }
 
-/// The statement of `script` that makes `table`, comments and all.
+/// The statement of a DuckDB `script` that makes `table`, comments and all.
 fn statement(script: &str, table: &str) -> String {
-    let head = format!("CREATE OR REPLACE TABLE {table} AS");
+    made_by(script, &format!("CREATE OR REPLACE TABLE {table} AS"))
+}
+
+/// The statement of a Spark `script` that makes `table` (dropped first, then made).
+fn spark_statement(script: &str, table: &str) -> String {
+    made_by(script, &format!("CREATE TABLE {table} AS"))
+}
+
+/// The statement of `script` with a line starting `head`, comments and all.
+fn made_by(script: &str, head: &str) -> String {
     script
         .split(";\n")
-        .find(|s| s.lines().any(|l| l.starts_with(&head)))
+        .find(|s| s.lines().any(|l| l.starts_with(head)))
         .map(|s| format!("{};", s.trim()))
-        .unwrap_or_else(|| panic!("no statement makes `{table}`"))
+        .unwrap_or_else(|| panic!("no statement has a line `{head}`"))
 }
 
 /// The statements making `tables`, in that order, a blank line between them.
@@ -231,16 +240,6 @@ fn support_plans_are_a_walk_over_the_days() {
         "support_plans_fold_on_spark",
         spark_statement(&script, "plan_walk")
     );
-}
-
-/// The statement of a Spark `script` that makes `table`.
-fn spark_statement(script: &str, table: &str) -> String {
-    let head = format!("CREATE TABLE {table} AS");
-    script
-        .split(";\n")
-        .find(|s| s.lines().any(|l| l.starts_with(&head)))
-        .map(|s| format!("{};", s.trim()))
-        .unwrap_or_else(|| panic!("no statement makes `{table}`"))
 }
 
 /// A trigger's limit that reads the week it last fired (`not again within`, and `repeat

@@ -7,12 +7,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::progress::{self, Bar, Unit};
-use super::run::{parse_format, print_problems, pseudonym_key};
-use super::{EXIT_FAILURE, EXIT_OK, fs, load, show_errors};
+use super::run::{Inputs, parse_format, read_inputs};
+use super::{EXIT_FAILURE, EXIT_OK, calendar_of, fs};
 use crate::progress::Progress;
-use crate::register::{self, CodesMap, Input, NO_MARK, Pupil, ReadOptions, Register, YearGroup};
+use crate::register::{self, NO_MARK, Pupil, Register, YearGroup};
 use crate::table::SchoolDays;
-use crate::{analyse, load_calendar, table};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(
@@ -80,31 +79,12 @@ pub fn run(args: &ExportArgs) -> u8 {
 }
 
 fn run_inner(args: &ExportArgs) -> Result<(), u8> {
-    let calendar_src = args.calendar.as_deref().map(load).transpose()?;
-    let calendar = match (&args.policy, &calendar_src) {
-        (Some(policy), _) => {
-            let src = load(policy)?;
-            let analysis = analyse(&src, calendar_src.as_ref());
-            let Some(checked) = analysis.checked else {
-                show_errors(&analysis.diagnostics);
-                return Err(EXIT_FAILURE);
-            };
-            table::compile(&checked).0.calendar
-        }
-        (None, Some(src)) => {
-            let (calendar, diagnostics) = load_calendar(src).map_err(|d| {
-                show_errors(&d);
-                EXIT_FAILURE
-            })?;
-            if diagnostics.iter().any(|d| d.is_error()) {
-                show_errors(&diagnostics);
-                return Err(EXIT_FAILURE);
-            }
-            calendar
-        }
-        // clap requires one of them.
-        (None, None) => return Err(EXIT_FAILURE),
-    };
+    // clap requires --calendar or --policy, so the bundled calendar is never the one read.
+    let calendar = calendar_of(
+        args.policy.as_deref(),
+        args.calendar.as_deref(),
+        super::bundled_calendar(),
+    )?;
     let days = SchoolDays::new(&calendar);
     if days.is_empty() {
         eprintln!(
@@ -113,48 +93,21 @@ fn run_inner(args: &ExportArgs) -> Result<(), u8> {
         );
         return Err(EXIT_FAILURE);
     }
-    let mut options = ReadOptions {
-        keep_going: args.keep_going,
-        max_errors: args.max_errors,
-        allow_missing: args.allow_missing,
-        keep_upn: args.keep_upn,
-        pseudonym_key: None,
-        progress: Bar::new("reading register", Unit::Bytes).handle(),
-        format: args.format,
-        columns: args.columns.clone(),
-    };
-    options.pseudonym_key = pseudonym_key(&Input::path(&args.register), &options);
-    let pupils = match &args.pupils {
-        Some(path) => Some(
-            register::read_pupils(&Input::path(path), options.limit())
-                .map_err(|p| {
-                    print_problems(&p, Some(options.limit()));
-                    EXIT_FAILURE
-                })
-                .inspect(|p| print_problems(&p.warnings, None))?,
-        ),
-        None => None,
-    };
-    let codes_map = match &args.codes_map {
-        Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
-            print_problems(&p, None);
-            EXIT_FAILURE
-        })?),
-        None => None,
-    };
-    let register = register::read_register(
-        &Input::path(&args.register),
+    let register = read_inputs(
+        &Inputs {
+            register: &args.register,
+            pupils: args.pupils.as_deref(),
+            codes_map: args.codes_map.as_deref(),
+            format: args.format,
+            columns: args.columns.clone(),
+            keep_going: args.keep_going,
+            max_errors: args.max_errors,
+            allow_missing: args.allow_missing,
+            keep_upn: args.keep_upn,
+        },
         &calendar,
         &days,
-        pupils.as_ref(),
-        codes_map.as_ref(),
-        &options,
-    )
-    .map_err(|p| {
-        print_problems(&p, Some(options.limit()));
-        EXIT_FAILURE
-    })?;
-    print_problems(&register.warnings, None);
+    )?;
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create `{}`: {e}", args.out.display());
         return Err(EXIT_FAILURE);

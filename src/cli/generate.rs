@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 
 use super::progress::{self, Bar};
-use super::{EXIT_FAILURE, EXIT_OK, bundled_calendar, fs, load, show_errors};
+use super::{EXIT_FAILURE, EXIT_OK, bundled_calendar, calendar_of, fs};
 use crate::generate::{self, Config, Phase};
 use crate::progress::Progress;
 use crate::table::SchoolDays;
-use crate::{analyse, load_calendar, table};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(
@@ -51,31 +50,11 @@ pub fn run(args: &GenerateArgs) -> u8 {
 }
 
 fn run_inner(args: &GenerateArgs) -> Result<(), u8> {
-    let calendar_src = args.calendar.as_deref().map(load).transpose()?;
-    let calendar = match (&args.policy, &calendar_src) {
-        (Some(policy), _) => {
-            let src = load(policy)?;
-            let analysis = analyse(&src, calendar_src.as_ref());
-            let Some(checked) = analysis.checked else {
-                show_errors(&analysis.diagnostics);
-                return Err(EXIT_FAILURE);
-            };
-            table::compile(&checked).0.calendar
-        }
-        (None, source) => {
-            let default = bundled_calendar();
-            let src = source.as_ref().unwrap_or(&default);
-            let (calendar, diagnostics) = load_calendar(src).map_err(|d| {
-                show_errors(&d);
-                EXIT_FAILURE
-            })?;
-            if diagnostics.iter().any(|d| d.is_error()) {
-                show_errors(&diagnostics);
-                return Err(EXIT_FAILURE);
-            }
-            calendar
-        }
-    };
+    let calendar = calendar_of(
+        args.policy.as_deref(),
+        args.calendar.as_deref(),
+        bundled_calendar(),
+    )?;
     let days = SchoolDays::new(&calendar);
     if days.is_empty() {
         eprintln!("error[generate::no_school_days]: the calendar has no school days");

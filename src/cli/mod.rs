@@ -32,7 +32,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::source::Source;
 use crate::syntax::{self, Surface};
-use crate::{analyse, table};
+use crate::{analyse, load_calendar, table};
 
 pub use output::{DiagnosticFormat, render_diagnostics};
 use rules::RulesFormat;
@@ -533,6 +533,35 @@ fn fmt(files: &[PathBuf], check: bool, write: bool, to: Option<SurfaceArg>) -> u
 const BUNDLED_CALENDAR: &str = include_str!("../../policies/calendars/camden-2024-25.calendar");
 
 /// The illustrative Camden calendar every command falls back to when given none.
+/// The calendar of `policy` (replaced by `calendar` when both are given), of `calendar`
+/// alone, or else of `default`; the diagnostics are printed when it cannot be read.
+fn calendar_of(
+    policy: Option<&std::path::Path>,
+    calendar: Option<&std::path::Path>,
+    default: Source,
+) -> Result<crate::model::Calendar, u8> {
+    let calendar_src = calendar.map(load).transpose()?;
+    if let Some(policy) = policy {
+        let src = load(policy)?;
+        let analysis = analyse(&src, calendar_src.as_ref());
+        let Some(checked) = analysis.checked else {
+            show_errors(&analysis.diagnostics);
+            return Err(EXIT_FAILURE);
+        };
+        return Ok(table::compile(&checked).0.calendar);
+    }
+    let src = calendar_src.as_ref().unwrap_or(&default);
+    let (calendar, diagnostics) = load_calendar(src).map_err(|d| {
+        show_errors(&d);
+        EXIT_FAILURE
+    })?;
+    if diagnostics.iter().any(|d| d.is_error()) {
+        show_errors(&diagnostics);
+        return Err(EXIT_FAILURE);
+    }
+    Ok(calendar)
+}
+
 fn bundled_calendar() -> Source {
     Source::new(
         "policies/calendars/camden-2024-25.calendar",

@@ -176,6 +176,71 @@ pub(super) fn print_problems(problems: &[InputProblem], limit: Option<usize>) {
     }
 }
 
+/// The register and what it is read with, as `run` and `export` take them.
+pub(super) struct Inputs<'a> {
+    pub register: &'a Path,
+    pub pupils: Option<&'a Path>,
+    pub codes_map: Option<&'a Path>,
+    pub format: Option<register::Format>,
+    pub columns: Option<register::ColumnMap>,
+    pub keep_going: bool,
+    pub max_errors: usize,
+    pub allow_missing: bool,
+    pub keep_upn: bool,
+}
+
+/// Reads the pupils file, the codes map and the register over `days`, printing any problems
+/// (and the register's warnings); the exit status when one cannot be read.
+pub(super) fn read_inputs(
+    inputs: &Inputs<'_>,
+    calendar: &crate::model::Calendar,
+    days: &SchoolDays,
+) -> Result<register::Register, u8> {
+    let mut options = ReadOptions {
+        keep_going: inputs.keep_going,
+        max_errors: inputs.max_errors,
+        allow_missing: inputs.allow_missing,
+        keep_upn: inputs.keep_upn,
+        pseudonym_key: None,
+        progress: Bar::new("reading register", Unit::Bytes).handle(),
+        format: inputs.format,
+        columns: inputs.columns.clone(),
+    };
+    options.pseudonym_key = pseudonym_key(&Input::path(inputs.register), &options);
+    let pupils = match inputs.pupils {
+        Some(path) => Some(
+            register::read_pupils(&Input::path(path), options.limit())
+                .map_err(|p| {
+                    print_problems(&p, Some(options.limit()));
+                    EXIT_FAILURE
+                })
+                .inspect(|p| print_problems(&p.warnings, None))?,
+        ),
+        None => None,
+    };
+    let codes_map = match inputs.codes_map {
+        Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
+            print_problems(&p, None);
+            EXIT_FAILURE
+        })?),
+        None => None,
+    };
+    let register = register::read_register(
+        &Input::path(inputs.register),
+        calendar,
+        days,
+        pupils.as_ref(),
+        codes_map.as_ref(),
+        &options,
+    )
+    .map_err(|p| {
+        print_problems(&p, Some(options.limit()));
+        EXIT_FAILURE
+    })?;
+    print_problems(&register.warnings, None);
+    Ok(register)
+}
+
 /// Runs the subcommand and returns the exit status.
 pub fn run(args: &RunArgs) -> u8 {
     match run_inner(args) {
@@ -211,56 +276,29 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         return Err(EXIT_FAILURE);
     }
     let days = SchoolDays::new(&table.calendar);
-    let mut options = ReadOptions {
-        keep_going: args.keep_going,
-        max_errors: args.max_errors,
-        allow_missing: args.allow_missing,
-        keep_upn: args.keep_upn,
-        pseudonym_key: None,
-        progress: Bar::new("reading register", Unit::Bytes).handle(),
-        format: args.format,
-        columns: args.columns.clone(),
-    };
-    options.pseudonym_key = pseudonym_key(&Input::path(&args.register), &options);
-    let pupils = match &args.pupils {
-        Some(path) => Some(
-            register::read_pupils(&Input::path(path), options.limit())
-                .map_err(|p| {
-                    print_problems(&p, Some(options.limit()));
-                    EXIT_FAILURE
-                })
-                .inspect(|p| print_problems(&p.warnings, None))?,
-        ),
-        None => None,
-    };
-    let codes_map = match &args.codes_map {
-        Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
-            print_problems(&p, None);
-            EXIT_FAILURE
-        })?),
-        None => None,
-    };
     let started = std::time::Instant::now();
-    let register = register::read_register(
-        &Input::path(&args.register),
+    let register = read_inputs(
+        &Inputs {
+            register: &args.register,
+            pupils: args.pupils.as_deref(),
+            codes_map: args.codes_map.as_deref(),
+            format: args.format,
+            columns: args.columns.clone(),
+            keep_going: args.keep_going,
+            max_errors: args.max_errors,
+            allow_missing: args.allow_missing,
+            keep_upn: args.keep_upn,
+        },
         &table.calendar,
         &days,
-        pupils.as_ref(),
-        codes_map.as_ref(),
-        &options,
-    )
-    .map_err(|p| {
-        print_problems(&p, Some(options.limit()));
-        EXIT_FAILURE
-    })?;
-    print_problems(&register.warnings, None);
+    )?;
     // A CTF carries each pupil's date of birth and year group, so only warn when the
     // register gave no attributes either.
     let attributes_known = register
         .records()
         .iter()
         .any(|p| p.dob.is_some() || p.year_group.is_some());
-    if pupils.is_none() && !attributes_known && uses_pupil_attributes(&table) {
+    if args.pupils.is_none() && !attributes_known && uses_pupil_attributes(&table) {
         eprintln!(
             "warning: no `--pupils` file: rules that test pupil attributes (such as `pupil.compulsory_school_age`) do not hold for any pupil"
         );
@@ -697,7 +735,7 @@ pub(super) fn parse_format(name: &str) -> Result<register::Format, String> {
 /// the user's configuration directory (made on first use, readable by them alone), so a
 /// pupil's pseudonym is the same in every run on this machine and cannot be recovered by
 /// hashing every possible UPN with a key everyone knows. Only a CTF register needs one.
-pub(super) fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
+fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
     if let Ok(key) = std::env::var("ATTEND_PSEUDONYM_KEY") {
         return Some(key);
     }

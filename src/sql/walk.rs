@@ -130,17 +130,17 @@ impl Walk {
                     .map(|c| (format!("p_{}", c.name), format!("acc.s.{}", c.name))),
             )
             .collect();
+        let struct_of = |fields: &[(String, String)]| {
+            let parts: Vec<String> = fields
+                .iter()
+                .map(|(name, value)| format!("'{name}', {value}"))
+                .collect();
+            format!("named_struct({})", parts.join(", "))
+        };
         // Each level as a binding of all the fields so far, the innermost last.
         let mut bindings = Vec::new();
         for (k, level) in self.levels.iter().enumerate() {
             let var = format!("v{k}");
-            let struct_of = |fields: &[(String, String)]| {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .map(|(name, value)| format!("'{name}', {value}"))
-                    .collect();
-                format!("named_struct({})", parts.join(", "))
-            };
             bindings.push((var.clone(), struct_of(&fields)));
             let mut next: Vec<(String, String)> = fields
                 .iter()
@@ -153,14 +153,7 @@ impl Walk {
             fields = next;
         }
         let last = format!("v{}", self.levels.len());
-        let final_struct = {
-            let parts: Vec<String> = fields
-                .iter()
-                .map(|(name, value)| format!("'{name}', {value}"))
-                .collect();
-            format!("named_struct({})", parts.join(", "))
-        };
-        bindings.push((last.clone(), final_struct));
+        bindings.push((last.clone(), struct_of(&fields)));
         let state: Vec<String> = self
             .carried
             .iter()
