@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use minijinja::{Environment, Value};
 
 use crate::diagnostic::{Diagnostic, Problem, did_you_mean_help};
-use crate::model::{Letter, Window};
-use crate::register::Register;
-use crate::table::SchoolDays;
+use crate::model::Letter;
 
 /// Every variable a letter template may use.
 pub const VARIABLES: &[&str] = &[
@@ -250,28 +248,6 @@ fn render_escaped(template: &str, facts: &Facts, html: bool) -> Result<String, S
         rule => facts.rule.as_str(),
     };
     env.render_str(template, ctx).map_err(|e| e.to_string())
-}
-
-/// A pupil's possible, present and unauthorised sessions over the academic year to `day`.
-pub fn year_to_date(register: &Register, days: &SchoolDays, pupil: usize, day: usize) -> [u32; 3] {
-    let rows = crate::codes::table().rows();
-    let from = days.window_start(Window::YearToDate, day);
-    let mut counts = [0u32; 3];
-    for mark in register.marks_between(pupil, from, day) {
-        let Some(info) = rows.get(usize::from(*mark)) else {
-            continue;
-        };
-        if info.class.is_possible() {
-            counts[0] += 1;
-        }
-        if info.class.is_present() {
-            counts[1] += 1;
-        }
-        if info.class == crate::codes::MarkClass::Unauthorised {
-            counts[2] += 1;
-        }
-    }
-    counts
 }
 
 /// One letter as HTML: the template rendered with every value escaped, then its Markdown

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::run::{print_problems, write_outputs, write_report};
+use super::inputs::print_problems;
+use super::run::{write_outputs, write_report};
 use super::{
     DiagnosticFormat, EXIT_FAILURE, EXIT_OK, bundled_calendar, color_stdout, count_findings, fs,
     render_diagnostics,
@@ -144,6 +145,19 @@ fn outputs(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
         }
     };
     let outcome = engine::run(table, &days, &register);
+    let figures = crate::register::MarkFigures::of(
+        &register,
+        &days,
+        engine::letter_days(table, &outcome.fired),
+    );
+    let run = super::streamed::Evaluated {
+        register,
+        outcome,
+        looks: None,
+        tallies: None,
+        figures,
+    };
+    let (register, outcome, figures) = (&run.register, &run.outcome, &run.figures);
     let templates = policy
         .letters
         .iter()
@@ -160,7 +174,7 @@ fn outputs(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
             eprintln!("error: {e}");
             EXIT_FAILURE
         })?;
-        write_outputs(staged.path(), table, &days, &register, &outcome, None)?;
+        write_outputs(staged.path(), table, &days, register, outcome, None)?;
         let letters = super::letters::write(
             staged.path(),
             Path::new("policies/kings-cross-academy.policy"),
@@ -168,11 +182,12 @@ fn outputs(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
             &templates,
             table,
             &days,
-            &register,
-            &outcome,
+            register,
+            figures,
+            outcome,
             None,
         )?;
-        write_report(staged.path(), &[], table, &days, &register, &outcome, None)?;
+        write_report(staged.path(), &[], table, &days, &run)?;
         staged.commit().map_err(|e| {
             eprintln!("error: {e}");
             EXIT_FAILURE
@@ -185,7 +200,7 @@ fn outputs(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
     };
     print!(
         "{}",
-        engine::terminal_summary(table, &days, &register, &outcome)
+        engine::terminal_summary(table, &days, register, figures, outcome)
     );
     println!(
         "wrote {} and {}",
@@ -208,7 +223,7 @@ fn outputs(policy: &crate::model::Policy, table: &table::DecisionTable) -> u8 {
     );
     print!(
         "{}",
-        engine::on_day_text(table, &days, &register, &outcome, last)
+        engine::on_day_text(table, &days, register, outcome, last)
     );
     EXIT_OK
 }

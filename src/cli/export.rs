@@ -6,8 +6,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::inputs::{Inputs, read_inputs};
 use super::progress::{self, Bar, Unit};
-use super::run::{Inputs, parse_format, read_inputs};
+use super::run::parse_format;
 use super::{EXIT_FAILURE, EXIT_OK, calendar_of, fs};
 use crate::progress::Progress;
 use crate::register::{self, NO_MARK, Pupil, Register, YearGroup};

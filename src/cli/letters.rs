@@ -14,7 +14,7 @@ use crate::ledger::Recorded;
 use crate::letters::{self, Facts};
 use crate::model::{Letter, Policy};
 use crate::progress::Progress;
-use crate::register::Register;
+use crate::register::{MarkFigures, Register};
 use crate::table::DecisionTable;
 use crate::table::SchoolDays;
 
@@ -88,6 +88,7 @@ pub fn write(
     table: &DecisionTable,
     days: &SchoolDays,
     register: &Register,
+    figures: &MarkFigures,
     outcome: &engine::Outcome,
     recorded: Option<&Recorded>,
 ) -> Result<Written, u8> {
@@ -147,15 +148,15 @@ pub fn write(
         let Some(pupil) = register.pupil(f.pupil) else {
             continue;
         };
-        let [possible, present, unauthorised] =
-            letters::year_to_date(register, days, f.pupil, f.day);
+        let to = pupil.contact.as_deref().cloned().unwrap_or_default();
+        let [possible, present, unauthorised] = figures.year_to_date(f.pupil, f.day);
         let date = days.date(f.day).to_string();
         let facts = Facts {
             pupil_id: pupil.id.clone(),
-            first_name: pupil.first_name.clone(),
-            last_name: pupil.last_name.clone(),
-            carer_name: pupil.carer_name.clone(),
-            carer_address: pupil.carer_address.clone(),
+            first_name: to.first_name,
+            last_name: to.last_name,
+            carer_name: to.carer_name,
+            carer_address: to.carer_address,
             school: policy.name.clone(),
             contact: contact.clone(),
             date: date.clone(),

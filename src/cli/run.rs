@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use super::inputs::{Inputs, read_side, read_whole};
 use super::progress::{self, Bar, Unit};
 use super::{EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK, fs, load, show_errors};
 use crate::diagnostic::Problem;
 use crate::engine;
 use crate::ledger::{self, Ledger, LedgerError, Recorded};
-use crate::register::{self, CodesMap, Input, InputProblem, ReadOptions};
+use crate::register;
 use crate::table::SchoolDays;
 use crate::{analyse, table};
 
@@ -148,99 +149,6 @@ pub fn print_ledger_error(path: &Path, e: &LedgerError) {
     eprintln!("error[{}]: `{}`: {e}{help}", e.code(), path.display());
 }
 
-/// Prints the problems and a closing line; `limit` is where the reader stopped looking,
-/// so reaching it means there may be more.
-pub(super) fn print_problems(problems: &[InputProblem], limit: Option<usize>) {
-    for p in problems {
-        eprint!("{p}");
-    }
-    let errors = problems
-        .iter()
-        .filter(|p| p.is_error() && !matches!(p.error, register::RegisterError::TooMany { .. }))
-        .count();
-    let more = problems
-        .iter()
-        .any(|p| matches!(p.error, register::RegisterError::TooMany { .. }));
-    if errors > 0 {
-        let stopped = match limit {
-            Some(1) if !more => " (stopped at the first; `--keep-going` reports more)".to_string(),
-            Some(n) if n == errors && !more => {
-                format!(" (stopped at the `--max-errors` limit of {n}; there may be more)")
-            }
-            _ => String::new(),
-        };
-        eprintln!(
-            "{errors} {} in the input{stopped}; nothing was written",
-            if errors == 1 { "problem" } else { "problems" }
-        );
-    }
-}
-
-/// The register and what it is read with, as `run` and `export` take them.
-pub(super) struct Inputs<'a> {
-    pub register: &'a Path,
-    pub pupils: Option<&'a Path>,
-    pub codes_map: Option<&'a Path>,
-    pub format: Option<register::Format>,
-    pub columns: Option<register::ColumnMap>,
-    pub keep_going: bool,
-    pub max_errors: usize,
-    pub allow_missing: bool,
-    pub keep_upn: bool,
-}
-
-/// Reads the pupils file, the codes map and the register over `days`, printing any problems
-/// (and the register's warnings); the exit status when one cannot be read.
-pub(super) fn read_inputs(
-    inputs: &Inputs<'_>,
-    calendar: &crate::model::Calendar,
-    days: &SchoolDays,
-) -> Result<register::Register, u8> {
-    let mut options = ReadOptions {
-        keep_going: inputs.keep_going,
-        max_errors: inputs.max_errors,
-        allow_missing: inputs.allow_missing,
-        keep_upn: inputs.keep_upn,
-        pseudonym_key: None,
-        progress: Bar::new("reading register", Unit::Bytes).handle(),
-        format: inputs.format,
-        columns: inputs.columns.clone(),
-    };
-    options.pseudonym_key = pseudonym_key(&Input::path(inputs.register), &options);
-    let pupils = match inputs.pupils {
-        Some(path) => Some(
-            register::read_pupils(&Input::path(path), options.limit())
-                .map_err(|p| {
-                    print_problems(&p, Some(options.limit()));
-                    EXIT_FAILURE
-                })
-                .inspect(|p| print_problems(&p.warnings, None))?,
-        ),
-        None => None,
-    };
-    let codes_map = match inputs.codes_map {
-        Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
-            print_problems(&p, None);
-            EXIT_FAILURE
-        })?),
-        None => None,
-    };
-    let register = register::read_register(
-        &Input::path(inputs.register),
-        calendar,
-        days,
-        pupils.as_ref(),
-        codes_map.as_ref(),
-        &options,
-    )
-    .map_err(|p| {
-        print_problems(&p, Some(options.limit()));
-        EXIT_FAILURE
-    })?;
-    print_problems(&register.warnings, None);
-    Ok(register)
-}
-
 /// Runs the subcommand and returns the exit status.
 pub fn run(args: &RunArgs) -> u8 {
     match run_inner(args) {
@@ -277,21 +185,93 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
     }
     let days = SchoolDays::new(&table.calendar);
     let started = std::time::Instant::now();
-    let register = read_inputs(
-        &Inputs {
-            register: &args.register,
-            pupils: args.pupils.as_deref(),
-            codes_map: args.codes_map.as_deref(),
-            format: args.format,
-            columns: args.columns.clone(),
-            keep_going: args.keep_going,
-            max_errors: args.max_errors,
-            allow_missing: args.allow_missing,
-            keep_upn: args.keep_upn,
-        },
-        &table.calendar,
-        &days,
-    )?;
+    let inputs = Inputs {
+        register: &args.register,
+        pupils: args.pupils.as_deref(),
+        codes_map: args.codes_map.as_deref(),
+        format: args.format,
+        columns: args.columns.clone(),
+        keep_going: args.keep_going,
+        max_errors: args.max_errors,
+        allow_missing: args.allow_missing,
+        keep_upn: args.keep_upn,
+    };
+    let side = read_side(&inputs)?;
+    let report_wanted = args.out.is_some() && !args.no_report;
+    // With no ledger, no day's list and no timeline, a pupil's marks are needed only while
+    // the pupil is evaluated: compact marks are streamed, so memory does not grow with them.
+    let ledger_wanted = !args.no_ledger && (args.ledger.is_some() || args.out.is_some());
+    let side = if ledger_wanted || args.on.is_some() || args.explain.is_some() {
+        super::streamed::Tried::Whole(side)
+    } else {
+        super::streamed::run(&inputs, side, &table, &days, report_wanted)?
+    };
+    let streamed = matches!(side, super::streamed::Tried::Done(..));
+    let (evaluated, on_day, explain_index, read_time) = match side {
+        super::streamed::Tried::Done(evaluated, read_time) => (evaluated, None, None, read_time),
+        super::streamed::Tried::Whole(side) => {
+            let register = read_whole(&inputs, side, &table.calendar, &days)?;
+            // Check `--on` and `--explain` before any work or output, so a mistyped date or
+            // pupil leaves `--out` untouched.
+            let span = register.span.unwrap_or((0, 0));
+            let on_day = args
+                .on
+                .as_deref()
+                .map(|text| school_day(text, &table.calendar, &days, span))
+                .transpose()?;
+            let explain_index = match &args.explain {
+                Some(id) => {
+                    let Some(index) = register.find(id) else {
+                        let ids = register.ids();
+                        let help = crate::diagnostic::did_you_mean_help(id, ids)
+                            .map(|h| format!("\n  = help: {h}"))
+                            .unwrap_or_default();
+                        eprintln!(
+                            "error[run::unknown_pupil]: no pupil `{id}` in the register{help}"
+                        );
+                        return Err(EXIT_FAILURE);
+                    };
+                    Some(index)
+                }
+                None => None,
+            };
+            let read_time = started.elapsed();
+            let history = notice_history(args, &table, &days, span)?;
+            // The report's weekly and half-term snapshots are gathered in the run's one
+            // pass. They were always taken without the notices from before the register,
+            // so a run that has some leaves them to the report (one more pass).
+            let looks = (report_wanted && history.is_empty())
+                .then(|| crate::simulate::Looks::new(&days, &register));
+            let bar = Bar::new("evaluating", Unit::Pupils);
+            let (outcome, tallies) = match &looks {
+                Some(looks) => {
+                    let watch = looks.watch(&table);
+                    let (outcome, tallies) =
+                        engine::run_watched(&table, &days, &register, &bar, &history, &watch);
+                    (outcome, Some(tallies))
+                }
+                None => (
+                    engine::run_with_history(&table, &days, &register, &bar, &history),
+                    None,
+                ),
+            };
+            let figures = register::MarkFigures::of(
+                &register,
+                &days,
+                engine::letter_days(&table, &outcome.fired),
+            );
+            let evaluated = super::streamed::Evaluated {
+                register,
+                outcome,
+                looks,
+                tallies,
+                figures,
+            };
+            (evaluated, on_day, explain_index, read_time)
+        }
+    };
+    let (register, outcome, figures) =
+        (&evaluated.register, &evaluated.outcome, &evaluated.figures);
     // A CTF carries each pupil's date of birth and year group, so only warn when the
     // register gave no attributes either.
     let attributes_known = register
@@ -303,58 +283,6 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             "warning: no `--pupils` file: rules that test pupil attributes (such as `pupil.compulsory_school_age`) do not hold for any pupil"
         );
     }
-    // Check `--on` and `--explain` before any work or output, so a mistyped date or pupil
-    // leaves `--out` untouched.
-    let span = register.span.unwrap_or((0, 0));
-    let on_day = args
-        .on
-        .as_deref()
-        .map(|text| school_day(text, &table.calendar, &days, span))
-        .transpose()?;
-    let explain_index = match &args.explain {
-        Some(id) => {
-            let Some(index) = register.find(id) else {
-                let ids = register.ids();
-                let help = crate::diagnostic::did_you_mean_help(id, ids)
-                    .map(|h| format!("\n  = help: {h}"))
-                    .unwrap_or_default();
-                eprintln!("error[run::unknown_pupil]: no pupil `{id}` in the register{help}");
-                return Err(EXIT_FAILURE);
-            };
-            Some(index)
-        }
-        None => None,
-    };
-    let read_time = started.elapsed();
-    let history = notice_history(args, &table, &days, span)?;
-    // The report's weekly and half-term snapshots are gathered in the run's one pass. They
-    // were always taken without the notices from before the register, so a run that has
-    // some leaves them to the report (one more pass).
-    let looks = (args.out.is_some() && !args.no_report && history.is_empty())
-        .then(|| crate::simulate::Looks::new(&days, &register));
-    let (outcome, snapshots) = match &looks {
-        Some(looks) => {
-            let (outcome, tallies) = engine::run_watched(
-                &table,
-                &days,
-                &register,
-                &Bar::new("evaluating", Unit::Pupils),
-                &history,
-                &looks.watch(&table),
-            );
-            (outcome, Some((looks, vec![tallies])))
-        }
-        None => (
-            engine::run_with_history(
-                &table,
-                &days,
-                &register,
-                &Bar::new("evaluating", Unit::Pupils),
-                &history,
-            ),
-            None,
-        ),
-    };
     let eval_time = started.elapsed() - read_time;
     let ledger_path = match (&args.ledger, args.no_ledger, &args.out) {
         (_, true, _) => None,
@@ -383,7 +311,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
                 register: args.register.display().to_string(),
             };
             Some(
-                run.record(&table, &days, &register, &outcome, &info)
+                run.record(&table, &days, register, outcome, &info)
                     .map_err(ledger_fail)?,
             )
         }
@@ -396,7 +324,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             EXIT_FAILURE
         })?;
         let out = staged.path();
-        write_outputs(out, &table, &days, &register, &outcome, recorded.as_ref())?;
+        write_outputs(out, &table, &days, register, outcome, recorded.as_ref())?;
         let letters = super::letters::write(
             out,
             &args.policy,
@@ -404,8 +332,9 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             &super::letters::templates(&args.policy, checked.policy()),
             &table,
             &days,
-            &register,
-            &outcome,
+            register,
+            figures,
+            outcome,
             recorded.as_ref(),
         )?;
         let report = if args.no_report {
@@ -414,9 +343,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             let warnings: Vec<String> = super::run_with_errors_note(&args.policy, &found)
                 .into_iter()
                 .collect();
-            Some(write_report(
-                out, &warnings, &table, &days, &register, &outcome, snapshots,
-            )?)
+            Some(write_report(out, &warnings, &table, &days, &evaluated)?)
         };
         crash_point("outputs");
         staged.commit().map_err(|e| {
@@ -428,7 +355,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         })?;
         print!(
             "{}",
-            engine::terminal_summary(&table, &days, &register, &outcome)
+            engine::terminal_summary(&table, &days, register, figures, outcome)
         );
         if !progress::quiet() {
             println!(
@@ -464,29 +391,31 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         print!("{}", ledger_text(path, recorded, args.out.as_deref()));
     }
     if std::env::var_os("ATTEND_TIMINGS").is_some() {
+        // Streamed, "read" is the first pass and "evaluate" the second, which reads too.
         eprintln!(
-            "timings: read {:.3}s, evaluate {:.3}s, ledger {:.3}s, write {:.3}s",
+            "timings: read {:.3}s, evaluate {:.3}s, ledger {:.3}s, write {:.3}s{}",
             read_time.as_secs_f64(),
             eval_time.as_secs_f64(),
             ledger_time.as_secs_f64(),
-            (started.elapsed() - read_time - eval_time - ledger_time).as_secs_f64()
+            (started.elapsed() - read_time - eval_time - ledger_time).as_secs_f64(),
+            if streamed { " (streamed)" } else { "" }
         );
     }
     if args.coverage {
-        let coverage = engine::coverage::coverage(&table, &outcome);
+        let coverage = engine::coverage::coverage(&table, outcome);
         print!("{}", coverage.text(register.len()));
     }
     if let Some(day) = on_day {
         print!(
             "{}",
-            engine::on_day_text(&table, &days, &register, &outcome, day)
+            engine::on_day_text(&table, &days, register, outcome, day)
         );
     }
     if let Some(index) = explain_index {
-        let (trace, fired) = engine::explain(&table, &days, &register, index);
+        let (trace, fired) = engine::explain(&table, &days, register, index);
         print!(
             "{}",
-            engine::explain_text(&table, &days, &register, index, &trace, &fired)
+            engine::explain_text(&table, &days, register, index, &trace, &fired)
         );
     }
     Ok(())
@@ -731,62 +660,6 @@ pub(super) fn parse_format(name: &str) -> Result<register::Format, String> {
     })
 }
 
-/// The key that pseudonymises CTF UPNs: `ATTEND_PSEUDONYM_KEY`, or else a random key kept in
-/// the user's configuration directory (made on first use, readable by them alone), so a
-/// pupil's pseudonym is the same in every run on this machine and cannot be recovered by
-/// hashing every possible UPN with a key everyone knows. Only a CTF register needs one.
-fn pseudonym_key(register: &Input, options: &ReadOptions) -> Option<String> {
-    if let Ok(key) = std::env::var("ATTEND_PSEUDONYM_KEY") {
-        return Some(key);
-    }
-    if options.keep_upn || !register::upn_keyed(register, options) {
-        return None;
-    }
-    let dir = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?
-        .join("attend");
-    let path = dir.join("pseudonym-key");
-    if let Ok(key) = std::fs::read_to_string(&path) {
-        return Some(key.trim().to_string());
-    }
-    let made = (|| -> std::io::Result<String> {
-        use std::io::{Read, Write};
-        let mut bytes = [0u8; 32];
-        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        std::fs::create_dir_all(&dir)?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&path)?.write_all(key.as_bytes())?;
-        Ok(key)
-    })();
-    // Another run may have made the key at the same moment: then use theirs.
-    let made = made.or_else(|e| {
-        std::fs::read_to_string(&path)
-            .map(|k| k.trim().to_string())
-            .map_err(|_| e)
-    });
-    match made {
-        Ok(key) => {
-            eprintln!(
-                "note: CTF UPNs are pseudonymised with a new key kept in {}; keep it to get the same ids next time",
-                path.display()
-            );
-            Some(key)
-        }
-        Err(e) => {
-            eprintln!(
-                "warning: cannot keep a pseudonym key in {} ({e}); set ATTEND_PSEUDONYM_KEY, or the ids use a built-in key",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
 /// Writes `report.html` for one policy: the same page `attend simulate` makes, with the
 /// register's pupils as the cohort, from the run already made.
 pub(super) fn write_report(
@@ -794,17 +667,23 @@ pub(super) fn write_report(
     warnings: &[String],
     table: &table::DecisionTable,
     days: &SchoolDays,
-    register: &register::Register,
-    outcome: &engine::Outcome,
-    snapshots: Option<(&crate::simulate::Looks, Vec<Vec<crate::simulate::Tally>>)>,
+    run: &super::streamed::Evaluated,
 ) -> Result<PathBuf, u8> {
     let tables = std::slice::from_ref(table);
+    let register = &run.register;
+    // The tallies are a few numbers per snapshot: copied, not taken from the run.
+    let snapshots = run
+        .looks
+        .as_ref()
+        .zip(run.tallies.clone())
+        .map(|(looks, tallies)| (looks, vec![tallies]));
     let sim = crate::simulate::compare_watched(
         tables,
-        std::slice::from_ref(outcome),
+        std::slice::from_ref(&run.outcome),
         snapshots,
         days,
         register,
+        Some(&run.figures),
         &crate::simulate::Minutes::default(),
     );
     let cohort = format!("the register's {} pupils", register.len());

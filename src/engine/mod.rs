@@ -15,7 +15,7 @@ pub use eval::{Fired, PupilSummary, Standing, TraceEvent, compulsory_school_age,
 pub use evidence::percent_tenths;
 pub use output::{
     Due, SHORT_ID, action_id, action_key, actions_csv, actions_csv_with, due, each_action,
-    explain_text, on_day_text, short_id, step_name, summary_csv, terminal_summary,
+    explain_text, letter_days, on_day_text, short_id, step_name, summary_csv, terminal_summary,
     write_actions_csv, write_summary_csv,
 };
 pub use plan::Plan;
@@ -112,12 +112,37 @@ pub fn run_watched<W: Watch>(
     history: &notices::NoticeHistory,
     watch: &W,
 ) -> (Outcome, W::Tally) {
-    let pupils = register.len();
-    progress.set_len(pupils as u64);
+    progress.set_len(register.len() as u64);
     let plan = Plan::new(table);
     let span = register.span.unwrap_or((0, 0));
     let mut shared = eval::Shared::new(&plan, days, span).with_history(history);
     shared.looks = watch.days().to_vec();
+    let (mut fired, summary, tally) = evaluate(&shared, register, progress, history, watch, |i| i);
+    progress.finish();
+    fired.sort_by_key(|f| (f.day, f.pupil));
+    (
+        Outcome {
+            fired,
+            summary,
+            span,
+        },
+        tally,
+    )
+}
+
+/// Evaluates every pupil of `register` (on every core, a block of pupils per task), naming
+/// pupil `i` as `global(i)` in what it gives and tells `watch`: the firings in pupil order,
+/// each pupil's summary, and the tally.
+fn evaluate<W: Watch>(
+    shared: &eval::Shared<'_>,
+    register: &Register,
+    progress: &dyn Progress,
+    history: &notices::NoticeHistory,
+    watch: &W,
+    global: impl Fn(usize) -> usize + Sync,
+) -> (Vec<Fired>, Vec<PupilSummary>, W::Tally) {
+    let pupils = register.len();
+    let span = shared.span;
     let nobody = crate::register::Pupil::unknown(String::new());
     let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>, W::Tally)> = (0..pupils.div_ceil(BLOCK))
         .into_par_iter()
@@ -128,15 +153,16 @@ pub fn run_watched<W: Watch>(
             let mut tally = watch.tally();
             let mut scratch = eval::Scratch::default();
             for i in pupils {
+                let g = global(i);
                 let pupil = register.record(i).unwrap_or(&nobody);
                 let prior = history.of(register.id(i));
                 let marks = register.marks_between(i, span.0, span.1);
                 let mut look =
-                    |at: usize, standing: &Standing| watch.see(&mut tally, at, i, standing);
+                    |at: usize, standing: &Standing| watch.see(&mut tally, at, g, standing);
                 let (f, s) = eval::evaluate_in(
-                    &shared,
+                    shared,
                     &mut scratch,
-                    i,
+                    g,
                     pupil,
                     prior,
                     marks,
@@ -150,7 +176,6 @@ pub fn run_watched<W: Watch>(
             (fired, summary, tally)
         })
         .collect();
-    progress.finish();
     let mut fired = Vec::new();
     let mut summary = Vec::with_capacity(pupils);
     let mut tally = watch.tally();
@@ -159,15 +184,92 @@ pub fn run_watched<W: Watch>(
         summary.extend(s);
         watch.merge(&mut tally, t);
     }
-    fired.sort_by_key(|f| (f.day, f.pupil));
-    (
-        Outcome {
-            fired,
-            summary,
-            span,
-        },
-        tally,
-    )
+    (fired, summary, tally)
+}
+
+/// A run made a block of pupils at a time, for a register streamed from its file
+/// ([`crate::register::stream`]): each block is evaluated as it comes, its pupils named as
+/// the whole register's, and [`Blocks::finish`] gives what [`run_watched`] gives for the
+/// whole register (with no notice history: a streamed run keeps no ledger).
+pub struct Blocks<'a, W: Watch> {
+    shared: eval::Shared<'a>,
+    watch: &'a W,
+    progress: &'a dyn Progress,
+    history: notices::NoticeHistory,
+    fired: Vec<Fired>,
+    /// Per pupil of the whole register, in its order; `evaluated` says which are made (a
+    /// summary a pupil, held whole rather than as an `Option` to be copied out at the end).
+    summary: Vec<PupilSummary>,
+    evaluated: Vec<bool>,
+    tally: W::Tally,
+}
+
+impl<'a, W: Watch> Blocks<'a, W> {
+    /// A run of `pupils` pupils over `span` (the whole register's).
+    pub fn new(
+        plan: &'a Plan,
+        days: &'a SchoolDays,
+        span: (usize, usize),
+        pupils: usize,
+        progress: &'a dyn Progress,
+        watch: &'a W,
+    ) -> Blocks<'a, W> {
+        progress.set_len(pupils as u64);
+        let mut shared = eval::Shared::new(plan, days, span);
+        shared.looks = watch.days().to_vec();
+        Blocks {
+            shared,
+            watch,
+            progress,
+            history: notices::NoticeHistory::default(),
+            fired: Vec::new(),
+            summary: vec![PupilSummary::default(); pupils],
+            evaluated: vec![false; pupils],
+            tally: watch.tally(),
+        }
+    }
+
+    /// Evaluates the pupils of `block`, whose pupil `i` is pupil `global[i]` of the whole
+    /// register; gives the firings it made.
+    pub fn run(&mut self, block: &Register, global: &[usize]) -> &[Fired] {
+        let (fired, summary, tally) = evaluate(
+            &self.shared,
+            block,
+            self.progress,
+            &self.history,
+            self.watch,
+            |i| global.get(i).copied().unwrap_or(usize::MAX),
+        );
+        for (g, s) in global.iter().zip(summary) {
+            if let (Some(slot), Some(done)) = (self.summary.get_mut(*g), self.evaluated.get_mut(*g))
+            {
+                *slot = s;
+                *done = true;
+            }
+        }
+        self.watch.merge(&mut self.tally, tally);
+        let from = self.fired.len();
+        self.fired.extend(fired);
+        &self.fired[from..]
+    }
+
+    /// The whole run; `None` if some pupil was never in a block.
+    pub fn finish(self) -> Option<(Outcome, W::Tally)> {
+        self.progress.finish();
+        if !self.evaluated.iter().all(|e| *e) {
+            return None;
+        }
+        let mut fired = self.fired;
+        fired.sort_by_key(|f| (f.day, f.pupil));
+        Some((
+            Outcome {
+                fired,
+                summary: self.summary,
+                span: self.shared.span,
+            },
+            self.tally,
+        ))
+    }
 }
 
 /// Whether any rule of the table reads `notices_issued(...)`, so a run needs the ledger's

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::Outcome;
 use super::eval::{Fired, TraceEvent};
 use super::evidence::percent_tenths;
-use crate::register::Register;
+use crate::register::{MarkFigures, Register};
 use crate::table::SchoolDays;
 use crate::table::{DecisionTable, Row, RowAction};
 use chrono::NaiveDate;
@@ -167,6 +167,21 @@ impl Due<'_> {
     }
 }
 
+/// The pupil and day of every firing among `fired` that sends a letter: the days a
+/// letter's year-to-date figures are wanted for ([`crate::register::MarkFigures`]).
+pub fn letter_days(table: &DecisionTable, fired: &[Fired]) -> Vec<(usize, usize)> {
+    fired
+        .iter()
+        .filter(|f| {
+            table
+                .rows
+                .get(f.row)
+                .is_some_and(|row| row.actions.iter().any(|a| a.action.starts_with("letter:")))
+        })
+        .map(|f| (f.pupil, f.day))
+        .collect()
+}
+
 /// Every action of a run, in `actions.csv`'s order (identical actions from different rules
 /// on one day made one).
 pub fn each_action<'t>(table: &'t DecisionTable, outcome: &'t Outcome) -> Vec<Due<'t>> {
@@ -316,6 +331,7 @@ pub fn terminal_summary(
     table: &DecisionTable,
     days: &SchoolDays,
     register: &Register,
+    figures: &MarkFigures,
     outcome: &Outcome,
 ) -> String {
     let mut out = String::new();
@@ -333,13 +349,13 @@ pub fn terminal_summary(
     let _ = writeln!(
         out,
         "{pupils} pupils, {} sessions, {}..{} ({} school days; year to date {})",
-        register.sessions(),
+        figures.sessions,
         days.date(first),
         days.date(last),
         last + 1 - first,
         days.year_label(last),
     );
-    if let Some(line) = taken_so_far(days, register, outcome) {
+    if let Some(line) = taken_so_far(days, register, figures, outcome) {
         let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(
@@ -364,9 +380,14 @@ pub fn terminal_summary(
 
 /// When the last day's register is not all taken: how far it is, and how many sessions of
 /// pupils on roll are still to come (not counted as possible or absent).
-fn taken_so_far(days: &SchoolDays, register: &Register, outcome: &Outcome) -> Option<String> {
-    let (last, session) = register.taken_to()?;
-    let waiting = register.not_yet_taken(|p| {
+fn taken_so_far(
+    days: &SchoolDays,
+    register: &Register,
+    figures: &MarkFigures,
+    outcome: &Outcome,
+) -> Option<String> {
+    let (last, session) = figures.taken_to?;
+    let waiting = figures.not_yet_taken(|p| {
         // A pupil the register alone names is on roll on every day of the span.
         p < register.len()
             && register.record(p).is_none_or(|pupil| {
@@ -425,7 +446,12 @@ pub fn on_day_text(
         if count == 1 { "action" } else { "actions" }
     );
     if day == outcome.span.1
-        && let Some(line) = taken_so_far(days, register, outcome)
+        && let Some(line) = taken_so_far(
+            days,
+            register,
+            &MarkFigures::of(register, days, []),
+            outcome,
+        )
     {
         let _ = writeln!(out, "{line}");
     }

@@ -5,6 +5,8 @@
 //! reader in `compact.rs` reads the file again, one row at a time, to report it exactly.
 
 use std::io::BufRead;
+
+use chrono::NaiveDate;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
@@ -16,17 +18,17 @@ use super::{Context, Decoded, NO_MARK, parse_date};
 
 /// Where the fields are, by column.
 #[derive(Clone, Copy)]
-struct Columns {
+pub(super) struct Columns {
     count: usize,
     pupil: usize,
     start: usize,
     marks: usize,
 }
 
-/// The rows were read; `None`: something needs the careful reader.
-pub(super) fn read(ctx: &Context<'_>, mut reader: Box<dyn BufRead + Send>) -> Option<Collected> {
+/// Reads the header row; `None` when the file needs the careful reader.
+pub(super) fn header(reader: &mut Box<dyn BufRead + Send>) -> Option<Columns> {
     let mut header = Vec::new();
-    std::io::Read::take(&mut reader, MAX_ROW as u64)
+    std::io::Read::take(&mut *reader, MAX_ROW as u64)
         .read_until(b'\n', &mut header)
         .ok()?;
     if !header.ends_with(b"\n") || header.contains(&b'"') {
@@ -40,18 +42,13 @@ pub(super) fn read(ctx: &Context<'_>, mut reader: Box<dyn BufRead + Send>) -> Op
         start: find("start_date")?,
         marks: find("marks")?,
     };
-    if columns.count > 64 {
-        return None;
-    }
-    // Which code-table rows are `Z` (the one mark allowed off roll).
-    let mut z = [false; 256];
-    for (i, row) in crate::codes::table().rows().iter().enumerate() {
-        if row.code == "Z"
-            && let Some(slot) = z.get_mut(i)
-        {
-            *slot = true;
-        }
-    }
+    (columns.count <= 64).then_some(columns)
+}
+
+/// The rows were read; `None`: something needs the careful reader.
+pub(super) fn read(ctx: &Context<'_>, mut reader: Box<dyn BufRead + Send>) -> Option<Collected> {
+    let columns = header(&mut reader)?;
+    let z = ZRows::new();
     let slots = Slots::new(ctx);
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -123,18 +120,41 @@ pub(super) fn read(ctx: &Context<'_>, mut reader: Box<dyn BufRead + Send>) -> Op
 fn row(
     ctx: &Context<'_>,
     local: &mut LocalSlots<'_>,
-    z: &[bool; 256],
+    z: &ZRows,
     columns: Columns,
     line: &[u8],
     run: &mut Vec<u8>,
     seen: &mut Option<(usize, usize)>,
 ) -> Option<()> {
+    let fields = fields(line, columns)?;
+    let entry = local.get_once(fields.pupil).ok()?;
+    let Some(from) = decode(ctx, z, entry.roll, fields.start, fields.marks, run)? else {
+        return Some(());
+    };
+    local.set_run(entry.index, from * 2, run).ok()?;
+    if let Some(a) = run.iter().position(|m| *m != NO_MARK) {
+        let b = run.iter().rposition(|m| *m != NO_MARK).unwrap_or(a);
+        widen(seen, from + a / 2);
+        widen(seen, from + b / 2);
+    }
+    Some(())
+}
+
+/// One row's fields.
+pub(super) struct Fields<'l> {
+    pub pupil: &'l [u8],
+    pub start: NaiveDate,
+    pub marks: &'l [u8],
+}
+
+/// Cuts a row (with its line end) into its fields: plain, or wholly quoted with no quote
+/// inside; `None` when it needs the careful reader.
+pub(super) fn fields(line: &[u8], columns: Columns) -> Option<Fields<'_>> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.is_empty() || line.contains(&b'\r') {
         return None;
     }
-    // Fields: plain, or wholly quoted with no quote inside.
     let mut fields: [&[u8]; 64] = [&[]; 64];
     let mut count = 0;
     let mut rest = line;
@@ -163,11 +183,42 @@ fn row(
     if count != columns.count {
         return None;
     }
-    let start = parse_date(fields[columns.start])?;
-    let entry = local.get_once(fields[columns.pupil]).ok()?;
-    let marks = fields[columns.marks];
-    // One pass: tokens (as `compact::tokens` cuts them) decoded on their day, into a run of
-    // slots from the first school day on.
+    Some(Fields {
+        pupil: fields[columns.pupil],
+        start: parse_date(fields[columns.start])?,
+        marks: fields[columns.marks],
+    })
+}
+
+/// Which code-table rows are `Z` (the one mark allowed off roll).
+pub(super) struct ZRows([bool; 256]);
+
+impl ZRows {
+    pub fn new() -> ZRows {
+        let mut z = [false; 256];
+        for (i, row) in crate::codes::table().rows().iter().enumerate() {
+            if row.code == "Z"
+                && let Some(slot) = z.get_mut(i)
+            {
+                *slot = true;
+            }
+        }
+        ZRows(z)
+    }
+}
+
+/// Decodes a row's marks (tokens as `compact::tokens` cuts them, each on its day) into `run`,
+/// a slot per session from the first school day the row reaches, which it returns (`None`:
+/// the row reaches no school day). `None` outside when the row needs the careful reader:
+/// a bad or odd token, a code not in force, a mark on a closed day or off `roll`.
+pub(super) fn decode(
+    ctx: &Context<'_>,
+    z: &ZRows,
+    roll: (usize, usize),
+    start: NaiveDate,
+    marks: &[u8],
+    run: &mut Vec<u8>,
+) -> Option<Option<usize>> {
     run.clear();
     let mut walk = ctx.days.walk_from(start);
     let (mut date, mut day) = (start, walk.next().flatten());
@@ -208,8 +259,7 @@ fn row(
             Decoded::Code(code) => code,
             Decoded::Missing => NO_MARK,
         };
-        if code != NO_MARK && !(entry.roll.0..entry.roll.1).contains(&day) && !z[usize::from(code)]
-        {
+        if code != NO_MARK && !(roll.0..roll.1).contains(&day) && !z.0[usize::from(code)] {
             return None;
         }
         let from = *first.get_or_insert(day);
@@ -222,14 +272,5 @@ fn row(
     if !tokens.is_multiple_of(2) {
         return None;
     }
-    let Some(from) = first else {
-        return Some(());
-    };
-    local.set_run(entry.index, from * 2, run).ok()?;
-    if let Some(a) = run.iter().position(|m| *m != NO_MARK) {
-        let b = run.iter().rposition(|m| *m != NO_MARK).unwrap_or(a);
-        widen(seen, from + a / 2);
-        widen(seen, from + b / 2);
-    }
-    Some(())
+    Some(first)
 }

@@ -10,6 +10,7 @@ mod compact;
 mod compact_parallel;
 mod ctf;
 mod error;
+mod figures;
 mod grid;
 mod ids;
 mod input;
@@ -20,6 +21,7 @@ mod records;
 pub(crate) mod rows;
 mod sims;
 mod slots;
+mod stream;
 mod year_group;
 
 use std::io::BufRead;
@@ -32,9 +34,11 @@ pub use codes_map::CodesMap;
 pub use columns::{ColumnMap, parse_uk_date};
 pub use ctf::pseudonym;
 pub use error::{EXCERPT, FORMATS, InputProblem, MAX_PROBLEMS, MAX_ROW, Position, RegisterError};
+pub use figures::MarkFigures;
 pub use ids::MAX_PUPILS;
 pub use input::{Format, Input};
-pub use pupils::{Pupil, Pupils, Sen, YearGroup, read_pupils};
+pub use pupils::{Contact, Pupil, Pupils, Sen, YearGroup, read_pupils};
+pub use stream::{Block, Opened, Streamed, open as open_stream};
 
 use crate::codes;
 use crate::model::Calendar;

@@ -248,7 +248,7 @@ impl Slots {
 }
 
 /// The school days a pupil is on roll, from their admission and leaving dates.
-fn roll_of(ctx: &Context<'_>, pupil: &Pupil) -> (usize, usize) {
+pub(crate) fn roll_of(ctx: &Context<'_>, pupil: &Pupil) -> (usize, usize) {
     let from = pupil.admission.map_or(0, |d| ctx.days.index_on_or_after(d));
     let to = pupil
         .leaving
@@ -550,23 +550,8 @@ pub(crate) fn finish(
         ids.push(id);
         let row = &mut marks[at * width..(at + 1) * width];
         let roll = shared.roll(i, days);
-        let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
-        let mut missing: Option<(usize, usize)> = None;
-        let mut count = 0;
-        for day in from..to {
-            for session in 0..2 {
-                let slot = (day - first) * 2 + session;
-                if row[slot] == NO_MARK && day * 2 + session < taken_to {
-                    if ctx.options.allow_missing {
-                        row[slot] = ctx.decoder.unexplained(day);
-                    } else {
-                        count += 1;
-                        missing.get_or_insert((day, session));
-                    }
-                }
-            }
-        }
-        if let Some((day, session)) = missing {
+        if let Some(((day, session), count)) = fill_missing(ctx, row, roll, (first, last), taken_to)
+        {
             if problems.len() < limit {
                 let error = RegisterError::MissingMark {
                     pupil: String::from_utf8_lossy(id).into_owned(),
@@ -607,6 +592,36 @@ pub(crate) fn finish(
         span: Some((first, last)),
         warnings,
     })
+}
+
+/// Looks in a pupil's row (of the span's school days, `span.0` first) for sessions on roll
+/// (`roll`) before slot `taken_to` that have no mark: with `--allow-missing` each becomes
+/// `N`; otherwise gives the first of them and how many there are.
+pub(crate) fn fill_missing(
+    ctx: &Context<'_>,
+    row: &mut [u8],
+    roll: (usize, usize),
+    span: (usize, usize),
+    taken_to: usize,
+) -> Option<((usize, usize), usize)> {
+    let (first, last) = span;
+    let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
+    let mut missing: Option<(usize, usize)> = None;
+    let mut count = 0;
+    for day in from..to {
+        for session in 0..2 {
+            let slot = (day - first) * 2 + session;
+            if row[slot] == NO_MARK && day * 2 + session < taken_to {
+                if ctx.options.allow_missing {
+                    row[slot] = ctx.decoder.unexplained(day);
+                } else {
+                    count += 1;
+                    missing.get_or_insert((day, session));
+                }
+            }
+        }
+    }
+    missing.map(|m| (m, count))
 }
 
 /// Moves rows of `width` bytes so that row `r` becomes the row that was at `order[r]` (a

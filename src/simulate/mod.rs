@@ -9,7 +9,7 @@ use crate::codes;
 use crate::engine;
 use crate::generate::{self, Cohort};
 use crate::model::Period;
-use crate::register::{NO_MARK, Pupil, Register, Sen, YearGroup};
+use crate::register::{MarkFigures, NO_MARK, Pupil, Register, Sen, YearGroup};
 use crate::table::DecisionTable;
 use crate::table::SchoolDays;
 
@@ -380,6 +380,7 @@ pub fn simulate(
         Some((&looks, tallies)),
         days,
         register,
+        None,
         minutes,
     )
 }
@@ -396,7 +397,7 @@ pub fn compare(
     register: &Register,
     minutes: &Minutes,
 ) -> Simulation {
-    compare_watched(tables, outcomes, None, days, register, minutes)
+    compare_watched(tables, outcomes, None, days, register, None, minutes)
 }
 
 /// When a run's figures over the year are looked at: the school weeks with data (each one's
@@ -524,13 +525,15 @@ impl engine::Watch for SnapshotWatch<'_> {
 
 /// [`compare`], with each table's snapshots (`snapshots[i]`, from [`engine::run_watched`]
 /// with [`Looks::watch`]) when the run gathered them; `None` runs the engine once more per
-/// table to gather them.
+/// table to gather them. Each pupil's attendance comes from `figures` when the run gathered
+/// them (a streamed register has no marks left), from the register's marks otherwise.
 pub fn compare_watched(
     tables: &[DecisionTable],
     outcomes: &[engine::Outcome],
     snapshots: Option<(&Looks, Vec<Vec<Tally>>)>,
     days: &SchoolDays,
     register: &Register,
+    marks: Option<&MarkFigures>,
     minutes: &Minutes,
 ) -> Simulation {
     let (looks, mut gathered) = match snapshots {
@@ -560,7 +563,10 @@ pub fn compare_watched(
     for m in &looks.masks {
         add(&mut pupils, *m, 1);
     }
-    let attendance = attendance_of(register, span);
+    let attendance = match marks {
+        Some(marks) => (0..register.len()).map(|i| marks.attendance(i)).collect(),
+        None => attendance_of(register, span),
+    };
     let policies = tables
         .iter()
         .zip(outcomes)

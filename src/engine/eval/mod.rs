@@ -180,7 +180,7 @@ pub struct Fired {
 }
 
 /// A pupil's figures at the last school day with data.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PupilSummary {
     pub possible: u32,
     pub present: u32,

@@ -1,0 +1,144 @@
+//! `attend run` on a streamed register: compact marks read a block of pupils at a time, each
+//! block evaluated and its marks dropped ([`register::open_stream`]), for a run where nothing
+//! after the engine reads the marks themselves (no ledger, no `--on`, no `--explain`).
+
+use std::time::{Duration, Instant};
+
+use super::inputs::{Inputs, Side, read_side};
+use super::progress::{Bar, Unit};
+use crate::engine::{self, Watch};
+use crate::register::{self, Input, MarkFigures, Register, Streamed};
+use crate::simulate::{Looks, Tally};
+use crate::table::{DecisionTable, SchoolDays};
+
+/// A register read and evaluated.
+pub(super) struct Evaluated {
+    pub register: Register,
+    pub outcome: engine::Outcome,
+    /// The report's snapshots, when it is wanted.
+    pub looks: Option<Looks>,
+    pub tallies: Option<Vec<Tally>>,
+    /// What the outputs read of the marks.
+    pub figures: MarkFigures,
+}
+
+/// What [`run`] did.
+// Made once a run and matched at once: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Tried {
+    /// Streamed and evaluated, after reading for this long before the first block.
+    Done(Evaluated, Duration),
+    /// The register must be read whole (not compact marks, or something out of the ordinary
+    /// the whole reader reports exactly): nothing was kept of the streamed pass.
+    Whole(Side),
+}
+
+/// Streams and evaluates the register when it is compact marks.
+pub(super) fn run(
+    inputs: &Inputs<'_>,
+    side: Side,
+    table: &DecisionTable,
+    days: &SchoolDays,
+    report_wanted: bool,
+) -> Result<Tried, u8> {
+    let started = Instant::now();
+    let Side {
+        pupils,
+        codes_map,
+        options,
+    } = side;
+    let input = Input::path(inputs.register);
+    let opened = match register::open_stream(
+        &input,
+        &table.calendar,
+        days,
+        pupils,
+        codes_map.as_ref(),
+        &options,
+    ) {
+        Ok(opened) => opened,
+        Err(pupils) => {
+            return Ok(Tried::Whole(Side {
+                pupils,
+                codes_map,
+                options,
+            }));
+        }
+    };
+    options.progress.finish();
+    let read_time = started.elapsed();
+    let looks = report_wanted.then(|| Looks::new(days, opened.register()));
+    let plan = engine::Plan::new(table);
+    let bar = Bar::new("evaluating", Unit::Pupils);
+    let evaluated = match &looks {
+        Some(looks) => blocks(opened, table, days, &plan, &bar, &looks.watch(table))
+            .map(|(register, outcome, tally, figures)| (register, outcome, Some(tally), figures)),
+        None => blocks(opened, table, days, &plan, &bar, &engine::Unwatched)
+            .map(|(register, outcome, (), figures)| (register, outcome, None, figures)),
+    };
+    match evaluated {
+        Blocked::Done((register, outcome, tallies, figures)) => Ok(Tried::Done(
+            Evaluated {
+                register,
+                outcome,
+                looks,
+                tallies,
+                figures,
+            },
+            read_time,
+        )),
+        Blocked::GaveUp(pupils) => Ok(Tried::Whole(Side {
+            pupils,
+            codes_map,
+            options,
+        })),
+        // Every pupil is in one block (the stream makes sure of it), so this is never
+        // reached; read everything again rather than give an incomplete run.
+        Blocked::Incomplete => Ok(Tried::Whole(read_side(inputs)?)),
+    }
+}
+
+/// What [`blocks`] did.
+enum Blocked<T> {
+    Done(T),
+    GaveUp(Option<register::Pupils>),
+    Incomplete,
+}
+
+impl<T> Blocked<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Blocked<U> {
+        match self {
+            Blocked::Done(t) => Blocked::Done(f(t)),
+            Blocked::GaveUp(p) => Blocked::GaveUp(p),
+            Blocked::Incomplete => Blocked::Incomplete,
+        }
+    }
+}
+
+/// Evaluates every block of the stream, gathering the figures the outputs need from each
+/// block before its marks are dropped.
+fn blocks<W: Watch>(
+    opened: register::Opened<'_>,
+    table: &DecisionTable,
+    days: &SchoolDays,
+    plan: &engine::Plan,
+    bar: &Bar,
+    watch: &W,
+) -> Blocked<(Register, engine::Outcome, W::Tally, MarkFigures)> {
+    let pupils = opened.register().len();
+    let span = opened.register().span.unwrap_or((0, 0));
+    let mut figures = MarkFigures::new(pupils, Some(opened.taken_to()));
+    let mut run = engine::Blocks::new(plan, days, span, pupils, bar, watch);
+    let streamed = opened.blocks(&mut |block| {
+        let fired = run.run(&block.register, &block.global);
+        let asked = engine::letter_days(table, fired);
+        figures.add(&block.register, &block.global, days, asked);
+    });
+    match streamed {
+        Streamed::Read(register) => match run.finish() {
+            Some((outcome, tally)) => Blocked::Done((register, outcome, tally, figures)),
+            None => Blocked::Incomplete,
+        },
+        Streamed::GaveUp(pupils) => Blocked::GaveUp(pupils),
+    }
+}

@@ -1,0 +1,142 @@
+//! What the outputs read of the marks once the engine has run (the terminal summary, the
+//! report, letters): counted from a whole register, or gathered block by block when a
+//! streamed run drops each block's marks after evaluating it ([`super::stream`]).
+
+use rustc_hash::FxHashMap;
+
+use super::{NO_MARK, Register};
+use crate::codes::{self, MarkClass};
+use crate::model::Window;
+use crate::table::SchoolDays;
+
+/// The register's figures that outlive its marks.
+#[derive(Clone, Debug, Default)]
+pub struct MarkFigures {
+    /// Sessions with a mark, over every pupil.
+    pub sessions: usize,
+    /// The last session taken (see [`Register::taken_to`]).
+    pub taken_to: Option<(usize, usize)>,
+    /// Per pupil: bit 0, its morning of the last day taken has no mark; bit 1, its afternoon.
+    unmarked_last: Vec<u8>,
+    /// Per pupil: possible and present sessions over the span.
+    attendance: Vec<(u32, u32)>,
+    /// Possible, present and unauthorised sessions of the academic year to a day, for each
+    /// (pupil, day) asked for (the days a letter goes out).
+    year_to_date: FxHashMap<(usize, usize), [u32; 3]>,
+}
+
+impl MarkFigures {
+    /// Figures for `pupils` pupils whose marks are still to come ([`MarkFigures::add`]).
+    pub fn new(pupils: usize, taken_to: Option<(usize, usize)>) -> MarkFigures {
+        MarkFigures {
+            sessions: 0,
+            taken_to,
+            unmarked_last: vec![0; pupils],
+            attendance: vec![(0, 0); pupils],
+            year_to_date: FxHashMap::default(),
+        }
+    }
+
+    /// The figures of a whole register, with the year to date of each `(pupil, day)` in
+    /// `asked`.
+    pub fn of(
+        register: &Register,
+        days: &SchoolDays,
+        asked: impl IntoIterator<Item = (usize, usize)>,
+    ) -> MarkFigures {
+        let mut figures = MarkFigures::new(register.len(), register.taken_to());
+        let all: Vec<usize> = (0..register.len()).collect();
+        figures.add(register, &all, days, asked);
+        figures
+    }
+
+    /// Adds the figures of `block`, whose pupil `i` is pupil `global[i]` of the whole
+    /// register, and the year to date of each `(pupil, day)` of `asked` (whole-register
+    /// pupils, all of them in the block).
+    pub fn add(
+        &mut self,
+        block: &Register,
+        global: &[usize],
+        days: &SchoolDays,
+        asked: impl IntoIterator<Item = (usize, usize)>,
+    ) {
+        let rows = codes::table().rows();
+        let (first, last) = block.span.unwrap_or((0, 0));
+        self.sessions += block.marks.iter().filter(|m| **m != NO_MARK).count();
+        for (i, &g) in global.iter().enumerate() {
+            let (mut possible, mut present) = (0u32, 0u32);
+            for m in block.marks_between(i, first, last) {
+                if let Some(info) = rows.get(usize::from(*m))
+                    && info.class.is_possible()
+                {
+                    possible += 1;
+                    present += u32::from(info.class.is_present());
+                }
+            }
+            if let Some(a) = self.attendance.get_mut(g) {
+                *a = (possible, present);
+            }
+            if let (Some((day, _)), Some(bits)) = (self.taken_to, self.unmarked_last.get_mut(g)) {
+                *bits = u8::from(block.mark(i, day, 0) == NO_MARK)
+                    | (u8::from(block.mark(i, day, 1) == NO_MARK) << 1);
+            }
+        }
+        let local: FxHashMap<usize, usize> =
+            global.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+        for (pupil, day) in asked {
+            let Some(&i) = local.get(&pupil) else {
+                continue;
+            };
+            let from = days.window_start(Window::YearToDate, day);
+            let mut counts = [0u32; 3];
+            for mark in block.marks_between(i, from, day) {
+                let Some(info) = rows.get(usize::from(*mark)) else {
+                    continue;
+                };
+                counts[0] += u32::from(info.class.is_possible());
+                counts[1] += u32::from(info.class.is_present());
+                counts[2] += u32::from(info.class == MarkClass::Unauthorised);
+            }
+            self.year_to_date.insert((pupil, day), counts);
+        }
+    }
+
+    /// How many sessions of the last day taken are not yet taken, over pupils on roll that
+    /// day (see [`Register::not_yet_taken`]).
+    pub fn not_yet_taken(&self, on_roll: impl Fn(usize) -> bool) -> usize {
+        let Some((_, session)) = self.taken_to else {
+            return 0;
+        };
+        self.unmarked_last
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| on_roll(*p))
+            .map(|(_, bits)| (session..2).filter(|s| bits & (1 << s) != 0).count())
+            .sum()
+    }
+
+    /// Pupil `pupil`'s present sessions in millionths of its possible ones over the span;
+    /// `None` with no possible session.
+    pub fn attendance(&self, pupil: usize) -> Option<u32> {
+        let (possible, present) = self.attendance.get(pupil).copied()?;
+        (possible > 0).then(|| (u64::from(present) * 1_000_000 / u64::from(possible)) as u32)
+    }
+
+    /// Possible, present and unauthorised sessions of the academic year to `day` (a day
+    /// asked for when the figures were made; zero otherwise).
+    pub fn year_to_date(&self, pupil: usize, day: usize) -> [u32; 3] {
+        self.year_to_date
+            .get(&(pupil, day))
+            .copied()
+            .unwrap_or([0; 3])
+    }
+
+    /// How many pupils.
+    pub fn len(&self) -> usize {
+        self.attendance.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.attendance.is_empty()
+    }
+}

@@ -1,0 +1,543 @@
+//! Compact marks streamed: a register read a block of pupils at a time, each block handed on
+//! and dropped, so a run's memory does not grow with the pupils' marks. A first pass finds
+//! every pupil and the span of marked sessions without keeping any mark (a row's ends are
+//! decoded, its middle only counted); the second decodes each chunk of rows into a [`Block`]
+//! over the whole span. Anything out of the ordinary gives up, and the caller reads the file
+//! whole, where the careful reader reports it exactly.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
+
+use super::compact_parallel::{Columns, ZRows, decode, fields, header};
+use super::ids::{IdList, MAX_PUPILS};
+use super::long::{Chunk, split_chunks};
+use super::slots::{fill_missing, roll_of};
+use super::{
+    Context, Decoded, Decoder, Format, Input, NO_MARK, Pupil, Pupils, ReadOptions, Register,
+    valid_pupil_id,
+};
+use crate::model::Calendar;
+use crate::table::SchoolDays;
+
+/// Pupils of a block made of pupils the register has no row for.
+const UNSEEN_BLOCK: usize = 4096;
+
+/// Some pupils of the register with their marks over the whole span: `register` is a register
+/// of these pupils alone, whose pupil `i` is pupil `global[i]` of the whole register.
+pub struct Block {
+    pub register: Register,
+    pub global: Vec<usize>,
+}
+
+/// What [`stream`] did.
+pub enum Streamed {
+    /// Every block was handed on. The register has every pupil's id and record and the span,
+    /// but no marks: what the outputs need of the marks was gathered from the blocks.
+    Read(Register),
+    /// The file is not plain compact marks, or holds something out of the ordinary: read it
+    /// whole. Any blocks already handed on must be dropped. The pupils file comes back.
+    GaveUp(Option<Pupils>),
+}
+
+/// A pass over the chunks of rows gave up.
+struct GiveUp;
+
+/// A compact marks register after the first pass: every pupil and the span are known, the
+/// marks are still in the file.
+pub struct Opened<'a> {
+    input: &'a Input,
+    calendar: &'a Calendar,
+    days: &'a SchoolDays,
+    options: &'a ReadOptions,
+    decoder: Decoder,
+    whole: Register,
+    /// The last session taken (`day * 2 + session`).
+    taken_to: usize,
+    kept: Option<Kept>,
+}
+
+/// The first pass over a compact marks register; `Err` gives the pupils file back when the
+/// register must be read whole (another format, or anything out of the ordinary).
+pub fn open<'a>(
+    input: &'a Input,
+    calendar: &'a Calendar,
+    days: &'a SchoolDays,
+    pupils: Option<Pupils>,
+    codes_map: Option<&super::CodesMap>,
+    options: &'a ReadOptions,
+) -> Result<Opened<'a>, Option<Pupils>> {
+    match input.open_as(options.format, options.columns.is_some(), None) {
+        Ok((Format::Compact, _)) => {}
+        _ => return Err(pupils),
+    }
+    // Every pupil, sorted by id: the pupils file's (its records moved into the register,
+    // not copied), or without one the register's, found by the first pass.
+    let (whole, kept) = match pupils {
+        Some(p) if p.len() <= MAX_PUPILS && p.iter().all(|r| valid_pupil_id(r.id.as_bytes())) => {
+            let Pupils {
+                list,
+                index,
+                mut upns,
+                warnings,
+            } = p;
+            drop(index);
+            // Sorted by id, the UPNs following their pupils.
+            let mut order: Vec<usize> = (0..list.len()).collect();
+            order.sort_by(|a, b| list[*a].id.cmp(&list[*b].id));
+            let mut place = vec![0; order.len()];
+            for (new, old) in order.iter().enumerate() {
+                place[*old] = new;
+            }
+            for at in upns.values_mut() {
+                *at = place.get(*at).copied().unwrap_or(*at);
+            }
+            let mut slots: Vec<Option<Pupil>> = list.into_iter().map(Some).collect();
+            let list: Vec<Pupil> = order.iter().filter_map(|i| slots[*i].take()).collect();
+            let kept = Kept { upns, warnings };
+            if list.windows(2).any(|w| w[0].id == w[1].id) {
+                return Err(Some(kept.pupils(list)));
+            }
+            (Some(with_records(list)), Some(kept))
+        }
+        Some(p) => return Err(Some(p)),
+        None => (None, None),
+    };
+    let give_back = |whole: Option<Register>, kept: Option<Kept>| {
+        kept.map(|kept| kept.pupils(whole.map(|r| r.records).unwrap_or_default()))
+    };
+    let decoder = Decoder::new(days, codes_map);
+    let ctx = Context {
+        input,
+        calendar,
+        days,
+        decoder: &decoder,
+        pupils: None,
+        options,
+        upn_keyed: false,
+    };
+    let Some(scan) = scan(&ctx, whole.as_ref()) else {
+        return Err(give_back(whole, kept));
+    };
+    let mut whole = match whole {
+        Some(register) => register,
+        None => {
+            let mut ids = scan.ids;
+            ids.sort_unstable();
+            if ids.windows(2).any(|w| w[0] == w[1]) {
+                return Err(None);
+            }
+            let mut list = IdList::default();
+            for id in &ids {
+                list.push(id);
+            }
+            Register {
+                ids: list,
+                records: Vec::new(),
+                record_of: Vec::new(),
+                first: 0,
+                days: 0,
+                marks: Vec::new(),
+                span: None,
+                warnings: Vec::new(),
+            }
+        }
+    };
+    let taken = scan.taken.unwrap_or((0, 0));
+    let (first, last) = (taken.0 / 2, taken.1 / 2);
+    whole.first = first;
+    whole.span = Some((first, last));
+    Ok(Opened {
+        input,
+        calendar,
+        days,
+        options,
+        decoder,
+        whole,
+        taken_to: taken.1,
+        kept,
+    })
+}
+
+impl Opened<'_> {
+    /// Every pupil's id and record, and the span; no marks.
+    pub fn register(&self) -> &Register {
+        &self.whole
+    }
+
+    /// The last session taken, as [`Register::taken_to`] gives it.
+    pub fn taken_to(&self) -> (usize, usize) {
+        (self.taken_to / 2, self.taken_to % 2)
+    }
+
+    /// The second pass: every pupil to `each`, a block at a time, in no particular order;
+    /// see [`Streamed`].
+    pub fn blocks(self, each: &mut dyn FnMut(Block)) -> Streamed {
+        let ctx = Context {
+            input: self.input,
+            calendar: self.calendar,
+            days: self.days,
+            decoder: &self.decoder,
+            pupils: None,
+            options: self.options,
+            upn_keyed: false,
+        };
+        let span = self.whole.span.unwrap_or((0, 0));
+        let plan = Plan {
+            ctx: &ctx,
+            whole: &self.whole,
+            span,
+            taken_to: self.taken_to,
+        };
+        if plan.blocks(each).is_err() {
+            let records = std::mem::take(&mut { self.whole }.records);
+            return Streamed::GaveUp(self.kept.map(|kept| kept.pupils(records)));
+        }
+        Streamed::Read(self.whole)
+    }
+}
+
+/// What a pupils file keeps besides its records, to give it back whole.
+struct Kept {
+    upns: rustc_hash::FxHashMap<String, usize>,
+    warnings: Vec<super::InputProblem>,
+}
+
+impl Kept {
+    fn pupils(self, list: Vec<Pupil>) -> Pupils {
+        let index = list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        Pupils {
+            list,
+            index,
+            upns: self.upns,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// A register of these records (sorted by id), with no marks yet.
+fn with_records(records: Vec<Pupil>) -> Register {
+    let mut ids = IdList::default();
+    for r in &records {
+        ids.push(r.id.as_bytes());
+    }
+    let record_of = (0..records.len())
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect();
+    Register {
+        ids,
+        records,
+        record_of,
+        first: 0,
+        days: 0,
+        marks: Vec::new(),
+        span: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// What the first pass found.
+struct Scan {
+    /// The register's pupil ids, when no pupils file lists them.
+    ids: Vec<Box<[u8]>>,
+    /// The first and last marked session, as `school day * 2 + session` (`None`: none).
+    taken: Option<(usize, usize)>,
+}
+
+/// The first pass: every row's pupil and its first and last marked session.
+fn scan(ctx: &Context<'_>, whole: Option<&Register>) -> Option<Scan> {
+    let found = Mutex::new(Scan {
+        ids: Vec::new(),
+        taken: None,
+    });
+    let rows = |columns: Columns, chunk: &Chunk| -> Result<(), GiveUp> {
+        let mut ids = Vec::new();
+        let mut taken: Option<(usize, usize)> = None;
+        for line in chunk.data.split_inclusive(|b| *b == b'\n') {
+            let row = fields(line, columns).ok_or(GiveUp)?;
+            if !valid_pupil_id(row.pupil) {
+                return Err(GiveUp);
+            }
+            match whole {
+                Some(whole) => {
+                    find(whole, row.pupil).ok_or(GiveUp)?;
+                }
+                None => ids.push(Box::from(row.pupil)),
+            }
+            if let Some((a, b)) = ends(ctx, row.start, row.marks).ok_or(GiveUp)? {
+                taken = Some(taken.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+            }
+        }
+        let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
+        found.ids.append(&mut ids);
+        if let Some((a, b)) = taken {
+            found.taken = Some(found.taken.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+        }
+        Ok(())
+    };
+    chunks(ctx, &|columns, chunk| rows(columns, chunk)).ok()?;
+    let found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    (found.ids.len() <= MAX_PUPILS && found.taken.is_some()).then_some(found)
+}
+
+/// The index of a pupil in the whole register.
+fn find(whole: &Register, id: &[u8]) -> Option<usize> {
+    whole.find(std::str::from_utf8(id).ok()?)
+}
+
+/// A row's first and last marked session (`school day * 2 + session`; `None` inside: none),
+/// from the tokens at each end and a count of those between; `None` when the row is out of
+/// the ordinary (the second pass decodes every token and checks it).
+fn ends(
+    ctx: &Context<'_>,
+    start: chrono::NaiveDate,
+    marks: &[u8],
+) -> Option<Option<(usize, usize)>> {
+    // Token starts: a letter (a digit after it is part of it), `/`, `\`, `#` or `-`.
+    let mut tokens = 0usize;
+    let mut after_letter = false;
+    for &b in marks {
+        match b {
+            b',' | b' ' | b'|' | b'\t' => after_letter = false,
+            b'/' | b'\\' | b'#' | b'-' => {
+                tokens += 1;
+                after_letter = false;
+            }
+            b'0'..=b'9' if after_letter => after_letter = false,
+            _ if b.is_ascii_alphabetic() => {
+                tokens += 1;
+                after_letter = true;
+            }
+            _ => return None,
+        }
+    }
+    if !tokens.is_multiple_of(2) {
+        return None;
+    }
+    let marked = |k: usize, text: &[u8]| -> Option<Option<usize>> {
+        let date = start.checked_add_days(chrono::Days::new((k / 2) as u64))?;
+        let Some(day) = ctx.days.index(date) else {
+            return Some(None);
+        };
+        match ctx.decoder.decode(text, day, date).ok()? {
+            Decoded::Code(_) => Some(Some(day * 2 + k % 2)),
+            Decoded::Missing => Some(None),
+        }
+    };
+    // Forward to the first marked session.
+    let mut first = None;
+    let (mut k, mut i) = (0, 0);
+    while let Some(&b) = marks.get(i) {
+        if matches!(b, b',' | b' ' | b'|' | b'\t') {
+            i += 1;
+            continue;
+        }
+        let len = if b.is_ascii_alphabetic() && marks.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            2
+        } else {
+            1
+        };
+        if let Some(slot) = marked(k, &marks[i..i + len])? {
+            first = Some(slot);
+            break;
+        }
+        k += 1;
+        i += len;
+    }
+    let Some(first) = first else {
+        return Some(None);
+    };
+    // Backward to the last.
+    let (mut k, mut end) = (tokens, marks.len());
+    while end > 0 {
+        let b = marks[end - 1];
+        if matches!(b, b',' | b' ' | b'|' | b'\t') {
+            end -= 1;
+            continue;
+        }
+        let len = if b.is_ascii_digit() { 2 } else { 1 };
+        k -= 1;
+        if let Some(slot) = marked(k, &marks[end - len..end])? {
+            return Some(Some((first, slot)));
+        }
+        end -= len;
+    }
+    None
+}
+
+/// Runs `rows` on every chunk of the file's rows, on every core; an error from any stops
+/// the pass.
+fn chunks(
+    ctx: &Context<'_>,
+    rows: &(dyn Fn(Columns, &Chunk) -> Result<(), GiveUp> + Sync),
+) -> Result<(), GiveUp> {
+    let mut reader = ctx.input.open().map_err(|_| GiveUp)?;
+    let columns = header(&mut reader).ok_or(GiveUp)?;
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16);
+    let failed = AtomicBool::new(false);
+    let stop_after = AtomicUsize::new(usize::MAX);
+    let (send, receive) = mpsc::sync_channel::<Chunk>(workers * 2);
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    let receive = Mutex::new(receive);
+    let mut read_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let recycle = recycle.clone();
+            let (receive, failed, stop_after) = (&receive, &failed, &stop_after);
+            scope.spawn(move || {
+                loop {
+                    let next = receive
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
+                    let Ok(chunk) = next else { break };
+                    let ok = chunk.overlong.is_none()
+                        && !failed.load(Ordering::Relaxed)
+                        && rows(columns, &chunk).is_ok();
+                    if !ok {
+                        failed.store(true, Ordering::Relaxed);
+                        stop_after.fetch_min(chunk.index, Ordering::Relaxed);
+                    }
+                    let _ = recycle.send(chunk.data);
+                }
+            });
+        }
+        drop(recycle);
+        read_error = split_chunks(&mut reader, &send, &recycled, &stop_after, &ctx.input.name);
+        drop(send);
+    });
+    if read_error.is_some() || failed.into_inner() {
+        return Err(GiveUp);
+    }
+    Ok(())
+}
+
+/// The second pass, over the span the first found.
+struct Plan<'a> {
+    ctx: &'a Context<'a>,
+    whole: &'a Register,
+    span: (usize, usize),
+    /// The last session taken (`day * 2 + session`): a session on roll before it must have
+    /// a mark, as in a register read whole.
+    taken_to: usize,
+}
+
+impl Plan<'_> {
+    /// Hands every pupil to `each` in blocks: a chunk of rows at a time, then the pupils
+    /// with no row.
+    fn blocks(&self, each: &mut dyn FnMut(Block)) -> Result<(), GiveUp> {
+        let mut seen = vec![false; self.whole.len()];
+        let (send, receive) = mpsc::sync_channel::<Block>(2);
+        let mut result = Ok(());
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(move || {
+                chunks(self.ctx, &|columns, chunk| {
+                    let block = self.block_of(columns, chunk)?;
+                    send.send(block).map_err(|_| GiveUp)
+                })
+            });
+            for block in receive.iter() {
+                if result.is_err() {
+                    continue;
+                }
+                for &g in &block.global {
+                    match seen.get_mut(g) {
+                        Some(s) if !*s => *s = true,
+                        _ => result = Err(GiveUp),
+                    }
+                }
+                if result.is_ok() {
+                    each(block);
+                }
+            }
+            if reading.join().map_or(true, |r| r.is_err()) {
+                result = Err(GiveUp);
+            }
+        });
+        result?;
+        let unseen: Vec<usize> = (0..seen.len()).filter(|g| !seen[*g]).collect();
+        for pupils in unseen.chunks(UNSEEN_BLOCK) {
+            let rows = pupils.iter().map(|g| (*g, Vec::new())).collect();
+            each(self.assemble(rows)?);
+        }
+        Ok(())
+    }
+
+    /// A chunk's rows decoded into a block.
+    fn block_of(&self, columns: Columns, chunk: &Chunk) -> Result<Block, GiveUp> {
+        let z = ZRows::new();
+        let mut rows = Vec::new();
+        let mut run = Vec::new();
+        for line in chunk.data.split_inclusive(|b| *b == b'\n') {
+            let row = fields(line, columns).ok_or(GiveUp)?;
+            let g = find(self.whole, row.pupil).ok_or(GiveUp)?;
+            let roll = self.roll(g);
+            let from = decode(self.ctx, &z, roll, row.start, row.marks, &mut run).ok_or(GiveUp)?;
+            let mut marks = vec![NO_MARK; (self.span.1 + 1 - self.span.0) * 2];
+            if let Some(from) = from {
+                for (at, m) in run.iter().enumerate().filter(|(_, m)| **m != NO_MARK) {
+                    let slot = (from * 2 + at).checked_sub(self.span.0 * 2).ok_or(GiveUp)?;
+                    *marks.get_mut(slot).ok_or(GiveUp)? = *m;
+                }
+            }
+            rows.push((g, marks));
+        }
+        self.assemble(rows)
+    }
+
+    /// A pupil's school days on roll.
+    fn roll(&self, g: usize) -> (usize, usize) {
+        match self.whole.record(g) {
+            Some(pupil) => roll_of(self.ctx, pupil),
+            None => (0, self.ctx.days.len()),
+        }
+    }
+
+    /// A block of these pupils (whole-register index, marks over the span; empty: none),
+    /// each checked for missing marks as a whole register is.
+    fn assemble(&self, mut rows: Vec<(usize, Vec<u8>)>) -> Result<Block, GiveUp> {
+        rows.sort_unstable_by_key(|(g, _)| *g);
+        let width = (self.span.1 + 1 - self.span.0) * 2;
+        let mut ids = IdList::default();
+        let mut marks = Vec::with_capacity(rows.len() * width);
+        let mut records = Vec::new();
+        let mut global = Vec::with_capacity(rows.len());
+        for (g, mut row) in rows {
+            row.resize(width, NO_MARK);
+            if fill_missing(self.ctx, &mut row, self.roll(g), self.span, self.taken_to).is_some() {
+                return Err(GiveUp);
+            }
+            ids.push(self.whole.id(g).as_bytes());
+            marks.extend_from_slice(&row);
+            if let Some(record) = self.whole.record(g) {
+                records.push(record.clone());
+            }
+            global.push(g);
+        }
+        let record_of = if records.is_empty() {
+            Vec::new()
+        } else {
+            (0..records.len())
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect()
+        };
+        Ok(Block {
+            register: Register {
+                ids,
+                records,
+                record_of,
+                first: self.span.0,
+                days: self.span.1 + 1 - self.span.0,
+                marks,
+                span: Some(self.span),
+                warnings: Vec::new(),
+            },
+            global,
+        })
+    }
+}
