@@ -2,6 +2,7 @@
 //! block evaluated and its marks dropped ([`register::open_stream`]), for a run where nothing
 //! after the engine reads the marks themselves (no ledger, no `--on`, no `--explain`).
 
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::inputs::{Inputs, Side, read_side};
@@ -127,13 +128,31 @@ fn blocks<W: Watch>(
 ) -> Blocked<(Register, engine::Outcome, W::Tally, MarkFigures)> {
     let pupils = opened.register().len();
     let span = opened.register().span.unwrap_or((0, 0));
-    let mut figures = MarkFigures::new(pupils, Some(opened.taken_to()));
-    let mut run = engine::Blocks::new(plan, days, span, pupils, bar, watch);
-    let streamed = opened.blocks(&mut |block| {
-        let fired = run.run(&block.register, &block.global);
-        let asked = engine::letter_days(table, fired);
-        figures.add(&block.register, &block.global, days, asked);
+    let taken_to = Some(opened.taken_to());
+    let figures = Mutex::new(MarkFigures::new(pupils, taken_to));
+    let run = engine::Blocks::new(plan, days, span, pupils, bar, watch);
+    let streamed = opened.blocks(&|block| {
+        // Each block is evaluated and counted on the thread that read it; only the merges
+        // take turns.
+        let mut part = None;
+        run.run(&block.register, &block.global, |fired| {
+            let asked = engine::letter_days(table, fired);
+            part = Some(MarkFigures::part(
+                taken_to,
+                &block.register,
+                &block.global,
+                days,
+                asked,
+            ));
+        });
+        if let Some(part) = part {
+            figures
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .merge(part);
+        }
     });
+    let figures = figures.into_inner().unwrap_or_else(PoisonError::into_inner);
     match streamed {
         Streamed::Read(register) => match run.finish() {
             Some((outcome, tally)) => Blocked::Done((register, outcome, tally, figures)),

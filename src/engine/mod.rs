@@ -117,7 +117,8 @@ pub fn run_watched<W: Watch>(
     let span = register.span.unwrap_or((0, 0));
     let mut shared = eval::Shared::new(&plan, days, span).with_history(history);
     shared.looks = watch.days().to_vec();
-    let (mut fired, summary, tally) = evaluate(&shared, register, progress, history, watch, |i| i);
+    let (mut fired, summary, tally) =
+        evaluate(&shared, register, progress, history, watch, |i| i, true);
     progress.finish();
     fired.sort_by_key(|f| (f.day, f.pupil));
     (
@@ -130,9 +131,9 @@ pub fn run_watched<W: Watch>(
     )
 }
 
-/// Evaluates every pupil of `register` (on every core, a block of pupils per task), naming
-/// pupil `i` as `global(i)` in what it gives and tells `watch`: the firings in pupil order,
-/// each pupil's summary, and the tally.
+/// Evaluates every pupil of `register` (on every core when `parallel`, a block of pupils per
+/// task; else on this thread), naming pupil `i` as `global(i)` in what it gives and tells
+/// `watch`: the firings in pupil order, each pupil's summary, and the tally.
 fn evaluate<W: Watch>(
     shared: &eval::Shared<'_>,
     register: &Register,
@@ -140,42 +141,47 @@ fn evaluate<W: Watch>(
     history: &notices::NoticeHistory,
     watch: &W,
     global: impl Fn(usize) -> usize + Sync,
+    parallel: bool,
 ) -> (Vec<Fired>, Vec<PupilSummary>, W::Tally) {
     let pupils = register.len();
     let span = shared.span;
     let nobody = crate::register::Pupil::unknown(String::new());
-    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>, W::Tally)> = (0..pupils.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
-            let mut fired = Vec::new();
-            let mut summary = Vec::with_capacity(pupils.len());
-            let mut tally = watch.tally();
-            let mut scratch = eval::Scratch::default();
-            for i in pupils {
-                let g = global(i);
-                let pupil = register.record(i).unwrap_or(&nobody);
-                let prior = history.of(register.id(i));
-                let marks = register.marks_between(i, span.0, span.1);
-                let mut look =
-                    |at: usize, standing: &Standing| watch.see(&mut tally, at, g, standing);
-                let (f, s) = eval::evaluate_in(
-                    shared,
-                    &mut scratch,
-                    g,
-                    pupil,
-                    prior,
-                    marks,
-                    None,
-                    &mut look,
-                );
-                fired.extend(f);
-                summary.push(s);
-            }
-            progress.inc(summary.len() as u64);
-            (fired, summary, tally)
-        })
-        .collect();
+    let block = |b: usize| {
+        let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
+        let mut fired = Vec::new();
+        let mut summary = Vec::with_capacity(pupils.len());
+        let mut tally = watch.tally();
+        let mut scratch = eval::Scratch::default();
+        for i in pupils {
+            let g = global(i);
+            let pupil = register.record(i).unwrap_or(&nobody);
+            let prior = history.of(register.id(i));
+            let marks = register.marks_between(i, span.0, span.1);
+            let mut look = |at: usize, standing: &Standing| watch.see(&mut tally, at, g, standing);
+            let (f, s) = eval::evaluate_in(
+                shared,
+                &mut scratch,
+                g,
+                pupil,
+                prior,
+                marks,
+                None,
+                &mut look,
+            );
+            fired.extend(f);
+            summary.push(s);
+        }
+        progress.inc(summary.len() as u64);
+        (fired, summary, tally)
+    };
+    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>, W::Tally)> = if parallel {
+        (0..pupils.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(block)
+            .collect()
+    } else {
+        (0..pupils.div_ceil(BLOCK)).map(block).collect()
+    };
     let mut fired = Vec::new();
     let mut summary = Vec::with_capacity(pupils);
     let mut tally = watch.tally();
@@ -188,20 +194,26 @@ fn evaluate<W: Watch>(
 }
 
 /// A run made a block of pupils at a time, for a register streamed from its file
-/// ([`crate::register::stream`]): each block is evaluated as it comes, its pupils named as
-/// the whole register's, and [`Blocks::finish`] gives what [`run_watched`] gives for the
-/// whole register (with no notice history: a streamed run keeps no ledger).
+/// ([`crate::register::Opened::blocks`]): each block is evaluated on the thread that read it,
+/// its pupils named as the whole register's, and [`Blocks::finish`] gives what
+/// [`run_watched`] gives for the whole register (with no notice history: a streamed run
+/// keeps no ledger).
 pub struct Blocks<'a, W: Watch> {
     shared: eval::Shared<'a>,
     watch: &'a W,
     progress: &'a dyn Progress,
     history: notices::NoticeHistory,
+    gathered: std::sync::Mutex<Gathered<W::Tally>>,
+}
+
+/// What the blocks gave so far.
+struct Gathered<T> {
     fired: Vec<Fired>,
     /// Per pupil of the whole register, in its order; `evaluated` says which are made (a
     /// summary a pupil, held whole rather than as an `Option` to be copied out at the end).
     summary: Vec<PupilSummary>,
     evaluated: Vec<bool>,
-    tally: W::Tally,
+    tally: T,
 }
 
 impl<'a, W: Watch> Blocks<'a, W> {
@@ -222,16 +234,19 @@ impl<'a, W: Watch> Blocks<'a, W> {
             watch,
             progress,
             history: notices::NoticeHistory::default(),
-            fired: Vec::new(),
-            summary: vec![PupilSummary::default(); pupils],
-            evaluated: vec![false; pupils],
-            tally: watch.tally(),
+            gathered: std::sync::Mutex::new(Gathered {
+                fired: Vec::new(),
+                summary: vec![PupilSummary::default(); pupils],
+                evaluated: vec![false; pupils],
+                tally: watch.tally(),
+            }),
         }
     }
 
     /// Evaluates the pupils of `block`, whose pupil `i` is pupil `global[i]` of the whole
-    /// register; gives the firings it made.
-    pub fn run(&mut self, block: &Register, global: &[usize]) -> &[Fired] {
+    /// register, on this thread; `seen` is shown the firings it made before they join the
+    /// run's.
+    pub fn run(&self, block: &Register, global: &[usize], seen: impl FnOnce(&[Fired])) {
         let (fired, summary, tally) = evaluate(
             &self.shared,
             block,
@@ -239,35 +254,46 @@ impl<'a, W: Watch> Blocks<'a, W> {
             &self.history,
             self.watch,
             |i| global.get(i).copied().unwrap_or(usize::MAX),
+            false,
         );
+        seen(&fired);
+        let mut gathered = self
+            .gathered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let gathered = &mut *gathered;
         for (g, s) in global.iter().zip(summary) {
-            if let (Some(slot), Some(done)) = (self.summary.get_mut(*g), self.evaluated.get_mut(*g))
+            if let (Some(slot), Some(done)) =
+                (gathered.summary.get_mut(*g), gathered.evaluated.get_mut(*g))
             {
                 *slot = s;
                 *done = true;
             }
         }
-        self.watch.merge(&mut self.tally, tally);
-        let from = self.fired.len();
-        self.fired.extend(fired);
-        &self.fired[from..]
+        self.watch.merge(&mut gathered.tally, tally);
+        gathered.fired.extend(fired);
     }
 
     /// The whole run; `None` if some pupil was never in a block.
     pub fn finish(self) -> Option<(Outcome, W::Tally)> {
         self.progress.finish();
-        if !self.evaluated.iter().all(|e| *e) {
+        let gathered = self
+            .gathered
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !gathered.evaluated.iter().all(|e| *e) {
             return None;
         }
-        let mut fired = self.fired;
+        let mut fired = gathered.fired;
+        // Blocks come in any order; a pupil's firings are all from one block, in order.
         fired.sort_by_key(|f| (f.day, f.pupil));
         Some((
             Outcome {
                 fired,
-                summary: self.summary,
+                summary: gathered.summary,
                 span: self.shared.span,
             },
-            self.tally,
+            gathered.tally,
         ))
     }
 }

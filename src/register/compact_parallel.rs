@@ -220,9 +220,36 @@ pub(super) fn decode(
     run: &mut Vec<u8>,
 ) -> Option<Option<usize>> {
     run.clear();
-    let mut walk = ctx.days.walk_from(start);
-    let (mut date, mut day) = (start, walk.next().flatten());
     let mut first: Option<usize> = None;
+    each_mark(ctx, z, roll, start, marks, |day, session, code| {
+        let from = *first.get_or_insert(day);
+        let at = (day - from) * 2 + session;
+        if run.len() <= at {
+            run.resize(at + 1, NO_MARK);
+        }
+        run[at] = code;
+        Some(())
+    })?;
+    Some(first)
+}
+
+/// Decodes a row's marks, telling `put` each school day's session and its code-table row
+/// ([`NO_MARK`] for `-`), in order; `None` when the row needs the careful reader (as
+/// [`decode`]) or `put` says so.
+#[inline]
+pub(super) fn each_mark(
+    ctx: &Context<'_>,
+    z: &ZRows,
+    roll: (usize, usize),
+    start: NaiveDate,
+    marks: &[u8],
+    mut put: impl FnMut(usize, usize, u8) -> Option<()>,
+) -> Option<()> {
+    let mut walk = ctx.days.walk_from(start);
+    // The date matters only to a codes map (whose codes can change on a date): without
+    // one, the decoder reads the school day alone, and the date is not moved on.
+    let dated = ctx.decoder.has_map();
+    let (mut date, mut day) = (start, walk.next().flatten());
     let mut tokens = 0usize;
     let mut i = 0;
     while let Some(&b) = marks.get(i) {
@@ -244,7 +271,9 @@ pub(super) fn decode(
         let text = &marks[i..i + len];
         i += len;
         if tokens > 0 && tokens.is_multiple_of(2) {
-            date = date.succ_opt()?;
+            if dated {
+                date = date.succ_opt()?;
+            }
             day = walk.next().flatten();
         }
         let session = tokens % 2;
@@ -255,22 +284,18 @@ pub(super) fn decode(
             }
             continue;
         };
-        let code = match ctx.decoder.decode(text, day, date).ok()? {
-            Decoded::Code(code) => code,
-            Decoded::Missing => NO_MARK,
+        let code = if dated {
+            match ctx.decoder.decode(text, day, date).ok()? {
+                Decoded::Code(code) => code,
+                Decoded::Missing => NO_MARK,
+            }
+        } else {
+            ctx.decoder.national(text, day)?
         };
         if code != NO_MARK && !(roll.0..roll.1).contains(&day) && !z.0[usize::from(code)] {
             return None;
         }
-        let from = *first.get_or_insert(day);
-        let at = (day - from) * 2 + session;
-        if run.len() <= at {
-            run.resize(at + 1, NO_MARK);
-        }
-        run[at] = code;
+        put(day, session, code)?;
     }
-    if !tokens.is_multiple_of(2) {
-        return None;
-    }
-    Some(first)
+    tokens.is_multiple_of(2).then_some(())
 }

@@ -9,6 +9,14 @@ use crate::codes::{self, MarkClass};
 use crate::model::Window;
 use crate::table::SchoolDays;
 
+/// A block's figures, to be [`MarkFigures::merge`]d.
+pub struct Part {
+    sessions: usize,
+    /// Per pupil: its whole-register index, possible and present sessions, unmarked bits.
+    pupils: Vec<(usize, (u32, u32), u8)>,
+    year_to_date: Vec<((usize, usize), [u32; 3])>,
+}
+
 /// The register's figures that outlive its marks.
 #[derive(Clone, Debug, Default)]
 pub struct MarkFigures {
@@ -60,9 +68,26 @@ impl MarkFigures {
         days: &SchoolDays,
         asked: impl IntoIterator<Item = (usize, usize)>,
     ) {
+        let part = MarkFigures::part(self.taken_to, block, global, days, asked);
+        self.merge(part);
+    }
+
+    /// [`MarkFigures::add`] in two steps: the block's figures (of a register taken to
+    /// `taken_to`), made on any thread, then [`MarkFigures::merge`]d.
+    pub fn part(
+        taken_to: Option<(usize, usize)>,
+        block: &Register,
+        global: &[usize],
+        days: &SchoolDays,
+        asked: impl IntoIterator<Item = (usize, usize)>,
+    ) -> Part {
         let rows = codes::table().rows();
         let (first, last) = block.span.unwrap_or((0, 0));
-        self.sessions += block.marks.iter().filter(|m| **m != NO_MARK).count();
+        let mut part = Part {
+            sessions: block.marks.iter().filter(|m| **m != NO_MARK).count(),
+            pupils: Vec::with_capacity(global.len()),
+            year_to_date: Vec::new(),
+        };
         for (i, &g) in global.iter().enumerate() {
             let (mut possible, mut present) = (0u32, 0u32);
             for m in block.marks_between(i, first, last) {
@@ -73,13 +98,11 @@ impl MarkFigures {
                     present += u32::from(info.class.is_present());
                 }
             }
-            if let Some(a) = self.attendance.get_mut(g) {
-                *a = (possible, present);
-            }
-            if let (Some((day, _)), Some(bits)) = (self.taken_to, self.unmarked_last.get_mut(g)) {
-                *bits = u8::from(block.mark(i, day, 0) == NO_MARK)
-                    | (u8::from(block.mark(i, day, 1) == NO_MARK) << 1);
-            }
+            let unmarked = taken_to.map_or(0, |(day, _)| {
+                u8::from(block.mark(i, day, 0) == NO_MARK)
+                    | (u8::from(block.mark(i, day, 1) == NO_MARK) << 1)
+            });
+            part.pupils.push((g, (possible, present), unmarked));
         }
         let local: FxHashMap<usize, usize> =
             global.iter().enumerate().map(|(i, g)| (*g, i)).collect();
@@ -97,8 +120,22 @@ impl MarkFigures {
                 counts[1] += u32::from(info.class.is_present());
                 counts[2] += u32::from(info.class == MarkClass::Unauthorised);
             }
-            self.year_to_date.insert((pupil, day), counts);
+            part.year_to_date.push(((pupil, day), counts));
         }
+        part
+    }
+
+    /// Adds a block's figures.
+    pub fn merge(&mut self, part: Part) {
+        self.sessions += part.sessions;
+        for (g, attendance, unmarked) in part.pupils {
+            if let (Some(a), Some(u)) = (self.attendance.get_mut(g), self.unmarked_last.get_mut(g))
+            {
+                *a = attendance;
+                *u = unmarked;
+            }
+        }
+        self.year_to_date.extend(part.year_to_date);
     }
 
     /// How many sessions of the last day taken are not yet taken, over pupils on roll that

@@ -482,7 +482,7 @@ impl Decoder {
     }
 
     /// The index of a national code's text, `None` if it is not one.
-    #[inline]
+    #[inline(always)]
     fn text_index(&self, mark: &[u8]) -> Option<u8> {
         let i = short_key(mark)
             .and_then(|k| self.short.get(k).copied())
@@ -520,6 +520,24 @@ impl Decoder {
         }
     }
 
+    /// [`Decoder::decode`] for a decoder with no codes map, in the reader's inner loop: the
+    /// code-table row of `mark` on school day `day`, [`NO_MARK`] for `-`; `None` for a mark
+    /// that is not a national code in force (the caller reads again to say why).
+    #[inline(always)]
+    pub fn national(&self, mark: &[u8], day: usize) -> Option<u8> {
+        let text = self.text_index(mark)?;
+        if text == self.dash {
+            return Some(NO_MARK);
+        }
+        self.row(day, usize::from(text))
+            .filter(|row| *row != NOT_IN_FORCE)
+    }
+
+    /// Whether a school's codes map translates marks first.
+    pub fn has_map(&self) -> bool {
+        self.map.is_some()
+    }
+
     /// Whether `mark` (after the codes map) is `#` or `-`, the only marks allowed on a day
     /// that is not a school day.
     pub fn is_closure_mark(&self, mark: &[u8], date: NaiveDate) -> bool {
@@ -549,14 +567,14 @@ impl Decoder {
         self.row(day, n).unwrap_or(NOT_IN_FORCE)
     }
 
-    #[inline]
+    #[inline(always)]
     fn row(&self, day: usize, text: usize) -> Option<u8> {
         let era = usize::from(*self.era.get(day)?);
         self.rows.get(era * self.texts.len() + text).copied()
     }
 }
 
-#[inline]
+#[inline(always)]
 fn short_key(mark: &[u8]) -> Option<usize> {
     match mark {
         [a] => Some(usize::from(*a)),

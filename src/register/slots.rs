@@ -626,7 +626,7 @@ pub(crate) fn fill_missing(
 
 /// Moves rows of `width` bytes so that row `r` becomes the row that was at `order[r]` (a
 /// permutation), in place: one row's copy at a time, following each cycle.
-fn rows_in_order(cells: &mut [u8], width: usize, order: &[u32]) {
+pub(crate) fn rows_in_order(cells: &mut [u8], width: usize, order: &[u32]) {
     let mut done = vec![false; order.len()];
     let mut held = vec![0u8; width];
     for start in 0..order.len() {

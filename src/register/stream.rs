@@ -8,10 +8,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
-use super::compact_parallel::{Columns, ZRows, decode, fields, header};
+use super::compact_parallel::{Columns, ZRows, each_mark, fields, header};
 use super::ids::{IdList, MAX_PUPILS};
 use super::long::{Chunk, split_chunks};
-use super::slots::{fill_missing, roll_of};
+use super::slots::{fill_missing, roll_of, rows_in_order};
 use super::{
     Context, Decoded, Decoder, Format, Input, NO_MARK, Pupil, Pupils, ReadOptions, Register,
     valid_pupil_id,
@@ -169,9 +169,9 @@ impl Opened<'_> {
         (self.taken_to / 2, self.taken_to % 2)
     }
 
-    /// The second pass: every pupil to `each`, a block at a time, in no particular order;
-    /// see [`Streamed`].
-    pub fn blocks(self, each: &mut dyn FnMut(Block)) -> Streamed {
+    /// The second pass: every pupil to `each`, a block at a time, on every core and in no
+    /// particular order (each block is used where it was decoded); see [`Streamed`].
+    pub fn blocks(self, each: &(dyn Fn(Block) + Sync)) -> Streamed {
         let ctx = Context {
             input: self.input,
             calendar: self.calendar,
@@ -290,30 +290,28 @@ fn find(whole: &Register, id: &[u8]) -> Option<usize> {
 
 /// A row's first and last marked session (`school day * 2 + session`; `None` inside: none),
 /// from the tokens at each end and a count of those between; `None` when the row is out of
-/// the ordinary (the second pass decodes every token and checks it).
+/// the ordinary. The second pass decodes every token and checks it, so a row this counts
+/// wrongly (a stray byte) is given up there.
 fn ends(
     ctx: &Context<'_>,
     start: chrono::NaiveDate,
     marks: &[u8],
 ) -> Option<Option<(usize, usize)>> {
-    // Token starts: a letter (a digit after it is part of it), `/`, `\`, `#` or `-`.
-    let mut tokens = 0usize;
-    let mut after_letter = false;
-    for &b in marks {
-        match b {
-            b',' | b' ' | b'|' | b'\t' => after_letter = false,
-            b'/' | b'\\' | b'#' | b'-' => {
-                tokens += 1;
-                after_letter = false;
+    // Every byte but a separator or a code's digit starts a token, in a row the second pass
+    // accepts (it checks every byte): counted without branches, so the loop is vectorised.
+    let skipped: usize = marks
+        .chunks(255)
+        .map(|chunk| {
+            let mut n = 0u8;
+            for &b in chunk {
+                n += u8::from(
+                    (b == b',') | (b == b' ') | (b == b'|') | (b == b'\t') | b.is_ascii_digit(),
+                );
             }
-            b'0'..=b'9' if after_letter => after_letter = false,
-            _ if b.is_ascii_alphabetic() => {
-                tokens += 1;
-                after_letter = true;
-            }
-            _ => return None,
-        }
-    }
+            usize::from(n)
+        })
+        .sum();
+    let tokens = marks.len() - skipped;
     if !tokens.is_multiple_of(2) {
         return None;
     }
@@ -430,64 +428,67 @@ struct Plan<'a> {
 impl Plan<'_> {
     /// Hands every pupil to `each` in blocks: a chunk of rows at a time, then the pupils
     /// with no row.
-    fn blocks(&self, each: &mut dyn FnMut(Block)) -> Result<(), GiveUp> {
-        let mut seen = vec![false; self.whole.len()];
-        let (send, receive) = mpsc::sync_channel::<Block>(2);
-        let mut result = Ok(());
-        std::thread::scope(|scope| {
-            let reading = scope.spawn(move || {
-                chunks(self.ctx, &|columns, chunk| {
-                    let block = self.block_of(columns, chunk)?;
-                    send.send(block).map_err(|_| GiveUp)
-                })
-            });
-            for block in receive.iter() {
-                if result.is_err() {
-                    continue;
-                }
+    fn blocks(&self, each: &(dyn Fn(Block) + Sync)) -> Result<(), GiveUp> {
+        let seen = Mutex::new(vec![false; self.whole.len()]);
+        chunks(self.ctx, &|columns, chunk| {
+            let block = self.block_of(columns, chunk)?;
+            {
+                let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
                 for &g in &block.global {
                     match seen.get_mut(g) {
                         Some(s) if !*s => *s = true,
-                        _ => result = Err(GiveUp),
+                        _ => return Err(GiveUp),
                     }
                 }
-                if result.is_ok() {
-                    each(block);
-                }
             }
-            if reading.join().map_or(true, |r| r.is_err()) {
-                result = Err(GiveUp);
-            }
-        });
-        result?;
+            each(block);
+            Ok(())
+        })?;
+        let seen = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
         let unseen: Vec<usize> = (0..seen.len()).filter(|g| !seen[*g]).collect();
         for pupils in unseen.chunks(UNSEEN_BLOCK) {
-            let rows = pupils.iter().map(|g| (*g, Vec::new())).collect();
-            each(self.assemble(rows)?);
+            let marks = vec![NO_MARK; pupils.len() * self.width()];
+            each(self.assemble(pupils.to_vec(), marks)?);
         }
         Ok(())
     }
 
-    /// A chunk's rows decoded into a block.
+    /// A chunk's rows decoded into a block, each straight into its row of the block's marks.
     fn block_of(&self, columns: Columns, chunk: &Chunk) -> Result<Block, GiveUp> {
         let z = ZRows::new();
-        let mut rows = Vec::new();
-        let mut run = Vec::new();
+        let width = self.width();
+        let rows = memchr::memchr_iter(b'\n', &chunk.data).count() + 1;
+        let mut global = Vec::with_capacity(rows);
+        let mut marks = Vec::with_capacity(rows * width);
         for line in chunk.data.split_inclusive(|b| *b == b'\n') {
             let row = fields(line, columns).ok_or(GiveUp)?;
             let g = find(self.whole, row.pupil).ok_or(GiveUp)?;
-            let roll = self.roll(g);
-            let from = decode(self.ctx, &z, roll, row.start, row.marks, &mut run).ok_or(GiveUp)?;
-            let mut marks = vec![NO_MARK; (self.span.1 + 1 - self.span.0) * 2];
-            if let Some(from) = from {
-                for (at, m) in run.iter().enumerate().filter(|(_, m)| **m != NO_MARK) {
-                    let slot = (from * 2 + at).checked_sub(self.span.0 * 2).ok_or(GiveUp)?;
-                    *marks.get_mut(slot).ok_or(GiveUp)? = *m;
-                }
-            }
-            rows.push((g, marks));
+            let at = marks.len();
+            marks.resize(at + width, NO_MARK);
+            let cells = &mut marks[at..];
+            let first = self.span.0;
+            each_mark(
+                self.ctx,
+                &z,
+                self.roll(g),
+                row.start,
+                row.marks,
+                |day, session, code| {
+                    if code != NO_MARK {
+                        *cells.get_mut(day.checked_sub(first)? * 2 + session)? = code;
+                    }
+                    Some(())
+                },
+            )
+            .ok_or(GiveUp)?;
+            global.push(g);
         }
-        self.assemble(rows)
+        self.assemble(global, marks)
+    }
+
+    /// Sessions a pupil's row holds: the span's.
+    fn width(&self) -> usize {
+        (self.span.1 + 1 - self.span.0) * 2
     }
 
     /// A pupil's school days on roll.
@@ -498,26 +499,29 @@ impl Plan<'_> {
         }
     }
 
-    /// A block of these pupils (whole-register index, marks over the span; empty: none),
-    /// each checked for missing marks as a whole register is.
-    fn assemble(&self, mut rows: Vec<(usize, Vec<u8>)>) -> Result<Block, GiveUp> {
-        rows.sort_unstable_by_key(|(g, _)| *g);
-        let width = (self.span.1 + 1 - self.span.0) * 2;
+    /// A block of these pupils (whole-register indices, and their rows of marks over the
+    /// span), put in id order and each checked for missing marks as a whole register is.
+    fn assemble(&self, mut global: Vec<usize>, mut marks: Vec<u8>) -> Result<Block, GiveUp> {
+        let width = self.width();
+        // A file in id order gives rows in order already.
+        if !global.is_sorted() {
+            let mut order: Vec<u32> = (0..global.len())
+                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                .collect();
+            order.sort_unstable_by_key(|i| global[*i as usize]);
+            rows_in_order(&mut marks, width, &order);
+            global = order.iter().map(|i| global[*i as usize]).collect();
+        }
         let mut ids = IdList::default();
-        let mut marks = Vec::with_capacity(rows.len() * width);
         let mut records = Vec::new();
-        let mut global = Vec::with_capacity(rows.len());
-        for (g, mut row) in rows {
-            row.resize(width, NO_MARK);
-            if fill_missing(self.ctx, &mut row, self.roll(g), self.span, self.taken_to).is_some() {
+        for (&g, row) in global.iter().zip(marks.chunks_exact_mut(width)) {
+            if fill_missing(self.ctx, row, self.roll(g), self.span, self.taken_to).is_some() {
                 return Err(GiveUp);
             }
             ids.push(self.whole.id(g).as_bytes());
-            marks.extend_from_slice(&row);
             if let Some(record) = self.whole.record(g) {
                 records.push(record.clone());
             }
-            global.push(g);
         }
         let record_of = if records.is_empty() {
             Vec::new()
