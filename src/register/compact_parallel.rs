@@ -80,7 +80,7 @@ pub(super) fn read(ctx: &Context<'_>, mut reader: Box<dyn BufRead + Send>) -> Op
                     let chunk: super::long::Chunk = chunk;
                     let ok = chunk.overlong.is_none()
                         && !failed.load(Ordering::Relaxed)
-                        && chunk.data.split_inclusive(|b| *b == b'\n').all(|line| {
+                        && lines(&chunk.data).all(|line| {
                             row(ctx, &mut local, z, columns, line, &mut run, &mut seen).is_some()
                         });
                     local.release();
@@ -138,6 +138,20 @@ fn row(
         widen(seen, from + b / 2);
     }
     Some(())
+}
+
+/// A chunk's rows, each with its line end: found with `memchr`, not a byte at a time.
+pub(super) fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
 }
 
 /// One row's fields.

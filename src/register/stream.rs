@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
-use super::compact_parallel::{Columns, ZRows, each_mark, fields, header};
+use super::compact_parallel::{Columns, ZRows, each_mark, fields, header, lines};
 use super::ids::{IdList, MAX_PUPILS};
 use super::long::{Chunk, split_chunks};
 use super::slots::{fill_missing, roll_of, rows_in_order};
@@ -256,7 +256,7 @@ fn scan(ctx: &Context<'_>, whole: Option<&Register>) -> Option<Scan> {
     let rows = |columns: Columns, chunk: &Chunk| -> Result<(), GiveUp> {
         let mut ids = Vec::new();
         let mut taken: Option<(usize, usize)> = None;
-        for line in chunk.data.split_inclusive(|b| *b == b'\n') {
+        for line in lines(&chunk.data) {
             let row = fields(line, columns).ok_or(GiveUp)?;
             if !valid_pupil_id(row.pupil) {
                 return Err(GiveUp);
@@ -460,7 +460,7 @@ impl Plan<'_> {
         let rows = memchr::memchr_iter(b'\n', &chunk.data).count() + 1;
         let mut global = Vec::with_capacity(rows);
         let mut marks = Vec::with_capacity(rows * width);
-        for line in chunk.data.split_inclusive(|b| *b == b'\n') {
+        for line in lines(&chunk.data) {
             let row = fields(line, columns).ok_or(GiveUp)?;
             let g = find(self.whole, row.pupil).ok_or(GiveUp)?;
             let at = marks.len();
