@@ -175,6 +175,10 @@ def main():
              r"compact_marks\.csv:2:\d+\n"),
             ("compact 4 MiB marks -k", compact_marks, POLICY, cal + keep, 5, 200, 2,
              r"4182516 more problems"),
+            # With no ledger a compact register is streamed: the stream gives up on the same
+            # row and the whole reader reports it.
+            ("compact 4 MiB streamed", compact_marks, POLICY, cal + ["--no-ledger"], 5, 200, 2,
+             r"compact_marks\.csv:2:\d+\n"),
             ("pupils 20 MiB row", lambda d: pupils_field(d)[1], POLICY,
              cal + ["--pupils", os.path.join(tmp, "pupils.csv")], 5, 200, 2,
              r"(?s)row_too_long.*pupils\.csv:3:1\n"),

@@ -2,8 +2,8 @@
 //! and dropped, so a run's memory does not grow with the pupils' marks. A first pass finds
 //! every pupil and the span of marked sessions without keeping any mark (a row's ends are
 //! decoded, its middle only counted); the second decodes each chunk of rows into a [`Block`]
-//! over the whole span. Anything out of the ordinary gives up, and the caller reads the file
-//! whole, where the careful reader reports it exactly.
+//! over the whole span, used on the thread that decoded it. Anything out of the ordinary
+//! gives up, and the caller reads the file whole, where the careful reader reports it exactly.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
@@ -29,7 +29,7 @@ pub struct Block {
     pub global: Vec<usize>,
 }
 
-/// What [`stream`] did.
+/// What [`Opened::blocks`] did.
 pub enum Streamed {
     /// Every block was handed on. The register has every pupil's id and record and the span,
     /// but no marks: what the outputs need of the marks was gathered from the blocks.
