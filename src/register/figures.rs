@@ -2,6 +2,7 @@
 //! report, letters): counted from a whole register, or gathered block by block when a
 //! streamed run drops each block's marks after evaluating it ([`super::stream`]).
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::{NO_MARK, Register};
@@ -46,16 +47,34 @@ impl MarkFigures {
     }
 
     /// The figures of a whole register, with the year to date of each `(pupil, day)` in
-    /// `asked`.
+    /// `asked`; its pupils are counted on every core.
     pub fn of(
         register: &Register,
         days: &SchoolDays,
         asked: impl IntoIterator<Item = (usize, usize)>,
     ) -> MarkFigures {
-        let mut figures = MarkFigures::new(register.len(), register.taken_to());
-        let all: Vec<usize> = (0..register.len()).collect();
-        figures.add(register, &all, days, asked);
-        figures
+        let taken_to = register.taken_to();
+        let (attendance, unmarked_last) = (0..register.len())
+            .into_par_iter()
+            .map(|i| pupil_figures(register, i, taken_to))
+            .unzip();
+        let sessions = register
+            .marks
+            .par_chunks(1 << 16)
+            .map(|c| c.iter().filter(|m| **m != NO_MARK).count())
+            .sum();
+        let year_to_date = asked
+            .into_iter()
+            .filter(|(pupil, _)| *pupil < register.len())
+            .map(|(pupil, day)| ((pupil, day), year_to_date(register, days, pupil, day)))
+            .collect();
+        MarkFigures {
+            sessions,
+            taken_to,
+            unmarked_last,
+            attendance,
+            year_to_date,
+        }
     }
 
     /// Adds the figures of `block`, whose pupil `i` is pupil `global[i]` of the whole
@@ -81,48 +100,28 @@ impl MarkFigures {
         days: &SchoolDays,
         asked: impl IntoIterator<Item = (usize, usize)>,
     ) -> Part {
-        let rows = codes::table().rows();
-        let (first, last) = block.span.unwrap_or((0, 0));
-        let mut part = Part {
-            sessions: block.marks.iter().filter(|m| **m != NO_MARK).count(),
-            pupils: Vec::with_capacity(global.len()),
-            year_to_date: Vec::new(),
-        };
-        for (i, &g) in global.iter().enumerate() {
-            let (mut possible, mut present) = (0u32, 0u32);
-            for m in block.marks_between(i, first, last) {
-                if let Some(info) = rows.get(usize::from(*m))
-                    && info.class.is_possible()
-                {
-                    possible += 1;
-                    present += u32::from(info.class.is_present());
-                }
-            }
-            let unmarked = taken_to.map_or(0, |(day, _)| {
-                u8::from(block.mark(i, day, 0) == NO_MARK)
-                    | (u8::from(block.mark(i, day, 1) == NO_MARK) << 1)
-            });
-            part.pupils.push((g, (possible, present), unmarked));
-        }
+        let pupils = global
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| {
+                let (attendance, unmarked) = pupil_figures(block, i, taken_to);
+                (g, attendance, unmarked)
+            })
+            .collect();
         let local: FxHashMap<usize, usize> =
             global.iter().enumerate().map(|(i, g)| (*g, i)).collect();
-        for (pupil, day) in asked {
-            let Some(&i) = local.get(&pupil) else {
-                continue;
-            };
-            let from = days.window_start(Window::YearToDate, day);
-            let mut counts = [0u32; 3];
-            for mark in block.marks_between(i, from, day) {
-                let Some(info) = rows.get(usize::from(*mark)) else {
-                    continue;
-                };
-                counts[0] += u32::from(info.class.is_possible());
-                counts[1] += u32::from(info.class.is_present());
-                counts[2] += u32::from(info.class == MarkClass::Unauthorised);
-            }
-            part.year_to_date.push(((pupil, day), counts));
+        let year_to_date = asked
+            .into_iter()
+            .filter_map(|(pupil, day)| {
+                let &i = local.get(&pupil)?;
+                Some(((pupil, day), year_to_date(block, days, i, day)))
+            })
+            .collect();
+        Part {
+            sessions: block.marks.iter().filter(|m| **m != NO_MARK).count(),
+            pupils,
+            year_to_date,
         }
-        part
     }
 
     /// Adds a block's figures.
@@ -176,4 +175,45 @@ impl MarkFigures {
     pub fn is_empty(&self) -> bool {
         self.attendance.is_empty()
     }
+}
+
+/// A pupil's possible and present sessions over the register's span, and which sessions of
+/// the last day taken it has no mark in (bit 0 the morning, bit 1 the afternoon).
+fn pupil_figures(
+    register: &Register,
+    i: usize,
+    taken_to: Option<(usize, usize)>,
+) -> ((u32, u32), u8) {
+    let rows = codes::table().rows();
+    let (first, last) = register.span.unwrap_or((0, 0));
+    let (mut possible, mut present) = (0u32, 0u32);
+    for m in register.marks_between(i, first, last) {
+        if let Some(info) = rows.get(usize::from(*m))
+            && info.class.is_possible()
+        {
+            possible += 1;
+            present += u32::from(info.class.is_present());
+        }
+    }
+    let unmarked = taken_to.map_or(0, |(day, _)| {
+        u8::from(register.mark(i, day, 0) == NO_MARK)
+            | (u8::from(register.mark(i, day, 1) == NO_MARK) << 1)
+    });
+    ((possible, present), unmarked)
+}
+
+/// Pupil `i`'s possible, present and unauthorised sessions of the academic year to `day`.
+fn year_to_date(register: &Register, days: &SchoolDays, i: usize, day: usize) -> [u32; 3] {
+    let rows = codes::table().rows();
+    let from = days.window_start(Window::YearToDate, day);
+    let mut counts = [0u32; 3];
+    for mark in register.marks_between(i, from, day) {
+        let Some(info) = rows.get(usize::from(*mark)) else {
+            continue;
+        };
+        counts[0] += u32::from(info.class.is_possible());
+        counts[1] += u32::from(info.class.is_present());
+        counts[2] += u32::from(info.class == MarkClass::Unauthorised);
+    }
+    counts
 }

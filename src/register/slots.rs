@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use std::collections::HashMap;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use super::error::{InputProblem, RegisterError};
 use super::ids::{IdHasher, IdIndex, IdList, MAX_PUPILS};
@@ -539,6 +539,17 @@ pub(crate) fn finish(
         }
         marks
     };
+    // Every session of every pupil is looked at: on every core, rows being independent.
+    let mut missing: Vec<(usize, Missing)> = marks
+        .par_chunks_mut(width)
+        .zip(order.par_iter())
+        .enumerate()
+        .filter_map(|(at, (row, &i))| {
+            let roll = shared.roll(i as usize, days);
+            fill_missing(ctx, row, roll, (first, last), taken_to).map(|m| (at, m))
+        })
+        .collect();
+    missing.reverse();
     let mut ids = IdList::default();
     // Attributes are kept only for the pupils that have them.
     let mut records = Vec::new();
@@ -548,10 +559,11 @@ pub(crate) fn finish(
         let i = i as usize;
         let id = shared.ids.get(i);
         ids.push(id);
-        let row = &mut marks[at * width..(at + 1) * width];
-        let roll = shared.roll(i, days);
-        if let Some(((day, session), count)) = fill_missing(ctx, row, roll, (first, last), taken_to)
-        {
+        let gap = missing.last().filter(|(a, _)| *a == at).map(|(_, m)| *m);
+        if gap.is_some() {
+            missing.pop();
+        }
+        if let Some(((day, session), count)) = gap {
             if problems.len() < limit {
                 let error = RegisterError::MissingMark {
                     pupil: String::from_utf8_lossy(id).into_owned(),
@@ -594,6 +606,9 @@ pub(crate) fn finish(
     })
 }
 
+/// The first session of a pupil with no mark, `(school day, session)`, and how many it has.
+pub(crate) type Missing = ((usize, usize), usize);
+
 /// Looks in a pupil's row (of the span's school days, `span.0` first) for sessions on roll
 /// (`roll`) before slot `taken_to` that have no mark: with `--allow-missing` each becomes
 /// `N`; otherwise gives the first of them and how many there are.
@@ -603,7 +618,7 @@ pub(crate) fn fill_missing(
     roll: (usize, usize),
     span: (usize, usize),
     taken_to: usize,
-) -> Option<((usize, usize), usize)> {
+) -> Option<Missing> {
     let (first, last) = span;
     let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
     let mut missing: Option<(usize, usize)> = None;
