@@ -81,14 +81,47 @@ pub fn register_target(data: &[u8], format: Format) -> Corpus {
         }
     }
     let (calendar, days) = camden();
-    match register::read_register(&input, calendar, days, None, None, &read_options()) {
+    let whole = register::read_register(&input, calendar, days, None, None, &read_options());
+    match &whole {
         Ok(register) => {
             render(&register.warnings);
             register.sessions();
         }
-        Err(problems) => render(&problems),
+        Err(problems) => render(problems),
+    }
+    if format == Format::Compact {
+        stream_agrees(&input, whole.as_ref().ok());
     }
     Corpus::Keep
+}
+
+/// A compact register the stream takes is one the whole reader takes, with the same pupils,
+/// span and marks (the property `attend run` relies on when it streams).
+fn stream_agrees(input: &Input, whole: Option<&register::Register>) {
+    let (calendar, days) = camden();
+    let options = read_options();
+    let Ok(opened) = register::open_stream(input, calendar, days, None, None, &options) else {
+        return;
+    };
+    let rows = std::sync::Mutex::new(Vec::new());
+    let streamed = opened.blocks(&|block| {
+        let mut rows = rows.lock().unwrap();
+        for (i, g) in block.global.iter().enumerate() {
+            rows.push((*g, block.register.marks_of(i).to_vec()));
+        }
+    });
+    let register::Streamed::Read(streamed) = streamed else {
+        return;
+    };
+    let whole = whole.expect("the stream took a register the whole reader refuses");
+    assert_eq!(streamed.span, whole.span, "span");
+    assert!(streamed.ids().eq(whole.ids()), "pupils");
+    let mut rows = rows.into_inner().unwrap();
+    rows.sort_by_key(|(g, _)| *g);
+    assert_eq!(rows.len(), whole.len(), "every pupil in one block");
+    for (g, marks) in rows {
+        assert_eq!(marks, whole.marks_of(g), "marks of pupil {}", whole.id(g));
+    }
 }
 
 /// Reads `data` as a register of `format` (as `--format` names it; `columns` as `--columns`
@@ -189,7 +222,12 @@ pub fn run_scenario(text: &str) {
     let outcome = engine::run(&table, &days, &register);
     engine::actions_csv(&table, &days, &register, &outcome);
     engine::summary_csv(&table, &register, &outcome);
-    engine::terminal_summary(&table, &days, &register, &outcome);
+    let figures = register::MarkFigures::of(
+        &register,
+        &days,
+        engine::letter_days(&table, &outcome.fired),
+    );
+    engine::terminal_summary(&table, &days, &register, &figures, &outcome);
     let tables = std::slice::from_ref(&table);
     let sim = attend::simulate::compare(
         tables,
