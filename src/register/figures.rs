@@ -35,7 +35,7 @@ pub struct MarkFigures {
 }
 
 impl MarkFigures {
-    /// Figures for `pupils` pupils whose marks are still to come ([`MarkFigures::add`]).
+    /// Figures for `pupils` pupils whose marks are still to come ([`MarkFigures::merge`]).
     pub fn new(pupils: usize, taken_to: Option<(usize, usize)>) -> MarkFigures {
         MarkFigures {
             sessions: 0,
@@ -77,22 +77,9 @@ impl MarkFigures {
         }
     }
 
-    /// Adds the figures of `block`, whose pupil `i` is pupil `global[i]` of the whole
-    /// register, and the year to date of each `(pupil, day)` of `asked` (whole-register
-    /// pupils, all of them in the block).
-    pub fn add(
-        &mut self,
-        block: &Register,
-        global: &[usize],
-        days: &SchoolDays,
-        asked: impl IntoIterator<Item = (usize, usize)>,
-    ) {
-        let part = MarkFigures::part(self.taken_to, block, global, days, asked);
-        self.merge(part);
-    }
-
-    /// [`MarkFigures::add`] in two steps: the block's figures (of a register taken to
-    /// `taken_to`), made on any thread, then [`MarkFigures::merge`]d.
+    /// The figures of `block`, whose pupil `i` is pupil `global[i]` of the whole register (taken
+    /// to `taken_to`), with the year to date of each `(pupil, day)` of `asked` that is in the
+    /// block: made on any thread, then [`MarkFigures::merge`]d.
     pub fn part(
         taken_to: Option<(usize, usize)>,
         block: &Register,
@@ -165,15 +152,6 @@ impl MarkFigures {
             .get(&(pupil, day))
             .copied()
             .unwrap_or([0; 3])
-    }
-
-    /// How many pupils.
-    pub fn len(&self) -> usize {
-        self.attendance.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.attendance.is_empty()
     }
 }
 

@@ -101,9 +101,7 @@ impl Register {
         }
         let mut records: Vec<Option<Pupil>> = pupils.into_iter().map(Some).collect();
         let records: Vec<Pupil> = order.iter().filter_map(|i| records[*i].take()).collect();
-        let record_of = (0..records.len())
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect();
+        let record_of = own_records(records.len());
         Register {
             ids,
             records,
@@ -581,6 +579,13 @@ fn short_key(mark: &[u8]) -> Option<usize> {
         [a, b] => Some(usize::from(*a) | (usize::from(*b) << 8)),
         _ => None,
     }
+}
+
+/// `record_of` for a register whose pupil `i` has record `i`, for `n` records (none: empty).
+pub(crate) fn own_records(n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect()
 }
 
 /// Pupil ids are opaque and pseudonymous: 1–64 characters of `[A-Za-z0-9._-]`.

@@ -14,7 +14,7 @@ use super::long::{Chunk, split_chunks};
 use super::slots::{fill_missing, roll_of, rows_in_order};
 use super::{
     Context, Decoded, Decoder, Format, Input, NO_MARK, Pupil, Pupils, ReadOptions, Register,
-    valid_pupil_id,
+    own_records, valid_pupil_id,
 };
 use crate::model::Calendar;
 use crate::table::SchoolDays;
@@ -224,9 +224,7 @@ fn with_records(records: Vec<Pupil>) -> Register {
     for r in &records {
         ids.push(r.id.as_bytes());
     }
-    let record_of = (0..records.len())
-        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-        .collect();
+    let record_of = own_records(records.len());
     Register {
         ids,
         records,
@@ -505,9 +503,7 @@ impl Plan<'_> {
         let width = self.width();
         // A file in id order gives rows in order already.
         if !global.is_sorted() {
-            let mut order: Vec<u32> = (0..global.len())
-                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-                .collect();
+            let mut order = own_records(global.len());
             order.sort_unstable_by_key(|i| global[*i as usize]);
             rows_in_order(&mut marks, width, &order);
             global = order.iter().map(|i| global[*i as usize]).collect();
@@ -523,13 +519,7 @@ impl Plan<'_> {
                 records.push(record.clone());
             }
         }
-        let record_of = if records.is_empty() {
-            Vec::new()
-        } else {
-            (0..records.len())
-                .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-                .collect()
-        };
+        let record_of = own_records(records.len());
         Ok(Block {
             register: Register {
                 ids,
