@@ -836,3 +836,107 @@ fn compact_rows_read_alike_on_the_fast_and_the_careful_path() {
     assert!(text.contains("P1") && text.contains("line 2"), "{text}");
     assert_eq!(problems[0].at.line, 3, "{text}");
 }
+
+/// The long CSV's rows of the usual shape (`pupil,YYYY-MM-DD,AM,mark`) are read without being
+/// split into fields; every other row by the careful reader. Whatever the mix, the order of
+/// the rows (by pupil, or by session as a day-by-day export writes them) and the length of
+/// the ids (compared a word at a time), the register is the same, and a session marked twice
+/// is reported with the line of its first mark.
+#[test]
+fn long_rows_read_alike_on_the_plain_and_the_careful_path() {
+    let (table, days) = table();
+    let read = |text: &str| {
+        register::read_register(
+            &Input::bytes("register.csv", text.as_bytes().to_vec()),
+            &table.calendar,
+            days,
+            None,
+            None,
+            &ReadOptions::default(),
+        )
+    };
+    // Ids of 2, 5, 8 and 12 characters; school days 2, 3, 5 and 6 September.
+    let ids = ["P1", "P0002", "P0000003", "P00000000004"];
+    let dates = ["2024-09-02", "2024-09-03", "2024-09-05", "2024-09-06"];
+    let marks = ["/", "\\", "N", "L", "I", "C1", "/", "O"];
+    let mark = |p: usize, d: usize, s: usize| marks[(p * 3 + d * 2 + s) % marks.len()];
+    let mut by_pupil = Vec::new();
+    for (p, id) in ids.iter().enumerate() {
+        for (d, date) in dates.iter().enumerate() {
+            for (s, session) in ["AM", "PM"].iter().enumerate() {
+                by_pupil.push((
+                    (d, s, p),
+                    format!("{id},{date},{session},{}", mark(p, d, s)),
+                ));
+            }
+        }
+    }
+    let header = "pupil_id,date,session,mark\n";
+    let text = |rows: &[String], end: &str| {
+        let mut text = header.replace('\n', end);
+        for row in rows {
+            text.push_str(row);
+            text.push_str(end);
+        }
+        text
+    };
+    let plain: Vec<String> = by_pupil.iter().map(|(_, r)| r.clone()).collect();
+    let expected = read(&text(&plain, "\n")).expect("the plain rows read");
+    assert_eq!(expected.sessions(), 32);
+    let mut by_session = by_pupil.clone();
+    by_session.sort();
+    let by_session: Vec<String> = by_session.into_iter().map(|(_, r)| r).collect();
+    // Every other row in a shape only the careful reader takes: a lower-case session.
+    let mixed: Vec<String> = plain
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if i % 2 == 1 {
+                r.replace(",AM,", ",am,").replace(",PM,", ",pm,")
+            } else {
+                r.clone()
+            }
+        })
+        .collect();
+    // A closure mark on the INSET day and a `-` (no mark) among plain rows.
+    let mut extra = plain.clone();
+    extra.insert(3, "P1,2024-09-04,AM,#".into());
+    extra.push("P0002,2024-09-09,PM,-".into());
+    let quoted: Vec<String> = plain
+        .iter()
+        .map(|r| {
+            r.split(',')
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let variants = [
+        ("by session", text(&by_session, "\n")),
+        ("CRLF", text(&plain, "\r\n")),
+        ("mixed", text(&mixed, "\n")),
+        ("closure and no mark", text(&extra, "\n")),
+        ("quoted", text(&quoted, "\n")),
+        (
+            "no final line end",
+            text(&plain, "\n").trim_end().to_string(),
+        ),
+    ];
+    for (name, text) in variants {
+        let got = read(&text).unwrap_or_else(|p| panic!("{name}: {p:?}"));
+        same_register(&got, &expected);
+    }
+    // The same session twice, on the plain path and on the careful one.
+    for second in ["P0000003,2024-09-05,PM,/", "P0000003,2024-09-05,pm,/"] {
+        let mut twice = plain.clone();
+        twice.push(second.into());
+        let problems = read(&text(&twice, "\n")).expect_err("a session marked twice");
+        let message = format!("{:?}", problems[0]);
+        // Pupil 3's 2024-09-05 PM is its sixth row, the 22nd of the file: line 23.
+        assert!(
+            message.contains("P0000003") && message.contains("first_line: Some(23)"),
+            "{message}"
+        );
+        assert_eq!(problems[0].at.line, 34, "{message}");
+    }
+}

@@ -9,7 +9,7 @@ use super::{Columns, DuplicateKey, Found, first_line};
 use crate::register::columns::{parse_session_text, parse_uk_date};
 use crate::register::error::{InputProblem, RegisterError};
 use crate::register::slots::{LocalSlots, widen};
-use crate::register::{Context, Decoded, parse_date, parse_session, session_name};
+use crate::register::{Context, Decoded, NO_MARK, parse_date, parse_session, session_name};
 
 /// What a date means, cached across rows because register files repeat dates.
 #[derive(Clone, Copy)]
@@ -78,6 +78,11 @@ impl Parser<'_, '_, '_> {
                 let mut row = &data[pos..line_end];
                 if let [rest @ .., b'\r'] = row {
                     row = rest;
+                }
+                if self.columns.plain && self.plain_row(row) {
+                    line += u64::from(line_end < data.len());
+                    pos = line_end + 1;
+                    continue;
                 }
                 let mut offset = 0;
                 for piece in row.split(|b| *b == b',') {
@@ -162,6 +167,57 @@ impl Parser<'_, '_, '_> {
             self.date_cache = Some((key, meaning));
         }
         meaning
+    }
+
+    /// Reads a row of the usual shape, `pupil,YYYY-MM-DD,AM,mark` with a school day, a
+    /// national code in force and a pupil on roll, without splitting it into fields: nearly
+    /// every row of a register, and most of the time of reading one. Returns `false`, having
+    /// recorded nothing, for any other row; [`Parser::row`] then reads it and says exactly
+    /// what is wrong (or reads a closure day's mark).
+    #[inline(always)]
+    fn plain_row(&mut self, row: &[u8]) -> bool {
+        let mut comma = 0;
+        while comma < row.len() && row[comma] != b',' {
+            comma += 1;
+        }
+        let (id, Some(rest)) = (&row[..comma], row.get(comma + 1..)) else {
+            return false;
+        };
+        if id.is_empty() || rest.len() < 15 || rest[10] != b',' || rest[13] != b',' {
+            return false;
+        }
+        let (date, session, mark) = (&rest[..10], &rest[11..13], &rest[14..]);
+        if mark.contains(&b',') {
+            return false;
+        }
+        let DateMeaning::School(day, _) = self.date(date) else {
+            return false;
+        };
+        let which = match session {
+            b"AM" => 0,
+            b"PM" => 1,
+            _ => return false,
+        };
+        let Some(code) = self.ctx.decoder.national(mark, day) else {
+            return false;
+        };
+        if code == NO_MARK {
+            return true;
+        }
+        let Ok(entry) = self.local.get(id) else {
+            return false;
+        };
+        if !(entry.roll.0..entry.roll.1).contains(&day) && !is_z(code) {
+            return false;
+        }
+        let slot = day * 2 + which;
+        if self.local.set(entry.index, slot, code).is_err() {
+            return false;
+        }
+        self.local.prefetch_ahead(slot);
+        self.local.stored += 1;
+        widen(&mut self.span, day);
+        true
     }
 
     fn row(&mut self, line: u64, fields: &[Field<'_>]) {
