@@ -15,6 +15,7 @@ use super::input::header_names;
 use super::long::split_chunks;
 use super::slots::{Collected, LocalSlots, Slots, widen};
 use super::{Context, Decoded, NO_MARK, parse_date};
+use crate::table::NOT_SCHOOL_DAY;
 
 /// Where the fields are, by column.
 #[derive(Clone, Copy)]
@@ -257,6 +258,22 @@ pub(super) fn each_mark(
     roll: (usize, usize),
     start: NaiveDate,
     marks: &[u8],
+    put: impl FnMut(usize, usize, u8) -> Option<()>,
+) -> Option<()> {
+    match ctx.days.from_date(start) {
+        Some(days) if !ctx.decoder.has_map() => each_national_mark(ctx, z, roll, days, marks, put),
+        _ => each_dated_mark(ctx, z, roll, start, marks, put),
+    }
+}
+
+/// [`each_mark`] for any decoder: each token's date walked forward for a codes map, whose
+/// codes can change on a date.
+fn each_dated_mark(
+    ctx: &Context<'_>,
+    z: &ZRows,
+    roll: (usize, usize),
+    start: NaiveDate,
+    marks: &[u8],
     mut put: impl FnMut(usize, usize, u8) -> Option<()>,
 ) -> Option<()> {
     let mut walk = ctx.days.walk_from(start);
@@ -312,4 +329,150 @@ pub(super) fn each_mark(
         put(day, session, code)?;
     }
     tokens.is_multiple_of(2).then_some(())
+}
+
+/// What a byte of a row's marks is, for [`each_national_mark`].
+const SEPARATOR: u8 = 0;
+const ONE_BYTE: u8 = 1;
+const LETTER: u8 = 2;
+const OTHER: u8 = 3;
+
+const CLASSES: [u8; 256] = {
+    let mut classes = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        classes[b] = match b as u8 {
+            b',' | b' ' | b'|' | b'\t' => SEPARATOR,
+            b'/' | b'\\' | b'#' | b'-' => ONE_BYTE,
+            c if c.is_ascii_alphabetic() => LETTER,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    classes
+};
+
+/// [`each_mark`] for a decoder with no codes map, whose marks mean the same on every date:
+/// the school day of each token is read from `days` (the calendar from the row's start date,
+/// [`crate::table::SchoolDays::from_date`]) without a date, and a byte's kind from a table.
+/// This is the inner loop of reading compact marks, once per session of every pupil.
+#[inline]
+fn each_national_mark(
+    ctx: &Context<'_>,
+    z: &ZRows,
+    roll: (usize, usize),
+    days: &[u32],
+    marks: &[u8],
+    mut put: impl FnMut(usize, usize, u8) -> Option<()>,
+) -> Option<()> {
+    let mut tokens = 0usize;
+    let mut i = 0;
+    while let Some(&b) = marks.get(i) {
+        let len = match CLASSES[usize::from(b)] {
+            SEPARATOR => {
+                i += 1;
+                continue;
+            }
+            ONE_BYTE => 1,
+            LETTER if marks.get(i + 1).is_some_and(u8::is_ascii_digit) => 2,
+            LETTER => 1,
+            _ => return None,
+        };
+        let text = &marks[i..i + len];
+        i += len;
+        let session = tokens % 2;
+        let day = days.get(tokens / 2).copied().unwrap_or(NOT_SCHOOL_DAY);
+        tokens += 1;
+        if day == NOT_SCHOOL_DAY {
+            if !matches!(text, b"#" | b"-") {
+                return None;
+            }
+            continue;
+        }
+        let day = day as usize;
+        let code = ctx.decoder.national(text, day)?;
+        if code != NO_MARK && !(roll.0..roll.1).contains(&day) && !z.0[usize::from(code)] {
+            return None;
+        }
+        put(day, session, code)?;
+    }
+    tokens.is_multiple_of(2).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ZRows, each_dated_mark, each_mark};
+    use crate::register::{Context, Decoder, Input, ReadOptions};
+    use crate::source::Source;
+    use crate::table::SchoolDays;
+    use chrono::NaiveDate;
+
+    /// Two weeks of school, 2 to 13 September 2024, with an INSET day on the 4th.
+    const CALENDAR: &str = "calendar \"2024-25\" {\n  session am opens 08:55\n  session pm opens 13:15\n  \
+                            term autumn 2024-09-02 .. 2024-09-13\n  inset 2024-09-04\n}\n";
+
+    #[test]
+    fn national_marks_are_read_as_the_dated_walk_reads_them() {
+        let policy = Source::new("p.policy", "policy \"p\" { extends national }");
+        let calendar = Source::new("c.calendar", CALENDAR);
+        let Some(checked) = crate::analyse(&policy, Some(&calendar)).checked else {
+            panic!("the test policy does not check");
+        };
+        let (table, _) = crate::table::compile(&checked);
+        let days = SchoolDays::new(&table.calendar);
+        let decoder = Decoder::new(&days, None);
+        let (input, options) = (
+            Input::bytes("marks.csv", Vec::new()),
+            ReadOptions::default(),
+        );
+        let ctx = Context {
+            input: &input,
+            calendar: &table.calendar,
+            days: &days,
+            decoder: &decoder,
+            pupils: None,
+            options: &options,
+            upn_keyed: false,
+        };
+        let z = ZRows::new();
+        let date = |d: u32| NaiveDate::from_ymd_opt(2024, 9, d).unwrap_or_default();
+        // Separators of every kind, two-byte codes, closure days (an INSET day and a
+        // weekend) marked `#` or `-`, a row running past the calendar's end, a bad token, a
+        // mark on a closed day, an odd number of tokens, a code off roll (and `Z`, allowed
+        // there), a row starting on a closed day.
+        let rows: [(u32, &str, (usize, usize)); 12] = [
+            (2, "/,/,N,/,#,#,/,/,L,/", (0, 9)),
+            (2, "/ / I I # # / / / C1", (0, 9)),
+            (2, "//N/##//L/", (0, 9)),
+            (2, "/,/|N,/\t-,-,/,/,L,/,#,#,#,#,B,B", (0, 9)),
+            (9, "/,/,/,/,/,/,/,/,/,/,#,#,#,#,/,/", (0, 9)),
+            (2, "/,/,?,/", (0, 9)),
+            (2, "/,/,/,/,/,/", (0, 9)),
+            (2, "/,/,N", (0, 9)),
+            (2, "/,/,N,/", (1, 9)),
+            (2, "Z,Z,N,/", (1, 9)),
+            (4, "#,#,/,/,C1,C2", (0, 9)),
+            (7, "#,#,#,#,/,-", (0, 9)),
+        ];
+        let mut read = 0;
+        for (start, marks, roll) in rows {
+            let mut national = Vec::new();
+            let a = each_mark(&ctx, &z, roll, date(start), marks.as_bytes(), |d, s, c| {
+                national.push((d, s, c));
+                Some(())
+            });
+            let mut dated = Vec::new();
+            let b = each_dated_mark(&ctx, &z, roll, date(start), marks.as_bytes(), |d, s, c| {
+                dated.push((d, s, c));
+                Some(())
+            });
+            assert_eq!(a, b, "{marks}");
+            if a.is_some() {
+                assert_eq!(national, dated, "{marks}");
+                read += 1;
+            }
+        }
+        // The first four rows, `Z` off roll, and the two starting on closed days.
+        assert_eq!(read, 7);
+    }
 }

@@ -2,6 +2,8 @@
 //! An empty cell means unknown, which is not `false`: the engine treats a rule on an unknown
 //! attribute as not holding, whichever way round it is written.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
@@ -189,7 +191,8 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
     let (first_name_col, last_name_col) = (optional("first_name"), optional("last_name"));
     let (carer_col, address_col) = (optional("carer_name"), optional("carer_address"));
     let mut pupils = Pupils::default();
-    let mut lines: FxHashMap<String, u64> = FxHashMap::default();
+    // The line of each pupil in the list, for a later row with the same id.
+    let mut lines: Vec<u64> = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -207,34 +210,38 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             }
         }
         let line = record.position().map_or(0, csv::Position::line);
-        // UPNs and contact ids are never shown.
-        let shown: Vec<String> = record
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let hidden = [
-                    upn_col,
-                    contacts,
-                    first_name_col,
-                    last_name_col,
-                    carer_col,
-                    address_col,
-                ];
-                if hidden.contains(&Some(i)) && !f.is_empty() {
-                    "…".to_string()
-                } else {
-                    String::from_utf8_lossy(f).into_owned()
-                }
-            })
-            .collect();
-        let joined = shown.join(",");
-        let mut problem = |error: RegisterError, field: usize| {
+        // UPNs, contact ids and names are never shown.
+        let hidden = [
+            upn_col,
+            contacts,
+            first_name_col,
+            last_name_col,
+            carer_col,
+            address_col,
+        ];
+        // The row as a message shows it, and where field `field` starts in it: made only for
+        // a row with a problem (most rows have none, and this is most of reading one).
+        let shown = |field: usize| -> (String, u64) {
+            let shown: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    if hidden.contains(&Some(i)) && !f.is_empty() {
+                        "…".to_string()
+                    } else {
+                        String::from_utf8_lossy(f).into_owned()
+                    }
+                })
+                .collect();
             let before: usize = shown
                 .iter()
                 .take(field)
                 .map(|f| f.chars().count() + 1)
                 .sum();
-            let column = before as u64 + 1;
+            (shown.join(","), before as u64 + 1)
+        };
+        let mut problem = |error: RegisterError, field: usize| {
+            let (joined, column) = shown(field);
             let width = record
                 .get(field)
                 .map_or(1, |f| String::from_utf8_lossy(f).chars().count());
@@ -250,13 +257,15 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             );
             continue;
         }
-        let field = |i: usize| {
-            record
-                .get(i)
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .unwrap_or_default()
+        // A field's text, trimmed; borrowed from the record unless it is not UTF-8.
+        let field = |i: usize| -> Cow<'_, str> {
+            match record.get(i).map(String::from_utf8_lossy) {
+                Some(Cow::Borrowed(text)) => Cow::Borrowed(text.trim()),
+                Some(Cow::Owned(text)) => Cow::Owned(text.trim().to_string()),
+                None => Cow::Borrowed(""),
+            }
         };
-        let id = field(id_col);
+        let id = field(id_col).into_owned();
         if !valid_pupil_id(id.as_bytes()) {
             problem(RegisterError::BadPupilId { text: id }, id_col);
             continue;
@@ -272,7 +281,12 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             }
             let parsed = parse_date(text.as_bytes());
             if parsed.is_none() {
-                problem(RegisterError::BadDate { text }, i);
+                problem(
+                    RegisterError::BadDate {
+                        text: text.into_owned(),
+                    },
+                    i,
+                );
             }
             parsed
         };
@@ -287,16 +301,12 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
                 Some((group, ambiguous)) => {
                     if let Some(read_as) = ambiguous {
                         let error = RegisterError::AmbiguousYearGroup {
-                            text: year_text,
+                            text: year_text.into_owned(),
                             read_as,
                         };
-                        let column = shown
-                            .iter()
-                            .take(year_col)
-                            .map(|f| f.chars().count() + 1)
-                            .sum::<usize>();
-                        let warning = InputProblem::new(error, name, line, column as u64 + 1)
-                            .with_text(&joined, 1);
+                        let (joined, column) = shown(year_col);
+                        let warning =
+                            InputProblem::new(error, name, line, column).with_text(&joined, 1);
                         if pupils.warnings.len() < limit {
                             pupils.warnings.push(warning);
                         }
@@ -306,7 +316,7 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
                 None => {
                     let error = RegisterError::BadValue {
                         column: "year_group".into(),
-                        text: year_text,
+                        text: year_text.into_owned(),
                         expected: "`N1`, `N2`, `R` (or `Rec`, `Reception`) or `1` to `14` (or `Year 5`, `Y5`)",
                     };
                     problem(error, year_col);
@@ -316,15 +326,15 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         };
         let sen_value = sen.and_then(|i| {
             let text = field(i);
-            match text.to_ascii_uppercase().as_str() {
-                "" => None,
-                "N" => Some(Sen::None),
-                "K" => Some(Sen::Support),
-                "E" => Some(Sen::EhcPlan),
+            match text.as_bytes() {
+                [] => None,
+                [b'N' | b'n'] => Some(Sen::None),
+                [b'K' | b'k'] => Some(Sen::Support),
+                [b'E' | b'e'] => Some(Sen::EhcPlan),
                 _ => {
                     let error = RegisterError::BadValue {
                         column: "sen".into(),
-                        text,
+                        text: text.into_owned(),
                         expected: "`N`, `K` or `E`",
                     };
                     problem(error, i);
@@ -335,19 +345,21 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         let mut flag = |i: Option<usize>, column: &str| -> Option<bool> {
             let i = i?;
             let text = field(i);
-            match text.to_ascii_lowercase().as_str() {
-                "" => None,
-                "true" | "y" | "yes" | "1" => Some(true),
-                "false" | "n" | "no" | "0" => Some(false),
-                _ => {
-                    let error = RegisterError::BadValue {
-                        column: column.into(),
-                        text,
-                        expected: "`true` or `false`",
-                    };
-                    problem(error, i);
-                    None
-                }
+            let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+            if text.is_empty() {
+                None
+            } else if is(&["true", "y", "yes", "1"]) {
+                Some(true)
+            } else if is(&["false", "n", "no", "0"]) {
+                Some(false)
+            } else {
+                let error = RegisterError::BadValue {
+                    column: column.into(),
+                    text: text.into_owned(),
+                    expected: "`true` or `false`",
+                };
+                problem(error, i);
+                None
             }
         };
         let pupil = Pupil {
@@ -362,26 +374,32 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             child_protection_plan: flag(cpp, "child_protection_plan"),
             contact: Some(Contact {
                 contact_ids: contacts.map(|i| list(&field(i))).unwrap_or_default(),
-                first_name: first_name_col.map(field).filter(|s| !s.is_empty()),
-                last_name: last_name_col.map(field).filter(|s| !s.is_empty()),
-                carer_name: carer_col.map(field).filter(|s| !s.is_empty()),
+                first_name: first_name_col
+                    .map(|i| field(i).into_owned())
+                    .filter(|s| !s.is_empty()),
+                last_name: last_name_col
+                    .map(|i| field(i).into_owned())
+                    .filter(|s| !s.is_empty()),
+                carer_name: carer_col
+                    .map(|i| field(i).into_owned())
+                    .filter(|s| !s.is_empty()),
                 carer_address: address_col.map(|i| list(&field(i))).unwrap_or_default(),
             })
             .filter(|c| *c != Contact::default())
             .map(Box::new),
             id: id.clone(),
         };
-        if let Some(first_line) = lines.get(&id) {
+        if let Some(&first) = pupils.index.get(&id) {
             problem(
                 RegisterError::DuplicatePupil {
                     pupil: id,
-                    first_line: *first_line,
+                    first_line: lines.get(first).copied().unwrap_or(0),
                 },
                 id_col,
             );
             continue;
         }
-        lines.insert(id.clone(), line);
+        lines.push(line);
         if let Some(upn) = upn_col.map(field).filter(|u| !u.is_empty()) {
             pupils
                 .upns

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use crate::model::{Calendar, ClosureKind, Period, Window};
 
 /// Marks a calendar date that is not a school day in [`SchoolDays::index_of_offset`].
-const NOT_SCHOOL_DAY: u32 = u32::MAX;
+pub const NOT_SCHOOL_DAY: u32 = u32::MAX;
 
 /// Every school day of a calendar, in date order, with the periods it belongs to.
 #[derive(Clone, Debug)]
@@ -210,6 +210,14 @@ impl SchoolDays {
                 .filter(|i| **i != NOT_SCHOOL_DAY)
                 .map(|i| *i as usize)
         })
+    }
+
+    /// Per calendar day from `date` to the calendar's end, its school day index or
+    /// [`NOT_SCHOOL_DAY`]; `None` when `date` is before the calendar. (What
+    /// [`SchoolDays::walk_from`] gives, as a slice for a reader's inner loop.)
+    pub fn from_date(&self, date: NaiveDate) -> Option<&[u32]> {
+        let offset = usize::try_from((date - self.first).num_days()).ok()?;
+        Some(self.index_of_offset.get(offset..).unwrap_or(&[]))
     }
 
     /// The first school day on or after `date` (for ranges that start on a closed day).

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::model::normal as dnf;
 pub use crate::model::normal::{Atom, CountRange};
-pub use days::{Closed, SchoolDays};
+pub use days::{Closed, NOT_SCHOOL_DAY, SchoolDays};
 pub use ladder::{HeldRows, LadderRows};
 pub use render::{render_json, render_markdown, render_text};
 
