@@ -940,3 +940,48 @@ fn long_rows_read_alike_on_the_plain_and_the_careful_path() {
         assert_eq!(problems[0].at.line, 34, "{message}");
     }
 }
+
+/// A pupils file is read field by field without copying; a row with a problem is shown with
+/// its UPN hidden, at the column of the field, and a pupil listed twice names the line of
+/// the first row. Values are read whatever their case.
+#[test]
+fn a_pupils_file_names_a_repeated_pupil_and_hides_what_is_personal() {
+    let read = |text: &str| {
+        register::read_pupils(&Input::bytes("pupils.csv", text.as_bytes().to_vec()), 5)
+    };
+    let text = "pupil_id,date_of_birth,year_group,upn,sen,fsm\n\
+                P1,2015-05-01,4,B801200005001,k,Yes\n\
+                P2, 2014-05-01 ,Year 5,,E,no\n\
+                P1,2015-05-01,4,B801200005002,N,false\n";
+    let problems = read(text).expect_err("P1 is listed twice");
+    assert_eq!(problems.len(), 1);
+    let problem = &problems[0];
+    assert_eq!((problem.at.line, problem.at.column), (4, 1));
+    assert!(
+        format!("{:?}", problem.error).contains("first_line: 2"),
+        "{problem:?}"
+    );
+    let shown = format!("{problem}");
+    assert!(
+        !shown.contains("B801200005002") && shown.contains('…'),
+        "{shown}"
+    );
+    let pupils = read(&text.replace(
+        "P1,2015-05-01,4,B801200005002",
+        "P3,2015-05-01,4,B801200005002",
+    ))
+    .expect("three pupils");
+    assert_eq!(pupils.len(), 3);
+    let p2 = pupils.get("P2").expect("P2");
+    assert_eq!(p2.dob.map(|d| d.to_string()).as_deref(), Some("2014-05-01"));
+    assert_eq!(p2.fsm, Some(false));
+    assert_eq!(pupils.get("P1").and_then(|p| p.fsm), Some(true));
+    // A bad flag is shown at its column (after `P1,2015-05-01,4,…,k,`: the UPN hidden).
+    let problems = read(&text.replace("k,Yes", "k,maybe")).expect_err("a bad flag");
+    assert_eq!(
+        (problems[0].at.line, problems[0].at.column),
+        (2, 21),
+        "{:?}",
+        problems[0]
+    );
+}
