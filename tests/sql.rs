@@ -256,3 +256,28 @@ fn limits_reading_the_last_firing_are_a_walk_over_the_days() {
         spark_statement(&script, "repeat_walk")
     );
 }
+
+/// Names in any script, `|` among them, compile on both engines (an action's id hashes each
+/// name's UTF-8 bytes in hex; the differential tests run `tests/sql/policies/names.policy`
+/// and compare the ids with `attend run`'s).
+#[test]
+fn names_in_any_script_are_hashed_byte_for_byte() {
+    for dialect in ["duckdb", "spark"] {
+        let (code, stdout, stderr) = attend(&[
+            "compile",
+            "tests/sql/policies/names.policy",
+            "--calendar",
+            "policies/calendars/camden-2024-25.calendar",
+            "--format",
+            "sql",
+            "--dialect",
+            dialect,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("hex(rule) || 'FF'"), "{dialect}");
+        assert!(
+            !stdout.contains("ascii("),
+            "{dialect}: no byte read as a character"
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! Each action's id as `actions.csv` prints it: the first 32 bits of SipHash-2-4 (fixed keys,
 //! src/engine/output.rs `action_key`) of pupil, rule, step, action (each followed by a 0xff
-//! byte) and date. SQL has no SipHash and no unsigned 64-bit arithmetic common to the
+//! byte) and date. The message is built as hex (`hex` gives a text's UTF-8 bytes in both
+//! dialects), so names in any script hash as the engine hashes them and the 0xff byte is
+//! written as itself. SQL has no SipHash and no unsigned 64-bit arithmetic common to the
 //! dialects, so each 64-bit word is two 32-bit halves in BIGINT columns (`x_h`, `x_l`),
 //! added with an explicit carry and rotated by multiplying and dividing by powers of two.
 //! DuckDB compresses the message one 8-byte block per statement; Spark folds over each
@@ -9,44 +11,16 @@
 use std::fmt::Write as _;
 
 use super::dialect::Dialect;
-use crate::diagnostic::Diagnostic;
-use crate::source::Loc;
 use crate::table::{DecisionTable, step_name};
 
 /// The keys of `action_key`.
 const K0: u64 = 0x6174_7465_6e64_0003;
 const K1: u64 = 0x6163_7469_6f6e_0004;
-/// Stands for the 0xff byte after each part: a character no part may hold.
-const SEPARATOR: char = '|';
+/// The 0xff byte after each part, in hex.
+const SEPARATOR: &str = "FF";
 /// The longest pupil id (src/register `valid_pupil_id`).
 const MAX_PUPIL_ID: usize = 64;
 const M32: &str = "4294967296";
-
-/// Rules or actions whose names the hash cannot read byte by byte (outside printable ASCII,
-/// or holding the separator).
-pub fn unexpressed(
-    table: &DecisionTable,
-    _dialect: Dialect,
-    unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
-) -> Vec<Diagnostic> {
-    let plain = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'|');
-    let mut errors = Vec::new();
-    for row in &table.rows {
-        if row.actions.is_empty() {
-            continue;
-        }
-        if let Some(a) = std::iter::once(row.rule.as_str())
-            .chain(row.actions.iter().map(|a| a.action.as_str()))
-            .find(|s| !plain(s))
-        {
-            errors.push(unsupported(
-                format!("the action id of `{a}` (a name outside printable ASCII, or with `|`)"),
-                &row.loc,
-            ));
-        }
-    }
-    errors
-}
 
 /// The longest message (in bytes) any action of the table hashes.
 fn longest(table: &DecisionTable) -> usize {
@@ -193,13 +167,16 @@ fn rounds(d: Dialect, mut inner: String, keep: &str, count: usize) -> String {
 
 /// The message's 8-byte block `i` as a word (little-endian), the length byte in the top of
 /// the block that holds the message's end; `pos(j)` is where its byte `j` is in the message,
-/// counted from 0 and from 1 (as `substr` counts).
-fn block(d: Dialect, pos: &dyn Fn(usize) -> (String, String), i: &str) -> Word {
+/// counted from 0. Byte `p` is the hex digits at `2p + 1` and `2p + 2` (as `substr` counts).
+fn block(d: Dialect, pos: &dyn Fn(usize) -> String, i: &str) -> Word {
     let byte = |j: usize| {
-        let (p, q) = pos(j);
+        let p = pos(j);
+        let digit =
+            |k: u32| format!("(instr('0123456789ABCDEF', substr(msg, 2 * {p} + {k}, 1)) - 1)");
         format!(
-            "CASE WHEN {p} < msg_len THEN (CASE WHEN ascii(substr(msg, {q}, 1)) = {} THEN 255 ELSE ascii(substr(msg, {q}, 1)) END) ELSE 0 END",
-            SEPARATOR as u32,
+            "CASE WHEN {p} < msg_len THEN {} * 16 + {} ELSE 0 END",
+            digit(1),
+            digit(2)
         )
     };
     let half = |from: usize| {
@@ -228,12 +205,18 @@ fn initial() -> [(&'static str, Word); 4] {
     ]
 }
 
-/// The message an action's id hashes, from the columns of `due`.
+/// The message an action's id hashes, from the columns of `due`, in hex; its length in
+/// bytes is [`message_len`].
 fn message(d: Dialect) -> String {
     format!(
-        "pupil_id || '|' || rule || '|' || step || '|' || action || '|' || {}",
+        "hex(pupil_id) || '{SEPARATOR}' || hex(rule) || '{SEPARATOR}' || hex(step) || '{SEPARATOR}' || hex(action) || '{SEPARATOR}' || hex({})",
         d.text("date")
     )
+}
+
+/// The message's length in bytes (two hex digits each).
+fn message_len(d: Dialect) -> String {
+    d.div("length(msg)", "2")
 }
 
 /// `action_ids`: every action of every rule fired, with its id; DuckDB compresses one block
@@ -287,11 +270,7 @@ fn spark_ids(out: &mut String, d: Dialect) {
     let init = initial().map(|(_, w)| bigint(&w));
     let blocks = format!("({} * 6 + 6)", d.div("msg_len", "8"));
     let i = d.div("k", "6");
-    let m = bigint(&block(
-        d,
-        &|j| (format!("({i} * 8 + {j})"), format!("({i} * 8 + {})", j + 1)),
-        &i,
-    ));
+    let m = bigint(&block(d, &|j| format!("({i} * 8 + {j})"), &i));
     let load = state(
         &[t[0].clone(), t[1].clone(), t[2].clone(), xor(d, &t[3], &m)],
         &m,
@@ -325,8 +304,9 @@ fn spark_ids(out: &mut String, d: Dialect) {
         "SELECT aggregate(sequence(0, {blocks} + 8),\n    {},\n    (t, k) -> {step},\n    \
          t -> lower(lpad(hex({top}), 8, '0'))) AS id,\n  \
          pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name\n\
-         FROM (SELECT *, length(msg) AS msg_len FROM (SELECT *, {} AS msg FROM due) AS m) AS m;\n",
+         FROM (SELECT *, {} AS msg_len FROM (SELECT *, {} AS msg FROM due) AS m) AS m;\n",
         state(&init, &bigint(&Word::constant(0))),
+        message_len(d),
         message(d),
     );
 }
@@ -336,7 +316,7 @@ fn action_ids(out: &mut String, d: Dialect) {
     let _ = writeln!(
         out,
         "-- Each action of each rule fired, with the message its id hashes: pupil, rule, step,\n\
-         -- action, each followed by a 0xff byte (`|` here), then the date."
+         -- action, each followed by a 0xff byte, then the date; in hex, two digits a byte."
     );
     let _ = writeln!(out, "{}", d.create("action_hash_0"));
     let init = initial();
@@ -352,8 +332,9 @@ fn action_ids(out: &mut String, d: Dialect) {
         .collect();
     let _ = writeln!(
         out,
-        "SELECT pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, length(msg) AS msg_len,\n  {}\n\
+        "SELECT pupil_id, day, date, row_id, stage_rank, evidence, rule, action, note, responsible, responsible_name, msg, {} AS msg_len,\n  {}\n\
          FROM (SELECT *, {msg} AS msg FROM due) AS m;\n",
+        message_len(d),
         cols.join(", ")
     );
 }
@@ -363,11 +344,7 @@ fn compress(out: &mut String, d: Dialect, table: &DecisionTable) {
     let blocks = longest(table) / 8 + 1;
     let mut prev = "action_hash_0".to_string();
     for i in 0..blocks {
-        let m = block(
-            d,
-            &|j| ((i * 8 + j).to_string(), (i * 8 + j + 1).to_string()),
-            &i.to_string(),
-        );
+        let m = block(d, &|j| (i * 8 + j).to_string(), &i.to_string());
         let name = format!("action_hash_{}", i + 1);
         let _ = writeln!(
             out,

@@ -73,7 +73,7 @@ pub fn compile(
 ) -> Result<String, Vec<Diagnostic>> {
     let unsupported =
         |construct: String, loc: &Loc| SqlError::Unsupported { construct, dialect }.at(loc);
-    let errors = unexpressed(table, dialect, &unsupported);
+    let errors = merge::unexpressed(table, &unsupported);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -108,18 +108,6 @@ pub fn compile(
     actions(&mut out, dialect, table);
     out.push_str(&summary_sql);
     Ok(out)
-}
-
-/// The constructs of the table the compiler does not express, each located.
-fn unexpressed(
-    table: &DecisionTable,
-    dialect: Dialect,
-    unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
-) -> Vec<Diagnostic> {
-    let mut errors = Vec::new();
-    errors.extend(merge::unexpressed(table, unsupported));
-    errors.extend(ids::unexpressed(table, dialect, unsupported));
-    errors
 }
 
 /// `actions`: one line per action of each rule fired, in the columns of actions.csv (a run
