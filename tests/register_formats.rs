@@ -985,3 +985,39 @@ fn a_pupils_file_names_a_repeated_pupil_and_hides_what_is_personal() {
         problems[0]
     );
 }
+
+/// A register of as many pupils as rows (past the 65,536 a reading thread keeps in its own
+/// cache before it stops copying pupils it does not meet again) reads every mark, and a
+/// session marked twice is still found, with the line of its first mark.
+#[test]
+fn a_register_of_distinct_pupils_reads_past_a_threads_own_cache() {
+    let (table, days) = table();
+    let read = |text: &str| {
+        register::read_register(
+            &Input::bytes("register.csv", text.as_bytes().to_vec()),
+            &table.calendar,
+            days,
+            None,
+            None,
+            &ReadOptions::default(),
+        )
+    };
+    let mut text = String::from("pupil_id,date,session,mark\n");
+    for p in 0..70_000 {
+        text.push_str(&format!("Q{p:07},2024-09-02,AM,/\n"));
+    }
+    let register = read(&text).expect("70,000 pupils read");
+    assert_eq!(register.sessions(), 70_000);
+    assert_eq!(register.ids().count(), 70_000);
+    // Past the cache: a pupil of line 69,002 again, and one of line 6.
+    for (again, first) in [("Q0069000", 69_002), ("Q0000004", 6)] {
+        let twice = format!("{text}{again},2024-09-02,AM,N\n");
+        let problems = read(&twice).expect_err("a session marked twice");
+        assert_eq!(problems[0].at.line, 70_002, "{:?}", problems[0]);
+        assert!(
+            format!("{:?}", problems[0].error).contains(&format!("first_line: Some({first})")),
+            "{:?}",
+            problems[0]
+        );
+    }
+}

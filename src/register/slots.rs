@@ -243,6 +243,8 @@ impl Slots {
             next: Vec::new(),
             last: None,
             moving: false,
+            rows: 0,
+            misses: 0,
             stored: 0,
         }
     }
@@ -257,6 +259,10 @@ pub(crate) fn roll_of(ctx: &Context<'_>, pupil: &Pupil) -> (usize, usize) {
         .map_or(ctx.days.len(), |d| ctx.days.index_on_or_after(d));
     (from, to.max(from))
 }
+
+/// How many pupils a reading thread keeps in its own cache before it asks whether rows
+/// meet them again.
+const LOCAL_CACHE_FREE: usize = 1 << 16;
 
 /// One reading thread's view of the slots.
 pub(crate) struct LocalSlots<'s> {
@@ -274,6 +280,9 @@ pub(crate) struct LocalSlots<'s> {
     last: Option<usize>,
     /// The last pupil predicted was the one after the pupil before it.
     moving: bool,
+    /// Rows looked up through this view, and how many the shared map answered.
+    rows: u64,
+    misses: u64,
     /// Marks recorded through this view.
     pub stored: u64,
 }
@@ -281,6 +290,7 @@ pub(crate) struct LocalSlots<'s> {
 impl LocalSlots<'_> {
     #[inline]
     pub fn get(&mut self, id: &[u8]) -> Result<Entry, RegisterError> {
+        self.rows += 1;
         let predicted = self.predict(id);
         let index = match predicted {
             Some(i) => i,
@@ -290,6 +300,14 @@ impl LocalSlots<'_> {
                     Some(j) => j,
                     None => {
                         let e = self.slots.get(id, hash)?;
+                        self.misses += 1;
+                        // A thread that seldom meets a pupil again (a file of as many pupils
+                        // as rows) keeps no copy past the first few: the shared map answers,
+                        // and memory is not that map's again (and again doubled) per thread.
+                        if self.entries.len() >= LOCAL_CACHE_FREE && self.misses * 2 > self.rows {
+                            self.last = None;
+                            return Ok(e);
+                        }
                         // The shared list took the id, so it is valid and this one can too.
                         let Some(j) = self.ids.push(id) else {
                             return Err(RegisterError::TooManyPupils { limit: MAX_PUPILS });
