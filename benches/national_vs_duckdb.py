@@ -22,19 +22,11 @@ import re
 import subprocess
 import sys
 
+from warm import warm
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CALENDAR = os.path.join(ROOT, "policies", "calendars", "camden-2024-25.calendar")
 POLICY = os.path.join(ROOT, "policies", "national.policy")
-
-
-def warm(cmd):
-    """Reads every file the command names, just before it runs: this machine pages out file
-    data unused for a minute, and a run that waits on the disk measures the disk."""
-    for arg in cmd:
-        if os.path.isfile(arg):
-            with open(arg, "rb") as f:
-                while f.read(1 << 24):
-                    pass
 
 
 def timed(cmd):

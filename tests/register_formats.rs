@@ -81,6 +81,19 @@ fn read(name: &str, bytes: Vec<u8>, case: &Case) -> Result<Register, String> {
     .map_err(|problems| problems.iter().map(ToString::to_string).collect())
 }
 
+/// A register given as text, read with no pupils file, codes map or options.
+fn read_text(name: &str, text: &str) -> Result<Register, Vec<register::InputProblem>> {
+    let (table, days) = table();
+    register::read_register(
+        &Input::bytes(name, text.as_bytes().to_vec()),
+        &table.calendar,
+        days,
+        None,
+        None,
+        &ReadOptions::default(),
+    )
+}
+
 fn same_register(a: &Register, b: &Register) {
     let ids = |r: &Register| r.ids().map(str::to_string).collect::<Vec<_>>();
     assert_eq!(ids(a), ids(b));
@@ -796,17 +809,7 @@ fn a_stray_closing_tag_past_the_first_chunk_of_a_sims_file_is_an_error() {
 /// marked twice is reported with the line of its first mark either way.
 #[test]
 fn compact_rows_read_alike_on_the_fast_and_the_careful_path() {
-    let (table, days) = table();
-    let read = |text: &str| {
-        register::read_register(
-            &Input::bytes("marks.csv", text.as_bytes().to_vec()),
-            &table.calendar,
-            days,
-            None,
-            None,
-            &ReadOptions::default(),
-        )
-    };
+    let read = |text: &str| read_text("marks.csv", text);
     // School days 2, 3, 5 and 6 September (the 4th is an INSET day).
     let long = "pupil_id,date,session,mark\n\
         P1,2024-09-02,AM,/\nP1,2024-09-02,PM,/\nP1,2024-09-03,AM,N\nP1,2024-09-03,PM,/\n\
@@ -844,17 +847,7 @@ fn compact_rows_read_alike_on_the_fast_and_the_careful_path() {
 /// is reported with the line of its first mark.
 #[test]
 fn long_rows_read_alike_on_the_plain_and_the_careful_path() {
-    let (table, days) = table();
-    let read = |text: &str| {
-        register::read_register(
-            &Input::bytes("register.csv", text.as_bytes().to_vec()),
-            &table.calendar,
-            days,
-            None,
-            None,
-            &ReadOptions::default(),
-        )
-    };
+    let read = |text: &str| read_text("register.csv", text);
     // Ids of 2, 5, 8 and 12 characters; school days 2, 3, 5 and 6 September.
     let ids = ["P1", "P0002", "P0000003", "P00000000004"];
     let dates = ["2024-09-02", "2024-09-03", "2024-09-05", "2024-09-06"];
@@ -991,17 +984,7 @@ fn a_pupils_file_names_a_repeated_pupil_and_hides_what_is_personal() {
 /// session marked twice is still found, with the line of its first mark.
 #[test]
 fn a_register_of_distinct_pupils_reads_past_a_threads_own_cache() {
-    let (table, days) = table();
-    let read = |text: &str| {
-        register::read_register(
-            &Input::bytes("register.csv", text.as_bytes().to_vec()),
-            &table.calendar,
-            days,
-            None,
-            None,
-            &ReadOptions::default(),
-        )
-    };
+    let read = |text: &str| read_text("register.csv", text);
     let mut text = String::from("pupil_id,date,session,mark\n");
     for p in 0..70_000 {
         text.push_str(&format!("Q{p:07},2024-09-02,AM,/\n"));

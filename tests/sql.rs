@@ -26,19 +26,25 @@ fn attend(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn national(dialect: &str) -> String {
-    let (code, stdout, stderr) = attend(&[
+/// `attend compile --format sql` of a policy under the bundled calendar.
+/// `extra` are further flags.
+fn compile(policy: &str, dialect: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
         "compile",
-        "policies/national.policy",
+        policy,
         "--calendar",
         "policies/calendars/camden-2024-25.calendar",
         "--format",
         "sql",
         "--dialect",
         dialect,
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    stdout
+    ];
+    args.extend_from_slice(extra);
+    attend(&args)
+}
+
+fn national(dialect: &str) -> String {
+    compiled("policies/national.policy", dialect)
 }
 
 #[test]
@@ -120,16 +126,8 @@ fn the_script_splits_into_statements_that_each_make_a_table_or_view() {
 #[test]
 fn a_construct_the_compiler_cannot_express_is_a_located_error() {
     for dialect in ["duckdb", "spark"] {
-        let (code, stdout, stderr) = attend(&[
-            "compile",
-            "tests/sql/refused/stage-in-band.policy",
-            "--calendar",
-            "policies/calendars/camden-2024-25.calendar",
-            "--format",
-            "sql",
-            "--dialect",
-            dialect,
-        ]);
+        let (code, stdout, stderr) =
+            compile("tests/sql/refused/stage-in-band.policy", dialect, &[]);
         assert_eq!(code, 1, "{stderr}");
         assert!(stdout.is_empty(), "no SQL is written: {stdout}");
         insta::assert_snapshot!(format!("located_error_{dialect}"), stderr);
@@ -165,17 +163,7 @@ fn statements(script: &str, tables: &[&str]) -> String {
 }
 
 fn compiled(policy: &str, dialect: &str) -> String {
-    let (code, stdout, stderr) = attend(&[
-        "compile",
-        policy,
-        "--calendar",
-        "policies/calendars/camden-2024-25.calendar",
-        "--format",
-        "sql",
-        "--dialect",
-        dialect,
-        "-q",
-    ]);
+    let (code, stdout, stderr) = compile(policy, dialect, &["-q"]);
     assert_eq!(code, 0, "{stderr}");
     stdout
 }
@@ -263,17 +251,7 @@ fn limits_reading_the_last_firing_are_a_walk_over_the_days() {
 #[test]
 fn names_in_any_script_are_hashed_byte_for_byte() {
     for dialect in ["duckdb", "spark"] {
-        let (code, stdout, stderr) = attend(&[
-            "compile",
-            "tests/sql/policies/names.policy",
-            "--calendar",
-            "policies/calendars/camden-2024-25.calendar",
-            "--format",
-            "sql",
-            "--dialect",
-            dialect,
-        ]);
-        assert_eq!(code, 0, "{stderr}");
+        let stdout = compiled("tests/sql/policies/names.policy", dialect);
         assert!(stdout.contains("hex(rule) || 'FF'"), "{dialect}");
         assert!(
             !stdout.contains("ascii("),

@@ -284,21 +284,11 @@ fn each_dated_mark(
     let mut tokens = 0usize;
     let mut i = 0;
     while let Some(&b) = marks.get(i) {
-        let len = match b {
-            b',' | b' ' | b'|' | b'\t' => {
-                i += 1;
-                continue;
-            }
-            b'/' | b'\\' | b'#' | b'-' => 1,
-            _ if b.is_ascii_alphabetic() => {
-                if marks.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                    2
-                } else {
-                    1
-                }
-            }
-            _ => return None,
-        };
+        let len = token_len(marks, i, b)?;
+        if len == 0 {
+            i += 1;
+            continue;
+        }
         let text = &marks[i..i + len];
         i += len;
         if tokens > 0 && tokens.is_multiple_of(2) {
@@ -331,7 +321,7 @@ fn each_dated_mark(
     tokens.is_multiple_of(2).then_some(())
 }
 
-/// What a byte of a row's marks is, for [`each_national_mark`].
+/// What a byte of a row's marks is, for [`token_len`].
 const SEPARATOR: u8 = 0;
 const ONE_BYTE: u8 = 1;
 const LETTER: u8 = 2;
@@ -352,6 +342,19 @@ const CLASSES: [u8; 256] = {
     classes
 };
 
+/// The length of the token starting with byte `b` at `marks[i]`: 0 for a separator, `None`
+/// for a byte no token starts with. A letter followed by a digit is one token (`C1`).
+#[inline]
+fn token_len(marks: &[u8], i: usize, b: u8) -> Option<usize> {
+    match CLASSES[usize::from(b)] {
+        SEPARATOR => Some(0),
+        ONE_BYTE => Some(1),
+        LETTER if marks.get(i + 1).is_some_and(u8::is_ascii_digit) => Some(2),
+        LETTER => Some(1),
+        _ => None,
+    }
+}
+
 /// [`each_mark`] for a decoder with no codes map, whose marks mean the same on every date:
 /// the school day of each token is read from `days` (the calendar from the row's start date,
 /// [`crate::table::SchoolDays::from_date`]) without a date, and a byte's kind from a table.
@@ -368,16 +371,11 @@ fn each_national_mark(
     let mut tokens = 0usize;
     let mut i = 0;
     while let Some(&b) = marks.get(i) {
-        let len = match CLASSES[usize::from(b)] {
-            SEPARATOR => {
-                i += 1;
-                continue;
-            }
-            ONE_BYTE => 1,
-            LETTER if marks.get(i + 1).is_some_and(u8::is_ascii_digit) => 2,
-            LETTER => 1,
-            _ => return None,
-        };
+        let len = token_len(marks, i, b)?;
+        if len == 0 {
+            i += 1;
+            continue;
+        }
         let text = &marks[i..i + len];
         i += len;
         let session = tokens % 2;
