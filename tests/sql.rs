@@ -200,6 +200,32 @@ fn notices_issued_is_a_walk_over_the_days() {
     insta::assert_snapshot!("notices_fold_on_spark", spark_statement(&script, "walk"));
 }
 
+/// Such triggers with a limit or a schedule, and escalation steps reading the notices: the walk
+/// also carries whether each held at its last look and the week (or period) it last fired;
+/// a step is due as any step is, its notices decided in the walk; in a policy with support
+/// plans they read and fire at the stage the plans' walk gives (`stage0`).
+#[test]
+fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
+    let script = compiled("tests/sql/policies/notices-limits.policy", "duckdb");
+    let walk = statement(&script, "walk");
+    // One step of the walk is enough to read: the first day's and the next days' are the same.
+    let step = walk
+        .split("\n  UNION ALL\n")
+        .next()
+        .expect("the walk's first step");
+    insta::assert_snapshot!(step);
+    let script = compiled("tests/sql/policies/plans-notices.policy", "duckdb");
+    let fired = statement(&script, "fired");
+    assert!(
+        fired.contains("stage0 AS stage_rank"),
+        "walked triggers fire at the plans' stage: {fired}"
+    );
+    assert!(
+        statement(&script, "walk_days").contains("(stage0 BETWEEN "),
+        "walked triggers read the plans' stage"
+    );
+}
+
 /// A ladder: a walk over each pupil's school days carrying the stage, its entry day and
 /// periods, its hold and the run of its exit condition (here the ladder `in order after 2
 /// school_weeks` with `at once when`, `held for` and `held until`); a recursive query on

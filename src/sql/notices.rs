@@ -1,12 +1,15 @@
 //! Triggers whose condition reads `notices_issued(N years)`: whether one holds today depends
 //! on the penalty notices the run asked for on earlier days, its own among them, so their days
-//! are found by a walk over each pupil's school days on roll (src/sql/walk.rs).
+//! are found by a walk over each pupil's school days on roll (src/sql/walk.rs), which also
+//! carries what their schedules and limits read.
 
 use std::fmt::Write as _;
 
+use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
+use super::metrics::Metrics;
 use super::walk::{Carried, Walk};
-use crate::model::CountMetric;
+use crate::model::{CountMetric, Period, Repeat};
 use crate::table::{Atom, DecisionTable};
 
 /// The action `notices_issued(...)` counts, as the table writes it (the engine's
@@ -21,12 +24,34 @@ pub struct WalkedTrigger {
     /// Per row, its test in two parts: what the day's columns decide, and what reads the
     /// notices.
     pub parts: Vec<(String, String)>,
-    /// `on each`: fires every day it holds (else on a rising edge).
-    pub each: bool,
+    /// When it fires again while it holds (src/engine/eval `fires`): a rising edge, `on each`,
+    /// `once per`, `repeat every`, `not again within`.
+    pub repeat: Repeat,
+    /// The calendar column `look{j}` of the days it is looked at, if not every day.
+    pub look: Option<usize>,
     /// Its actions ask for a penalty notice.
     pub asks: bool,
     /// The N of the `notices_issued(N years)` it reads.
     pub read: Vec<u32>,
+    /// The column of the stage it fires at.
+    pub stage: String,
+}
+
+/// A row's condition in two parts, each a test and its evidence: what the day's columns
+/// decide (computed before the walk), and what reads the notices (decided in it).
+pub fn split(
+    scope: &Scope<'_>,
+    metrics: &mut Metrics,
+    atoms: &[Atom],
+) -> Result<(String, String), Unsupported> {
+    let (on_notices, rest): (Vec<Atom>, Vec<Atom>) = atoms
+        .iter()
+        .cloned()
+        .partition(|a| reads_notices(std::slice::from_ref(a)));
+    Ok((
+        conditions::rule(scope, metrics, &rest)?.0,
+        conditions::rule(scope, metrics, &on_notices)?.0,
+    ))
 }
 
 /// Whether a row's condition reads `notices_issued(...)`.
@@ -41,8 +66,9 @@ pub fn reads_notices(atoms: &[Atom]) -> bool {
 
 /// The triggers reading `notices_issued(...)`: a walk over each pupil's school days on roll
 /// (a recursive query, src/engine/eval `notices`), carrying the dates of the penalty notices
-/// asked for so far (by the other rules, from `fired_base`, and by these triggers) and
-/// whether each trigger held the day before; then `fired`, all the firings.
+/// asked for so far (by the other rules, from `fired_base`, and by these triggers), whether
+/// each trigger held at its last look and when it last fired (its limit); then `fired`, all
+/// the firings.
 pub fn walk(
     out: &mut String,
     d: Dialect,
@@ -81,6 +107,13 @@ pub fn walk(
     }
     let mut asked = vec!["asked_before".to_string()];
     let mut inputs = vec!["date".to_string(), "asked_before".to_string()];
+    // The calendar the triggers' schedules and limits read.
+    let mut calendar: Vec<String> = Vec::new();
+    let mut read_calendar = |col: String| {
+        if !calendar.contains(&col) {
+            calendar.push(col);
+        }
+    };
     let mut carried = Vec::new();
     let mut outputs = Vec::new();
     for (k, w) in walks.iter().enumerate() {
@@ -95,25 +128,96 @@ pub fn walk(
             ways.join(" OR ")
         };
         levels[1].push((format!("h{k}"), format!("({holds})")));
-        levels[2].push((
-            format!("f{k}"),
-            if w.each {
-                format!("h{k}")
-            } else {
-                format!("h{k} AND NOT p_held{k}")
-            },
-        ));
+        // As the engine's trigger loop: a trigger looked at on some days only is neither
+        // fired nor changed on the rest, and a look at a period's end stands alone (what held
+        // at the look before does not carry).
+        let (looked, was) = match w.look {
+            Some(j) => {
+                read_calendar(format!("look{j}"));
+                (
+                    format!("look{j} > 0 AND "),
+                    format!("(p_held{k} AND look{j} <> 1)"),
+                )
+            }
+            None => (String::new(), format!("p_held{k}")),
+        };
+        // What a limit reads of the last firing: its school week, or its period's ordinal.
+        let (again, last) = match w.repeat {
+            Repeat::RisingEdge => (format!("NOT {was}"), None),
+            Repeat::Each => (String::new(), None),
+            Repeat::OncePer(p) => {
+                let col = match p {
+                    Period::HalfTerm => "half_term",
+                    Period::Term => "term",
+                    Period::Year => "year",
+                };
+                read_calendar(col.into());
+                (
+                    format!("(p_last{k} IS NULL OR {col} <> p_last{k})"),
+                    Some(col),
+                )
+            }
+            Repeat::Every { school_weeks } => {
+                read_calendar("week".into());
+                (
+                    format!(
+                        "(NOT {was} OR p_last{k} IS NULL OR week >= p_last{k} + {school_weeks})"
+                    ),
+                    Some("week"),
+                )
+            }
+            Repeat::NotWithin { school_weeks } => {
+                read_calendar("week".into());
+                (
+                    format!(
+                        "(NOT {was} AND (p_last{k} IS NULL OR week >= p_last{k} + {school_weeks}))"
+                    ),
+                    Some("week"),
+                )
+            }
+        };
+        let fires = if again.is_empty() {
+            format!("{looked}h{k}")
+        } else {
+            format!("{looked}h{k} AND {again}")
+        };
+        levels[2].push((format!("f{k}"), fires.clone()));
         if w.asks {
             asked.push(format!("CASE WHEN f{k} THEN 1 ELSE 0 END"));
         }
-        carried.push(Carried {
-            name: format!("held{k}"),
-            ty: "BOOLEAN",
-            first: "FALSE".into(),
-            next: format!("h{k}"),
-        });
+        // `on each` (and an escalation step) reads nothing of the day before.
+        if w.repeat != Repeat::Each || w.look.is_some() {
+            carried.push(Carried {
+                name: format!("held{k}"),
+                ty: "BOOLEAN",
+                first: "FALSE".into(),
+                next: match w.look {
+                    Some(_) => format!("w_held{k}"),
+                    None => format!("h{k}"),
+                },
+            });
+        }
+        if let Some(j) = w.look {
+            levels[2].push((
+                format!("w_held{k}"),
+                format!("CASE WHEN look{j} > 0 THEN h{k} ELSE p_held{k} END"),
+            ));
+        }
+        if let Some(col) = last {
+            levels[2].push((
+                format!("w_last{k}"),
+                format!("CASE WHEN {fires} THEN {col} ELSE p_last{k} END"),
+            ));
+            carried.push(Carried {
+                name: format!("last{k}"),
+                ty: "INT",
+                first: "NULL".into(),
+                next: format!("w_last{k}"),
+            });
+        }
         outputs.push((format!("w_fire{k}"), "BOOLEAN", format!("f{k}")));
     }
+    inputs.extend(calendar);
     // Today's date once for each notice asked for today.
     let asked = asked.join(" + ");
     levels[3].push((
@@ -211,12 +315,13 @@ pub fn walk(
         }
         selects.push(format!(
             "-- {comment}\n\
-             SELECT pupil_id, day, date, CASE {} END AS row_id, {ord} AS fire_ord, stage AS stage_rank,\n  \
+             SELECT pupil_id, day, date, CASE {} END AS row_id, {ord} AS fire_ord, {} AS stage_rank,\n  \
              CASE {} END AS evidence\n\
              FROM (SELECT i.*, {}w.w_fire{k} AS walk_fires\n  \
              FROM walk AS w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq) AS x\n\
              WHERE walk_fires",
             rows.join(" "),
+            w.stage,
             texts.join(" "),
             notices
                 .iter()

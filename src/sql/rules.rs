@@ -343,15 +343,9 @@ pub fn rules(
         let notices = rows
             .iter()
             .any(|&w| super::notices::reads_notices(&table.rows[w].when));
-        if notices
-            && (row.stage.is_some()
-                || look.is_some()
-                || !matches!(row.repeat, Repeat::RisingEdge | Repeat::Each))
-        {
+        if notices && row.stage.is_some() {
             return Err((
-                Unsupported(
-                    "`notices_issued(...)` in a trigger with a stage, a schedule or a limit".into(),
-                ),
+                Unsupported("`notices_issued(...)` in a trigger with a stage".into()),
                 at(r),
             ));
         }
@@ -431,12 +425,6 @@ pub fn rules(
             vec![format!("s{passes} AS stage")],
         )
     } else {
-        if let Some(&(first, _)) = triggers.iter().find(|(_, t)| t.notices) {
-            return Err((
-                Unsupported("`notices_issued(...)` in a policy with a support plan".into()),
-                at(first),
-            ));
-        }
         let mut from = "day_bands".to_string();
         let floors = super::plans::floors(&plans);
         for f in &floors {
@@ -482,31 +470,27 @@ pub fn rules(
         let row = &table.rows[*first];
         if trig.notices {
             metrics.notices = Some(Vec::new());
-            let any = holds_under(metrics, trig, "stage");
+            // Read at the stage the other triggers read (with support plans, the walk's
+            // before the day's reviews), as the engine's trigger loop does.
+            let any = holds_under(metrics, trig, trigger_stage);
             // Each row's test split in two: what the day's columns decide, computed before
             // the walk, and what reads the notices, decided in it.
             let scope = Scope {
                 d,
-                stage: Some("stage"),
+                stage: Some(trigger_stage),
                 stage_names: stages,
             };
-            let mut split = Vec::new();
-            for &r in &trig.rows {
-                let (on_notices, rest): (Vec<Atom>, Vec<Atom>) = table.rows[r]
-                    .when
-                    .iter()
-                    .cloned()
-                    .partition(|a| super::notices::reads_notices(std::slice::from_ref(a)));
-                let before = conditions::rule(&scope, metrics, &rest).map_err(|u| (u, at(r)));
-                let within = conditions::rule(&scope, metrics, &on_notices).map_err(|u| (u, at(r)));
-                split.push((before, within));
-            }
+            let split: Vec<_> = trig
+                .rows
+                .iter()
+                .map(|&r| {
+                    super::notices::split(&scope, metrics, &table.rows[r].when)
+                        .map_err(|u| (u, at(r)))
+                })
+                .collect();
             let read = metrics.notices.take().unwrap_or_default();
             let any = any?;
-            let mut parts = Vec::new();
-            for (before, within) in split {
-                parts.push((before?.0, within?.0));
-            }
+            let parts = split.into_iter().collect::<Result<Vec<_>, _>>()?;
             if !row.actions.is_empty() {
                 firings.push(Firing {
                     comment: format!("{} trigger {}", line(*first), row.rule),
@@ -523,9 +507,11 @@ pub fn rules(
             walks.push(WalkedTrigger {
                 rows: trig.rows.iter().copied().zip(any).collect(),
                 parts,
-                each: row.repeat == Repeat::Each,
+                repeat: row.repeat,
+                look: trig.look,
                 asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
                 read,
+                stage: trigger_stage.to_string(),
             });
             continue;
         }
@@ -686,15 +672,48 @@ pub fn rules(
     let _ = writeln!(out, "{}", d.create_inline("day_rules"));
     let mut step_cols = Vec::new();
     for (k, (r, run, day)) in steps.iter().enumerate() {
-        let (test, text) = conditions::rule(&with_stage, metrics, &table.rows[*r].when)
-            .map_err(|u| (u, at(*r)))?;
+        let when = &table.rows[*r].when;
+        let due = format!("ext{run} = 1 AND run{run} = {day}");
+        let comment = format!("{} escalation {} day {day}", line(*r), table.rows[*r].rule);
+        if super::notices::reads_notices(when) {
+            // Due as any step is, and then what reads the notices decided by the walk.
+            metrics.notices = Some(Vec::new());
+            let (test, text) =
+                conditions::rule(&with_stage, metrics, when).map_err(|u| (u, at(*r)))?;
+            let (before, within) =
+                super::notices::split(&with_stage, metrics, when).map_err(|u| (u, at(*r)))?;
+            let read = metrics.notices.take().unwrap_or_default();
+            firings.push(Firing {
+                comment,
+                row: String::new(),
+                stage: String::new(),
+                evidence: String::new(),
+                when: String::new(),
+                once_per: None,
+                after: None,
+                walk: Some(walks.len()),
+                source: String::new(),
+            });
+            walks.push(WalkedTrigger {
+                rows: vec![(*r, (format!("({due} AND {test})"), text))],
+                parts: vec![(format!("({due} AND {before})"), within)],
+                repeat: Repeat::Each,
+                look: None,
+                asks: table.rows[*r]
+                    .actions
+                    .iter()
+                    .any(|a| a.action == NOTICE_ACTION),
+                read,
+                stage: "stage".into(),
+            });
+            continue;
+        }
+        let (test, text) = conditions::rule(&with_stage, metrics, when).map_err(|u| (u, at(*r)))?;
         step_cols.push(format!(
-            "-- {} escalation {} day {day}\n  (ext{run} = 1 AND run{run} = {day} AND {test}) AS step{k}_due,\n  {text} AS step{k}_evidence",
-            line(*r),
-            table.rows[*r].rule
+            "-- {comment}\n  ({due} AND {test}) AS step{k}_due,\n  {text} AS step{k}_evidence",
         ));
         firings.push(Firing {
-            comment: format!("{} escalation {} day {day}", line(*r), table.rows[*r].rule),
+            comment,
             row: r.to_string(),
             stage: "stage".into(),
             evidence: format!("step{k}_evidence"),
