@@ -121,7 +121,7 @@ fn the_script_splits_into_statements_that_each_make_a_table_or_view() {
     }
 }
 
-/// A band's entry guard reading the stage the bands set (tests/sql/refused/, outside the
+/// A band's own condition reading the stage the bands set (tests/sql/refused/, outside the
 /// differential tests' policies): refused on both engines, where it is written, and no SQL.
 #[test]
 fn a_construct_the_compiler_cannot_express_is_a_located_error() {

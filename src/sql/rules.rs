@@ -57,6 +57,13 @@ pub fn rules(
         stage: None,
         stage_names: stages,
     };
+    // A band's entry guards are tested as the bands are chosen, before the day's stage: the
+    // engine reads the stage of the school day before (on roll), as `stage_before` holds it.
+    let stage_before = Scope {
+        d,
+        stage: Some("stage_before"),
+        stage_names: stages,
+    };
     let mut firings: Vec<Firing> = Vec::new();
     let mut limits = Vec::new();
 
@@ -132,7 +139,7 @@ pub fn rules(
                         let mut any = Vec::new();
                         for atoms in rows {
                             any.push(
-                                conditions::rule(&no_stage, metrics, atoms)
+                                conditions::rule(&stage_before, metrics, atoms)
                                     .map_err(|u| (u, at(r)))?
                                     .0,
                             );
