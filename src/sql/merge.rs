@@ -2,18 +2,13 @@
 //! day. The engine (src/engine/output.rs `due`) takes the requests in the order the rules
 //! fired: each joins the first line of that action whose rules do not include its own and
 //! whose person (the first one named) is its own or no one, else starts a line. That pass is
-//! written out request by request, over one row per pupil, day and action.
+//! a walk over each pupil's requests (src/sql/walk.rs), however many rows ask.
 
 use std::fmt::Write as _;
 
 use super::dialect::Dialect;
-use crate::diagnostic::Diagnostic;
-use crate::source::Loc;
+use super::walk::{Carried, Walk};
 use crate::table::DecisionTable;
-
-/// The most requests for one action the script follows through one day (each table row asking
-/// for it is one); the pass grows with the cube of it.
-const MOST_REQUESTS: usize = 24;
 
 /// An untargeted action different people are named for: the action, and the table rows asking
 /// for it (a row once per time it asks).
@@ -58,99 +53,180 @@ pub fn asked_of_different_people(table: &DecisionTable) -> Vec<Asked> {
         .collect()
 }
 
-/// An action asked for by different people in more rows than the script follows.
-pub fn unexpressed(
-    table: &DecisionTable,
-    unsupported: &dyn Fn(String, &Loc) -> Diagnostic,
-) -> Vec<Diagnostic> {
-    asked_of_different_people(table)
-        .into_iter()
-        .filter(|a| a.rows.len() > MOST_REQUESTS)
-        .filter_map(|a| {
-            let row = table.rows.get(*a.rows.last()?)?;
-            Some(unsupported(
-                format!(
-                    "`{}` asked for by different people in {} rows (at most {MOST_REQUESTS})",
-                    a.action,
-                    a.rows.len()
-                ),
-                &row.loc,
-            ))
-        })
-        .collect()
-}
-
 /// `fired_actions` from `fired_requests`: the requests for the actions of `asked` given the
-/// line (`grp`) the engine puts them on.
-pub fn groups(out: &mut String, d: Dialect, asked: &[Asked]) {
-    let most = asked.iter().map(|a| a.rows.len()).max().unwrap_or(1).max(1);
+/// line the engine puts them on, by a walk over each pupil's requests for them (by day, action
+/// and the order the rules fired; src/sql/walk.rs) carrying the day's lines for the action:
+/// each line's rules (`,3,7,`: the rules' numbers below) and person (the first one named,
+/// `''` for no one), both begun again on a new day or action.
+pub fn groups(out: &mut String, d: Dialect, asked: &[Asked], table: &DecisionTable) {
+    let mut rules: Vec<&str> = Vec::new();
+    for a in asked {
+        for &r in &a.rows {
+            if let Some(row) = table.rows.get(r)
+                && !rules.contains(&row.rule.as_str())
+            {
+                rules.push(&row.rule);
+            }
+        }
+    }
+    let numbers: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .map(|(k, rule)| format!("WHEN {} THEN {}", d.quote(rule), k + 1))
+        .collect();
     let names: Vec<String> = asked.iter().map(|a| d.quote(&a.action)).collect();
     let _ = writeln!(
         out,
-        "-- The requests for each action asked of different people, per pupil and day, in the\n\
-         -- order the rules fired: request i's rule and person named (NULL: no one)."
+        "-- The requests for each action asked of different people, per pupil in the order the\n\
+         -- engine takes them (day, action, the order the rules fired): each request's rule, as a\n\
+         -- number, and the person it names ('' for no one)."
     );
-    let _ = writeln!(out, "{}", d.create("requests"));
-    let cols: Vec<String> = (1..=most)
-        .map(|i| {
-            format!(
-                "MAX(CASE WHEN nth = {i} THEN rule END) AS rule_{i}, \
-                 MAX(CASE WHEN nth = {i} THEN NULLIF(responsible, '') END) AS who_{i}"
-            )
-        })
-        .collect();
+    let _ = writeln!(out, "{}", d.create("request_days"));
     let _ = writeln!(
         out,
-        "SELECT pupil_id, day, action,\n  {}\nFROM fired_requests\nWHERE action IN ({})\nGROUP BY pupil_id, day, action;\n",
-        cols.join(",\n  "),
+        "SELECT pupil_id, day, action, nth,\n  \
+         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day, action, nth) AS rseq,\n  \
+         CASE rule {} ELSE 0 END AS rule_no,\n  \
+         COALESCE(responsible, '') AS who\n\
+         FROM fired_requests\nWHERE action IN ({});\n",
+        numbers.join(" "),
         names.join(", ")
     );
+    // What differs between the dialects: lists (their type, empty, size, map, search, append,
+    // element), and a lambda's index, from 1 on DuckDB and from 0 on Spark.
+    let (strings, none, size, transform, position, at) = match d {
+        Dialect::DuckDb => (
+            "VARCHAR[]",
+            "[]",
+            "len",
+            "list_transform",
+            "list_position",
+            "li",
+        ),
+        Dialect::Spark => (
+            "ARRAY<STRING>",
+            "array()",
+            "size",
+            "transform",
+            "array_position",
+            "li + 1",
+        ),
+    };
+    let empty = format!("CAST({none} AS {strings})");
+    let push = |list: &str, item: &str| match d {
+        Dialect::DuckDb => format!("list_append({list}, {item})"),
+        Dialect::Spark => format!("concat({list}, array({item}))"),
+    };
+    let nth_of = |list: &str| match d {
+        Dialect::DuckDb => format!("{list}[li]"),
+        Dialect::Spark => format!("element_at({list}, li + 1)"),
+    };
+    let fresh = "p_day IS NULL OR day <> p_day OR action <> p_action";
+    let text = d.text_type();
+    let key = format!("',' || CAST(rule_no AS {text}) || ','");
+    let levels = vec![
+        vec![
+            (
+                "lrules".to_string(),
+                format!("CASE WHEN {fresh} THEN {empty} ELSE p_lrules END"),
+            ),
+            (
+                "lwho".to_string(),
+                format!("CASE WHEN {fresh} THEN {empty} ELSE p_lwho END"),
+            ),
+            ("rkey".to_string(), key),
+        ],
+        // The first line without the request's rule whose person is its own or no one.
+        vec![(
+            "found".to_string(),
+            format!(
+                "COALESCE({position}({transform}(lrules, (ln, li) -> instr(ln, rkey) = 0 AND ({w} = '' OR who = '' OR {w} = who)), TRUE), 0)",
+                w = nth_of("lwho")
+            ),
+        )],
+        vec![
+            (
+                "line".to_string(),
+                format!("CASE WHEN found > 0 THEN found ELSE {size}(lrules) + 1 END"),
+            ),
+            (
+                "n_lrules".to_string(),
+                format!(
+                    "CASE WHEN found > 0 THEN {transform}(lrules, (ln, li) -> CASE WHEN {at} = found THEN ln || CAST(rule_no AS {text}) || ',' ELSE ln END) ELSE {} END",
+                    push("lrules", "rkey"),
+                ),
+            ),
+            (
+                "n_lwho".to_string(),
+                format!(
+                    "CASE WHEN found > 0 THEN {transform}(lwho, (ln, li) -> CASE WHEN {at} = found AND ln = '' THEN who ELSE ln END) ELSE {} END",
+                    push("lwho", "who")
+                ),
+            ),
+        ],
+    ];
+    let carried = vec![
+        Carried {
+            name: "day".into(),
+            ty: "INT",
+            first: "NULL".into(),
+            next: "day".into(),
+        },
+        Carried {
+            name: "action".into(),
+            ty: text,
+            first: "NULL".into(),
+            next: "action".into(),
+        },
+        Carried {
+            name: "lrules".into(),
+            ty: strings,
+            first: none.into(),
+            next: "n_lrules".into(),
+        },
+        Carried {
+            name: "lwho".into(),
+            ty: strings,
+            first: none.into(),
+            next: "n_lwho".into(),
+        },
+    ];
     let _ = writeln!(
         out,
-        "-- Request i's line (g_i): the first line so far without its rule whose person (the\n\
-         -- first named on it) is its own or no one; else a new line."
+        "-- Request by request, the line the engine puts it on: the first of the day's lines for\n\
+         -- the action without its rule whose person (the first named on it) is its own or no one,\n\
+         -- else a new line."
     );
-    let _ = writeln!(out, "{}", d.create("request_lines"));
-    let mut chain = "SELECT *, 1 AS g_1 FROM requests".to_string();
-    for i in 2..=most {
-        let before: Vec<String> = (1..i).map(|k| format!("g_{k}")).collect();
-        let lines = format!("GREATEST(0, {})", before.join(", "));
-        let mut whens = Vec::new();
-        for j in 1..i {
-            let same_rule: Vec<String> = (1..i)
-                .map(|k| format!("(g_{k} = {j} AND rule_{k} = rule_{i})"))
-                .collect();
-            let person: Vec<String> = (1..i)
-                .map(|k| format!("CASE WHEN g_{k} = {j} THEN who_{k} END"))
-                .collect();
-            let person = format!("COALESCE({})", person.join(", "));
-            whens.push(format!(
-                "WHEN {j} <= {lines} AND NOT ({}) AND ({person} IS NULL OR who_{i} IS NULL OR {person} = who_{i}) THEN {j}",
-                same_rule.join(" OR ")
-            ));
-        }
-        chain = format!(
-            "SELECT *,\n  CASE WHEN rule_{i} IS NULL THEN NULL\n  {}\n  ELSE {lines} + 1 END AS g_{i}\nFROM ({chain}) AS q{i}",
-            whens.join("\n  ")
-        );
+    Walk {
+        table: "request_lines".into(),
+        prefix: "rq_".into(),
+        days: "request_days".into(),
+        seq: "rseq".into(),
+        inputs: ["day", "action", "nth", "rule_no", "who"]
+            .map(String::from)
+            .to_vec(),
+        carried,
+        levels,
+        outputs: vec![
+            ("rq_day".into(), "INT", "day".into()),
+            ("rq_action".into(), text, "action".into()),
+            ("rq_nth".into(), "INT", "nth".into()),
+            ("rq_line".into(), "INT", "line".into()),
+        ],
     }
-    let _ = writeln!(out, "{chain};\n");
+    .write(out, d);
     let _ = writeln!(
         out,
         "-- Each request with its line: for the actions above, the line the engine puts it on."
     );
     let _ = writeln!(out, "{}", d.create("fired_actions"));
-    let pick: Vec<String> = (1..=most)
-        .map(|i| format!("WHEN {i} THEN q.g_{i}"))
-        .collect();
     let _ = writeln!(
         out,
         "SELECT r.pupil_id, r.day, r.date, r.row_id, r.stage_rank, r.evidence, r.rule, r.step,\n  \
          r.action, r.note, r.responsible, r.responsible_name, r.ord,\n  \
-         CASE WHEN q.pupil_id IS NULL THEN r.grp ELSE CASE r.nth {} END END AS grp\n\
+         COALESCE(q.rq_line, r.grp) AS grp\n\
          FROM fired_requests AS r\n\
          LEFT JOIN request_lines AS q\n  \
-         ON q.pupil_id = r.pupil_id AND q.day = r.day AND q.action = r.action;\n",
-        pick.join(" ")
+         ON q.rq_pupil = r.pupil_id AND q.rq_day = r.day AND q.rq_action = r.action AND q.rq_nth = r.nth;\n"
     );
 }

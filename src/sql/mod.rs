@@ -73,10 +73,6 @@ pub fn compile(
 ) -> Result<String, Vec<Diagnostic>> {
     let unsupported =
         |construct: String, loc: &Loc| SqlError::Unsupported { construct, dialect }.at(loc);
-    let errors = merge::unexpressed(table, &unsupported);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     if days.is_empty() {
         return Err(vec![SqlError::NoSchoolDays.at(policy)]);
     }
@@ -164,7 +160,7 @@ fn due(out: &mut String, d: Dialect, table: &DecisionTable) {
         }
     );
     if !merged.is_empty() {
-        merge::groups(out, d, &merged);
+        merge::groups(out, d, &merged, table);
     }
     let group = "pupil_id, day, action, grp";
     let _ = writeln!(
