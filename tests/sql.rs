@@ -121,13 +121,17 @@ fn the_script_splits_into_statements_that_each_make_a_table_or_view() {
     }
 }
 
-/// A band's own condition reading the stage the bands set (tests/sql/refused/, outside the
-/// differential tests' policies): refused on both engines, where it is written, and no SQL.
+/// A band's own condition reading the stage, in a policy with support plans (tests/sql/refused/,
+/// outside the differential tests' policies): refused on both engines, where it is written,
+/// and no SQL.
 #[test]
 fn a_construct_the_compiler_cannot_express_is_a_located_error() {
     for dialect in ["duckdb", "spark"] {
-        let (code, stdout, stderr) =
-            compile("tests/sql/refused/stage-in-band.policy", dialect, &[]);
+        let (code, stdout, stderr) = compile(
+            "tests/sql/refused/stage-in-band-with-plans.policy",
+            dialect,
+            &[],
+        );
         assert_eq!(code, 1, "{stderr}");
         assert!(stdout.is_empty(), "no SQL is written: {stdout}");
         insta::assert_snapshot!(format!("located_error_{dialect}"), stderr);
@@ -234,6 +238,30 @@ fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
     assert!(
         statement(&script, "walk_days").contains("(stage0 BETWEEN "),
         "walked triggers read the plans' stage"
+    );
+}
+
+/// A band whose own condition reads the stage reads the stage of the school day before: a walk
+/// over each pupil's school days chooses the bands and finds the stage (the fixed point over
+/// the triggers that set one) as the engine does, carrying the stage; the bands are then
+/// chosen reading `band_stage_before`. The walk's first step is enough to read.
+#[test]
+fn a_band_reading_the_stage_is_a_walk_over_the_days() {
+    let script = compiled("tests/sql/policies/stage-in-band.policy", "duckdb");
+    let walk = statement(&script, "band_stage");
+    let step = walk
+        .split("\n  UNION ALL\n")
+        .next()
+        .expect("the walk's first step");
+    insta::assert_snapshot!(format!(
+        "{}\n\n{step}",
+        statement(&script, "band_stage_days")
+    ));
+    let bands = statement(&script, "day_bands");
+    assert!(
+        bands.contains("JOIN band_stage ON bs_pupil = pupil_id AND bs_day = day")
+            && bands.contains("(band_stage_before BETWEEN "),
+        "the bands read the walk's stage: {bands}"
     );
 }
 

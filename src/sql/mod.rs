@@ -15,6 +15,7 @@ mod metrics;
 mod notices;
 mod plans;
 mod rules;
+mod stage_before;
 mod walk;
 
 use std::fmt::Write as _;

@@ -64,6 +64,24 @@ pub fn rules(
         stage: Some("stage_before"),
         stage_names: stages,
     };
+    // A band whose own condition reads the stage reads the stage of the day before, found by
+    // a walk (src/sql/stage_before.rs); with support plans that stage is theirs, not walked.
+    let band_stage = super::stage_before::band_reading_stage(table);
+    if let Some(r) = band_stage
+        && !super::plans::of(table).is_empty()
+    {
+        return Err((
+            Unsupported(
+                "`pupil.stage` in a band's condition in a policy with support plans".into(),
+            ),
+            at(r),
+        ));
+    }
+    let band_scope = Scope {
+        d,
+        stage: band_stage.map(|_| super::stage_before::COLUMN),
+        stage_names: stages,
+    };
     let mut firings: Vec<Firing> = Vec::new();
     let mut limits = Vec::new();
 
@@ -94,7 +112,7 @@ pub fn rules(
             let mut own = Vec::new();
             for atoms in &ways {
                 let (test, text) =
-                    conditions::rule(&no_stage, metrics, atoms).map_err(|u| (u, at(r)))?;
+                    conditions::rule(&band_scope, metrics, atoms).map_err(|u| (u, at(r)))?;
                 own.push((test.clone(), text.clone()));
                 which.push(format!(
                     "    WHEN {test} THEN {i} -- {} band {}",
@@ -252,7 +270,7 @@ pub fn rules(
                 _ => 1,
             };
             let (_, text) =
-                conditions::rule(&no_stage, metrics, &weekly.when).map_err(|u| (u, at(w)))?;
+                conditions::rule(&stage_before, metrics, &weekly.when).map_err(|u| (u, at(w)))?;
             let rank = row
                 .stage
                 .as_deref()
@@ -289,6 +307,11 @@ pub fn rules(
         if !ranks.is_empty() {
             stage_parts.push(format!("CASE band{s} {} ELSE 0 END", ranks.join(" ")));
         }
+    }
+    if band_stage.is_some() {
+        super::stage_before::walk(out, d, table, metrics, &ladder_joins)
+            .map_err(|(u, r)| (u, at(r)))?;
+        ladder_joins.push_str("\n  JOIN band_stage ON bs_pupil = pupil_id AND bs_day = day");
     }
     let _ = writeln!(
         out,
