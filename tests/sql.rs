@@ -121,20 +121,27 @@ fn the_script_splits_into_statements_that_each_make_a_table_or_view() {
     }
 }
 
-/// A band's own condition reading the stage, in a policy with support plans (tests/sql/refused/,
-/// outside the differential tests' policies): refused on both engines, where it is written,
-/// and no SQL.
+/// Each construct the compiler still refuses (tests/sql/refused/, one policy each, outside the
+/// differential tests' policies): refused on both engines, where it is written, and no SQL.
 #[test]
 fn a_construct_the_compiler_cannot_express_is_a_located_error() {
-    for dialect in ["duckdb", "spark"] {
-        let (code, stdout, stderr) = compile(
-            "tests/sql/refused/stage-in-band-with-plans.policy",
-            dialect,
-            &[],
-        );
-        assert_eq!(code, 1, "{stderr}");
-        assert!(stdout.is_empty(), "no SQL is written: {stdout}");
-        insta::assert_snapshot!(format!("located_error_{dialect}"), stderr);
+    let mut refused: Vec<_> = std::fs::read_dir("tests/sql/refused")
+        .expect("tests/sql/refused")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "policy"))
+        .collect();
+    refused.sort();
+    assert_eq!(refused.len(), 5, "{refused:?}");
+    for policy in &refused {
+        let stem = policy.file_stem().and_then(|s| s.to_str()).expect("a name");
+        for dialect in ["duckdb", "spark"] {
+            let path = policy.to_str().expect("a UTF-8 path");
+            let (code, stdout, stderr) = compile(path, dialect, &[]);
+            assert_eq!(code, 1, "{path} {dialect}: {stderr}");
+            assert!(stdout.is_empty(), "no SQL is written: {stdout}");
+            assert!(stderr.contains("sql::unsupported"), "{stderr}");
+            insta::assert_snapshot!(format!("located_error_{stem}_{dialect}"), stderr);
+        }
     }
 }
 

@@ -214,3 +214,12 @@ pub fn pupil_attributes(out: &mut String, d: Dialect) {
     );
     let _ = writeln!(out);
 }
+
+/// The calendar's column of a period's ordinal over the whole calendar.
+pub fn period_column(p: Period) -> &'static str {
+    match p {
+        Period::HalfTerm => "half_term",
+        Period::Term => "term",
+        Period::Year => "year",
+    }
+}

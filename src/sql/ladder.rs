@@ -61,7 +61,7 @@ pub fn walk(
     s: usize,
     ladder: &LadderRows,
     metrics: &mut Metrics,
-) -> Result<(), Unsupported> {
+) -> Result<(), (Unsupported, usize)> {
     let scope = Scope {
         d,
         stage: None,
@@ -74,12 +74,16 @@ pub fn walk(
         let row = &table.rows[r];
         let mut ways = vec![row.when.clone()];
         ways.extend(row.also.iter().flatten().cloned());
-        conditions.push((format!("h{i}"), any(&scope, metrics, &ways)?));
+        // An unsupported construct is reported at the stage's own row.
+        let any = |metrics: &mut Metrics, ways: &[Vec<Atom>]| {
+            any(&scope, metrics, ways).map_err(|u| (u, r))
+        };
+        conditions.push((format!("h{i}"), any(metrics, &ways)?));
         if let Some(Some(HeldRows::Until { rows, .. })) = ladder.held.get(i) {
-            conditions.push((format!("x{i}"), any(&scope, metrics, rows)?));
+            conditions.push((format!("x{i}"), any(metrics, rows)?));
         }
         if let Some(Some(rows)) = ladder.at_once.get(i) {
-            conditions.push((format!("a{i}"), any(&scope, metrics, rows)?));
+            conditions.push((format!("a{i}"), any(metrics, rows)?));
         }
     }
     let inputs: Vec<String> = ["day", "week", "half_term", "term", "year"]

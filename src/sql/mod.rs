@@ -6,6 +6,7 @@
 mod calendar;
 mod conditions;
 mod dialect;
+mod fired;
 mod ids;
 mod ladder;
 mod limits;

@@ -9,7 +9,7 @@ use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
 use super::walk::{Carried, Walk};
-use crate::model::{CountMetric, Period, Repeat};
+use crate::model::{CountMetric, Repeat};
 use crate::table::{Atom, DecisionTable};
 
 /// The action `notices_issued(...)` counts, as the table writes it (the engine's
@@ -146,11 +146,7 @@ pub fn walk(
             Repeat::RisingEdge => (format!("NOT {was}"), None),
             Repeat::Each => (String::new(), None),
             Repeat::OncePer(p) => {
-                let col = match p {
-                    Period::HalfTerm => "half_term",
-                    Period::Term => "term",
-                    Period::Year => "year",
-                };
+                let col = super::calendar::period_column(p);
                 read_calendar(col.into());
                 (
                     format!("(p_last{k} IS NULL OR {col} <> p_last{k})"),

@@ -1,37 +1,19 @@
 //! The rules that carry state from one school day to the next, as window functions over each
 //! pupil's school days on roll: bands (a change of band fires the new band's entry actions),
-//! the stage, triggers (rising edges, `on each`, `once per`), escalation steps, and `fired`,
-//! every firing; what needs a walk over the days is written by ladder.rs, plans.rs,
-//! notices.rs and limits.rs.
+//! the stage, triggers (rising edges, `on each`, `once per`) and escalation steps, each way a
+//! rule fires collected for `fired` (fired.rs); what needs a walk over the days is written by
+//! ladder.rs, plans.rs, notices.rs, limits.rs and stage_before.rs.
 
 use std::fmt::Write as _;
 
 use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
+use super::fired::Firing;
 use super::metrics::Metrics;
 use super::notices::{NOTICE_ACTION, WalkedTrigger};
-use crate::model::{CountMetric, Period, Repeat};
+use crate::model::{CountMetric, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
-
-/// A rule fired: which table row, on which days (a condition over `day_state`), at which
-/// stage (an expression), with which evidence.
-struct Firing {
-    comment: String,
-    row: String,
-    stage: String,
-    evidence: String,
-    when: String,
-    /// `once per`: only the first firing in each such period.
-    once_per: Option<Period>,
-    /// A further test of the firing `once per` picked (a band's entry clause's own guard).
-    after: Option<String>,
-    /// A trigger reading `notices_issued(...)`: its place in the walk (`Walk`), which finds
-    /// its days; the other fields are unused.
-    walk: Option<usize>,
-    /// What the firing reads: `day_state`, or it with columns of its own.
-    source: String,
-}
 
 const SINCE_START: &str =
     "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
@@ -98,8 +80,7 @@ pub fn rules(
         let ladder = table.ladders.iter().find(|l| l.rows == *set);
         let mut ladder_evidence = Vec::new();
         if let Some(ladder) = ladder {
-            let first = set.first().copied().unwrap_or(0);
-            super::ladder::walk(out, d, table, s, ladder, metrics).map_err(|u| (u, at(first)))?;
+            super::ladder::walk(out, d, table, s, ladder, metrics).map_err(|(u, r)| (u, at(r)))?;
             let _ = write!(
                 ladder_joins,
                 "\n  LEFT JOIN ladder{s} ON ladder{s}_pupil = pupil_id AND ladder{s}_day = day"
@@ -791,63 +772,6 @@ pub fn rules(
         super::limits::walk(out, d, &limits);
     }
 
-    // Every firing, then the actions each row asks for.
-    let _ = writeln!(
-        out,
-        "-- Every rule that fired: pupil, day, table row, stage rank and evidence."
-    );
-    let base = if walks.is_empty() {
-        "fired"
-    } else {
-        "fired_base"
-    };
-    let _ = writeln!(out, "{}", d.create_inline(base));
-    let mut selects = Vec::new();
-    let mut walked = Vec::new();
-    // `fire_ord`: the order the engine fires rules in on one day (bands, triggers, steps).
-    for (ord, f) in firings.iter().enumerate() {
-        if let Some(k) = f.walk {
-            walked.push((ord, k, f.comment.clone()));
-            continue;
-        }
-        let pick = format!(
-            "SELECT pupil_id, day, date, {} AS row_id, {ord} AS fire_ord, {} AS stage_rank, {} AS evidence",
-            f.row, f.stage, f.evidence
-        );
-        selects.push(match f.once_per {
-            None => format!(
-                "-- {}\n{pick}\nFROM {} WHERE {}",
-                f.comment, f.source, f.when
-            ),
-            Some(p) => {
-                let col = match p {
-                    Period::HalfTerm => "half_term",
-                    Period::Term => "term",
-                    Period::Year => "year",
-                };
-                format!(
-                    "-- {} (once per {})\n{pick}\nFROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY pupil_id, {col} ORDER BY day) AS nth\n  FROM {} WHERE {}) AS o\nWHERE nth = 1{}",
-                    f.comment,
-                    p.keyword(),
-                    f.source,
-                    f.when,
-                    f.after
-                        .as_ref()
-                        .map(|a| format!(" AND {a}"))
-                        .unwrap_or_default()
-                )
-            }
-        });
-    }
-    if selects.is_empty() {
-        selects.push(
-            "SELECT pupil_id, day, date, 0 AS row_id, 0 AS fire_ord, 0 AS stage_rank, '' AS evidence FROM day_state WHERE 1 = 0"
-                .into(),
-        );
-    }
-    let _ = writeln!(out, "{};\n", selects.join("\nUNION ALL\n"));
-    if !walks.is_empty() {
-        super::notices::walk(out, d, table, &walks, &walked);
-    }
+    super::fired::write(out, d, table, &firings, &walks);
     Ok(())
 }
