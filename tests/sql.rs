@@ -131,7 +131,7 @@ fn a_construct_the_compiler_cannot_express_is_a_located_error() {
         .filter(|p| p.extension().is_some_and(|x| x == "policy"))
         .collect();
     refused.sort();
-    assert_eq!(refused.len(), 5, "{refused:?}");
+    assert_eq!(refused.len(), 4, "{refused:?}");
     for policy in &refused {
         let stem = policy.file_stem().and_then(|s| s.to_str()).expect("a name");
         for dialect in ["duckdb", "spark"] {
@@ -225,7 +225,8 @@ fn notices_issued_is_a_walk_over_the_days() {
 /// Such triggers with a limit or a schedule, and escalation steps reading the notices: the walk
 /// also carries whether each held at its last look and the week (or period) it last fired;
 /// a step is due as any step is, its notices decided in the walk; in a policy with support
-/// plans they read and fire at the stage the plans' walk gives (`stage0`).
+/// plans they read and fire at the stage the plans' walk gives (`stage0`), and there a
+/// target reading the stage is decided in the plans' walk.
 #[test]
 fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
     let script = compiled("tests/sql/policies/notices-limits.policy", "duckdb");
@@ -245,6 +246,12 @@ fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
     assert!(
         statement(&script, "walk_days").contains("(stage0 BETWEEN "),
         "walked triggers read the plans' stage"
+    );
+    // A plan's target reading the stage is decided in the plans' walk, at the plan's turn.
+    let plans = statement(&script, "plan_walk");
+    assert!(
+        plans.contains("(stg0 BETWEEN ") && plans.contains("AS prv0"),
+        "{plans}"
     );
 }
 

@@ -10,7 +10,7 @@ use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::metrics::Metrics;
 use super::walk::{Carried, Walk};
-use crate::table::{DecisionTable, Event, RowKind};
+use crate::table::{Atom, DecisionTable, Event, RowKind};
 
 /// One support plan's rows of the decision table.
 pub struct SupportPlan {
@@ -109,38 +109,79 @@ pub const OPENED: u8 = 1;
 pub const REVIEWED: [u8; 3] = [2, 3, 4];
 pub const PERIODIC: u8 = 5;
 
-/// The review's outcome row (`prv{p}`, a table row) and whether it is a missed target
-/// (`pmiss{p}`), as columns over `day_values`: the first met row that holds, else the first
-/// missed row that holds, else the first missed row (src/engine/eval: a target not shown met
-/// is missed).
+/// Each plan's review outcome: its row (`prv{p}`, a table row) and whether it is a missed
+/// target (`pmiss{p}`).
+pub struct Reviews {
+    /// Columns of `plan_days` over `day_values`: name and expression.
+    pub columns: Vec<(String, String)>,
+    /// Per plan, for a target that reads the stage, `prv{p}` and `pmiss{p}` as the walk finds
+    /// them at the stage of the plan's turn (`stg{p}`), from what the day's columns decide of
+    /// each target row (`pmt{p}_{k}` met, `pms{p}_{k}` missed); else `None`, both columns.
+    pub in_walk: Vec<Option<(String, String)>>,
+}
+
+/// The review outcomes (src/engine/eval): the first met row that holds, else the first missed
+/// row that holds, else the first missed row (a target not shown met is missed).
 pub fn review_columns(
     d: Dialect,
     table: &DecisionTable,
     plans: &[SupportPlan],
     metrics: &mut Metrics,
-) -> Result<Vec<String>, (Unsupported, usize)> {
+) -> Result<Reviews, (Unsupported, usize)> {
     let scope = Scope {
         d,
         stage: None,
         stage_names: &table.stages,
     };
-    let mut cols = Vec::new();
+    let mut reviews = Reviews {
+        columns: Vec::new(),
+        in_walk: Vec::new(),
+    };
     for (p, plan) in plans.iter().enumerate() {
         if let Some(task) = plan.judged {
-            cols.push(format!("{task} AS prv{p}, FALSE AS pmiss{p}"));
+            reviews.columns.push((format!("prv{p}"), task.to_string()));
+            reviews.columns.push((format!("pmiss{p}"), "FALSE".into()));
+            reviews.in_walk.push(None);
             continue;
         }
+        let reads_stage = plan.met.iter().chain(&plan.missed).any(|&r| {
+            table.rows[r]
+                .when
+                .iter()
+                .any(|a| matches!(a, Atom::Stage { .. }))
+        });
+        let stg = format!("stg{p}");
+        // A row's test: whole, or (reading the stage) a column of what the day decides and
+        // the test of the stage at the plan's turn.
+        let mut test_of = |r: usize, col: String| {
+            let atoms = &table.rows[r].when;
+            if !reads_stage {
+                return conditions::rule(&scope, metrics, atoms)
+                    .map(|(test, _)| test)
+                    .map_err(|u| (u, r));
+            }
+            let (on_stage, rest): (Vec<Atom>, Vec<Atom>) = atoms
+                .iter()
+                .cloned()
+                .partition(|a| matches!(a, Atom::Stage { .. }));
+            let (rest, _) = conditions::rule(&scope, metrics, &rest).map_err(|u| (u, r))?;
+            let at_turn = Scope {
+                d,
+                stage: Some(&stg),
+                stage_names: &table.stages,
+            };
+            let (on_stage, _) =
+                conditions::rule(&at_turn, metrics, &on_stage).map_err(|u| (u, r))?;
+            reviews.columns.push((col.clone(), rest));
+            Ok(format!("({col} AND {on_stage})"))
+        };
         let mut met = Vec::new();
-        for &r in &plan.met {
-            let (test, _) =
-                conditions::rule(&scope, metrics, &table.rows[r].when).map_err(|u| (u, r))?;
-            met.push((test, r));
+        for (k, &r) in plan.met.iter().enumerate() {
+            met.push((test_of(r, format!("pmt{p}_{k}"))?, r));
         }
         let mut missed = Vec::new();
-        for &r in &plan.missed {
-            let (test, _) =
-                conditions::rule(&scope, metrics, &table.rows[r].when).map_err(|u| (u, r))?;
-            missed.push((test, r));
+        for (k, &r) in plan.missed.iter().enumerate() {
+            missed.push((test_of(r, format!("pms{p}_{k}"))?, r));
         }
         let any_met = if met.is_empty() {
             "FALSE".to_string()
@@ -160,17 +201,21 @@ pub fn review_columns(
             .first()
             .map_or("CAST(NULL AS INTEGER)".to_string(), |r| r.to_string());
         ways.push(format!("ELSE {otherwise}"));
+        let row = format!("CASE {} END", ways.join(" "));
         let miss = if plan.missed.is_empty() {
             "FALSE".to_string()
         } else {
             format!("NOT ({any_met})")
         };
-        cols.push(format!(
-            "CASE {} END AS prv{p},\n  {miss} AS pmiss{p}",
-            ways.join(" ")
-        ));
+        if reads_stage {
+            reviews.in_walk.push(Some((row, miss)));
+        } else {
+            reviews.columns.push((format!("prv{p}"), row));
+            reviews.columns.push((format!("pmiss{p}"), miss));
+            reviews.in_walk.push(None);
+        }
     }
-    Ok(cols)
+    Ok(reviews)
 }
 
 /// `plan_walk`: per pupil and school day on roll (`plan_days`, with `fix{f}`: the stage
@@ -182,6 +227,7 @@ pub fn walk(
     d: Dialect,
     table: &DecisionTable,
     plans: &[SupportPlan],
+    reviews: &Reviews,
     metrics: &mut Metrics,
 ) -> Result<(), (Unsupported, usize)> {
     let floors = floors(plans);
@@ -243,6 +289,13 @@ pub fn walk(
             ),
             None => String::new(),
         };
+        // A target reading the stage is decided at the plan's turn.
+        if let Some(Some((row, miss))) = reviews.in_walk.get(p) {
+            levels.push(vec![
+                (format!("prv{p}"), row.clone()),
+                (format!("pmiss{p}"), miss.clone()),
+            ]);
+        }
         levels.push(vec![
             (
                 format!("pev{p}"),
@@ -318,7 +371,7 @@ pub fn walk(
         .iter()
         .map(|c| (*c).to_string())
         .chain(floors.iter().map(|f| format!("fix{f}")))
-        .chain((0..n).flat_map(|p| [format!("prv{p}"), format!("pmiss{p}")]))
+        .chain(reviews.columns.iter().map(|(name, _)| name.clone()))
         .collect();
     let _ = writeln!(
         out,

@@ -462,11 +462,16 @@ pub fn rules(
         let _ = writeln!(
             out,
             "SELECT pupil_id, day, week, year, first_of_week,\n  \
-             ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS pseq,\n  {},\n  {}\nFROM {from};\n",
+             ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS pseq,\n  {}{}\nFROM {from};\n",
             fixes.join(", "),
-            reviews.join(",\n  ")
+            reviews
+                .columns
+                .iter()
+                .map(|(name, expr)| format!(",\n  {expr} AS {name}"))
+                .collect::<String>()
         );
-        super::plans::walk(out, d, table, &plans, metrics).map_err(|(u, r)| (u, at(r)))?;
+        super::plans::walk(out, d, table, &plans, &reviews, metrics)
+            .map_err(|(u, r)| (u, at(r)))?;
         (
             "stage0".to_string(),
             "stage0",
