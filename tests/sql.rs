@@ -164,6 +164,14 @@ fn made_by(script: &str, head: &str) -> String {
         .unwrap_or_else(|| panic!("no statement has a line `{head}`"))
 }
 
+/// A DuckDB walk's statement up to its recursive step: the first day's step (the next days'
+/// is the same).
+fn first_step(walk: &str) -> &str {
+    walk.split("\n  UNION ALL\n")
+        .next()
+        .expect("the walk's first step")
+}
+
 /// The statements making `tables`, in that order, a blank line between them.
 fn statements(script: &str, tables: &[&str]) -> String {
     tables
@@ -231,11 +239,7 @@ fn notices_issued_is_a_walk_over_the_days() {
 fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
     let script = compiled("tests/sql/policies/notices-limits.policy", "duckdb");
     let walk = statement(&script, "walk");
-    // One step of the walk is enough to read: the first day's and the next days' are the same.
-    let step = walk
-        .split("\n  UNION ALL\n")
-        .next()
-        .expect("the walk's first step");
+    let step = first_step(&walk);
     insta::assert_snapshot!(step);
     let script = compiled("tests/sql/policies/plans-notices.policy", "duckdb");
     let fired = statement(&script, "fired");
@@ -263,10 +267,7 @@ fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
 fn a_band_reading_the_stage_is_a_walk_over_the_days() {
     let script = compiled("tests/sql/policies/stage-in-band.policy", "duckdb");
     let walk = statement(&script, "band_stage");
-    let step = walk
-        .split("\n  UNION ALL\n")
-        .next()
-        .expect("the walk's first step");
+    let step = first_step(&walk);
     insta::assert_snapshot!(format!(
         "{}\n\n{step}",
         statement(&script, "band_stage_days")

@@ -28,6 +28,23 @@ pub struct Firing {
     pub source: String,
 }
 
+impl Firing {
+    /// A trigger's or step's firing found by the notices walk (its place `k` in it).
+    pub fn walked(comment: String, k: usize) -> Firing {
+        Firing {
+            comment,
+            row: String::new(),
+            stage: String::new(),
+            evidence: String::new(),
+            when: String::new(),
+            once_per: None,
+            after: None,
+            walk: Some(k),
+            source: String::new(),
+        }
+    }
+}
+
 /// `fired` (or `fired_base` and, after the walk, `fired`): pupil, day, table row, stage rank
 /// and evidence of every firing.
 pub fn write(

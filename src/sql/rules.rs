@@ -508,17 +508,10 @@ pub fn rules(
             let any = any?;
             let parts = split.into_iter().collect::<Result<Vec<_>, _>>()?;
             if !row.actions.is_empty() {
-                firings.push(Firing {
-                    comment: format!("{} trigger {}", line(*first), row.rule),
-                    row: String::new(),
-                    stage: String::new(),
-                    evidence: String::new(),
-                    when: String::new(),
-                    once_per: None,
-                    after: None,
-                    walk: Some(walks.len()),
-                    source: String::new(),
-                });
+                firings.push(Firing::walked(
+                    format!("{} trigger {}", line(*first), row.rule),
+                    walks.len(),
+                ));
             }
             walks.push(WalkedTrigger {
                 rows: trig.rows.iter().copied().zip(any).collect(),
@@ -699,17 +692,7 @@ pub fn rules(
             let (before, within) =
                 super::notices::split(&with_stage, metrics, when).map_err(|u| (u, at(*r)))?;
             let read = metrics.notices.take().unwrap_or_default();
-            firings.push(Firing {
-                comment,
-                row: String::new(),
-                stage: String::new(),
-                evidence: String::new(),
-                when: String::new(),
-                once_per: None,
-                after: None,
-                walk: Some(walks.len()),
-                source: String::new(),
-            });
+            firings.push(Firing::walked(comment, walks.len()));
             walks.push(WalkedTrigger {
                 rows: vec![(*r, (format!("({due} AND {test})"), text))],
                 parts: vec![(format!("({due} AND {before})"), within)],
