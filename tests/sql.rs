@@ -232,7 +232,9 @@ fn notices_issued_is_a_walk_over_the_days() {
 
 /// Such triggers with a limit or a schedule, and escalation steps reading the notices: the walk
 /// also carries whether each held at its last look and the week (or period) it last fired;
-/// a step is due as any step is, its notices decided in the walk; in a policy with support
+/// a step is due as any step is, its notices decided in the walk; a band's entries, when a
+/// guard reads the notices, are walked too, all of the band's, sharing its limit (`f0 OR f1 OR
+/// f2` set the half-term the band last fired in); in a policy with support
 /// plans they read and fire at the stage the plans' walk gives (`stage0`), and there a
 /// target reading the stage is decided in the plans' walk.
 #[test]
@@ -241,6 +243,10 @@ fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
     let walk = statement(&script, "walk");
     let step = first_step(&walk);
     insta::assert_snapshot!(step);
+    assert!(
+        step.contains("CASE WHEN f0 OR f1 OR f2 THEN half_term ELSE p_last0 END"),
+        "a band's entries share its `once per half_term`: {step}"
+    );
     let script = compiled("tests/sql/policies/plans-notices.policy", "duckdb");
     let fired = statement(&script, "fired");
     assert!(

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::dialect::Dialect;
-use super::notices::WalkedTrigger;
+use super::notices::WalkedRule;
 use crate::model::Period;
 use crate::table::DecisionTable;
 
@@ -52,7 +52,7 @@ pub fn write(
     d: Dialect,
     table: &DecisionTable,
     firings: &[Firing],
-    walks: &[WalkedTrigger],
+    walks: &[WalkedRule],
 ) {
     let _ = writeln!(
         out,

@@ -16,9 +16,9 @@ use crate::table::{Atom, DecisionTable};
 /// `notices::NOTICE_ACTION`; this stage knows nothing of the engine).
 pub const NOTICE_ACTION: &str = "consider:penalty_notice";
 
-/// A trigger that reads `notices_issued(...)`: whether it holds today depends on the notices
-/// the run asked for on earlier days, its own among them.
-pub struct WalkedTrigger {
+/// A trigger, escalation step or band entry that reads `notices_issued(...)`: whether it holds
+/// today depends on the notices the run asked for on earlier days, its own among them.
+pub struct WalkedRule {
     /// Its rows, each with its test and evidence.
     pub rows: Vec<(usize, (String, String))>,
     /// Per row, its test in two parts: what the day's columns decide, and what reads the
@@ -35,6 +35,12 @@ pub struct WalkedTrigger {
     pub read: Vec<u32>,
     /// The column of the stage it fires at.
     pub stage: String,
+    /// A band's entry: it fires on the day the pupil enters the band, whatever held the day
+    /// before (src/engine/eval reads no `was` for an entry).
+    pub entry: bool,
+    /// The walked rule whose last firing its limit reads and sets: its own place, or that of
+    /// the first entry of its band (a band's entries share the band's limit).
+    pub last: usize,
 }
 
 /// A row's condition in two parts, each a test and its evidence: what the day's columns
@@ -73,7 +79,7 @@ pub fn walk(
     out: &mut String,
     d: Dialect,
     table: &DecisionTable,
-    walks: &[WalkedTrigger],
+    walks: &[WalkedRule],
     walked: &[(usize, usize, String)],
 ) {
     let notice_rows: Vec<String> = table
@@ -141,6 +147,7 @@ pub fn walk(
             }
             None => (String::new(), format!("p_held{k}")),
         };
+        let g = w.last;
         // What a limit reads of the last firing: its school week, or its period's ordinal.
         let (again, last) = match w.repeat {
             Repeat::RisingEdge => (format!("NOT {was}"), None),
@@ -149,7 +156,7 @@ pub fn walk(
                 let col = super::calendar::period_column(p);
                 read_calendar(col.into());
                 (
-                    format!("(p_last{k} IS NULL OR {col} <> p_last{k})"),
+                    format!("(p_last{g} IS NULL OR {col} <> p_last{g})"),
                     Some(col),
                 )
             }
@@ -157,17 +164,21 @@ pub fn walk(
                 read_calendar("week".into());
                 (
                     format!(
-                        "(NOT {was} OR p_last{k} IS NULL OR week >= p_last{k} + {school_weeks})"
+                        "(NOT {was} OR p_last{g} IS NULL OR week >= p_last{g} + {school_weeks})"
                     ),
                     Some("week"),
                 )
             }
             Repeat::NotWithin { school_weeks } => {
                 read_calendar("week".into());
+                let since = format!("(p_last{g} IS NULL OR week >= p_last{g} + {school_weeks})");
                 (
-                    format!(
-                        "(NOT {was} AND (p_last{k} IS NULL OR week >= p_last{k} + {school_weeks}))"
-                    ),
+                    // A band's entry reads nothing of the day before.
+                    if w.entry {
+                        since
+                    } else {
+                        format!("(NOT {was} AND {since})")
+                    },
                     Some("week"),
                 )
             }
@@ -181,8 +192,8 @@ pub fn walk(
         if w.asks {
             asked.push(format!("CASE WHEN f{k} THEN 1 ELSE 0 END"));
         }
-        // `on each` (and an escalation step) reads nothing of the day before.
-        if w.repeat != Repeat::Each || w.look.is_some() {
+        // `on each` (an escalation step, a band's entry) reads nothing of the day before.
+        if !w.entry && (w.repeat != Repeat::Each || w.look.is_some()) {
             carried.push(Carried {
                 name: format!("held{k}"),
                 ty: "BOOLEAN",
@@ -199,10 +210,22 @@ pub fn walk(
                 format!("CASE WHEN look{j} > 0 THEN h{k} ELSE p_held{k} END"),
             ));
         }
-        if let Some(col) = last {
-            levels[2].push((
+        if let Some(col) = last
+            && g == k
+        {
+            // Set when it, or any rule sharing its limit, fires (at level 3, after them all).
+            let sharing: Vec<String> = walks
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.last == k)
+                .map(|(j, _)| format!("f{j}"))
+                .collect();
+            levels[3].push((
                 format!("w_last{k}"),
-                format!("CASE WHEN {fires} THEN {col} ELSE p_last{k} END"),
+                format!(
+                    "CASE WHEN {} THEN {col} ELSE p_last{k} END",
+                    sharing.join(" OR ")
+                ),
             ));
             carried.push(Carried {
                 name: format!("last{k}"),

@@ -10,7 +10,7 @@ use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::fired::Firing;
 use super::metrics::Metrics;
-use super::notices::{NOTICE_ACTION, WalkedTrigger};
+use super::notices::{NOTICE_ACTION, WalkedRule};
 use crate::model::{CountMetric, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
@@ -66,6 +66,7 @@ pub fn rules(
     };
     let mut firings: Vec<Firing> = Vec::new();
     let mut limits = Vec::new();
+    let mut walks: Vec<WalkedRule> = Vec::new();
 
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
@@ -147,6 +148,85 @@ pub fn rules(
                     }
                 })
             };
+            let entered = if ladder.is_some() {
+                format!("band{s} = {i} AND band{s}_climbed")
+            } else {
+                format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})")
+            };
+            let stage = rank.map_or("stage_before".to_string(), |k| k.to_string());
+            // A guard reading `notices_issued(...)`: the band's entries are decided by the
+            // notices walk, all of them, as they share the band's limit.
+            let entry_rows: Vec<usize> =
+                std::iter::once(r).chain(clauses.iter().copied()).collect();
+            let reads_notices = entry_rows.iter().any(|&w| {
+                table.rows[w]
+                    .guard
+                    .iter()
+                    .flatten()
+                    .any(|atoms| super::notices::reads_notices(atoms))
+            });
+            if reads_notices {
+                let group = walks.len();
+                for &w in &entry_rows {
+                    let evidence = if w == r {
+                        format!("band{s}_evidence")
+                    } else {
+                        conditions::rule(&no_stage, metrics, &table.rows[w].when)
+                            .map_err(|u| (u, at(w)))?
+                            .1
+                    };
+                    metrics.notices = Some(Vec::new());
+                    let mut rows = Vec::new();
+                    let mut parts = Vec::new();
+                    let ways: Vec<Vec<Atom>> = match &table.rows[w].guard {
+                        None => vec![Vec::new()],
+                        Some(ways) => ways.clone(),
+                    };
+                    for atoms in &ways {
+                        let whole = conditions::rule(&stage_before, metrics, atoms)
+                            .map_err(|u| (u, at(w)))?;
+                        let (before, within) = super::notices::split(&stage_before, metrics, atoms)
+                            .map_err(|u| (u, at(w)))?;
+                        rows.push((
+                            w,
+                            (format!("({entered} AND {})", whole.0), evidence.clone()),
+                        ));
+                        parts.push((format!("({entered} AND {before})"), within));
+                    }
+                    let read = metrics.notices.take().unwrap_or_default();
+                    if !table.rows[w].actions.is_empty() {
+                        let what = if w == r {
+                            "entry actions"
+                        } else {
+                            "a further entry clause"
+                        };
+                        firings.push(Firing::walked(
+                            format!("{} band {}: {what}", line(w), row.rule),
+                            walks.len(),
+                        ));
+                    }
+                    walks.push(WalkedRule {
+                        rows,
+                        parts,
+                        // An entry fires whatever held the day before: `repeat every` and a
+                        // rising edge are every entry, as `on each` is.
+                        repeat: match row.repeat {
+                            Repeat::OncePer(_) | Repeat::NotWithin { .. } => row.repeat,
+                            _ => Repeat::Each,
+                        },
+                        look: None,
+                        asks: table.rows[w]
+                            .actions
+                            .iter()
+                            .any(|a| a.action == NOTICE_ACTION),
+                        read,
+                        stage: stage.clone(),
+                        entry: true,
+                        last: group,
+                    });
+                }
+                continue;
+            }
             let guard = guard_of(metrics, r)?;
             let mut entries = vec![(r, guard.clone(), format!("band{s}_evidence"))];
             for &w in &clauses {
@@ -163,11 +243,6 @@ pub fn rules(
                 .map(|(_, g, _)| g.as_str())
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            let entered = if ladder.is_some() {
-                format!("band{s} = {i} AND band{s}_climbed")
-            } else {
-                format!("band{s} = {i} AND (band{s}_before IS NULL OR band{s}_before <> {i})")
-            };
             // `not again within`: whether an entry is N school weeks after the band's last
             // firing (by any of its clauses) is carried by a walk.
             let band_limit = match row.repeat {
@@ -196,7 +271,7 @@ pub fn rules(
                     firings.push(Firing {
                         comment: format!("{} band {}: entry ({})", line(w), row.rule, row.repeat),
                         row: w.to_string(),
-                        stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
+                        stage: stage.clone(),
                         evidence,
                         when: format!("rw_fire_{key}_{c}"),
                         once_per: None,
@@ -221,7 +296,7 @@ pub fn rules(
                 firings.push(Firing {
                     comment: format!("{} band {}: {what}", line(w), row.rule),
                     row: w.to_string(),
-                    stage: rank.map_or("stage_before".to_string(), |k| k.to_string()),
+                    stage: stage.clone(),
                     evidence,
                     when,
                     once_per,
@@ -481,7 +556,6 @@ pub fn rules(
             Vec::new(),
         )
     };
-    let mut walks: Vec<WalkedTrigger> = Vec::new();
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
         if trig.notices {
@@ -513,7 +587,7 @@ pub fn rules(
                     walks.len(),
                 ));
             }
-            walks.push(WalkedTrigger {
+            walks.push(WalkedRule {
                 rows: trig.rows.iter().copied().zip(any).collect(),
                 parts,
                 repeat: row.repeat,
@@ -521,6 +595,8 @@ pub fn rules(
                 asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
                 read,
                 stage: trigger_stage.to_string(),
+                entry: false,
+                last: walks.len(),
             });
             continue;
         }
@@ -693,7 +769,7 @@ pub fn rules(
                 super::notices::split(&with_stage, metrics, when).map_err(|u| (u, at(*r)))?;
             let read = metrics.notices.take().unwrap_or_default();
             firings.push(Firing::walked(comment, walks.len()));
-            walks.push(WalkedTrigger {
+            walks.push(WalkedRule {
                 rows: vec![(*r, (format!("({due} AND {test})"), text))],
                 parts: vec![(format!("({due} AND {before})"), within)],
                 repeat: Repeat::Each,
@@ -704,6 +780,8 @@ pub fn rules(
                     .any(|a| a.action == NOTICE_ACTION),
                 read,
                 stage: "stage".into(),
+                entry: false,
+                last: walks.len(),
             });
             continue;
         }
