@@ -22,6 +22,23 @@ pub struct Scope<'a> {
     pub stage_names: &'a [String],
 }
 
+/// A rule's atoms split in two tests: what the day's columns decide (under `day`), computed
+/// before a walk, and the atoms `in_walk` picks (under `walk`: the stage a walk carries, the
+/// notices it counts), decided in it. The rule holds when both do.
+pub fn split(
+    day: &Scope<'_>,
+    walk: &Scope<'_>,
+    metrics: &mut Metrics,
+    atoms: &[Atom],
+    in_walk: impl Fn(&Atom) -> bool,
+) -> Result<(String, String), Unsupported> {
+    let (walked, rest): (Vec<Atom>, Vec<Atom>) = atoms.iter().cloned().partition(in_walk);
+    Ok((
+        rule(day, metrics, &rest)?.0,
+        rule(walk, metrics, &walked)?.0,
+    ))
+}
+
 /// A rule's atoms, all of which must hold: the test and the evidence.
 pub fn rule(
     scope: &Scope<'_>,

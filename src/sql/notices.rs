@@ -43,21 +43,16 @@ pub struct WalkedRule {
     pub last: usize,
 }
 
-/// A row's condition in two parts, each a test and its evidence: what the day's columns
-/// decide (computed before the walk), and what reads the notices (decided in it).
+/// A row's condition in two parts: what the day's columns decide (computed before the walk),
+/// and what reads the notices (decided in it).
 pub fn split(
     scope: &Scope<'_>,
     metrics: &mut Metrics,
     atoms: &[Atom],
 ) -> Result<(String, String), Unsupported> {
-    let (on_notices, rest): (Vec<Atom>, Vec<Atom>) = atoms
-        .iter()
-        .cloned()
-        .partition(|a| reads_notices(std::slice::from_ref(a)));
-    Ok((
-        conditions::rule(scope, metrics, &rest)?.0,
-        conditions::rule(scope, metrics, &on_notices)?.0,
-    ))
+    conditions::split(scope, scope, metrics, atoms, |a| {
+        reads_notices(std::slice::from_ref(a))
+    })
 }
 
 /// Whether a row's condition reads `notices_issued(...)`.

@@ -160,18 +160,15 @@ pub fn review_columns(
                     .map(|(test, _)| test)
                     .map_err(|u| (u, r));
             }
-            let (on_stage, rest): (Vec<Atom>, Vec<Atom>) = atoms
-                .iter()
-                .cloned()
-                .partition(|a| matches!(a, Atom::Stage { .. }));
-            let (rest, _) = conditions::rule(&scope, metrics, &rest).map_err(|u| (u, r))?;
             let at_turn = Scope {
                 d,
                 stage: Some(&stg),
                 stage_names: &table.stages,
             };
-            let (on_stage, _) =
-                conditions::rule(&at_turn, metrics, &on_stage).map_err(|u| (u, r))?;
+            let (rest, on_stage) = conditions::split(&scope, &at_turn, metrics, atoms, |a| {
+                matches!(a, Atom::Stage { .. })
+            })
+            .map_err(|u| (u, r))?;
             reviews.columns.push((col.clone(), rest));
             Ok(format!("({col} AND {on_stage})"))
         };

@@ -65,19 +65,12 @@ pub fn walk(
     // A condition split into what the day's columns decide (a column of the days) and its
     // tests of the stage (read in the walk, of the stage column `stage`).
     let split = |metrics: &mut Metrics, atoms: &[Atom], r: usize, stage: &str| {
-        let (on_stage, rest): (Vec<Atom>, Vec<Atom>) = atoms.iter().cloned().partition(is_stage);
-        let rest = conditions::rule(&plain, metrics, &rest)
-            .map_err(|u| (u, r))?
-            .0;
         let scope = Scope {
             d,
             stage: Some(stage),
             stage_names: stages,
         };
-        let on_stage = conditions::rule(&scope, metrics, &on_stage)
-            .map_err(|u| (u, r))?
-            .0;
-        Ok::<_, (Unsupported, usize)>((rest, on_stage))
+        conditions::split(&plain, &scope, metrics, atoms, is_stage).map_err(|u| (u, r))
     };
     // `col AND test`, or `col` when the test reads no stage.
     let and = |col: &str, on_stage: &str| {
