@@ -286,6 +286,34 @@ fn a_band_reading_the_stage_is_a_walk_over_the_days() {
     );
 }
 
+/// A ladder whose conditions read the stage: its walk also carries the pupil's stage, the
+/// greater of the rung's and what the other rules give (`others`, computed before the walk:
+/// the other band set's band and the trigger setting a stage), and reads it as of the day
+/// before (`p_stage`) in its rungs, its exit condition and its `at once when`; the rungs'
+/// evidence reads it from the walk (`ladder0_stage`).
+#[test]
+fn a_ladder_reading_the_stage_carries_it_in_its_walk() {
+    let script = compiled("tests/sql/policies/stage-in-ladder.policy", "duckdb");
+    let days = statement(&script, "ladder0_days");
+    assert!(days.contains(" AS others"), "{days}");
+    let walk = statement(&script, "ladder0");
+    let step = first_step(&walk);
+    insta::assert_snapshot!(step);
+    for read in [
+        "(h1_1 AND (COALESCE((p_stage BETWEEN ",
+        "(x1_0 AND ",
+        "(a2_0 AND ",
+    ] {
+        assert!(step.contains(read), "{read}: {step}");
+    }
+    assert!(
+        step.contains("GREATEST(CASE w_cur WHEN 0 THEN 0 WHEN 1 THEN 1 WHEN 2 THEN 2 ELSE 0 END, others) AS w_stage"),
+        "{step}"
+    );
+    let bands = statement(&script, "day_bands");
+    assert!(bands.contains("(ladder0_stage BETWEEN "), "{bands}");
+}
+
 /// A ladder: a walk over each pupil's school days carrying the stage, its entry day and
 /// periods, its hold and the run of its exit condition (here the ladder `in order after 2
 /// school_weeks` with `at once when`, `held for` and `held until`); a recursive query on

@@ -52,8 +52,26 @@ fn elapsed(from: &str, from_week: &str, count: u32, weeks: bool) -> String {
     }
 }
 
+/// Whether a ladder's conditions (its stages', their exits' and `at once` ones) read the
+/// stage.
+pub fn reads_stage(ladder: &LadderRows, table: &DecisionTable) -> bool {
+    let stage = |ways: &[Vec<Atom>]| {
+        ways.iter()
+            .any(|atoms| atoms.iter().any(|a| matches!(a, Atom::Stage { .. })))
+    };
+    ladder.rows.iter().any(|&r| {
+        stage(std::slice::from_ref(&table.rows[r].when))
+            || table.rows[r].also.iter().any(|ways| stage(ways))
+    }) || ladder.held.iter().flatten().any(|h| match h {
+        HeldRows::Until { rows, .. } => stage(rows),
+        _ => false,
+    }) || ladder.at_once.iter().flatten().any(|rows| stage(rows))
+}
+
 /// `ladder{s}`: per pupil and school day on roll, the stage of ladder `s` (`ladder{s}_cur`,
-/// an index into the band set) and whether the pupil climbed to it that day.
+/// an index into the band set) and whether the pupil climbed to it that day. With `others`
+/// (the stage rank the day's other rules give, when they read no stage), the walk also
+/// carries the pupil's stage, which the ladder's conditions read as of the day before.
 pub fn walk(
     out: &mut String,
     d: Dialect,
@@ -61,30 +79,61 @@ pub fn walk(
     s: usize,
     ladder: &LadderRows,
     metrics: &mut Metrics,
+    others: Option<&str>,
 ) -> Result<(), (Unsupported, usize)> {
     let scope = Scope {
         d,
         stage: None,
         stage_names: &table.stages,
     };
+    let in_walk = Scope {
+        d,
+        stage: Some("p_stage"),
+        stage_names: &table.stages,
+    };
     let n = ladder.rows.len();
-    // The step's inputs: the calendar columns, then each stage's conditions, by name.
+    // The step's inputs: the calendar columns, then each stage's conditions, by name; with
+    // the stage carried, each way of a condition in two parts (the day's column `{name}_{j}`
+    // and the test of the stage, read in the walk's first level).
     let mut conditions = Vec::new();
+    let mut in_step = Vec::new();
     for (i, &r) in ladder.rows.iter().enumerate() {
         let row = &table.rows[r];
         let mut ways = vec![row.when.clone()];
         ways.extend(row.also.iter().flatten().cloned());
         // An unsupported construct is reported at the stage's own row.
-        let any = |metrics: &mut Metrics, ways: &[Vec<Atom>]| {
-            any(&scope, metrics, ways).map_err(|u| (u, r))
+        let mut any = |metrics: &mut Metrics, name: String, ways: &[Vec<Atom>]| {
+            if others.is_none() {
+                conditions.push((name, any(&scope, metrics, ways).map_err(|u| (u, r))?));
+                return Ok(());
+            }
+            let mut tests = Vec::new();
+            for (j, atoms) in ways.iter().enumerate() {
+                let (day, stage) = conditions::split(&scope, &in_walk, metrics, atoms, |a| {
+                    matches!(a, Atom::Stage { .. })
+                })
+                .map_err(|u| (u, r))?;
+                conditions.push((format!("{name}_{j}"), day));
+                tests.push(format!("({name}_{j} AND {stage})"));
+            }
+            let test = if tests.is_empty() {
+                "FALSE".into()
+            } else {
+                format!("({})", tests.join(" OR "))
+            };
+            in_step.push((name, test));
+            Ok::<_, (Unsupported, usize)>(())
         };
-        conditions.push((format!("h{i}"), any(metrics, &ways)?));
+        any(metrics, format!("h{i}"), &ways)?;
         if let Some(Some(HeldRows::Until { rows, .. })) = ladder.held.get(i) {
-            conditions.push((format!("x{i}"), any(metrics, rows)?));
+            any(metrics, format!("x{i}"), rows)?;
         }
         if let Some(Some(rows)) = ladder.at_once.get(i) {
-            conditions.push((format!("a{i}"), any(metrics, rows)?));
+            any(metrics, format!("a{i}"), rows)?;
         }
+    }
+    if let Some(others) = others {
+        conditions.push(("others".into(), others.to_string()));
     }
     let inputs: Vec<String> = ["day", "week", "half_term", "term", "year"]
         .iter()
@@ -211,7 +260,7 @@ pub fn walk(
         )
     };
     let named = |name: &str, expr: String| (name.to_string(), expr);
-    let levels = vec![
+    let mut levels = vec![
         vec![named("es1", es1), named("es1_week", es1_week)],
         vec![named("rel", rel), named("deepest", deepest)],
         vec![
@@ -271,7 +320,7 @@ pub fn walk(
             named("w_climbed", "climb_to IS NOT NULL".into()),
         ],
     ];
-    let carried = STATE
+    let mut carried: Vec<Carried> = STATE
         .iter()
         .map(|c| Carried {
             name: (*c).to_string(),
@@ -284,6 +333,33 @@ pub fn walk(
             next: format!("w_{c}"),
         })
         .collect();
+    if others.is_some() {
+        // The conditions first, at the stage of the day before; the day's stage last: the
+        // greater of the rung's and the other rules'.
+        levels.insert(0, in_step);
+        let ranks: Vec<String> = ladder
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &r)| {
+                let name = table.rows[r].stage.as_deref()?;
+                let rank = table.stages.iter().position(|x| x == name)?;
+                Some(format!("WHEN {i} THEN {rank}"))
+            })
+            .collect();
+        let rung = if ranks.is_empty() {
+            "0".to_string()
+        } else {
+            format!("CASE w_cur {} ELSE 0 END", ranks.join(" "))
+        };
+        levels.push(vec![named("w_stage", format!("GREATEST({rung}, others)"))]);
+        carried.push(Carried {
+            name: "stage".into(),
+            ty: "INT",
+            first: "0".into(),
+            next: "w_stage".into(),
+        });
+    }
     let _ = writeln!(
         out,
         "-- Ladder {s}, day by day: the stage held (NULL: off the ladder) and whether the pupil\n\
@@ -297,11 +373,15 @@ pub fn walk(
         inputs,
         carried,
         levels,
-        outputs: vec![
+        outputs: [
             (format!("ladder{s}_day"), "INT", "day".into()),
             (format!("ladder{s}_cur"), "INT", "w_cur".into()),
             (format!("ladder{s}_climbed"), "BOOLEAN", "w_climbed".into()),
-        ],
+        ]
+        .into_iter()
+        // The stage its conditions read, for their evidence.
+        .chain(others.map(|_| (format!("ladder{s}_stage"), "INT", "p_stage".into())))
+        .collect(),
     }
     .write(out, d);
     Ok(())

@@ -67,6 +67,7 @@ pub fn rules(
     let mut firings: Vec<Firing> = Vec::new();
     let mut limits = Vec::new();
     let mut walks: Vec<WalkedRule> = Vec::new();
+    let ladder_stage = ladder_reading_stage(table, &no_stage, metrics, band_stage.is_some())?;
 
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
@@ -81,12 +82,23 @@ pub fn rules(
         let ladder = table.ladders.iter().find(|l| l.rows == *set);
         let mut ladder_evidence = Vec::new();
         if let Some(ladder) = ladder {
-            super::ladder::walk(out, d, table, s, ladder, metrics).map_err(|(u, r)| (u, at(r)))?;
+            super::ladder::walk(out, d, table, s, ladder, metrics, ladder_stage.as_deref())
+                .map_err(|(u, r)| (u, at(r)))?;
             let _ = write!(
                 ladder_joins,
                 "\n  LEFT JOIN ladder{s} ON ladder{s}_pupil = pupil_id AND ladder{s}_day = day"
             );
         }
+        // A ladder reading the stage reads its walk's, of the day before.
+        let ladder_stage_col = format!("ladder{s}_stage");
+        let set_scope = match (ladder, &ladder_stage) {
+            (Some(_), Some(_)) => Scope {
+                d,
+                stage: Some(&ladder_stage_col),
+                stage_names: stages,
+            },
+            _ => Scope { ..band_scope },
+        };
         for (i, &r) in set.iter().enumerate() {
             let row = &table.rows[r];
             let mut ways = vec![row.when.clone()];
@@ -94,7 +106,7 @@ pub fn rules(
             let mut own = Vec::new();
             for atoms in &ways {
                 let (test, text) =
-                    conditions::rule(&band_scope, metrics, atoms).map_err(|u| (u, at(r)))?;
+                    conditions::rule(&set_scope, metrics, atoms).map_err(|u| (u, at(r)))?;
                 own.push((test.clone(), text.clone()));
                 which.push(format!(
                     "    WHEN {test} THEN {i} -- {} band {}",
@@ -840,4 +852,91 @@ pub fn rules(
 
     super::fired::write(out, d, table, &firings, &walks);
     Ok(())
+}
+
+/// For a ladder whose conditions read the stage (of the day before): the stage rank the day's
+/// other rules give, which its walk, carrying the stage, needs. It is compiled when those
+/// rules read no stage themselves, so the day's stage is the greater of the ladder's rung's
+/// and theirs: no support plans (their floor is another walk's), no other ladder, no band
+/// reading the stage, no trigger setting a stage that reads the stage or the notices.
+fn ladder_reading_stage(
+    table: &DecisionTable,
+    scope: &Scope<'_>,
+    metrics: &mut Metrics,
+    band_reads_stage: bool,
+) -> Result<Option<String>, (Unsupported, Loc)> {
+    let Some(ladder) = table
+        .ladders
+        .iter()
+        .find(|l| super::ladder::reads_stage(l, table))
+    else {
+        return Ok(None);
+    };
+    // Reported at the first rung whose own condition reads the stage, else the ladder's first.
+    let first = ladder
+        .rows
+        .iter()
+        .copied()
+        .find(|&r| {
+            let row = &table.rows[r];
+            std::iter::once(&row.when)
+                .chain(row.also.iter().flatten())
+                .any(|atoms| atoms.iter().any(|a| matches!(a, Atom::Stage { .. })))
+        })
+        .or(ladder.rows.first().copied())
+        .unwrap_or(0);
+    let refuse = |why: &str| {
+        Err((
+            Unsupported(format!("`pupil.stage` in a ladder's conditions {why}")),
+            table.rows[first].loc.clone(),
+        ))
+    };
+    if !super::plans::of(table).is_empty() {
+        return refuse("in a policy with support plans");
+    }
+    if table.ladders.len() > 1 {
+        return refuse("in a policy with another ladder");
+    }
+    if band_reads_stage {
+        return refuse("in a policy with a band reading the stage");
+    }
+    let rank = |name: Option<&str>| name.and_then(|n| table.stages.iter().position(|x| x == n));
+    let mut parts = vec!["0".to_string(), "0".to_string()];
+    for set in &table.band_sets {
+        if ladder.rows == *set {
+            continue;
+        }
+        // The first band that holds, and its stage (a band without one still stops the search).
+        let mut which = Vec::new();
+        for &r in set {
+            let row = &table.rows[r];
+            let k = rank(row.stage.as_deref()).unwrap_or(0);
+            for atoms in std::iter::once(&row.when).chain(row.also.iter().flatten()) {
+                let (test, _) =
+                    conditions::rule(scope, metrics, atoms).map_err(|u| (u, row.loc.clone()))?;
+                which.push(format!("WHEN {test} THEN {k}"));
+            }
+        }
+        if !which.is_empty() {
+            parts.push(format!("CASE {} ELSE 0 END", which.join(" ")));
+        }
+    }
+    for row in &table.rows {
+        let Some(k) = rank(row.stage.as_deref()) else {
+            continue;
+        };
+        if row.kind != RowKind::Trigger || !row.satisfiable {
+            continue;
+        }
+        let reads = |a: &Atom| matches!(a, Atom::Stage { .. });
+        if row.when.iter().any(reads) || super::notices::reads_notices(&row.when) {
+            return refuse(
+                "in a policy with a trigger setting a stage that reads the stage or the notices",
+            );
+        }
+        let (test, _) =
+            conditions::rule(scope, metrics, &row.when).map_err(|u| (u, row.loc.clone()))?;
+        parts.push(format!("CASE WHEN {test} THEN {k} ELSE 0 END"));
+    }
+    Ok(Some(format!("GREATEST({})", parts.join(", "))))
 }

@@ -24,11 +24,17 @@ fn is_stage(atom: &Atom) -> bool {
 
 /// The first row of a band (not a ladder) whose own condition reads the stage, if any.
 pub fn band_reading_stage(table: &DecisionTable) -> Option<usize> {
-    table.band_sets.iter().flatten().copied().find(|&r| {
-        ways(table, r)
-            .iter()
-            .any(|atoms| atoms.iter().any(is_stage))
-    })
+    table
+        .band_sets
+        .iter()
+        .filter(|set| !table.ladders.iter().any(|l| l.rows == **set))
+        .flatten()
+        .copied()
+        .find(|&r| {
+            ways(table, r)
+                .iter()
+                .any(|atoms| atoms.iter().any(is_stage))
+        })
 }
 
 /// A band's ways of holding: its range (with the set's evidence guard) and each `or`.
