@@ -131,7 +131,7 @@ fn a_construct_the_compiler_cannot_express_is_a_located_error() {
         .filter(|p| p.extension().is_some_and(|x| x == "policy"))
         .collect();
     refused.sort();
-    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert_eq!(refused.len(), 5, "{refused:?}");
     for policy in &refused {
         let stem = policy.file_stem().and_then(|s| s.to_str()).expect("a name");
         for dialect in ["duckdb", "spark"] {
@@ -220,12 +220,26 @@ fn an_action_asked_of_different_people_follows_the_engines_lines() {
 /// `notices_issued(N years)` in a trigger: a walk over each pupil's school days carries the
 /// dates of the notices asked for (by other rules, and by the walk's triggers); what the day
 /// decides of each row is computed before the walk, what reads the notices in it. DuckDB walks
-/// with a recursive query, Spark with one fold over each pupil's days.
+/// with a recursive query, Spark with one fold over each pupil's days. Triggers reading the
+/// notices that set a stage raise it from the walk (`day_raise`: the greater of theirs while
+/// they hold, today and the day before): the actions recorded at the day's stage, a band's
+/// entries at the stage of the day before, and the summary's stage.
 #[test]
 fn notices_issued_is_a_walk_over_the_days() {
     let script = compiled("tests/sql/policies/notices.policy", "duckdb");
-    let walk = statements(&script, &["walk_days", "walk", "fired"]);
+    let walk = statements(&script, &["walk_days", "walk", "day_raise", "fired"]);
     insta::assert_snapshot!(walk);
+    assert!(
+        walk.contains(
+            "GREATEST(0, CASE WHEN h2 THEN 5 ELSE 0 END, CASE WHEN h3 THEN 4 ELSE 0 END) AS w_raise"
+        ) && walk.contains("GREATEST(f.stage_rank, COALESCE(r.raise_before, 0))"),
+        "{walk}"
+    );
+    assert!(
+        statement(&script, "summary")
+            .contains("GREATEST(COALESCE(v.stage, 0), COALESCE(dr.raise, 0))"),
+        "the summary's stage is raised too"
+    );
     let script = compiled("tests/sql/policies/notices.policy", "spark");
     insta::assert_snapshot!("notices_fold_on_spark", spark_statement(&script, "walk"));
 }

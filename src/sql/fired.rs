@@ -105,6 +105,20 @@ pub fn write(
     }
     let _ = writeln!(out, "{};\n", selects.join("\nUNION ALL\n"));
     if !walks.is_empty() {
-        super::notices::walk(out, d, table, walks, &walked);
+        // The firings recorded at the day's stage, and at the stage of the day before, which a
+        // trigger setting a stage in the walk may raise.
+        let at = |stage: &str| {
+            firings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.walk.is_none() && f.stage == stage)
+                .map(|(ord, _)| ord)
+                .collect::<Vec<_>>()
+        };
+        let staged = super::notices::Staged {
+            today: at("stage"),
+            before: at("stage_before"),
+        };
+        super::notices::walk(out, d, table, walks, &walked, &staged);
     }
 }

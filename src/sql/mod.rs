@@ -266,8 +266,15 @@ fn summary(
          CASE WHEN v.day IS NOT NULL AND ({severe}) THEN 'true' ELSE 'false' END AS severe\n\
          FROM roll AS r\n\
          LEFT JOIN day_state AS v ON v.pupil_id = r.pupil_id AND v.day = r.to_day - 1\n\
-         LEFT JOIN stages AS st ON st.stage_rank = COALESCE(v.stage, 0);",
-        conditions::percent_tenths(d, "COALESCE(v.m1, 0)", "COALESCE(v.m0, 0)")
+         {}",
+        conditions::percent_tenths(d, "COALESCE(v.m1, 0)", "COALESCE(v.m0, 0)"),
+        // A trigger setting a stage that reads the notices raises it from the walk.
+        if rules::notices_raise_stage(table) {
+            "LEFT JOIN day_raise AS dr ON dr.pupil_id = v.pupil_id AND dr.day = v.day\n\
+             LEFT JOIN stages AS st ON st.stage_rank = GREATEST(COALESCE(v.stage, 0), COALESCE(dr.raise, 0));"
+        } else {
+            "LEFT JOIN stages AS st ON st.stage_rank = COALESCE(v.stage, 0);"
+        }
     );
     Ok(())
 }

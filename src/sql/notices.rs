@@ -41,6 +41,15 @@ pub struct WalkedRule {
     /// The walked rule whose last firing its limit reads and sets: its own place, or that of
     /// the first entry of its band (a band's entries share the band's limit).
     pub last: usize,
+    /// The stage rank it puts the pupil in while it holds (a trigger with a stage).
+    pub raises: Option<usize>,
+}
+
+/// The firings outside the walk (by their `fire_ord`) recorded at the day's stage and at the
+/// stage of the day before, which a walked trigger setting a stage raises.
+pub struct Staged {
+    pub today: Vec<usize>,
+    pub before: Vec<usize>,
 }
 
 /// A row's condition in two parts: what the day's columns decide (computed before the walk),
@@ -76,6 +85,7 @@ pub fn walk(
     table: &DecisionTable,
     walks: &[WalkedRule],
     walked: &[(usize, usize, String)],
+    staged: &Staged,
 ) {
     let notice_rows: Vec<String> = table
         .rows
@@ -231,6 +241,28 @@ pub fn walk(
         }
         outputs.push((format!("w_fire{k}"), "BOOLEAN", format!("f{k}")));
     }
+    // The stage the triggers setting one give while they hold, whether looked at today or
+    // not (the engine's fixed point reads every trigger every day), and that of the day before.
+    let raising: Vec<String> = walks
+        .iter()
+        .enumerate()
+        .filter_map(|(k, w)| Some(format!("CASE WHEN h{k} THEN {} ELSE 0 END", w.raises?)))
+        .collect();
+    let raises = !raising.is_empty();
+    if raises {
+        levels[2].push((
+            "w_raise".into(),
+            format!("GREATEST(0, {})", raising.join(", ")),
+        ));
+        carried.push(Carried {
+            name: "raise".into(),
+            ty: "INT",
+            first: "0".into(),
+            next: "w_raise".into(),
+        });
+        outputs.push(("w_raise".into(), "INT", "w_raise".into()));
+        outputs.push(("w_raise_before".into(), "INT", "p_raise".into()));
+    }
     inputs.extend(calendar);
     // Today's date once for each notice asked for today.
     let asked = asked.join(" + ");
@@ -303,15 +335,61 @@ pub fn walk(
         out,
         "-- Every rule that fired: those of `fired_base` and the triggers of the walk."
     );
+    if raises {
+        let _ = writeln!(
+            out,
+            "-- Per school day on roll, the stage the triggers setting one in the walk give, and
+             -- that of the day before: every stage the day records is raised to it."
+        );
+        let _ = writeln!(out, "{}", d.create("day_raise"));
+        let _ = writeln!(
+            out,
+            "SELECT i.pupil_id, i.day, w.w_raise AS raise, w.w_raise_before AS raise_before
+             FROM walk AS w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq;
+"
+        );
+    }
     let _ = writeln!(out, "{}", d.create("fired"));
-    let mut selects = vec![
+    let raised = |ords: &[usize]| {
+        ords.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let base = if raises && !(staged.today.is_empty() && staged.before.is_empty()) {
+        let mut cases = String::new();
+        if !staged.today.is_empty() {
+            let _ = write!(
+                cases,
+                " WHEN f.fire_ord IN ({}) THEN GREATEST(f.stage_rank, COALESCE(r.raise, 0))",
+                raised(&staged.today)
+            );
+        }
+        if !staged.before.is_empty() {
+            let _ = write!(
+                cases,
+                " WHEN f.fire_ord IN ({}) THEN GREATEST(f.stage_rank, COALESCE(r.raise_before, 0))",
+                raised(&staged.before)
+            );
+        }
+        format!(
+            "SELECT f.pupil_id, f.day, f.date, f.row_id, f.fire_ord,
+               CASE{cases} ELSE f.stage_rank END AS stage_rank, f.evidence
+             FROM fired_base AS f LEFT JOIN day_raise AS r ON r.pupil_id = f.pupil_id AND r.day = f.day"
+        )
+    } else {
         "SELECT pupil_id, day, date, row_id, fire_ord, stage_rank, evidence FROM fired_base"
-            .to_string(),
-    ];
-    let notices: Vec<String> = read
+            .to_string()
+    };
+    let mut selects = vec![base];
+    let mut notices: Vec<String> = read
         .iter()
         .map(|n| format!("w.w_notices{n} AS notices{n}"))
         .collect();
+    if raises {
+        notices.push("w.w_raise AS raise".into());
+        notices.push("w.w_raise_before AS raise_before".into());
+    }
     for (ord, k, comment) in walked {
         let w = &walks[*k];
         let rows: Vec<String> = w
@@ -335,7 +413,11 @@ pub fn walk(
              FROM walk AS w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq) AS x\n\
              WHERE walk_fires",
             rows.join(" "),
-            w.stage,
+            match w.stage.as_str() {
+                "stage" if raises => "GREATEST(stage, raise)".to_string(),
+                "stage_before" if raises => "GREATEST(stage_before, raise_before)".to_string(),
+                stage => stage.to_string(),
+            },
             texts.join(" "),
             notices
                 .iter()

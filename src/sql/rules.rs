@@ -235,6 +235,7 @@ pub fn rules(
                         stage: stage.clone(),
                         entry: true,
                         last: group,
+                        raises: None,
                     });
                 }
                 continue;
@@ -441,9 +442,14 @@ pub fn rules(
         let notices = rows
             .iter()
             .any(|&w| super::notices::reads_notices(&table.rows[w].when));
-        if notices && row.stage.is_some() {
+        if notices
+            && row.stage.is_some()
+            && let Some(why) = raise_refused(table)
+        {
             return Err((
-                Unsupported("`notices_issued(...)` in a trigger with a stage".into()),
+                Unsupported(format!(
+                    "`notices_issued(...)` in a trigger with a stage in a policy {why}"
+                )),
                 at(r),
             ));
         }
@@ -492,7 +498,10 @@ pub fn rules(
         for k in 0..passes {
             let mut parts = vec![base.to_string(), "0".to_string()];
             for (_, t) in &triggers {
-                if let Some(rank) = t.stage {
+                // A trigger reading the notices raises the stage from the walk (`day_raise`).
+                if let Some(rank) = t.stage
+                    && !t.notices
+                {
                     let any = holds_under(metrics, t, &format!("{pre}s{k}"))?;
                     let tests: Vec<&str> = any.iter().map(|(t, _)| t.as_str()).collect();
                     if !tests.is_empty() {
@@ -606,9 +615,12 @@ pub fn rules(
                 look: trig.look,
                 asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
                 read,
-                stage: trigger_stage.to_string(),
+                stage: trig
+                    .stage
+                    .map_or(trigger_stage.to_string(), |k| k.to_string()),
                 entry: false,
                 last: walks.len(),
+                raises: trig.stage,
             });
             continue;
         }
@@ -794,6 +806,7 @@ pub fn rules(
                 stage: "stage".into(),
                 entry: false,
                 last: walks.len(),
+                raises: None,
             });
             continue;
         }
@@ -939,4 +952,36 @@ fn ladder_reading_stage(
         parts.push(format!("CASE WHEN {test} THEN {k} ELSE 0 END"));
     }
     Ok(Some(format!("GREATEST({})", parts.join(", "))))
+}
+
+/// Why a trigger setting a stage may not read `notices_issued(...)` in this policy, if it may
+/// not. It may when no rule reads the stage and there are no support plans: whether it holds
+/// then changes only the stage the day's actions are recorded at, the greater of the stage
+/// the other rules give and its own, which the notices walk finds (`day_raise`).
+pub fn raise_refused(table: &DecisionTable) -> Option<&'static str> {
+    if !super::plans::of(table).is_empty() {
+        return Some("with support plans");
+    }
+    let stage = |atoms: &[Atom]| atoms.iter().any(|a| matches!(a, Atom::Stage { .. }));
+    let ways = |w: &Option<Vec<Vec<Atom>>>| w.iter().flatten().any(|atoms| stage(atoms));
+    let rows = table
+        .rows
+        .iter()
+        .any(|row| stage(&row.when) || ways(&row.also) || ways(&row.guard));
+    let ladders = table
+        .ladders
+        .iter()
+        .any(|l| super::ladder::reads_stage(l, table));
+    (rows || ladders).then_some("where a rule reads the stage")
+}
+
+/// Whether a trigger setting a stage reads `notices_issued(...)`: the day's stage is then
+/// raised by the notices walk (`day_raise`).
+pub fn notices_raise_stage(table: &DecisionTable) -> bool {
+    table.rows.iter().any(|row| {
+        row.kind == RowKind::Trigger
+            && row.satisfiable
+            && row.stage.is_some()
+            && super::notices::reads_notices(&row.when)
+    })
 }
