@@ -1,6 +1,6 @@
 //! `attend compile --format sql`: the national policy's script for DuckDB and Spark (held as
 //! snapshots, read as SQL a person reviews), its shape (statements a loader can split on `;`
-//! at a line's end), and a construct the compiler cannot express failing with a located
+//! at a line's end), and a construct the compiler does not express yet failing with a located
 //! diagnostic. Equality with `attend run` is tested by running the scripts on real engines
 //! (tests/sql/, issue 14 item 3).
 
@@ -124,7 +124,7 @@ fn the_script_splits_into_statements_that_each_make_a_table_or_view() {
 /// Each construct the compiler still refuses (tests/sql/refused/, one policy each, outside the
 /// differential tests' policies): refused on both engines, where it is written, and no SQL.
 #[test]
-fn a_construct_the_compiler_cannot_express_is_a_located_error() {
+fn a_construct_the_compiler_does_not_express_yet_is_a_located_error() {
     let mut refused: Vec<_> = std::fs::read_dir("tests/sql/refused")
         .expect("tests/sql/refused")
         .map(|e| e.expect("an entry").path())

@@ -1,6 +1,6 @@
 //! `attend compile --format sql`: the decision table as one SQL script for DuckDB or Spark
 //! that, over tables `register` and `pupils`, makes `actions` and `summary` as `attend run`
-//! writes them (docs/sql.md; notes in sql-interface). A construct the script cannot express
+//! writes them (docs/sql.md; notes in sql-interface). A construct the compiler does not express yet
 //! is a located error, never SQL that answers differently.
 
 mod calendar;
@@ -33,7 +33,7 @@ use metrics::Metrics;
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum SqlError {
     #[error(
-        "{construct} is not supported by the SQL compiler yet: dialect {dialect} cannot express it"
+        "{construct} is not compiled to {dialect} SQL yet: no script is written rather than one that answers differently"
     )]
     Unsupported { construct: String, dialect: Dialect },
     #[error("the calendar has no school days, so there is no calendar table to write")]
@@ -60,13 +60,13 @@ impl Problem for SqlError {
 
     fn label(&self) -> Option<String> {
         match self {
-            SqlError::Unsupported { .. } => Some("not expressible in SQL yet".into()),
+            SqlError::Unsupported { .. } => Some("not compiled to SQL yet".into()),
             SqlError::NoSchoolDays => None,
         }
     }
 }
 
-/// The script for `dialect`, or the constructs it cannot express, each where it is written.
+/// The script for `dialect`, or the constructs it does not express yet, each where it is written.
 pub fn compile(
     table: &DecisionTable,
     days: &SchoolDays,

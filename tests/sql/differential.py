@@ -14,7 +14,7 @@ a whole-school closure day, a partial closure, enforced-closure days and marks o
 without school, and pupils files written the ways MIS write them. DuckDB runs on the whole
 cohort; Spark on a small part of it (--spark-pupils), to keep CI quick.
 
-A policy the compiler refuses ("cannot express", "not supported", or any other error) is a
+A policy the compiler refuses ("not compiled to ... SQL yet", or any other error) is a
 FAILURE of the run, listed at the end; so is a missing engine: nothing is skipped. The one
 exception is --known-refusals FILE (CI passes tests/sql/known-refusals.txt): a refusal the file
 lists, by policy, dialect and the words of the compiler's message, is reported as KNOWN and
