@@ -69,6 +69,7 @@ def main():
     pupils = os.path.join(args.data, f"attend-bench-{args.pupils}-pupils.csv")
     if not (os.path.exists(register) and os.path.exists(pupils)):
         print(f"generating {args.pupils} pupils x one year into {args.data} ...", flush=True)
+        os.makedirs(args.data, exist_ok=True)
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_register.py"), "--pupils", str(args.pupils),
                         "--calendar", CALENDAR, "--from", "2024-09-01", "--to", "2025-08-31", "--seed", "1",
                         "--register", register, "--pupils-out", pupils], check=True)
