@@ -3,6 +3,7 @@
 //! writes them (docs/sql.md; notes in sql-interface). A construct the compiler does not express yet
 //! is a located error, never SQL that answers differently.
 
+mod bands;
 mod calendar;
 mod conditions;
 mod dialect;
