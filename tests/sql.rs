@@ -303,7 +303,8 @@ fn a_band_reading_the_stage_is_a_walk_over_the_days() {
 /// A ladder whose conditions read the stage: its walk also carries the pupil's stage, the
 /// greater of the rung's and what the other rules give (`others`, computed before the walk:
 /// the other band set's band and the trigger setting a stage), and reads it as of the day
-/// before (`p_stage`) in its rungs, its exit condition and its `at once when`; the rungs'
+/// before (`p_stage`) in its rungs, its exit condition and its `at once when`, the day's found
+/// as the engine's fixed point over the triggers setting a stage that read it; the rungs'
 /// evidence reads it from the walk (`ladder0_stage`).
 #[test]
 fn a_ladder_reading_the_stage_carries_it_in_its_walk() {
@@ -320,12 +321,21 @@ fn a_ladder_reading_the_stage_carries_it_in_its_walk() {
     ] {
         assert!(step.contains(read), "{read}: {step}");
     }
-    assert!(
-        step.contains("GREATEST(CASE w_cur WHEN 0 THEN 0 WHEN 1 THEN 1 WHEN 2 THEN 2 ELSE 0 END, others) AS w_stage"),
-        "{step}"
-    );
+    // The fixed point over the triggers setting a stage that read it, a level a pass (the
+    // national ladder's six stages: seven passes), from the bands' stage.
+    for level in [
+        "GREATEST(CASE w_cur WHEN 0 THEN 0 WHEN 1 THEN 1 WHEN 2 THEN 2 ELSE 0 END, others) AS ws0",
+        "CASE WHEN ts0 AND (COALESCE((ws0 BETWEEN 1 AND 1), FALSE)) THEN 2 ELSE 0 END",
+        "ws7 AS w_stage",
+    ] {
+        assert!(step.contains(level), "{level}: {step}");
+    }
     let bands = statement(&script, "day_bands");
     assert!(bands.contains("(ladder0_stage BETWEEN "), "{bands}");
+    // Where the stage has no fixed point, a trigger reading it fires by the row that holds at
+    // the day's stage after the last pass, if any, as the engine does.
+    let fired = statement(&script, "fired");
+    assert!(fired.contains("_row IS NOT NULL"), "{fired}");
 }
 
 /// A ladder: a walk over each pupil's school days carrying the stage, its entry day and

@@ -82,7 +82,7 @@ pub fn bands(
         let ladder = table.ladders.iter().find(|l| l.rows == *set);
         let mut ladder_evidence = Vec::new();
         if let Some(ladder) = ladder {
-            super::ladder::walk(out, d, table, s, ladder, metrics, ladder_stage.as_deref())
+            super::ladder::walk(out, d, table, s, ladder, metrics, ladder_stage.as_ref())
                 .map_err(|(u, r)| (u, at(r)))?;
             let _ = write!(
                 ladder_joins,
@@ -405,17 +405,18 @@ pub fn bands(
     Ok(())
 }
 
-/// For a ladder whose conditions read the stage (of the day before): the stage rank the day's
-/// other rules give, which its walk, carrying the stage, needs. It is compiled when those
-/// rules read no stage themselves, so the day's stage is the greater of the ladder's rung's
-/// and theirs: no support plans (their floor is another walk's), no other ladder, no band
-/// reading the stage, no trigger setting a stage that reads the stage or the notices.
+/// For a ladder whose conditions read the stage (of the day before): what its walk, carrying
+/// the stage, needs of the day's other rules (super::ladder::Others). It is compiled when the
+/// stage of the day is the engine's fixed point over the ladder's rung, the other band sets'
+/// bands and the triggers setting a stage, with no other walk's state: no support plans
+/// (their floor), no other ladder, no band reading the stage, no trigger setting a stage that
+/// reads the notices.
 fn ladder_reading_stage(
     table: &DecisionTable,
     scope: &Scope<'_>,
     metrics: &mut Metrics,
     band_reads_stage: bool,
-) -> Result<Option<String>, (Unsupported, Loc)> {
+) -> Result<Option<super::ladder::Others>, (Unsupported, Loc)> {
     let Some(ladder) = table
         .ladders
         .iter()
@@ -452,7 +453,7 @@ fn ladder_reading_stage(
         return refuse("in a policy with a band reading the stage");
     }
     let rank = |name: Option<&str>| name.and_then(|n| table.stages.iter().position(|x| x == n));
-    let mut parts = vec!["0".to_string(), "0".to_string()];
+    let mut bands = Vec::new();
     for set in &table.band_sets {
         if ladder.rows == *set {
             continue;
@@ -469,9 +470,11 @@ fn ladder_reading_stage(
             }
         }
         if !which.is_empty() {
-            parts.push(format!("CASE {} ELSE 0 END", which.join(" ")));
+            bands.push(format!("CASE {} ELSE 0 END", which.join(" ")));
         }
     }
+    let mut triggers = Vec::new();
+    let mut reading = Vec::new();
     for row in &table.rows {
         let Some(k) = rank(row.stage.as_deref()) else {
             continue;
@@ -479,15 +482,42 @@ fn ladder_reading_stage(
         if row.kind != RowKind::Trigger || !row.satisfiable {
             continue;
         }
-        let reads = |a: &Atom| matches!(a, Atom::Stage { .. });
-        if row.when.iter().any(reads) || super::notices::reads_notices(&row.when) {
-            return refuse(
-                "in a policy with a trigger setting a stage that reads the stage or the notices",
-            );
+        if super::notices::reads_notices(&row.when) {
+            return refuse("in a policy with a trigger setting a stage that reads the notices");
+        }
+        let is_stage = |a: &Atom| matches!(a, Atom::Stage { .. });
+        if row.when.iter().any(is_stage) {
+            // Its test of the stage is read in the walk, at each pass of the fixed point.
+            let (on_stage, rest): (Vec<Atom>, Vec<Atom>) =
+                row.when.iter().cloned().partition(is_stage);
+            let (day, _) =
+                conditions::rule(scope, metrics, &rest).map_err(|u| (u, row.loc.clone()))?;
+            reading.push((k, day, on_stage));
+            continue;
         }
         let (test, _) =
             conditions::rule(scope, metrics, &row.when).map_err(|u| (u, row.loc.clone()))?;
-        parts.push(format!("CASE WHEN {test} THEN {k} ELSE 0 END"));
+        triggers.push(format!("CASE WHEN {test} THEN {k} ELSE 0 END"));
     }
-    Ok(Some(format!("GREATEST({})", parts.join(", "))))
+    let greatest = |parts: Vec<String>| {
+        let mut all = vec!["0".to_string(), "0".to_string()];
+        all.extend(parts);
+        format!("GREATEST({})", all.join(", "))
+    };
+    Ok(Some(if reading.is_empty() {
+        bands.extend(triggers);
+        super::ladder::Others {
+            bands: greatest(bands),
+            triggers: None,
+            reading,
+            passes: 0,
+        }
+    } else {
+        super::ladder::Others {
+            bands: greatest(bands),
+            triggers: Some(greatest(triggers)),
+            reading,
+            passes: table.stages.len() + 1,
+        }
+    }))
 }

@@ -68,6 +68,21 @@ pub fn reads_stage(ladder: &LadderRows, table: &DecisionTable) -> bool {
     }) || ladder.at_once.iter().flatten().any(|rows| stage(rows))
 }
 
+/// What a ladder reading the stage needs of the day's other rules to find the stage its walk
+/// carries (the engine's fixed point: the greater of the bands' stages and those of the
+/// triggers holding at the stage of the pass before, from the bands', `passes` times).
+pub struct Others {
+    /// The stage the other band sets' bands give (with the triggers', when no trigger setting
+    /// a stage reads it).
+    pub bands: String,
+    /// The stage the triggers setting one that do not read the stage give, when some do.
+    pub triggers: Option<String>,
+    /// Per row of a trigger setting a stage that reads it: its rank, what the day decides of
+    /// it, and its tests of the stage.
+    pub reading: Vec<(usize, String, Vec<Atom>)>,
+    pub passes: usize,
+}
+
 /// `ladder{s}`: per pupil and school day on roll, the stage of ladder `s` (`ladder{s}_cur`,
 /// an index into the band set) and whether the pupil climbed to it that day. With `others`
 /// (the stage rank the day's other rules give, when they read no stage), the walk also
@@ -79,7 +94,7 @@ pub fn walk(
     s: usize,
     ladder: &LadderRows,
     metrics: &mut Metrics,
-    others: Option<&str>,
+    others: Option<&Others>,
 ) -> Result<(), (Unsupported, usize)> {
     let scope = Scope {
         d,
@@ -133,7 +148,13 @@ pub fn walk(
         }
     }
     if let Some(others) = others {
-        conditions.push(("others".into(), others.to_string()));
+        conditions.push(("others".into(), others.bands.clone()));
+        if let Some(triggers) = &others.triggers {
+            conditions.push(("others_t".into(), triggers.clone()));
+        }
+        for (k, (_, day, _)) in others.reading.iter().enumerate() {
+            conditions.push((format!("ts{k}"), day.clone()));
+        }
     }
     let inputs: Vec<String> = ["day", "week", "half_term", "term", "year"]
         .iter()
@@ -333,9 +354,9 @@ pub fn walk(
             next: format!("w_{c}"),
         })
         .collect();
-    if others.is_some() {
+    if let Some(others) = others {
         // The conditions first, at the stage of the day before; the day's stage last: the
-        // greater of the rung's and the other rules'.
+        // greater of the rung's and the other rules', to the fixed point.
         levels.insert(0, in_step);
         let ranks: Vec<String> = ladder
             .rows
@@ -352,7 +373,30 @@ pub fn walk(
         } else {
             format!("CASE w_cur {} ELSE 0 END", ranks.join(" "))
         };
-        levels.push(vec![named("w_stage", format!("GREATEST({rung}, others)"))]);
+        if others.reading.is_empty() {
+            levels.push(vec![named("w_stage", format!("GREATEST({rung}, others)"))]);
+        } else {
+            levels.push(vec![named("ws0", format!("GREATEST({rung}, others)"))]);
+            for p in 0..others.passes {
+                let stage = format!("ws{p}");
+                let at_pass = Scope {
+                    d,
+                    stage: Some(&stage),
+                    stage_names: &table.stages,
+                };
+                let mut parts = vec!["ws0".to_string(), "others_t".to_string()];
+                for (k, (rank, _, on_stage)) in others.reading.iter().enumerate() {
+                    let (test, _) = conditions::rule(&at_pass, metrics, on_stage)
+                        .map_err(|u| (u, ladder.rows.first().copied().unwrap_or(0)))?;
+                    parts.push(format!("CASE WHEN ts{k} AND {test} THEN {rank} ELSE 0 END"));
+                }
+                levels.push(vec![named(
+                    &format!("ws{}", p + 1),
+                    format!("GREATEST({})", parts.join(", ")),
+                )]);
+            }
+            levels.push(vec![named("w_stage", format!("ws{}", others.passes))]);
+        }
         carried.push(Carried {
             name: "stage".into(),
             ty: "INT",

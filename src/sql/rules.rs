@@ -278,12 +278,30 @@ pub fn rules(
                 .collect::<Vec<_>>()
                 .join(" OR ")
         };
-        let rows: Vec<String> = any
+        // The engine fires by the first row that holds at the day's stage, after the last
+        // pass. Where the stage has no fixed point (a trigger raising it out of its own
+        // range), that can be none though the trigger held at the last pass: it then holds
+        // (its edge reads that) but fires no row.
+        let reads_stage = trig.rows.iter().any(|&r| {
+            table.rows[r]
+                .when
+                .iter()
+                .any(|a| matches!(a, Atom::Stage { .. }))
+        });
+        let (by_row, found) = if reads_stage && plans.is_empty() {
+            (
+                holds_under(metrics, trig, &format!("s{passes}"))?,
+                format!(" AND t{t}_row IS NOT NULL"),
+            )
+        } else {
+            (any.clone(), String::new())
+        };
+        let rows: Vec<String> = by_row
             .iter()
             .zip(&trig.rows)
             .map(|((test, _), r)| format!("WHEN {test} THEN {r}"))
             .collect();
-        let texts: Vec<String> = any
+        let texts: Vec<String> = by_row
             .iter()
             .map(|(test, text)| format!("WHEN {test} THEN {text}"))
             .collect();
@@ -310,6 +328,7 @@ pub fn rules(
                 ),
                 None => (format!("t{t}_holds"), format!("NOT t{t}_was")),
             };
+            let may = format!("{may}{found}");
             limits.push(super::limits::Limit {
                 key: format!("t{t}"),
                 comment: format!("{} trigger {} ({})", line(*first), row.rule, row.repeat),
@@ -352,7 +371,7 @@ pub fn rules(
                         "t{t}_holds AND (NOT t{t}_was OR (week <> week_before AND (week - run_week) % {school_weeks} = 0))"
                     ),
                     _ => format!("t{t}_holds AND NOT t{t}_was"),
-                },
+                } + &found,
                 once_per: match row.repeat {
                     Repeat::OncePer(p) => Some(p),
                     _ => None,

@@ -732,8 +732,11 @@ impl State {
                 base = base.max(rank);
             }
         }
-        // The stage: the least fixed point of "bands, plan escalations and the stages of the
-        // triggers whose conditions hold"; it only rises, so it settles within a few passes.
+        // The stage: bands and plan escalations, raised by the stages of the triggers whose
+        // conditions hold at the stage the pass before gave, until a pass changes nothing or
+        // for len(stages) + 1 passes. A trigger reading the stage can raise it out of its own
+        // range (`pupil.stage == monitor ... stage listen`), so there may be no fixed point:
+        // the last pass's holds stand, and a trigger fires by a row holding at the final stage.
         d.stage = base;
         for _ in 0..=plan.stages.len() {
             let mut stage = base;
