@@ -338,6 +338,22 @@ fn a_ladder_reading_the_stage_carries_it_in_its_walk() {
     assert!(fired.contains("_row IS NOT NULL"), "{fired}");
 }
 
+/// Where the stage has no fixed point, a trigger reading the notices and the stage holds as at
+/// the fixed point's last pass (`s6`: its edge reads that) and fires only by a row holding at
+/// the day's final stage (`rf`), as the engine does.
+#[test]
+fn a_walked_trigger_reading_the_stage_fires_by_the_final_stage() {
+    let script = compiled("tests/sql/policies/stage-no-fixed-point.policy", "duckdb");
+    let days = statement(&script, "walk_days");
+    assert!(
+        days.contains("(s6 BETWEEN 1 AND 1), FALSE)) AS pre0_0")
+            && days.contains("(stage BETWEEN 1 AND 1), FALSE)) AS pref0_0"),
+        "{days}"
+    );
+    let walk = statement(&script, "walk");
+    assert!(walk.contains(" AND rf0 AS f0"), "{walk}");
+}
+
 /// A ladder: a walk over each pupil's school days carrying the stage, its entry day and
 /// periods, its hold and the run of its exit condition (here the ladder `in order after 2
 /// school_weeks` with `at once when`, `held for` and `held until`); a recursive query on

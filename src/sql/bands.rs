@@ -236,6 +236,7 @@ pub fn bands(
                         entry: true,
                         last: group,
                         raises: None,
+                        found: Vec::new(),
                     });
                 }
                 continue;

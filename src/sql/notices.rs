@@ -43,6 +43,10 @@ pub struct WalkedRule {
     pub last: usize,
     /// The stage rank it puts the pupil in while it holds (a trigger with a stage).
     pub raises: Option<usize>,
+    /// Per row, its two parts at the day's final stage, when it holds at the fixed point's
+    /// last pass (`parts`) but fires only by a row holding at the final stage; empty when
+    /// the two are one.
+    pub found: Vec<(String, String)>,
 }
 
 /// The firings outside the walk (by their `fire_ord`) recorded at the day's stage and at the
@@ -139,6 +143,14 @@ pub fn walk(
             ways.join(" OR ")
         };
         levels[1].push((format!("h{k}"), format!("({holds})")));
+        let mut found = Vec::new();
+        for (j, (_, within)) in w.found.iter().enumerate() {
+            inputs.push(format!("pref{k}_{j}"));
+            found.push(format!("(pref{k}_{j} AND {within})"));
+        }
+        if !found.is_empty() {
+            levels[1].push((format!("rf{k}"), format!("({})", found.join(" OR "))));
+        }
         // As the engine's trigger loop: a trigger looked at on some days only is neither
         // fired nor changed on the rest, and a look at a period's end stands alone (what held
         // at the look before does not carry).
@@ -192,6 +204,11 @@ pub fn walk(
             format!("{looked}h{k}")
         } else {
             format!("{looked}h{k} AND {again}")
+        };
+        let fires = if w.found.is_empty() {
+            fires
+        } else {
+            format!("{fires} AND rf{k}")
         };
         levels[2].push((format!("f{k}"), fires.clone()));
         if w.asks {
@@ -298,6 +315,12 @@ pub fn walk(
                 .iter()
                 .enumerate()
                 .map(move |(j, (before, _))| format!("{before} AS pre{k}_{j}"))
+                .chain(
+                    w.found
+                        .iter()
+                        .enumerate()
+                        .map(move |(j, (before, _))| format!("{before} AS pref{k}_{j}")),
+                )
         })
         .collect();
     let _ = writeln!(

@@ -231,22 +231,47 @@ pub fn rules(
             let any = holds_under(metrics, trig, trigger_stage);
             // Each row's test split in two: what the day's columns decide, computed before
             // the walk, and what reads the notices, decided in it.
-            let scope = Scope {
-                d,
-                stage: Some(trigger_stage),
-                stage_names: stages,
+            // Without support plans it holds as at the fixed point's last pass, and fires by
+            // a row holding at the day's final stage (`found`), as the other triggers do:
+            // the two differ where the stage has no fixed point.
+            let reads_stage = trig.rows.iter().any(|&r| {
+                table.rows[r]
+                    .when
+                    .iter()
+                    .any(|a| matches!(a, Atom::Stage { .. }))
+            });
+            let last_pass = plans.is_empty() && reads_stage;
+            let split_at = |metrics: &mut Metrics, stage: &str| {
+                let scope = Scope {
+                    d,
+                    stage: Some(stage),
+                    stage_names: stages,
+                };
+                trig.rows
+                    .iter()
+                    .map(|&r| {
+                        super::notices::split(&scope, metrics, &table.rows[r].when)
+                            .map_err(|u| (u, at(r)))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
             };
-            let split: Vec<_> = trig
-                .rows
-                .iter()
-                .map(|&r| {
-                    super::notices::split(&scope, metrics, &table.rows[r].when)
-                        .map_err(|u| (u, at(r)))
-                })
-                .collect();
+            let split = split_at(
+                metrics,
+                if last_pass {
+                    &held_stage
+                } else {
+                    trigger_stage
+                },
+            );
+            let found = if last_pass {
+                split_at(metrics, trigger_stage)
+            } else {
+                Ok(Vec::new())
+            };
             let read = metrics.notices.take().unwrap_or_default();
             let any = any?;
-            let parts = split.into_iter().collect::<Result<Vec<_>, _>>()?;
+            let parts = split?;
+            let found = found?;
             if !row.actions.is_empty() {
                 firings.push(Firing::walked(
                     format!("{} trigger {}", line(*first), row.rule),
@@ -266,6 +291,7 @@ pub fn rules(
                 entry: false,
                 last: walks.len(),
                 raises: trig.stage,
+                found,
             });
             continue;
         }
@@ -471,6 +497,7 @@ pub fn rules(
                 entry: false,
                 last: walks.len(),
                 raises: None,
+                found: Vec::new(),
             });
             continue;
         }
