@@ -30,13 +30,7 @@ pub fn bands(
 ) -> Result<(), (Unsupported, Loc)> {
     let stages = &table.stages;
     let at = |row: usize| table.rows[row].loc.clone();
-    let line = |row: usize| {
-        table
-            .rows
-            .get(row)
-            .map(|r| format!("{}:{}", r.source.file, r.source.line))
-            .unwrap_or_default()
-    };
+    let line = |row: usize| super::rules::line(table, row);
     let no_stage = Scope {
         d,
         stage: None,
@@ -434,7 +428,7 @@ fn ladder_reading_stage(
             let row = &table.rows[r];
             std::iter::once(&row.when)
                 .chain(row.also.iter().flatten())
-                .any(|atoms| atoms.iter().any(|a| matches!(a, Atom::Stage { .. })))
+                .any(|atoms| conditions::reads_stage(atoms))
         })
         .or(ladder.rows.first().copied())
         .unwrap_or(0);
@@ -487,7 +481,7 @@ fn ladder_reading_stage(
             return refuse("in a policy with a trigger setting a stage that reads the notices");
         }
         let is_stage = |a: &Atom| matches!(a, Atom::Stage { .. });
-        if row.when.iter().any(is_stage) {
+        if conditions::reads_stage(&row.when) {
             // Its test of the stage is read in the walk, at each pass of the fixed point.
             let (on_stage, rest): (Vec<Atom>, Vec<Atom>) =
                 row.when.iter().cloned().partition(is_stage);

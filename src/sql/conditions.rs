@@ -22,6 +22,11 @@ pub struct Scope<'a> {
     pub stage_names: &'a [String],
 }
 
+/// Whether a rule's atoms test `pupil.stage`.
+pub fn reads_stage(atoms: &[Atom]) -> bool {
+    atoms.iter().any(|a| matches!(a, Atom::Stage { .. }))
+}
+
 /// A rule's atoms split in two tests: what the day's columns decide (under `day`), computed
 /// before a walk, and the atoms `in_walk` picks (under `walk`: the stage a walk carries, the
 /// notices it counts), decided in it. The rule holds when both do.

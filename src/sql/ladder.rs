@@ -55,10 +55,7 @@ fn elapsed(from: &str, from_week: &str, count: u32, weeks: bool) -> String {
 /// Whether a ladder's conditions (its stages', their exits' and `at once` ones) read the
 /// stage.
 pub fn reads_stage(ladder: &LadderRows, table: &DecisionTable) -> bool {
-    let stage = |ways: &[Vec<Atom>]| {
-        ways.iter()
-            .any(|atoms| atoms.iter().any(|a| matches!(a, Atom::Stage { .. })))
-    };
+    let stage = |ways: &[Vec<Atom>]| ways.iter().any(|atoms| conditions::reads_stage(atoms));
     ladder.rows.iter().any(|&r| {
         stage(std::slice::from_ref(&table.rows[r].when))
             || table.rows[r].also.iter().any(|ways| stage(ways))

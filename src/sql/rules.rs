@@ -15,6 +15,15 @@ use crate::model::{CountMetric, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
 
+/// `file:line` of a table row, for the comment naming the policy line a query comes from.
+pub fn line(table: &DecisionTable, row: usize) -> String {
+    table
+        .rows
+        .get(row)
+        .map(|r| format!("{}:{}", r.source.file, r.source.line))
+        .unwrap_or_default()
+}
+
 /// A window over a pupil's school days on roll, from the first to the current.
 pub const SINCE_START: &str =
     "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
@@ -28,13 +37,7 @@ pub fn rules(
 ) -> Result<(), (Unsupported, Loc)> {
     let stages = &table.stages;
     let at = |row: usize| table.rows[row].loc.clone();
-    let line = |row: usize| {
-        table
-            .rows
-            .get(row)
-            .map(|r| format!("{}:{}", r.source.file, r.source.line))
-            .unwrap_or_default()
-    };
+    let line = |row: usize| line(table, row);
     let mut firings: Vec<Firing> = Vec::new();
     let mut limits = Vec::new();
     let mut walks: Vec<WalkedRule> = Vec::new();
@@ -234,12 +237,10 @@ pub fn rules(
             // Without support plans it holds as at the fixed point's last pass, and fires by
             // a row holding at the day's final stage (`found`), as the other triggers do:
             // the two differ where the stage has no fixed point.
-            let reads_stage = trig.rows.iter().any(|&r| {
-                table.rows[r]
-                    .when
-                    .iter()
-                    .any(|a| matches!(a, Atom::Stage { .. }))
-            });
+            let reads_stage = trig
+                .rows
+                .iter()
+                .any(|&r| conditions::reads_stage(&table.rows[r].when));
             let last_pass = plans.is_empty() && reads_stage;
             let split_at = |metrics: &mut Metrics, stage: &str| {
                 let scope = Scope {
@@ -308,12 +309,10 @@ pub fn rules(
         // pass. Where the stage has no fixed point (a trigger raising it out of its own
         // range), that can be none though the trigger held at the last pass: it then holds
         // (its edge reads that) but fires no row.
-        let reads_stage = trig.rows.iter().any(|&r| {
-            table.rows[r]
-                .when
-                .iter()
-                .any(|a| matches!(a, Atom::Stage { .. }))
-        });
+        let reads_stage = trig
+            .rows
+            .iter()
+            .any(|&r| conditions::reads_stage(&table.rows[r].when));
         let (by_row, found) = if reads_stage && plans.is_empty() {
             (
                 holds_under(metrics, trig, &format!("s{passes}"))?,
@@ -566,12 +565,15 @@ pub fn raise_refused(table: &DecisionTable) -> Option<&'static str> {
     if !super::plans::of(table).is_empty() {
         return Some("with support plans");
     }
-    let stage = |atoms: &[Atom]| atoms.iter().any(|a| matches!(a, Atom::Stage { .. }));
-    let ways = |w: &Option<Vec<Vec<Atom>>>| w.iter().flatten().any(|atoms| stage(atoms));
+    let ways = |w: &Option<Vec<Vec<Atom>>>| {
+        w.iter()
+            .flatten()
+            .any(|atoms| conditions::reads_stage(atoms))
+    };
     let rows = table
         .rows
         .iter()
-        .any(|row| stage(&row.when) || ways(&row.also) || ways(&row.guard));
+        .any(|row| conditions::reads_stage(&row.when) || ways(&row.also) || ways(&row.guard));
     let ladders = table
         .ladders
         .iter()
