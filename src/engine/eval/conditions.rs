@@ -6,7 +6,7 @@ use std::ops::Bound;
 use super::Day;
 use crate::engine::plan::{Plan, Rule, Test, Value};
 use crate::model::{CmpOp, Percent, PupilFlag};
-use crate::register::Sen;
+use crate::register::{Pupil, Sen};
 
 /// Whether every test of a rule holds today.
 #[inline]
@@ -103,7 +103,15 @@ fn compare(l: u64, op: CmpOp, r: u64) -> bool {
 }
 
 fn flag_of(d: &Day<'_>, flag: PupilFlag) -> Option<bool> {
-    let p = d.pupil;
+    match flag {
+        PupilFlag::CompulsorySchoolAge => d.compulsory,
+        _ => flag_value(d.pupil, flag),
+    }
+}
+
+/// A pupil's flag as the pupils file states it (`None`: not stated); compulsory school age
+/// is a matter of the day, read from the day instead.
+pub(super) fn flag_value(p: &Pupil, flag: PupilFlag) -> Option<bool> {
     match flag {
         PupilFlag::Sen => p.sen.map(|s| s != Sen::None),
         PupilFlag::SenSupport => p.sen.map(|s| s == Sen::Support),
@@ -112,6 +120,6 @@ fn flag_of(d: &Day<'_>, flag: PupilFlag) -> Option<bool> {
         PupilFlag::SocialWorker => p.social_worker,
         PupilFlag::LookedAfter => p.looked_after,
         PupilFlag::ChildProtectionPlan => p.child_protection_plan,
-        PupilFlag::CompulsorySchoolAge => d.compulsory,
+        PupilFlag::CompulsorySchoolAge => None,
     }
 }

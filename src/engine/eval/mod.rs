@@ -13,6 +13,7 @@ use crate::register::Pupil;
 use crate::table::SchoolDays;
 
 mod conditions;
+mod quiet;
 mod school_age;
 
 use conditions::holds;
@@ -41,6 +42,12 @@ pub struct Shared<'a> {
     pub history: bool,
     /// School days, ascending, at whose end each pupil's [`Standing`] is wanted.
     pub looks: Vec<usize>,
+    /// The rules whose holding makes a pupil's walk act (src/engine/eval/quiet.rs), when a
+    /// pupil none of them can hold for may skip the walk; `None`: every pupil is walked.
+    acting: Option<Vec<&'a Rule>>,
+    /// Pupils whose walk was skipped, for the test that skipping changes nothing.
+    #[cfg(test)]
+    skipped: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Shared<'a> {
@@ -108,7 +115,18 @@ impl<'a> Shared<'a> {
             daily,
             history: false,
             looks: Vec::new(),
+            acting: quiet::summary_reads_no_walk(plan).then(|| quiet::acting_rules(plan)),
+            #[cfg(test)]
+            skipped: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    /// Walks every pupil's days, even those no rule can act on: for checking that skipping
+    /// them changes nothing.
+    #[cfg(test)]
+    pub fn walking_every_pupil(mut self) -> Self {
+        self.acting = None;
+        self
     }
 
     /// Marks the run as one that read penalty notices from before it.
@@ -306,6 +324,28 @@ pub fn evaluate_in(
     let prefix = Prefix { sums, groups };
     let roll = roll(days, pupil, shared.span);
     let csa = compulsory_school_age(pupil.dob);
+    // A pupil no rule can act on has no run, band, stage or firing to walk: only the last
+    // day on roll, where the summary is read, and the looks before it. The timeline of
+    // `--explain` tells of runs, so a traced pupil is always walked.
+    let quiet = trace.is_none()
+        && shared.acting.as_ref().is_some_and(|acting| {
+            let on_roll = (roll.0 < roll.1).then(|| (days.date(roll.0), days.date(roll.1 - 1)));
+            let span = quiet::Span {
+                prefix: &prefix,
+                len,
+                marks,
+                pupil,
+                on_roll,
+                compulsory: csa,
+            };
+            quiet::quiet(shared, acting, &span)
+        });
+    #[cfg(test)]
+    if quiet {
+        shared
+            .skipped
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut state = State::new(plan);
     let mut fired = Vec::new();
     let mut trace = trace;
@@ -344,6 +384,12 @@ pub fn evaluate_in(
                 look(next_look, &standing(&state, day_state.stage, summary_day));
             }
             next_look += 1;
+        }
+        if quiet {
+            if (roll.0..roll.1).contains(&day) {
+                summary_day = Some(day);
+            }
+            continue;
         }
         // Runs advance on every school day, on roll or not: a day with no possible session
         // neither extends nor breaks them.
@@ -434,6 +480,15 @@ pub fn evaluate_in(
     }
     // Summary metrics are only read at the last day evaluated.
     if let Some(day) = summary_day {
+        if quiet {
+            // What the walk would have left of the last day on roll.
+            if let Some(&(date, in_year)) = shared.calendar.get(day - first) {
+                day_state.date = date;
+                day_state.in_year = in_year;
+            }
+            day_state.compulsory =
+                csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
+        }
         for (m, v) in day_state.values.iter_mut().enumerate() {
             *v = metric_at(shared, &prefix, m, day);
         }

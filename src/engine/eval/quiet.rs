@@ -1,0 +1,229 @@
+//! Pupils no rule can act on. A test that a pupil's figures over the whole span already rule
+//! out (ten unauthorised sessions asked of a pupil with three in the year) rules out its rule
+//! on every school day; a pupil whose every rule is ruled out so needs no day-by-day walk.
+//! On a real register most pupils are such pupils, so this is most of a run's evaluation.
+
+use chrono::NaiveDate;
+
+use super::conditions::{flag_value, ratio_in};
+use super::{Prefix, Shared};
+use crate::engine::plan::{Plan, Rule, Test, Value};
+use crate::model::PupilFlag;
+use crate::register::Pupil;
+
+/// The rules whose holding on some day would make the walk do anything: a band entered (of
+/// a set or a ladder, by its range, its `or` rules or a stage's `at once`), a trigger, an
+/// escalation step, a support plan opened. Band guards, entry clauses, weekly actions, plan
+/// reviews and ladder exits act only once a band is held or a plan is open.
+pub(super) fn acting_rules(plan: &Plan) -> Vec<&Rule> {
+    let bands = plan.band_sets.iter().flatten();
+    let also = plan.band_also.iter().flatten().flatten();
+    let at_once = plan
+        .ladders
+        .iter()
+        .flatten()
+        .flat_map(|ladder| ladder.at_once.iter().flatten().flatten());
+    let triggers = plan.triggers.iter().flat_map(|t| &t.rules);
+    let steps = plan.steps.iter().map(|s| &s.rule);
+    let plans = plan.plans.iter().map(|p| &p.open);
+    bands
+        .chain(also)
+        .chain(at_once)
+        .chain(triggers)
+        .chain(steps)
+        .chain(plans)
+        .collect()
+}
+
+/// Whether the summary's own rules (persistent and severe absence) read only what a quiet
+/// pupil's last day gives without a walk: not a run's length or the penalty notices, which
+/// the walk carries from day to day.
+pub(super) fn summary_reads_no_walk(plan: &Plan) -> bool {
+    plan.persistent.iter().chain(&plan.severe).all(|rule| {
+        rule.tests.iter().all(|&t| match plan.tests.get(t) {
+            Some(Test::Count { value, .. }) => matches!(value, Value::Metric(_)),
+            Some(Test::Share { lhs, rhs, .. }) => {
+                matches!((lhs, rhs), (Value::Metric(_), Value::Metric(_)))
+            }
+            _ => true,
+        })
+    })
+}
+
+/// What is known of one pupil over the span, for ruling tests out.
+pub(super) struct Span<'p> {
+    pub prefix: &'p Prefix<'p>,
+    /// School days of the span (from its first day), whose sessions are `marks`.
+    pub len: usize,
+    pub marks: &'p [u8],
+    pub pupil: &'p Pupil,
+    /// The first and last dates the pupil is on roll (`None`: never on roll in the span).
+    pub on_roll: Option<(NaiveDate, NaiveDate)>,
+    /// The pupil's compulsory school age, from its date of birth.
+    pub compulsory: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// Whether no acting rule can hold for this pupil on any school day of the span.
+///
+/// Sound by induction over the days: assume the stage is the first (rank 0) on every day,
+/// as it is while no band, trigger or plan has held. Then each acting rule has a test that
+/// fails on every day, so none holds today either, and the stage stays the first.
+pub(super) fn quiet(shared: &Shared<'_>, rules: &[&Rule], span: &Span<'_>) -> bool {
+    rules
+        .iter()
+        .all(|rule| rule.tests.iter().any(|&t| ruled_out(shared, t, span)))
+}
+
+/// Whether test `t` fails on every school day of the span, the stage being the first.
+fn ruled_out(shared: &Shared<'_>, t: usize, span: &Span<'_>) -> bool {
+    let plan = shared.plan;
+    // A window's count is at most the count over the whole span: every window is clamped to
+    // the span, whose prefix sums are all there is.
+    let total = |m: usize| {
+        plan.metrics
+            .get(m)
+            .map_or(0, |&(counter, _)| span.prefix.between(counter, 0, span.len))
+    };
+    match plan.tests.get(t) {
+        None => true,
+        Some(Test::Count { value, lo, .. }) => match value {
+            Value::Metric(m) => total(*m) < *lo,
+            Value::Run(r) => *lo > 0 && extending_days(plan, *r, span) < *lo,
+            // Notices are given by the run itself, which only a walk knows.
+            Value::Notices(_) => false,
+        },
+        // No possible session: the ratio never holds. No session of the numerator: it holds
+        // only where its interval admits 0%.
+        Some(Test::Ratio {
+            numerator,
+            denominator,
+            lo,
+            hi,
+            ..
+        }) => total(*denominator) == 0 || (total(*numerator) == 0 && !ratio_in(0, 1, *lo, *hi)),
+        Some(Test::Share { .. } | Test::Period { .. }) => false,
+        Some(Test::Flag { flag, value }) => match flag {
+            // Read on each day on roll, between the first and last dates on roll.
+            PupilFlag::CompulsorySchoolAge => match (span.compulsory, span.on_roll) {
+                (None, _) | (_, None) => true,
+                (Some((from, to)), Some((first, last))) => {
+                    if *value {
+                        to < first || last < from
+                    } else {
+                        from <= first && last <= to
+                    }
+                }
+            },
+            _ => flag_value(span.pupil, *flag) != Some(*value),
+        },
+        Some(Test::YearGroup { lo, hi }) => !span
+            .pupil
+            .year_group
+            .and_then(|y| y.number())
+            .is_some_and(|n| n >= *lo && hi.is_none_or(|h| n <= h)),
+        Some(Test::Stage { lo, hi }) => !(*lo..=*hi).contains(&0),
+    }
+}
+
+/// School days of the span that would extend run `r` (every possible session in its set, at
+/// least one possible): no run is longer.
+fn extending_days(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
+    let Some(spec) = plan.runs.get(r) else {
+        return 0;
+    };
+    let mut days = 0;
+    for day in span.marks.chunks(2).take(span.len) {
+        let am = usize::from(day.first().copied().unwrap_or(u8::MAX));
+        let pm = usize::from(day.get(1).copied().unwrap_or(u8::MAX));
+        let (pa, pp) = (spec.possible[am], spec.possible[pm]);
+        if (pa || pp) && (!pa || spec.in_set[am]) && (!pp || spec.in_set[pm]) {
+            days += 1;
+        }
+    }
+    days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Shared, Standing, evaluate_with};
+    use crate::engine::plan::Plan;
+    use crate::generate::{Config, Phase, generate};
+    use crate::register::Pupil;
+    use crate::source::Source;
+    use crate::table::SchoolDays;
+    use std::sync::atomic::Ordering;
+
+    /// Every bundled policy, each pupil of a generated secondary cohort evaluated with
+    /// the pupils no rule can act on skipped and with every pupil walked: the same firings,
+    /// summaries and standings at every look (a look each school week), and most pupils
+    /// skipped on the national policy.
+    #[test]
+    fn skipping_pupils_no_rule_can_act_on_changes_nothing() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let calendar = Source::new(
+            "camden-2024-25.calendar",
+            std::fs::read_to_string(format!("{root}/policies/calendars/camden-2024-25.calendar"))
+                .unwrap_or_default(),
+        );
+        let mut paths: Vec<_> = ["policies", "policies/corrected", "policies/real"]
+            .iter()
+            .flat_map(|dir| {
+                std::fs::read_dir(format!("{root}/{dir}"))
+                    .into_iter()
+                    .flatten()
+            })
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "policy"))
+            .collect();
+        paths.sort();
+        assert!(paths.len() > 30, "{paths:?}");
+        let mut skipped_national = None;
+        for path in &paths {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let policy = Source::new(path.display().to_string(), text);
+            let Some(checked) = crate::analyse(&policy, Some(&calendar)).checked else {
+                panic!("{} does not check", path.display());
+            };
+            let (table, _) = crate::table::compile(&checked);
+            let days = SchoolDays::new(&table.calendar);
+            let dates: Vec<_> = (0..days.len()).map(|d| days.date(d)).collect();
+            let config = Config {
+                cohort: 300,
+                phase: Phase::Secondary,
+                seed: 7,
+            };
+            let cohort = generate(&config, &dates);
+            let register = crate::simulate::register_from_cohort(&cohort, &days);
+            let plan = Plan::new(&table);
+            let span = register.span.unwrap_or((0, 0));
+            let looks: Vec<usize> = (span.0..=span.1).step_by(5).collect();
+            let mut skipping = Shared::new(&plan, &days, span);
+            skipping.looks.clone_from(&looks);
+            let mut walking = Shared::new(&plan, &days, span).walking_every_pupil();
+            walking.looks = looks;
+            let nobody = Pupil::unknown(String::new());
+            for i in 0..register.len() {
+                let pupil = register.record(i).unwrap_or(&nobody);
+                let marks = register.marks_between(i, span.0, span.1);
+                let mut seen: [Vec<(usize, Standing)>; 2] = Default::default();
+                let [a, b] = &mut seen;
+                let quick = evaluate_with(&skipping, i, pupil, &[], marks, None, &mut |k, s| {
+                    a.push((k, s.clone()));
+                });
+                let walked = evaluate_with(&walking, i, pupil, &[], marks, None, &mut |k, s| {
+                    b.push((k, s.clone()));
+                });
+                assert_eq!(quick, walked, "{} pupil {i}", path.display());
+                assert_eq!(a, b, "{} pupil {i}: standings", path.display());
+            }
+            if path.ends_with("policies/national.policy") {
+                skipped_national = Some(skipping.skipped.load(Ordering::Relaxed));
+            }
+        }
+        assert!(
+            skipped_national.is_some_and(|n| n > 150),
+            "{skipped_national:?}"
+        );
+    }
+}
