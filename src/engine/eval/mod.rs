@@ -2,7 +2,8 @@
 //! over the pupil's days, so every window is a subtraction; runs of consecutive days are
 //! carried forward. Each day, in this order: bands (a change fires the new band's actions),
 //! the stage, triggers (with their repeat rules), support plans (open, review), escalation
-//! steps. Integer arithmetic throughout.
+//! steps. Integer arithmetic throughout. A pupil no rule can act on is not walked
+//! (`quiet.rs`).
 
 use chrono::NaiveDate;
 
