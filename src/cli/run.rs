@@ -642,35 +642,31 @@ pub fn write_outputs(
         let withdrawn = ledger::withdrawn_csv(&r.withdrawn);
         files.push(("withdrawn.csv", Box::new(move |w| w.write_all(&withdrawn))));
     }
-    // Each file on a thread of its own: a national register's actions and summary are
-    // tens of megabytes of text, made in about the same time.
-    let failed = std::thread::scope(|scope| {
+    // Each file on a thread of its own: a large register's actions and summary are each
+    // megabytes of text, made in about the same time.
+    let written: Vec<(PathBuf, std::io::Result<()>)> = std::thread::scope(|scope| {
         let writing: Vec<_> = files
             .into_iter()
             .map(|(name, mut write)| {
                 let path = dir.join(name);
                 scope.spawn(move || {
-                    fs::write_atomically_with(&path, &mut write)
-                        .err()
-                        .map(|e| format!("error: cannot write `{}`: {e}", path.display()))
+                    let result = fs::write_atomically_with(&path, &mut write);
+                    (path, result)
                 })
             })
             .collect();
         writing
             .into_iter()
-            .filter_map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Some("error: a writer failed".into()))
-            })
-            .collect::<Vec<_>>()
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
     });
-    match failed.first() {
-        Some(e) => {
-            eprintln!("{e}");
-            Err(EXIT_FAILURE)
+    for (path, result) in written {
+        if let Err(e) = result {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return Err(EXIT_FAILURE);
         }
-        None => Ok(()),
     }
+    Ok(())
 }
 
 /// `--format`'s value: a format's name.

@@ -33,6 +33,17 @@ pub struct RunSpec {
     pub possible: [bool; 256],
 }
 
+impl RunSpec {
+    /// What a school day with these two marks does to the run: `None` when neither session
+    /// is possible (the day neither extends nor breaks it), else whether it extends it.
+    #[inline]
+    pub fn extends(&self, am: u8, pm: u8) -> Option<bool> {
+        let (am, pm) = (usize::from(am), usize::from(pm));
+        let (pa, pp) = (self.possible[am], self.possible[pm]);
+        (pa || pp).then(|| (!pa || self.in_set[am]) && (!pp || self.in_set[pm]))
+    }
+}
+
 /// A value an atom reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Value {

@@ -14,7 +14,7 @@ use super::error::MAX_ROW;
 use super::input::header_names;
 use super::long::split_chunks;
 use super::slots::{Collected, LocalSlots, Slots, widen};
-use super::{Context, Decoded, NO_MARK, NOT_NATIONAL, parse_date};
+use super::{Context, Decoded, NO_MARK, parse_date};
 use crate::table::NOT_SCHOOL_DAY;
 
 /// Where the fields are, by column.
@@ -368,10 +368,8 @@ fn each_national_mark(
     marks: &[u8],
     mut put: impl FnMut(usize, usize, u8) -> Option<()>,
 ) -> Option<()> {
-    let (mut i, mut tokens) = match each_comma_mark(ctx, z, roll, days, marks, &mut put) {
-        Ok(read) => return read,
-        Err(at) => at,
-    };
+    let mut tokens = 0usize;
+    let mut i = 0;
     while let Some(&b) = marks.get(i) {
         let len = token_len(marks, i, b)?;
         if len == 0 {
@@ -390,68 +388,13 @@ fn each_national_mark(
             continue;
         }
         let day = day as usize;
-        let code = match text {
-            [b] => Some(ctx.decoder.national_byte(*b, day)).filter(|c| *c != NOT_NATIONAL),
-            _ => ctx.decoder.national(text, day),
-        }?;
+        let code = ctx.decoder.national(text, day)?;
         if code != NO_MARK && !(roll.0..roll.1).contains(&day) && !z.0[usize::from(code)] {
             return None;
         }
         put(day, session, code)?;
     }
     tokens.is_multiple_of(2).then_some(())
-}
-
-/// [`each_national_mark`] of the usual row, its marks each followed by one comma but the
-/// last (`/,/,N,/,#,#,J1,J1`): a step a session, not a step a byte. Where the row stops being
-/// such a row, `Err` says where the token loop takes over: the byte and the tokens so far.
-#[inline]
-fn each_comma_mark(
-    ctx: &Context<'_>,
-    z: &ZRows,
-    roll: (usize, usize),
-    days: &[u32],
-    marks: &[u8],
-    mut put: impl FnMut(usize, usize, u8) -> Option<()>,
-) -> Result<Option<()>, (usize, usize)> {
-    let mut tokens = 0usize;
-    let mut i = 0;
-    while let Some(&b) = marks.get(i) {
-        let next = marks.get(i + 1).copied();
-        let len = match CLASSES[usize::from(b)] {
-            LETTER if next.is_some_and(|n| n.is_ascii_digit()) => 2,
-            ONE_BYTE | LETTER => 1,
-            _ => return Err((i, tokens)),
-        };
-        if marks.get(i + len).is_some_and(|c| *c != b',') || marks.len() == i + len + 1 {
-            return Err((i, tokens));
-        }
-        let text = &marks[i..i + len];
-        i += len + 1;
-        let session = tokens % 2;
-        let day = days.get(tokens / 2).copied().unwrap_or(NOT_SCHOOL_DAY);
-        tokens += 1;
-        if day == NOT_SCHOOL_DAY {
-            if !matches!(text, b"#" | b"-") {
-                return Ok(None);
-            }
-            continue;
-        }
-        let day = day as usize;
-        let code = match text {
-            [b] => ctx.decoder.national_byte(*b, day),
-            _ => ctx.decoder.national(text, day).unwrap_or(NOT_NATIONAL),
-        };
-        if code == NOT_NATIONAL
-            || (code != NO_MARK && !(roll.0..roll.1).contains(&day) && !z.0[usize::from(code)])
-        {
-            return Ok(None);
-        }
-        if put(day, session, code).is_none() {
-            return Ok(None);
-        }
-    }
-    Ok(tokens.is_multiple_of(2).then_some(()))
 }
 
 #[cfg(test)]
@@ -508,8 +451,8 @@ mod tests {
             (2, "Z,Z,N,/", (1, 9)),
             (4, "#,#,/,/,C1,C2", (0, 9)),
             (7, "#,#,#,#,/,-", (0, 9)),
-            // Rows the comma walk hands back to the token loop, or reads itself: a trailing,
-            // leading or doubled comma, a code of two bytes, a last mark of two, a digit alone.
+            // Commas out of the ordinary (trailing, leading, doubled), codes of two bytes (a
+            // last mark among them), a digit alone.
             (2, "/,/,N,/,", (0, 9)),
             (2, ",/,/,N,/", (0, 9)),
             (2, "/,,/,N,/", (0, 9)),
@@ -537,7 +480,7 @@ mod tests {
             }
         }
         // The first four rows, `Z` off roll, the two starting on closed days, and all but
-        // the digit alone of the comma rows.
+        // the digit alone of the last seven.
         assert_eq!(read, 13);
     }
 }

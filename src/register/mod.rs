@@ -420,18 +420,12 @@ pub(crate) struct Decoder {
     rows: Vec<u8>,
     /// Per school day, its era: a long calendar costs two bytes a day, not a row per code.
     era: Vec<u16>,
-    /// Per era, per byte: what [`Decoder::national`] gives for that one-byte mark, with
-    /// [`NOT_NATIONAL`] for `None`; the reader's inner loop is one lookup a session.
-    single: Vec<[u8; 256]>,
     dash: u8,
     map: Option<CodesMap>,
 }
 
 const NOT_IN_FORCE: u8 = u8::MAX - 1;
 const UNKNOWN: u8 = u8::MAX;
-/// [`Decoder::single`]'s `None`: not a national code in force (the row numbers of the code
-/// table stop well short of it, and [`NO_MARK`] is `-`).
-pub(crate) const NOT_NATIONAL: u8 = NOT_IN_FORCE;
 
 impl Decoder {
     fn new(days: &SchoolDays, map: Option<&CodesMap>) -> Decoder {
@@ -475,31 +469,11 @@ impl Decoder {
             let number = rows.len() / texts.len() - 1;
             era.push(u16::try_from(number).unwrap_or(u16::MAX));
         }
-        let eras = rows.len() / texts.len().max(1);
-        let single = (0..eras)
-            .map(|e| {
-                let mut table = [NOT_NATIONAL; 256];
-                for (b, slot) in table.iter_mut().enumerate() {
-                    let text = short.get(b).copied().unwrap_or(UNKNOWN);
-                    *slot = if text == UNKNOWN {
-                        NOT_NATIONAL
-                    } else if text == dash {
-                        NO_MARK
-                    } else {
-                        rows.get(e * texts.len() + usize::from(text))
-                            .copied()
-                            .unwrap_or(NOT_NATIONAL)
-                    };
-                }
-                table
-            })
-            .collect();
         Decoder {
             texts,
             short,
             rows,
             era,
-            single,
             dash,
             map: map.cloned(),
         }
@@ -555,15 +529,6 @@ impl Decoder {
         }
         self.row(day, usize::from(text))
             .filter(|row| *row != NOT_IN_FORCE)
-    }
-
-    /// [`Decoder::national`] of a one-byte mark, [`NOT_NATIONAL`] for its `None`.
-    #[inline(always)]
-    pub fn national_byte(&self, mark: u8, day: usize) -> u8 {
-        let era = self.era.get(day).map_or(usize::MAX, |e| usize::from(*e));
-        self.single
-            .get(era)
-            .map_or(NOT_NATIONAL, |table| table[usize::from(mark)])
     }
 
     /// Whether a school's codes map translates marks first.

@@ -61,17 +61,20 @@ fn test(plan: &Plan, t: usize, d: &Day<'_>) -> bool {
             compare(l, *op, r)
         }
         Test::Flag { flag, value } => flag_of(d, *flag).is_some_and(|f| f == *value),
-        Test::YearGroup { lo, hi } => d
-            .pupil
-            .year_group
-            .and_then(|y| y.number())
-            .is_some_and(|n| n >= *lo && hi.is_none_or(|h| n <= h)),
+        Test::YearGroup { lo, hi } => year_group_in(d.pupil, *lo, *hi),
         Test::Stage { lo, hi } => (*lo..=*hi).contains(&d.stage),
         Test::Period { per, lo, hi } => {
             let n = crate::engine::schedule::of(d.in_year, *per);
             n >= *lo && hi.is_none_or(|h| n <= h)
         }
     }
+}
+
+/// Whether the pupil's year group is stated and lies in `lo..=hi` (`None`: no upper bound).
+pub(super) fn year_group_in(p: &Pupil, lo: u32, hi: Option<u32>) -> bool {
+    p.year_group
+        .and_then(|y| y.number())
+        .is_some_and(|n| n >= lo && hi.is_none_or(|h| n <= h))
 }
 
 /// `num / den` within the bounds, as `num * SCALE` against `bound * den`.

@@ -244,6 +244,18 @@ struct Day<'p> {
     in_year: [u32; 2],
 }
 
+impl Day<'_> {
+    /// Makes school day `day` of the span the current day: its date, its periods in the
+    /// academic year and whether the pupil (compulsory school age `csa`) is of that age.
+    fn enter(&mut self, shared: &Shared<'_>, day: usize, csa: Option<(NaiveDate, NaiveDate)>) {
+        if let Some(&(date, in_year)) = shared.calendar.get(day - shared.span.0) {
+            self.date = date;
+            self.in_year = in_year;
+        }
+        self.compulsory = csa.map(|(from, to)| from <= self.date && self.date <= to);
+    }
+}
+
 /// Evaluates one pupil over the span, whose marks (from the span's first day) are `marks`;
 /// `trace` collects the timeline when asked for.
 pub fn evaluate(
@@ -395,14 +407,13 @@ pub fn evaluate_in(
         // Runs advance on every school day, on roll or not: a day with no possible session
         // neither extends nor breaks them.
         for (r, spec) in plan.runs.iter().enumerate() {
-            let am = usize::from(marks.get((day - first) * 2).copied().unwrap_or(u8::MAX));
-            let pm = usize::from(marks.get((day - first) * 2 + 1).copied().unwrap_or(u8::MAX));
-            let (pa, pp) = (spec.possible[am], spec.possible[pm]);
+            let am = marks.get((day - first) * 2).copied().unwrap_or(u8::MAX);
+            let pm = marks.get((day - first) * 2 + 1).copied().unwrap_or(u8::MAX);
             extended[r] = false;
-            if !pa && !pp {
+            let Some(extends) = spec.extends(am, pm) else {
                 continue;
-            }
-            if (!pa || spec.in_set[am]) && (!pp || spec.in_set[pm]) {
+            };
+            if extends {
                 if day_state.runs[r] == 0 {
                     run_start[r] = day;
                 }
@@ -426,10 +437,7 @@ pub fn evaluate_in(
             continue;
         }
         fill_daily(shared, &prefix, day - first, &mut day_state.values);
-        if let Some(&(date, in_year)) = shared.calendar.get(day - first) {
-            day_state.date = date;
-            day_state.in_year = in_year;
-        }
+        day_state.enter(shared, day, csa);
         if !plan.notices.is_empty() {
             // Notices the run asked for on earlier days, and those from before it.
             let asked = fired
@@ -442,7 +450,6 @@ pub fn evaluate_in(
                     super::notices::count(dates.iter().copied(), day_state.date, *years);
             }
         }
-        day_state.compulsory = csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
         summary_day = Some(day);
         state.step(
             shared,
@@ -483,12 +490,7 @@ pub fn evaluate_in(
     if let Some(day) = summary_day {
         if quiet {
             // What the walk would have left of the last day on roll.
-            if let Some(&(date, in_year)) = shared.calendar.get(day - first) {
-                day_state.date = date;
-                day_state.in_year = in_year;
-            }
-            day_state.compulsory =
-                csa.map(|(from, to)| from <= day_state.date && day_state.date <= to);
+            day_state.enter(shared, day, csa);
         }
         for (m, v) in day_state.values.iter_mut().enumerate() {
             *v = metric_at(shared, &prefix, m, day);

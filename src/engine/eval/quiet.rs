@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use super::conditions::{flag_value, ratio_in};
+use super::conditions::{flag_value, ratio_in, year_group_in};
 use super::{Prefix, Shared};
 use crate::engine::plan::{Plan, Rule, Test, Value};
 use crate::model::PupilFlag;
@@ -116,11 +116,7 @@ fn ruled_out(shared: &Shared<'_>, t: usize, span: &Span<'_>) -> bool {
             },
             _ => flag_value(span.pupil, *flag) != Some(*value),
         },
-        Some(Test::YearGroup { lo, hi }) => !span
-            .pupil
-            .year_group
-            .and_then(|y| y.number())
-            .is_some_and(|n| n >= *lo && hi.is_none_or(|h| n <= h)),
+        Some(Test::YearGroup { lo, hi }) => !year_group_in(span.pupil, *lo, *hi),
         Some(Test::Stage { lo, hi }) => !(*lo..=*hi).contains(&0),
     }
 }
@@ -133,12 +129,9 @@ fn extending_days(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
     };
     let mut days = 0;
     for day in span.marks.chunks(2).take(span.len) {
-        let am = usize::from(day.first().copied().unwrap_or(u8::MAX));
-        let pm = usize::from(day.get(1).copied().unwrap_or(u8::MAX));
-        let (pa, pp) = (spec.possible[am], spec.possible[pm]);
-        if (pa || pp) && (!pa || spec.in_set[am]) && (!pp || spec.in_set[pm]) {
-            days += 1;
-        }
+        let am = day.first().copied().unwrap_or(u8::MAX);
+        let pm = day.get(1).copied().unwrap_or(u8::MAX);
+        days += u32::from(spec.extends(am, pm) == Some(true));
     }
     days
 }
