@@ -44,18 +44,8 @@ pub fn bands(
         stage_names: stages,
     };
     // A band whose own condition reads the stage reads the stage of the day before, found by
-    // a walk (src/sql/stage_before.rs); with support plans that stage is theirs, not walked.
+    // a walk (src/sql/stage_before.rs), which steps through the support plans too.
     let band_stage = super::stage_before::band_reading_stage(table);
-    if let Some(r) = band_stage
-        && !super::plans::of(table).is_empty()
-    {
-        return Err((
-            Unsupported(
-                "`pupil.stage` in a band's condition in a policy with support plans".into(),
-            ),
-            at(r),
-        ));
-    }
     let band_scope = Scope {
         d,
         stage: band_stage.map(|_| super::stage_before::COLUMN),

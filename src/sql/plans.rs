@@ -215,41 +215,54 @@ pub fn review_columns(
     Ok(reviews)
 }
 
-/// `plan_walk`: per pupil and school day on roll (`plan_days`, with `fix{f}`: the stage
-/// bands and triggers give over a floor of `f`), the stage the triggers see (`stage0`), the
-/// stage at the end of the day (`stage`), and per plan what it did (`pev{p}`), at which
-/// stage (`pst{p}`) and by which row (`prv{p}`).
-pub fn walk(
-    out: &mut String,
+/// The plans' part of a walk over each pupil's school days on roll: the floor a missed review
+/// sets for the rest of the academic year, and what each plan does after the stage bands and
+/// triggers give over it is found.
+pub struct Steps {
+    /// The first level: `floor0`, the floor the day starts with (none again in a new academic
+    /// year).
+    pub floor: Vec<(String, String)>,
+    /// The levels after the one that finds `stage0`, the stage bands and triggers give over
+    /// `floor0` ([`Steps::stage_level`]).
+    pub levels: Vec<Vec<(String, String)>>,
+    pub carried: Vec<Carried>,
+    /// The columns of the walk's days the steps read besides [`CALENDAR`]: each plan's review
+    /// outcome, where it is decided outside the walk.
+    pub inputs: Vec<String>,
+    /// The stage the triggers see (`stage0`), the stage at the end of the day (`stage`), and
+    /// per plan what it did (`pev{p}`), at which stage (`pst{p}`) and by which row (`prv{p}`).
+    pub outputs: Vec<(String, &'static str, String)>,
+    /// The column holding the stage at the end of the day.
+    pub end_stage: String,
+}
+
+impl Steps {
+    /// The level that finds `stage0` by `expr` (which reads `floor0`), and starts the floor
+    /// the plans raise.
+    pub fn stage_level(expr: String) -> Vec<(String, String)> {
+        vec![
+            ("stage0".to_string(), expr),
+            ("flr0".to_string(), "floor0".to_string()),
+        ]
+    }
+}
+
+/// The calendar's columns the plans' steps read.
+pub const CALENDAR: [&str; 4] = ["day", "week", "year", "first_of_week"];
+
+/// The plans' [`Steps`], with `reviews` (src/engine/eval `State::step`, its last part).
+pub fn steps(
     d: Dialect,
     table: &DecisionTable,
     plans: &[SupportPlan],
     reviews: &Reviews,
     metrics: &mut Metrics,
-) -> Result<(), (Unsupported, usize)> {
-    let floors = floors(plans);
-    let fix: Vec<String> = floors
-        .iter()
-        .filter(|&&f| f != 0)
-        .map(|f| format!("WHEN {f} THEN fix{f}"))
-        .collect();
-    let stage0 = if fix.is_empty() {
-        "fix0".to_string()
-    } else {
-        format!("CASE floor0 {} ELSE fix0 END", fix.join(" "))
-    };
-    // The floor (none again in a new academic year), then the stage it gives.
-    let mut levels = vec![
-        vec![(
-            "floor0".to_string(),
-            "CASE WHEN year = p_year THEN p_floor ELSE 0 END".to_string(),
-        )],
-        vec![
-            ("stage0".to_string(), stage0),
-            ("flr0".to_string(), "floor0".to_string()),
-        ],
-        vec![("stg0".to_string(), "stage0".to_string())],
-    ];
+) -> Result<Steps, (Unsupported, usize)> {
+    let floor = vec![(
+        "floor0".to_string(),
+        "CASE WHEN year = p_year THEN p_floor ELSE 0 END".to_string(),
+    )];
+    let mut levels = vec![vec![("stg0".to_string(), "stage0".to_string())]];
     // Then each plan, after the plans before it on the same day (a miss raises the stage the
     // next plan sees).
     for (p, plan) in plans.iter().enumerate() {
@@ -342,7 +355,6 @@ pub fn walk(
         },
     ];
     let mut outputs = vec![
-        ("w_day".to_string(), "INT", "day".to_string()),
         ("stage0".to_string(), "INT", "stage0".to_string()),
         ("stage".to_string(), "INT", format!("stg{n}")),
     ];
@@ -364,12 +376,23 @@ pub fn walk(
         outputs.push((format!("pst{p}"), "INT", format!("stg{}", p + 1)));
         outputs.push((format!("prv{p}"), "INT", format!("prv{p}")));
     }
-    let inputs: Vec<String> = ["day", "week", "year", "first_of_week"]
+    let inputs = reviews
+        .columns
         .iter()
-        .map(|c| (*c).to_string())
-        .chain(floors.iter().map(|f| format!("fix{f}")))
-        .chain(reviews.columns.iter().map(|(name, _)| name.clone()))
+        .map(|(name, _)| name.clone())
         .collect();
+    Ok(Steps {
+        floor,
+        levels,
+        carried,
+        inputs,
+        outputs,
+        end_stage: format!("stg{n}"),
+    })
+}
+
+/// The comment naming each plan the walk steps through, with its policy line.
+pub fn describe(out: &mut String, table: &DecisionTable, plans: &[SupportPlan]) {
     let _ = writeln!(
         out,
         "-- Support plans, day by day: the floor a missed review sets for the rest of the\n\
@@ -394,13 +417,49 @@ pub fn walk(
             plan.after_weeks,
         );
     }
+}
+
+/// `plan_walk`: per pupil and school day on roll (`plan_days`, with `fix{f}`: the stage
+/// bands and triggers give over a floor of `f`), the plans' [`Steps`] and their outputs.
+pub fn walk(
+    out: &mut String,
+    d: Dialect,
+    table: &DecisionTable,
+    plans: &[SupportPlan],
+    reviews: &Reviews,
+    metrics: &mut Metrics,
+) -> Result<(), (Unsupported, usize)> {
+    let floors = floors(plans);
+    let fix: Vec<String> = floors
+        .iter()
+        .filter(|&&f| f != 0)
+        .map(|f| format!("WHEN {f} THEN fix{f}"))
+        .collect();
+    let stage0 = if fix.is_empty() {
+        "fix0".to_string()
+    } else {
+        format!("CASE floor0 {} ELSE fix0 END", fix.join(" "))
+    };
+    let steps = steps(d, table, plans, reviews, metrics)?;
+    let mut levels = vec![steps.floor, Steps::stage_level(stage0)];
+    levels.extend(steps.levels);
+    let inputs: Vec<String> = CALENDAR
+        .iter()
+        .map(|c| (*c).to_string())
+        .chain(floors.iter().map(|f| format!("fix{f}")))
+        .chain(steps.inputs)
+        .collect();
+    let outputs = std::iter::once(("w_day".to_string(), "INT", "day".to_string()))
+        .chain(steps.outputs)
+        .collect();
+    describe(out, table, plans);
     Walk {
         table: "plan_walk".into(),
         prefix: "w_".into(),
         days: "plan_days".into(),
         seq: "pseq".into(),
         inputs,
-        carried,
+        carried: steps.carried,
         levels,
         outputs,
     }

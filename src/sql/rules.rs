@@ -171,6 +171,8 @@ pub fn rules(
     // Support plans carry a floor under the stage from one day to the next: the stage is
     // then the walk's (src/sql/plans.rs), over the fixed point from each floor it can leave.
     let plans = super::plans::of(table);
+    let plan_rules_from = "(SELECT * FROM day_bands AS b\n  \
+         JOIN plan_walk AS pw ON pw.w_pupil = b.pupil_id AND pw.w_day = b.day) AS x";
     let (held_stage, trigger_stage, rules_from, mut cols) = if plans.is_empty() {
         let chain = fixpoint(metrics, "day_bands", "base_stage", "")?;
         (
@@ -178,6 +180,14 @@ pub fn rules(
             "stage",
             format!("({chain}) AS x"),
             vec![format!("s{passes} AS stage")],
+        )
+    } else if super::stage_before::band_reading_stage(table).is_some() {
+        // The bands' walk stepped through the plans too, and made `plan_walk`.
+        (
+            "stage0".to_string(),
+            "stage0",
+            plan_rules_from.to_string(),
+            Vec::new(),
         )
     } else {
         let mut from = "day_bands".to_string();
@@ -219,9 +229,7 @@ pub fn rules(
         (
             "stage0".to_string(),
             "stage0",
-            "(SELECT * FROM day_bands AS b\n  \
-             JOIN plan_walk AS pw ON pw.w_pupil = b.pupil_id AND pw.w_day = b.day) AS x"
-                .to_string(),
+            plan_rules_from.to_string(),
             Vec::new(),
         )
     };

@@ -48,7 +48,11 @@ fn ways(table: &DecisionTable, r: usize) -> Vec<&[Atom]> {
 }
 
 /// `band_stage_days` and the walk `band_stage`, after the ladders' walks (`ladder_joins`
-/// joins them to `day_values`). An unsupported construct comes back with its table row.
+/// joins them to `day_values`). With support plans, the stage of the day before is the
+/// plans' too (a missed review raises it for the rest of the academic year), so the walk
+/// steps through the plans as well ([`super::plans::steps`]) and also makes `plan_walk`,
+/// which src/sql/rules.rs then reads instead of walking the plans itself. An unsupported
+/// construct comes back with its table row.
 pub fn walk(
     out: &mut String,
     d: Dialect,
@@ -56,6 +60,7 @@ pub fn walk(
     metrics: &mut Metrics,
     ladder_joins: &str,
 ) -> Result<(), (Unsupported, usize)> {
+    let plans = super::plans::of(table);
     let stages = &table.stages;
     let plain = Scope {
         d,
@@ -161,11 +166,28 @@ pub fn walk(
     } else {
         usize::from(!triggers.is_empty())
     };
+    // With support plans, the day starts from the floor their missed reviews left.
+    let steps = if plans.is_empty() {
+        None
+    } else {
+        let reviews = super::plans::review_columns(d, table, &plans, metrics)?;
+        for (name, expr) in &reviews.columns {
+            days_cols.push(format!("{expr} AS {name}"));
+        }
+        for c in super::plans::CALENDAR.iter().skip(1) {
+            days_cols.push((*c).to_string());
+        }
+        Some(super::plans::steps(d, table, &plans, &reviews, metrics)?)
+    };
     let mut levels = Vec::new();
+    if let Some(steps) = &steps {
+        levels.push(steps.floor.clone());
+    }
     if !bands.is_empty() {
         levels.push(bands);
     }
-    let mut base = vec!["0".to_string(), "0".to_string()];
+    let floor = if steps.is_some() { "floor0" } else { "0" };
+    let mut base = vec![floor.to_string(), "0".to_string()];
     base.extend(ranks);
     levels.push(vec![(
         "ws0".to_string(),
@@ -208,29 +230,89 @@ pub fn walk(
             .map(|c| format!(",\n  {c}"))
             .collect::<String>()
     );
+    let found = format!("ws{passes}");
+    let Some(steps) = steps else {
+        let _ = writeln!(
+            out,
+            "-- Day by day, the bands and the stage (ws: the fixed point's passes), the stage carried\n\
+             -- to the next day: `{COLUMN}` is the stage of the day before."
+        );
+        Walk {
+            table: "band_stage".into(),
+            prefix: "bs_".into(),
+            days: "band_stage_days".into(),
+            seq: "bseq".into(),
+            inputs,
+            carried: vec![Carried {
+                name: "stage".into(),
+                ty: "INT",
+                first: "0".into(),
+                next: found,
+            }],
+            levels,
+            outputs: vec![
+                ("bs_day".into(), "INT", "day".into()),
+                (COLUMN.into(), "INT", "p_stage".into()),
+            ],
+        }
+        .write(out, d);
+        return Ok(());
+    };
     let _ = writeln!(
         out,
-        "-- Day by day, the bands and the stage (ws: the fixed point's passes), the stage carried\n\
-         -- to the next day: `{COLUMN}` is the stage of the day before."
+        "-- Day by day, the bands and the stage (ws: the fixed point's passes over the floor the\n\
+         -- plans' missed reviews left), then the plans; the day's last stage carried to the\n\
+         -- next day: `{COLUMN}` is the stage of the day before."
     );
+    super::plans::describe(out, table, &plans);
+    levels.push(super::plans::Steps::stage_level(found));
+    levels.extend(steps.levels);
+    inputs.extend(
+        super::plans::CALENDAR
+            .iter()
+            .skip(1)
+            .map(|c| (*c).to_string())
+            .chain(steps.inputs),
+    );
+    let mut carried = vec![Carried {
+        name: "stage".into(),
+        ty: "INT",
+        first: "0".into(),
+        next: steps.end_stage,
+    }];
+    carried.extend(steps.carried);
+    let mut outputs = vec![
+        ("bp_day".to_string(), "INT", "day".to_string()),
+        (COLUMN.to_string(), "INT", "p_stage".to_string()),
+    ];
+    outputs.extend(steps.outputs.iter().cloned());
     Walk {
-        table: "band_stage".into(),
-        prefix: "bs_".into(),
+        table: "band_plan_walk".into(),
+        prefix: "bp_".into(),
         days: "band_stage_days".into(),
         seq: "bseq".into(),
         inputs,
-        carried: vec![Carried {
-            name: "stage".into(),
-            ty: "INT",
-            first: "0".into(),
-            next: format!("ws{passes}"),
-        }],
+        carried,
         levels,
-        outputs: vec![
-            ("bs_day".into(), "INT", "day".into()),
-            (COLUMN.into(), "INT", "p_stage".into()),
-        ],
+        outputs,
     }
     .write(out, d);
+    // The two tables the rest of the script reads, as the walks without plans make them.
+    let _ = writeln!(out, "{}", d.create_inline("band_stage"));
+    let _ = writeln!(
+        out,
+        "SELECT bp_pupil AS bs_pupil, bp_day AS bs_day, {COLUMN} FROM band_plan_walk;\n"
+    );
+    let plan_cols: Vec<&str> = steps
+        .outputs
+        .iter()
+        .map(|(name, _, _)| name.as_str())
+        .collect();
+    let _ = writeln!(out, "{}", d.create_inline("plan_walk"));
+    let _ = writeln!(
+        out,
+        "SELECT bp_pupil AS w_pupil, bp_seq AS w_seq, bp_day AS w_day, {}\nFROM band_plan_walk;\n",
+        plan_cols.join(", ")
+    );
     Ok(())
 }
