@@ -1,7 +1,7 @@
-//! A ladder (src/engine/ladder.rs) as a recursive walk over each pupil's school days on roll:
-//! the stage held, when it was entered, whether it still holds the pupil and since when its
-//! exit condition has held are carried from one day to the next. DuckDB only: Spark 4.0 has
-//! no recursive query.
+//! A ladder (src/engine/ladder.rs) as a walk over each pupil's school days on roll
+//! (src/sql/walk.rs): the stage held, when it was entered, whether it still holds the pupil
+//! and since when its exit condition has held are carried from one day to the next; with
+//! conditions reading the stage, the pupil's stage too, and with support plans their state.
 
 use std::fmt::Write as _;
 
@@ -83,7 +83,9 @@ pub struct Others {
 /// `ladder{s}`: per pupil and school day on roll, the stage of ladder `s` (`ladder{s}_cur`,
 /// an index into the band set) and whether the pupil climbed to it that day. With `others`
 /// (the stage rank the day's other rules give, when they read no stage), the walk also
-/// carries the pupil's stage, which the ladder's conditions read as of the day before.
+/// carries the pupil's stage, which the ladder's conditions read as of the day before; in a
+/// policy with support plans that stage is also theirs, so the walk steps through the plans
+/// too ([`super::plans::steps`]) and makes `plan_walk`.
 pub fn walk(
     out: &mut String,
     d: Dialect,
@@ -104,6 +106,17 @@ pub fn walk(
         stage_names: &table.stages,
     };
     let n = ladder.rows.len();
+    // With support plans, the stage of the day before is also theirs (a missed review raises
+    // it for the rest of the academic year): the walk steps through the plans too.
+    let plans = super::plans::of(table);
+    let mut steps = match others {
+        Some(_) if !plans.is_empty() => {
+            let reviews = super::plans::review_columns(d, table, &plans, metrics)?;
+            let steps = super::plans::steps(d, table, &plans, &reviews, metrics)?;
+            Some((reviews, steps))
+        }
+        _ => None,
+    };
     // The step's inputs: the calendar columns, then each stage's conditions, by name; with
     // the stage carried, each way of a condition in two parts (the day's column `{name}_{j}`
     // and the test of the stage, read in the walk's first level).
@@ -153,7 +166,12 @@ pub fn walk(
             conditions.push((format!("ts{k}"), day.clone()));
         }
     }
-    let inputs: Vec<String> = ["day", "week", "half_term", "term", "year"]
+    let mut calendar = vec!["day", "week", "half_term", "term", "year"];
+    if let Some((reviews, _)) = &steps {
+        calendar.push("first_of_week");
+        conditions.extend(reviews.columns.iter().cloned());
+    }
+    let inputs: Vec<String> = calendar
         .iter()
         .map(|c| (*c).to_string())
         .chain(conditions.iter().map(|(name, _)| name.clone()))
@@ -166,8 +184,9 @@ pub fn walk(
     let _ = writeln!(out, "{}", d.create(&format!("ladder{s}_days")));
     let _ = writeln!(
         out,
-        "SELECT pupil_id, day, week, half_term, term, year,\n  \
+        "SELECT pupil_id, {},\n  \
          ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS lseq,\n  {}\nFROM day_values;\n",
+        calendar.join(", "),
         conditions
             .iter()
             .map(|(name, test)| format!("{test} AS {name}"))
@@ -370,10 +389,18 @@ pub fn walk(
         } else {
             format!("CASE w_cur {} ELSE 0 END", ranks.join(" "))
         };
+        // Over the floor the plans' missed reviews left, with plans.
+        let base = match &steps {
+            Some((_, steps)) => {
+                levels.insert(0, steps.floor.clone());
+                format!("GREATEST({rung}, others, floor0)")
+            }
+            None => format!("GREATEST({rung}, others)"),
+        };
         if others.reading.is_empty() {
-            levels.push(vec![named("w_stage", format!("GREATEST({rung}, others)"))]);
+            levels.push(vec![named("w_stage", base)]);
         } else {
-            levels.push(vec![named("ws0", format!("GREATEST({rung}, others)"))]);
+            levels.push(vec![named("ws0", base)]);
             for p in 0..others.passes {
                 let stage = format!("ws{p}");
                 let at_pass = Scope {
@@ -394,11 +421,18 @@ pub fn walk(
             }
             levels.push(vec![named("w_stage", format!("ws{}", others.passes))]);
         }
+        let mut next = "w_stage".to_string();
+        if let Some((_, steps)) = &mut steps {
+            levels.push(super::plans::Steps::stage_level("w_stage".into()));
+            levels.append(&mut steps.levels);
+            carried.append(&mut steps.carried);
+            next = steps.end_stage.clone();
+        }
         carried.push(Carried {
             name: "stage".into(),
             ty: "INT",
             first: "0".into(),
-            next: "w_stage".into(),
+            next,
         });
     }
     let _ = writeln!(
@@ -422,8 +456,29 @@ pub fn walk(
         .into_iter()
         // The stage its conditions read, for their evidence.
         .chain(others.map(|_| (format!("ladder{s}_stage"), "INT", "p_stage".into())))
+        // The plans' outputs, named apart: the ladder's table is joined to the day's values.
+        .chain(steps.iter().flat_map(|(_, steps)| {
+            steps
+                .outputs
+                .iter()
+                .map(|(name, ty, expr)| (format!("ladder{s}_p_{name}"), *ty, expr.clone()))
+        }))
         .collect(),
     }
     .write(out, d);
+    if let Some((_, steps)) = &steps {
+        super::plans::describe(out, table, &plans);
+        let columns: Vec<String> = steps
+            .outputs
+            .iter()
+            .map(|(name, _, _)| format!("ladder{s}_p_{name} AS {name}"))
+            .collect();
+        let _ = writeln!(out, "{}", d.create_inline("plan_walk"));
+        let _ = writeln!(
+            out,
+            "SELECT ladder{s}_pupil AS w_pupil, ladder{s}_seq AS w_seq, ladder{s}_day AS w_day,\n  {}\nFROM ladder{s};\n",
+            columns.join(", ")
+        );
+    }
     Ok(())
 }

@@ -247,6 +247,17 @@ impl Steps {
     }
 }
 
+/// Whether another walk steps through the plans (and makes `plan_walk`): one that carries
+/// the stage of the day before, which the plans raise (a band's own condition reading the
+/// stage, src/sql/stage_before.rs, or a ladder's, src/sql/ladder.rs).
+pub fn walked_elsewhere(table: &DecisionTable) -> bool {
+    super::stage_before::band_reading_stage(table).is_some()
+        || table
+            .ladders
+            .iter()
+            .any(|l| super::ladder::reads_stage(l, table))
+}
+
 /// The calendar's columns the plans' steps read.
 pub const CALENDAR: [&str; 4] = ["day", "week", "year", "first_of_week"];
 

@@ -181,8 +181,9 @@ pub fn rules(
             format!("({chain}) AS x"),
             vec![format!("s{passes} AS stage")],
         )
-    } else if super::stage_before::band_reading_stage(table).is_some() {
-        // The bands' walk stepped through the plans too, and made `plan_walk`.
+    } else if super::plans::walked_elsewhere(table) {
+        // The walk of the bands or the ladder reading the stage stepped through the plans
+        // too, and made `plan_walk`.
         (
             "stage0".to_string(),
             "stage0",
