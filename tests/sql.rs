@@ -145,28 +145,6 @@ fn a_construct_the_compiler_does_not_express_yet_is_a_located_error() {
     }
 }
 
-/// A ladder reading the stage in a policy with support plans is compiled for DuckDB (the
-/// differential tests compare it) and refused for Spark, whose planner does not finish the
-/// fold it needs, at the ladder's rung that reads the stage.
-#[test]
-fn a_ladder_reading_the_stage_with_plans_is_compiled_for_duckdb_only() {
-    let path = "tests/sql/policies/stage-in-ladder-with-plans.policy";
-    let (code, stdout, stderr) = compile(path, "duckdb", &[]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("CREATE OR REPLACE TABLE ladder0 AS"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("CREATE OR REPLACE TABLE plan_walk AS"),
-        "{stdout}"
-    );
-    let (code, stdout, stderr) = compile(path, "spark", &[]);
-    assert_eq!(code, 1, "{stderr}");
-    assert!(stdout.is_empty(), "no SQL is written: {stdout}");
-    insta::assert_snapshot!(stderr);
-}
-
 /// The statement of a DuckDB `script` that makes `table`, comments and all.
 fn statement(script: &str, table: &str) -> String {
     made_by(script, &format!("CREATE OR REPLACE TABLE {table} AS"))

@@ -428,13 +428,6 @@ fn ladder_reading_stage(
             table.rows[first].loc.clone(),
         ))
     };
-    // The walk then carries the ladder's state, the stage's fixed point and every plan's
-    // state: DuckDB's recursive query runs it in a second, but Spark's fold of that many
-    // levels did not finish in 400 s on a class of 30 pupils (its planner, not the data),
-    // so Spark is refused rather than left running.
-    if scope.d == Dialect::Spark && !super::plans::of(table).is_empty() {
-        return refuse("in a policy with support plans");
-    }
     if table.ladders.len() > 1 {
         return refuse("in a policy with another ladder");
     }

@@ -115,8 +115,9 @@ impl Walk {
     }
 
     /// Spark: each pupil's days collected in order and folded with `aggregate`, the state and
-    /// the rows so far in the accumulator. Each level binds its columns with
-    /// `transform(array(named_struct(...)), v -> ...)[0]`, Spark SQL's only `let`.
+    /// the rows so far in the accumulator. Each level binds its columns with a `transform` of
+    /// a one-struct array (`transform(array(named_struct(...)), v -> ...)`, Spark SQL's only
+    /// `let`), each over the array the level before made.
     fn fold(&self, out: &mut String) {
         let mut known: Vec<String> = self.inputs.clone();
         known.push(self.seq.clone());
@@ -178,9 +179,18 @@ impl Walk {
             state.join(", "),
             row.join(", ")
         );
-        for (var, value) in bindings.iter().rev() {
-            body = format!("transform(array({value}), {var} ->\n    {body})[0]");
+        // The levels chained, not nested: each a `transform` of the one-struct array the
+        // level before made. Spark works out the type of a nested lambda's result by asking
+        // the lambda inside it twice (its type and whether it can be null), so its planning
+        // time doubled with each level nested: a walk of 27 levels took minutes to plan.
+        let mut chain = String::new();
+        for (k, (_, value)) in bindings.iter().enumerate() {
+            chain = match k {
+                0 => format!("array({value})"),
+                _ => format!("transform({chain}, {} ->\n    {value})", bindings[k - 1].0),
+            };
         }
+        body = format!("transform({chain}, {last} ->\n    {body})[0]");
         let first: Vec<String> = self
             .carried
             .iter()
