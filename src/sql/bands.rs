@@ -363,8 +363,26 @@ pub fn bands(
         }
     }
     if band_stage.is_some() {
-        super::stage_before::walk(out, d, table, metrics, &ladder_joins)
-            .map_err(|(u, r)| (u, at(r)))?;
+        // With a ladder reading the stage, its walk carries the stage of the day before and
+        // chose these bands in it; else the bands' own walk finds it.
+        let ladder_walk = table
+            .band_sets
+            .iter()
+            .position(|set| table.ladders.iter().any(|l| l.rows == *set))
+            .filter(|_| ladder_stage.is_some());
+        match ladder_walk {
+            Some(s) => {
+                let _ = writeln!(out, "{}", d.create_inline("band_stage"));
+                let _ = writeln!(
+                    out,
+                    "SELECT ladder{s}_pupil AS bs_pupil, ladder{s}_day AS bs_day, \
+                     ladder{s}_stage AS {}\nFROM ladder{s};\n",
+                    super::stage_before::COLUMN
+                );
+            }
+            None => super::stage_before::walk(out, d, table, metrics, &ladder_joins)
+                .map_err(|(u, r)| (u, at(r)))?,
+        }
         ladder_joins.push_str("\n  JOIN band_stage ON bs_pupil = pupil_id AND bs_day = day");
     }
     let _ = writeln!(
@@ -431,13 +449,47 @@ fn ladder_reading_stage(
     if table.ladders.len() > 1 {
         return refuse("in a policy with another ladder");
     }
-    if band_reads_stage {
-        return refuse("in a policy with a band reading the stage");
-    }
     let rank = |name: Option<&str>| name.and_then(|n| table.stages.iter().position(|x| x == n));
     let mut bands = Vec::new();
-    for set in &table.band_sets {
+    // A band set whose own conditions read the stage is chosen in the walk, at the stage of
+    // the day before: each way of each band split into a day's column and its test of the
+    // stage, the first band that holds giving its stage.
+    let mut reading_bands = Vec::new();
+    let mut band_columns = Vec::new();
+    let in_walk = Scope {
+        d: scope.d,
+        stage: Some("p_stage"),
+        stage_names: scope.stage_names,
+    };
+    for (s, set) in table.band_sets.iter().enumerate() {
         if ladder.rows == *set {
+            continue;
+        }
+        let reads = set.iter().any(|&r| {
+            let row = &table.rows[r];
+            std::iter::once(&row.when)
+                .chain(row.also.iter().flatten())
+                .any(|atoms| conditions::reads_stage(atoms))
+        });
+        if reads && band_reads_stage {
+            let mut which = Vec::new();
+            for (i, &r) in set.iter().enumerate() {
+                let row = &table.rows[r];
+                let k = rank(row.stage.as_deref()).unwrap_or(0);
+                let ways = std::iter::once(&row.when).chain(row.also.iter().flatten());
+                for (j, atoms) in ways.enumerate() {
+                    let (day, on_stage) = conditions::split(scope, &in_walk, metrics, atoms, |a| {
+                        matches!(a, Atom::Stage { .. })
+                    })
+                    .map_err(|u| (u, row.loc.clone()))?;
+                    let col = format!("ob{s}_{i}_{j}");
+                    band_columns.push((col.clone(), day));
+                    which.push(format!("WHEN {col} AND {on_stage} THEN {k}"));
+                }
+            }
+            if !which.is_empty() {
+                reading_bands.push(format!("CASE {} ELSE 0 END", which.join(" ")));
+            }
             continue;
         }
         // The first band that holds, and its stage (a band without one still stops the search).
@@ -493,6 +545,8 @@ fn ladder_reading_stage(
             triggers: None,
             reading,
             passes: 0,
+            band_columns,
+            reading_bands,
         }
     } else {
         super::ladder::Others {
@@ -500,6 +554,8 @@ fn ladder_reading_stage(
             triggers: Some(greatest(triggers)),
             reading,
             passes: table.stages.len() + 1,
+            band_columns,
+            reading_bands,
         }
     }))
 }

@@ -78,6 +78,11 @@ pub struct Others {
     /// it, and its tests of the stage.
     pub reading: Vec<(usize, String, Vec<Atom>)>,
     pub passes: usize,
+    /// The day's columns of the band sets whose own conditions read the stage (what the day
+    /// decides of each way of each band), and per such set the stage its band gives, chosen
+    /// in the walk at the stage of the day before.
+    pub band_columns: Vec<(String, String)>,
+    pub reading_bands: Vec<String>,
 }
 
 /// `ladder{s}`: per pupil and school day on roll, the stage of ladder `s` (`ladder{s}_cur`,
@@ -164,6 +169,10 @@ pub fn walk(
         }
         for (k, (_, day, _)) in others.reading.iter().enumerate() {
             conditions.push((format!("ts{k}"), day.clone()));
+        }
+        conditions.extend(others.band_columns.iter().cloned());
+        for (k, band) in others.reading_bands.iter().enumerate() {
+            in_step.push((format!("ob{k}"), band.clone()));
         }
     }
     let mut calendar = vec!["day", "week", "half_term", "term", "year"];
@@ -389,14 +398,15 @@ pub fn walk(
         } else {
             format!("CASE w_cur {} ELSE 0 END", ranks.join(" "))
         };
-        // Over the floor the plans' missed reviews left, with plans.
-        let base = match &steps {
-            Some((_, steps)) => {
-                levels.insert(0, steps.floor.clone());
-                format!("GREATEST({rung}, others, floor0)")
-            }
-            None => format!("GREATEST({rung}, others)"),
-        };
+        // With the stages of the band sets reading the stage, chosen in the walk; over the
+        // floor the plans' missed reviews left, with plans.
+        let mut parts = vec![rung, "others".to_string()];
+        parts.extend((0..others.reading_bands.len()).map(|k| format!("ob{k}")));
+        if let Some((_, steps)) = &steps {
+            levels.insert(0, steps.floor.clone());
+            parts.push("floor0".into());
+        }
+        let base = format!("GREATEST({})", parts.join(", "));
         if others.reading.is_empty() {
             levels.push(vec![named("w_stage", base)]);
         } else {
