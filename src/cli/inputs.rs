@@ -70,6 +70,18 @@ pub(super) struct Side {
 
 /// Reads the pupils file and the codes map, printing any problems.
 pub(super) fn read_side(inputs: &Inputs<'_>) -> Result<Side, u8> {
+    let options = read_options(inputs);
+    let pupils = read_pupils(inputs, &options)?;
+    let codes_map = read_codes_map(inputs)?;
+    Ok(Side {
+        pupils,
+        codes_map,
+        options,
+    })
+}
+
+/// How the register is read, as the command line says.
+pub(super) fn read_options(inputs: &Inputs<'_>) -> ReadOptions {
     let mut options = ReadOptions {
         keep_going: inputs.keep_going,
         max_errors: inputs.max_errors,
@@ -81,28 +93,34 @@ pub(super) fn read_side(inputs: &Inputs<'_>) -> Result<Side, u8> {
         columns: inputs.columns.clone(),
     };
     options.pseudonym_key = pseudonym_key(&Input::path(inputs.register), &options);
-    let pupils = match inputs.pupils {
-        Some(path) => Some(
-            register::read_pupils(&Input::path(path), options.limit())
-                .map_err(|p| {
-                    print_problems(&p, Some(options.limit()));
-                    EXIT_FAILURE
-                })
-                .inspect(|p| print_problems(&p.warnings, None))?,
-        ),
-        None => None,
+    options
+}
+
+/// Reads the pupils file, if there is one, printing its problems and warnings.
+pub(super) fn read_pupils(
+    inputs: &Inputs<'_>,
+    options: &ReadOptions,
+) -> Result<Option<register::Pupils>, u8> {
+    let Some(path) = inputs.pupils else {
+        return Ok(None);
     };
-    let codes_map = match inputs.codes_map {
-        Some(path) => Some(CodesMap::read(&Input::path(path)).map_err(|p| {
-            print_problems(&p, None);
+    register::read_pupils(&Input::path(path), options.limit())
+        .map_err(|p| {
+            print_problems(&p, Some(options.limit()));
             EXIT_FAILURE
-        })?),
-        None => None,
+        })
+        .inspect(|p| print_problems(&p.warnings, None))
+        .map(Some)
+}
+
+/// Reads the codes map, if there is one, printing its problems.
+pub(super) fn read_codes_map(inputs: &Inputs<'_>) -> Result<Option<CodesMap>, u8> {
+    let Some(path) = inputs.codes_map else {
+        return Ok(None);
     };
-    Ok(Side {
-        pupils,
-        codes_map,
-        options,
+    CodesMap::read(&Input::path(path)).map(Some).map_err(|p| {
+        print_problems(&p, None);
+        EXIT_FAILURE
     })
 }
 

@@ -196,15 +196,14 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         allow_missing: args.allow_missing,
         keep_upn: args.keep_upn,
     };
-    let side = read_side(&inputs)?;
     let report_wanted = args.out.is_some() && !args.no_report;
     // With no ledger, no day's list and no timeline, a pupil's marks are needed only while
     // the pupil is evaluated: compact marks are streamed, so memory does not grow with them.
     let ledger_wanted = !args.no_ledger && (args.ledger.is_some() || args.out.is_some());
     let side = if ledger_wanted || args.on.is_some() || args.explain.is_some() {
-        super::streamed::Tried::Whole(side)
+        super::streamed::Tried::Whole(read_side(&inputs)?)
     } else {
-        super::streamed::run(&inputs, side, &table, &days, report_wanted)?
+        super::streamed::run(&inputs, &table, &days, report_wanted)?
     };
     let streamed = matches!(side, super::streamed::Tried::Done(..));
     let (evaluated, on_day, explain_index, read_time) = match side {

@@ -5,10 +5,10 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::inputs::{Inputs, Side, read_side};
+use super::inputs::{Inputs, Side, read_codes_map, read_options, read_pupils, read_side};
 use super::progress::{Bar, Unit};
 use crate::engine::{self, Watch};
-use crate::register::{self, Input, MarkFigures, Register, Streamed};
+use crate::register::{self, Input, MarkFigures, Open, Register, Streamed};
 use crate::simulate::{Looks, Tally};
 use crate::table::{DecisionTable, SchoolDays};
 
@@ -34,37 +34,36 @@ pub(super) enum Tried {
     Whole(Side),
 }
 
-/// Streams and evaluates the register when it is compact marks.
+/// Streams and evaluates the register when it is compact marks, reading the pupils file
+/// meanwhile.
 pub(super) fn run(
     inputs: &Inputs<'_>,
-    side: Side,
     table: &DecisionTable,
     days: &SchoolDays,
     report_wanted: bool,
 ) -> Result<Tried, u8> {
     let started = Instant::now();
-    let Side {
-        pupils,
-        codes_map,
-        options,
-    } = side;
+    let options = read_options(inputs);
+    let codes_map = read_codes_map(inputs)?;
     let input = Input::path(inputs.register);
+    let read_pupils = || read_pupils(inputs, &options).map(|p| p.unwrap_or_default());
     let opened = match register::open_stream(
         &input,
         &table.calendar,
         days,
-        pupils,
+        inputs.pupils.map(|_| &read_pupils as _),
         codes_map.as_ref(),
         &options,
     ) {
-        Ok(opened) => opened,
-        Err(pupils) => {
+        Open::Opened(opened) => opened,
+        Open::Whole(pupils) => {
             return Ok(Tried::Whole(Side {
                 pupils,
                 codes_map,
                 options,
             }));
         }
+        Open::Failed(status) => return Err(status),
     };
     options.progress.finish();
     let read_time = started.elapsed();

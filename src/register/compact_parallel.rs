@@ -371,30 +371,52 @@ fn each_national_mark(
     let mut tokens = 0usize;
     let mut i = 0;
     while let Some(&b) = marks.get(i) {
-        let len = token_len(marks, i, b)?;
-        if len == 0 {
+        let class = CLASSES[usize::from(b)];
+        if class == SEPARATOR {
             i += 1;
             continue;
         }
-        let text = &marks[i..i + len];
-        i += len;
         let session = tokens % 2;
         let day = days.get(tokens / 2).copied().unwrap_or(NOT_SCHOOL_DAY);
         tokens += 1;
-        if day == NOT_SCHOOL_DAY {
-            if !matches!(text, b"#" | b"-") {
+        // A code of two bytes (`C1`) is rare: kept on a branch of its own, so that the
+        // next token's place does not wait on this one's second byte.
+        let two = class == LETTER && marks.get(i + 1).is_some_and(u8::is_ascii_digit);
+        let code = if two {
+            let text = &marks[i..i + 2];
+            i += 2;
+            if day == NOT_SCHOOL_DAY {
                 return None;
             }
-            continue;
-        }
+            two_byte(ctx, text, day as usize)?
+        } else {
+            i += 1;
+            if day == NOT_SCHOOL_DAY {
+                if !matches!(b, b'#' | b'-') {
+                    return None;
+                }
+                continue;
+            }
+            if class == OTHER {
+                return None;
+            }
+            ctx.decoder.national_byte(b, day as usize)?
+        };
         let day = day as usize;
-        let code = ctx.decoder.national(text, day)?;
         if code != NO_MARK && !(roll.0..roll.1).contains(&day) && !z.0[usize::from(code)] {
             return None;
         }
         put(day, session, code)?;
     }
     tokens.is_multiple_of(2).then_some(())
+}
+
+/// A two-byte mark's code-table row: out of line, so the inner loop stays a loop of
+/// one-byte marks.
+#[cold]
+#[inline(never)]
+fn two_byte(ctx: &Context<'_>, text: &[u8], day: usize) -> Option<u8> {
+    ctx.decoder.national(text, day)
 }
 
 #[cfg(test)]

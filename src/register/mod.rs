@@ -38,7 +38,7 @@ pub use figures::MarkFigures;
 pub use ids::MAX_PUPILS;
 pub use input::{Format, Input};
 pub use pupils::{Contact, Pupil, Pupils, Sen, YearGroup, read_pupils};
-pub use stream::{Block, Opened, Streamed, open as open_stream};
+pub use stream::{Block, Open, Opened, Streamed, open as open_stream};
 
 use crate::codes;
 use crate::model::Calendar;
@@ -420,6 +420,10 @@ pub(crate) struct Decoder {
     rows: Vec<u8>,
     /// Per school day, its era: a long calendar costs two bytes a day, not a row per code.
     era: Vec<u16>,
+    /// Per era, per byte: the code-table row of that one-byte text in force, [`NO_MARK`]
+    /// for `-`, or `NOT_IN_FORCE` (also for a byte that is no code): the reader's inner
+    /// loop reads a one-byte mark with one load, not through `short` and `rows`.
+    bytes: Vec<[u8; 256]>,
     dash: u8,
     map: Option<CodesMap>,
 }
@@ -469,11 +473,27 @@ impl Decoder {
             let number = rows.len() / texts.len() - 1;
             era.push(u16::try_from(number).unwrap_or(u16::MAX));
         }
+        let bytes = rows
+            .chunks_exact(texts.len())
+            .map(|era_rows| {
+                let mut table = [NOT_IN_FORCE; 256];
+                for (b, slot) in table.iter_mut().enumerate() {
+                    let text = short.get(b).copied().unwrap_or(UNKNOWN);
+                    if text == dash {
+                        *slot = NO_MARK;
+                    } else if let Some(row) = era_rows.get(usize::from(text)) {
+                        *slot = *row;
+                    }
+                }
+                table
+            })
+            .collect();
         Decoder {
             texts,
             short,
             rows,
             era,
+            bytes,
             dash,
             map: map.cloned(),
         }
@@ -529,6 +549,15 @@ impl Decoder {
         }
         self.row(day, usize::from(text))
             .filter(|row| *row != NOT_IN_FORCE)
+    }
+
+    /// [`Decoder::national`] for a one-byte mark: the code-table row, [`NO_MARK`] for `-`,
+    /// `None` for a byte that is not a national code in force on school day `day`.
+    #[inline(always)]
+    pub fn national_byte(&self, mark: u8, day: usize) -> Option<u8> {
+        let era = usize::from(*self.era.get(day)?);
+        let row = self.bytes.get(era)?[usize::from(mark)];
+        (row != NOT_IN_FORCE).then_some(row)
     }
 
     /// Whether a school's codes map translates marks first.

@@ -56,20 +56,63 @@ pub struct Opened<'a> {
     kept: Option<Kept>,
 }
 
-/// The first pass over a compact marks register; `Err` gives the pupils file back when the
-/// register must be read whole (another format, or anything out of the ordinary).
-pub fn open<'a>(
+/// What [`open`] did.
+// Made once a run and matched at once: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Open<'a, E> {
+    /// The first pass is done: the marks are ready to be streamed.
+    Opened(Opened<'a>),
+    /// The register must be read whole (another format, or anything out of the ordinary):
+    /// the pupils file comes back, read.
+    Whole(Option<Pupils>),
+    /// The pupils file could not be read.
+    Failed(E),
+}
+
+/// The first pass over a compact marks register, with the pupils file read by `pupils` on
+/// a thread of its own meanwhile: the pass checks only that a row's pupil id is well
+/// formed (the second finds each in the register, and gives up on one it lacks), so it
+/// does not wait for the pupils file.
+pub fn open<'a, E: Send>(
     input: &'a Input,
     calendar: &'a Calendar,
     days: &'a SchoolDays,
-    pupils: Option<Pupils>,
+    pupils: Option<&(dyn Fn() -> Result<Pupils, E> + Sync)>,
     codes_map: Option<&super::CodesMap>,
     options: &'a ReadOptions,
-) -> Result<Opened<'a>, Option<Pupils>> {
-    match input.open_as(options.format, options.columns.is_some(), None) {
-        Ok((Format::Compact, _)) => {}
-        _ => return Err(pupils),
+) -> Open<'a, E> {
+    let read_pupils = || pupils.map(|read| read()).transpose();
+    if !matches!(
+        input.open_as(options.format, options.columns.is_some(), None),
+        Ok((Format::Compact, _))
+    ) {
+        return match read_pupils() {
+            Ok(pupils) => Open::Whole(pupils),
+            Err(e) => Open::Failed(e),
+        };
     }
+    let decoder = Decoder::new(days, codes_map);
+    let ctx = Context {
+        input,
+        calendar,
+        days,
+        decoder: &decoder,
+        pupils: None,
+        options,
+        upn_keyed: false,
+    };
+    let (scan, pupils) = std::thread::scope(|scope| {
+        let reading = scope.spawn(read_pupils);
+        let scan = scan(&ctx, pupils.is_none());
+        let pupils = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (scan, pupils)
+    });
+    let pupils = match pupils {
+        Ok(pupils) => pupils,
+        Err(e) => return Open::Failed(e),
+    };
     // Every pupil, sorted by id: the pupils file's (its records moved into the register,
     // not copied), or without one the register's, found by the first pass.
     let (whole, kept) = match pupils {
@@ -95,28 +138,18 @@ pub fn open<'a>(
             let list: Vec<Pupil> = order.iter().filter_map(|i| slots[*i].take()).collect();
             let kept = Kept { upns, warnings };
             if list.windows(2).any(|w| w[0].id == w[1].id) {
-                return Err(Some(kept.pupils(list)));
+                return Open::Whole(Some(kept.pupils(list)));
             }
             (Some(with_records(list)), Some(kept))
         }
-        Some(p) => return Err(Some(p)),
+        Some(p) => return Open::Whole(Some(p)),
         None => (None, None),
     };
     let give_back = |whole: Option<Register>, kept: Option<Kept>| {
         kept.map(|kept| kept.pupils(whole.map(|r| r.records).unwrap_or_default()))
     };
-    let decoder = Decoder::new(days, codes_map);
-    let ctx = Context {
-        input,
-        calendar,
-        days,
-        decoder: &decoder,
-        pupils: None,
-        options,
-        upn_keyed: false,
-    };
-    let Some(scan) = scan(&ctx, whole.as_ref()) else {
-        return Err(give_back(whole, kept));
+    let Some(scan) = scan else {
+        return Open::Whole(give_back(whole, kept));
     };
     let mut whole = match whole {
         Some(register) => register,
@@ -124,7 +157,7 @@ pub fn open<'a>(
             let mut ids = scan.ids;
             ids.sort_unstable();
             if ids.windows(2).any(|w| w[0] == w[1]) {
-                return Err(None);
+                return Open::Whole(None);
             }
             let mut list = IdList::default();
             for id in &ids {
@@ -146,7 +179,7 @@ pub fn open<'a>(
     let (first, last) = (taken.0 / 2, taken.1 / 2);
     whole.first = first;
     whole.span = Some((first, last));
-    Ok(Opened {
+    Open::Opened(Opened {
         input,
         calendar,
         days,
@@ -245,12 +278,14 @@ struct Scan {
     taken: Option<(usize, usize)>,
 }
 
-/// The first pass: every row's pupil and its first and last marked session.
-fn scan(ctx: &Context<'_>, whole: Option<&Register>) -> Option<Scan> {
+/// The first pass: every row's first and last marked session, and its pupil when `ids`
+/// are wanted (there is no pupils file to list them).
+fn scan(ctx: &Context<'_>, ids: bool) -> Option<Scan> {
     let found = Mutex::new(Scan {
         ids: Vec::new(),
         taken: None,
     });
+    let wanted = ids;
     let rows = |columns: Columns, chunk: &Chunk| -> Result<(), GiveUp> {
         let mut ids = Vec::new();
         let mut taken: Option<(usize, usize)> = None;
@@ -259,11 +294,8 @@ fn scan(ctx: &Context<'_>, whole: Option<&Register>) -> Option<Scan> {
             if !valid_pupil_id(row.pupil) {
                 return Err(GiveUp);
             }
-            match whole {
-                Some(whole) => {
-                    find(whole, row.pupil).ok_or(GiveUp)?;
-                }
-                None => ids.push(Box::from(row.pupil)),
+            if wanted {
+                ids.push(Box::from(row.pupil));
             }
             if let Some((a, b)) = ends(ctx, row.start, row.marks).ok_or(GiveUp)? {
                 taken = Some(taken.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
