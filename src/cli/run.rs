@@ -323,27 +323,41 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             EXIT_FAILURE
         })?;
         let out = staged.path();
-        write_outputs(out, &table, &days, register, outcome, recorded.as_ref())?;
-        let letters = super::letters::write(
-            out,
-            &args.policy,
-            checked.policy(),
-            &super::letters::templates(&args.policy, checked.policy()),
-            &table,
-            &days,
-            register,
-            figures,
-            outcome,
-            recorded.as_ref(),
-        )?;
-        let report = if args.no_report {
-            None
-        } else {
-            let warnings: Vec<String> = super::run_with_errors_note(&args.policy, &found)
-                .into_iter()
-                .collect();
-            Some(write_report(out, &warnings, &table, &days, &evaluated)?)
-        };
+        // actions.csv and summary.csv are written on threads of their own while this one
+        // makes the letters, the report and the terminal's summary.
+        let (written, letters, report, summary) = std::thread::scope(|scope| {
+            let writing = scope.spawn(|| {
+                write_outputs(out, &table, &days, register, outcome, recorded.as_ref())
+            });
+            let letters = super::letters::write(
+                out,
+                &args.policy,
+                checked.policy(),
+                &super::letters::templates(&args.policy, checked.policy()),
+                &table,
+                &days,
+                register,
+                figures,
+                outcome,
+                recorded.as_ref(),
+            );
+            let report = if args.no_report || letters.is_err() {
+                Ok(None)
+            } else {
+                let warnings: Vec<String> = super::run_with_errors_note(&args.policy, &found)
+                    .into_iter()
+                    .collect();
+                write_report(out, &warnings, &table, &days, &evaluated).map(Some)
+            };
+            let summary = engine::terminal_summary(&table, &days, register, figures, outcome);
+            let written = writing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (written, letters, report, summary)
+        });
+        written?;
+        let letters = letters?;
+        let report = report?;
         crash_point("outputs");
         staged.commit().map_err(|e| {
             eprintln!(
@@ -352,10 +366,7 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             );
             EXIT_FAILURE
         })?;
-        print!(
-            "{}",
-            engine::terminal_summary(&table, &days, register, figures, outcome)
-        );
+        print!("{summary}");
         if !progress::quiet() {
             println!(
                 "wrote {} and {}",

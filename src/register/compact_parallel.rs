@@ -14,7 +14,7 @@ use super::error::MAX_ROW;
 use super::input::header_names;
 use super::long::split_chunks;
 use super::slots::{Collected, LocalSlots, Slots, widen};
-use super::{Context, Decoded, NO_MARK, parse_date};
+use super::{Context, Decoded, Decoder, NO_MARK, NOT_IN_FORCE, parse_date};
 use crate::table::NOT_SCHOOL_DAY;
 
 /// Where the fields are, by column.
@@ -368,6 +368,9 @@ fn each_national_mark(
     marks: &[u8],
     mut put: impl FnMut(usize, usize, u8) -> Option<()>,
 ) -> Option<()> {
+    if usual_row(ctx.decoder, z, roll, days, marks, &mut put) {
+        return Some(());
+    }
     let mut tokens = 0usize;
     let mut i = 0;
     while let Some(&b) = marks.get(i) {
@@ -411,6 +414,93 @@ fn each_national_mark(
     tokens.is_multiple_of(2).then_some(())
 }
 
+/// The usual row, read a school day at a time: every mark followed by one comma but the
+/// last, an even number of them, and every school day the row can reach in one era of the
+/// code table (so one 256-byte table decodes a one-byte mark; a two-byte one, `C1`, is
+/// looked up on a cold branch). `false` for any other row, or one holding anything out of
+/// the ordinary (a bad mark, a mark on a closed day or off roll): [`each_national_mark`]'s
+/// token loop then reads it again from its start, giving `put` the same marks, and reports
+/// what is wrong.
+#[inline]
+fn usual_row(
+    decoder: &Decoder,
+    z: &ZRows,
+    roll: (usize, usize),
+    days: &[u32],
+    marks: &[u8],
+    put: &mut impl FnMut(usize, usize, u8) -> Option<()>,
+) -> bool {
+    // A row of one-byte marks is the longest in days a row of its length can be.
+    let reach = days.len().min(marks.len().div_ceil(4));
+    let Some(days) = days.get(..reach) else {
+        return false;
+    };
+    let school = |d: &&u32| **d != NOT_SCHOOL_DAY;
+    let (Some(&from), Some(&to)) = (days.iter().find(school), days.iter().rfind(school)) else {
+        return false;
+    };
+    let Some(table) = decoder.byte_table(from as usize, to as usize) else {
+        return false;
+    };
+    // The mark starting at `i` on school day `day` (`NOT_SCHOOL_DAY`: `#` and `-` only): its
+    // row, and where the next mark starts after its comma (`marks.len()` after the last).
+    let mark = |i: usize, day: u32| -> Option<(u8, usize)> {
+        let b = *marks.get(i)?;
+        let (code, end) = match marks.get(i + 1) {
+            Some(d) if d.is_ascii_digit() && day != NOT_SCHOOL_DAY => {
+                (two_byte_row(decoder, marks.get(i..i + 2)?, day as usize), i + 2)
+            }
+            _ if day == NOT_SCHOOL_DAY => (matches!(b, b'#' | b'-').then_some(NO_MARK)?, i + 1),
+            _ => (table[usize::from(b)], i + 1),
+        };
+        if code == NOT_IN_FORCE {
+            return None;
+        }
+        match marks.get(end) {
+            None => Some((code, end)),
+            Some(b',') => Some((code, end + 1)),
+            Some(_) => None,
+        }
+    };
+    let mut i = 0;
+    for &day in days {
+        let Some((am, after)) = mark(i, day) else {
+            return false;
+        };
+        // The afternoon's mark is never the row's last byte but one: `a,` ends no row.
+        if after >= marks.len() {
+            return false;
+        }
+        let Some((pm, next)) = mark(after, day) else {
+            return false;
+        };
+        i = next;
+        if day != NOT_SCHOOL_DAY {
+            let day = day as usize;
+            let off_roll = |code: u8| code != NO_MARK && !z.0[usize::from(code)];
+            if !(roll.0..roll.1).contains(&day) && (off_roll(am) || off_roll(pm)) {
+                return false;
+            }
+            if put(day, 0, am).is_none() || put(day, 1, pm).is_none() {
+                return false;
+            }
+        }
+        if i >= marks.len() {
+            // Ended on the last byte, not after a trailing comma.
+            return marks.last() != Some(&b',');
+        }
+    }
+    false
+}
+
+/// A two-byte mark's code-table row on school day `day` (`NOT_IN_FORCE` for none): out of
+/// line, so the usual row's loop stays a loop of one-byte marks.
+#[cold]
+#[inline(never)]
+fn two_byte_row(decoder: &Decoder, text: &[u8], day: usize) -> u8 {
+    decoder.national(text, day).unwrap_or(NOT_IN_FORCE)
+}
+
 /// A two-byte mark's code-table row: out of line, so the inner loop stays a loop of
 /// one-byte marks.
 #[cold]
@@ -421,7 +511,7 @@ fn two_byte(ctx: &Context<'_>, text: &[u8], day: usize) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ZRows, each_dated_mark, each_mark};
+    use super::{ZRows, each_dated_mark, each_mark, usual_row};
     use crate::register::{Context, Decoder, Input, ReadOptions};
     use crate::source::Source;
     use crate::table::SchoolDays;
@@ -483,26 +573,75 @@ mod tests {
             (2, "/,/,1,/", (0, 9)),
             (2, "/,/,N,/,#,#", (0, 9)),
         ];
-        let mut read = 0;
-        for (start, marks, roll) in rows {
-            let mut national = Vec::new();
+        // Both readers the same on a row: whether it is read, and the marks it gives (as
+        // the cells they are put in: the usual row's loop may give some again when it
+        // hands a row to the token loop).
+        let same = |start: u32, marks: &str, roll: (usize, usize)| -> bool {
+            let mut national = std::collections::BTreeMap::new();
             let a = each_mark(&ctx, &z, roll, date(start), marks.as_bytes(), |d, s, c| {
-                national.push((d, s, c));
+                national.insert((d, s), c);
                 Some(())
             });
             let mut dated = Vec::new();
             let b = each_dated_mark(&ctx, &z, roll, date(start), marks.as_bytes(), |d, s, c| {
-                dated.push((d, s, c));
+                dated.push(((d, s), c));
                 Some(())
             });
             assert_eq!(a, b, "{marks}");
             if a.is_some() {
-                assert_eq!(national, dated, "{marks}");
-                read += 1;
+                let dated_cells: std::collections::BTreeMap<_, _> = dated.iter().copied().collect();
+                assert_eq!(dated_cells.len(), dated.len(), "{marks}");
+                assert_eq!(national, dated_cells, "{marks}");
             }
-        }
+            a.is_some()
+        };
+        let read = rows
+            .iter()
+            .filter(|(start, marks, roll)| same(*start, marks, *roll))
+            .count();
         // The first four rows, `Z` off roll, the two starting on closed days, and all but
         // the digit alone of the last seven.
         assert_eq!(read, 13);
+        // Every byte, and every byte followed by a digit, as a mark on a school day, on a
+        // closed day, off roll, and as the last mark.
+        for b in 0..=255u8 {
+            let b = char::from(b);
+            for mark in [format!("{b}"), format!("{b}1")] {
+                same(2, &format!("/,/,{mark},/,/,/"), (0, 9));
+                same(2, &format!("/,/,/,/,{mark},/,/,/"), (0, 9));
+                same(2, &format!("/,/,{mark},/,/,/"), (1, 9));
+                same(2, &format!("/,/,/,{mark}"), (0, 9));
+            }
+        }
+    }
+
+    /// The usual row's loop takes the rows it is for, two-byte marks among them, and hands
+    /// anything else to the token loop.
+    #[test]
+    fn usual_rows_are_read_a_day_at_a_time() {
+        let policy = Source::new("p.policy", "policy \"p\" { extends national }");
+        let calendar = Source::new("c.calendar", CALENDAR);
+        let Some(checked) = crate::analyse(&policy, Some(&calendar)).checked else {
+            panic!("the test policy does not check");
+        };
+        let (table, _) = crate::table::compile(&checked);
+        let days = SchoolDays::new(&table.calendar);
+        let decoder = Decoder::new(&days, None);
+        let z = ZRows::new();
+        let start = NaiveDate::from_ymd_opt(2024, 9, 2).unwrap_or_default();
+        let Some(from_start) = days.from_date(start) else {
+            panic!("2 September is in the calendar");
+        };
+        let usual = |marks: &str| {
+            usual_row(&decoder, &z, (0, 9), from_start, marks.as_bytes(), &mut |_, _, _| {
+                Some(())
+            })
+        };
+        for row in ["/,/", "/,/,N,/,#,#,/,/", "/,J1,I,I,-,#,C1,C1", "L,/,N,N"] {
+            assert!(usual(row), "{row}");
+        }
+        for row in ["/,/,", ",/,/", "/,,/", "/,/,N", "/ /", "/,/,?,/", "/,/,N,/,/,/", "/,/,1,/"] {
+            assert!(!usual(row), "{row}");
+        }
     }
 }

@@ -560,6 +560,16 @@ impl Decoder {
         (row != NOT_IN_FORCE).then_some(row)
     }
 
+    /// The one-byte table of [`Decoder::national_byte`] for school days `from..=to`, when
+    /// they are all in one era of the code table.
+    pub fn byte_table(&self, from: usize, to: usize) -> Option<&[u8; 256]> {
+        // Eras are numbered in the order of the days.
+        let era = *self.era.get(from)?;
+        (*self.era.get(to)? == era)
+            .then(|| self.bytes.get(usize::from(era)))
+            .flatten()
+    }
+
     /// Whether a school's codes map translates marks first.
     pub fn has_map(&self) -> bool {
         self.map.is_some()

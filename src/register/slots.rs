@@ -682,6 +682,13 @@ pub(crate) fn fill_missing(
 ) -> Option<Missing> {
     let (first, last) = span;
     let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
+    // Most rows have no such session: one search of the slots that count finds so.
+    let slots = (from.saturating_sub(first) * 2)..(to.saturating_sub(first) * 2)
+        .min(taken_to.saturating_sub(first * 2))
+        .min(row.len());
+    if slots.is_empty() || memchr::memchr(NO_MARK, &row[slots]).is_none() {
+        return None;
+    }
     let mut missing: Option<(usize, usize)> = None;
     let mut count = 0;
     for day in from..to {

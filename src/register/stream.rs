@@ -101,49 +101,20 @@ pub fn open<'a, E: Send>(
         options,
         upn_keyed: false,
     };
+    // The pupils file is read, and put in id order, while the first pass runs.
     let (scan, pupils) = std::thread::scope(|scope| {
-        let reading = scope.spawn(read_pupils);
+        let reading = scope.spawn(|| read_pupils().map(|p| p.map(in_id_order)));
         let scan = scan(&ctx, pupils.is_none());
         let pupils = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (scan, pupils)
     });
-    let pupils = match pupils {
-        Ok(pupils) => pupils,
-        Err(e) => return Open::Failed(e),
-    };
-    // Every pupil, sorted by id: the pupils file's (its records moved into the register,
-    // not copied), or without one the register's, found by the first pass.
     let (whole, kept) = match pupils {
-        Some(p) if p.len() <= MAX_PUPILS && p.iter().all(|r| valid_pupil_id(r.id.as_bytes())) => {
-            let Pupils {
-                list,
-                index,
-                mut upns,
-                warnings,
-            } = p;
-            drop(index);
-            // Sorted by id, the UPNs following their pupils.
-            let mut order: Vec<usize> = (0..list.len()).collect();
-            order.sort_by(|a, b| list[*a].id.cmp(&list[*b].id));
-            let mut place = vec![0; order.len()];
-            for (new, old) in order.iter().enumerate() {
-                place[*old] = new;
-            }
-            for at in upns.values_mut() {
-                *at = place.get(*at).copied().unwrap_or(*at);
-            }
-            let mut slots: Vec<Option<Pupil>> = list.into_iter().map(Some).collect();
-            let list: Vec<Pupil> = order.iter().filter_map(|i| slots[*i].take()).collect();
-            let kept = Kept { upns, warnings };
-            if list.windows(2).any(|w| w[0].id == w[1].id) {
-                return Open::Whole(Some(kept.pupils(list)));
-            }
-            (Some(with_records(list)), Some(kept))
-        }
-        Some(p) => return Open::Whole(Some(p)),
-        None => (None, None),
+        Ok(Some(InIdOrder::Sorted(whole, kept))) => (Some(whole), Some(kept)),
+        Ok(Some(InIdOrder::Whole(pupils))) => return Open::Whole(Some(pupils)),
+        Ok(None) => (None, None),
+        Err(e) => return Open::Failed(e),
     };
     let give_back = |whole: Option<Register>, kept: Option<Kept>| {
         kept.map(|kept| kept.pupils(whole.map(|r| r.records).unwrap_or_default()))
@@ -227,6 +198,46 @@ impl Opened<'_> {
         }
         Streamed::Read(self.whole)
     }
+}
+
+/// A pupils file made ready for the stream, or given back for the register to be read
+/// whole.
+enum InIdOrder {
+    /// Every pupil, sorted by id: the pupils file's records moved into the register, not
+    /// copied.
+    Sorted(Register, Kept),
+    /// Too many pupils, a malformed id or an id twice.
+    Whole(Pupils),
+}
+
+/// Puts a pupils file's records in id order, the UPNs following their pupils.
+fn in_id_order(pupils: Pupils) -> InIdOrder {
+    if pupils.len() > MAX_PUPILS || !pupils.iter().all(|r| valid_pupil_id(r.id.as_bytes())) {
+        return InIdOrder::Whole(pupils);
+    }
+    let Pupils {
+        list,
+        index,
+        mut upns,
+        warnings,
+    } = pupils;
+    drop(index);
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_by(|a, b| list[*a].id.cmp(&list[*b].id));
+    let mut place = vec![0; order.len()];
+    for (new, old) in order.iter().enumerate() {
+        place[*old] = new;
+    }
+    for at in upns.values_mut() {
+        *at = place.get(*at).copied().unwrap_or(*at);
+    }
+    let mut slots: Vec<Option<Pupil>> = list.into_iter().map(Some).collect();
+    let list: Vec<Pupil> = order.iter().filter_map(|i| slots[*i].take()).collect();
+    let kept = Kept { upns, warnings };
+    if list.windows(2).any(|w| w[0].id == w[1].id) {
+        return InIdOrder::Whole(kept.pupils(list));
+    }
+    InIdOrder::Sorted(with_records(list), kept)
 }
 
 /// What a pupils file keeps besides its records, to give it back whole.

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::conditions::{flag_value, ratio_in, year_group_in};
-use super::{Prefix, Shared};
+use super::{Prefix, Shared, metric_at};
 use crate::engine::plan::{Plan, Rule, Test, Value};
 use crate::model::PupilFlag;
 use crate::register::Pupil;
@@ -86,9 +86,11 @@ fn ruled_out(shared: &Shared<'_>, t: usize, span: &Span<'_>) -> bool {
     };
     match plan.tests.get(t) {
         None => true,
+        // The total over the span rules out most pupils at once; the greatest window of
+        // the span, a pass over its days, the rest of those it can.
         Some(Test::Count { value, lo, .. }) => match value {
-            Value::Metric(m) => total(*m) < *lo,
-            Value::Run(r) => *lo > 0 && extending_days(plan, *r, span) < *lo,
+            Value::Metric(m) => total(*m) < *lo || greatest_window(shared, *m, span) < *lo,
+            Value::Run(r) => *lo > 0 && longest_run(plan, *r, span) < *lo,
             // Notices are given by the run itself, which only a walk knows.
             Value::Notices(_) => false,
         },
@@ -121,19 +123,37 @@ fn ruled_out(shared: &Shared<'_>, t: usize, span: &Span<'_>) -> bool {
     }
 }
 
-/// School days of the span that would extend run `r` (every possible session in its set, at
-/// least one possible): no run is longer.
-fn extending_days(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
+/// The greatest value metric `m` takes on any school day of the span: what its window
+/// holds, as the walk reads it on each day.
+fn greatest_window(shared: &Shared<'_>, m: usize, span: &Span<'_>) -> u32 {
+    let first = shared.span.0;
+    (first..first + span.len)
+        .map(|day| metric_at(shared, span.prefix, m, day))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The longest run `r` reaches in the span, counted as the walk counts it: a school day
+/// with every possible session in its set (at least one possible) extends it, one with a
+/// possible session outside the set ends it, one with none does neither.
+fn longest_run(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
     let Some(spec) = plan.runs.get(r) else {
         return 0;
     };
-    let mut days = 0;
+    let (mut run, mut longest) = (0, 0);
     for day in span.marks.chunks(2).take(span.len) {
         let am = day.first().copied().unwrap_or(u8::MAX);
         let pm = day.get(1).copied().unwrap_or(u8::MAX);
-        days += u32::from(spec.extends(am, pm) == Some(true));
+        match spec.extends(am, pm) {
+            Some(true) => {
+                run += 1;
+                longest = longest.max(run);
+            }
+            Some(false) => run = 0,
+            None => {}
+        }
     }
-    days
+    longest
 }
 
 #[cfg(test)]
