@@ -326,9 +326,8 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
         // actions.csv and summary.csv are written on threads of their own while this one
         // makes the letters, the report and the terminal's summary.
         let (written, letters, report, summary) = std::thread::scope(|scope| {
-            let writing = scope.spawn(|| {
-                write_outputs(out, &table, &days, register, outcome, recorded.as_ref())
-            });
+            let writing = scope
+                .spawn(|| write_outputs(out, &table, &days, register, outcome, recorded.as_ref()));
             let letters = super::letters::write(
                 out,
                 &args.policy,
@@ -428,6 +427,9 @@ fn run_inner(args: &RunArgs) -> Result<(), u8> {
             engine::explain_text(&table, &days, register, index, &trace, &fired)
         );
     }
+    // The process ends after a run: its memory is given back whole, which is quicker than
+    // freeing a large register's records one by one (a tenth of a run on 100,000 pupils).
+    std::mem::forget(evaluated);
     Ok(())
 }
 

@@ -447,9 +447,10 @@ fn usual_row(
     let mark = |i: usize, day: u32| -> Option<(u8, usize)> {
         let b = *marks.get(i)?;
         let (code, end) = match marks.get(i + 1) {
-            Some(d) if d.is_ascii_digit() && day != NOT_SCHOOL_DAY => {
-                (two_byte_row(decoder, marks.get(i..i + 2)?, day as usize), i + 2)
-            }
+            Some(d) if d.is_ascii_digit() && day != NOT_SCHOOL_DAY => (
+                two_byte_row(decoder, marks.get(i..i + 2)?, day as usize),
+                i + 2,
+            ),
             _ if day == NOT_SCHOOL_DAY => (matches!(b, b'#' | b'-').then_some(NO_MARK)?, i + 1),
             _ => (table[usize::from(b)], i + 1),
         };
@@ -633,14 +634,28 @@ mod tests {
             panic!("2 September is in the calendar");
         };
         let usual = |marks: &str| {
-            usual_row(&decoder, &z, (0, 9), from_start, marks.as_bytes(), &mut |_, _, _| {
-                Some(())
-            })
+            usual_row(
+                &decoder,
+                &z,
+                (0, 9),
+                from_start,
+                marks.as_bytes(),
+                &mut |_, _, _| Some(()),
+            )
         };
         for row in ["/,/", "/,/,N,/,#,#,/,/", "/,J1,I,I,-,#,C1,C1", "L,/,N,N"] {
             assert!(usual(row), "{row}");
         }
-        for row in ["/,/,", ",/,/", "/,,/", "/,/,N", "/ /", "/,/,?,/", "/,/,N,/,/,/", "/,/,1,/"] {
+        for row in [
+            "/,/,",
+            ",/,/",
+            "/,,/",
+            "/,/,N",
+            "/ /",
+            "/,/,?,/",
+            "/,/,N,/,/,/",
+            "/,/,1,/",
+        ] {
             assert!(!usual(row), "{row}");
         }
     }

@@ -3,6 +3,7 @@
 //! attribute as not holding, whichever way round it is written.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
@@ -190,9 +191,21 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
     );
     let (first_name_col, last_name_col) = (optional("first_name"), optional("last_name"));
     let (carer_col, address_col) = (optional("carer_name"), optional("carer_address"));
-    let mut pupils = Pupils::default();
+    // Room for the pupils a file of this size likely holds (a line is rarely under 40
+    // bytes), so a large file is not copied as its lists grow; no more than a large
+    // school's, whatever a file claims.
+    let likely = input
+        .size()
+        .map_or(0, |bytes| usize::try_from(bytes / 40).unwrap_or(usize::MAX))
+        .min(1 << 17);
+    let mut pupils = Pupils {
+        list: Vec::with_capacity(likely),
+        index: FxHashMap::with_capacity_and_hasher(likely, Default::default()),
+        upns: FxHashMap::default(),
+        warnings: Vec::new(),
+    };
     // The line of each pupil in the list, for a later row with the same id.
-    let mut lines: Vec<u64> = Vec::new();
+    let mut lines: Vec<u64> = Vec::with_capacity(likely);
     let mut problems = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -389,7 +402,16 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             .map(Box::new),
             id: id.clone(),
         };
-        if let Some(&first) = pupils.index.get(&id) {
+        // One look in the index finds an id seen before or takes its place.
+        let next = pupils.list.len();
+        let seen = match pupils.index.entry(id) {
+            Entry::Occupied(seen) => Some((seen.key().clone(), *seen.get())),
+            Entry::Vacant(place) => {
+                place.insert(next);
+                None
+            }
+        };
+        if let Some((id, first)) = seen {
             problem(
                 RegisterError::DuplicatePupil {
                     pupil: id,
@@ -401,11 +423,8 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         }
         lines.push(line);
         if let Some(upn) = upn_col.map(field).filter(|u| !u.is_empty()) {
-            pupils
-                .upns
-                .insert(upn.to_ascii_uppercase(), pupils.list.len());
+            pupils.upns.insert(upn.to_ascii_uppercase(), next);
         }
-        pupils.index.insert(id, pupils.list.len());
         pupils.list.push(pupil);
         if problems.len() >= limit {
             break;

@@ -683,9 +683,10 @@ pub(crate) fn fill_missing(
     let (first, last) = span;
     let (from, to) = (roll.0.max(first), roll.1.min(last + 1));
     // Most rows have no such session: one search of the slots that count finds so.
-    let slots = (from.saturating_sub(first) * 2)..(to.saturating_sub(first) * 2)
-        .min(taken_to.saturating_sub(first * 2))
-        .min(row.len());
+    let slots = (from.saturating_sub(first) * 2)
+        ..(to.saturating_sub(first) * 2)
+            .min(taken_to.saturating_sub(first * 2))
+            .min(row.len());
     if slots.is_empty() || memchr::memchr(NO_MARK, &row[slots]).is_none() {
         return None;
     }

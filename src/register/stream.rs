@@ -104,7 +104,9 @@ pub fn open<'a, E: Send>(
     // The pupils file is read, and put in id order, while the first pass runs.
     let (scan, pupils) = std::thread::scope(|scope| {
         let reading = scope.spawn(|| read_pupils().map(|p| p.map(in_id_order)));
-        let scan = scan(&ctx, pupils.is_none());
+        // The pupils file's thread is given a core of its own: reading it takes longer
+        // than the first pass on the others.
+        let scan = scan(&ctx, pupils.is_none(), usize::from(pupils.is_some()));
         let pupils = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -221,6 +223,12 @@ fn in_id_order(pupils: Pupils) -> InIdOrder {
         mut upns,
         warnings,
     } = pupils;
+    // A file in id order (strictly: no id twice) is kept as it is.
+    if list.is_sorted_by(|a, b| a.id < b.id) {
+        let sorted = InIdOrder::Sorted(with_records(list), Kept { upns, warnings });
+        drop(index);
+        return sorted;
+    }
     drop(index);
     let mut order: Vec<usize> = (0..list.len()).collect();
     order.sort_by(|a, b| list[*a].id.cmp(&list[*b].id));
@@ -291,7 +299,7 @@ struct Scan {
 
 /// The first pass: every row's first and last marked session, and its pupil when `ids`
 /// are wanted (there is no pupils file to list them).
-fn scan(ctx: &Context<'_>, ids: bool) -> Option<Scan> {
+fn scan(ctx: &Context<'_>, ids: bool, cores_taken: usize) -> Option<Scan> {
     let found = Mutex::new(Scan {
         ids: Vec::new(),
         taken: None,
@@ -319,7 +327,7 @@ fn scan(ctx: &Context<'_>, ids: bool) -> Option<Scan> {
         }
         Ok(())
     };
-    chunks(ctx, &|columns, chunk| rows(columns, chunk)).ok()?;
+    chunks(ctx, cores_taken, &|columns, chunk| rows(columns, chunk)).ok()?;
     let found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     (found.ids.len() <= MAX_PUPILS && found.taken.is_some()).then_some(found)
 }
@@ -407,16 +415,18 @@ fn ends(
     None
 }
 
-/// Runs `rows` on every chunk of the file's rows, on every core; an error from any stops
-/// the pass.
+/// Runs `rows` on every chunk of the file's rows, on every core but `cores_taken` (kept for
+/// other work) and at least one; an error from any stops the pass.
 fn chunks(
     ctx: &Context<'_>,
+    cores_taken: usize,
     rows: &(dyn Fn(Columns, &Chunk) -> Result<(), GiveUp> + Sync),
 ) -> Result<(), GiveUp> {
     let mut reader = ctx.input.open().map_err(|_| GiveUp)?;
     let columns = header(&mut reader).ok_or(GiveUp)?;
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
+        .saturating_sub(cores_taken)
         .clamp(1, 16);
     let failed = AtomicBool::new(false);
     let stop_after = AtomicUsize::new(usize::MAX);
@@ -471,7 +481,7 @@ impl Plan<'_> {
     /// with no row.
     fn blocks(&self, each: &(dyn Fn(Block) + Sync)) -> Result<(), GiveUp> {
         let seen = Mutex::new(vec![false; self.whole.len()]);
-        chunks(self.ctx, &|columns, chunk| {
+        chunks(self.ctx, 0, &|columns, chunk| {
             let block = self.block_of(columns, chunk)?;
             {
                 let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
