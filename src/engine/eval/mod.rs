@@ -389,7 +389,22 @@ pub fn evaluate_in(
             .map(|b| b.map(|rule| u32::try_from(plan.band_sets_row(rule)).unwrap_or(u32::MAX)))
             .collect(),
     };
-    for day in first..=last {
+    if quiet {
+        // Nothing changes from day to day but the last day on roll so far: each look, and
+        // the summary, is given it without walking the days.
+        let on_roll_to = |day: usize| {
+            let to = day.min(roll.1.checked_sub(1)?);
+            (roll.0.max(first) <= to).then_some(to)
+        };
+        for (k, &at) in shared.looks.iter().enumerate() {
+            if (first..=last).contains(&at) {
+                look(k, &standing(&state, day_state.stage, on_roll_to(at)));
+            }
+        }
+        next_look = shared.looks.len();
+        summary_day = on_roll_to(last);
+    }
+    for day in (first..=last).filter(|_| !quiet) {
         while let Some(&at) = shared.looks.get(next_look)
             && at < day
         {
@@ -397,12 +412,6 @@ pub fn evaluate_in(
                 look(next_look, &standing(&state, day_state.stage, summary_day));
             }
             next_look += 1;
-        }
-        if quiet {
-            if (roll.0..roll.1).contains(&day) {
-                summary_day = Some(day);
-            }
-            continue;
         }
         // Runs advance on every school day, on roll or not: a day with no possible session
         // neither extends nor breaks them.
