@@ -100,7 +100,9 @@ pub fn register_target(data: &[u8], format: Format) -> Corpus {
 fn stream_agrees(input: &Input, whole: Option<&register::Register>) {
     let (calendar, days) = camden();
     let options = read_options();
-    let Ok(opened) = register::open_stream(input, calendar, days, None, None, &options) else {
+    let register::Open::Opened(opened) =
+        register::open_stream::<()>(input, calendar, days, None, None, &options)
+    else {
         return;
     };
     let rows = std::sync::Mutex::new(Vec::new());
