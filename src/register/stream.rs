@@ -177,7 +177,7 @@ impl Opened<'_> {
 
     /// The second pass: every pupil to `each`, a block at a time, on every core and in no
     /// particular order (each block is used where it was decoded); see [`Streamed`].
-    pub fn blocks(self, each: &(dyn Fn(Block) + Sync)) -> Streamed {
+    pub fn blocks(self, each: &(dyn Fn(&Block) + Sync)) -> Streamed {
         let ctx = Context {
             input: self.input,
             calendar: self.calendar,
@@ -479,10 +479,14 @@ struct Plan<'a> {
 impl Plan<'_> {
     /// Hands every pupil to `each` in blocks: a chunk of rows at a time, then the pupils
     /// with no row.
-    fn blocks(&self, each: &(dyn Fn(Block) + Sync)) -> Result<(), GiveUp> {
+    fn blocks(&self, each: &(dyn Fn(&Block) + Sync)) -> Result<(), GiveUp> {
         let seen = Mutex::new(vec![false; self.whole.len()]);
+        // Each block's marks go back to be the next block's: a new buffer's pages would be
+        // faulted in and zeroed by the kernel, block after block.
+        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
         chunks(self.ctx, 0, &|columns, chunk| {
-            let block = self.block_of(columns, chunk)?;
+            let marks = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let mut block = self.block_of(columns, chunk, marks.unwrap_or_default())?;
             {
                 let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
                 for &g in &block.global {
@@ -492,25 +496,37 @@ impl Plan<'_> {
                     }
                 }
             }
-            each(block);
+            each(&block);
+            let marks = std::mem::take(&mut block.register.marks);
+            spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(marks);
             Ok(())
         })?;
         let seen = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
         let unseen: Vec<usize> = (0..seen.len()).filter(|g| !seen[*g]).collect();
         for pupils in unseen.chunks(UNSEEN_BLOCK) {
             let marks = vec![NO_MARK; pupils.len() * self.width()];
-            each(self.assemble(pupils.to_vec(), marks)?);
+            each(&self.assemble(pupils.to_vec(), marks)?);
         }
         Ok(())
     }
 
-    /// A chunk's rows decoded into a block, each straight into its row of the block's marks.
-    fn block_of(&self, columns: Columns, chunk: &Chunk) -> Result<Block, GiveUp> {
+    /// A chunk's rows decoded into a block, each straight into its row of the block's marks
+    /// (`marks`, a spare buffer, cleared first).
+    fn block_of(
+        &self,
+        columns: Columns,
+        chunk: &Chunk,
+        mut marks: Vec<u8>,
+    ) -> Result<Block, GiveUp> {
         let z = ZRows::new();
         let width = self.width();
         let rows = memchr::memchr_iter(b'\n', &chunk.data).count() + 1;
         let mut global = Vec::with_capacity(rows);
-        let mut marks = Vec::with_capacity(rows * width);
+        marks.clear();
+        marks.reserve(rows * width);
         for line in lines(&chunk.data) {
             let row = fields(line, columns).ok_or(GiveUp)?;
             let g = find(self.whole, row.pupil).ok_or(GiveUp)?;
