@@ -391,7 +391,7 @@ fn each_national_mark(
             if day == NOT_SCHOOL_DAY {
                 return None;
             }
-            two_byte(ctx, text, day as usize)?
+            two_byte(ctx.decoder, text, day as usize)?
         } else {
             i += 1;
             if day == NOT_SCHOOL_DAY {
@@ -448,7 +448,7 @@ fn usual_row(
         let b = *marks.get(i)?;
         let (code, end) = match marks.get(i + 1) {
             Some(d) if d.is_ascii_digit() && day != NOT_SCHOOL_DAY => (
-                two_byte_row(decoder, marks.get(i..i + 2)?, day as usize),
+                two_byte(decoder, marks.get(i..i + 2)?, day as usize).unwrap_or(NOT_IN_FORCE),
                 i + 2,
             ),
             _ if day == NOT_SCHOOL_DAY => (matches!(b, b'#' | b'-').then_some(NO_MARK)?, i + 1),
@@ -494,20 +494,12 @@ fn usual_row(
     false
 }
 
-/// A two-byte mark's code-table row on school day `day` (`NOT_IN_FORCE` for none): out of
-/// line, so the usual row's loop stays a loop of one-byte marks.
+/// A two-byte mark's code-table row on school day `day`: out of line, so both reading loops
+/// stay loops of one-byte marks.
 #[cold]
 #[inline(never)]
-fn two_byte_row(decoder: &Decoder, text: &[u8], day: usize) -> u8 {
-    decoder.national(text, day).unwrap_or(NOT_IN_FORCE)
-}
-
-/// A two-byte mark's code-table row: out of line, so the inner loop stays a loop of
-/// one-byte marks.
-#[cold]
-#[inline(never)]
-fn two_byte(ctx: &Context<'_>, text: &[u8], day: usize) -> Option<u8> {
-    ctx.decoder.national(text, day)
+fn two_byte(decoder: &Decoder, text: &[u8], day: usize) -> Option<u8> {
+    decoder.national(text, day)
 }
 
 #[cfg(test)]
@@ -522,8 +514,8 @@ mod tests {
     const CALENDAR: &str = "calendar \"2024-25\" {\n  session am opens 08:55\n  session pm opens 13:15\n  \
                             term autumn 2024-09-02 .. 2024-09-13\n  inset 2024-09-04\n}\n";
 
-    #[test]
-    fn national_marks_are_read_as_the_dated_walk_reads_them() {
+    /// The national policy's table over [`CALENDAR`], and its school days.
+    fn two_weeks() -> (crate::table::DecisionTable, SchoolDays) {
         let policy = Source::new("p.policy", "policy \"p\" { extends national }");
         let calendar = Source::new("c.calendar", CALENDAR);
         let Some(checked) = crate::analyse(&policy, Some(&calendar)).checked else {
@@ -531,6 +523,12 @@ mod tests {
         };
         let (table, _) = crate::table::compile(&checked);
         let days = SchoolDays::new(&table.calendar);
+        (table, days)
+    }
+
+    #[test]
+    fn national_marks_are_read_as_the_dated_walk_reads_them() {
+        let (table, days) = two_weeks();
         let decoder = Decoder::new(&days, None);
         let (input, options) = (
             Input::bytes("marks.csv", Vec::new()),
@@ -620,13 +618,7 @@ mod tests {
     /// anything else to the token loop.
     #[test]
     fn usual_rows_are_read_a_day_at_a_time() {
-        let policy = Source::new("p.policy", "policy \"p\" { extends national }");
-        let calendar = Source::new("c.calendar", CALENDAR);
-        let Some(checked) = crate::analyse(&policy, Some(&calendar)).checked else {
-            panic!("the test policy does not check");
-        };
-        let (table, _) = crate::table::compile(&checked);
-        let days = SchoolDays::new(&table.calendar);
+        let (_, days) = two_weeks();
         let decoder = Decoder::new(&days, None);
         let z = ZRows::new();
         let start = NaiveDate::from_ymd_opt(2024, 9, 2).unwrap_or_default();
