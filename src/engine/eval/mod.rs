@@ -46,9 +46,12 @@ pub struct Shared<'a> {
     /// The rules whose holding makes a pupil's walk act (src/engine/eval/quiet.rs), when a
     /// pupil none of them can hold for may skip the walk; `None`: every pupil is walked.
     acting: Option<Vec<&'a Rule>>,
-    /// Pupils whose walk was skipped, for the test that skipping changes nothing.
+    /// Pupils whose walk was skipped, and days skipped before the walk of the others, for
+    /// the test that skipping changes nothing.
     #[cfg(test)]
     skipped: std::sync::atomic::AtomicUsize,
+    #[cfg(test)]
+    days_skipped: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Shared<'a> {
@@ -119,6 +122,8 @@ impl<'a> Shared<'a> {
             acting: quiet::summary_reads_no_walk(plan).then(|| quiet::acting_rules(plan)),
             #[cfg(test)]
             skipped: std::sync::atomic::AtomicUsize::new(0),
+            #[cfg(test)]
+            days_skipped: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -338,10 +343,12 @@ pub fn evaluate_in(
     let roll = roll(days, pupil, shared.span);
     let csa = compulsory_school_age(pupil.dob);
     // A pupil no rule can act on has no run, band, stage or firing to walk: only the last
-    // day on roll, where the summary is read, and the looks before it. The timeline of
-    // `--explain` tells of runs, so a traced pupil is always walked.
-    let quiet = trace.is_none()
-        && shared.acting.as_ref().is_some_and(|acting| {
+    // day on roll, where the summary is read, and the looks before it. Another is walked
+    // from the first day a rule could act on (`walk_from`); before it only its runs and
+    // its last day on roll move. The timeline of `--explain` tells of runs and figures day
+    // by day, so a traced pupil is always walked whole.
+    let walk_from = match (&trace, &shared.acting) {
+        (None, Some(acting)) => {
             let on_roll = (roll.0 < roll.1).then(|| (days.date(roll.0), days.date(roll.1 - 1)));
             let span = quiet::Span {
                 prefix: &prefix,
@@ -351,13 +358,20 @@ pub fn evaluate_in(
                 on_roll,
                 compulsory: csa,
             };
-            quiet::quiet(shared, acting, &span)
-        });
+            quiet::first_acting_day(shared, acting, &span)
+        }
+        _ => Some(first),
+    };
+    let quiet = walk_from.is_none();
+    let walk_from = walk_from.unwrap_or(first);
     #[cfg(test)]
-    if quiet {
-        shared
-            .skipped
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        if quiet {
+            shared.skipped.fetch_add(1, Relaxed);
+        } else {
+            shared.days_skipped.fetch_add(walk_from - first, Relaxed);
+        }
     }
     let mut state = State::new(plan);
     let mut fired = Vec::new();
@@ -445,6 +459,10 @@ pub fn evaluate_in(
         if !(roll.0..roll.1).contains(&day) {
             continue;
         }
+        if day < walk_from {
+            summary_day = Some(day);
+            continue;
+        }
         fill_daily(shared, &prefix, day - first, &mut day_state.values);
         day_state.enter(shared, day, csa);
         if !plan.notices.is_empty() {
@@ -497,10 +515,9 @@ pub fn evaluate_in(
     }
     // Summary metrics are only read at the last day evaluated.
     if let Some(day) = summary_day {
-        if quiet {
-            // What the walk would have left of the last day on roll.
-            day_state.enter(shared, day, csa);
-        }
+        // What the walk would have left of the last day on roll (a quiet pupil, or one
+        // whose last day on roll came before `walk_from`, was not walked to it).
+        day_state.enter(shared, day, csa);
         for (m, v) in day_state.values.iter_mut().enumerate() {
             *v = metric_at(shared, &prefix, m, day);
         }
