@@ -442,6 +442,35 @@ fn usual_row(
     let Some(table) = decoder.byte_table(from as usize, to as usize) else {
         return false;
     };
+    let off_roll = |code: u8| code != NO_MARK && !z.0[usize::from(code)];
+    // The commonest row of all: every mark one byte, each but the last followed by a comma,
+    // so the day's marks are at fixed places.
+    let whole_days = (marks.len() + 1) / 4;
+    if (marks.len() + 1).is_multiple_of(4) && commas_between(marks) {
+        let Some(days) = days.get(..whole_days) else {
+            return false;
+        };
+        for (k, &day) in days.iter().enumerate() {
+            let (a, p) = (marks[k * 4], marks[k * 4 + 2]);
+            if day == NOT_SCHOOL_DAY {
+                if !matches!(a, b'#' | b'-') || !matches!(p, b'#' | b'-') {
+                    return false;
+                }
+                continue;
+            }
+            let (am, pm) = (table[usize::from(a)], table[usize::from(p)]);
+            let day = day as usize;
+            if am == NOT_IN_FORCE
+                || pm == NOT_IN_FORCE
+                || (!(roll.0..roll.1).contains(&day) && (off_roll(am) || off_roll(pm)))
+                || put(day, 0, am).is_none()
+                || put(day, 1, pm).is_none()
+            {
+                return false;
+            }
+        }
+        return true;
+    }
     // The mark starting at `i` on school day `day` (`NOT_SCHOOL_DAY`: `#` and `-` only): its
     // row, and where the next mark starts after its comma (`marks.len()` after the last).
     let mark = |i: usize, day: u32| -> Option<(u8, usize)> {
@@ -478,7 +507,6 @@ fn usual_row(
         i = next;
         if day != NOT_SCHOOL_DAY {
             let day = day as usize;
-            let off_roll = |code: u8| code != NO_MARK && !z.0[usize::from(code)];
             if !(roll.0..roll.1).contains(&day) && (off_roll(am) || off_roll(pm)) {
                 return false;
             }
@@ -492,6 +520,26 @@ fn usual_row(
         }
     }
     false
+}
+
+/// Whether every other byte of `marks`, from its second, is a comma: eight bytes at a
+/// time, the odd places of each eight masked at once.
+fn commas_between(marks: &[u8]) -> bool {
+    const ODD: u64 = 0xFF00_FF00_FF00_FF00;
+    const COMMAS: u64 = 0x2C00_2C00_2C00_2C00;
+    let mut eights = marks.chunks_exact(8);
+    let whole = eights.by_ref().all(|eight| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        u64::from_le_bytes(word) & ODD == COMMAS
+    });
+    whole
+        && eights
+            .remainder()
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|&b| b == b',')
 }
 
 /// A two-byte mark's code-table row on school day `day`: out of line, so both reading loops
