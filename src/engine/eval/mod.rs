@@ -171,6 +171,25 @@ const EMPTY: u32 = u32::MAX;
 pub struct Scratch {
     /// `prefix[i * groups + g]`: counter group `g` summed over the span's first `i` days.
     prefix: Vec<u128>,
+    /// The walk's state and day-by-day figures, given back after each pupil.
+    walk: Walk,
+}
+
+/// What a walk carries, kept from one pupil to the next for its room.
+#[derive(Default)]
+struct Walk {
+    state: State,
+    values: Vec<u32>,
+    runs: Vec<u32>,
+    notices: Vec<u32>,
+    run_start: Vec<usize>,
+    extended: Vec<bool>,
+}
+
+/// `list` holding `len` default values (its room kept).
+fn reset<T: Clone + Default>(list: &mut Vec<T>, len: usize) {
+    list.clear();
+    list.resize(len, T::default());
 }
 
 /// The prefix sums of one pupil, packed four counters to a `u128`.
@@ -373,21 +392,32 @@ pub fn evaluate_in(
             shared.days_skipped.fetch_add(walk_from - first, Relaxed);
         }
     }
-    let mut state = State::new(plan);
+    let Walk {
+        mut state,
+        mut values,
+        mut runs,
+        mut notices,
+        mut run_start,
+        mut extended,
+    } = std::mem::take(&mut scratch.walk);
+    state.reset(plan);
+    reset(&mut values, plan.metrics.len());
+    reset(&mut runs, plan.runs.len());
+    reset(&mut notices, plan.notices.len());
+    reset(&mut run_start, plan.runs.len());
+    reset(&mut extended, plan.runs.len());
     let mut fired = Vec::new();
     let mut trace = trace;
     let mut day_state = Day {
-        values: vec![0; plan.metrics.len()],
-        runs: vec![0; plan.runs.len()],
-        notices: vec![0; plan.notices.len()],
+        values,
+        runs,
+        notices,
         stage: 0,
         date: days.date(first),
         pupil,
         compulsory: None,
         in_year: [0; 2],
     };
-    let mut run_start = vec![0usize; plan.runs.len()];
-    let mut extended = vec![false; plan.runs.len()];
     let mut summary_day = None;
     let mut reached = 0u64;
     let mut held: smallvec::SmallVec<[u64; 2]> = smallvec::smallvec![0; plan.band_sets.len()];
@@ -543,6 +573,14 @@ pub fn evaluate_in(
         persistent: summary_day.is_some() && holds_any(&plan.persistent),
         severe: summary_day.is_some() && holds_any(&plan.severe),
     };
+    scratch.walk = Walk {
+        state,
+        values: day_state.values,
+        runs: day_state.runs,
+        notices: day_state.notices,
+        run_start,
+        extended,
+    };
     (fired, summary)
 }
 
@@ -592,6 +630,7 @@ fn fill_daily(shared: &Shared<'_>, prefix: &Prefix<'_>, i: usize, values: &mut [
 }
 
 /// What carries from one school day to the next.
+#[derive(Default)]
 struct State {
     /// Per band set: (set, index in set) of the band held.
     bands: Vec<Option<(usize, usize)>>,
@@ -612,20 +651,36 @@ struct State {
 }
 
 impl State {
-    fn new(plan: &Plan) -> State {
-        State {
-            bands: vec![None; plan.band_sets.len()],
-            entered: vec![0; plan.band_sets.len()],
-            band_fired: plan.band_sets.iter().map(|s| vec![None; s.len()]).collect(),
-            ladders: vec![super::ladder::LadderState::default(); plan.band_sets.len()],
-            held: vec![false; plan.triggers.len()],
-            last_fired: vec![None; plan.triggers.len()],
-            plan_open: vec![None; plan.plans.len()],
-            plan_stage_held: vec![false; plan.plans.len()],
-            floor: 0,
-            year: None,
-            holds: vec![false; plan.triggers.len()],
+    /// The state before a pupil's first day, in the room of the last pupil's.
+    fn reset(&mut self, plan: &Plan) {
+        let State {
+            bands,
+            entered,
+            band_fired,
+            ladders,
+            held,
+            last_fired,
+            plan_open,
+            plan_stage_held,
+            floor,
+            year,
+            holds,
+        } = self;
+        let sets = plan.band_sets.len();
+        reset(bands, sets);
+        reset(entered, sets);
+        band_fired.resize_with(sets, Vec::new);
+        for (fired, set) in band_fired.iter_mut().zip(&plan.band_sets) {
+            reset(fired, set.len());
         }
+        reset(ladders, sets);
+        reset(held, plan.triggers.len());
+        reset(last_fired, plan.triggers.len());
+        reset(holds, plan.triggers.len());
+        reset(plan_open, plan.plans.len());
+        reset(plan_stage_held, plan.plans.len());
+        *floor = 0;
+        *year = None;
     }
 
     #[expect(

@@ -77,11 +77,14 @@ pub(super) fn first_acting_day(
     rules: &[&Rule],
     span: &Span<'_>,
 ) -> Option<usize> {
+    // Each run's longest in the span, found once: most pupils' rules out every step on it.
+    let mut longest: smallvec::SmallVec<[Option<u32>; 4]> =
+        smallvec::smallvec![None; shared.plan.runs.len()];
     rules
         .iter()
         .filter_map(|rule| {
             rule.tests.iter().try_fold(shared.span.0, |day, &t| {
-                Some(day.max(first_day(shared, t, span)?))
+                Some(day.max(first_day(shared, t, span, &mut longest)?))
             })
         })
         .min()
@@ -89,7 +92,12 @@ pub(super) fn first_acting_day(
 
 /// The first school day of the span on which test `t` can hold, the stage being the first;
 /// `None`: no day.
-fn first_day(shared: &Shared<'_>, t: usize, span: &Span<'_>) -> Option<usize> {
+fn first_day(
+    shared: &Shared<'_>,
+    t: usize,
+    span: &Span<'_>,
+    longest: &mut [Option<u32>],
+) -> Option<usize> {
     let plan = shared.plan;
     let first = shared.span.0;
     let any_day = |ruled_out: bool| (!ruled_out).then_some(first);
@@ -98,7 +106,15 @@ fn first_day(shared: &Shared<'_>, t: usize, span: &Span<'_>) -> Option<usize> {
         Some(Test::Count { value, lo, .. }) => match value {
             _ if *lo == 0 => Some(first),
             Value::Metric(m) => first_reaching(shared, *m, *lo, span),
-            Value::Run(r) => first_run_of(plan, *r, *lo, span).map(|i| first + i),
+            Value::Run(r) => {
+                let longest = *longest.get_mut(*r)?.get_or_insert_with(|| {
+                    first_run_of(plan, *r, u32::MAX, span).map_or_else(|run| run, |_| u32::MAX)
+                });
+                if longest < *lo {
+                    return None;
+                }
+                first_run_of(plan, *r, *lo, span).ok().map(|i| first + i)
+            }
             // Notices are given by the run itself, which only a walk knows.
             Value::Notices(_) => Some(first),
         },
@@ -172,10 +188,13 @@ fn first_reaching(shared: &Shared<'_>, m: usize, lo: u32, span: &Span<'_>) -> Op
 /// The first school day of the span (as an offset from its first day) on which run `r`
 /// reaches `lo` days, counted as the walk counts it: a school day with every possible
 /// session in its set (at least one possible) extends it, one with a possible session
-/// outside the set ends it, one with none does neither. `None`: no day.
-fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Option<usize> {
-    let spec = plan.runs.get(r)?;
-    let mut run = 0;
+/// outside the set ends it, one with none does neither. On no day: the longest the run
+/// reaches (no run: 0).
+fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Result<usize, u32> {
+    let Some(spec) = plan.runs.get(r) else {
+        return Err(0);
+    };
+    let (mut run, mut longest) = (0, 0);
     for (i, day) in span.marks.chunks(2).take(span.len).enumerate() {
         let am = day.first().copied().unwrap_or(u8::MAX);
         let pm = day.get(1).copied().unwrap_or(u8::MAX);
@@ -183,19 +202,20 @@ fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Option<usize
             Some(true) => {
                 run += 1;
                 if run >= lo {
-                    return Some(i);
+                    return Ok(i);
                 }
+                longest = longest.max(run);
             }
             Some(false) => run = 0,
             None => {}
         }
     }
-    None
+    Err(longest)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Shared, Standing, evaluate_with};
+    use super::super::{Scratch, Shared, Standing, evaluate_in, evaluate_with};
     use crate::engine::plan::Plan;
     use crate::generate::{Config, Phase, generate};
     use crate::register::Pupil;
@@ -207,7 +227,7 @@ mod tests {
     /// the pupils no rule can act on skipped (and the others walked from the first day a
     /// rule could act on) and with every pupil walked whole: the same firings, summaries and
     /// standings at every look (a look each school week), and most pupils skipped on the
-    /// national policy.
+    /// national policy. The skipping walks share their buffers, pupil after pupil.
     #[test]
     fn skipping_pupils_no_rule_can_act_on_changes_nothing() {
         let root = env!("CARGO_MANIFEST_DIR");
@@ -254,6 +274,9 @@ mod tests {
             let mut walking = Shared::new(&plan, &days, span).walking_every_pupil();
             walking.looks = looks;
             let nobody = Pupil::unknown(String::new());
+            // One pupil's walk after another in the same buffers, as a run's threads walk
+            // them; the whole walks each have their own.
+            let mut scratch = Scratch::default();
             for i in 0..register.len() {
                 // Every third pupil also joins late and leaves early, so that pupils off
                 // roll at either end of the span are skipped too.
@@ -266,9 +289,16 @@ mod tests {
                 let marks = register.marks_between(i, span.0, span.1);
                 let mut seen: [Vec<(usize, Standing)>; 2] = Default::default();
                 let [a, b] = &mut seen;
-                let quick = evaluate_with(&skipping, i, pupil, &[], marks, None, &mut |k, s| {
-                    a.push((k, s.clone()));
-                });
+                let quick = evaluate_in(
+                    &skipping,
+                    &mut scratch,
+                    i,
+                    pupil,
+                    &[],
+                    marks,
+                    None,
+                    &mut |k, s| a.push((k, s.clone())),
+                );
                 let walked = evaluate_with(&walking, i, pupil, &[], marks, None, &mut |k, s| {
                     b.push((k, s.clone()));
                 });
