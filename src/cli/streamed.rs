@@ -54,6 +54,7 @@ pub(super) fn run(
         inputs.pupils.map(|_| &read_pupils as _),
         codes_map.as_ref(),
         &options,
+        register::KEPT_MARKS,
     ) {
         Open::Opened(opened) => opened,
         Open::Whole(pupils) => {

@@ -209,6 +209,11 @@ pub(super) fn fields(line: &[u8], columns: Columns) -> Option<Fields<'_>> {
 pub(super) struct ZRows([bool; 256]);
 
 impl ZRows {
+    /// Whether a session off roll may hold `code`: no mark, or `Z`.
+    pub fn allowed_off_roll(&self, code: u8) -> bool {
+        code == NO_MARK || self.0[usize::from(code)]
+    }
+
     pub fn new() -> ZRows {
         let mut z = [false; 256];
         for (i, row) in crate::codes::table().rows().iter().enumerate() {

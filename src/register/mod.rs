@@ -38,7 +38,7 @@ pub use figures::MarkFigures;
 pub use ids::MAX_PUPILS;
 pub use input::{Format, Input};
 pub use pupils::{Contact, Pupil, Pupils, Sen, YearGroup, read_pupils};
-pub use stream::{Block, Open, Opened, Streamed, open as open_stream};
+pub use stream::{Block, KEPT_MARKS, Open, Opened, Streamed, open as open_stream};
 
 use crate::codes;
 use crate::model::Calendar;

@@ -1,9 +1,11 @@
 //! Compact marks streamed: a register read a block of pupils at a time, each block handed on
 //! and dropped, so a run's memory does not grow with the pupils' marks. A first pass finds
-//! every pupil and the span of marked sessions without keeping any mark (a row's ends are
-//! decoded, its middle only counted); the second decodes each chunk of rows into a [`Block`]
-//! over the whole span, used on the thread that decoded it. Anything out of the ordinary
-//! gives up, and the caller reads the file whole, where the careful reader reports it exactly.
+//! every pupil and the span of marked sessions (a row's ends are decoded, its middle only
+//! counted); the second makes each chunk of rows a [`Block`] over the whole span, used on the
+//! thread that made it. A register whose decoded marks fit [`KEPT_MARKS`] is decoded by the
+//! first pass and its marks kept, so the file is read once; a larger one is decoded again by
+//! the second, and never held whole. Anything out of the ordinary gives up, and the caller
+//! reads the file whole, where the careful reader reports it exactly.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
@@ -21,6 +23,10 @@ use crate::table::SchoolDays;
 
 /// Pupils of a block made of pupils the register has no row for.
 const UNSEEN_BLOCK: usize = 4096;
+
+/// The most bytes of decoded marks the first pass keeps for the second (a session's mark is a
+/// byte: about 170,000 pupils over a school year); a register with more is read twice.
+pub const KEPT_MARKS: usize = 128 << 20;
 
 /// Some pupils of the register with their marks over the whole span: `register` is a register
 /// of these pupils alone, whose pupil `i` is pupil `global[i]` of the whole register.
@@ -54,6 +60,8 @@ pub struct Opened<'a> {
     /// The last session taken (`day * 2 + session`).
     taken_to: usize,
     kept: Option<Kept>,
+    /// The rows the first pass decoded, when it kept them all.
+    decoded: Option<Vec<DecodedRows>>,
 }
 
 /// What [`open`] did.
@@ -80,6 +88,7 @@ pub fn open<'a, E: Send>(
     pupils: Option<&(dyn Fn() -> Result<Pupils, E> + Sync)>,
     codes_map: Option<&super::CodesMap>,
     options: &'a ReadOptions,
+    kept_marks: usize,
 ) -> Open<'a, E> {
     let read_pupils = || pupils.map(|read| read()).transpose();
     if !matches!(
@@ -104,9 +113,14 @@ pub fn open<'a, E: Send>(
     // The pupils file is read, and put in id order, while the first pass runs.
     let (scan, pupils) = std::thread::scope(|scope| {
         let reading = scope.spawn(|| read_pupils().map(|p| p.map(in_id_order)));
-        // The pupils file's thread is given a core of its own: reading it takes longer
-        // than the first pass on the others.
-        let scan = scan(&ctx, pupils.is_none(), usize::from(pupils.is_some()));
+        // A pass that only counts leaves a core to the pupils file's thread (reading it takes
+        // longer); one that decodes shares them all.
+        let keep = input
+            .size()
+            .is_some_and(|bytes| bytes <= 2 * kept_marks as u64)
+            .then_some(kept_marks);
+        let leave = usize::from(pupils.is_some() && keep.is_none());
+        let scan = scan(&ctx, pupils.is_none(), leave, keep);
         let pupils = reading
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -161,6 +175,7 @@ pub fn open<'a, E: Send>(
         whole,
         taken_to: taken.1,
         kept,
+        decoded: scan.decoded,
     })
 }
 
@@ -194,7 +209,11 @@ impl Opened<'_> {
             span,
             taken_to: self.taken_to,
         };
-        if plan.blocks(each).is_err() {
+        let handed = match self.decoded {
+            Some(decoded) => plan.decoded_blocks(decoded, each),
+            None => plan.blocks(each),
+        };
+        if handed.is_err() {
             let records = std::mem::take(&mut { self.whole }.records);
             return Streamed::GaveUp(self.kept.map(|kept| kept.pupils(records)));
         }
@@ -295,19 +314,41 @@ struct Scan {
     ids: Vec<Box<[u8]>>,
     /// The first and last marked session, as `school day * 2 + session` (`None`: none).
     taken: Option<(usize, usize)>,
+    /// Every chunk's rows decoded, when they were kept.
+    decoded: Option<Vec<DecodedRows>>,
+}
+
+/// A chunk's rows decoded by the first pass, for the second to make a block of without
+/// reading them again. Nothing of the pupils file is known yet: each row's pupil is found,
+/// and its marks off roll checked, by the second.
+struct DecodedRows {
+    ids: IdList,
+    /// The first school day of the rows' marks.
+    from: usize,
+    /// School days each row holds (every marked session of the chunk's rows is in them).
+    days: usize,
+    /// Row `i`'s marks are `marks[i * days * 2..][..days * 2]`.
+    marks: Vec<u8>,
 }
 
 /// The first pass: every row's first and last marked session, and its pupil when `ids`
-/// are wanted (there is no pupils file to list them).
-fn scan(ctx: &Context<'_>, ids: bool, cores_taken: usize) -> Option<Scan> {
+/// are wanted (there is no pupils file to list them); with `keep`, every row decoded too,
+/// while the decoded marks stay within `keep` bytes (past it none are kept). Runs on every
+/// core but `cores_taken`.
+fn scan(ctx: &Context<'_>, ids: bool, cores_taken: usize, keep: Option<usize>) -> Option<Scan> {
     let found = Mutex::new(Scan {
         ids: Vec::new(),
         taken: None,
+        decoded: keep.map(|_| Vec::new()),
     });
+    let kept_bytes = AtomicUsize::new(0);
     let wanted = ids;
+    let z = ZRows::new();
     let rows = |columns: Columns, chunk: &Chunk| -> Result<(), GiveUp> {
         let mut ids = Vec::new();
         let mut taken: Option<(usize, usize)> = None;
+        let mut rows = Vec::new();
+        let keeping = keep.is_some_and(|most| kept_bytes.load(Ordering::Relaxed) <= most);
         for line in lines(&chunk.data) {
             let row = fields(line, columns).ok_or(GiveUp)?;
             if !valid_pupil_id(row.pupil) {
@@ -319,17 +360,78 @@ fn scan(ctx: &Context<'_>, ids: bool, cores_taken: usize) -> Option<Scan> {
             if let Some((a, b)) = ends(ctx, row.start, row.marks).ok_or(GiveUp)? {
                 taken = Some(taken.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
             }
+            if keeping {
+                rows.push(row);
+            }
         }
+        let decoded = match keeping {
+            true => Some(decode_rows(ctx, &z, &rows, taken)?),
+            false => None,
+        };
         let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
         found.ids.append(&mut ids);
         if let Some((a, b)) = taken {
             found.taken = Some(found.taken.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+        }
+        match decoded {
+            Some(decoded) => {
+                let bytes = kept_bytes.fetch_add(decoded.marks.len(), Ordering::Relaxed);
+                if let Some(kept) = &mut found.decoded {
+                    if keep.is_some_and(|most| bytes + decoded.marks.len() <= most) {
+                        kept.push(decoded);
+                    } else {
+                        found.decoded = None;
+                    }
+                }
+            }
+            None => found.decoded = None,
         }
         Ok(())
     };
     chunks(ctx, cores_taken, &|columns, chunk| rows(columns, chunk)).ok()?;
     let found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     (found.ids.len() <= MAX_PUPILS && found.taken.is_some()).then_some(found)
+}
+
+/// A chunk's rows decoded over the school days of their marked sessions (`taken`), every
+/// pupil taken to be on roll (the second pass checks each row against its pupil's roll).
+fn decode_rows(
+    ctx: &Context<'_>,
+    z: &ZRows,
+    rows: &[super::compact_parallel::Fields<'_>],
+    taken: Option<(usize, usize)>,
+) -> Result<DecodedRows, GiveUp> {
+    let (from, to) = taken.map_or((0, None), |(a, b)| (a / 2, Some(b / 2)));
+    let days = to.map_or(0, |to| to + 1 - from);
+    let width = days * 2;
+    let mut decoded = DecodedRows {
+        ids: IdList::default(),
+        from,
+        days,
+        marks: vec![NO_MARK; rows.len() * width],
+    };
+    for (i, row) in rows.iter().enumerate() {
+        decoded.ids.push(row.pupil).ok_or(GiveUp)?;
+        let cells = decoded
+            .marks
+            .get_mut(i * width..(i + 1) * width)
+            .ok_or(GiveUp)?;
+        each_mark(
+            ctx,
+            z,
+            (0, usize::MAX),
+            row.start,
+            row.marks,
+            |day, session, code| {
+                if code != NO_MARK {
+                    *cells.get_mut(day.checked_sub(from)? * 2 + session)? = code;
+                }
+                Some(())
+            },
+        )
+        .ok_or(GiveUp)?;
+    }
+    Ok(decoded)
 }
 
 /// The index of a pupil in the whole register.
@@ -466,6 +568,53 @@ fn chunks(
     Ok(())
 }
 
+/// What the second pass has handed on so far, and the marks buffers handed back.
+struct Handing {
+    seen: Mutex<Vec<bool>>,
+    // Each block's marks go back to be the next block's: a new buffer's pages would be
+    // faulted in and zeroed by the kernel, block after block.
+    spare: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Handing {
+    fn new(pupils: usize) -> Handing {
+        Handing {
+            seen: Mutex::new(vec![false; pupils]),
+            spare: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A marks buffer handed back by an earlier block, or a new one.
+    fn spare(&self) -> Vec<u8> {
+        let spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        spare.unwrap_or_default()
+    }
+
+    /// Hands a block to `each`, once every pupil of it is known to be in no block before.
+    fn hand(&self, mut block: Block, each: &(dyn Fn(&Block) + Sync)) -> Result<(), GiveUp> {
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+            for &g in &block.global {
+                match seen.get_mut(g) {
+                    Some(s) if !*s => *s = true,
+                    _ => return Err(GiveUp),
+                }
+            }
+        }
+        each(&block);
+        let marks = std::mem::take(&mut block.register.marks);
+        self.spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(marks);
+        Ok(())
+    }
+}
+
 /// The second pass, over the span the first found.
 struct Plan<'a> {
     ctx: &'a Context<'a>,
@@ -480,37 +629,96 @@ impl Plan<'_> {
     /// Hands every pupil to `each` in blocks: a chunk of rows at a time, then the pupils
     /// with no row.
     fn blocks(&self, each: &(dyn Fn(&Block) + Sync)) -> Result<(), GiveUp> {
-        let seen = Mutex::new(vec![false; self.whole.len()]);
-        // Each block's marks go back to be the next block's: a new buffer's pages would be
-        // faulted in and zeroed by the kernel, block after block.
-        let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+        let handing = Handing::new(self.whole.len());
         chunks(self.ctx, 0, &|columns, chunk| {
-            let marks = spare.lock().unwrap_or_else(PoisonError::into_inner).pop();
-            let mut block = self.block_of(columns, chunk, marks.unwrap_or_default())?;
-            {
-                let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
-                for &g in &block.global {
-                    match seen.get_mut(g) {
-                        Some(s) if !*s => *s = true,
-                        _ => return Err(GiveUp),
-                    }
-                }
-            }
-            each(&block);
-            let marks = std::mem::take(&mut block.register.marks);
-            spare
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(marks);
-            Ok(())
+            let block = self.block_of(columns, chunk, handing.spare())?;
+            handing.hand(block, each)
         })?;
-        let seen = seen.into_inner().unwrap_or_else(PoisonError::into_inner);
+        self.unseen(handing, each)
+    }
+
+    /// [`Plan::blocks`] from the rows the first pass decoded, on every core.
+    fn decoded_blocks(
+        &self,
+        decoded: Vec<DecodedRows>,
+        each: &(dyn Fn(&Block) + Sync),
+    ) -> Result<(), GiveUp> {
+        let handing = Handing::new(self.whole.len());
+        let queue = Mutex::new(decoded.into_iter());
+        let failed = AtomicBool::new(false);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 16);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    while !failed.load(Ordering::Relaxed) {
+                        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                        let Some(rows) = next else { break };
+                        let handed = self
+                            .block_from(rows, handing.spare())
+                            .and_then(|block| handing.hand(block, each));
+                        if handed.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        if failed.into_inner() {
+            return Err(GiveUp);
+        }
+        self.unseen(handing, each)
+    }
+
+    /// The pupils no row named, handed on in blocks with no marks.
+    fn unseen(&self, handing: Handing, each: &(dyn Fn(&Block) + Sync)) -> Result<(), GiveUp> {
+        let seen = handing
+            .seen
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
         let unseen: Vec<usize> = (0..seen.len()).filter(|g| !seen[*g]).collect();
         for pupils in unseen.chunks(UNSEEN_BLOCK) {
             let marks = vec![NO_MARK; pupils.len() * self.width()];
             each(&self.assemble(pupils.to_vec(), marks)?);
         }
         Ok(())
+    }
+
+    /// A block of the rows the first pass decoded: each row's pupil found, its marks off
+    /// roll checked (only `Z` is allowed there, as the decoding loops check when the roll is
+    /// known) and put in place over the span.
+    fn block_from(&self, rows: DecodedRows, mut marks: Vec<u8>) -> Result<Block, GiveUp> {
+        let z = ZRows::new();
+        let width = self.width();
+        let row_width = rows.days * 2;
+        // Every marked session of the rows is in the span, which the first pass found.
+        let at = rows.from.checked_sub(self.span.0).ok_or(GiveUp)? * 2;
+        if row_width > 0 && at + row_width > width {
+            return Err(GiveUp);
+        }
+        let mut global = Vec::with_capacity(rows.ids.len());
+        marks.clear();
+        marks.reserve(rows.ids.len() * width);
+        for i in 0..rows.ids.len() {
+            let g = find(self.whole, rows.ids.get(i)).ok_or(GiveUp)?;
+            let cells = rows
+                .marks
+                .get(i * row_width..(i + 1) * row_width)
+                .ok_or(GiveUp)?;
+            let roll = self.roll(g);
+            let on_roll_from = |day: usize| day.saturating_sub(rows.from).min(rows.days) * 2;
+            let (a, b) = (on_roll_from(roll.0), on_roll_from(roll.1.max(roll.0)));
+            let off_roll = cells[..a].iter().chain(&cells[b..]);
+            if !off_roll.into_iter().all(|&code| z.allowed_off_roll(code)) {
+                return Err(GiveUp);
+            }
+            let start = marks.len();
+            marks.resize(start + width, NO_MARK);
+            marks[start + at..start + at + row_width].copy_from_slice(cells);
+            global.push(g);
+        }
+        self.assemble(global, marks)
     }
 
     /// A chunk's rows decoded into a block, each straight into its row of the block's marks
@@ -602,5 +810,167 @@ impl Plan<'_> {
             },
             global,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KEPT_MARKS, Open, Streamed, open};
+    use crate::register::{Input, NO_MARK, Pupils, ReadOptions, read_pupils, read_register};
+    use crate::source::Source;
+    use crate::table::SchoolDays;
+    use std::fmt::Write as _;
+    use std::sync::Mutex;
+
+    /// A generated cohort's register as compact marks (a row per pupil from the first school
+    /// day, `#` on the days between), and its pupils file, every third pupil admitted on the
+    /// 30th school day: with `z_before` that pupil's rows are `Z` before it, else `/`.
+    fn register(pupils: usize, z_before: bool) -> (Vec<u8>, Vec<u8>) {
+        let (_, days) = calendar();
+        let dates: Vec<_> = (0..days.len()).map(|d| days.date(d)).collect();
+        let config = crate::generate::Config {
+            cohort: pupils,
+            phase: crate::generate::Phase::Secondary,
+            seed: 11,
+        };
+        let cohort = crate::generate::generate(&config, &dates[..190]);
+        let whole = crate::simulate::register_from_cohort(&cohort, &days);
+        let (first, last) = whole.span.unwrap_or((0, 0));
+        let code = |c: u8| match c {
+            NO_MARK => "-",
+            c => crate::codes::table().rows()[usize::from(c)].code,
+        };
+        let mut marks = String::from("pupil_id,start_date,marks\n");
+        let mut list =
+            String::from("pupil_id,date_of_birth,year_group,admission_date,leaving_date\n");
+        for i in 0..whole.len() {
+            let late = i % 3 == 0;
+            let row = whole.marks_between(i, first, last);
+            let mut tokens = Vec::new();
+            let mut date = days.date(first);
+            while date <= days.date(last) {
+                match days.index(date) {
+                    Some(d) if late && d < first + 30 => {
+                        let mark = if z_before { "Z" } else { "/" };
+                        tokens.extend([mark, mark]);
+                    }
+                    Some(d) => tokens.extend(row[(d - first) * 2..][..2].iter().map(|&c| code(c))),
+                    None => tokens.extend(["#", "#"]),
+                }
+                date = date.succ_opt().unwrap_or(date);
+            }
+            let id = whole.id(i);
+            let _ = writeln!(marks, "{id},{},\"{}\"", days.date(first), tokens.join(","));
+            let record = whole.record(i);
+            let admitted = record.and_then(|r| r.admission);
+            let admitted = match late {
+                true => admitted.max(Some(days.date(first + 30))),
+                false => admitted,
+            };
+            let left = record.and_then(|r| r.leaving);
+            let text = |date: Option<chrono::NaiveDate>| date.map(|d| d.to_string());
+            let (admitted, left) = (text(admitted), text(left));
+            let _ = writeln!(
+                list,
+                "{id},2012-01-15,8,{},{}",
+                admitted.unwrap_or_default(),
+                left.unwrap_or_default()
+            );
+        }
+        (marks.into_bytes(), list.into_bytes())
+    }
+
+    fn calendar() -> (crate::model::Calendar, SchoolDays) {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let path = format!("{root}/policies/calendars/camden-2024-25.calendar");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Ok((calendar, _)) = crate::load_calendar(&Source::new(path, text)) else {
+            panic!("the bundled calendar loads");
+        };
+        let days = SchoolDays::new(&calendar);
+        (calendar, days)
+    }
+
+    /// The span, and each pupil (by index in the register) with its marks.
+    type Handed = (Option<(usize, usize)>, Vec<(usize, Vec<u8>)>);
+
+    /// The span and each pupil's marks as the stream hands them on; `None`: it gave up.
+    fn streamed(marks: &[u8], pupils: &[u8], kept_marks: usize) -> Option<Handed> {
+        let (calendar, days) = calendar();
+        let input = Input::bytes("register.csv", marks.to_vec());
+        let list = Input::bytes("pupils.csv", pupils.to_vec());
+        let read = || read_pupils(&list, 20).map_err(|_| ());
+        let options = ReadOptions::default();
+        let read: &(dyn Fn() -> Result<Pupils, ()> + Sync) = &read;
+        let Open::Opened(opened) = open(
+            &input,
+            &calendar,
+            &days,
+            Some(read),
+            None,
+            &options,
+            kept_marks,
+        ) else {
+            return None;
+        };
+        let rows = Mutex::new(Vec::new());
+        let handed = opened.blocks(&|block| {
+            let mut rows = rows
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (i, g) in block.global.iter().enumerate() {
+                rows.push((*g, block.register.marks_of(i).to_vec()));
+            }
+        });
+        let Streamed::Read(register) = handed else {
+            return None;
+        };
+        let mut rows = rows.into_inner().unwrap_or_default();
+        rows.sort_by_key(|(g, _)| *g);
+        Some((register.span, rows))
+    }
+
+    /// The first pass's decoded marks, kept, give the blocks the second pass gives by
+    /// reading the file again, and both the register the whole reader reads; a mark off
+    /// roll other than `Z` makes both give up (for the whole reader to report it).
+    #[test]
+    fn kept_marks_are_the_marks_read_again() {
+        // 6,000 pupils: rows in more than one chunk of the file (4 MiB).
+        let (marks, pupils) = register(6000, true);
+        assert!(marks.len() > 4 << 20, "{}", marks.len());
+        let (calendar, days) = calendar();
+        let list = read_pupils(&Input::bytes("pupils.csv", pupils.clone()), 20).ok();
+        let whole = read_register(
+            &Input::bytes("register.csv", marks.clone()),
+            &calendar,
+            &days,
+            list.as_ref(),
+            None,
+            &ReadOptions::default(),
+        );
+        let whole = match whole {
+            Ok(whole) => whole,
+            Err(problems) => panic!(
+                "the whole reader takes the register: {:?}",
+                problems.first()
+            ),
+        };
+        let kept = streamed(&marks, &pupils, KEPT_MARKS);
+        let read_again = streamed(&marks, &pupils, 0);
+        let Some((span, rows)) = &kept else {
+            panic!("the stream takes the register");
+        };
+        assert_eq!(*span, whole.span);
+        assert_eq!(rows.len(), whole.len());
+        for (g, row) in rows {
+            assert_eq!(row.as_slice(), whole.marks_of(*g), "pupil {}", whole.id(*g));
+        }
+        assert!(kept == read_again, "kept and read again differ");
+        // Less room than the marks need: none are kept, and the file is read again.
+        assert!(streamed(&marks, &pupils, marks.len() / 8) == kept);
+        // Present before admission: off roll, which only `Z` may be.
+        let (marks, pupils) = register(300, false);
+        assert!(streamed(&marks, &pupils, KEPT_MARKS).is_none());
+        assert!(streamed(&marks, &pupils, 0).is_none());
     }
 }
