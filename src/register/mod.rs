@@ -54,8 +54,9 @@ pub struct Register {
     ids: ids::IdList,
     /// The pupils whose attributes are known (from a pupils file or the register itself),
     /// and per pupil its place there (`u32::MAX`: none). Empty when none are known: a
-    /// register of a million pupils and no pupils file keeps only their ids.
-    records: Vec<Pupil>,
+    /// register of a million pupils and no pupils file keeps only their ids. Shared: a
+    /// streamed block of pupils reads the whole register's records, not copies.
+    records: std::sync::Arc<Vec<Pupil>>,
     record_of: Vec<u32>,
     /// The first school day held: the register's marks start here, not at the calendar's
     /// first day, so a calendar of many years costs nothing per pupil.
@@ -104,7 +105,7 @@ impl Register {
         let record_of = own_records(records.len());
         Register {
             ids,
-            records,
+            records: records.into(),
             record_of,
             first,
             days,

@@ -657,7 +657,7 @@ pub(crate) fn finish(
     }
     Ok(Register {
         ids,
-        records,
+        records: records.into(),
         record_of,
         first,
         days: last + 1 - first,

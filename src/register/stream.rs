@@ -133,7 +133,10 @@ pub fn open<'a, E: Send>(
         Err(e) => return Open::Failed(e),
     };
     let give_back = |whole: Option<Register>, kept: Option<Kept>| {
-        kept.map(|kept| kept.pupils(whole.map(|r| r.records).unwrap_or_default()))
+        kept.map(|kept| {
+            let records = whole.map(|r| std::sync::Arc::unwrap_or_clone(r.records));
+            kept.pupils(records.unwrap_or_default())
+        })
     };
     let Some(scan) = scan else {
         return Open::Whole(give_back(whole, kept));
@@ -152,7 +155,7 @@ pub fn open<'a, E: Send>(
             }
             Register {
                 ids: list,
-                records: Vec::new(),
+                records: Default::default(),
                 record_of: Vec::new(),
                 first: 0,
                 days: 0,
@@ -214,7 +217,8 @@ impl Opened<'_> {
             None => plan.blocks(each),
         };
         if handed.is_err() {
-            let records = std::mem::take(&mut { self.whole }.records);
+            // Every block is dropped: the records are the register's alone again.
+            let records = std::sync::Arc::unwrap_or_clone({ self.whole }.records);
             return Streamed::GaveUp(self.kept.map(|kept| kept.pupils(records)));
         }
         Streamed::Read(self.whole)
@@ -298,7 +302,7 @@ fn with_records(records: Vec<Pupil>) -> Register {
     let record_of = own_records(records.len());
     Register {
         ids,
-        records,
+        records: records.into(),
         record_of,
         first: 0,
         days: 0,
@@ -786,21 +790,24 @@ impl Plan<'_> {
             global = order.iter().map(|i| global[*i as usize]).collect();
         }
         let mut ids = IdList::default();
-        let mut records = Vec::new();
         for (&g, row) in global.iter().zip(marks.chunks_exact_mut(width)) {
             if fill_missing(self.ctx, row, self.roll(g), self.span, self.taken_to).is_some() {
                 return Err(GiveUp);
             }
             ids.push(self.whole.id(g).as_bytes());
-            if let Some(record) = self.whole.record(g) {
-                records.push(record.clone());
-            }
         }
-        let record_of = own_records(records.len());
+        // The block reads the whole register's records, each pupil's where it is there.
+        let record_of = match self.whole.records.is_empty() {
+            true => Vec::new(),
+            false => global
+                .iter()
+                .map(|&g| self.whole.record_of.get(g).copied().unwrap_or(u32::MAX))
+                .collect(),
+        };
         Ok(Block {
             register: Register {
                 ids,
-                records,
+                records: std::sync::Arc::clone(&self.whole.records),
                 record_of,
                 first: self.span.0,
                 days: self.span.1 + 1 - self.span.0,
