@@ -2,6 +2,8 @@
 //! windows they were counted over (`unauthorised 10 sessions in rolling 10 school_weeks
 //! 2024-09-09..2024-11-15`).
 
+use std::fmt::Write as _;
+
 use super::eval::Shared;
 use super::plan::{Rule, Test, Value};
 use crate::model::CountMetric;
@@ -11,11 +13,17 @@ use crate::table::Atom;
 /// `present / possible` as a percentage to one decimal place, rounded half up; for display
 /// only, never compared.
 pub fn percent_tenths(num: u64, den: u64) -> String {
-    if den == 0 {
-        return String::new();
+    let mut text = String::new();
+    write_percent_tenths(&mut text, num, den);
+    text
+}
+
+/// [`percent_tenths`] written at the end of `text`.
+pub fn write_percent_tenths(text: &mut String, num: u64, den: u64) {
+    if den > 0 {
+        let tenths = (num * 2000 + den) / (2 * den);
+        let _ = write!(text, "{}.{}", tenths / 10, tenths % 10);
     }
-    let tenths = (num * 2000 + den) / (2 * den);
-    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 #[expect(

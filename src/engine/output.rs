@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::Outcome;
 use super::eval::{Fired, TraceEvent};
-use super::evidence::percent_tenths;
+use super::evidence::{percent_tenths, write_percent_tenths};
 use crate::register::{MarkFigures, Register};
 use crate::table::SchoolDays;
 use crate::table::{DecisionTable, Row, RowAction};
@@ -288,15 +288,16 @@ pub fn write_actions_csv(
 }
 
 /// The bands a pupil holds, one per band set, joined with `;`.
-fn bands_text(table: &DecisionTable, bands: &[Option<u32>]) -> String {
-    bands
-        .iter()
-        .map(|b| {
-            b.and_then(|r| table.rows.get(r as usize))
-                .map_or("", |r| r.rule.as_str())
-        })
-        .collect::<Vec<_>>()
-        .join(";")
+fn bands_text<'t>(table: &'t DecisionTable, bands: &[Option<u32>]) -> Cow<'t, str> {
+    let name = |b: &Option<u32>| {
+        b.and_then(|r| table.rows.get(r as usize))
+            .map_or("", |r| r.rule.as_str())
+    };
+    match bands {
+        [] => Cow::Borrowed(""),
+        [band] => Cow::Borrowed(name(band)),
+        _ => Cow::Owned(bands.iter().map(name).collect::<Vec<_>>().join(";")),
+    }
 }
 
 /// `pupil_id,possible,present,authorised,unauthorised,attendance,band,stage,persistent,severe`.
@@ -327,14 +328,25 @@ pub fn write_summary_csv(
         "persistent",
         "severe",
     ])?;
+    // Each row's numbers are written in the same buffers: a register of a million pupils
+    // would otherwise make five strings a pupil.
+    let mut numbers: [String; 5] = Default::default();
     for (pupil, s) in register.ids().zip(&outcome.summary) {
+        let counts = [s.possible, s.present, s.authorised, s.unauthorised];
+        for (text, n) in numbers.iter_mut().zip(counts) {
+            text.clear();
+            let _ = write!(text, "{n}");
+        }
+        let [possible, present, authorised, unauthorised, attendance] = &mut numbers;
+        attendance.clear();
+        write_percent_tenths(attendance, u64::from(s.present), u64::from(s.possible));
         w.write_record([
             pupil,
-            &s.possible.to_string(),
-            &s.present.to_string(),
-            &s.authorised.to_string(),
-            &s.unauthorised.to_string(),
-            &percent_tenths(u64::from(s.present), u64::from(s.possible)),
+            possible,
+            present,
+            authorised,
+            unauthorised,
+            attendance,
             &bands_text(table, &s.bands),
             stage_name(table, s.stage),
             if s.persistent { "true" } else { "false" },
