@@ -25,7 +25,8 @@ use crate::table::SchoolDays;
 const UNSEEN_BLOCK: usize = 4096;
 
 /// The most bytes of decoded marks the first pass keeps for the second (a session's mark is a
-/// byte: about 170,000 pupils over a school year); a register with more is read twice.
+/// byte: about 350,000 pupils over a school year); a register with more is read twice. Only
+/// a file of at most twice as many bytes is tried (a compact file of about 200,000 pupils).
 pub const KEPT_MARKS: usize = 128 << 20;
 
 /// Some pupils of the register with their marks over the whole span: `register` is a register
