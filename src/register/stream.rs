@@ -421,22 +421,28 @@ fn decode_rows(
             .marks
             .get_mut(i * width..(i + 1) * width)
             .ok_or(GiveUp)?;
-        each_mark(
-            ctx,
-            z,
-            (0, usize::MAX),
-            row.start,
-            row.marks,
-            |day, session, code| {
-                if code != NO_MARK {
-                    *cells.get_mut(day.checked_sub(from)? * 2 + session)? = code;
-                }
-                Some(())
-            },
-        )
-        .ok_or(GiveUp)?;
+        decode_row(ctx, z, (0, usize::MAX), row, from, cells)?;
     }
     Ok(decoded)
+}
+
+/// A row's marks decoded into `cells`, which start at school day `from`; each must fall in
+/// them.
+fn decode_row(
+    ctx: &Context<'_>,
+    z: &ZRows,
+    roll: (usize, usize),
+    row: &super::compact_parallel::Fields<'_>,
+    from: usize,
+    cells: &mut [u8],
+) -> Result<(), GiveUp> {
+    each_mark(ctx, z, roll, row.start, row.marks, |day, session, code| {
+        if code != NO_MARK {
+            *cells.get_mut(day.checked_sub(from)? * 2 + session)? = code;
+        }
+        Some(())
+    })
+    .ok_or(GiveUp)
 }
 
 /// The index of a pupil in the whole register.
@@ -748,22 +754,14 @@ impl Plan<'_> {
             let g = find(self.whole, row.pupil).ok_or(GiveUp)?;
             let at = marks.len();
             marks.resize(at + width, NO_MARK);
-            let cells = &mut marks[at..];
-            let first = self.span.0;
-            each_mark(
+            decode_row(
                 self.ctx,
                 &z,
                 self.roll(g),
-                row.start,
-                row.marks,
-                |day, session, code| {
-                    if code != NO_MARK {
-                        *cells.get_mut(day.checked_sub(first)? * 2 + session)? = code;
-                    }
-                    Some(())
-                },
-            )
-            .ok_or(GiveUp)?;
+                &row,
+                self.span.0,
+                &mut marks[at..],
+            )?;
             global.push(g);
         }
         self.assemble(global, marks)
