@@ -53,6 +53,20 @@ pub fn bands(
     };
     let ladder_stage = ladder_reading_stage(table, &no_stage, metrics, band_stage.is_some())?;
 
+    // The band sets that are ladders, each with its index.
+    let ladders: Vec<(usize, &crate::table::LadderRows)> = table
+        .band_sets
+        .iter()
+        .enumerate()
+        .filter_map(|(s, set)| {
+            table
+                .ladders
+                .iter()
+                .find(|l| l.rows == *set)
+                .map(|l| (s, l))
+        })
+        .collect();
+
     // Bands: per set, the first band whose range (or `or` condition) holds.
     let mut band_cols = Vec::new();
     let mut ladder_joins = String::new();
@@ -66,8 +80,17 @@ pub fn bands(
         let ladder = table.ladders.iter().find(|l| l.rows == *set);
         let mut ladder_evidence = Vec::new();
         if let Some(ladder) = ladder {
-            super::ladder::walk(out, d, table, s, ladder, metrics, ladder_stage.as_ref())
-                .map_err(|(u, r)| (u, at(r)))?;
+            // Ladders reading the stage are walked together, at the first: each reads the
+            // stage the others' rungs set the day before.
+            let walked = match &ladder_stage {
+                None => vec![(s, ladder)],
+                Some(_) if ladders.first().is_some_and(|(first, _)| *first == s) => ladders.clone(),
+                Some(_) => Vec::new(),
+            };
+            if !walked.is_empty() {
+                super::ladder::walk(out, d, table, &walked, metrics, ladder_stage.as_ref())
+                    .map_err(|(u, r)| (u, at(r)))?;
+            }
             let _ = write!(
                 ladder_joins,
                 "\n  LEFT JOIN ladder{s} ON ladder{s}_pupil = pupil_id AND ladder{s}_day = day"
@@ -409,11 +432,11 @@ pub fn bands(
 }
 
 /// For a ladder whose conditions read the stage (of the day before): what its walk, carrying
-/// the stage, needs of the day's other rules (super::ladder::Others). It is compiled when the
-/// stage of the day is the engine's fixed point over the ladder's rung, the other band sets'
-/// bands and the triggers setting a stage, with no other walk's state: no support plans
-/// (their floor), no other ladder, no band reading the stage, no trigger setting a stage that
-/// reads the notices.
+/// the stage, needs of the day's other rules (super::ladder::Others). The stage of the day is
+/// the engine's fixed point over every ladder's rung (all the ladders are walked together),
+/// the other band sets' bands (those reading the stage chosen in the walk), the triggers
+/// setting a stage and the support plans' floor; a trigger setting a stage that reads the
+/// notices is refused.
 fn ladder_reading_stage(
     table: &DecisionTable,
     scope: &Scope<'_>,
@@ -446,9 +469,6 @@ fn ladder_reading_stage(
             table.rows[first].loc.clone(),
         ))
     };
-    if table.ladders.len() > 1 {
-        return refuse("in a policy with another ladder");
-    }
     let rank = |name: Option<&str>| name.and_then(|n| table.stages.iter().position(|x| x == n));
     let mut bands = Vec::new();
     // A band set whose own conditions read the stage is chosen in the walk, at the stage of
@@ -462,7 +482,8 @@ fn ladder_reading_stage(
         stage_names: scope.stage_names,
     };
     for (s, set) in table.band_sets.iter().enumerate() {
-        if ladder.rows == *set {
+        // The ladders' rungs are walked with it.
+        if table.ladders.iter().any(|l| l.rows == *set) {
             continue;
         }
         let reads = set.iter().any(|&r| {
