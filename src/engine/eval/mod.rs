@@ -350,11 +350,17 @@ pub fn evaluate_in(
     // Every row but the first is written below: the buffer is only cleared to its size.
     sums.resize((len + 1) * groups, 0);
     sums[..groups].fill(0);
-    for i in 0..len {
-        let am = usize::from(marks.get(i * 2).copied().unwrap_or(u8::MAX));
-        let pm = usize::from(marks.get(i * 2 + 1).copied().unwrap_or(u8::MAX));
-        for (g, packed) in shared.packed.iter().enumerate() {
-            sums[(i + 1) * groups + g] = sums[i * groups + g] + packed[am] + packed[pm];
+    // A group at a time, its running sum kept in a register: read back from the row just
+    // written, each day would wait on the store before it.
+    for (g, packed) in shared.packed.iter().enumerate() {
+        let mut running = 0u128;
+        for (i, row) in sums[groups..].chunks_exact_mut(groups).take(len).enumerate() {
+            let am = usize::from(marks.get(i * 2).copied().unwrap_or(u8::MAX));
+            let pm = usize::from(marks.get(i * 2 + 1).copied().unwrap_or(u8::MAX));
+            running += packed[am] + packed[pm];
+            if let Some(sum) = row.get_mut(g) {
+                *sum = running;
+            }
         }
     }
     let prefix = Prefix { sums, groups };
