@@ -29,18 +29,45 @@ pub struct Counter {
 #[derive(Clone, Debug)]
 pub struct RunSpec {
     pub codes: CodeSet,
-    pub in_set: [bool; 256],
-    pub possible: [bool; 256],
+    /// Per mark: [`IN_RUN`] (a possible session of the set), [`BREAKS_RUN`] (a possible
+    /// session of another code) or 0 (no possible session). One table, so a day is two
+    /// lookups and an `or`: the engine asks this of every run on every school day.
+    pub class: [u8; 256],
 }
 
+/// A possible session marked with one of a run's codes.
+pub const IN_RUN: u8 = 1;
+/// A possible session marked with another code.
+pub const BREAKS_RUN: u8 = 2;
+
 impl RunSpec {
+    /// The run of the possible sessions marked with `codes`; a mark is an index into the
+    /// national code table.
+    pub fn new(codes: &CodeSet) -> RunSpec {
+        let mut class = [0u8; 256];
+        for (i, row) in codes::table().rows().iter().enumerate() {
+            if let Some(c) = class.get_mut(i)
+                && row.class.is_possible()
+            {
+                *c = if codes.contains(row.code) {
+                    IN_RUN
+                } else {
+                    BREAKS_RUN
+                };
+            }
+        }
+        RunSpec {
+            codes: codes.clone(),
+            class,
+        }
+    }
+
     /// What a school day with these two marks does to the run: `None` when neither session
     /// is possible (the day neither extends nor breaks it), else whether it extends it.
     #[inline]
     pub fn extends(&self, am: u8, pm: u8) -> Option<bool> {
-        let (am, pm) = (usize::from(am), usize::from(pm));
-        let (pa, pp) = (self.possible[am], self.possible[pm]);
-        (pa || pp).then(|| (!pa || self.in_set[am]) && (!pp || self.in_set[pm]))
+        let day = self.class[usize::from(am)] | self.class[usize::from(pm)];
+        (day != 0).then_some(day & BREAKS_RUN == 0)
     }
 }
 
@@ -506,19 +533,7 @@ impl Plan {
         if let Some(i) = self.runs.iter().position(|r| r.codes == *codes) {
             return i;
         }
-        let mut in_set = [false; 256];
-        let mut possible = [false; 256];
-        for (i, row) in codes::table().rows().iter().enumerate() {
-            if let (Some(s), Some(p)) = (in_set.get_mut(i), possible.get_mut(i)) {
-                *s = codes.contains(row.code);
-                *p = row.class.is_possible();
-            }
-        }
-        self.runs.push(RunSpec {
-            codes: codes.clone(),
-            in_set,
-            possible,
-        });
+        self.runs.push(RunSpec::new(codes));
         self.runs.len() - 1
     }
 
@@ -631,5 +646,37 @@ fn class_counts(class: SessionClass, mark: MarkClass) -> bool {
         SessionClass::Absent => mark.is_absent(),
         SessionClass::Authorised => mark == MarkClass::Authorised,
         SessionClass::Unauthorised => mark == MarkClass::Unauthorised,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunSpec;
+    use crate::codes;
+    use crate::model::CodeSet;
+
+    /// A run of unauthorised absence (`O`, `G`): a day extends it when every possible session
+    /// is one of its codes, breaks it when a possible session is another, and does neither
+    /// when no session is possible (a closed day, `#`; no mark, 255).
+    #[test]
+    fn a_day_extends_breaks_or_leaves_a_run() {
+        let run = RunSpec::new(&CodeSet::new(vec!["O".into(), "G".into()]));
+        let mark = |code: &str| {
+            let i = codes::table()
+                .rows()
+                .iter()
+                .position(|r| r.code == code)
+                .expect("a national code");
+            u8::try_from(i).expect("a mark")
+        };
+        let (o, g, present, closed, none) = (mark("O"), mark("G"), mark("/"), mark("#"), 255);
+        assert_eq!(run.extends(o, g), Some(true));
+        assert_eq!(run.extends(o, closed), Some(true));
+        assert_eq!(run.extends(none, g), Some(true));
+        assert_eq!(run.extends(o, present), Some(false));
+        assert_eq!(run.extends(present, o), Some(false));
+        assert_eq!(run.extends(present, present), Some(false));
+        assert_eq!(run.extends(closed, none), None);
+        assert_eq!(run.extends(none, none), None);
     }
 }
