@@ -354,7 +354,11 @@ pub fn evaluate_in(
     // written, each day would wait on the store before it.
     for (g, packed) in shared.packed.iter().enumerate() {
         let mut running = 0u128;
-        for (i, row) in sums[groups..].chunks_exact_mut(groups).take(len).enumerate() {
+        for (i, row) in sums[groups..]
+            .chunks_exact_mut(groups)
+            .take(len)
+            .enumerate()
+        {
             let am = usize::from(marks.get(i * 2).copied().unwrap_or(u8::MAX));
             let pm = usize::from(marks.get(i * 2 + 1).copied().unwrap_or(u8::MAX));
             running += packed[am] + packed[pm];
