@@ -146,13 +146,15 @@ fn evaluate<W: Watch>(
     let pupils = register.len();
     let span = shared.span;
     let nobody = crate::register::Pupil::unknown(String::new());
-    let block = |b: usize| {
+    // Each block writes its pupils' summaries in place: gathered from the blocks into a
+    // new list, every summary was held twice at the end (176 MB at a million pupils).
+    let mut summary = vec![PupilSummary::default(); pupils];
+    let block = |b: usize, out: &mut [PupilSummary]| {
         let pupils = b * BLOCK..((b + 1) * BLOCK).min(pupils);
         let mut fired = Vec::new();
-        let mut summary = Vec::with_capacity(pupils.len());
         let mut tally = watch.tally();
         let mut scratch = eval::Scratch::default();
-        for i in pupils {
+        for (i, slot) in pupils.zip(out.iter_mut()) {
             let g = global(i);
             let pupil = register.record(i).unwrap_or(&nobody);
             let prior = history.of(register.id(i));
@@ -169,25 +171,28 @@ fn evaluate<W: Watch>(
                 &mut look,
             );
             fired.extend(f);
-            summary.push(s);
+            *slot = s;
         }
-        progress.inc(summary.len() as u64);
-        (fired, summary, tally)
+        progress.inc(out.len() as u64);
+        (fired, tally)
     };
-    let blocks: Vec<(Vec<Fired>, Vec<PupilSummary>, W::Tally)> = if parallel {
-        (0..pupils.div_ceil(BLOCK))
-            .into_par_iter()
-            .map(block)
+    let blocks: Vec<(Vec<Fired>, W::Tally)> = if parallel {
+        summary
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .map(|(b, out)| block(b, out))
             .collect()
     } else {
-        (0..pupils.div_ceil(BLOCK)).map(block).collect()
+        summary
+            .chunks_mut(BLOCK)
+            .enumerate()
+            .map(|(b, out)| block(b, out))
+            .collect()
     };
     let mut fired = Vec::new();
-    let mut summary = Vec::with_capacity(pupils);
     let mut tally = watch.tally();
-    for (f, s, t) in blocks {
+    for (f, t) in blocks {
         fired.extend(f);
-        summary.extend(s);
         watch.merge(&mut tally, t);
     }
     (fired, summary, tally)
