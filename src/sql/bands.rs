@@ -77,7 +77,7 @@ pub fn bands(
         let mut ranks = Vec::new();
         // A ladder's stage is its walk's (src/sql/ladder.rs); the evidence is that of the
         // way the stage holds, else its range's.
-        let ladder = table.ladders.iter().find(|l| l.rows == *set);
+        let ladder = ladders.iter().find(|(x, _)| *x == s).map(|(_, l)| *l);
         let mut ladder_evidence = Vec::new();
         if let Some(ladder) = ladder {
             // Ladders reading the stage are walked together, at the first: each reads the
@@ -388,10 +388,9 @@ pub fn bands(
     if band_stage.is_some() {
         // With a ladder reading the stage, its walk carries the stage of the day before and
         // chose these bands in it; else the bands' own walk finds it.
-        let ladder_walk = table
-            .band_sets
-            .iter()
-            .position(|set| table.ladders.iter().any(|l| l.rows == *set))
+        let ladder_walk = ladders
+            .first()
+            .map(|(s, _)| *s)
             .filter(|_| ladder_stage.is_some());
         match ladder_walk {
             Some(s) => {
