@@ -279,6 +279,66 @@ fn notices_issued_with_limits_schedules_and_steps_is_walked_too() {
     );
 }
 
+/// `notices_issued(...)` where the walk cannot carry it (a band's own condition, a ladder's, a
+/// plan's target, a trigger setting a stage other rules read): the rules asking for penalty
+/// notices read neither the stage nor the notices, so the script first runs them alone, counts
+/// the notices each day reads from their firings (`notices_asked`, `noticed_values`), and the
+/// policy's rules then read those days; no walk of the notices is made.
+#[test]
+fn notices_read_where_no_walk_carries_them_are_counted_first() {
+    for policy in [
+        "tests/sql/policies/notices-in-bands.policy",
+        "tests/sql/policies/notices-in-plan-target.policy",
+        "tests/sql/policies/notices-in-staged-trigger.policy",
+    ] {
+        let script = compiled(policy, "duckdb");
+        let made: Vec<&str> = script
+            .lines()
+            .filter_map(|l| l.strip_prefix("CREATE OR REPLACE TABLE "))
+            .filter_map(|l| l.split(' ').next())
+            .collect();
+        let at = |table: &str| made.iter().position(|t| *t == table);
+        // The askers' rules make `fired` once before the counts, the policy's once after.
+        let fired: Vec<usize> = made
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t == "fired")
+            .map(|(i, _)| i)
+            .collect();
+        let counted = at("noticed_values").expect("noticed_values");
+        assert!(
+            fired.len() == 2 && fired[0] < at("notices_asked").unwrap_or(0) && counted < fired[1],
+            "{policy}: {made:?}"
+        );
+        assert!(!made.contains(&"walk"), "{policy}: no walk of the notices");
+        let bands: Vec<&str> = script
+            .split(";\n")
+            .filter(|s| s.contains("CREATE OR REPLACE TABLE day_bands AS"))
+            .collect();
+        assert!(
+            bands.len() == 2 && bands[1].contains("FROM noticed_values"),
+            "{policy}: the policy's rules read the counted notices: {bands:?}"
+        );
+    }
+    let script = compiled("tests/sql/policies/notices-in-bands.policy", "duckdb");
+    insta::assert_snapshot!(statements(&script, &["notices_asked", "noticed_values"]));
+    // The first `fired` (the askers'): the three rules asking for notices, nothing else.
+    let askers = statement(&script, "fired");
+    assert_eq!(askers.matches("\nSELECT ").count(), 3, "{askers}");
+    // Where no rule asks for one, none is counted, and no rules run before the policy's.
+    let script = compiled("tests/sql/notices-read-none-asked.policy", "duckdb");
+    assert!(
+        statement(&script, "notices_asked").contains("AS asked FROM day_values WHERE 1 = 0"),
+        "{script}"
+    );
+    assert_eq!(
+        script
+            .matches("CREATE OR REPLACE TABLE day_bands AS")
+            .count(),
+        1
+    );
+}
+
 /// A band whose own condition reads the stage reads the stage of the school day before: a walk
 /// over each pupil's school days chooses the bands and finds the stage (the fixed point over
 /// the triggers that set one) as the engine does, carrying the stage; the bands are then

@@ -177,13 +177,14 @@ pub fn bands(
             // notices walk, all of them, as they share the band's limit.
             let entry_rows: Vec<usize> =
                 std::iter::once(r).chain(clauses.iter().copied()).collect();
-            let reads_notices = entry_rows.iter().any(|&w| {
-                table.rows[w]
-                    .guard
-                    .iter()
-                    .flatten()
-                    .any(|atoms| super::notices::reads_notices(atoms))
-            });
+            let reads_notices = !metrics.notices_counted()
+                && entry_rows.iter().any(|&w| {
+                    table.rows[w]
+                        .guard
+                        .iter()
+                        .flatten()
+                        .any(|atoms| super::notices::reads_notices(atoms))
+                });
             if reads_notices {
                 let group = walks.len();
                 for &w in &entry_rows {
@@ -412,9 +413,10 @@ pub fn bands(
         "-- Bands: per band set, the first band that holds (NULL: none), and its evidence."
     );
     let _ = writeln!(out, "{}", d.create_inline("day_bands"));
+    let values = metrics.day_values();
     let _ = writeln!(
         out,
-        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM day_values{ladder_joins}) AS b;\n",
+        "SELECT *,\n  GREATEST({}) AS base_stage\nFROM (SELECT *{}\n  FROM {values}{ladder_joins}) AS b;\n",
         {
             let mut parts = stage_parts.clone();
             if parts.len() == 1 {
@@ -536,7 +538,7 @@ fn ladder_reading_stage(
         if row.kind != RowKind::Trigger || !row.satisfiable {
             continue;
         }
-        if super::notices::reads_notices(&row.when) {
+        if super::notices::reads_notices(&row.when) && !metrics.notices_counted() {
             return refuse("in a policy with a trigger setting a stage that reads the notices");
         }
         let is_stage = |a: &Atom| matches!(a, Atom::Stage { .. });

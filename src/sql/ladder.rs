@@ -483,10 +483,11 @@ pub fn walk(
          -- and `at once when` conditions (a)."
     );
     let _ = writeln!(out, "{}", d.create(&format!("{name}_days")));
+    let values = metrics.day_values();
     let _ = writeln!(
         out,
         "SELECT pupil_id, {},\n  \
-         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS lseq,\n  {}\nFROM day_values;\n",
+         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS lseq,\n  {}\nFROM {values};\n",
         calendar.join(", "),
         conditions
             .iter()

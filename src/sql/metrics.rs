@@ -29,6 +29,9 @@ pub struct Metrics {
     /// Where `notices_issued(N years)` may be read (the walk over a pupil's days that follows
     /// the notices asked for): the N read, as columns `noticesN`; `None` elsewhere.
     pub notices: Option<Vec<u32>>,
+    /// When the notices are counted before the rules (src/sql/asked.rs): the N read, as
+    /// columns `noticesN` of `noticed_values`, which the rules then read for `day_values`.
+    pub counted: Option<Vec<u32>>,
 }
 
 impl Metrics {
@@ -92,7 +95,10 @@ impl Metrics {
             )),
             CountMetric::ConsecutiveDays { codes } => Some(format!("run{}", self.run(codes))),
             CountMetric::NoticesIssued { years } => {
-                let read = self.notices.as_mut()?;
+                let read = match &mut self.counted {
+                    Some(counted) => counted,
+                    None => self.notices.as_mut()?,
+                };
                 if !read.contains(years) {
                     read.push(*years);
                 }
@@ -105,6 +111,20 @@ impl Metrics {
         let c = position_or_push(&mut self.counters, counter);
         let w = position_or_push(&mut self.windows, window);
         position_or_push(&mut self.metrics, (c, w))
+    }
+
+    /// The table of the days the rules read: `day_values`, or with the notices counted
+    /// before the rules, `noticed_values`.
+    pub fn day_values(&self) -> &'static str {
+        match self.counted {
+            Some(_) => super::asked::NOTICED_VALUES,
+            None => "day_values",
+        }
+    }
+
+    /// Whether `notices_issued(...)` is a column of the days the rules read, not the walk's.
+    pub fn notices_counted(&self) -> bool {
+        self.counted.is_some()
     }
 
     pub fn look(&mut self, looked_at: crate::model::LookedAt) -> usize {

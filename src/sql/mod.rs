@@ -3,6 +3,7 @@
 //! writes them (docs/sql.md; notes in sql-interface). A construct the compiler does not express yet
 //! is a located error, never SQL that answers differently.
 
+mod asked;
 mod bands;
 mod calendar;
 mod conditions;
@@ -81,7 +82,25 @@ pub fn compile(
     }
     let mut metrics = Metrics::of(table);
     // The rules' SQL is written first, so every metric they read is known when the tables of
-    // counts are.
+    // counts are. Where the notices walk cannot carry `notices_issued(...)`, the rules asking
+    // for penalty notices come first, alone, and the notices are counted from their firings.
+    let mut asked_sql = String::new();
+    let mut askers = None;
+    if let Some((r, place)) = asked::uncarried(table) {
+        let at = &table.rows[r].loc;
+        let table_of_askers = asked::askers(table).map_err(|why| {
+            vec![unsupported(
+                format!("`notices_issued(...)` in {place}, where {why},"),
+                at,
+            )]
+        })?;
+        if !table_of_askers.rows.is_empty() {
+            rules::rules(&mut asked_sql, dialect, &table_of_askers, &mut metrics)
+                .map_err(|(u, loc)| vec![unsupported(u.0, &loc)])?;
+        }
+        metrics.counted = Some(Vec::new());
+        askers = Some(table_of_askers);
+    }
     let mut rules_sql = String::new();
     rules::rules(&mut rules_sql, dialect, table, &mut metrics)
         .map_err(|(u, loc)| vec![unsupported(u.0, &loc)])?;
@@ -103,6 +122,22 @@ pub fn compile(
     calendar::pupil_attributes(&mut out, dialect);
     metrics::data(&mut out, dialect, &metrics, days.len());
     lookups::lookups(&mut out, dialect, table);
+    if let Some(askers) = &askers {
+        if !asked_sql.is_empty() {
+            let _ = writeln!(
+                out,
+                "-- First the rules asking for penalty notices, alone: they read neither the stage\n\
+                 -- nor the notices, so what the other rules do changes none of their firings, and\n\
+                 -- the notices each day reads are counted from them before the policy's rules.\n"
+            );
+            out.push_str(&asked_sql);
+        }
+        asked::counts(&mut out, dialect, askers, &metrics);
+        let _ = writeln!(
+            out,
+            "-- The policy's rules, reading the notices counted above.\n"
+        );
+    }
     out.push_str(&rules_sql);
     actions(&mut out, dialect, table);
     out.push_str(&summary_sql);
@@ -270,7 +305,7 @@ fn summary(
          {}",
         conditions::percent_tenths(d, "COALESCE(v.m1, 0)", "COALESCE(v.m0, 0)"),
         // A trigger setting a stage that reads the notices raises it from the walk.
-        if rules::notices_raise_stage(table) {
+        if rules::notices_raise_stage(table) && !metrics.notices_counted() {
             "LEFT JOIN day_raise AS dr ON dr.pupil_id = v.pupil_id AND dr.day = v.day\n\
              LEFT JOIN stages AS st ON st.stage_rank = GREATEST(COALESCE(v.stage, 0), COALESCE(dr.raise, 0));"
         } else {

@@ -87,9 +87,11 @@ pub fn rules(
             }
             _ => None,
         };
-        let notices = rows
-            .iter()
-            .any(|&w| super::notices::reads_notices(&table.rows[w].when));
+        // With the notices counted before the rules (src/sql/asked.rs) it reads a column.
+        let notices = !metrics.notices_counted()
+            && rows
+                .iter()
+                .any(|&w| super::notices::reads_notices(&table.rows[w].when));
         if notices
             && row.stage.is_some()
             && let Some(why) = raise_refused(table)
@@ -482,7 +484,7 @@ pub fn rules(
         let when = &table.rows[*r].when;
         let due = format!("ext{run} = 1 AND run{run} = {day}");
         let comment = format!("{} escalation {} day {day}", line(*r), table.rows[*r].rule);
-        if super::notices::reads_notices(when) {
+        if super::notices::reads_notices(when) && !metrics.notices_counted() {
             // Due as any step is, and then what reads the notices decided by the walk.
             metrics.notices = Some(Vec::new());
             let (test, text) =

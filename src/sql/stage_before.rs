@@ -221,10 +221,11 @@ pub fn walk(
          -- trigger setting a stage decides of its rows (st)."
     );
     let _ = writeln!(out, "{}", d.create("band_stage_days"));
+    let values = metrics.day_values();
     let _ = writeln!(
         out,
         "SELECT pupil_id, day, ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day) AS bseq{}\n\
-         FROM day_values{ladder_joins};\n",
+         FROM {values}{ladder_joins};\n",
         days_cols
             .iter()
             .map(|c| format!(",\n  {c}"))
