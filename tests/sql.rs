@@ -198,7 +198,9 @@ fn further_entry_clauses_fire_under_their_own_guards_and_the_bands_limit() {
 
 /// One untargeted action asked for by different people on one day: the engine's pass over the
 /// requests (the first line without the request's rule whose person is its own or no one), a
-/// walk over each pupil's requests carrying the day's lines; other actions keep the rule's
+/// walk over each pupil's requests for one action on one day carrying the lines (which begin
+/// again each day and for each action, so the walk is as long as one day's requests, not a
+/// pupil's whole register's); other actions keep the rule's
 /// repeat count as their line. However many rows ask: 29 requests for `support` compile on
 /// both engines (the differential tests compare their outputs with `attend run`'s).
 #[test]

@@ -75,20 +75,29 @@ pub fn groups(out: &mut String, d: Dialect, asked: &[Asked], table: &DecisionTab
         .map(|(k, rule)| format!("WHEN {} THEN {}", d.quote(rule), k + 1))
         .collect();
     let names: Vec<String> = asked.iter().map(|a| d.quote(&a.action)).collect();
+    let text = d.text_type();
+    // The lines begin again on each day and for each action, so each pupil's requests for one
+    // action on one day are walked alone (`pupil_id` here): the walk is as long as the most
+    // requests of one day, not of a pupil's whole register. An action's name has no `|` and a
+    // day is a number, so the key is one pupil's day and action only.
+    let walked =
+        |t: &str| format!("{t}action || '|' || CAST({t}day AS {text}) || '|' || {t}pupil_id");
     let _ = writeln!(
         out,
-        "-- The requests for each action asked of different people, per pupil in the order the\n\
-         -- engine takes them (day, action, the order the rules fired): each request's rule, as a\n\
-         -- number, and the person it names ('' for no one)."
+        "-- The requests for each action asked of different people, per pupil, day and action in\n\
+         -- the order the engine takes them (the order the rules fired): each request's rule, as\n\
+         -- a number, and the person it names ('' for no one). The lines begin again each day and\n\
+         -- for each action, so each such group is walked alone: its `pupil_id` is the group."
     );
     let _ = writeln!(out, "{}", d.create("request_days"));
     let _ = writeln!(
         out,
-        "SELECT pupil_id, day, action, nth,\n  \
-         ROW_NUMBER() OVER (PARTITION BY pupil_id ORDER BY day, action, nth) AS rseq,\n  \
+        "SELECT {} AS pupil_id, day, action, nth,\n  \
+         ROW_NUMBER() OVER (PARTITION BY pupil_id, day, action ORDER BY nth) AS rseq,\n  \
          CASE rule {} ELSE 0 END AS rule_no,\n  \
          COALESCE(responsible, '') AS who\n\
          FROM fired_requests\nWHERE action IN ({});\n",
+        walked(""),
         numbers.join(" "),
         names.join(", ")
     );
@@ -122,7 +131,6 @@ pub fn groups(out: &mut String, d: Dialect, asked: &[Asked], table: &DecisionTab
         Dialect::Spark => format!("element_at({list}, li + 1)"),
     };
     let fresh = "p_day IS NULL OR day <> p_day OR action <> p_action";
-    let text = d.text_type();
     let key = format!("',' || CAST(rule_no AS {text}) || ','");
     let levels = vec![
         vec![
@@ -226,7 +234,7 @@ pub fn groups(out: &mut String, d: Dialect, asked: &[Asked], table: &DecisionTab
          r.action, r.note, r.responsible, r.responsible_name, r.ord,\n  \
          COALESCE(q.rq_line, r.grp) AS grp\n\
          FROM fired_requests AS r\n\
-         LEFT JOIN request_lines AS q\n  \
-         ON q.rq_pupil = r.pupil_id AND q.rq_day = r.day AND q.rq_action = r.action AND q.rq_nth = r.nth;\n"
+         LEFT JOIN request_lines AS q ON q.rq_pupil = {} AND q.rq_nth = r.nth;\n",
+        walked("r.")
     );
 }
