@@ -341,6 +341,60 @@ fn notices_read_where_no_walk_carries_them_are_counted_first() {
     );
 }
 
+/// `notices_issued(...)` in a trigger setting a stage that other rules read, where a rule
+/// asking for penalty notices reads the stage, so the notices cannot be counted first: the
+/// notices walk finds the stage, the engine's fixed point from the stage the rules outside it
+/// give (`walk_base`), a pass a level (`ws1`, `ws2`, ...); every trigger reading the stage is
+/// walked; the day's firings are recorded at the walk's stage (`day_raise`), as the summary's.
+#[test]
+fn the_notices_walk_finds_the_stage_where_rules_asking_for_notices_read_it() {
+    for dialect in ["duckdb", "spark"] {
+        let script = compiled(
+            "tests/sql/policies/notices-and-stage-walked.policy",
+            dialect,
+        );
+        assert!(
+            !script.contains("notices_asked"),
+            "{dialect}: not counted first"
+        );
+        // The national framework's six stages: seven passes, each raising the stage by the
+        // walked triggers setting one.
+        let (ws, raise) = match dialect {
+            "duckdb" => (" AS ws", "GREATEST(walk_base, 0, CASE WHEN (pre2_0 AND "),
+            _ => ("'ws", "GREATEST(v1.walk_base, 0, CASE WHEN (v1.pre2_0 AND "),
+        };
+        assert!(script.contains(&format!("{ws}7")), "{dialect}");
+        assert!(!script.contains(&format!("{ws}8")), "{dialect}");
+        assert!(
+            script.contains(raise),
+            "{dialect}: `a notice` raises the stage at each pass"
+        );
+        assert!(
+            script.contains("w.w_stage AS stage, w.w_stage_before AS stage_before"),
+            "{dialect}"
+        );
+        assert!(
+            script.contains("COALESCE(r.stage, f.stage_rank)"),
+            "{dialect}"
+        );
+        assert!(
+            script.contains("COALESCE(dr.stage, v.stage, 0)"),
+            "{dialect}: the summary's stage is the walk's"
+        );
+        // `unauthorised` sets a stage without reading it: outside the walk, in its base.
+        let base = script
+            .lines()
+            .skip_while(|l| !l.contains("the stage the notices walk starts from"))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            base.starts_with("  GREATEST(base_stage, 0, CASE WHEN ")
+                && base.ends_with(" THEN 4 ELSE 0 END) AS walk_base"),
+            "{dialect}: {base}"
+        );
+    }
+}
+
 /// A band whose own condition reads the stage reads the stage of the school day before: a walk
 /// over each pupil's school days chooses the bands and finds the stage (the fixed point over
 /// the triggers that set one) as the engine does, carrying the stage; the bands are then

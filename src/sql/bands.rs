@@ -245,6 +245,7 @@ pub fn bands(
                         last: group,
                         raises: None,
                         found: Vec::new(),
+                        passes: Vec::new(),
                     });
                 }
                 continue;

@@ -53,6 +53,7 @@ pub fn write(
     table: &DecisionTable,
     firings: &[Firing],
     walks: &[WalkedRule],
+    stage_passes: Option<usize>,
 ) {
     let _ = writeln!(
         out,
@@ -119,6 +120,6 @@ pub fn write(
             today: at("stage"),
             before: at("stage_before"),
         };
-        super::notices::walk(out, d, table, walks, &walked, &staged);
+        super::notices::walk(out, d, table, walks, &walked, &staged, stage_passes);
     }
 }

@@ -84,28 +84,51 @@ pub fn compile(
     // The rules' SQL is written first, so every metric they read is known when the tables of
     // counts are. Where the notices walk cannot carry `notices_issued(...)`, the rules asking
     // for penalty notices come first, alone, and the notices are counted from their firings.
+    // Where they cannot be counted first but only triggers setting a stage read them, the
+    // notices walk finds the stage, every rule reading the stage walked with it.
     let mut asked_sql = String::new();
     let mut askers = None;
+    let mut stage_walked = false;
     if let Some((r, place)) = asked::uncarried(table) {
         let at = &table.rows[r].loc;
-        let table_of_askers = asked::askers(table).map_err(|why| {
-            vec![unsupported(
-                format!("`notices_issued(...)` in {place}, where {why},"),
-                at,
-            )]
-        })?;
-        if !table_of_askers.rows.is_empty() {
-            rules::rules(&mut asked_sql, dialect, &table_of_askers, &mut metrics)
-                .map_err(|(u, loc)| vec![unsupported(u.0, &loc)])?;
+        match asked::askers(table) {
+            Ok(table_of_askers) => {
+                if !table_of_askers.rows.is_empty() {
+                    rules::rules(
+                        &mut asked_sql,
+                        dialect,
+                        &table_of_askers,
+                        &mut metrics,
+                        false,
+                    )
+                    .map_err(|(u, loc)| vec![unsupported(u.0, &loc)])?;
+                }
+                metrics.counted = Some(Vec::new());
+                askers = Some(table_of_askers);
+            }
+            Err(why) => {
+                let staged = table.rows[r].kind == crate::table::RowKind::Trigger;
+                match rules::stage_walk_refused(table) {
+                    None if staged => stage_walked = true,
+                    not => {
+                        let not = not.filter(|_| staged).map(|n| format!(" and {n}"));
+                        return Err(vec![unsupported(
+                            format!(
+                                "`notices_issued(...)` in {place}, where {why}{},",
+                                not.unwrap_or_default()
+                            ),
+                            at,
+                        )]);
+                    }
+                }
+            }
         }
-        metrics.counted = Some(Vec::new());
-        askers = Some(table_of_askers);
     }
     let mut rules_sql = String::new();
-    rules::rules(&mut rules_sql, dialect, table, &mut metrics)
+    rules::rules(&mut rules_sql, dialect, table, &mut metrics, stage_walked)
         .map_err(|(u, loc)| vec![unsupported(u.0, &loc)])?;
     let mut summary_sql = String::new();
-    summary(&mut summary_sql, dialect, table, &mut metrics)
+    summary(&mut summary_sql, dialect, table, &mut metrics, stage_walked)
         .map_err(|u| vec![unsupported(u.0, policy)])?;
     let mut out = String::new();
     let _ = writeln!(
@@ -242,6 +265,7 @@ fn summary(
     d: Dialect,
     table: &DecisionTable,
     metrics: &mut Metrics,
+    stage_walked: bool,
 ) -> Result<(), conditions::Unsupported> {
     let scope = Scope {
         d,
@@ -305,7 +329,10 @@ fn summary(
          {}",
         conditions::percent_tenths(d, "COALESCE(v.m1, 0)", "COALESCE(v.m0, 0)"),
         // A trigger setting a stage that reads the notices raises it from the walk.
-        if rules::notices_raise_stage(table) && !metrics.notices_counted() {
+        if stage_walked {
+            "LEFT JOIN day_raise AS dr ON dr.pupil_id = v.pupil_id AND dr.day = v.day\n\
+             LEFT JOIN stages AS st ON st.stage_rank = COALESCE(dr.stage, v.stage, 0);"
+        } else if rules::notices_raise_stage(table) && !metrics.notices_counted() {
             "LEFT JOIN day_raise AS dr ON dr.pupil_id = v.pupil_id AND dr.day = v.day\n\
              LEFT JOIN stages AS st ON st.stage_rank = GREATEST(COALESCE(v.stage, 0), COALESCE(dr.raise, 0));"
         } else {

@@ -1,7 +1,8 @@
 //! Triggers whose condition reads `notices_issued(N years)`: whether one holds today depends
 //! on the penalty notices the run asked for on earlier days, its own among them, so their days
 //! are found by a walk over each pupil's school days on roll (src/sql/walk.rs), which also
-//! carries what their schedules and limits read.
+//! carries what their schedules and limits read, and, where a rule asking for notices reads
+//! the stage that a trigger reading them sets, finds the stage (the engine's fixed point).
 
 use std::fmt::Write as _;
 
@@ -15,6 +16,10 @@ use crate::table::{Atom, DecisionTable};
 /// The action `notices_issued(...)` counts, as the table writes it (the engine's
 /// `notices::NOTICE_ACTION`; this stage knows nothing of the engine).
 pub const NOTICE_ACTION: &str = "consider:penalty_notice";
+
+/// The column of the stage the walk finds (when it finds it, `stage_passes`), as the rows it
+/// fires read it.
+pub const WALK_STAGE: &str = "wstage";
 
 /// A trigger, escalation step or band entry that reads `notices_issued(...)`: whether it holds
 /// today depends on the notices the run asked for on earlier days, its own among them.
@@ -47,6 +52,9 @@ pub struct WalkedRule {
     /// last pass (`parts`) but fires only by a row holding at the final stage; empty when
     /// the two are one.
     pub found: Vec<(String, String)>,
+    /// Where the walk finds the stage, for a trigger setting one: per pass of the fixed
+    /// point, per row, what reads the stage (`ws{pass}`) or the notices.
+    pub passes: Vec<Vec<String>>,
 }
 
 /// The firings outside the walk (by their `fire_ord`) recorded at the day's stage and at the
@@ -65,6 +73,32 @@ pub fn split(
 ) -> Result<(String, String), Unsupported> {
     conditions::split(scope, scope, metrics, atoms, |a| {
         reads_notices(std::slice::from_ref(a))
+    })
+}
+
+/// A row's condition in two parts where the walk finds the stage: what the day's columns
+/// decide, and what reads the notices or the stage (the stage of the fixed point's pass
+/// `pass`, `ws{pass}`), decided in it.
+pub fn split_in_walk(
+    d: Dialect,
+    stages: &[String],
+    pass: usize,
+    metrics: &mut Metrics,
+    atoms: &[Atom],
+) -> Result<(String, String), Unsupported> {
+    let day = Scope {
+        d,
+        stage: None,
+        stage_names: stages,
+    };
+    let stage = format!("ws{pass}");
+    let walk = Scope {
+        d,
+        stage: Some(&stage),
+        stage_names: stages,
+    };
+    conditions::split(&day, &walk, metrics, atoms, |a| {
+        matches!(a, Atom::Stage { .. }) || reads_notices(std::slice::from_ref(a))
     })
 }
 
@@ -90,6 +124,7 @@ pub fn walk(
     walks: &[WalkedRule],
     walked: &[(usize, usize, String)],
     staged: &Staged,
+    stage_passes: Option<usize>,
 ) {
     let notice_rows: Vec<String> = table
         .rows
@@ -122,6 +157,37 @@ pub fn walk(
     }
     let mut asked = vec!["asked_before".to_string()];
     let mut inputs = vec!["date".to_string(), "asked_before".to_string()];
+    // Where the walk finds the stage: the engine's fixed point, from the stage the rules
+    // outside the walk give (`walk_base`), each pass raising it by the walked triggers
+    // setting one that hold at the stage of the pass before.
+    let mut passes_levels = Vec::new();
+    if let Some(passes) = stage_passes {
+        inputs.push("walk_base".into());
+        levels[0].push(("ws0".into(), "walk_base".into()));
+        for k in 0..passes {
+            let mut parts = vec!["walk_base".to_string(), "0".to_string()];
+            for (t, w) in walks.iter().enumerate() {
+                let (Some(rank), Some(within)) = (w.raises, w.passes.get(k)) else {
+                    continue;
+                };
+                let ways: Vec<String> = within
+                    .iter()
+                    .enumerate()
+                    .map(|(j, test)| format!("(pre{t}_{j} AND {test})"))
+                    .collect();
+                if !ways.is_empty() {
+                    parts.push(format!(
+                        "CASE WHEN {} THEN {rank} ELSE 0 END",
+                        ways.join(" OR ")
+                    ));
+                }
+            }
+            passes_levels.push(vec![(
+                format!("ws{}", k + 1),
+                format!("GREATEST({})", parts.join(", ")),
+            )]);
+        }
+    }
     // The calendar the triggers' schedules and limits read.
     let mut calendar: Vec<String> = Vec::new();
     let mut read_calendar = |col: String| {
@@ -265,7 +331,7 @@ pub fn walk(
         .enumerate()
         .filter_map(|(k, w)| Some(format!("CASE WHEN h{k} THEN {} ELSE 0 END", w.raises?)))
         .collect();
-    let raises = !raising.is_empty();
+    let raises = !raising.is_empty() && stage_passes.is_none();
     if raises {
         levels[2].push((
             "w_raise".into(),
@@ -279,6 +345,16 @@ pub fn walk(
         });
         outputs.push(("w_raise".into(), "INT", "w_raise".into()));
         outputs.push(("w_raise_before".into(), "INT", "p_raise".into()));
+    }
+    if let Some(passes) = stage_passes {
+        carried.push(Carried {
+            name: "st".into(),
+            ty: "INT",
+            first: "0".into(),
+            next: format!("ws{passes}"),
+        });
+        outputs.push(("w_stage".into(), "INT", format!("ws{passes}")));
+        outputs.push(("w_stage_before".into(), "INT", "p_st".into()));
     }
     inputs.extend(calendar);
     // Today's date once for each notice asked for today.
@@ -350,7 +426,13 @@ pub fn walk(
         seq: "walk_seq".into(),
         inputs,
         carried,
-        levels,
+        levels: {
+            let mut all = levels;
+            let rest = all.split_off(1);
+            all.extend(passes_levels);
+            all.extend(rest);
+            all
+        },
         outputs,
     }
     .write(out, d);
@@ -372,6 +454,19 @@ pub fn walk(
 "
         );
     }
+    if stage_passes.is_some() {
+        let _ = writeln!(
+            out,
+            "-- Per school day on roll, the stage the walk finds, and that of the day before: the\n\
+             -- stage every firing of the day (and a band's entry the day after) is recorded at."
+        );
+        let _ = writeln!(out, "{}", d.create("day_raise"));
+        let _ = writeln!(
+            out,
+            "SELECT i.pupil_id, i.day, w.w_stage AS stage, w.w_stage_before AS stage_before\n\
+             FROM walk AS w JOIN walk_days AS i ON i.pupil_id = w.w_pupil AND i.walk_seq = w.w_seq;\n"
+        );
+    }
     let _ = writeln!(out, "{}", d.create("fired"));
     let raised = |ords: &[usize]| {
         ords.iter()
@@ -379,19 +474,32 @@ pub fn walk(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let base = if raises && !(staged.today.is_empty() && staged.before.is_empty()) {
+    let found = stage_passes.is_some();
+    let base = if (raises || found) && !(staged.today.is_empty() && staged.before.is_empty()) {
+        // Raised by the walk's triggers, or, where the walk finds the stage, its stage.
+        let (today, before) = if found {
+            (
+                "COALESCE(r.stage, f.stage_rank)",
+                "COALESCE(r.stage_before, f.stage_rank)",
+            )
+        } else {
+            (
+                "GREATEST(f.stage_rank, COALESCE(r.raise, 0))",
+                "GREATEST(f.stage_rank, COALESCE(r.raise_before, 0))",
+            )
+        };
         let mut cases = String::new();
         if !staged.today.is_empty() {
             let _ = write!(
                 cases,
-                " WHEN f.fire_ord IN ({}) THEN GREATEST(f.stage_rank, COALESCE(r.raise, 0))",
+                " WHEN f.fire_ord IN ({}) THEN {today}",
                 raised(&staged.today)
             );
         }
         if !staged.before.is_empty() {
             let _ = write!(
                 cases,
-                " WHEN f.fire_ord IN ({}) THEN GREATEST(f.stage_rank, COALESCE(r.raise_before, 0))",
+                " WHEN f.fire_ord IN ({}) THEN {before}",
                 raised(&staged.before)
             );
         }
@@ -412,6 +520,10 @@ pub fn walk(
     if raises {
         notices.push("w.w_raise AS raise".into());
         notices.push("w.w_raise_before AS raise_before".into());
+    }
+    if found {
+        notices.push(format!("w.w_stage AS {WALK_STAGE}"));
+        notices.push(format!("w.w_stage_before AS {WALK_STAGE}_before"));
     }
     for (ord, k, comment) in walked {
         let w = &walks[*k];
@@ -437,6 +549,8 @@ pub fn walk(
              WHERE walk_fires",
             rows.join(" "),
             match w.stage.as_str() {
+                "stage" if found => WALK_STAGE.to_string(),
+                "stage_before" if found => format!("{WALK_STAGE}_before"),
                 "stage" if raises => "GREATEST(stage, raise)".to_string(),
                 "stage_before" if raises => "GREATEST(stage_before, raise_before)".to_string(),
                 stage => stage.to_string(),

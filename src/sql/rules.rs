@@ -28,12 +28,16 @@ pub fn line(table: &DecisionTable, row: usize) -> String {
 pub const SINCE_START: &str =
     "OVER (PARTITION BY pupil_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
 
-/// The SQL of the stateful rules; an unsupported construct with where it is written.
+/// The SQL of the stateful rules; an unsupported construct with where it is written. With
+/// `stage_walked` the notices walk finds the stage (src/sql/notices.rs): every trigger and
+/// escalation step reading the stage is walked, from the stage the others give
+/// (`walk_base`).
 pub fn rules(
     out: &mut String,
     d: Dialect,
     table: &DecisionTable,
     metrics: &mut Metrics,
+    stage_walked: bool,
 ) -> Result<(), (Unsupported, Loc)> {
     let stages = &table.stages;
     let at = |row: usize| table.rows[row].loc.clone();
@@ -59,6 +63,9 @@ pub fn rules(
         look: Option<usize>,
         /// It reads `notices_issued(...)`: its days are found by the walk.
         notices: bool,
+        /// Its days are found by the notices walk: it reads the notices, or, with the stage
+        /// found in that walk (`stage_walked`), the stage.
+        walked: bool,
     }
     let mut triggers = Vec::new();
     let mut r = 0;
@@ -92,7 +99,11 @@ pub fn rules(
             && rows
                 .iter()
                 .any(|&w| super::notices::reads_notices(&table.rows[w].when));
+        let reads_stage = rows
+            .iter()
+            .any(|&w| conditions::reads_stage(&table.rows[w].when));
         if notices
+            && !stage_walked
             && row.stage.is_some()
             && let Some(why) = raise_refused(table)
         {
@@ -113,6 +124,7 @@ pub fn rules(
                     .and_then(|n| stages.iter().position(|x| x == n)),
                 look,
                 notices,
+                walked: notices || (stage_walked && reads_stage),
             },
         ));
         r = end;
@@ -150,7 +162,7 @@ pub fn rules(
             for (_, t) in &triggers {
                 // A trigger reading the notices raises the stage from the walk (`day_raise`).
                 if let Some(rank) = t.stage
-                    && !t.notices
+                    && !t.walked
                 {
                     let any = holds_under(metrics, t, &format!("{pre}s{k}"))?;
                     let tests: Vec<&str> = any.iter().map(|(t, _)| t.as_str()).collect();
@@ -238,6 +250,70 @@ pub fn rules(
     };
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
+        if trig.walked && stage_walked {
+            // The stage is found in the walk: the trigger reads it there, at each pass of the
+            // fixed point if it sets one, holds as at the last pass and fires by a row
+            // holding at the day's final stage.
+            metrics.notices = Some(Vec::new());
+            let any = holds_under(metrics, trig, super::notices::WALK_STAGE);
+            let split_at = |metrics: &mut Metrics, pass: usize| {
+                trig.rows
+                    .iter()
+                    .map(|&r| {
+                        super::notices::split_in_walk(d, stages, pass, metrics, &table.rows[r].when)
+                            .map_err(|u| (u, at(r)))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let parts = split_at(metrics, passes - 1);
+            let found = split_at(metrics, passes);
+            let mut at_passes = Vec::new();
+            if trig.stage.is_some() {
+                for k in 0..passes {
+                    at_passes.push(
+                        split_at(metrics, k).map(|p| p.into_iter().map(|(_, w)| w).collect()),
+                    );
+                }
+            }
+            let read = metrics.notices.take().unwrap_or_default();
+            let any = any?;
+            let parts = parts?;
+            let found = if trig
+                .rows
+                .iter()
+                .any(|&r| conditions::reads_stage(&table.rows[r].when))
+            {
+                found?
+            } else {
+                Vec::new()
+            };
+            let passes_within = at_passes
+                .into_iter()
+                .collect::<Result<Vec<Vec<String>>, _>>()?;
+            if !row.actions.is_empty() {
+                firings.push(Firing::walked(
+                    format!("{} trigger {}", line(*first), row.rule),
+                    walks.len(),
+                ));
+            }
+            walks.push(WalkedRule {
+                rows: trig.rows.iter().copied().zip(any).collect(),
+                parts,
+                repeat: row.repeat,
+                look: trig.look,
+                asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
+                read,
+                stage: trig
+                    .stage
+                    .map_or(trigger_stage.to_string(), |k| k.to_string()),
+                entry: false,
+                last: walks.len(),
+                raises: trig.stage,
+                found,
+                passes: passes_within,
+            });
+            continue;
+        }
         if trig.notices {
             metrics.notices = Some(Vec::new());
             // Read at the stage the other triggers read (with support plans, the walk's
@@ -304,6 +380,7 @@ pub fn rules(
                 last: walks.len(),
                 raises: trig.stage,
                 found,
+                passes: Vec::new(),
             });
             continue;
         }
@@ -484,6 +561,44 @@ pub fn rules(
         let when = &table.rows[*r].when;
         let due = format!("ext{run} = 1 AND run{run} = {day}");
         let comment = format!("{} escalation {} day {day}", line(*r), table.rows[*r].rule);
+        let stage_read = stage_walked && conditions::reads_stage(when);
+        if stage_read {
+            // Due as any step is, what reads the stage or the notices decided in the walk, at
+            // the day's final stage.
+            metrics.notices = Some(Vec::new());
+            let (test, text) = conditions::rule(
+                &Scope {
+                    d,
+                    stage: Some(super::notices::WALK_STAGE),
+                    stage_names: stages,
+                },
+                metrics,
+                when,
+            )
+            .map_err(|u| (u, at(*r)))?;
+            let (before, within) = super::notices::split_in_walk(d, stages, passes, metrics, when)
+                .map_err(|u| (u, at(*r)))?;
+            let read = metrics.notices.take().unwrap_or_default();
+            firings.push(Firing::walked(comment, walks.len()));
+            walks.push(WalkedRule {
+                rows: vec![(*r, (format!("({due} AND {test})"), text))],
+                parts: vec![(format!("({due} AND {before})"), within)],
+                repeat: Repeat::Each,
+                look: None,
+                asks: table.rows[*r]
+                    .actions
+                    .iter()
+                    .any(|a| a.action == NOTICE_ACTION),
+                read,
+                stage: "stage".into(),
+                entry: false,
+                last: walks.len(),
+                raises: None,
+                found: Vec::new(),
+                passes: Vec::new(),
+            });
+            continue;
+        }
         if super::notices::reads_notices(when) && !metrics.notices_counted() {
             // Due as any step is, and then what reads the notices decided by the walk.
             metrics.notices = Some(Vec::new());
@@ -508,6 +623,7 @@ pub fn rules(
                 last: walks.len(),
                 raises: None,
                 found: Vec::new(),
+                passes: Vec::new(),
             });
             continue;
         }
@@ -528,6 +644,29 @@ pub fn rules(
         });
     }
     cols.extend(step_cols);
+    if stage_walked {
+        // Where the notices walk finds the stage: what it starts each day's passes from, the
+        // bands' stage raised by the triggers setting one that the walk does not read.
+        let mut parts = vec!["base_stage".to_string(), "0".to_string()];
+        for (_, t) in &triggers {
+            if let Some(rank) = t.stage
+                && !t.walked
+            {
+                let any = holds_under(metrics, t, &held_stage)?;
+                if !any.is_empty() {
+                    let tests: Vec<&str> = any.iter().map(|(t, _)| t.as_str()).collect();
+                    parts.push(format!(
+                        "CASE WHEN {} THEN {rank} ELSE 0 END",
+                        tests.join(" OR ")
+                    ));
+                }
+            }
+        }
+        cols.push(format!(
+            "-- the stage the notices walk starts from\n  GREATEST({}) AS walk_base",
+            parts.join(", ")
+        ));
+    }
     let _ = writeln!(
         out,
         "SELECT *{}\nFROM {rules_from};\n",
@@ -544,7 +683,7 @@ pub fn rules(
         lags.push(format!("LAG(band{s}) {before} AS band{s}_before"));
     }
     for (t, (_, trig)) in triggers.iter().enumerate() {
-        if trig.notices {
+        if trig.walked {
             continue;
         }
         lags.push(match trig.look {
@@ -564,7 +703,14 @@ pub fn rules(
         super::limits::walk(out, d, &limits);
     }
 
-    super::fired::write(out, d, table, &firings, &walks);
+    super::fired::write(
+        out,
+        d,
+        table,
+        &firings,
+        &walks,
+        stage_walked.then_some(passes),
+    );
     Ok(())
 }
 
@@ -590,6 +736,48 @@ pub fn raise_refused(table: &DecisionTable) -> Option<&'static str> {
         .iter()
         .any(|l| super::ladder::reads_stage(l, table));
     (rows || ladders).then_some("where a rule reads the stage")
+}
+
+/// Why the notices walk may not find the stage in this policy, if it may not: where support
+/// plans carry a floor under it, bands or a ladder read it (each its own walk), a band's entry
+/// guard reads it (of the day before), or `notices_issued(...)` is read by a band, ladder or
+/// plan (src/sql/asked.rs).
+pub fn stage_walk_refused(table: &DecisionTable) -> Option<&'static str> {
+    if !super::plans::of(table).is_empty() {
+        return Some("the policy has support plans");
+    }
+    let read = |ways: &Option<Vec<Vec<Atom>>>, test: &dyn Fn(&[Atom]) -> bool| {
+        ways.iter().flatten().any(|atoms| test(atoms))
+    };
+    let stage = |atoms: &[Atom]| conditions::reads_stage(atoms);
+    let notices = |atoms: &[Atom]| super::notices::reads_notices(atoms);
+    for row in &table.rows {
+        let band = matches!(
+            row.kind,
+            RowKind::Band | RowKind::BandEntry | RowKind::BandWeekly
+        );
+        if band && (stage(&row.when) || read(&row.also, &stage) || read(&row.guard, &stage)) {
+            return Some("a band reads the stage");
+        }
+        if band && (notices(&row.when) || read(&row.also, &notices)) {
+            return Some("a band reads the notices");
+        }
+    }
+    if table
+        .ladders
+        .iter()
+        .any(|l| super::ladder::reads_stage(l, table))
+    {
+        return Some("a ladder reads the stage");
+    }
+    let ladder_notices = table.ladders.iter().any(|l| {
+        let held = l.held.iter().flatten().any(|h| match h {
+            crate::table::HeldRows::Until { rows, .. } => rows.iter().any(|a| notices(a)),
+            _ => false,
+        });
+        held || l.at_once.iter().flatten().flatten().any(|a| notices(a))
+    });
+    ladder_notices.then_some("a ladder reads the notices")
 }
 
 /// Whether a trigger setting a stage reads `notices_issued(...)`: the day's stage is then
