@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::conditions;
 use super::dialect::Dialect;
 use super::metrics::Metrics;
-use super::notices::{NOTICE_ACTION, reads_notices};
+use super::notices::reads_notices;
 use crate::table::{Atom, DecisionTable, LadderRows, Measures, Row, RowKind};
 
 /// The days the policy's rules read when the notices are counted first: `day_values` with
@@ -22,6 +22,7 @@ pub const NOTICED_VALUES: &str = "noticed_values";
 pub fn uncarried(table: &DecisionTable) -> Option<(usize, String)> {
     let notices = |ways: &[Vec<Atom>]| ways.iter().any(|atoms| reads_notices(atoms));
     let own = |row: &Row| reads_notices(&row.when) || row.also.as_deref().is_some_and(notices);
+    let raise_refused = super::rules::raise_refused(table);
     for (r, row) in table.rows.iter().enumerate() {
         let place = match row.kind {
             RowKind::Band if own(row) => "a band's condition",
@@ -37,7 +38,7 @@ pub fn uncarried(table: &DecisionTable) -> Option<(usize, String)> {
             RowKind::Trigger
                 if row.stage.is_some() && row.satisfiable && reads_notices(&row.when) =>
             {
-                match super::rules::raise_refused(table) {
+                match raise_refused {
                     Some(why) => {
                         return Some((r, format!("a trigger setting a stage in a policy {why}")));
                     }
@@ -72,7 +73,6 @@ pub fn uncarried(table: &DecisionTable) -> Option<(usize, String)> {
 /// or ladder reading them either. Otherwise why the notices cannot be counted first, naming
 /// the rule.
 pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
-    let asks = |row: &Row| row.actions.iter().any(|a| a.action == NOTICE_ACTION);
     let refuse = |rule: &str, why: &str| format!("`{rule}` asks for a penalty notice and {why}");
     let reads = |atoms: &[Atom]| {
         if conditions::reads_stage(atoms) {
@@ -105,7 +105,7 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
             }
         }
         let rule = table.rows.get(r..end).unwrap_or_default();
-        if rule.iter().any(asks) {
+        if rule.iter().any(super::notices::asks) {
             match row.kind {
                 RowKind::Trigger | RowKind::Step => {
                     if let Some(what) = rule.iter().find_map(|way| reads(&way.when)) {
@@ -203,13 +203,7 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
 /// `notices::count`).
 pub fn counts(out: &mut String, d: Dialect, askers: &DecisionTable, metrics: &Metrics) {
     // A band set asking is kept whole: only its rows asking count.
-    let asking: Vec<String> = askers
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(_, row)| row.actions.iter().any(|a| a.action == NOTICE_ACTION))
-        .map(|(r, _)| r.to_string())
-        .collect();
+    let asking = super::notices::asking_rows(askers);
     let _ = writeln!(
         out,
         "-- The penalty notices the rules above asked for, per pupil and date (the firings of\n\

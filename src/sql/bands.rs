@@ -10,7 +10,7 @@ use super::dialect::Dialect;
 use super::fired::Firing;
 use super::limits::Limit;
 use super::metrics::Metrics;
-use super::notices::{NOTICE_ACTION, WalkedRule};
+use super::notices::WalkedRule;
 use super::rules::SINCE_START;
 use crate::model::Repeat;
 use crate::source::Loc;
@@ -235,10 +235,7 @@ pub fn bands(
                             _ => Repeat::Each,
                         },
                         look: None,
-                        asks: table.rows[w]
-                            .actions
-                            .iter()
-                            .any(|a| a.action == NOTICE_ACTION),
+                        asks: super::notices::asks(&table.rows[w]),
                         read,
                         stage: stage.clone(),
                         entry: true,

@@ -11,7 +11,7 @@ use super::dialect::Dialect;
 use super::metrics::Metrics;
 use super::walk::{Carried, Walk};
 use crate::model::{CountMetric, Repeat};
-use crate::table::{Atom, DecisionTable};
+use crate::table::{Atom, DecisionTable, Row};
 
 /// The action `notices_issued(...)` counts, as the table writes it (the engine's
 /// `notices::NOTICE_ACTION`; this stage knows nothing of the engine).
@@ -102,6 +102,22 @@ pub fn split_in_walk(
     })
 }
 
+/// Whether a row's actions ask for a penalty notice.
+pub fn asks(row: &Row) -> bool {
+    row.actions.iter().any(|a| a.action == NOTICE_ACTION)
+}
+
+/// The rows of a table asking for a penalty notice, as `row_id`s.
+pub fn asking_rows(table: &DecisionTable) -> Vec<String> {
+    table
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| asks(row))
+        .map(|(r, _)| r.to_string())
+        .collect()
+}
+
 /// Whether a row's condition reads `notices_issued(...)`.
 pub fn reads_notices(atoms: &[Atom]) -> bool {
     let notices = |m: &CountMetric| matches!(m, CountMetric::NoticesIssued { .. });
@@ -126,13 +142,7 @@ pub fn walk(
     staged: &Staged,
     stage_passes: Option<usize>,
 ) {
-    let notice_rows: Vec<String> = table
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(_, row)| row.actions.iter().any(|a| a.action == NOTICE_ACTION))
-        .map(|(r, _)| r.to_string())
-        .collect();
+    let notice_rows = asking_rows(table);
     let asked_rows = if notice_rows.is_empty() {
         "1 = 0".to_string()
     } else {
@@ -474,10 +484,11 @@ pub fn walk(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let found = stage_passes.is_some();
-    let base = if (raises || found) && !(staged.today.is_empty() && staged.before.is_empty()) {
+    let stage_found = stage_passes.is_some();
+    let base = if (raises || stage_found) && !(staged.today.is_empty() && staged.before.is_empty())
+    {
         // Raised by the walk's triggers, or, where the walk finds the stage, its stage.
-        let (today, before) = if found {
+        let (today, before) = if stage_found {
             (
                 "COALESCE(r.stage, f.stage_rank)",
                 "COALESCE(r.stage_before, f.stage_rank)",
@@ -521,7 +532,7 @@ pub fn walk(
         notices.push("w.w_raise AS raise".into());
         notices.push("w.w_raise_before AS raise_before".into());
     }
-    if found {
+    if stage_found {
         notices.push(format!("w.w_stage AS {WALK_STAGE}"));
         notices.push(format!("w.w_stage_before AS {WALK_STAGE}_before"));
     }
@@ -549,8 +560,8 @@ pub fn walk(
              WHERE walk_fires",
             rows.join(" "),
             match w.stage.as_str() {
-                "stage" if found => WALK_STAGE.to_string(),
-                "stage_before" if found => format!("{WALK_STAGE}_before"),
+                "stage" if stage_found => WALK_STAGE.to_string(),
+                "stage_before" if stage_found => format!("{WALK_STAGE}_before"),
                 "stage" if raises => "GREATEST(stage, raise)".to_string(),
                 "stage_before" if raises => "GREATEST(stage_before, raise_before)".to_string(),
                 stage => stage.to_string(),

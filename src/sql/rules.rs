@@ -10,7 +10,7 @@ use super::conditions::{self, Scope, Unsupported};
 use super::dialect::Dialect;
 use super::fired::Firing;
 use super::metrics::Metrics;
-use super::notices::{NOTICE_ACTION, WalkedRule};
+use super::notices::WalkedRule;
 use crate::model::{CountMetric, Repeat};
 use crate::source::Loc;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
@@ -61,8 +61,6 @@ pub fn rules(
         stage: Option<usize>,
         /// The calendar column of the days it is looked at, if not every day.
         look: Option<usize>,
-        /// It reads `notices_issued(...)`: its days are found by the walk.
-        notices: bool,
         /// Its days are found by the notices walk: it reads the notices, or, with the stage
         /// found in that walk (`stage_walked`), the stage.
         walked: bool,
@@ -123,7 +121,6 @@ pub fn rules(
                     .as_deref()
                     .and_then(|n| stages.iter().position(|x| x == n)),
                 look,
-                notices,
                 walked: notices || (stage_walked && reads_stage),
             },
         ));
@@ -250,116 +247,88 @@ pub fn rules(
     };
     for (t, (first, trig)) in triggers.iter().enumerate() {
         let row = &table.rows[*first];
-        if trig.walked && stage_walked {
-            // The stage is found in the walk: the trigger reads it there, at each pass of the
-            // fixed point if it sets one, holds as at the last pass and fires by a row
-            // holding at the day's final stage.
+        if trig.walked {
             metrics.notices = Some(Vec::new());
-            let any = holds_under(metrics, trig, super::notices::WALK_STAGE);
-            let split_at = |metrics: &mut Metrics, pass: usize| {
-                trig.rows
-                    .iter()
-                    .map(|&r| {
-                        super::notices::split_in_walk(d, stages, pass, metrics, &table.rows[r].when)
-                            .map_err(|u| (u, at(r)))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            };
-            let parts = split_at(metrics, passes - 1);
-            let found = split_at(metrics, passes);
-            let mut at_passes = Vec::new();
-            if trig.stage.is_some() {
-                for k in 0..passes {
-                    at_passes.push(
-                        split_at(metrics, k).map(|p| p.into_iter().map(|(_, w)| w).collect()),
-                    );
-                }
-            }
-            let read = metrics.notices.take().unwrap_or_default();
-            let any = any?;
-            let parts = parts?;
-            let found = if trig
-                .rows
-                .iter()
-                .any(|&r| conditions::reads_stage(&table.rows[r].when))
-            {
-                found?
-            } else {
-                Vec::new()
-            };
-            let passes_within = at_passes
-                .into_iter()
-                .collect::<Result<Vec<Vec<String>>, _>>()?;
-            if !row.actions.is_empty() {
-                firings.push(Firing::walked(
-                    format!("{} trigger {}", line(*first), row.rule),
-                    walks.len(),
-                ));
-            }
-            walks.push(WalkedRule {
-                rows: trig.rows.iter().copied().zip(any).collect(),
-                parts,
-                repeat: row.repeat,
-                look: trig.look,
-                asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
-                read,
-                stage: trig
-                    .stage
-                    .map_or(trigger_stage.to_string(), |k| k.to_string()),
-                entry: false,
-                last: walks.len(),
-                raises: trig.stage,
-                found,
-                passes: passes_within,
-            });
-            continue;
-        }
-        if trig.notices {
-            metrics.notices = Some(Vec::new());
-            // Read at the stage the other triggers read (with support plans, the walk's
-            // before the day's reviews), as the engine's trigger loop does.
-            let any = holds_under(metrics, trig, trigger_stage);
-            // Each row's test split in two: what the day's columns decide, computed before
-            // the walk, and what reads the notices, decided in it.
-            // Without support plans it holds as at the fixed point's last pass, and fires by
-            // a row holding at the day's final stage (`found`), as the other triggers do:
-            // the two differ where the stage has no fixed point.
             let reads_stage = trig
                 .rows
                 .iter()
                 .any(|&r| conditions::reads_stage(&table.rows[r].when));
-            let last_pass = plans.is_empty() && reads_stage;
-            let split_at = |metrics: &mut Metrics, stage: &str| {
-                let scope = Scope {
-                    d,
-                    stage: Some(stage),
-                    stage_names: stages,
-                };
-                trig.rows
-                    .iter()
-                    .map(|&r| {
-                        super::notices::split(&scope, metrics, &table.rows[r].when)
+            let (any, parts, found, passes_within) = if stage_walked {
+                // The stage is found in the walk: the trigger reads it there, at each pass of
+                // the fixed point if it sets one, holds as at the last pass and fires by a row
+                // holding at the day's final stage.
+                let any = holds_under(metrics, trig, super::notices::WALK_STAGE);
+                let split_at = |metrics: &mut Metrics, pass: usize| {
+                    trig.rows
+                        .iter()
+                        .map(|&r| {
+                            super::notices::split_in_walk(
+                                d,
+                                stages,
+                                pass,
+                                metrics,
+                                &table.rows[r].when,
+                            )
                             .map_err(|u| (u, at(r)))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            };
-            let split = split_at(
-                metrics,
-                if last_pass {
-                    &held_stage
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                };
+                let parts = split_at(metrics, passes - 1);
+                let found = if reads_stage {
+                    split_at(metrics, passes)
                 } else {
-                    trigger_stage
-                },
-            );
-            let found = if last_pass {
-                split_at(metrics, trigger_stage)
+                    Ok(Vec::new())
+                };
+                let mut at_passes = Vec::new();
+                if trig.stage.is_some() {
+                    for k in 0..passes {
+                        at_passes.push(
+                            split_at(metrics, k)
+                                .map(|p| p.into_iter().map(|(_, w)| w).collect::<Vec<_>>()),
+                        );
+                    }
+                }
+                (any, parts, found, at_passes.into_iter().collect())
             } else {
-                Ok(Vec::new())
+                // Read at the stage the other triggers read (with support plans, the walk's
+                // before the day's reviews), as the engine's trigger loop does.
+                let any = holds_under(metrics, trig, trigger_stage);
+                // Each row's test split in two: what the day's columns decide, computed
+                // before the walk, and what reads the notices, decided in it.
+                // Without support plans it holds as at the fixed point's last pass, and fires
+                // by a row holding at the day's final stage (`found`), as the other triggers
+                // do: the two differ where the stage has no fixed point.
+                let last_pass = plans.is_empty() && reads_stage;
+                let split_at = |metrics: &mut Metrics, stage: &str| {
+                    let scope = Scope {
+                        d,
+                        stage: Some(stage),
+                        stage_names: stages,
+                    };
+                    trig.rows
+                        .iter()
+                        .map(|&r| {
+                            super::notices::split(&scope, metrics, &table.rows[r].when)
+                                .map_err(|u| (u, at(r)))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                };
+                let parts = split_at(
+                    metrics,
+                    if last_pass {
+                        &held_stage
+                    } else {
+                        trigger_stage
+                    },
+                );
+                let found = if last_pass {
+                    split_at(metrics, trigger_stage)
+                } else {
+                    Ok(Vec::new())
+                };
+                (any, parts, found, Ok(Vec::new()))
             };
             let read = metrics.notices.take().unwrap_or_default();
-            let any = any?;
-            let parts = split?;
-            let found = found?;
             if !row.actions.is_empty() {
                 firings.push(Firing::walked(
                     format!("{} trigger {}", line(*first), row.rule),
@@ -367,11 +336,11 @@ pub fn rules(
                 ));
             }
             walks.push(WalkedRule {
-                rows: trig.rows.iter().copied().zip(any).collect(),
-                parts,
+                rows: trig.rows.iter().copied().zip(any?).collect(),
+                parts: parts?,
                 repeat: row.repeat,
                 look: trig.look,
-                asks: row.actions.iter().any(|a| a.action == NOTICE_ACTION),
+                asks: super::notices::asks(row),
                 read,
                 stage: trig
                     .stage
@@ -379,8 +348,8 @@ pub fn rules(
                 entry: false,
                 last: walks.len(),
                 raises: trig.stage,
-                found,
-                passes: Vec::new(),
+                found: found?,
+                passes: passes_within?,
             });
             continue;
         }
@@ -585,10 +554,7 @@ pub fn rules(
                 parts: vec![(format!("({due} AND {before})"), within)],
                 repeat: Repeat::Each,
                 look: None,
-                asks: table.rows[*r]
-                    .actions
-                    .iter()
-                    .any(|a| a.action == NOTICE_ACTION),
+                asks: super::notices::asks(&table.rows[*r]),
                 read,
                 stage: "stage".into(),
                 entry: false,
@@ -613,10 +579,7 @@ pub fn rules(
                 parts: vec![(format!("({due} AND {before})"), within)],
                 repeat: Repeat::Each,
                 look: None,
-                asks: table.rows[*r]
-                    .actions
-                    .iter()
-                    .any(|a| a.action == NOTICE_ACTION),
+                asks: super::notices::asks(&table.rows[*r]),
                 read,
                 stage: "stage".into(),
                 entry: false,
