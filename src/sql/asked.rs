@@ -225,6 +225,13 @@ pub fn counts(out: &mut String, d: Dialect, askers: &DecisionTable, metrics: &Me
             )
         }
     );
+    noticed_values(out, d, metrics);
+}
+
+/// `noticed_values`: `day_values` with the notices of each period read before the day
+/// (`noticesN`: dated in [the same date N years before, the day), as the engine's
+/// `notices::count`), from `notices_asked`.
+pub fn noticed_values(out: &mut String, d: Dialect, metrics: &Metrics) {
     let years = metrics.counted.as_deref().unwrap_or_default();
     let sums: Vec<String> = years
         .iter()

@@ -22,6 +22,11 @@ pub struct Scope<'a> {
     pub stage_names: &'a [String],
 }
 
+/// Whether an atom tests `pupil.stage`.
+pub fn is_stage(atom: &Atom) -> bool {
+    matches!(atom, Atom::Stage { .. })
+}
+
 /// Whether a rule's atoms test `pupil.stage`.
 pub fn reads_stage(atoms: &[Atom]) -> bool {
     atoms.iter().any(|a| matches!(a, Atom::Stage { .. }))

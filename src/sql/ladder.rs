@@ -421,7 +421,8 @@ pub fn walk(
     let plans = super::plans::of(table);
     let mut steps = match others {
         Some(_) if !plans.is_empty() => {
-            let reviews = super::plans::review_columns(d, table, &plans, metrics)?;
+            let reviews =
+                super::plans::review_columns(d, table, &plans, metrics, conditions::is_stage)?;
             let steps = super::plans::steps(d, table, &plans, &reviews, metrics)?;
             Some((reviews, steps))
         }

@@ -15,6 +15,7 @@ mod limits;
 mod lookups;
 mod merge;
 mod metrics;
+mod noticed;
 mod notices;
 mod plans;
 mod rules;
@@ -89,6 +90,7 @@ pub fn compile(
     let mut asked_sql = String::new();
     let mut askers = None;
     let mut stage_walked = false;
+    let mut noticed_walk = false;
     if let Some((r, place)) = asked::uncarried(table) {
         let at = &table.rows[r].loc;
         match asked::askers(table) {
@@ -111,14 +113,26 @@ pub fn compile(
                 match rules::stage_walk_refused(table) {
                     None if staged => stage_walked = true,
                     not => {
-                        let not = not.filter(|_| staged).map(|n| format!(" and {n}"));
-                        return Err(vec![unsupported(
-                            format!(
-                                "`notices_issued(...)` in {place}, where {why}{},",
-                                not.unwrap_or_default()
-                            ),
-                            at,
-                        )]);
+                        // The notices found by a walk of everything they depend on.
+                        let refused = noticed::refused(table);
+                        let walked = match &refused {
+                            None => noticed::walk(&mut asked_sql, dialect, table, &mut metrics)
+                                .map_err(|(u, r)| (u.0, r)),
+                            Some(_) => Err((String::new(), r)),
+                        };
+                        if let Err((u, _)) = walked {
+                            let not = not.filter(|_| staged).map(|n| format!(" and {n}"));
+                            let walk = refused.unwrap_or(u);
+                            return Err(vec![unsupported(
+                                format!(
+                                    "`notices_issued(...)` in {place}, where {why}{}, and {walk},",
+                                    not.unwrap_or_default()
+                                ),
+                                at,
+                            )]);
+                        }
+                        metrics.counted = Some(Vec::new());
+                        noticed_walk = true;
                     }
                 }
             }
@@ -145,6 +159,14 @@ pub fn compile(
     calendar::pupil_attributes(&mut out, dialect);
     metrics::data(&mut out, dialect, &metrics, days.len());
     lookups::lookups(&mut out, dialect, table);
+    if noticed_walk {
+        out.push_str(&asked_sql);
+        asked::noticed_values(&mut out, dialect, &metrics);
+        let _ = writeln!(
+            out,
+            "-- The policy's rules, reading the notices found above.\n"
+        );
+    }
     if let Some(askers) = &askers {
         if !asked_sql.is_empty() {
             let _ = writeln!(

@@ -128,6 +128,225 @@ pub fn reads_notices(atoms: &[Atom]) -> bool {
     })
 }
 
+/// `notices{n}`: the notices asked for from the same date `n` years before up to the day
+/// before, of the dates a walk carries (`p_dates`), as the engine's `notices::count`.
+pub fn count(d: Dialect, n: u32) -> (String, String) {
+    let from = d.years_before("date", n);
+    let count = match d {
+        Dialect::DuckDb => {
+            format!("CAST(len(list_filter(p_dates, x -> x >= {from} AND x < date)) AS BIGINT)")
+        }
+        Dialect::Spark => {
+            format!("CAST(size(filter(p_dates, x -> x >= {from} AND x < date)) AS BIGINT)")
+        }
+    };
+    (format!("notices{n}"), count)
+}
+
+/// The dates a walk carries (`dates`), with today's once for each notice `asked` today.
+pub fn dates(d: Dialect, asked: &str) -> ((String, String), Carried) {
+    let next = (
+        "w_dates".to_string(),
+        match d {
+            Dialect::DuckDb => format!(
+                "list_concat(p_dates, list_transform(range(CAST({asked} AS BIGINT)), x -> date))"
+            ),
+            Dialect::Spark => format!("concat(p_dates, array_repeat(date, CAST({asked} AS INT)))"),
+        },
+    );
+    let carried = Carried {
+        name: "dates".into(),
+        ty: match d {
+            Dialect::DuckDb => "DATE[]",
+            Dialect::Spark => "ARRAY<DATE>",
+        },
+        first: match d {
+            Dialect::DuckDb => "[]".into(),
+            Dialect::Spark => "array()".into(),
+        },
+        next: "w_dates".into(),
+    };
+    (next, carried)
+}
+
+/// The walked rules' part of a walk: per rule whether it holds today (`h{k}`, and `rf{k}` by a
+/// row at the day's final stage), whether it fires (`f{k}`), what its limit and edge carry to
+/// the next day, and the notices its firings ask for. Every name the part makes begins with
+/// `tag`, so a walk stepping through other rules too (src/sql/noticed.rs) keeps them apart.
+pub struct Firings {
+    pub holds: Vec<(String, String)>,
+    pub fires: Vec<(String, String)>,
+    /// After every rule has fired: the last firing each limit reads.
+    pub lasts: Vec<(String, String)>,
+    /// The day's columns it reads: each rule's parts (`pre{k}_{j}`, `pref{k}_{j}`)...
+    pub inputs: Vec<String>,
+    /// ...and the calendar's.
+    pub calendar: Vec<String>,
+    pub carried: Vec<Carried>,
+    /// Whether each rule fires (`w_fire{k}`).
+    pub outputs: Vec<(String, &'static str, String)>,
+    /// Per rule asking for a penalty notice, 1 on a day it fires.
+    pub asked: Vec<String>,
+}
+
+/// The [`Firings`] of `walks`, as the engine's trigger loop fires them (src/engine/eval
+/// `fires`).
+pub fn firings(walks: &[WalkedRule], tag: &str) -> Firings {
+    let mut rules = Firings {
+        holds: Vec::new(),
+        fires: Vec::new(),
+        lasts: Vec::new(),
+        inputs: Vec::new(),
+        calendar: Vec::new(),
+        carried: Vec::new(),
+        outputs: Vec::new(),
+        asked: Vec::new(),
+    };
+    let calendar = &mut rules.calendar;
+    let mut read_calendar = |col: String| {
+        if !calendar.contains(&col) {
+            calendar.push(col);
+        }
+    };
+    for (k, w) in walks.iter().enumerate() {
+        let mut ways = Vec::new();
+        for (j, (_, within)) in w.parts.iter().enumerate() {
+            rules.inputs.push(format!("{tag}pre{k}_{j}"));
+            ways.push(format!("({tag}pre{k}_{j} AND {within})"));
+        }
+        let holds = if ways.is_empty() {
+            "FALSE".to_string()
+        } else {
+            ways.join(" OR ")
+        };
+        rules
+            .holds
+            .push((format!("{tag}h{k}"), format!("({holds})")));
+        let mut found = Vec::new();
+        for (j, (_, within)) in w.found.iter().enumerate() {
+            rules.inputs.push(format!("{tag}pref{k}_{j}"));
+            found.push(format!("({tag}pref{k}_{j} AND {within})"));
+        }
+        if !found.is_empty() {
+            rules
+                .holds
+                .push((format!("{tag}rf{k}"), format!("({})", found.join(" OR "))));
+        }
+        // As the engine's trigger loop: a trigger looked at on some days only is neither
+        // fired nor changed on the rest, and a look at a period's end stands alone (what held
+        // at the look before does not carry).
+        let (looked, was) = match w.look {
+            Some(j) => {
+                read_calendar(format!("look{j}"));
+                (
+                    format!("look{j} > 0 AND "),
+                    format!("(p_{tag}held{k} AND look{j} <> 1)"),
+                )
+            }
+            None => (String::new(), format!("p_{tag}held{k}")),
+        };
+        let g = w.last;
+        // What a limit reads of the last firing: its school week, or its period's ordinal.
+        let (again, last) = match w.repeat {
+            Repeat::RisingEdge => (format!("NOT {was}"), None),
+            Repeat::Each => (String::new(), None),
+            Repeat::OncePer(p) => {
+                let col = super::calendar::period_column(p);
+                read_calendar(col.into());
+                (
+                    format!("(p_{tag}last{g} IS NULL OR {col} <> p_{tag}last{g})"),
+                    Some(col),
+                )
+            }
+            Repeat::Every { school_weeks } => {
+                read_calendar("week".into());
+                (
+                    format!(
+                        "(NOT {was} OR p_{tag}last{g} IS NULL OR week >= p_{tag}last{g} + {school_weeks})"
+                    ),
+                    Some("week"),
+                )
+            }
+            Repeat::NotWithin { school_weeks } => {
+                read_calendar("week".into());
+                let since =
+                    format!("(p_{tag}last{g} IS NULL OR week >= p_{tag}last{g} + {school_weeks})");
+                (
+                    // A band's entry reads nothing of the day before.
+                    if w.entry {
+                        since
+                    } else {
+                        format!("(NOT {was} AND {since})")
+                    },
+                    Some("week"),
+                )
+            }
+        };
+        let fires = if again.is_empty() {
+            format!("{looked}{tag}h{k}")
+        } else {
+            format!("{looked}{tag}h{k} AND {again}")
+        };
+        let fires = if w.found.is_empty() {
+            fires
+        } else {
+            format!("{fires} AND {tag}rf{k}")
+        };
+        rules.fires.push((format!("{tag}f{k}"), fires));
+        if w.asks {
+            rules
+                .asked
+                .push(format!("CASE WHEN {tag}f{k} THEN 1 ELSE 0 END"));
+        }
+        // `on each` (an escalation step, a band's entry) reads nothing of the day before.
+        if !w.entry && (w.repeat != Repeat::Each || w.look.is_some()) {
+            rules.carried.push(Carried {
+                name: format!("{tag}held{k}"),
+                ty: "BOOLEAN",
+                first: "FALSE".into(),
+                next: match w.look {
+                    Some(_) => format!("{tag}w_held{k}"),
+                    None => format!("{tag}h{k}"),
+                },
+            });
+        }
+        if let Some(j) = w.look {
+            rules.fires.push((
+                format!("{tag}w_held{k}"),
+                format!("CASE WHEN look{j} > 0 THEN {tag}h{k} ELSE p_{tag}held{k} END"),
+            ));
+        }
+        if let Some(col) = last
+            && g == k
+        {
+            // Set when it, or any rule sharing its limit, fires (at level 3, after them all).
+            let sharing: Vec<String> = walks
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.last == k)
+                .map(|(j, _)| format!("{tag}f{j}"))
+                .collect();
+            rules.lasts.push((
+                format!("{tag}w_last{k}"),
+                format!(
+                    "CASE WHEN {} THEN {col} ELSE p_{tag}last{k} END",
+                    sharing.join(" OR ")
+                ),
+            ));
+            rules.carried.push(Carried {
+                name: format!("{tag}last{k}"),
+                ty: "INT",
+                first: "NULL".into(),
+                next: format!("{tag}w_last{k}"),
+            });
+        }
+        rules
+            .outputs
+            .push((format!("{tag}w_fire{k}"), "BOOLEAN", format!("{tag}f{k}")));
+    }
+    rules
+}
+
 /// The triggers reading `notices_issued(...)`: a walk over each pupil's school days on roll
 /// (a recursive query, src/engine/eval `notices`), carrying the dates of the penalty notices
 /// asked for so far (by the other rules, from `fired_base`, and by these triggers), whether
@@ -154,16 +373,7 @@ pub fn walk(
     let mut levels = vec![Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     // The notices asked for in each period read, before today.
     for n in &read {
-        let from = d.years_before("date", *n);
-        let count = match d {
-            Dialect::DuckDb => {
-                format!("CAST(len(list_filter(p_dates, x -> x >= {from} AND x < date)) AS BIGINT)")
-            }
-            Dialect::Spark => {
-                format!("CAST(size(filter(p_dates, x -> x >= {from} AND x < date)) AS BIGINT)")
-            }
-        };
-        levels[0].push((format!("notices{n}"), count));
+        levels[0].push(count(d, *n));
     }
     let mut asked = vec!["asked_before".to_string()];
     let mut inputs = vec!["date".to_string(), "asked_before".to_string()];
@@ -198,142 +408,14 @@ pub fn walk(
             )]);
         }
     }
-    // The calendar the triggers' schedules and limits read.
-    let mut calendar: Vec<String> = Vec::new();
-    let mut read_calendar = |col: String| {
-        if !calendar.contains(&col) {
-            calendar.push(col);
-        }
-    };
-    let mut carried = Vec::new();
-    let mut outputs = Vec::new();
-    for (k, w) in walks.iter().enumerate() {
-        let mut ways = Vec::new();
-        for (j, (_, within)) in w.parts.iter().enumerate() {
-            inputs.push(format!("pre{k}_{j}"));
-            ways.push(format!("(pre{k}_{j} AND {within})"));
-        }
-        let holds = if ways.is_empty() {
-            "FALSE".to_string()
-        } else {
-            ways.join(" OR ")
-        };
-        levels[1].push((format!("h{k}"), format!("({holds})")));
-        let mut found = Vec::new();
-        for (j, (_, within)) in w.found.iter().enumerate() {
-            inputs.push(format!("pref{k}_{j}"));
-            found.push(format!("(pref{k}_{j} AND {within})"));
-        }
-        if !found.is_empty() {
-            levels[1].push((format!("rf{k}"), format!("({})", found.join(" OR "))));
-        }
-        // As the engine's trigger loop: a trigger looked at on some days only is neither
-        // fired nor changed on the rest, and a look at a period's end stands alone (what held
-        // at the look before does not carry).
-        let (looked, was) = match w.look {
-            Some(j) => {
-                read_calendar(format!("look{j}"));
-                (
-                    format!("look{j} > 0 AND "),
-                    format!("(p_held{k} AND look{j} <> 1)"),
-                )
-            }
-            None => (String::new(), format!("p_held{k}")),
-        };
-        let g = w.last;
-        // What a limit reads of the last firing: its school week, or its period's ordinal.
-        let (again, last) = match w.repeat {
-            Repeat::RisingEdge => (format!("NOT {was}"), None),
-            Repeat::Each => (String::new(), None),
-            Repeat::OncePer(p) => {
-                let col = super::calendar::period_column(p);
-                read_calendar(col.into());
-                (
-                    format!("(p_last{g} IS NULL OR {col} <> p_last{g})"),
-                    Some(col),
-                )
-            }
-            Repeat::Every { school_weeks } => {
-                read_calendar("week".into());
-                (
-                    format!(
-                        "(NOT {was} OR p_last{g} IS NULL OR week >= p_last{g} + {school_weeks})"
-                    ),
-                    Some("week"),
-                )
-            }
-            Repeat::NotWithin { school_weeks } => {
-                read_calendar("week".into());
-                let since = format!("(p_last{g} IS NULL OR week >= p_last{g} + {school_weeks})");
-                (
-                    // A band's entry reads nothing of the day before.
-                    if w.entry {
-                        since
-                    } else {
-                        format!("(NOT {was} AND {since})")
-                    },
-                    Some("week"),
-                )
-            }
-        };
-        let fires = if again.is_empty() {
-            format!("{looked}h{k}")
-        } else {
-            format!("{looked}h{k} AND {again}")
-        };
-        let fires = if w.found.is_empty() {
-            fires
-        } else {
-            format!("{fires} AND rf{k}")
-        };
-        levels[2].push((format!("f{k}"), fires.clone()));
-        if w.asks {
-            asked.push(format!("CASE WHEN f{k} THEN 1 ELSE 0 END"));
-        }
-        // `on each` (an escalation step, a band's entry) reads nothing of the day before.
-        if !w.entry && (w.repeat != Repeat::Each || w.look.is_some()) {
-            carried.push(Carried {
-                name: format!("held{k}"),
-                ty: "BOOLEAN",
-                first: "FALSE".into(),
-                next: match w.look {
-                    Some(_) => format!("w_held{k}"),
-                    None => format!("h{k}"),
-                },
-            });
-        }
-        if let Some(j) = w.look {
-            levels[2].push((
-                format!("w_held{k}"),
-                format!("CASE WHEN look{j} > 0 THEN h{k} ELSE p_held{k} END"),
-            ));
-        }
-        if let Some(col) = last
-            && g == k
-        {
-            // Set when it, or any rule sharing its limit, fires (at level 3, after them all).
-            let sharing: Vec<String> = walks
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| x.last == k)
-                .map(|(j, _)| format!("f{j}"))
-                .collect();
-            levels[3].push((
-                format!("w_last{k}"),
-                format!(
-                    "CASE WHEN {} THEN {col} ELSE p_last{k} END",
-                    sharing.join(" OR ")
-                ),
-            ));
-            carried.push(Carried {
-                name: format!("last{k}"),
-                ty: "INT",
-                first: "NULL".into(),
-                next: format!("w_last{k}"),
-            });
-        }
-        outputs.push((format!("w_fire{k}"), "BOOLEAN", format!("f{k}")));
-    }
+    let rules = firings(walks, "");
+    levels[1].extend(rules.holds);
+    levels[2].extend(rules.fires);
+    levels[3].extend(rules.lasts);
+    inputs.extend(rules.inputs);
+    asked.extend(rules.asked);
+    let mut carried = rules.carried;
+    let mut outputs = rules.outputs;
     // The stage the triggers setting one give while they hold, whether looked at today or
     // not (the engine's fixed point reads every trigger every day), and that of the day before.
     let raising: Vec<String> = walks
@@ -366,30 +448,11 @@ pub fn walk(
         outputs.push(("w_stage".into(), "INT", format!("ws{passes}")));
         outputs.push(("w_stage_before".into(), "INT", "p_st".into()));
     }
-    inputs.extend(calendar);
+    inputs.extend(rules.calendar);
     // Today's date once for each notice asked for today.
-    let asked = asked.join(" + ");
-    levels[3].push((
-        "w_dates".to_string(),
-        match d {
-            Dialect::DuckDb => format!(
-                "list_concat(p_dates, list_transform(range(CAST({asked} AS BIGINT)), x -> date))"
-            ),
-            Dialect::Spark => format!("concat(p_dates, array_repeat(date, CAST({asked} AS INT)))"),
-        },
-    ));
-    carried.push(Carried {
-        name: "dates".into(),
-        ty: match d {
-            Dialect::DuckDb => "DATE[]",
-            Dialect::Spark => "ARRAY<DATE>",
-        },
-        first: match d {
-            Dialect::DuckDb => "[]".into(),
-            Dialect::Spark => "array()".into(),
-        },
-        next: "w_dates".into(),
-    });
+    let (dates, carried_dates) = dates(d, &asked.join(" + "));
+    levels[3].push(dates);
+    carried.push(carried_dates);
     for n in &read {
         outputs.push((format!("w_notices{n}"), "BIGINT", format!("notices{n}")));
     }

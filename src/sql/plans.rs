@@ -114,19 +114,22 @@ pub const PERIODIC: u8 = 5;
 pub struct Reviews {
     /// Columns of `plan_days` over `day_values`: name and expression.
     pub columns: Vec<(String, String)>,
-    /// Per plan, for a target that reads the stage, `prv{p}` and `pmiss{p}` as the walk finds
+    /// Per plan, for a target read in the walk, `prv{p}` and `pmiss{p}` as the walk finds
     /// them at the stage of the plan's turn (`stg{p}`), from what the day's columns decide of
     /// each target row (`pmt{p}_{k}` met, `pms{p}_{k}` missed); else `None`, both columns.
     pub in_walk: Vec<Option<(String, String)>>,
 }
 
 /// The review outcomes (src/engine/eval): the first met row that holds, else the first missed
-/// row that holds, else the first missed row (a target not shown met is missed).
+/// row that holds, else the first missed row (a target not shown met is missed). A target
+/// with an atom `in_walk` picks (the stage; in src/sql/noticed.rs, the notices too) is decided
+/// in the walk, at the plan's turn.
 pub fn review_columns(
     d: Dialect,
     table: &DecisionTable,
     plans: &[SupportPlan],
     metrics: &mut Metrics,
+    in_walk: fn(&Atom) -> bool,
 ) -> Result<Reviews, (Unsupported, usize)> {
     let scope = Scope {
         d,
@@ -144,12 +147,11 @@ pub fn review_columns(
             reviews.in_walk.push(None);
             continue;
         }
-        let reads_stage = plan.met.iter().chain(&plan.missed).any(|&r| {
-            table.rows[r]
-                .when
-                .iter()
-                .any(|a| matches!(a, Atom::Stage { .. }))
-        });
+        let reads_stage = plan
+            .met
+            .iter()
+            .chain(&plan.missed)
+            .any(|&r| table.rows[r].when.iter().any(in_walk));
         let stg = format!("stg{p}");
         // A row's test: whole, or (reading the stage) a column of what the day decides and
         // the test of the stage at the plan's turn.
@@ -165,10 +167,8 @@ pub fn review_columns(
                 stage: Some(&stg),
                 stage_names: &table.stages,
             };
-            let (rest, on_stage) = conditions::split(&scope, &at_turn, metrics, atoms, |a| {
-                matches!(a, Atom::Stage { .. })
-            })
-            .map_err(|u| (u, r))?;
+            let (rest, on_stage) =
+                conditions::split(&scope, &at_turn, metrics, atoms, in_walk).map_err(|u| (u, r))?;
             reviews.columns.push((col.clone(), rest));
             Ok(format!("({col} AND {on_stage})"))
         };

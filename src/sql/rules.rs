@@ -212,8 +212,8 @@ pub fn rules(
             let chain = fixpoint(metrics, &from, &base, &format!("f{f}"))?;
             from = format!("({chain}) AS fl{f}");
         }
-        let reviews =
-            super::plans::review_columns(d, table, &plans, metrics).map_err(|(u, r)| (u, at(r)))?;
+        let reviews = super::plans::review_columns(d, table, &plans, metrics, conditions::is_stage)
+            .map_err(|(u, r)| (u, at(r)))?;
         let fixes: Vec<String> = floors
             .iter()
             .map(|f| format!("f{f}s{passes} AS fix{f}"))

@@ -170,7 +170,8 @@ pub fn walk(
     let steps = if plans.is_empty() {
         None
     } else {
-        let reviews = super::plans::review_columns(d, table, &plans, metrics)?;
+        let reviews =
+            super::plans::review_columns(d, table, &plans, metrics, conditions::is_stage)?;
         for (name, expr) in &reviews.columns {
             days_cols.push(format!("{expr} AS {name}"));
         }
