@@ -121,30 +121,6 @@ fn the_script_splits_into_statements_that_each_make_a_table_or_view() {
     }
 }
 
-/// Each construct the compiler still refuses (tests/sql/refused/, one policy each, outside the
-/// differential tests' policies): refused on both engines, where it is written, and no SQL.
-#[test]
-fn a_construct_the_compiler_does_not_express_yet_is_a_located_error() {
-    let mut refused: Vec<_> = std::fs::read_dir("tests/sql/refused")
-        .expect("tests/sql/refused")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "policy"))
-        .collect();
-    refused.sort();
-    assert_eq!(refused.len(), 2, "{refused:?}");
-    for policy in &refused {
-        let stem = policy.file_stem().and_then(|s| s.to_str()).expect("a name");
-        for dialect in ["duckdb", "spark"] {
-            let path = policy.to_str().expect("a UTF-8 path");
-            let (code, stdout, stderr) = compile(path, dialect, &[]);
-            assert_eq!(code, 1, "{path} {dialect}: {stderr}");
-            assert!(stdout.is_empty(), "no SQL is written: {stdout}");
-            assert!(stderr.contains("sql::unsupported"), "{stderr}");
-            insta::assert_snapshot!(format!("located_error_{stem}_{dialect}"), stderr);
-        }
-    }
-}
-
 /// The statement of a DuckDB `script` that makes `table`, comments and all.
 fn statement(script: &str, table: &str) -> String {
     made_by(script, &format!("CREATE OR REPLACE TABLE {table} AS"))
@@ -404,7 +380,7 @@ fn notices_that_rules_asking_for_them_depend_on_are_found_by_one_walk_first() {
         "notices1 >= 2",
         "AS nband0",
         "p_band0 IS NULL OR p_band0 <> 2",
-        "AND nclimb2",
+        "AND l2_w_climbed",
         "(week - went0) % 2 = 0",
         "AS ws1",
         "p_stage",
@@ -659,4 +635,28 @@ fn names_in_any_script_are_hashed_byte_for_byte() {
             "{dialect}: no byte read as a character"
         );
     }
+}
+
+/// A measure (`define persistent_absence ... when ...`) reading `notices_issued(...)` reads the
+/// notices asked for before the pupil's last school day on roll: counted from the firings
+/// where the rules read the notices in a walk (`sn`), the day's column where the notices were
+/// counted before the rules.
+#[test]
+fn a_measure_reads_the_notices_before_the_last_day() {
+    let script = compiled("tests/sql/policies/notices.policy", "duckdb");
+    let summary = statement(&script, "summary");
+    assert!(
+        summary.contains("notices1 >= 2") && summary.contains("AS sn ON sn.pupil_id = r.pupil_id"),
+        "{summary}"
+    );
+    insta::assert_snapshot!(summary);
+    let script = compiled(
+        "tests/sql/policies/notices-with-band-reading-stage.policy",
+        "spark",
+    );
+    let summary = spark_statement(&script, "summary");
+    assert!(
+        summary.contains("notices1 >= 1") && !summary.contains("AS sn"),
+        "{summary}"
+    );
 }

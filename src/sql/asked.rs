@@ -17,52 +17,36 @@ use crate::table::{Atom, DecisionTable, LadderRows, Measures, Row, RowKind};
 /// the notices of each period read.
 pub const NOTICED_VALUES: &str = "noticed_values";
 
-/// The first row reading `notices_issued(...)` that the notices walk cannot carry, and where
-/// it is (for the error when the notices cannot be counted first either).
-pub fn uncarried(table: &DecisionTable) -> Option<(usize, String)> {
+/// The first row reading `notices_issued(...)` that the notices walk cannot carry: in a
+/// band's own condition, a support plan's target, a trigger setting a stage in a policy where
+/// a rule reads the stage or with support plans, or a ladder's condition.
+pub fn uncarried(table: &DecisionTable) -> Option<usize> {
     let notices = |ways: &[Vec<Atom>]| ways.iter().any(|atoms| reads_notices(atoms));
     let own = |row: &Row| reads_notices(&row.when) || row.also.as_deref().is_some_and(notices);
-    let raise_refused = super::rules::raise_refused(table);
-    for (r, row) in table.rows.iter().enumerate() {
-        let place = match row.kind {
-            RowKind::Band if own(row) => "a band's condition",
-            RowKind::PlanOpen
-            | RowKind::PlanMissed
-            | RowKind::PlanMet
-            | RowKind::PlanJudged
-            | RowKind::PlanEvery
-                if own(row) =>
-            {
-                "a support plan's target"
-            }
-            RowKind::Trigger
-                if row.stage.is_some() && row.satisfiable && reads_notices(&row.when) =>
-            {
-                match raise_refused {
-                    Some(why) => {
-                        return Some((r, format!("a trigger setting a stage in a policy {why}")));
-                    }
-                    None => continue,
-                }
-            }
-            _ => continue,
-        };
-        return Some((r, place.to_string()));
-    }
-    table.ladders.iter().find_map(|ladder| {
-        let held = ladder.held.iter().flatten().any(|h| match h {
-            crate::table::HeldRows::Until { rows, .. } => notices(rows),
-            _ => false,
-        });
-        let at_once = ladder.at_once.iter().flatten().any(|rows| notices(rows));
-        (held || at_once)
-            .then(|| {
-                ladder
-                    .rows
-                    .first()
-                    .map(|&r| (r, "a ladder's condition".to_string()))
-            })
-            .flatten()
+    let raise_refused = super::rules::raise_refused(table).is_some();
+    let row = table.rows.iter().position(|row| match row.kind {
+        RowKind::Band
+        | RowKind::PlanOpen
+        | RowKind::PlanMissed
+        | RowKind::PlanMet
+        | RowKind::PlanJudged
+        | RowKind::PlanEvery => own(row),
+        RowKind::Trigger => {
+            row.stage.is_some() && row.satisfiable && reads_notices(&row.when) && raise_refused
+        }
+        _ => false,
+    });
+    row.or_else(|| {
+        table.ladders.iter().find_map(|ladder| {
+            let held = ladder.held.iter().flatten().any(|h| match h {
+                crate::table::HeldRows::Until { rows, .. } => notices(rows),
+                _ => false,
+            });
+            let at_once = ladder.at_once.iter().flatten().any(|rows| notices(rows));
+            (held || at_once)
+                .then(|| ladder.rows.first().copied())
+                .flatten()
+        })
     })
 }
 
@@ -70,19 +54,9 @@ pub fn uncarried(table: &DecisionTable) -> Option<(usize, String)> {
 /// the notices, do not depend on the other rules): every trigger and escalation step with the
 /// action, none reading the stage or the notices, and every band set one of whose bands asks
 /// (by its entry, a further clause or weekly actions), whole, none of its conditions, guards
-/// or ladder reading them either. Otherwise why the notices cannot be counted first, naming
-/// the rule.
-pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
-    let refuse = |rule: &str, why: &str| format!("`{rule}` asks for a penalty notice and {why}");
-    let reads = |atoms: &[Atom]| {
-        if conditions::reads_stage(atoms) {
-            Some("the stage")
-        } else if reads_notices(atoms) {
-            Some("the notices")
-        } else {
-            None
-        }
-    };
+/// or ladder reading them either; `None` where the notices cannot be counted first.
+pub fn askers(table: &DecisionTable) -> Option<DecisionTable> {
+    let reads = |atoms: &[Atom]| conditions::reads_stage(atoms) || reads_notices(atoms);
     let band_row = |row: &Row| {
         matches!(
             row.kind,
@@ -108,8 +82,8 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
         if rule.iter().any(super::notices::asks) {
             match row.kind {
                 RowKind::Trigger | RowKind::Step => {
-                    if let Some(what) = rule.iter().find_map(|way| reads(&way.when)) {
-                        return Err(refuse(&row.rule, &format!("reads {what}")));
+                    if rule.iter().any(|way| reads(&way.when)) {
+                        return None;
                     }
                     keep[r..end].fill(true);
                 }
@@ -121,10 +95,11 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
                     match set {
                         Some(s) if !sets.contains(&s) => sets.push(s),
                         Some(_) => {}
-                        None => return Err(refuse(&row.rule, "is in no band set")),
+                        None => return None,
                     }
                 }
-                _ => return Err(refuse(&row.rule, "is a support plan's action")),
+                // A support plan's action: the plans read the stage.
+                _ => return None,
             }
         }
         r = end;
@@ -142,8 +117,8 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
             let mut ways = std::iter::once(&row.when)
                 .chain(row.also.iter().flatten())
                 .chain(row.guard.iter().flatten());
-            if let Some(what) = ways.find_map(|atoms| reads(atoms)) {
-                return Err(refuse(&row.rule, &format!("its bands read {what}")));
+            if ways.any(|atoms| reads(atoms)) {
+                return None;
             }
             keep[w] = true;
         }
@@ -153,11 +128,8 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
                 _ => None,
             });
             let mut ways = held.chain(ladder.at_once.iter().flatten()).flatten();
-            if let Some(what) = ways.find_map(|atoms| reads(atoms)) {
-                return Err(refuse(
-                    names.first().copied().unwrap_or_default(),
-                    &format!("its ladder reads {what}"),
-                ));
+            if ways.any(|atoms| reads(atoms)) {
+                return None;
             }
         }
     }
@@ -185,7 +157,7 @@ pub fn askers(table: &DecisionTable) -> Result<DecisionTable, String> {
             ..l.clone()
         })
         .collect();
-    Ok(DecisionTable {
+    Some(DecisionTable {
         policy: table.policy.clone(),
         stages: table.stages.clone(),
         rows,

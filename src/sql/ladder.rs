@@ -86,23 +86,24 @@ pub struct Others {
 }
 
 /// One ladder's part of a walk: the day's columns it reads, its tests of the stage (read in
-/// the walk's first level, when it carries the stage), the six levels of its step (the
+/// the walk's first level, when it carries the stage: the atoms `in_walk` picks, read at
+/// `p_stage`; src/sql/noticed.rs reads the notices there too), the six levels of its step (the
 /// engine's `step`) and the state it carries, every column named with `pf` (`l{s}_` when
 /// several ladders share one walk); and the stage rank its rung gives at the end of the day.
-struct Rungs {
-    conditions: Vec<(String, String)>,
-    in_step: Vec<(String, String)>,
-    levels: Vec<Vec<(String, String)>>,
-    carried: Vec<Carried>,
-    rung: String,
+pub struct Rungs {
+    pub conditions: Vec<(String, String)>,
+    pub in_step: Vec<(String, String)>,
+    pub levels: Vec<Vec<(String, String)>>,
+    pub carried: Vec<Carried>,
+    pub rung: String,
 }
 
-fn rungs(
+pub fn rungs(
     d: Dialect,
     table: &DecisionTable,
     ladder: &LadderRows,
     metrics: &mut Metrics,
-    reading: bool,
+    in_walk: Option<fn(&Atom) -> bool>,
     pf: &str,
 ) -> Result<Rungs, (Unsupported, usize)> {
     let scope = Scope {
@@ -110,7 +111,7 @@ fn rungs(
         stage: None,
         stage_names: &table.stages,
     };
-    let in_walk = Scope {
+    let at_stage = Scope {
         d,
         stage: Some("p_stage"),
         stage_names: &table.stages,
@@ -129,16 +130,14 @@ fn rungs(
         ways.extend(row.also.iter().flatten().cloned());
         // An unsupported construct is reported at the stage's own row.
         let mut any = |metrics: &mut Metrics, name: String, ways: &[Vec<Atom>]| {
-            if !reading {
+            let Some(in_walk) = in_walk else {
                 conditions.push((name, any(&scope, metrics, ways).map_err(|u| (u, r))?));
                 return Ok(());
-            }
+            };
             let mut tests = Vec::new();
             for (j, atoms) in ways.iter().enumerate() {
-                let (day, stage) = conditions::split(&scope, &in_walk, metrics, atoms, |a| {
-                    matches!(a, Atom::Stage { .. })
-                })
-                .map_err(|u| (u, r))?;
+                let (day, stage) = conditions::split(&scope, &at_stage, metrics, atoms, in_walk)
+                    .map_err(|u| (u, r))?;
                 conditions.push((format!("{name}_{j}"), day));
                 tests.push(format!("({name}_{j} AND {stage})"));
             }
@@ -432,7 +431,14 @@ pub fn walk(
     for &(s, ladder) in ladders {
         parts.push((
             s,
-            rungs(d, table, ladder, metrics, others.is_some(), &pf(s))?,
+            rungs(
+                d,
+                table,
+                ladder,
+                metrics,
+                others.map(|_| conditions::is_stage as fn(&Atom) -> bool),
+                &pf(s),
+            )?,
         ));
     }
     // The step's inputs: the calendar columns, then each stage's conditions, by name.

@@ -86,15 +86,16 @@ pub fn compile(
     // counts are. Where the notices walk cannot carry `notices_issued(...)`, the rules asking
     // for penalty notices come first, alone, and the notices are counted from their firings.
     // Where they cannot be counted first but only triggers setting a stage read them, the
-    // notices walk finds the stage, every rule reading the stage walked with it.
+    // notices walk finds the stage, every rule reading the stage walked with it. Otherwise
+    // one walk finds the notices first, with everything they depend on (noticed.rs).
     let mut asked_sql = String::new();
     let mut askers = None;
     let mut stage_walked = false;
     let mut noticed_walk = false;
-    if let Some((r, place)) = asked::uncarried(table) {
-        let at = &table.rows[r].loc;
+    if let Some(r) = asked::uncarried(table) {
+        let staged = table.rows[r].kind == crate::table::RowKind::Trigger;
         match asked::askers(table) {
-            Ok(table_of_askers) => {
+            Some(table_of_askers) => {
                 if !table_of_askers.rows.is_empty() {
                     rules::rules(
                         &mut asked_sql,
@@ -108,33 +109,13 @@ pub fn compile(
                 metrics.counted = Some(Vec::new());
                 askers = Some(table_of_askers);
             }
-            Err(why) => {
-                let staged = table.rows[r].kind == crate::table::RowKind::Trigger;
-                match rules::stage_walk_refused(table) {
-                    None if staged => stage_walked = true,
-                    not => {
-                        // The notices found by a walk of everything they depend on.
-                        let refused = noticed::refused(table);
-                        let walked = match &refused {
-                            None => noticed::walk(&mut asked_sql, dialect, table, &mut metrics)
-                                .map_err(|(u, r)| (u.0, r)),
-                            Some(_) => Err((String::new(), r)),
-                        };
-                        if let Err((u, _)) = walked {
-                            let not = not.filter(|_| staged).map(|n| format!(" and {n}"));
-                            let walk = refused.unwrap_or(u);
-                            return Err(vec![unsupported(
-                                format!(
-                                    "`notices_issued(...)` in {place}, where {why}{}, and {walk},",
-                                    not.unwrap_or_default()
-                                ),
-                                at,
-                            )]);
-                        }
-                        metrics.counted = Some(Vec::new());
-                        noticed_walk = true;
-                    }
-                }
+            None if staged && rules::stage_walk_refused(table).is_none() => stage_walked = true,
+            // The notices found by a walk of everything they depend on.
+            None => {
+                noticed::walk(&mut asked_sql, dialect, table, &mut metrics)
+                    .map_err(|(u, r)| vec![unsupported(u.0, &table.rows[r].loc)])?;
+                metrics.counted = Some(Vec::new());
+                noticed_walk = true;
             }
         }
     }
@@ -305,8 +286,42 @@ fn summary(
             any.join(" OR ")
         })
     };
-    let persistent = measure(metrics, &table.measures.persistent)?;
-    let severe = measure(metrics, &table.measures.severe)?;
+    // A measure reading `notices_issued(...)` reads, where the rules did not count the
+    // notices each day, those the rules' firings asked for before the pupil's last day.
+    let counted = metrics.notices_counted();
+    if !counted {
+        metrics.notices = Some(Vec::new());
+    }
+    let persistent = measure(metrics, &table.measures.persistent);
+    let severe = measure(metrics, &table.measures.severe);
+    let read = metrics.notices.take().unwrap_or_default();
+    let (persistent, severe) = (persistent?, severe?);
+    let notices_join = if read.is_empty() {
+        String::new()
+    } else {
+        let asking = notices::asking_rows(table);
+        let asked = if asking.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("f.row_id IN ({})", asking.join(", "))
+        };
+        let counts: Vec<String> = read
+            .iter()
+            .map(|n| {
+                format!(
+                    "CAST(COUNT(CASE WHEN f.date >= {} THEN 1 END) AS BIGINT) AS notices{n}",
+                    d.years_before("l.date", *n)
+                )
+            })
+            .collect();
+        format!(
+            "LEFT JOIN (SELECT l.pupil_id, {}\n  \
+             FROM roll AS lr JOIN day_state AS l ON l.pupil_id = lr.pupil_id AND l.day = lr.to_day - 1\n  \
+             LEFT JOIN fired AS f ON f.pupil_id = l.pupil_id AND f.date < l.date AND {asked}\n  \
+             GROUP BY l.pupil_id) AS sn ON sn.pupil_id = r.pupil_id\n",
+            counts.join(", ")
+        )
+    };
     let bands: Vec<String> = table
         .band_sets
         .iter()
@@ -348,7 +363,7 @@ fn summary(
          CASE WHEN v.day IS NOT NULL AND ({severe}) THEN 'true' ELSE 'false' END AS severe\n\
          FROM roll AS r\n\
          LEFT JOIN day_state AS v ON v.pupil_id = r.pupil_id AND v.day = r.to_day - 1\n\
-         {}",
+         {notices_join}{}",
         conditions::percent_tenths(d, "COALESCE(v.m1, 0)", "COALESCE(v.m0, 0)"),
         // A trigger setting a stage that reads the notices raises it from the walk.
         if stage_walked {
@@ -362,4 +377,73 @@ fn summary(
         }
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::source::Source;
+    use crate::table::RowKind;
+
+    /// A construct no dialect expresses is refused where it is written, and no script is
+    /// written. Every construct of the language compiles today (docs/sql.md), so the test
+    /// makes one the compiler cannot place: a band's further entry clause whose own condition
+    /// reads the stage (the language reads a band's stage only in its bands' conditions and
+    /// entry guards), taken from a trigger of the same policy.
+    #[test]
+    fn a_construct_no_dialect_expresses_is_refused_where_it_is_written() {
+        let policy = Source::new(
+            "p.policy",
+            "policy \"p\" {\n\
+             \x20 stages {\n    expect \"Expect\"\n    monitor \"Monitor\"\n  }\n\
+             \x20 bands \"attendance\" attendance over year_to_date {\n\
+             \x20   band fine \"Fine\" 95% ..= 100%\n\
+             \x20   band low \"Low\" under 95%\n\
+             \x20     on enter: contact \"low\"\n\
+             \x20     on enter when absent(rolling 2 school_weeks) >= 2 sessions: review \"absent\"\n\
+             \x20 }\n\
+             \x20 trigger \"monitored\"\n\
+             \x20   when pupil.stage >= monitor\n\
+             \x20   then contact \"monitored\"\n\
+             }\n",
+        );
+        let calendar = Source::new(
+            "c.calendar",
+            include_str!("../../policies/calendars/camden-2024-25.calendar"),
+        );
+        let analysis = crate::analyse(&policy, Some(&calendar));
+        let checked = analysis.checked.expect("a well-formed policy");
+        let (mut table, _) = crate::table::compile(&checked);
+        let stage = table
+            .rows
+            .iter()
+            .find(|r| r.kind == RowKind::Trigger)
+            .and_then(|r| r.when.first().cloned())
+            .expect("the trigger's test of the stage");
+        let clause = table
+            .rows
+            .iter()
+            .position(|r| r.kind == RowKind::BandEntry)
+            .expect("the further entry clause");
+        table.rows[clause].when.push(stage);
+        let days = crate::table::SchoolDays::new(&table.calendar);
+        let whole = policy.loc(crate::source::Span::new(0, 0));
+        for dialect in [super::Dialect::DuckDb, super::Dialect::Spark] {
+            let errors = super::compile(&table, &days, dialect, &whole)
+                .expect_err("the made construct is refused");
+            let [error] = errors.as_slice() else {
+                panic!("one error: {errors:?}");
+            };
+            assert_eq!(error.code, "sql::unsupported");
+            assert!(
+                error
+                    .message
+                    .starts_with("`pupil.stage` is not compiled to"),
+                "{}",
+                error.message
+            );
+            // Where the clause is written: line 10, `on enter when ...`.
+            let loc = error.loc.as_ref().expect("a location");
+            assert_eq!(loc.line_col().0, 10, "{error:?}");
+        }
+    }
 }

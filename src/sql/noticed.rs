@@ -21,39 +21,6 @@ fn in_walk(atom: &Atom) -> bool {
     conditions::is_stage(atom) || notices::reads_notices(std::slice::from_ref(atom))
 }
 
-/// Why the notices cannot be found by this walk, if they cannot: a ladder reading the stage
-/// or the notices, whose own walk would have to be stepped through in this one.
-pub fn refused(table: &DecisionTable) -> Option<String> {
-    let notices = |ways: &[Vec<Atom>]| ways.iter().any(|atoms| notices::reads_notices(atoms));
-    table.ladders.iter().find_map(|ladder| {
-        let name = ladder
-            .rows
-            .first()
-            .map(|&r| table.rows[r].rule.as_str())
-            .unwrap_or_default();
-        let own = ladder.rows.iter().any(|&r| {
-            notices::reads_notices(&table.rows[r].when)
-                || table.rows[r].also.as_deref().is_some_and(notices)
-        });
-        let held = ladder.held.iter().flatten().any(|h| match h {
-            crate::table::HeldRows::Until { rows, .. } => notices(rows),
-            _ => false,
-        });
-        let at_once = ladder.at_once.iter().flatten().any(|rows| notices(rows));
-        if super::ladder::reads_stage(ladder, table) {
-            Some(format!(
-                "the ladder of `{name}` reads the stage (a walk of its own)"
-            ))
-        } else if own || held || at_once {
-            Some(format!(
-                "the ladder of `{name}` reads the notices (a walk of its own)"
-            ))
-        } else {
-            None
-        }
-    })
-}
-
 /// `noticed_days`, the walk `noticed_walk` and `notices_asked`: the penalty notices the policy
 /// asks for, per pupil and date, found day by day with everything they depend on. An
 /// unsupported construct comes back with its table row.
@@ -113,37 +80,29 @@ pub fn walk(
     let mut band_level = Vec::new();
     let mut band_col = Vec::new();
     let mut ranks = Vec::new();
-    let mut ladder_joins = String::new();
+    let mut ladder_levels: Vec<Vec<(String, String)>> = Vec::new();
+    let mut ladder_carried = Vec::new();
     let mut climbed = vec![None; table.band_sets.len()];
     for (s, set) in table.band_sets.iter().enumerate() {
-        // A ladder reads neither the stage nor the notices ([`refused`]): its own walk, as
-        // src/sql/ladder.rs writes it for any policy, comes first.
+        // A ladder's rungs are stepped through in the walk (src/sql/ladder.rs), its
+        // conditions read at the stage of the day before and the day's notices.
         if let Some(ladder) = table.ladders.iter().find(|l| l.rows == *set) {
-            super::ladder::walk(out, d, table, &[(s, ladder)], metrics, None)?;
-            let _ = write!(
-                ladder_joins,
-                "\nLEFT JOIN ladder{s} ON ladder{s}_pupil = v.pupil_id AND ladder{s}_day = v.day"
-            );
-            day_col(
-                &mut days_cols,
-                format!("nband{s}"),
-                format!("ladder{s}_cur"),
-            );
-            day_col(
-                &mut days_cols,
-                format!("nclimb{s}"),
-                format!("ladder{s}_climbed"),
-            );
-            climbed[s] = Some(format!("nclimb{s}"));
-            let by_band: Vec<String> = set
-                .iter()
-                .enumerate()
-                .filter_map(|(i, &r)| rank_of(r).map(|k| format!("WHEN {i} THEN {k}")))
-                .collect();
-            if !by_band.is_empty() {
-                ranks.push(format!("CASE nband{s} {} ELSE 0 END", by_band.join(" ")));
+            let pf = format!("l{s}_");
+            let part = super::ladder::rungs(d, table, ladder, metrics, Some(in_walk), &pf)?;
+            for (name, expr) in part.conditions {
+                day_col(&mut days_cols, name, expr);
             }
-            band_col.push(format!("nband{s}"));
+            band_level.extend(part.in_step);
+            for (k, level) in part.levels.into_iter().enumerate() {
+                if ladder_levels.len() <= k {
+                    ladder_levels.push(Vec::new());
+                }
+                ladder_levels[k].extend(level);
+            }
+            ladder_carried.extend(part.carried);
+            ranks.push(part.rung);
+            band_col.push(format!("{pf}w_cur"));
+            climbed[s] = Some(format!("{pf}w_climbed"));
             continue;
         }
         let reads = set
@@ -470,6 +429,7 @@ pub fn walk(
     if !band_level.is_empty() {
         levels.push(band_level);
     }
+    levels.extend(ladder_levels);
     if !entered_level.is_empty() {
         levels.push(entered_level);
     }
@@ -512,6 +472,7 @@ pub fn walk(
             });
         }
     }
+    carried.extend(ladder_carried);
     if let Some(steps) = &plan_steps {
         carried.extend(steps.carried.iter().map(|c| Carried {
             name: c.name.clone(),
@@ -523,7 +484,8 @@ pub fn walk(
     carried.extend(rules.carried);
     carried.push(carried_dates);
     let mut walk_inputs = vec!["date".to_string()];
-    for c in super::plans::CALENDAR.iter().chain(&["first_of_week"]) {
+    let ladders = ["half_term", "term"];
+    for c in super::plans::CALENDAR.iter().chain(&ladders) {
         if !walk_inputs.iter().any(|x| x == c) {
             walk_inputs.push((*c).to_string());
         }
@@ -571,7 +533,7 @@ pub fn walk(
     let _ = writeln!(
         out,
         "SELECT v.*, ROW_NUMBER() OVER (PARTITION BY v.pupil_id ORDER BY v.day) AS nseq{}\n\
-         FROM day_values AS v{ladder_joins};\n",
+         FROM day_values AS v;\n",
         days_cols
             .iter()
             .map(|(name, expr)| format!(",\n  {expr} AS {name}"))
