@@ -1,9 +1,10 @@
 //! `notices_issued(N years)` where the rules asking for penalty notices depend on what reads
-//! them through a band's or the plans' walk: a band reads the notices and its entry asks, or a
-//! rule asking reads the stage that bands reading it, or plans whose targets read the notices,
-//! give. One walk over each pupil's school days on roll finds the notices as the engine does:
-//! the bands, the stage (bands, triggers, plans) and the rules asking, day by day. The policy's
-//! rules then read each day's notices as a column (src/sql/asked.rs `noticed_values`).
+//! them through a band's, a ladder's or the plans' walk: a band reads the notices and its entry
+//! asks, or a rule asking reads the stage that bands reading it, or plans whose targets read
+//! the notices, give. One walk over each pupil's school days on roll finds the notices as the
+//! engine does, day by day: the bands and ladders, the stage (their stages over the plans'
+//! floor, the triggers, the plans' reviews) and every rule asking. The policy's rules then read
+//! each day's notices as a column (src/sql/asked.rs `noticed_values`).
 
 use std::fmt::Write as _;
 
@@ -216,7 +217,7 @@ pub fn walk(
     // and the day ends at the stage after them; else the triggers hold as at the fixed
     // point's last pass and fire by a row holding at its end.
     // (Where no trigger setting a stage reads it, the last pass and its end are one.)
-    let (held_stage, found_stage, end_stage, plan_steps) = if plans.is_empty() {
+    let (held_stage, found_stage, end_stage, mut plan_steps) = if plans.is_empty() {
         (
             format!("ws{}", passes - usize::from(staged_reads)),
             staged_reads.then(|| format!("ws{passes}")),
@@ -431,7 +432,7 @@ pub fn walk(
     }
     levels.extend(ladder_levels);
     if !entered_level.is_empty() {
-        levels.push(entered_level);
+        levels.push(entered_level.clone());
     }
     levels.extend(stage_levels);
     levels.push(rules.holds);
@@ -462,24 +463,17 @@ pub fn walk(
             next: band_col[*s].clone(),
         });
     }
-    for (name, _) in &levels.iter().flatten().cloned().collect::<Vec<_>>() {
-        if let Some(s) = name.strip_prefix("went") {
-            carried.push(Carried {
-                name: format!("went{s}"),
-                ty: "INT",
-                first: "NULL".into(),
-                next: name.clone(),
-            });
-        }
+    for (went, _) in &entered_level {
+        carried.push(Carried {
+            name: went.clone(),
+            ty: "INT",
+            first: "NULL".into(),
+            next: went.clone(),
+        });
     }
     carried.extend(ladder_carried);
-    if let Some(steps) = &plan_steps {
-        carried.extend(steps.carried.iter().map(|c| Carried {
-            name: c.name.clone(),
-            ty: c.ty,
-            first: c.first.clone(),
-            next: c.next.clone(),
-        }));
+    if let Some(steps) = &mut plan_steps {
+        carried.append(&mut steps.carried);
     }
     carried.extend(rules.carried);
     carried.push(carried_dates);
@@ -504,30 +498,15 @@ pub fn walk(
             walk_inputs.push(c);
         }
     }
-    let pre: Vec<String> = walks
-        .iter()
-        .enumerate()
-        .flat_map(|(k, w)| {
-            w.parts
-                .iter()
-                .enumerate()
-                .map(move |(j, (before, _))| format!("{before} AS apre{k}_{j}"))
-                .chain(
-                    w.found
-                        .iter()
-                        .enumerate()
-                        .map(move |(j, (before, _))| format!("{before} AS apref{k}_{j}")),
-                )
-        })
-        .collect();
+    let pre = notices::day_parts(&walks, "a");
 
     let _ = writeln!(
         out,
         "-- The penalty notices the policy asks for depend on rules that read them, through the\n\
          -- bands or the plans the stage comes from: they are found day by day, with the bands,\n\
          -- the stage and the rules asking. Per pupil and school day on roll, what the day's\n\
-         -- columns decide of each band (nb, nband), each trigger setting a stage (nst), each\n\
-         -- plan's target and each rule asking (apre)."
+         -- columns decide of each band (nb, nband), each ladder's rungs (l), each trigger\n\
+         -- setting a stage (nst), each plan's target and each rule asking (apre)."
     );
     let _ = writeln!(out, "{}", d.create("noticed_days"));
     let _ = writeln!(

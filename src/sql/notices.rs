@@ -347,6 +347,27 @@ pub fn firings(walks: &[WalkedRule], tag: &str) -> Firings {
     rules
 }
 
+/// What the day's columns decide of each walked rule's rows (`{tag}pre{k}_{j}`, and at the
+/// day's final stage `{tag}pref{k}_{j}`), as columns of the walk's days.
+pub fn day_parts(walks: &[WalkedRule], tag: &str) -> Vec<String> {
+    walks
+        .iter()
+        .enumerate()
+        .flat_map(|(k, w)| {
+            w.parts
+                .iter()
+                .enumerate()
+                .map(move |(j, (before, _))| format!("{before} AS {tag}pre{k}_{j}"))
+                .chain(
+                    w.found
+                        .iter()
+                        .enumerate()
+                        .map(move |(j, (before, _))| format!("{before} AS {tag}pref{k}_{j}")),
+                )
+        })
+        .collect()
+}
+
 /// The triggers reading `notices_issued(...)`: a walk over each pupil's school days on roll
 /// (a recursive query, src/engine/eval `notices`), carrying the dates of the penalty notices
 /// asked for so far (by the other rules, from `fired_base`, and by these triggers), whether
@@ -456,22 +477,7 @@ pub fn walk(
     for n in &read {
         outputs.push((format!("w_notices{n}"), "BIGINT", format!("notices{n}")));
     }
-    let pre: Vec<String> = walks
-        .iter()
-        .enumerate()
-        .flat_map(|(k, w)| {
-            w.parts
-                .iter()
-                .enumerate()
-                .map(move |(j, (before, _))| format!("{before} AS pre{k}_{j}"))
-                .chain(
-                    w.found
-                        .iter()
-                        .enumerate()
-                        .map(move |(j, (before, _))| format!("{before} AS pref{k}_{j}")),
-                )
-        })
-        .collect();
+    let pre = day_parts(walks, "");
     let _ = writeln!(
         out,
         "-- Each school day on roll, numbered, with the penalty notices the rules outside the\n\
