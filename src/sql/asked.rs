@@ -68,16 +68,7 @@ pub fn askers(table: &DecisionTable) -> Option<DecisionTable> {
     let mut r = 0;
     while let Some(row) = table.rows.get(r) {
         // A trigger's rows are one rule: kept, or left, together.
-        let mut end = r + 1;
-        if row.kind == RowKind::Trigger {
-            while let Some(next) = table.rows.get(end)
-                && next.kind == RowKind::Trigger
-                && next.rule == row.rule
-                && next.source == row.source
-            {
-                end += 1;
-            }
-        }
+        let end = super::rules::rule_end(table, r);
         let rule = table.rows.get(r..end).unwrap_or_default();
         if rule.iter().any(super::notices::asks) {
             match row.kind {

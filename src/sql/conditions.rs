@@ -22,6 +22,16 @@ pub struct Scope<'a> {
     pub stage_names: &'a [String],
 }
 
+/// `col AND within`: a column of what the day decides of a condition and what a walk decides
+/// of it, or `col` alone where the walk decides nothing (`within` is `(TRUE)`).
+pub fn and_within(col: &str, within: &str) -> String {
+    if within == "(TRUE)" {
+        col.to_string()
+    } else {
+        format!("{col} AND {within}")
+    }
+}
+
 /// Whether an atom tests `pupil.stage`.
 pub fn is_stage(atom: &Atom) -> bool {
     matches!(atom, Atom::Stage { .. })

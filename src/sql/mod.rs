@@ -299,12 +299,7 @@ fn summary(
     let notices_join = if read.is_empty() {
         String::new()
     } else {
-        let asking = notices::asking_rows(table);
-        let asked = if asking.is_empty() {
-            "1 = 0".to_string()
-        } else {
-            format!("f.row_id IN ({})", asking.join(", "))
-        };
+        let asked = notices::asked_by(table, "f.row_id");
         let counts: Vec<String> = read
             .iter()
             .map(|n| {

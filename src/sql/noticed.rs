@@ -13,14 +13,8 @@ use super::dialect::Dialect;
 use super::metrics::Metrics;
 use super::notices::{self, WalkedRule};
 use super::walk::{Carried, Walk};
-use crate::model::{CountMetric, Repeat};
+use crate::model::Repeat;
 use crate::table::{Atom, DecisionTable, Event, RowKind};
-
-/// What the walk decides of a condition: the stage (of the pass, the plan's turn or the day
-/// before) and the notices.
-fn in_walk(atom: &Atom) -> bool {
-    conditions::is_stage(atom) || notices::reads_notices(std::slice::from_ref(atom))
-}
 
 /// `noticed_days`, the walk `noticed_walk` and `notices_asked`: the penalty notices the policy
 /// asks for, per pupil and date, found day by day with everything they depend on. An
@@ -42,20 +36,7 @@ pub fn walk(
     // A condition in two parts: a column of the days (what the day's columns decide) and
     // what the walk decides, reading the stage as `stage`.
     let split = |metrics: &mut Metrics, atoms: &[Atom], stage: &str, r: usize| {
-        let scope = Scope {
-            d,
-            stage: Some(stage),
-            stage_names: stages,
-        };
-        conditions::split(&plain, &scope, metrics, atoms, in_walk).map_err(|u| (u, r))
-    };
-    // `col AND test`, or `col` where the walk decides nothing of the condition.
-    let and = |col: &str, within: &str| {
-        if within == "(TRUE)" {
-            col.to_string()
-        } else {
-            format!("{col} AND {within}")
-        }
+        notices::split_in_walk(d, stages, stage, metrics, atoms).map_err(|u| (u, r))
     };
     let rank_of = |r: usize| {
         table.rows[r]
@@ -89,7 +70,8 @@ pub fn walk(
         // conditions read at the stage of the day before and the day's notices.
         if let Some(ladder) = table.ladders.iter().find(|l| l.rows == *set) {
             let pf = format!("l{s}_");
-            let part = super::ladder::rungs(d, table, ladder, metrics, Some(in_walk), &pf)?;
+            let part =
+                super::ladder::rungs(d, table, ladder, metrics, Some(notices::in_walk), &pf)?;
             for (name, expr) in part.conditions {
                 day_col(&mut days_cols, name, expr);
             }
@@ -106,9 +88,11 @@ pub fn walk(
             climbed[s] = Some(format!("{pf}w_climbed"));
             continue;
         }
-        let reads = set
-            .iter()
-            .any(|&r| ways(r).iter().any(|atoms| atoms.iter().any(in_walk)));
+        let reads = set.iter().any(|&r| {
+            ways(r)
+                .iter()
+                .any(|atoms| atoms.iter().any(notices::in_walk))
+        });
         let mut whens = Vec::new();
         for (i, &r) in set.iter().enumerate() {
             for (j, atoms) in ways(r).iter().enumerate() {
@@ -116,7 +100,10 @@ pub fn walk(
                     let (rest, within) = split(metrics, atoms, "p_stage", r)?;
                     let col = format!("nb{s}_{i}_{j}");
                     day_col(&mut days_cols, col.clone(), rest);
-                    whens.push(format!("WHEN {} THEN {i}", and(&col, &within)));
+                    whens.push(format!(
+                        "WHEN {} THEN {i}",
+                        conditions::and_within(&col, &within)
+                    ));
                 } else {
                     let test = conditions::rule(&plain, metrics, atoms)
                         .map_err(|u| (u, r))?
@@ -153,15 +140,8 @@ pub fn walk(
     let mut triggers: Vec<(usize, Vec<usize>)> = Vec::new();
     let mut r = 0;
     while let Some(row) = table.rows.get(r) {
-        let mut end = r + 1;
+        let end = super::rules::rule_end(table, r);
         if row.kind == RowKind::Trigger {
-            while let Some(next) = table.rows.get(end)
-                && next.kind == RowKind::Trigger
-                && next.rule == row.rule
-                && next.source == row.source
-            {
-                end += 1;
-            }
             let rows = (r..end).filter(|&w| table.rows[w].satisfiable).collect();
             triggers.push((r, rows));
         }
@@ -205,7 +185,7 @@ pub fn walk(
             let (_, within) = split(metrics, &table.rows[*r].when, &format!("ws{k}"), *r)?;
             parts.push(format!(
                 "CASE WHEN {} THEN {rank} ELSE 0 END",
-                and(col, &within)
+                conditions::and_within(col, &within)
             ));
         }
         stage_levels.push(vec![(
@@ -225,7 +205,7 @@ pub fn walk(
             None,
         )
     } else {
-        let reviews = super::plans::review_columns(d, table, &plans, metrics, in_walk)?;
+        let reviews = super::plans::review_columns(d, table, &plans, metrics, notices::in_walk)?;
         for (name, expr) in &reviews.columns {
             day_col(&mut days_cols, name.clone(), expr.clone());
         }
@@ -289,17 +269,9 @@ pub fn walk(
         if row.kind != RowKind::Step || !row.satisfiable || !notices::asks(row) {
             continue;
         }
-        let Event::ReachDay(day) = row.event else {
+        let Some((day, codes)) = super::rules::step_run(row) else {
             continue;
         };
-        let codes = row.when.iter().find_map(|a| match a {
-            Atom::Count {
-                metric: CountMetric::ConsecutiveDays { codes },
-                range,
-            } if range.lo == day => Some(codes.clone()),
-            _ => None,
-        });
-        let Some(codes) = codes else { continue };
         let run = metrics.run(&codes);
         let (before, within) = split(metrics, &row.when, &end_stage, r)?;
         let due = format!("(ext{run} = 1 AND run{run} = {day} AND {before})");
@@ -338,7 +310,10 @@ pub fn walk(
                     let mut parts = Vec::new();
                     for atoms in &guards {
                         let (before, within) = split(metrics, atoms, "p_stage", w)?;
-                        parts.push((before, format!("({})", and(&entered, &within))));
+                        parts.push((
+                            before,
+                            format!("({})", conditions::and_within(&entered, &within)),
+                        ));
                     }
                     let repeat = match row.repeat {
                         Repeat::OncePer(_) | Repeat::NotWithin { .. } => row.repeat,

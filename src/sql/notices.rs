@@ -76,13 +76,19 @@ pub fn split(
     })
 }
 
-/// A row's condition in two parts where the walk finds the stage: what the day's columns
-/// decide, and what reads the notices or the stage (the stage of the fixed point's pass
-/// `pass`, `ws{pass}`), decided in it.
+/// Whether a walk that counts the notices decides an atom: the stage, or the notices.
+pub fn in_walk(atom: &Atom) -> bool {
+    conditions::is_stage(atom) || reads_notices(std::slice::from_ref(atom))
+}
+
+/// A row's condition in two parts where a walk counts the notices and carries the stage:
+/// what the day's columns decide, and what reads the notices or the stage (as the column
+/// `stage`: a pass of the fixed point, `ws{pass}`, or the stage of the day before), decided
+/// in it.
 pub fn split_in_walk(
     d: Dialect,
     stages: &[String],
-    pass: usize,
+    stage: &str,
     metrics: &mut Metrics,
     atoms: &[Atom],
 ) -> Result<(String, String), Unsupported> {
@@ -91,20 +97,27 @@ pub fn split_in_walk(
         stage: None,
         stage_names: stages,
     };
-    let stage = format!("ws{pass}");
     let walk = Scope {
         d,
-        stage: Some(&stage),
+        stage: Some(stage),
         stage_names: stages,
     };
-    conditions::split(&day, &walk, metrics, atoms, |a| {
-        matches!(a, Atom::Stage { .. }) || reads_notices(std::slice::from_ref(a))
-    })
+    conditions::split(&day, &walk, metrics, atoms, in_walk)
 }
 
 /// Whether a row's actions ask for a penalty notice.
 pub fn asks(row: &Row) -> bool {
     row.actions.iter().any(|a| a.action == NOTICE_ACTION)
+}
+
+/// `{col} IN (...)` over the rows asking for a penalty notice, or `1 = 0` where none asks.
+pub fn asked_by(table: &DecisionTable, col: &str) -> String {
+    let rows = asking_rows(table);
+    if rows.is_empty() {
+        "1 = 0".to_string()
+    } else {
+        format!("{col} IN ({})", rows.join(", "))
+    }
 }
 
 /// The rows of a table asking for a penalty notice, as `row_id`s.
@@ -382,12 +395,7 @@ pub fn walk(
     staged: &Staged,
     stage_passes: Option<usize>,
 ) {
-    let notice_rows = asking_rows(table);
-    let asked_rows = if notice_rows.is_empty() {
-        "1 = 0".to_string()
-    } else {
-        format!("row_id IN ({})", notice_rows.join(", "))
-    };
+    let asked_rows = asked_by(table, "row_id");
     let mut read: Vec<u32> = walks.iter().flat_map(|w| w.read.iter().copied()).collect();
     read.sort_unstable();
     read.dedup();

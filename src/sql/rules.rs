@@ -73,18 +73,8 @@ pub fn rules(
             r += 1;
             continue;
         }
-        let mut end = r;
-        let mut rows = Vec::new();
-        while let Some(next) = table.rows.get(end)
-            && next.kind == RowKind::Trigger
-            && next.rule == row.rule
-            && next.source == row.source
-        {
-            if next.satisfiable {
-                rows.push(end);
-            }
-            end += 1;
-        }
+        let end = rule_end(table, r);
+        let rows: Vec<usize> = (r..end).filter(|&w| table.rows[w].satisfiable).collect();
         let look = match row.event {
             Event::EndOf(p) => Some(metrics.look(crate::model::LookedAt::EndOf(p))),
             Event::LookedEvery { school_weeks } => {
@@ -265,7 +255,7 @@ pub fn rules(
                             super::notices::split_in_walk(
                                 d,
                                 stages,
-                                pass,
+                                &format!("ws{pass}"),
                                 metrics,
                                 &table.rows[r].when,
                             )
@@ -505,17 +495,9 @@ pub fn rules(
         if row.kind != RowKind::Step || !row.satisfiable || row.actions.is_empty() {
             continue;
         }
-        let Event::ReachDay(day) = row.event else {
+        let Some((day, codes)) = step_run(row) else {
             continue;
         };
-        let codes = row.when.iter().find_map(|a| match a {
-            Atom::Count {
-                metric: CountMetric::ConsecutiveDays { codes },
-                range,
-            } if range.lo == day => Some(codes.clone()),
-            _ => None,
-        });
-        let Some(codes) = codes else { continue };
         let run = metrics.run(&codes);
         steps.push((r, run, day));
     }
@@ -545,8 +527,9 @@ pub fn rules(
                 when,
             )
             .map_err(|u| (u, at(*r)))?;
-            let (before, within) = super::notices::split_in_walk(d, stages, passes, metrics, when)
-                .map_err(|u| (u, at(*r)))?;
+            let (before, within) =
+                super::notices::split_in_walk(d, stages, &format!("ws{passes}"), metrics, when)
+                    .map_err(|u| (u, at(*r)))?;
             let read = metrics.notices.take().unwrap_or_default();
             firings.push(Firing::walked(comment, walks.len()));
             walks.push(WalkedRule {
@@ -752,4 +735,37 @@ pub fn notices_raise_stage(table: &DecisionTable) -> bool {
             && row.stage.is_some()
             && super::notices::reads_notices(&row.when)
     })
+}
+
+/// An escalation step's day and the codes of the run of consecutive school days it counts.
+pub fn step_run(row: &crate::table::Row) -> Option<(u32, crate::model::CodeSet)> {
+    let Event::ReachDay(day) = row.event else {
+        return None;
+    };
+    row.when.iter().find_map(|a| match a {
+        Atom::Count {
+            metric: CountMetric::ConsecutiveDays { codes },
+            range,
+        } if range.lo == day => Some((day, codes.clone())),
+        _ => None,
+    })
+}
+
+/// Where the rule whose first table row is `r` ends: a trigger's rows are the consecutive
+/// rows of one rule from one source line; any other rule is one row.
+pub fn rule_end(table: &DecisionTable, r: usize) -> usize {
+    let Some(row) = table.rows.get(r) else {
+        return r;
+    };
+    let mut end = r + 1;
+    if row.kind == RowKind::Trigger {
+        while let Some(next) = table.rows.get(end)
+            && next.kind == RowKind::Trigger
+            && next.rule == row.rule
+            && next.source == row.source
+        {
+            end += 1;
+        }
+    }
+    end
 }

@@ -83,14 +83,6 @@ pub fn walk(
         };
         conditions::split(&plain, &scope, metrics, atoms, is_stage).map_err(|u| (u, r))
     };
-    // `col AND test`, or `col` when the test reads no stage.
-    let and = |col: &str, on_stage: &str| {
-        if on_stage == "(TRUE)" {
-            col.to_string()
-        } else {
-            format!("{col} AND {on_stage}")
-        }
-    };
     let mut days_cols = Vec::new();
     let mut inputs = vec!["day".to_string()];
     let mut bands = Vec::new();
@@ -113,7 +105,10 @@ pub fn walk(
                     let col = format!("sb{s}_{i}_{j}");
                     days_cols.push(format!("{rest} AS {col}"));
                     inputs.push(col.clone());
-                    whens.push(format!("WHEN {} THEN {i}", and(&col, &on_stage)));
+                    whens.push(format!(
+                        "WHEN {} THEN {i}",
+                        conditions::and_within(&col, &on_stage)
+                    ));
                 }
             }
             bands.push((
@@ -206,7 +201,7 @@ pub fn walk(
             }
             parts.push(format!(
                 "CASE WHEN {} THEN {rank} ELSE 0 END",
-                and(&format!("st{t}"), &on_stage)
+                conditions::and_within(&format!("st{t}"), &on_stage)
             ));
         }
         levels.push(vec![(
