@@ -332,7 +332,17 @@ pub fn data(out: &mut String, d: Dialect, metrics: &Metrics, school_days: usize)
     for (m, (c, w)) in metrics.metrics.iter().enumerate() {
         let _ = writeln!(out, "--   m{m}: c{c} over w{w} ({})", metrics.windows[*w]);
     }
-    let _ = writeln!(out, "{}", d.create_inline("day_values"));
+    // Where the notices are counted before the rules, the days are read twice (by what
+    // counts them, then by `noticed_values`): a table, not a view Spark would compute again.
+    let _ = writeln!(
+        out,
+        "{}",
+        if metrics.notices_counted() {
+            d.create("day_values")
+        } else {
+            d.create_inline("day_values")
+        }
+    );
     let _ = writeln!(
         out,
         "SELECT p.pupil_id, p.day, c.date, c.week, c.half_term, c.term, c.year, c.first_of_week,\n  \
