@@ -71,7 +71,7 @@ impl IdList {
 /// with std's keyed SipHash, which a file cannot make collide (ids that share a prefix, or
 /// were chosen to, would pile up in one bucket group of a weaker hash). One key serves every
 /// index of a read, so an id read by one thread is hashed once.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct IdHasher(RandomState);
 
 impl IdHasher {
@@ -90,21 +90,43 @@ fn spread(hash: u32) -> u64 {
     u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// Finds an id's index in an [`IdList`]: eight bytes an id, the index and its hash.
-#[derive(Default)]
+/// Finds an id's index in an [`IdList`] (or any list of ids): eight bytes an id, the index
+/// and its hash.
+#[derive(Clone, Debug, Default)]
 pub struct IdIndex {
     table: HashTable<(u32, u32)>,
 }
 
 impl IdIndex {
+    /// Room for `n` ids.
+    pub fn with_capacity(n: usize) -> IdIndex {
+        IdIndex {
+            table: HashTable::with_capacity(n),
+        }
+    }
+
     /// The index of `id`, whose [`IdHasher::hash`] is `hash`.
     #[inline]
     pub fn find(&self, ids: &IdList, id: &[u8], hash: u32) -> Option<usize> {
+        self.find_by(hash, |i| ids.get(i) == id)
+    }
+
+    /// The index whose hash is `hash` and whose id `is` the one sought (`is(i)`: id `i` is).
+    #[inline]
+    pub fn find_by(&self, hash: u32, is: impl Fn(usize) -> bool) -> Option<usize> {
         self.table
-            .find(spread(hash), |(i, h)| {
-                *h == hash && ids.get(*i as usize) == id
-            })
+            .find(spread(hash), |(i, h)| *h == hash && is(*i as usize))
             .map(|(i, _)| *i as usize)
+    }
+
+    /// Points the entry of index `old` (whose id's hash is `hash`) at `new`.
+    pub fn replace(&mut self, old: usize, new: u32, hash: u32) {
+        let entry = self
+            .table
+            .find_mut(spread(hash), |(i, h)| *h == hash && *i as usize == old);
+        if let Some(entry) = entry {
+            entry.0 = new;
+        }
     }
 
     /// Indexes id `i`, whose hash is `hash` and which is not indexed yet.

@@ -3,12 +3,12 @@
 //! attribute as not holding, whichever way round it is written.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 
 use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 use super::error::{InputProblem, RegisterError};
+use super::ids::{IdHasher, IdIndex, MAX_PUPILS};
 use super::input::Input;
 use super::rows::{RowLimit, overlong_problem};
 use super::{parse_date, valid_pupil_id};
@@ -99,7 +99,12 @@ impl Pupil {
 #[derive(Clone, Debug, Default)]
 pub struct Pupils {
     pub(crate) list: Vec<Pupil>,
-    pub(crate) index: FxHashMap<String, usize>,
+    /// Finds a pupil of `list` by id: indices into the list, not a second copy of each id
+    /// (which cost a pupils file's read as much again, to make and to free). `None` while
+    /// the list is in strict id order, as most files are: a binary search finds a pupil,
+    /// and no id can come twice.
+    index: Option<IdIndex>,
+    hasher: IdHasher,
     /// UPN (upper-case) → pupil, from the `upn` column.
     pub(crate) upns: FxHashMap<String, usize>,
     /// Findings that do not stop the run (a year group that could mean two things).
@@ -108,7 +113,79 @@ pub struct Pupils {
 
 impl Pupils {
     pub fn get(&self, id: &str) -> Option<&Pupil> {
-        self.index.get(id).and_then(|i| self.list.get(*i))
+        self.position(id).and_then(|i| self.list.get(i))
+    }
+
+    /// Where pupil `id` is in the list.
+    fn position(&self, id: &str) -> Option<usize> {
+        match &self.index {
+            None => self.list.binary_search_by(|p| p.id.as_str().cmp(id)).ok(),
+            Some(index) => self.find(index, id, self.hasher.hash(id.as_bytes())),
+        }
+    }
+
+    /// Where pupil `id`, whose hash is `hash`, is in the list, found by `index`.
+    fn find(&self, index: &IdIndex, id: &str, hash: u32) -> Option<usize> {
+        index.find_by(hash, |i| self.list.get(i).is_some_and(|p| p.id == id))
+    }
+
+    /// The pupils of `list`, indexed by id (of an id listed twice, the last is found).
+    pub(crate) fn of(
+        list: Vec<Pupil>,
+        upns: FxHashMap<String, usize>,
+        warnings: Vec<InputProblem>,
+    ) -> Pupils {
+        let mut pupils = Pupils {
+            list,
+            index: None,
+            hasher: IdHasher::default(),
+            upns,
+            warnings,
+        };
+        if !pupils.list.is_sorted_by(|a, b| a.id < b.id) {
+            let mut index = IdIndex::with_capacity(pupils.list.len());
+            for (i, pupil) in pupils.list.iter().enumerate() {
+                let hash = pupils.hasher.hash(pupil.id.as_bytes());
+                match pupils.find(&index, &pupil.id, hash) {
+                    Some(j) => index.replace(j, narrow(i), hash),
+                    None => index.insert(narrow(i), hash),
+                }
+            }
+            pupils.index = Some(index);
+        }
+        pupils
+    }
+
+    /// Adds `pupil` to the list, unless its id is listed already: then where it is, and
+    /// the pupil back.
+    fn push(&mut self, pupil: Pupil) -> Result<(), (usize, Pupil)> {
+        let in_order = self.list.last().is_none_or(|last| last.id < pupil.id);
+        if in_order && self.index.is_none() {
+            self.list.push(pupil);
+            return Ok(());
+        }
+        // The first id out of order: every id before it is listed once.
+        let index = self.index.take().unwrap_or_else(|| {
+            let mut index = IdIndex::with_capacity(self.list.len() * 2);
+            for (i, listed) in self.list.iter().enumerate() {
+                index.insert(narrow(i), self.hasher.hash(listed.id.as_bytes()));
+            }
+            index
+        });
+        let hash = self.hasher.hash(pupil.id.as_bytes());
+        let seen = self.find(&index, &pupil.id, hash);
+        let index = self.index.insert(index);
+        if let Some(first) = seen {
+            return Err((first, pupil));
+        }
+        index.insert(narrow(self.list.len()), hash);
+        self.list.push(pupil);
+        Ok(())
+    }
+
+    /// The list, the UPNs' places in it and the warnings.
+    pub(crate) fn into_parts(self) -> (Vec<Pupil>, FxHashMap<String, usize>, Vec<InputProblem>) {
+        (self.list, self.upns, self.warnings)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Pupil> {
@@ -122,6 +199,12 @@ impl Pupils {
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
+}
+
+/// A pupil's place in the list as the index holds it (the list holds at most
+/// [`MAX_PUPILS`]).
+fn narrow(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 const EXPECTED: &str = "`pupil_id,date_of_birth,year_group`";
@@ -200,7 +283,8 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         .min(1 << 17);
     let mut pupils = Pupils {
         list: Vec::with_capacity(likely),
-        index: FxHashMap::with_capacity_and_hasher(likely, Default::default()),
+        index: None,
+        hasher: IdHasher::default(),
         upns: FxHashMap::default(),
         warnings: Vec::new(),
     };
@@ -272,10 +356,12 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         }
         // A field's text, trimmed; borrowed from the record unless it is not UTF-8.
         let field = |i: usize| -> Cow<'_, str> {
-            match record.get(i).map(String::from_utf8_lossy) {
-                Some(Cow::Borrowed(text)) => Cow::Borrowed(text.trim()),
-                Some(Cow::Owned(text)) => Cow::Owned(text.trim().to_string()),
-                None => Cow::Borrowed(""),
+            // `from_utf8` checks eight bytes at a time where `from_utf8_lossy` goes byte by
+            // byte, and nearly every field is plain text.
+            let bytes = record.get(i).unwrap_or_default();
+            match std::str::from_utf8(bytes) {
+                Ok(text) => Cow::Borrowed(text.trim()),
+                Err(_) => Cow::Owned(String::from_utf8_lossy(bytes).trim().to_string()),
             }
         };
         let id = field(id_col).into_owned();
@@ -400,21 +486,17 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
             })
             .filter(|c| *c != Contact::default())
             .map(Box::new),
-            id: id.clone(),
+            id,
         };
-        // One look in the index finds an id seen before or takes its place.
         let next = pupils.list.len();
-        let seen = match pupils.index.entry(id) {
-            Entry::Occupied(seen) => Some((seen.key().clone(), *seen.get())),
-            Entry::Vacant(place) => {
-                place.insert(next);
-                None
-            }
-        };
-        if let Some((id, first)) = seen {
+        if next >= MAX_PUPILS {
+            problem(RegisterError::TooManyPupils { limit: MAX_PUPILS }, id_col);
+            break;
+        }
+        if let Err((first, pupil)) = pupils.push(pupil) {
             problem(
                 RegisterError::DuplicatePupil {
-                    pupil: id,
+                    pupil: pupil.id,
                     first_line: lines.get(first).copied().unwrap_or(0),
                 },
                 id_col,
@@ -425,7 +507,6 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
         if let Some(upn) = upn_col.map(field).filter(|u| !u.is_empty()) {
             pupils.upns.insert(upn.to_ascii_uppercase(), next);
         }
-        pupils.list.push(pupil);
         if problems.len() >= limit {
             break;
         }
@@ -435,5 +516,83 @@ pub fn read_pupils(input: &Input, limit: usize) -> Result<Pupils, Vec<InputProbl
     } else {
         problems.truncate(limit);
         Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Pupils, Vec<InputProblem>> {
+        read_pupils(&Input::bytes("pupils.csv", text.as_bytes().to_vec()), 20)
+    }
+
+    fn file(ids: &[&str]) -> String {
+        let rows: String = ids
+            .iter()
+            .map(|id| format!("{id},2014-03-01,5\n"))
+            .collect();
+        format!("pupil_id,date_of_birth,year_group\n{rows}")
+    }
+
+    #[test]
+    fn pupils_are_found_by_id_in_any_order() {
+        // In id order (no index: found by halving), then one out of order (`P10` sorts
+        // before `P9`: the index is made there), then both kinds read back.
+        for ids in [
+            &["A1", "B2", "C3", "D4"][..],
+            &["P8", "P9", "P10", "P11"],
+            &["Z", "Y", "X"],
+        ] {
+            let pupils = read(&file(ids)).unwrap_or_default();
+            assert_eq!(pupils.len(), ids.len(), "{ids:?}");
+            for (i, id) in ids.iter().enumerate() {
+                let found = pupils.get(id).map(|p| p.id.as_str());
+                assert_eq!(found, Some(*id), "{ids:?}");
+                assert_eq!(pupils.position(id), Some(i), "{ids:?}");
+            }
+            assert!(pupils.get("P1").is_none() && pupils.get("").is_none());
+        }
+    }
+
+    #[test]
+    fn an_id_twice_is_reported_at_its_second_row_with_the_first_row_s_line() {
+        // Twice while the file is in order, and twice after it left it: the header is line
+        // 1, so pupil `i` is on line `i + 2`.
+        for (ids, twice, first_line, line) in [
+            (&["A1", "A1", "B2"][..], "A1", 2, 3),
+            (&["B2", "A1", "C3", "A1"], "A1", 3, 5),
+            (&["B2", "A1", "C3", "B2"], "B2", 2, 5),
+        ] {
+            let problems = read(&file(ids)).err().unwrap_or_default();
+            let [problem] = &problems[..] else {
+                panic!("{ids:?}: {problems:?}");
+            };
+            assert_eq!(problem.at.line, line, "{ids:?}");
+            let expected = RegisterError::DuplicatePupil {
+                pupil: twice.into(),
+                first_line,
+            };
+            assert_eq!(problem.error, expected, "{ids:?}");
+        }
+    }
+
+    #[test]
+    fn a_list_given_whole_finds_the_last_of_an_id_twice() {
+        let pupil = |id: &str, dob: u32| Pupil {
+            dob: NaiveDate::from_ymd_opt(2014, 1, dob),
+            ..Pupil::unknown(id.into())
+        };
+        let list = vec![pupil("B", 1), pupil("A", 2), pupil("B", 3)];
+        let pupils = Pupils::of(list, FxHashMap::default(), Vec::new());
+        assert_eq!(pupils.position("B"), Some(2));
+        assert_eq!(pupils.position("A"), Some(1));
+        let sorted = Pupils::of(
+            vec![pupil("A", 1), pupil("B", 2)],
+            FxHashMap::default(),
+            Vec::new(),
+        );
+        assert!(sorted.index.is_none());
+        assert_eq!(sorted.position("B"), Some(1));
     }
 }

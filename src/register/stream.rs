@@ -241,19 +241,11 @@ fn in_id_order(pupils: Pupils) -> InIdOrder {
     if pupils.len() > MAX_PUPILS || !pupils.iter().all(|r| valid_pupil_id(r.id.as_bytes())) {
         return InIdOrder::Whole(pupils);
     }
-    let Pupils {
-        list,
-        index,
-        mut upns,
-        warnings,
-    } = pupils;
+    let (list, mut upns, warnings) = pupils.into_parts();
     // A file in id order (strictly: no id twice) is kept as it is.
     if list.is_sorted_by(|a, b| a.id < b.id) {
-        let sorted = InIdOrder::Sorted(with_records(list), Kept { upns, warnings });
-        drop(index);
-        return sorted;
+        return InIdOrder::Sorted(with_records(list), Kept { upns, warnings });
     }
-    drop(index);
     let mut order: Vec<usize> = (0..list.len()).collect();
     order.sort_by(|a, b| list[*a].id.cmp(&list[*b].id));
     let mut place = vec![0; order.len()];
@@ -280,17 +272,7 @@ struct Kept {
 
 impl Kept {
     fn pupils(self, list: Vec<Pupil>) -> Pupils {
-        let index = list
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
-            .collect();
-        Pupils {
-            list,
-            index,
-            upns: self.upns,
-            warnings: self.warnings,
-        }
+        Pupils::of(list, self.upns, self.warnings)
     }
 }
 

@@ -66,22 +66,15 @@ impl Pupils {
     /// The pupils of a file keyed by UPN with those ids pseudonymised with `key` (as a CTF's
     /// UPNs are); ids that are not UPNs, and the `upn` column, stay as they are.
     pub(crate) fn pseudonymised(&self, key: Option<&str>) -> Pupils {
-        let mut out = self.clone();
-        for (i, pupil) in out.list.iter_mut().enumerate() {
+        let (mut list, mut upns, warnings) = self.clone().into_parts();
+        for (i, pupil) in list.iter_mut().enumerate() {
             if looks_like_upn(&pupil.id) {
-                out.upns
-                    .entry(pupil.id.trim().to_ascii_uppercase())
+                upns.entry(pupil.id.trim().to_ascii_uppercase())
                     .or_insert(i);
                 pupil.id = super::pseudonym(&pupil.id, key);
             }
         }
-        out.index = out
-            .list
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
-            .collect();
-        out
+        Pupils::of(list, upns, warnings)
     }
 }
 
