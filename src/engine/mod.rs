@@ -120,7 +120,7 @@ pub fn run_watched<W: Watch>(
     let (mut fired, summary, tally) =
         evaluate(&shared, register, progress, history, watch, |i| i, true);
     progress.finish();
-    fired.sort_by_key(|f| (f.day, f.pupil));
+    fired.par_sort_by_key(|f| (f.day, f.pupil));
     (
         Outcome {
             fired,
@@ -290,8 +290,9 @@ impl<'a, W: Watch> Blocks<'a, W> {
             return None;
         }
         let mut fired = gathered.fired;
-        // Blocks come in any order; a pupil's firings are all from one block, in order.
-        fired.sort_by_key(|f| (f.day, f.pupil));
+        // Blocks come in any order; a pupil's firings are all from one block, in order (the
+        // sort is stable).
+        fired.par_sort_by_key(|f| (f.day, f.pupil));
         Some((
             Outcome {
                 fired,

@@ -54,15 +54,15 @@ impl MarkFigures {
         asked: impl IntoIterator<Item = (usize, usize)>,
     ) -> MarkFigures {
         let taken_to = register.taken_to();
-        let (attendance, unmarked_last) = (0..register.len())
+        let figures: Vec<Figures> = (0..register.len())
             .into_par_iter()
             .map(|i| pupil_figures(register, i, taken_to))
+            .collect();
+        let sessions = figures.iter().map(|f| f.marked).sum();
+        let (attendance, unmarked_last) = figures
+            .iter()
+            .map(|f| (f.attendance, f.unmarked))
             .unzip();
-        let sessions = register
-            .marks
-            .par_chunks(1 << 16)
-            .map(|c| c.iter().filter(|m| **m != NO_MARK).count())
-            .sum();
         let year_to_date = asked
             .into_iter()
             .filter(|(pupil, _)| *pupil < register.len())
@@ -87,25 +87,33 @@ impl MarkFigures {
         days: &SchoolDays,
         asked: impl IntoIterator<Item = (usize, usize)>,
     ) -> Part {
+        let mut sessions = 0;
         let pupils = global
             .iter()
             .enumerate()
             .map(|(i, &g)| {
-                let (attendance, unmarked) = pupil_figures(block, i, taken_to);
-                (g, attendance, unmarked)
+                let figures = pupil_figures(block, i, taken_to);
+                sessions += figures.marked;
+                (g, figures.attendance, figures.unmarked)
             })
             .collect();
-        let local: FxHashMap<usize, usize> =
-            global.iter().enumerate().map(|(i, g)| (*g, i)).collect();
-        let year_to_date = asked
-            .into_iter()
-            .filter_map(|(pupil, day)| {
-                let &i = local.get(&pupil)?;
-                Some(((pupil, day), year_to_date(block, days, i, day)))
-            })
-            .collect();
+        // Most runs send no letter, so most blocks are asked for no pupil's year to date.
+        let mut asked = asked.into_iter().peekable();
+        let year_to_date = match asked.peek() {
+            None => Vec::new(),
+            Some(_) => {
+                let local: FxHashMap<usize, usize> =
+                    global.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+                asked
+                    .filter_map(|(pupil, day)| {
+                        let &i = local.get(&pupil)?;
+                        Some(((pupil, day), year_to_date(block, days, i, day)))
+                    })
+                    .collect()
+            }
+        };
         Part {
-            sessions: block.marks.iter().filter(|m| **m != NO_MARK).count(),
+            sessions,
             pupils,
             year_to_date,
         }
@@ -155,44 +163,67 @@ impl MarkFigures {
     }
 }
 
-/// A pupil's possible and present sessions over the register's span, and which sessions of
-/// the last day taken it has no mark in (bit 0 the morning, bit 1 the afternoon).
-fn pupil_figures(
-    register: &Register,
-    i: usize,
-    taken_to: Option<(usize, usize)>,
-) -> ((u32, u32), u8) {
+/// One pupil's figures.
+struct Figures {
+    /// Possible and present sessions over the register's span.
+    attendance: (u32, u32),
+    /// Which sessions of the last day taken have no mark: bit 0 the morning, bit 1 the
+    /// afternoon.
+    unmarked: u8,
+    /// Sessions with a mark, over every day the register holds.
+    marked: usize,
+}
+
+/// Pupil `i`'s [`Figures`].
+fn pupil_figures(register: &Register, i: usize, taken_to: Option<(usize, usize)>) -> Figures {
     let counts = counted();
     let (first, last) = register.span.unwrap_or((0, 0));
+    let row = register.marks_of(i);
+    let span = register.marks_between(i, first, last);
     // Counted per mark from a table (no branch), so the loop is vectorised: it runs over
     // every session of every pupil.
-    let (mut possible, mut present) = (0u32, 0u32);
-    for m in register.marks_between(i, first, last) {
+    let (mut possible, mut present, mut marked) = (0u32, 0u32, 0u32);
+    for m in span {
         let c = counts[usize::from(*m)];
         possible += u32::from(c & POSSIBLE);
-        present += u32::from(c >> 1);
+        present += u32::from((c & PRESENT) >> 1);
+        marked += u32::from(c >> 2);
     }
+    // Days held outside the span (none, in a register read whole or streamed).
+    let outside = row.len() - span.len();
+    let marked = marked as usize
+        + match outside {
+            0 => 0,
+            _ => row.iter().filter(|m| **m != NO_MARK).count() - marked as usize,
+        };
     let unmarked = taken_to.map_or(0, |(day, _)| {
         u8::from(register.mark(i, day, 0) == NO_MARK)
             | (u8::from(register.mark(i, day, 1) == NO_MARK) << 1)
     });
-    ((possible, present), unmarked)
+    Figures {
+        attendance: (possible, present),
+        unmarked,
+        marked,
+    }
 }
 
 /// [`counted`]'s bit of a possible session.
 const POSSIBLE: u8 = 1;
 /// [`counted`]'s bit of a present session (always possible too).
 const PRESENT: u8 = 2;
+/// [`counted`]'s bit of a session with a mark (every row but [`NO_MARK`]).
+const MARKED: u8 = 4;
 
-/// Per code-table row (and [`NO_MARK`], which counts as neither): whether a session with
-/// that mark is possible and whether present.
+/// Per code-table row (and [`NO_MARK`], which counts as none): whether a session with that
+/// mark is possible, whether present, and whether it has a mark.
 fn counted() -> &'static [u8; 256] {
     static COUNTED: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
     COUNTED.get_or_init(|| {
-        let mut table = [0u8; 256];
+        let mut table = [MARKED; 256];
+        table[usize::from(NO_MARK)] = 0;
         for (slot, info) in table.iter_mut().zip(codes::table().rows()) {
             if info.class.is_possible() {
-                *slot = POSSIBLE | if info.class.is_present() { PRESENT } else { 0 };
+                *slot |= POSSIBLE | if info.class.is_present() { PRESENT } else { 0 };
             }
         }
         table

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::conditions::{flag_value, ratio_in, year_group_in};
 use super::{Prefix, Shared, metric_at};
-use crate::engine::plan::{Plan, Rule, Test, Value};
+use crate::engine::plan::{BREAKS_RUN, IN_RUN, Plan, Rule, Test, Value};
 use crate::model::PupilFlag;
 use crate::register::Pupil;
 
@@ -194,21 +194,21 @@ fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Result<usize
     let Some(spec) = plan.runs.get(r) else {
         return Err(0);
     };
-    let (mut run, mut longest) = (0, 0);
+    // Without a branch on the marks (most days neither start nor end a run): a day that
+    // extends the run adds one, one that ends it keeps none, and one with no possible
+    // session keeps the run as it is.
+    let (mut run, mut longest) = (0u32, 0u32);
     for (i, day) in span.marks.chunks(2).take(span.len).enumerate() {
         let am = day.first().copied().unwrap_or(u8::MAX);
         let pm = day.get(1).copied().unwrap_or(u8::MAX);
-        match spec.extends(am, pm) {
-            Some(true) => {
-                run += 1;
-                if run >= lo {
-                    return Ok(i);
-                }
-                longest = longest.max(run);
-            }
-            Some(false) => run = 0,
-            None => {}
+        let class = spec.class[usize::from(am)] | spec.class[usize::from(pm)];
+        let extends = u32::from(class == IN_RUN);
+        let keeps = u32::from(class & BREAKS_RUN == 0);
+        run = (run + extends) * keeps;
+        if run >= lo {
+            return Ok(i);
         }
+        longest = longest.max(run);
     }
     Err(longest)
 }
