@@ -2,8 +2,6 @@
 //! windows they were counted over (`unauthorised 10 sessions in rolling 10 school_weeks
 //! 2024-09-09..2024-11-15`).
 
-use std::fmt::Write as _;
-
 use super::eval::Shared;
 use super::plan::{Rule, Test, Value};
 use crate::model::CountMetric;
@@ -22,7 +20,9 @@ pub fn percent_tenths(num: u64, den: u64) -> String {
 pub fn write_percent_tenths(text: &mut String, num: u64, den: u64) {
     if den > 0 {
         let tenths = (num * 2000 + den) / (2 * den);
-        let _ = write!(text, "{}.{}", tenths / 10, tenths % 10);
+        text.push_str(itoa::Buffer::new().format(tenths / 10));
+        text.push('.');
+        text.push(char::from(b'0' + (tenths % 10) as u8));
     }
 }
 

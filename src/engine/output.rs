@@ -328,25 +328,21 @@ pub fn write_summary_csv(
         "persistent",
         "severe",
     ])?;
-    // Each row's numbers are written in the same buffers: a register of a million pupils
-    // would otherwise make five strings a pupil.
-    let mut numbers: [String; 5] = Default::default();
+    // Each row's numbers are written in the same buffers (by `itoa`, without the formatting
+    // machinery): a register of a million pupils would otherwise make five strings a pupil.
+    let mut numbers: [itoa::Buffer; 4] = Default::default();
+    let mut attendance = String::new();
     for (pupil, s) in register.ids().zip(&outcome.summary) {
-        let counts = [s.possible, s.present, s.authorised, s.unauthorised];
-        for (text, n) in numbers.iter_mut().zip(counts) {
-            text.clear();
-            let _ = write!(text, "{n}");
-        }
-        let [possible, present, authorised, unauthorised, attendance] = &mut numbers;
+        let [possible, present, authorised, unauthorised] = &mut numbers;
         attendance.clear();
-        write_percent_tenths(attendance, u64::from(s.present), u64::from(s.possible));
+        write_percent_tenths(&mut attendance, u64::from(s.present), u64::from(s.possible));
         w.write_record([
             pupil,
-            possible,
-            present,
-            authorised,
-            unauthorised,
-            attendance,
+            possible.format(s.possible),
+            present.format(s.present),
+            authorised.format(s.authorised),
+            unauthorised.format(s.unauthorised),
+            &attendance,
             &bands_text(table, &s.bands),
             stage_name(table, s.stage),
             if s.persistent { "true" } else { "false" },

@@ -59,10 +59,8 @@ impl MarkFigures {
             .map(|i| pupil_figures(register, i, taken_to))
             .collect();
         let sessions = figures.iter().map(|f| f.marked).sum();
-        let (attendance, unmarked_last) = figures
-            .iter()
-            .map(|f| (f.attendance, f.unmarked))
-            .unzip();
+        let (attendance, unmarked_last) =
+            figures.iter().map(|f| (f.attendance, f.unmarked)).unzip();
         let year_to_date = asked
             .into_iter()
             .filter(|(pupil, _)| *pupil < register.len())

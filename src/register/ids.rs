@@ -1,5 +1,5 @@
-//! Pupil ids held compactly: a register of a million pupils keeps their ids as one block of
-//! bytes and an end offset each, and finds them through a table of indices into it, not a
+//! Pupil ids held compactly: a register of a million pupils keeps their ids as one string
+//! and an end offset each, and finds them through a table of indices into it, not a
 //! map of an allocated string per pupil (which cost more than the marks themselves).
 
 use std::hash::{BuildHasher, RandomState};
@@ -10,10 +10,11 @@ use hashbrown::HashTable;
 /// this many ids fit in the `u32` offsets. England has about nine million pupils.
 pub const MAX_PUPILS: usize = 50_000_000;
 
-/// Ids one after another; id `i` is `bytes[ends[i - 1]..ends[i]]`.
+/// Ids one after another; id `i` is `text[ends[i - 1]..ends[i]]`. Held as text, checked
+/// once as it is listed: an id is read as text for every row of every output.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdList {
-    bytes: Vec<u8>,
+    text: String,
     ends: Vec<u32>,
 }
 
@@ -26,8 +27,9 @@ impl IdList {
         self.ends.is_empty()
     }
 
-    /// Appends an id and returns its index; `None` when the list holds [`MAX_PUPILS`] ids or
-    /// the id is longer than 64 bytes (the longest valid id).
+    /// Appends an id and returns its index; `None` when the list holds [`MAX_PUPILS`] ids, or
+    /// the id is longer than 64 bytes (the longest valid id) or not text (a valid id is
+    /// ASCII).
     pub fn push(&mut self, id: &[u8]) -> Option<u32> {
         self.push_within(id, MAX_PUPILS)
     }
@@ -37,32 +39,34 @@ impl IdList {
         if self.ends.len() >= limit || id.len() > 64 {
             return None;
         }
+        let id = std::str::from_utf8(id).ok()?;
         let index = u32::try_from(self.ends.len()).ok()?;
-        self.bytes.extend_from_slice(id);
-        self.ends.push(u32::try_from(self.bytes.len()).ok()?);
+        self.text.push_str(id);
+        self.ends.push(u32::try_from(self.text.len()).ok()?);
         Some(index)
     }
 
     /// Id `i`, empty outside the list.
     #[inline]
     pub fn get(&self, i: usize) -> &[u8] {
+        self.text(i).as_bytes()
+    }
+
+    /// Id `i` as text, empty outside the list.
+    #[inline]
+    pub fn text(&self, i: usize) -> &str {
         let start = match i.checked_sub(1) {
             Some(before) => self.ends.get(before).copied(),
             None => Some(0),
         };
         match (start, self.ends.get(i)) {
-            (Some(a), Some(b)) => self.bytes.get(a as usize..*b as usize).unwrap_or(&[]),
-            _ => &[],
+            (Some(a), Some(b)) => self.text.get(a as usize..*b as usize).unwrap_or(""),
+            _ => "",
         }
     }
 
-    /// Id `i` as text (ids are checked ASCII before they are listed).
-    pub fn text(&self, i: usize) -> &str {
-        std::str::from_utf8(self.get(i)).unwrap_or("")
-    }
-
     pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
+        self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
     }
 }
@@ -160,11 +164,13 @@ mod tests {
     }
 
     #[test]
-    fn an_id_longer_than_any_valid_one_is_not_listed() {
+    fn an_id_longer_than_any_valid_one_or_not_text_is_not_listed() {
         let mut ids = IdList::default();
         assert_eq!(ids.push(&[b'a'; 64]), Some(0));
         assert_eq!(ids.push(&[b'a'; 65]), None);
+        assert_eq!(ids.push(&[b'P', 0xFF]), None);
         assert_eq!(ids.len(), 1);
+        assert_eq!(ids.text(0).len(), 64);
     }
 
     #[test]

@@ -21,6 +21,9 @@ use super::{
 use crate::model::Calendar;
 use crate::table::SchoolDays;
 
+/// The most marks buffers kept for the next blocks: one for each core making one.
+const SPARE_BLOCKS: usize = 16;
+
 /// Pupils of a block made of pupils the register has no row for.
 const UNSEEN_BLOCK: usize = 4096;
 
@@ -603,10 +606,12 @@ impl Handing {
         }
         each(&block);
         let marks = std::mem::take(&mut block.register.marks);
-        self.spare
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(marks);
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        // As many as the blocks being made at once need; the blocks the first pass decoded
+        // bring their own.
+        if spare.len() < SPARE_BLOCKS {
+            spare.push(marks);
+        }
         Ok(())
     }
 }
@@ -652,7 +657,7 @@ impl Plan<'_> {
                         let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
                         let Some(rows) = next else { break };
                         let handed = self
-                            .block_from(rows, handing.spare())
+                            .block_from(rows, || handing.spare())
                             .and_then(|block| handing.hand(block, each));
                         if handed.is_err() {
                             failed.store(true, Ordering::Relaxed);
@@ -683,8 +688,14 @@ impl Plan<'_> {
 
     /// A block of the rows the first pass decoded: each row's pupil found, its marks off
     /// roll checked (only `Z` is allowed there, as the decoding loops check when the roll is
-    /// known) and put in place over the span.
-    fn block_from(&self, rows: DecodedRows, mut marks: Vec<u8>) -> Result<Block, GiveUp> {
+    /// known) and put in place over the span: in a `spare` buffer, unless the rows hold the
+    /// span's days already (the usual register, every row from the same first day), whose
+    /// marks are the block's as they are.
+    fn block_from(
+        &self,
+        rows: DecodedRows,
+        spare: impl FnOnce() -> Vec<u8>,
+    ) -> Result<Block, GiveUp> {
         let z = ZRows::new();
         let width = self.width();
         let row_width = rows.days * 2;
@@ -694,10 +705,14 @@ impl Plan<'_> {
             return Err(GiveUp);
         }
         let mut global = Vec::with_capacity(rows.ids.len());
-        marks.clear();
-        marks.reserve(rows.ids.len() * width);
         for i in 0..rows.ids.len() {
-            let g = find(self.whole, rows.ids.get(i)).ok_or(GiveUp)?;
+            // Rows mostly come in the pupils' order: the pupil after the last row's first.
+            let id = rows.ids.get(i);
+            let next = global.last().map_or(0, |g| g + 1);
+            let g = match self.whole.ids.get(next) == id {
+                true => next,
+                false => find(self.whole, id).ok_or(GiveUp)?,
+            };
             let cells = rows
                 .marks
                 .get(i * row_width..(i + 1) * row_width)
@@ -709,11 +724,23 @@ impl Plan<'_> {
             if !off_roll.into_iter().all(|&code| z.allowed_off_roll(code)) {
                 return Err(GiveUp);
             }
-            let start = marks.len();
-            marks.resize(start + width, NO_MARK);
-            marks[start + at..start + at + row_width].copy_from_slice(cells);
             global.push(g);
         }
+        if at == 0 && row_width == width && rows.marks.len() == global.len() * width {
+            return self.assemble(global, rows.marks);
+        }
+        let mut marks = spare();
+        marks.clear();
+        marks.reserve(global.len() * width);
+        for cells in rows.marks.chunks_exact(row_width.max(1)).take(global.len()) {
+            let start = marks.len();
+            marks.resize(start + width, NO_MARK);
+            if row_width > 0 {
+                marks[start + at..start + at + row_width].copy_from_slice(cells);
+            }
+        }
+        // A chunk of rows with no marked session holds no days.
+        marks.resize(global.len() * width, NO_MARK);
         self.assemble(global, marks)
     }
 

@@ -77,14 +77,15 @@ pub(super) fn first_acting_day(
     rules: &[&Rule],
     span: &Span<'_>,
 ) -> Option<usize> {
-    // Each run's longest in the span, found once: most pupils' rules out every step on it.
-    let mut longest: smallvec::SmallVec<[Option<u32>; 4]> =
+    // Each run's extending days (its longest at most), counted once: most pupils' rule out
+    // every step on it.
+    let mut extending: smallvec::SmallVec<[Option<u32>; 4]> =
         smallvec::smallvec![None; shared.plan.runs.len()];
     rules
         .iter()
         .filter_map(|rule| {
             rule.tests.iter().try_fold(shared.span.0, |day, &t| {
-                Some(day.max(first_day(shared, t, span, &mut longest)?))
+                Some(day.max(first_day(shared, t, span, &mut extending)?))
             })
         })
         .min()
@@ -96,7 +97,7 @@ fn first_day(
     shared: &Shared<'_>,
     t: usize,
     span: &Span<'_>,
-    longest: &mut [Option<u32>],
+    extending: &mut [Option<u32>],
 ) -> Option<usize> {
     let plan = shared.plan;
     let first = shared.span.0;
@@ -107,13 +108,15 @@ fn first_day(
             _ if *lo == 0 => Some(first),
             Value::Metric(m) => first_reaching(shared, *m, *lo, span),
             Value::Run(r) => {
-                let longest = *longest.get_mut(*r)?.get_or_insert_with(|| {
-                    first_run_of(plan, *r, u32::MAX, span).map_or_else(|run| run, |_| u32::MAX)
-                });
-                if longest < *lo {
+                // No run is longer than the days that extend it: counted once, and on most
+                // pupils fewer than any step asks, so no day need be walked for it.
+                let extending = *extending
+                    .get_mut(*r)?
+                    .get_or_insert_with(|| extending_days(plan, *r, span));
+                if extending < *lo {
                     return None;
                 }
-                first_run_of(plan, *r, *lo, span).ok().map(|i| first + i)
+                first_run_of(plan, *r, *lo, span).map(|i| first + i)
             }
             // Notices are given by the run itself, which only a walk knows.
             Value::Notices(_) => Some(first),
@@ -185,32 +188,42 @@ fn first_reaching(shared: &Shared<'_>, m: usize, lo: u32, span: &Span<'_>) -> Op
     (from..shared.span.0 + span.len).find(|&day| metric_at(shared, span.prefix, m, day) >= lo)
 }
 
+/// The school days of the span that extend run `r` (every possible session in its set, at
+/// least one possible), wherever they are: no run is longer.
+fn extending_days(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
+    let Some(spec) = plan.runs.get(r) else {
+        return 0;
+    };
+    let days = span.marks.chunks(2).take(span.len);
+    days.map(|day| {
+        let am = day.first().copied().unwrap_or(u8::MAX);
+        let pm = day.get(1).copied().unwrap_or(u8::MAX);
+        u32::from(spec.class[usize::from(am)] | spec.class[usize::from(pm)] == IN_RUN)
+    })
+    .sum()
+}
+
 /// The first school day of the span (as an offset from its first day) on which run `r`
 /// reaches `lo` days, counted as the walk counts it: a school day with every possible
 /// session in its set (at least one possible) extends it, one with a possible session
-/// outside the set ends it, one with none does neither. On no day: the longest the run
-/// reaches (no run: 0).
-fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Result<usize, u32> {
-    let Some(spec) = plan.runs.get(r) else {
-        return Err(0);
-    };
+/// outside the set ends it, one with none does neither. `None`: no day.
+fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Option<usize> {
+    let spec = plan.runs.get(r)?;
     // Without a branch on the marks (most days neither start nor end a run): a day that
-    // extends the run adds one, one that ends it keeps none, and one with no possible
-    // session keeps the run as it is.
-    let (mut run, mut longest) = (0u32, 0u32);
+    // extends the run adds one, one that ends it keeps none (`keep` is no bits), and one
+    // with no possible session keeps the run as it is (`keep` is every bit).
+    let mut run = 0u32;
     for (i, day) in span.marks.chunks(2).take(span.len).enumerate() {
         let am = day.first().copied().unwrap_or(u8::MAX);
         let pm = day.get(1).copied().unwrap_or(u8::MAX);
         let class = spec.class[usize::from(am)] | spec.class[usize::from(pm)];
-        let extends = u32::from(class == IN_RUN);
-        let keeps = u32::from(class & BREAKS_RUN == 0);
-        run = (run + extends) * keeps;
+        let keep = u32::from(class & BREAKS_RUN == 0).wrapping_neg();
+        run = (run + u32::from(class == IN_RUN)) & keep;
         if run >= lo {
-            return Ok(i);
+            return Some(i);
         }
-        longest = longest.max(run);
     }
-    Err(longest)
+    None
 }
 
 #[cfg(test)]
