@@ -774,6 +774,8 @@ def differential(args, attend, work):
 
     compared = passed = 0
     timeouts = []
+    # Each comparison's engine time, to find the heavy ones (the summary lists the slowest).
+    durations = []
 
     def say(line):
         with lock:
@@ -805,8 +807,12 @@ def differential(args, attend, work):
                 clock["native"] += time.monotonic() - t
                 compared += 1
             t = time.monotonic()
+            took = None
             try:
                 got = engine.run(folder, scripts[(policy, dialect)], args.timeout)
+                took = time.monotonic() - t
+                with lock:
+                    durations.append((took, policy, name, dialect))
             except EngineError as e:
                 with lock:
                     errors.append((policy, name, dialect, str(e)))
@@ -832,7 +838,7 @@ def differential(args, attend, work):
                 with lock:
                     passed += 1
                 say(f"ok       {policy} × {name} on {dialect} ({len(expected['actions'][1])} actions, "
-                    f"{len(expected['summary'][1])} pupils)")
+                    f"{len(expected['summary'][1])} pupils, {took:.1f} s)")
 
     try:
         running = [threading.Thread(target=work_through, args=e) for e in engines]
@@ -849,6 +855,10 @@ def differential(args, attend, work):
     pairs = len(chosen) * len(registers)
     unrun = len([t for t in timeouts if "budget" in t[3]])
     print("\n== summary")
+    for dialect in args.engines:
+        slowest = sorted((d for d in durations if d[3] == dialect), reverse=True)[:5]
+        if slowest:
+            print(f"slowest on {dialect}: " + "; ".join(f"{p} × {n} {t:.1f} s" for t, p, n, _ in slowest))
     print(f"policies × registers: {pairs} pairs ({len(chosen)} policies × {len(registers)} registers), "
           f"each on {len(args.engines)} engines: {pairs * len(args.engines)} comparisons due")
     print(f"compared: {compared}, identical to the native engine: {passed}, different: {len(mismatches)}, "
