@@ -913,6 +913,44 @@ mod tests {
     type Handed = (Option<(usize, usize)>, Vec<(usize, Vec<u8>)>);
 
     /// The span and each pupil's marks as the stream hands them on; `None`: it gave up.
+    /// The register and pupils of [`register`] with every pupil from row `from` on leaving
+    /// after school day `day`: its row ends there, and the pupils file says so.
+    fn leaving_from(marks: &[u8], pupils: &[u8], from: usize, day: usize) -> (Vec<u8>, Vec<u8>) {
+        let (_, days) = calendar();
+        let left = days.date(day);
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let (marks, pupils) = (text(marks), text(pupils));
+        let mut out = String::new();
+        for (i, line) in marks.lines().enumerate() {
+            let Some((head, tokens)) = line.split_once(",\"") else {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            };
+            let start = head
+                .rsplit(',')
+                .next()
+                .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+            let keep = match start {
+                Some(start) if i > from => ((left - start).num_days() as usize + 1) * 2,
+                _ => usize::MAX,
+            };
+            let tokens: Vec<&str> = tokens.trim_end_matches('"').split(',').take(keep).collect();
+            let _ = writeln!(out, "{head},\"{}\"", tokens.join(","));
+        }
+        let mut list = String::new();
+        for (i, line) in pupils.lines().enumerate() {
+            let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+            if i > from && cells.len() == 5 {
+                let leaving = cells[4].parse::<chrono::NaiveDate>().ok();
+                cells[4] = leaving.map_or(left, |d| d.min(left)).to_string();
+            }
+            list.push_str(&cells.join(","));
+            list.push('\n');
+        }
+        (out.into_bytes(), list.into_bytes())
+    }
+
     fn streamed(marks: &[u8], pupils: &[u8], kept_marks: usize) -> Option<Handed> {
         let (calendar, days) = calendar();
         let input = Input::bytes("register.csv", marks.to_vec());
@@ -1031,6 +1069,34 @@ mod tests {
         assert!(kept == read_again, "kept and read again differ");
         // Less room than the marks need: none are kept, and the file is read again.
         assert!(streamed(&marks, &pupils, marks.len() / 8) == kept);
+        // The pupils of the later chunks leave on the 100th school day, their rows ending
+        // there: those chunks' rows hold fewer days than the span, and are put in place
+        // over it (the first chunk's are the block's marks as they are).
+        let (marks, pupils) = leaving_from(&marks, &pupils, 3000, 99);
+        let whole = read_register(
+            &Input::bytes("register.csv", marks.clone()),
+            &calendar,
+            &days,
+            read_pupils(&Input::bytes("pupils.csv", pupils.clone()), 20)
+                .ok()
+                .as_ref(),
+            None,
+            &ReadOptions::default(),
+        );
+        let Ok(whole) = whole else {
+            panic!("the whole reader takes the register of leavers");
+        };
+        let Some((span, rows)) = streamed(&marks, &pupils, KEPT_MARKS) else {
+            panic!("the stream takes the register of leavers");
+        };
+        assert_eq!((span, rows.len()), (whole.span, whole.len()));
+        for (g, row) in &rows {
+            assert_eq!(row.as_slice(), whole.marks_of(*g), "pupil {}", whole.id(*g));
+        }
+        let left = rows
+            .iter()
+            .filter(|(_, row)| row[200..].iter().all(|&m| m == NO_MARK));
+        assert!(left.count() >= 2900);
         // Present before admission: off roll, which only `Z` may be.
         let (marks, pupils) = register(300, false);
         assert!(streamed(&marks, &pupils, KEPT_MARKS).is_none());
