@@ -66,8 +66,15 @@ impl RunSpec {
     /// is possible (the day neither extends nor breaks it), else whether it extends it.
     #[inline]
     pub fn extends(&self, am: u8, pm: u8) -> Option<bool> {
-        let day = self.class[usize::from(am)] | self.class[usize::from(pm)];
+        let day = self.day(am, pm);
         (day != 0).then_some(day & BREAKS_RUN == 0)
+    }
+
+    /// A school day's class with these two marks: [`IN_RUN`] alone when it extends the run,
+    /// with [`BREAKS_RUN`] when it ends it, 0 when it does neither.
+    #[inline]
+    pub fn day(&self, am: u8, pm: u8) -> u8 {
+        self.class[usize::from(am)] | self.class[usize::from(pm)]
     }
 }
 

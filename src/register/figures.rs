@@ -187,13 +187,12 @@ fn pupil_figures(register: &Register, i: usize, taken_to: Option<(usize, usize)>
         present += u32::from((c & PRESENT) >> 1);
         marked += u32::from(c >> 2);
     }
-    // Days held outside the span (none, in a register read whole or streamed).
-    let outside = row.len() - span.len();
-    let marked = marked as usize
-        + match outside {
-            0 => 0,
-            _ => row.iter().filter(|m| **m != NO_MARK).count() - marked as usize,
-        };
+    // A row holding days outside the span (none, in a register read whole or streamed) is
+    // counted whole.
+    let marked = match row.len() == span.len() {
+        true => marked as usize,
+        false => row.iter().filter(|m| **m != NO_MARK).count(),
+    };
     let unmarked = taken_to.map_or(0, |(day, _)| {
         u8::from(register.mark(i, day, 0) == NO_MARK)
             | (u8::from(register.mark(i, day, 1) == NO_MARK) << 1)

@@ -143,17 +143,22 @@ impl Pupils {
             warnings,
         };
         if !pupils.list.is_sorted_by(|a, b| a.id < b.id) {
-            let mut index = IdIndex::with_capacity(pupils.list.len());
-            for (i, pupil) in pupils.list.iter().enumerate() {
-                let hash = pupils.hasher.hash(pupil.id.as_bytes());
-                match pupils.find(&index, &pupil.id, hash) {
-                    Some(j) => index.replace(j, narrow(i), hash),
-                    None => index.insert(narrow(i), hash),
-                }
-            }
-            pupils.index = Some(index);
+            pupils.index = Some(pupils.indexed());
         }
         pupils
+    }
+
+    /// An index of the list (of an id listed twice, the last is found).
+    fn indexed(&self) -> IdIndex {
+        let mut index = IdIndex::with_capacity(self.list.len());
+        for (i, pupil) in self.list.iter().enumerate() {
+            let hash = self.hasher.hash(pupil.id.as_bytes());
+            match self.find(&index, &pupil.id, hash) {
+                Some(j) => index.replace(j, narrow(i), hash),
+                None => index.insert(narrow(i), hash),
+            }
+        }
+        index
     }
 
     /// Adds `pupil` to the list, unless its id is listed already: then where it is, and
@@ -165,13 +170,7 @@ impl Pupils {
             return Ok(());
         }
         // The first id out of order: every id before it is listed once.
-        let index = self.index.take().unwrap_or_else(|| {
-            let mut index = IdIndex::with_capacity(self.list.len() * 2);
-            for (i, listed) in self.list.iter().enumerate() {
-                index.insert(narrow(i), self.hasher.hash(listed.id.as_bytes()));
-            }
-            index
-        });
+        let index = self.index.take().unwrap_or_else(|| self.indexed());
         let hash = self.hasher.hash(pupil.id.as_bytes());
         let seen = self.find(&index, &pupil.id, hash);
         let index = self.index.insert(index);

@@ -198,7 +198,7 @@ fn extending_days(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
     days.map(|day| {
         let am = day.first().copied().unwrap_or(u8::MAX);
         let pm = day.get(1).copied().unwrap_or(u8::MAX);
-        u32::from(spec.class[usize::from(am)] | spec.class[usize::from(pm)] == IN_RUN)
+        u32::from(spec.day(am, pm) == IN_RUN)
     })
     .sum()
 }
@@ -216,7 +216,7 @@ fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Option<usize
     for (i, day) in span.marks.chunks(2).take(span.len).enumerate() {
         let am = day.first().copied().unwrap_or(u8::MAX);
         let pm = day.get(1).copied().unwrap_or(u8::MAX);
-        let class = spec.class[usize::from(am)] | spec.class[usize::from(pm)];
+        let class = spec.day(am, pm);
         let keep = u32::from(class & BREAKS_RUN == 0).wrapping_neg();
         run = (run + u32::from(class == IN_RUN)) & keep;
         if run >= lo {
