@@ -429,6 +429,8 @@ fn malformed_feeds_are_located_with_a_fix() {
         ("mismatched-end", "ics::mismatched_end", 10, 1),
         ("bad-line", "ics::bad_line", 5, 1),
         ("no-terms", "ics::no_terms", 1, 1),
+        // Found by fuzzing: the rule crate sliced `TH\u{a0}FR` inside the space and panicked.
+        ("no-break-space-in-rule", "ics::bad_rule", 14, 1),
     ];
     for (name, code, line, column) in cases {
         let rel = format!("tests/ics/malformed/{name}.ics");

@@ -455,6 +455,19 @@ fn repeat(
             .at(loc),
         )
     };
+    // RFC 5545's recur grammar is ASCII, and the crate slices a rule's parts by byte; a
+    // no-break space pasted from a web page (`BYDAY=TH\u{a0}FR`) would make it panic.
+    if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+        return Err(fail(format!(
+            "it holds the character U+{:04X}{}, and a rule is plain ASCII",
+            u32::from(c),
+            if c == '\u{a0}' {
+                " (a no-break space)"
+            } else {
+                ""
+            }
+        )));
+    }
     let naive = match first.start {
         Moment::Date(d) => d.and_time(NaiveTime::MIN),
         Moment::Time(t) => t,
