@@ -429,7 +429,7 @@ fn malformed_feeds_are_located_with_a_fix() {
         ("mismatched-end", "ics::mismatched_end", 10, 1),
         ("bad-line", "ics::bad_line", 5, 1),
         ("no-terms", "ics::no_terms", 1, 1),
-        // Found by fuzzing: the rule crate sliced `TH\u{a0}FR` inside the space and panicked.
+        // `BYDAY=MO,TU,WE,TH\u{a0}FR`, which the rule crate read as `MO,TU,WE,FR`.
         ("no-break-space-in-rule", "ics::bad_rule", 14, 1),
     ];
     for (name, code, line, column) in cases {
@@ -446,6 +446,24 @@ fn malformed_feeds_are_located_with_a_fix() {
         );
         assert!(first.help.is_some(), "{name}");
     }
+}
+
+/// Found by CI's fuzzing: the rule crate sliced `TH\u{a0}R` inside the no-break space and
+/// panicked. The fuzzer's input is kept whole; the rule is refused, named, at its line.
+#[test]
+fn a_rule_holding_a_no_break_space_is_refused_not_a_panic() {
+    let rel = "fuzz/regressions/ics/no-break-space-in-byday.ics";
+    let errors = ics::import(&read(rel)).expect_err("the rule is not ASCII");
+    let first = &errors[0];
+    assert_eq!(first.code, "ics::bad_rule");
+    assert_eq!(first.position(), Some((rel, 176, 1)));
+    assert!(
+        first.message.ends_with(
+            "it holds the character U+00A0 (a no-break space), and a rule is plain ASCII"
+        ),
+        "{}",
+        first.message
+    );
 }
 
 fn attend(args: &[&str], dir: &Path) -> std::process::Output {

@@ -455,8 +455,9 @@ fn repeat(
             .at(loc),
         )
     };
-    // RFC 5545's recur grammar is ASCII, and the crate slices a rule's parts by byte; a
-    // no-break space pasted from a web page (`BYDAY=TH\u{a0}FR`) would make it panic.
+    // RFC 5545's recur grammar is ASCII, and the crate reads a weekday as its last two bytes
+    // unchecked: a no-break space pasted from a web page made `TH\u{a0}R` panic and `TH\u{a0}FR`
+    // read as `FR`, the Thursday lost without a word.
     if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
         return Err(fail(format!(
             "it holds the character U+{:04X}{}, and a rule is plain ASCII",
