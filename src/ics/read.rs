@@ -459,14 +459,14 @@ fn repeat(
     // unchecked: a no-break space pasted from a web page made `TH\u{a0}R` panic and `TH\u{a0}FR`
     // read as `FR`, the Thursday lost without a word.
     if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+        let named = if c == '\u{a0}' {
+            " (a no-break space)"
+        } else {
+            ""
+        };
         return Err(fail(format!(
-            "it holds the character U+{:04X}{}, and a rule is plain ASCII",
-            u32::from(c),
-            if c == '\u{a0}' {
-                " (a no-break space)"
-            } else {
-                ""
-            }
+            "it holds the character U+{:04X}{named}, and a rule is plain ASCII",
+            u32::from(c)
         )));
     }
     let naive = match first.start {

@@ -912,7 +912,6 @@ mod tests {
     /// The span, and each pupil (by index in the register) with its marks.
     type Handed = (Option<(usize, usize)>, Vec<(usize, Vec<u8>)>);
 
-    /// The span and each pupil's marks as the stream hands them on; `None`: it gave up.
     /// The register and pupils of [`register`] with every pupil from row `from` on leaving
     /// after school day `day`: its row ends there, and the pupils file says so.
     fn leaving_from(marks: &[u8], pupils: &[u8], from: usize, day: usize) -> (Vec<u8>, Vec<u8>) {
@@ -951,6 +950,7 @@ mod tests {
         (out.into_bytes(), list.into_bytes())
     }
 
+    /// The span and each pupil's marks as the stream hands them on; `None`: it gave up.
     fn streamed(marks: &[u8], pupils: &[u8], kept_marks: usize) -> Option<Handed> {
         let (calendar, days) = calendar();
         let input = Input::bytes("register.csv", marks.to_vec());

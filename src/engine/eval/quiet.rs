@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::conditions::{flag_value, ratio_in, year_group_in};
 use super::{Prefix, Shared, metric_at};
-use crate::engine::plan::{BREAKS_RUN, IN_RUN, Plan, Rule, Test, Value};
+use crate::engine::plan::{BREAKS_RUN, IN_RUN, Plan, Rule, RunSpec, Test, Value};
 use crate::model::PupilFlag;
 use crate::register::Pupil;
 
@@ -61,6 +61,17 @@ pub(super) struct Span<'p> {
     pub on_roll: Option<(NaiveDate, NaiveDate)>,
     /// The pupil's compulsory school age, from its date of birth.
     pub compulsory: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Span<'_> {
+    /// Each school day's class for a run (see [`RunSpec::day`]), from the span's first day.
+    fn day_classes<'a>(&'a self, spec: &'a RunSpec) -> impl Iterator<Item = u8> + 'a {
+        self.marks.chunks(2).take(self.len).map(|day| {
+            let am = day.first().copied().unwrap_or(u8::MAX);
+            let pm = day.get(1).copied().unwrap_or(u8::MAX);
+            spec.day(am, pm)
+        })
+    }
 }
 
 /// The first school day of the span on which some acting rule could hold for this pupil;
@@ -191,16 +202,11 @@ fn first_reaching(shared: &Shared<'_>, m: usize, lo: u32, span: &Span<'_>) -> Op
 /// The school days of the span that extend run `r` (every possible session in its set, at
 /// least one possible), wherever they are: no run is longer.
 fn extending_days(plan: &Plan, r: usize, span: &Span<'_>) -> u32 {
-    let Some(spec) = plan.runs.get(r) else {
-        return 0;
-    };
-    let days = span.marks.chunks(2).take(span.len);
-    days.map(|day| {
-        let am = day.first().copied().unwrap_or(u8::MAX);
-        let pm = day.get(1).copied().unwrap_or(u8::MAX);
-        u32::from(spec.day(am, pm) == IN_RUN)
+    plan.runs.get(r).map_or(0, |spec| {
+        span.day_classes(spec)
+            .map(|class| u32::from(class == IN_RUN))
+            .sum()
     })
-    .sum()
 }
 
 /// The first school day of the span (as an offset from its first day) on which run `r`
@@ -213,10 +219,7 @@ fn first_run_of(plan: &Plan, r: usize, lo: u32, span: &Span<'_>) -> Option<usize
     // extends the run adds one, one that ends it keeps none (`keep` is no bits), and one
     // with no possible session keeps the run as it is (`keep` is every bit).
     let mut run = 0u32;
-    for (i, day) in span.marks.chunks(2).take(span.len).enumerate() {
-        let am = day.first().copied().unwrap_or(u8::MAX);
-        let pm = day.get(1).copied().unwrap_or(u8::MAX);
-        let class = spec.day(am, pm);
+    for (i, class) in span.day_classes(spec).enumerate() {
         let keep = u32::from(class & BREAKS_RUN == 0).wrapping_neg();
         run = (run + u32::from(class == IN_RUN)) & keep;
         if run >= lo {
